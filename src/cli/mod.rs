@@ -1,0 +1,101 @@
+//! The command line: clap definitions and dispatch. One file per subcommand; the logic lives
+//! in the domain modules.
+
+mod from_now;
+mod generate;
+mod not_yet;
+mod slugid;
+mod try_cmd;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Result;
+use crate::exit_codes;
+use crate::output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tc",
+    version,
+    about = "TaskCluster for your terminal: try syntax, task graphs, local runs, a queue and a worker",
+    long_about = "tc brings Mozilla's TaskCluster CI to a developer's terminal: it parses try syntax, \
+renders in-tree task graphs, runs a task on this machine (Docker or native), submits tasks to a \
+queue (a real deployment, or `tc queue serve`) and works a queue with `tc worker`.",
+    after_help = exit_codes::HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Output format: `human` for people, `json` (or `yaml`) for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Print only the requested data: no progress bars or hints on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Mozilla try syntax: parse a try string or commit message, or count options over pushes.
+    #[command(subcommand)]
+    Try(try_cmd::TryCommand),
+    /// Render the task graph of an in-tree `taskcluster/` directory, like taskgraph.
+    Graph(not_yet::GraphArgs),
+    /// Run a task on this machine with the real worker rules (Docker or native engine).
+    RunLocal(not_yet::Args),
+    /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
+    Submit(not_yet::Args),
+    /// The embedded TaskCluster queue.
+    #[command(subcommand)]
+    Queue(not_yet::QueueCommand),
+    /// Claim tasks from a queue, run them and report the results.
+    Worker(not_yet::Args),
+    /// Look at and act on one task of a queue.
+    #[command(subcommand)]
+    Task(not_yet::TaskCommand),
+    /// Look at and act on a task group of a queue.
+    #[command(subcommand)]
+    Group(not_yet::GroupCommand),
+    /// TaskCluster scope satisfaction and normalisation.
+    #[command(subcommand)]
+    Scopes(not_yet::ScopesCommand),
+    /// Make slugids (TaskCluster's 22-character task ids), or convert them to and from UUIDs.
+    Slugid(slugid::SlugidArgs),
+    /// Print the time a relative duration from now (or from --from) as the queue writes it.
+    FromNow(from_now::FromNowArgs),
+    /// Print a shell completion script.
+    Completions(generate::CompletionsArgs),
+    /// Print tc's man page, or write a page for tc and every subcommand to a directory.
+    Man(generate::ManArgs),
+    /// Check what tc would use on this machine: Docker, caches, the queue.
+    Doctor(not_yet::Args),
+}
+
+/// Runs the command; returns the exit status for success paths that are not 0.
+pub fn run(cli: Cli) -> Result<i32> {
+    let format = cli.format;
+    match cli.command {
+        Command::Try(cmd) => try_cmd::run(cmd, format, cli.quiet),
+        Command::Slugid(args) => slugid::run(args, format),
+        Command::FromNow(args) => from_now::run(args, format),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
+        Command::Graph(_) => not_yet::fail("graph", "it lands with the task-graph work"),
+        Command::RunLocal(_) => not_yet::fail("run-local", "it lands with the task-run core"),
+        Command::Submit(_) => not_yet::fail("submit", "it lands with the queue client"),
+        Command::Queue(_) => not_yet::fail("queue serve", "it lands with the embedded queue"),
+        Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),
+        Command::Task(_) => not_yet::fail("task", "it lands with the queue client"),
+        Command::Group(_) => not_yet::fail("group", "it lands with the queue client"),
+        Command::Scopes(_) => not_yet::fail("scopes", "it lands with the embedded queue"),
+        Command::Doctor(_) => not_yet::fail("doctor", "it lands with the Docker engine"),
+    }
+}
+
+/// The clap command, for completions, man pages and tests.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

@@ -1,0 +1,83 @@
+//! Commands that later work fills in: they take their arguments and exit 2 saying so.
+
+use clap::{Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+
+/// Arguments of a command that is not implemented yet.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Arguments (this command is not implemented yet).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Stage {
+    /// Every task the kinds generate.
+    Tasks,
+    /// The full graph, with dependencies verified.
+    Full,
+    /// The target tasks and their dependencies.
+    Target,
+    /// The target graph after optimization, with taskIds.
+    Optimized,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Which stage of the graph to print.
+    #[arg(value_enum)]
+    pub stage: Stage,
+    #[command(flatten)]
+    pub rest: Args,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes).
+    Serve(Args),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// State, runs and deadline of a task.
+    Status(Args),
+    /// A task's definition as JSON.
+    Def(Args),
+    /// A task's log, optionally followed until it resolves.
+    Log(Args),
+    /// List or download a task's artifacts.
+    Artifacts(Args),
+    /// Cancel a task.
+    Cancel(Args),
+    /// Run a resolved task again.
+    Rerun(Args),
+    /// Create a new task from a task's definition.
+    Retrigger(Args),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Counts per state and the failed tasks of a group.
+    Status(Args),
+    /// The tasks of a group.
+    List(Args),
+    /// Cancel a group's unresolved tasks.
+    Cancel(Args),
+    /// Seal a group so that no task can be added.
+    Seal(Args),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScopesCommand {
+    /// Whether a set of scopes satisfies a scope expression.
+    Satisfies(Args),
+    /// The normalised form of a set of scopes.
+    Normalize(Args),
+}
+
+/// The one-line refusal of a command that is not there yet (exit 2).
+pub fn fail(command: &'static str, when: &'static str) -> Result<i32> {
+    Err(Error::NotImplemented { command, when })
+}

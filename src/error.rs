@@ -1,0 +1,54 @@
+//! The one error type of the command line, with its exit status.
+
+use crate::exit_codes;
+use crate::trysyntax::{ErrorKind, TryError};
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A command that a later release fills in.
+    #[error("`tc {command}` is not implemented yet: {when}")]
+    NotImplemented {
+        command: &'static str,
+        when: &'static str,
+    },
+
+    /// Bad try syntax; `text` is the try text its span indexes.
+    #[error("{error}")]
+    Try { error: TryError, text: String },
+
+    /// A problem with the input itself (unreadable file, bad context), with its stable kind.
+    #[error("{message}")]
+    Input { kind: ErrorKind, message: String },
+
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::NotImplemented { .. } => exit_codes::USAGE,
+            Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
+            Error::Output(_) => exit_codes::FAILED,
+        }
+    }
+
+    /// The stable kind, offset and message for JSON output, when the error has one.
+    pub fn as_try_json(&self) -> Option<serde_json::Value> {
+        let (kind, message, offset) = match self {
+            Error::Try { error, .. } => (error.kind, error.message.as_str(), error.offset()),
+            Error::Input { kind, message } => (*kind, message.as_str(), None),
+            _ => return None,
+        };
+        Some(serde_json::json!({
+            "error": {"kind": kind.as_str(), "message": message, "offset": offset}
+        }))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,131 @@
+//! Relative times (worker.md §2.4): `2 days`, `-1h 30min`, `3 months`. Used by
+//! `tc from-now`, `{"$fromNow": ...}` and `{"relative-datestamp": ...}`.
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use nom::branch::alt;
+use nom::bytes::complete::take_while;
+use nom::character::complete::{alpha1, char, digit1, space0};
+use nom::combinator::{all_consuming, opt};
+use nom::multi::many1;
+use nom::sequence::{preceded, terminated};
+use nom::{IResult, Parser};
+
+/// Seconds per unit; months are 30 days and years 365, as TaskCluster's `fromNow` has them.
+fn unit_seconds(unit: &str) -> Option<i64> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "wk" | "wks" | "week" | "weeks" => 7 * 86_400,
+        "mo" | "mon" | "month" | "months" => 30 * 86_400,
+        "y" | "yr" | "yrs" | "year" | "years" => 365 * 86_400,
+        _ => return None,
+    })
+}
+
+fn group(input: &str) -> IResult<&str, (&str, &str)> {
+    (terminated(digit1, space0), terminated(alpha1, space0)).parse(input)
+}
+
+fn duration(input: &str) -> IResult<&str, (Option<char>, Vec<(&str, &str)>)> {
+    let ws = take_while(char::is_whitespace);
+    all_consuming(preceded(
+        ws,
+        (
+            opt(terminated(alt((char('-'), char('+'))), space0)),
+            many1(group),
+        ),
+    ))
+    .parse(input.trim_end())
+}
+
+/// Parses a duration such as `1 day`, `-2h 30m`, `3 months`.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let help = "write groups of <number><unit>, like `2 days`, `-1h 30min` or `3 months` \
+                (units: s, m/min, h/hr, d, w/wk, mo/mon, y/yr and their plurals)";
+    let (_, (sign, groups)) =
+        duration(text).map_err(|_| format!("`{text}` is not a duration: {help}"))?;
+    let mut seconds: i64 = 0;
+    for (number, unit) in groups {
+        let per = unit_seconds(unit)
+            .ok_or_else(|| format!("`{unit}` in `{text}` is not a time unit: {help}"))?;
+        let n: i64 = number
+            .parse()
+            .map_err(|_| format!("`{number}` in `{text}` is too large"))?;
+        seconds = n
+            .checked_mul(per)
+            .and_then(|s| seconds.checked_add(s))
+            .ok_or_else(|| format!("`{text}` is too long a duration"))?;
+    }
+    if sign == Some('-') {
+        seconds = -seconds;
+    }
+    TimeDelta::try_seconds(seconds).ok_or_else(|| format!("`{text}` is too long a duration"))
+}
+
+/// Parses an RFC 3339 timestamp into UTC.
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!(
+                "`{text}` is not an RFC 3339 timestamp ({e}): write it like 2026-01-31T12:00:00Z"
+            )
+        })
+}
+
+/// `base + duration`, or an error when that leaves the representable range.
+pub fn add(base: DateTime<Utc>, delta: TimeDelta) -> Result<DateTime<Utc>, String> {
+    base.checked_add_signed(delta)
+        .ok_or_else(|| "the resulting time is out of range".to_owned())
+}
+
+/// The queue's timestamp form: `YYYY-MM-DDTHH:MM:SS.mmmZ`, sub-millisecond digits truncated.
+pub fn format_timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(text: &str) -> i64 {
+        parse_duration(text).unwrap().num_seconds()
+    }
+
+    #[test]
+    fn parses_groups_units_and_signs() {
+        assert_eq!(secs("1 day"), 86_400);
+        assert_eq!(secs("2d4h"), 2 * 86_400 + 4 * 3600);
+        assert_eq!(secs("-1h 30min"), -5400);
+        assert_eq!(secs("+ 3 months"), 90 * 86_400);
+        assert_eq!(secs("1 Year"), 365 * 86_400);
+        assert_eq!(secs(" 5 s "), 5);
+        assert_eq!(secs("1mo 1m"), 30 * 86_400 + 60);
+    }
+
+    #[test]
+    fn rejects_bad_durations() {
+        for bad in [
+            "",
+            "1",
+            "day",
+            "1 fortnight",
+            "1.5h",
+            "--1h",
+            "1h-2m",
+            "99999999999999999999s",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_with_milliseconds_truncated() {
+        let t = parse_timestamp("2026-01-31T12:00:00.123999+01:00").unwrap();
+        assert_eq!(format_timestamp(t), "2026-01-31T11:00:00.123Z");
+        let t = parse_timestamp("2026-01-31T12:00:00Z").unwrap();
+        assert_eq!(format_timestamp(t), "2026-01-31T12:00:00.000Z");
+    }
+}

@@ -1,0 +1,106 @@
+//! Mozilla try option syntax (`try: -b do -p all`): locate, tokenize, options, resolve.
+//! The contract is `spec/try-syntax.md`; gecko's `try_option_syntax.py` is the reference.
+
+pub mod context;
+pub mod error;
+pub mod lexer;
+pub mod options;
+pub mod raw;
+pub mod resolve;
+pub mod stats;
+pub mod tables;
+pub mod testspec;
+
+pub use context::Context;
+pub use error::{ErrorKind, TryError};
+pub use options::Options;
+pub use raw::{RAW_KEYS, Raw};
+pub use resolve::{Resolved, TestEntry};
+
+use lexer::Token;
+
+/// Where the try text came from, which decides how it is located (§2).
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// A whole commit message: the try line starts at the first `try:`.
+    Message(&'a str),
+    /// A bare option string (`TRY_STRING`, `--try`): every token counts.
+    TryString(&'a str),
+}
+
+/// The try text and the tokens that count.
+#[derive(Debug, Clone)]
+pub struct Located<'a> {
+    /// What offsets index: the try line, or the try string as given.
+    pub text: &'a str,
+    /// Every token of the try text (for a message, the leading `try:` word included).
+    pub tokens: Vec<Token>,
+    /// How many leading tokens are not options (the `try:` word of a message).
+    pub skip: usize,
+}
+
+impl Located<'_> {
+    pub fn option_tokens(&self) -> &[Token] {
+        &self.tokens[self.skip.min(self.tokens.len())..]
+    }
+}
+
+/// The try line of a message: from the first `try:` to the end of its line.
+pub fn try_line(message: &str) -> Option<&str> {
+    let start = message.find("try:")?;
+    let line = &message[start..];
+    Some(line.split('\n').next().unwrap_or(line))
+}
+
+/// Finds and tokenizes the try text; `Ok(None)` when a message has no `try:`.
+pub fn locate(input: Input<'_>) -> Result<Option<Located<'_>>, TryError> {
+    match input {
+        Input::Message(message) => {
+            let Some(line) = try_line(message) else {
+                return Ok(None);
+            };
+            let tokens = lexer::tokenize(line, 0)?;
+            Ok(Some(Located {
+                text: line,
+                tokens,
+                skip: 1,
+            }))
+        }
+        Input::TryString(text) => {
+            let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
+            let body = trimmed.strip_prefix("try:").unwrap_or(trimmed);
+            let tokens = lexer::tokenize(text, text.len() - body.len())?;
+            Ok(Some(Located {
+                text,
+                tokens,
+                skip: 0,
+            }))
+        }
+    }
+}
+
+/// The result of `tc try parse`: the try text, its options and, with a context, what they
+/// select.
+#[derive(Debug, Clone)]
+pub struct Parsed<'a> {
+    pub located: Located<'a>,
+    pub options: Options,
+    pub resolved: Option<Resolved>,
+}
+
+/// Runs the pipeline: locate, tokenize, options and, given a context, resolve.
+pub fn parse<'a>(input: Input<'a>, ctx: Option<&Context>) -> Result<Option<Parsed<'a>>, TryError> {
+    let Some(located) = locate(input)? else {
+        return Ok(None);
+    };
+    let options = options::parse(located.option_tokens())?;
+    let resolved = match ctx {
+        Some(ctx) => Some(resolve::resolve(&options.raw, &options.spans, ctx)?),
+        None => None,
+    };
+    Ok(Some(Parsed {
+        located,
+        options,
+        resolved,
+    }))
+}
