@@ -2,6 +2,7 @@
 //! The contract is `spec/try-syntax.md`; gecko's `try_option_syntax.py` is the reference.
 
 pub mod context;
+pub mod counter;
 pub mod error;
 pub mod lexer;
 pub mod options;

@@ -1,11 +1,15 @@
 //! `tc try stats`: option usage over many pushes (try-syntax.md §10), in one streaming pass.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::BufRead;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
 
-use serde::Serialize;
+use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::counter::StringCounter;
 use super::error::ErrorKind;
 use super::raw::{RAW_KEYS, Raw};
 use super::{Input, locate, options};
@@ -73,14 +77,16 @@ fn keys(raw: Raw) -> [Key; 18] {
 }
 
 /// Counts gathered so far.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Stats {
     pushes: u64,
     with_try_syntax: u64,
     parsed: u64,
     errors: BTreeMap<&'static str, u64>,
     options: Vec<HashMap<Key, u64>>,
-    try_strings: HashMap<String, u64>,
+    try_strings: StringCounter,
+    /// Reused to build each normalised try string.
+    scratch: String,
 }
 
 /// One counted value: `{"value", "count", "percent"}`.
@@ -105,7 +111,7 @@ pub struct Report {
 impl Stats {
     pub fn new() -> Stats {
         Stats {
-            options: (0..RAW_KEYS.len()).map(|_| HashMap::new()).collect(),
+            options: (0..RAW_KEYS.len()).map(|_| HashMap::default()).collect(),
             ..Stats::default()
         }
     }
@@ -128,13 +134,14 @@ impl Stats {
                 for (map, key) in self.options.iter_mut().zip(keys(opts.raw)) {
                     *map.entry(key).or_default() += 1;
                 }
-                let normalised = located
-                    .tokens
-                    .iter()
-                    .map(|t| t.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                *self.try_strings.entry(normalised).or_default() += 1;
+                self.scratch.clear();
+                for (i, token) in located.tokens.iter().enumerate() {
+                    if i > 0 {
+                        self.scratch.push(' ');
+                    }
+                    self.scratch.push_str(&token.text);
+                }
+                self.try_strings.add(&self.scratch, 1);
             }
             Err(e) => self.add_error(e.kind),
         }
@@ -144,6 +151,22 @@ impl Stats {
     pub fn add_bad_push(&mut self, kind: ErrorKind) {
         self.pushes += 1;
         self.add_error(kind);
+    }
+
+    /// Adds the counts of another part of the same input.
+    pub fn merge(&mut self, other: Stats) {
+        self.pushes += other.pushes;
+        self.with_try_syntax += other.with_try_syntax;
+        self.parsed += other.parsed;
+        for (kind, n) in other.errors {
+            *self.errors.entry(kind).or_default() += n;
+        }
+        for (mine, theirs) in self.options.iter_mut().zip(other.options) {
+            for (key, n) in theirs {
+                *mine.entry(key).or_default() += n;
+            }
+        }
+        self.try_strings.merge(&other.try_strings);
     }
 
     fn add_error(&mut self, kind: ErrorKind) {
@@ -158,6 +181,15 @@ impl Stats {
         }
         if !trimmed.starts_with('{') {
             return self.add_message(line);
+        }
+        // The fast path borrows the two fields; anything unusual (duplicate keys, a line
+        // that is not an object) takes the general path.
+        if let Ok(push) = serde_json::from_str::<JsonPush>(trimmed) {
+            match push.message() {
+                Some(message) => self.add_message(&message),
+                None => self.add_bad_push(ErrorKind::NoMessage),
+            }
+            return;
         }
         match serde_json::from_str::<Value>(trimmed) {
             Ok(Value::Object(obj)) => match message_of(&obj) {
@@ -176,7 +208,8 @@ impl Stats {
             .iter()
             .zip(&self.options)
             .map(|(name, counts)| {
-                let items = top_items(counts.iter().map(|(k, n)| (k.to_json(), *n)), parsed, top);
+                let values = counts.iter().map(|(k, n)| (k, *n)).collect();
+                let items = top_items(values, |k| k.to_json(), parsed, top);
                 (
                     name.to_string(),
                     serde_json::to_value(items).unwrap_or_default(),
@@ -184,9 +217,8 @@ impl Stats {
             })
             .collect();
         let try_strings = top_items(
-            self.try_strings
-                .iter()
-                .map(|(s, n)| (Value::String(s.clone()), *n)),
+            self.try_strings.iter().collect(),
+            |s| Value::String((*s).to_owned()),
             parsed,
             top,
         );
@@ -205,6 +237,26 @@ impl Stats {
     }
 }
 
+/// The two fields of a JSON line that matter, unparsed.
+#[derive(Deserialize)]
+struct JsonPush<'a> {
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    try_syntax: Option<&'a RawValue>,
+}
+
+impl JsonPush<'_> {
+    /// Its `message` if a string, else its `try_syntax` if a string.
+    fn message(&self) -> Option<Cow<'_, str>> {
+        let text = |raw: Option<&RawValue>| {
+            raw.filter(|r| r.get().starts_with('"'))
+                .and_then(|r| serde_json::from_str::<Cow<str>>(r.get()).ok())
+        };
+        text(self.message).or_else(|| text(self.try_syntax))
+    }
+}
+
 /// A JSON line's message: its `message` if a string, else its `try_syntax` if a string.
 fn message_of(obj: &Map<String, Value>) -> Option<&str> {
     obj.get("message")
@@ -213,17 +265,31 @@ fn message_of(obj: &Map<String, Value>) -> Option<&str> {
 }
 
 /// Orders by count, then by canonical JSON text, and keeps the first `top` (0 = all).
-fn top_items(values: impl Iterator<Item = (Value, u64)>, parsed: u64, top: usize) -> Vec<Item> {
+/// Only the candidates for the top are turned into JSON, so many distinct values stay cheap.
+fn top_items<T>(
+    mut values: Vec<(T, u64)>,
+    to_json: impl Fn(&T) -> Value,
+    parsed: u64,
+    top: usize,
+) -> Vec<Item> {
+    if top > 0 && values.len() > top {
+        values.select_nth_unstable_by(top - 1, |a, b| b.1.cmp(&a.1));
+        let threshold = values[top - 1].1;
+        values.retain(|(_, n)| *n >= threshold);
+    }
     let mut items: Vec<(String, Item)> = values
+        .into_iter()
         .map(|(value, count)| {
+            let value = to_json(&value);
             let percent = if parsed == 0 {
                 0.0
             } else {
                 let p = 100.0 * count as f64 / parsed as f64;
                 format!("{p:.1}").parse().unwrap_or(p)
             };
+            let text = value.to_string();
             (
-                value.to_string(),
+                text,
                 Item {
                     value,
                     count,
@@ -258,58 +324,111 @@ pub fn collect(mut input: impl BufRead, mut progress: impl FnMut(u64)) -> std::i
         }
     };
     if first.trim_start().starts_with('{') {
-        let complete_line = serde_json::from_str::<Value>(first.trim()).ok();
-        let whole = match complete_line {
-            // A complete JSON line: a document only if nothing follows it.
-            Some(value) => {
+        match serde_json::from_str::<Value>(first.trim()) {
+            // A complete JSON line with `scores`: one document, if nothing follows it.
+            Ok(value) if scores_of(&value).is_some() => {
                 let mut rest = Vec::new();
                 input.read_to_end(&mut rest)?;
-                if rest.iter().all(u8::is_ascii_whitespace) && scores_of(&value).is_some() {
+                if rest.iter().all(u8::is_ascii_whitespace) {
                     add_scores(&mut stats, &value);
-                    return Ok(stats);
+                } else {
+                    stats.add_line(&first);
+                    add_lines(&mut stats, &rest);
                 }
-                stats.add_line(&first);
-                return Ok(lines_of(&mut stats, &rest, read, progress));
+                progress(read + rest.len() as u64);
+                return Ok(stats);
             }
-            None => {
+            Ok(_) => {}
+            // Not complete on one line: a pretty-printed document, or bad JSON lines.
+            Err(_) => {
                 let mut all = first.into_bytes();
                 input.read_to_end(&mut all)?;
-                all
-            }
-        };
-        if let Ok(value) = serde_json::from_slice::<Value>(&whole) {
-            if scores_of(&value).is_some() {
-                add_scores(&mut stats, &value);
+                match serde_json::from_slice::<Value>(&all) {
+                    Ok(value) if scores_of(&value).is_some() => add_scores(&mut stats, &value),
+                    _ => add_lines(&mut stats, &all),
+                }
+                progress(all.len() as u64);
                 return Ok(stats);
             }
         }
-        return Ok(lines_of(&mut stats, &whole, 0, progress));
     }
     stats.add_line(&first);
-    loop {
-        buf.clear();
-        let n = input.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            return Ok(stats);
-        }
-        read += n as u64;
-        stats.add_line(&String::from_utf8_lossy(strip_newline(&buf)));
-        if stats.pushes % 65536 == 0 {
+    stats.merge(count_lines_in_parallel(input, read, progress)?);
+    Ok(stats)
+}
+
+/// How much input one worker takes at a time.
+const BLOCK: usize = 1 << 20;
+
+/// Streams the rest of the input in blocks of whole lines to one worker per core.
+fn count_lines_in_parallel(
+    mut input: impl BufRead,
+    mut read: u64,
+    mut progress: impl FnMut(u64),
+) -> std::io::Result<Stats> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(workers * 2);
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut stats = Stats::new();
+                    loop {
+                        let block = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        match block {
+                            Ok(block) => add_lines(&mut stats, &block),
+                            Err(_) => break,
+                        }
+                    }
+                    stats
+                })
+            })
+            .collect();
+        let mut carry = Vec::new();
+        let result = loop {
+            let mut block = std::mem::take(&mut carry);
+            block.reserve(BLOCK);
+            let n = match (&mut input).take(BLOCK as u64).read_to_end(&mut block) {
+                Ok(n) => n,
+                Err(e) => break Err(e),
+            };
+            read += n as u64;
+            if n == 0 {
+                if !block.is_empty() {
+                    let _ = tx.send(block);
+                }
+                break Ok(());
+            }
+            if let Some(end) = block.iter().rposition(|b| *b == b'\n') {
+                carry = block.split_off(end + 1);
+                if tx.send(block).is_err() {
+                    break Ok(());
+                }
+            } else {
+                carry = block;
+            }
             progress(read);
+        };
+        drop(tx);
+        let mut parts = handles.into_iter().filter_map(|h| h.join().ok());
+        let mut total = parts.next().unwrap_or_else(Stats::new);
+        for part in parts {
+            total.merge(part);
         }
-    }
+        result.map(|()| total)
+    })
 }
 
-fn strip_newline(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\n").unwrap_or(line)
-}
-
-fn lines_of(stats: &mut Stats, bytes: &[u8], base: u64, mut progress: impl FnMut(u64)) -> Stats {
+fn add_lines(stats: &mut Stats, bytes: &[u8]) {
     for line in bytes.split(|b| *b == b'\n') {
         stats.add_line(&String::from_utf8_lossy(line));
     }
-    progress(base + bytes.len() as u64);
-    std::mem::take(stats)
 }
 
 fn scores_of(value: &Value) -> Option<&Vec<Value>> {
