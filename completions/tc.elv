@@ -1,0 +1,552 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tc] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tc'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tc'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand try 'Mozilla try syntax: parse a try string or commit message, or count options over pushes'
+            cand graph 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph'
+            cand run-local 'Run a task on this machine with the real worker rules (Docker or native engine)'
+            cand submit 'Send a task, a list of tasks or a whole graph to a TaskCluster queue'
+            cand queue 'The embedded TaskCluster queue'
+            cand worker 'Claim tasks from a queue, run them and report the results'
+            cand task 'Look at and act on one task of a queue'
+            cand group 'Look at and act on a task group of a queue'
+            cand scopes 'TaskCluster scope satisfaction and normalisation'
+            cand slugid 'Make slugids (TaskCluster''s 22-character task ids), or convert them to and from UUIDs'
+            cand from-now 'Print the time a relative duration from now (or from --from) as the queue writes it'
+            cand completions 'Print a shell completion script'
+            cand man 'Print tc''s man page, or write a page for tc and every subcommand to a directory'
+            cand doctor 'Check what tc would use on this machine: Docker, caches, the queue'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;try'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand parse 'Parse try syntax and, given a graph context, resolve what it selects'
+            cand stats 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;try;parse'= {
+            cand --message 'A whole commit message; its first `try:` starts the try line'
+            cand --message-file 'Read the commit message from a file (`-` for stdin)'
+            cand --context 'The graph context to resolve against (JSON if the name ends in .json, else YAML)'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;try;stats'= {
+            cand --top 'How many values to list per option and for try strings (0 = all)'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;try;help'= {
+            cand parse 'Parse try syntax and, given a graph context, resolve what it selects'
+            cand stats 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;try;help;parse'= {
+        }
+        &'tc;try;help;stats'= {
+        }
+        &'tc;try;help;help'= {
+        }
+        &'tc;graph'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;run-local'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;submit'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;queue'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;queue;serve'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;queue;help'= {
+            cand serve 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;queue;help;serve'= {
+        }
+        &'tc;queue;help;help'= {
+        }
+        &'tc;worker'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'State, runs and deadline of a task'
+            cand def 'A task''s definition as JSON'
+            cand log 'A task''s log, optionally followed until it resolves'
+            cand artifacts 'List or download a task''s artifacts'
+            cand cancel 'Cancel a task'
+            cand rerun 'Run a resolved task again'
+            cand retrigger 'Create a new task from a task''s definition'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;task;status'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;def'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;log'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;artifacts'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;cancel'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;rerun'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;retrigger'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;task;help'= {
+            cand status 'State, runs and deadline of a task'
+            cand def 'A task''s definition as JSON'
+            cand log 'A task''s log, optionally followed until it resolves'
+            cand artifacts 'List or download a task''s artifacts'
+            cand cancel 'Cancel a task'
+            cand rerun 'Run a resolved task again'
+            cand retrigger 'Create a new task from a task''s definition'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;task;help;status'= {
+        }
+        &'tc;task;help;def'= {
+        }
+        &'tc;task;help;log'= {
+        }
+        &'tc;task;help;artifacts'= {
+        }
+        &'tc;task;help;cancel'= {
+        }
+        &'tc;task;help;rerun'= {
+        }
+        &'tc;task;help;retrigger'= {
+        }
+        &'tc;task;help;help'= {
+        }
+        &'tc;group'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Counts per state and the failed tasks of a group'
+            cand list 'The tasks of a group'
+            cand cancel 'Cancel a group''s unresolved tasks'
+            cand seal 'Seal a group so that no task can be added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;group;status'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;group;list'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;group;cancel'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;group;seal'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;group;help'= {
+            cand status 'Counts per state and the failed tasks of a group'
+            cand list 'The tasks of a group'
+            cand cancel 'Cancel a group''s unresolved tasks'
+            cand seal 'Seal a group so that no task can be added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;group;help;status'= {
+        }
+        &'tc;group;help;list'= {
+        }
+        &'tc;group;help;cancel'= {
+        }
+        &'tc;group;help;seal'= {
+        }
+        &'tc;group;help;help'= {
+        }
+        &'tc;scopes'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand satisfies 'Whether a set of scopes satisfies a scope expression'
+            cand normalize 'The normalised form of a set of scopes'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;scopes;satisfies'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;scopes;normalize'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;scopes;help'= {
+            cand satisfies 'Whether a set of scopes satisfies a scope expression'
+            cand normalize 'The normalised form of a set of scopes'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;scopes;help;satisfies'= {
+        }
+        &'tc;scopes;help;normalize'= {
+        }
+        &'tc;scopes;help;help'= {
+        }
+        &'tc;slugid'= {
+            cand -n 'How many slugids to print'
+            cand --count 'How many slugids to print'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --v4 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand decode 'Print the UUID a slugid encodes'
+            cand encode 'Print the slugid of a v4 UUID'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;slugid;decode'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;slugid;encode'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;slugid;help'= {
+            cand decode 'Print the UUID a slugid encodes'
+            cand encode 'Print the slugid of a v4 UUID'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;slugid;help;decode'= {
+        }
+        &'tc;slugid;help;encode'= {
+        }
+        &'tc;slugid;help;help'= {
+        }
+        &'tc;from-now'= {
+            cand --from 'Start from this RFC 3339 time instead of now'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;completions'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;man'= {
+            cand --out-dir 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;doctor'= {
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tc;help'= {
+            cand try 'Mozilla try syntax: parse a try string or commit message, or count options over pushes'
+            cand graph 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph'
+            cand run-local 'Run a task on this machine with the real worker rules (Docker or native engine)'
+            cand submit 'Send a task, a list of tasks or a whole graph to a TaskCluster queue'
+            cand queue 'The embedded TaskCluster queue'
+            cand worker 'Claim tasks from a queue, run them and report the results'
+            cand task 'Look at and act on one task of a queue'
+            cand group 'Look at and act on a task group of a queue'
+            cand scopes 'TaskCluster scope satisfaction and normalisation'
+            cand slugid 'Make slugids (TaskCluster''s 22-character task ids), or convert them to and from UUIDs'
+            cand from-now 'Print the time a relative duration from now (or from --from) as the queue writes it'
+            cand completions 'Print a shell completion script'
+            cand man 'Print tc''s man page, or write a page for tc and every subcommand to a directory'
+            cand doctor 'Check what tc would use on this machine: Docker, caches, the queue'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tc;help;try'= {
+            cand parse 'Parse try syntax and, given a graph context, resolve what it selects'
+            cand stats 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
+        }
+        &'tc;help;try;parse'= {
+        }
+        &'tc;help;try;stats'= {
+        }
+        &'tc;help;graph'= {
+        }
+        &'tc;help;run-local'= {
+        }
+        &'tc;help;submit'= {
+        }
+        &'tc;help;queue'= {
+            cand serve 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
+        }
+        &'tc;help;queue;serve'= {
+        }
+        &'tc;help;worker'= {
+        }
+        &'tc;help;task'= {
+            cand status 'State, runs and deadline of a task'
+            cand def 'A task''s definition as JSON'
+            cand log 'A task''s log, optionally followed until it resolves'
+            cand artifacts 'List or download a task''s artifacts'
+            cand cancel 'Cancel a task'
+            cand rerun 'Run a resolved task again'
+            cand retrigger 'Create a new task from a task''s definition'
+        }
+        &'tc;help;task;status'= {
+        }
+        &'tc;help;task;def'= {
+        }
+        &'tc;help;task;log'= {
+        }
+        &'tc;help;task;artifacts'= {
+        }
+        &'tc;help;task;cancel'= {
+        }
+        &'tc;help;task;rerun'= {
+        }
+        &'tc;help;task;retrigger'= {
+        }
+        &'tc;help;group'= {
+            cand status 'Counts per state and the failed tasks of a group'
+            cand list 'The tasks of a group'
+            cand cancel 'Cancel a group''s unresolved tasks'
+            cand seal 'Seal a group so that no task can be added'
+        }
+        &'tc;help;group;status'= {
+        }
+        &'tc;help;group;list'= {
+        }
+        &'tc;help;group;cancel'= {
+        }
+        &'tc;help;group;seal'= {
+        }
+        &'tc;help;scopes'= {
+            cand satisfies 'Whether a set of scopes satisfies a scope expression'
+            cand normalize 'The normalised form of a set of scopes'
+        }
+        &'tc;help;scopes;satisfies'= {
+        }
+        &'tc;help;scopes;normalize'= {
+        }
+        &'tc;help;slugid'= {
+            cand decode 'Print the UUID a slugid encodes'
+            cand encode 'Print the slugid of a v4 UUID'
+        }
+        &'tc;help;slugid;decode'= {
+        }
+        &'tc;help;slugid;encode'= {
+        }
+        &'tc;help;from-now'= {
+        }
+        &'tc;help;completions'= {
+        }
+        &'tc;help;man'= {
+        }
+        &'tc;help;doctor'= {
+        }
+        &'tc;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

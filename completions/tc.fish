@@ -1,0 +1,328 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tc_global_optspecs
+    string join \n format= q/quiet h/help V/version
+end
+
+function __fish_tc_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tc_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tc_using_subcommand
+    set -l cmd (__fish_tc_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tc -n "__fish_tc_needs_command" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_needs_command" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_needs_command" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_needs_command" -f -a "try" -d 'Mozilla try syntax: parse a try string or commit message, or count options over pushes'
+complete -c tc -n "__fish_tc_needs_command" -f -a "graph" -d 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph'
+complete -c tc -n "__fish_tc_needs_command" -f -a "run-local" -d 'Run a task on this machine with the real worker rules (Docker or native engine)'
+complete -c tc -n "__fish_tc_needs_command" -f -a "submit" -d 'Send a task, a list of tasks or a whole graph to a TaskCluster queue'
+complete -c tc -n "__fish_tc_needs_command" -f -a "queue" -d 'The embedded TaskCluster queue'
+complete -c tc -n "__fish_tc_needs_command" -f -a "worker" -d 'Claim tasks from a queue, run them and report the results'
+complete -c tc -n "__fish_tc_needs_command" -f -a "task" -d 'Look at and act on one task of a queue'
+complete -c tc -n "__fish_tc_needs_command" -f -a "group" -d 'Look at and act on a task group of a queue'
+complete -c tc -n "__fish_tc_needs_command" -f -a "scopes" -d 'TaskCluster scope satisfaction and normalisation'
+complete -c tc -n "__fish_tc_needs_command" -f -a "slugid" -d 'Make slugids (TaskCluster\'s 22-character task ids), or convert them to and from UUIDs'
+complete -c tc -n "__fish_tc_needs_command" -f -a "from-now" -d 'Print the time a relative duration from now (or from --from) as the queue writes it'
+complete -c tc -n "__fish_tc_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c tc -n "__fish_tc_needs_command" -f -a "man" -d 'Print tc\'s man page, or write a page for tc and every subcommand to a directory'
+complete -c tc -n "__fish_tc_needs_command" -f -a "doctor" -d 'Check what tc would use on this machine: Docker, caches, the queue'
+complete -c tc -n "__fish_tc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -f -a "parse" -d 'Parse try syntax and, given a graph context, resolve what it selects'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -f -a "stats" -d 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l message -d 'A whole commit message; its first `try:` starts the try line' -r
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l message-file -d 'Read the commit message from a file (`-` for stdin)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l context -d 'The graph context to resolve against (JSON if the name ends in .json, else YAML)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l top -d 'How many values to list per option and for try strings (0 = all)' -r
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from help" -f -a "parse" -d 'Parse try syntax and, given a graph context, resolve what it selects'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand graph" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand graph" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand graph" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand submit" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand submit" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand submit" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand worker" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand worker" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand worker" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "status" -d 'State, runs and deadline of a task'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "def" -d 'A task\'s definition as JSON'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "log" -d 'A task\'s log, optionally followed until it resolves'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "artifacts" -d 'List or download a task\'s artifacts'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "cancel" -d 'Cancel a task'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "rerun" -d 'Run a resolved task again'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "retrigger" -d 'Create a new task from a task\'s definition'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "status" -d 'State, runs and deadline of a task'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "def" -d 'A task\'s definition as JSON'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "log" -d 'A task\'s log, optionally followed until it resolves'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "artifacts" -d 'List or download a task\'s artifacts'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a task'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "rerun" -d 'Run a resolved task again'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "retrigger" -d 'Create a new task from a task\'s definition'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "status" -d 'Counts per state and the failed tasks of a group'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "list" -d 'The tasks of a group'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "seal" -d 'Seal a group so that no task can be added'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "status" -d 'Counts per state and the failed tasks of a group'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'The tasks of a group'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "seal" -d 'Seal a group so that no task can be added'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "normalize" -d 'The normalised form of a set of scopes'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "normalize" -d 'The normalised form of a set of scopes'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s n -l count -d 'How many slugids to print' -r
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l v4 -d 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "decode" -d 'Print the UUID a slugid encodes'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "encode" -d 'Print the slugid of a v4 UUID'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "decode" -d 'Print the UUID a slugid encodes'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "encode" -d 'Print the slugid of a v4 UUID'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand from-now" -l from -d 'Start from this RFC 3339 time instead of now' -r
+complete -c tc -n "__fish_tc_using_subcommand from-now" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand from-now" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand from-now" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand from-now" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand completions" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand completions" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand man" -l out-dir -d 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`' -r -F
+complete -c tc -n "__fish_tc_using_subcommand man" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand man" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand man" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand doctor" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+json\t'One JSON document on stdout (stable, documented)'
+yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand doctor" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
+complete -c tc -n "__fish_tc_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "try" -d 'Mozilla try syntax: parse a try string or commit message, or count options over pushes'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "graph" -d 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "run-local" -d 'Run a task on this machine with the real worker rules (Docker or native engine)'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "submit" -d 'Send a task, a list of tasks or a whole graph to a TaskCluster queue'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "queue" -d 'The embedded TaskCluster queue'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "worker" -d 'Claim tasks from a queue, run them and report the results'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "task" -d 'Look at and act on one task of a queue'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "group" -d 'Look at and act on a task group of a queue'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "scopes" -d 'TaskCluster scope satisfaction and normalisation'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "slugid" -d 'Make slugids (TaskCluster\'s 22-character task ids), or convert them to and from UUIDs'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "from-now" -d 'Print the time a relative duration from now (or from --from) as the queue writes it'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "man" -d 'Print tc\'s man page, or write a page for tc and every subcommand to a directory'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "doctor" -d 'Check what tc would use on this machine: Docker, caches, the queue'
+complete -c tc -n "__fish_tc_using_subcommand help; and not __fish_seen_subcommand_from try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from try" -f -a "parse" -d 'Parse try syntax and, given a graph context, resolve what it selects'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from try" -f -a "stats" -d 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "status" -d 'State, runs and deadline of a task'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "def" -d 'A task\'s definition as JSON'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "log" -d 'A task\'s log, optionally followed until it resolves'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "artifacts" -d 'List or download a task\'s artifacts'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "cancel" -d 'Cancel a task'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "rerun" -d 'Run a resolved task again'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "retrigger" -d 'Create a new task from a task\'s definition'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "status" -d 'Counts per state and the failed tasks of a group'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'The tasks of a group'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "seal" -d 'Seal a group so that no task can be added'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from scopes" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from scopes" -f -a "normalize" -d 'The normalised form of a set of scopes'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from slugid" -f -a "decode" -d 'Print the UUID a slugid encodes'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from slugid" -f -a "encode" -d 'Print the slugid of a v4 UUID'
