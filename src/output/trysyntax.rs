@@ -121,28 +121,32 @@ pub fn stats_report(r: &Report) -> String {
         ]);
     }
     let _ = writeln!(out, "{counts}");
+    // One table for all options: the option's name on its first row only.
+    let mut t = table::new(&["option", "value", "count", "%"]);
     for (key, items) in &r.options {
-        let mut t = table::new(&[key.as_str(), "count", "%"]);
-        for item in items.as_array().into_iter().flatten() {
+        for (i, item) in items.as_array().into_iter().flatten().enumerate() {
             let value = match &item["value"] {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
+            let name = if i == 0 { key.clone() } else { String::new() };
+            let percent = item["percent"].as_f64().unwrap_or_default();
             t.add_row(vec![
+                name,
                 value,
                 item["count"].to_string(),
-                format!("{}%", item["percent"]),
+                format!("{percent:.1}%"),
             ]);
         }
-        let _ = writeln!(out, "\n{t}");
     }
+    let _ = writeln!(out, "\n{t}");
     let mut t = table::new(&["try string", "count", "%"]);
     for item in &r.try_strings {
         let value = item.value.as_str().unwrap_or_default().to_owned();
         t.add_row(vec![
             value,
             item.count.to_string(),
-            format!("{}%", item.percent),
+            format!("{:.1}%", item.percent),
         ]);
     }
     let _ = writeln!(out, "\n{t}");
