@@ -129,3 +129,111 @@ mod tests {
         assert_eq!(format_timestamp(t), "2026-01-31T12:00:00.000Z");
     }
 }
+
+/// Replaces, everywhere in `doc`, every object that is exactly `{"relative-datestamp": D}` by
+/// `now + D`, and every `{"$fromNow": D}` or `{"$fromNow": D, "from": T}` by `T + D`
+/// (worker.md §2.4). Errors name the JSON pointer of the bad object.
+pub fn resolve_relative(doc: &mut serde_json::Value, now: DateTime<Utc>) -> Result<(), String> {
+    resolve_at(doc, now, &mut String::new())
+}
+
+fn resolve_at(
+    value: &mut serde_json::Value,
+    now: DateTime<Utc>,
+    pointer: &mut String,
+) -> Result<(), String> {
+    use serde_json::Value;
+    if let Some(resolved) =
+        relative_time(value, now).map_err(|e| format!("{}: {e}", display_pointer(pointer)))?
+    {
+        *value = Value::String(resolved);
+        return Ok(());
+    }
+    let len = pointer.len();
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                resolve_at(child, now, pointer)?;
+                pointer.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                pointer.push_str(&format!("/{i}"));
+                resolve_at(child, now, pointer)?;
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+/// The timestamp a relative-time object stands for, or `None` when `value` is not one.
+fn relative_time(value: &serde_json::Value, now: DateTime<Utc>) -> Result<Option<String>, String> {
+    let Some(map) = value.as_object() else {
+        return Ok(None);
+    };
+    let (duration, from) = match (
+        map.len(),
+        map.get("relative-datestamp"),
+        map.get("$fromNow"),
+        map.get("from"),
+    ) {
+        (1, Some(d), None, None) => (d, None),
+        (1, None, Some(d), None) => (d, None),
+        (2, None, Some(d), Some(from)) => (d, Some(from)),
+        _ => return Ok(None),
+    };
+    let duration = duration
+        .as_str()
+        .ok_or_else(|| "a relative time must be a string such as \"1 day\"".to_owned())?;
+    let base = match from {
+        None => now,
+        Some(from) => parse_timestamp(
+            from.as_str()
+                .ok_or_else(|| "`from` must be an RFC 3339 string".to_owned())?,
+        )?,
+    };
+    Ok(Some(format_timestamp(add(
+        base,
+        parse_duration(duration)?,
+    )?)))
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn replaces_exact_relative_objects_only() {
+        let now = parse_timestamp("2026-01-01T00:00:00Z").unwrap();
+        let mut doc = json!({
+            "deadline": {"relative-datestamp": "1 day"},
+            "payload": {"a": [{"$fromNow": "2 hours"}], "b": {"$fromNow": "1h", "from": "2026-02-01T00:00:00Z"},
+                        "c": {"relative-datestamp": "1 day", "other": 1}, "d": "${HOME}"}
+        });
+        resolve_relative(&mut doc, now).unwrap();
+        assert_eq!(doc["deadline"], "2026-01-02T00:00:00.000Z");
+        assert_eq!(doc["payload"]["a"][0], "2026-01-01T02:00:00.000Z");
+        assert_eq!(doc["payload"]["b"], "2026-02-01T01:00:00.000Z");
+        assert_eq!(doc["payload"]["c"]["other"], 1);
+        assert_eq!(doc["payload"]["d"], "${HOME}");
+    }
+
+    #[test]
+    fn errors_name_the_pointer() {
+        let now = Utc::now();
+        let mut doc =
+            json!({"payload": {"artifacts": [{"expires": {"relative-datestamp": "soon"}}]}});
+        let e = resolve_relative(&mut doc, now).unwrap_err();
+        assert!(e.starts_with("/payload/artifacts/0/expires: "), "{e}");
+    }
+}

@@ -46,11 +46,19 @@ impl Located<'_> {
     }
 }
 
+static TRY_MARKER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("try:"));
+
+/// Whether `text` holds the try marker anywhere.
+pub(crate) fn has_try_marker(text: &str) -> bool {
+    TRY_MARKER.find(text.as_bytes()).is_some()
+}
+
 /// The try line of a message: from the first `try:` to the end of its line.
 pub fn try_line(message: &str) -> Option<&str> {
-    let start = message.find("try:")?;
+    let start = TRY_MARKER.find(message.as_bytes())?;
     let line = &message[start..];
-    Some(line.split('\n').next().unwrap_or(line))
+    Some(memchr::memchr(b'\n', line.as_bytes()).map_or(line, |end| &line[..end]))
 }
 
 /// Finds and tokenizes the try text; `Ok(None)` when a message has no `try:`.

@@ -76,17 +76,41 @@ fn keys(raw: Raw) -> [Key; 18] {
     ]
 }
 
-/// Counts gathered so far.
+/// Counts gathered so far. Pushes are counted by their exact token list; options are read
+/// once per distinct list when the report is made, since try strings repeat a lot.
 #[derive(Default)]
 pub struct Stats {
     pushes: u64,
     with_try_syntax: u64,
-    parsed: u64,
+    /// Errors found while reading (input and tokenize errors); option errors come later.
     errors: BTreeMap<&'static str, u64>,
-    options: Vec<HashMap<Key, u64>>,
-    try_strings: StringCounter,
-    /// Reused to build each normalised try string.
+    /// Each distinct token list (`encode_tokens`) with its count.
+    token_lists: StringCounter,
+    /// Reused to encode each token list.
     scratch: String,
+}
+
+/// `<len>:<text>` per token: unambiguous whatever the tokens hold.
+fn encode_tokens(tokens: &[super::lexer::Token], out: &mut String) {
+    use std::fmt::Write as _;
+    out.clear();
+    for token in tokens {
+        let _ = write!(out, "{}:", token.text.len());
+        out.push_str(&token.text);
+    }
+}
+
+fn decode_tokens(mut encoded: &str) -> Vec<super::lexer::Token> {
+    let mut tokens = Vec::new();
+    while let Some((len, rest)) = encoded.split_once(':') {
+        let len: usize = len.parse().unwrap_or(rest.len()).min(rest.len());
+        tokens.push(super::lexer::Token {
+            text: rest[..len].to_owned(),
+            span: 0..0,
+        });
+        encoded = &rest[len..];
+    }
+    tokens
 }
 
 /// One counted value: `{"value", "count", "percent"}`.
@@ -110,10 +134,7 @@ pub struct Report {
 
 impl Stats {
     pub fn new() -> Stats {
-        Stats {
-            options: (0..RAW_KEYS.len()).map(|_| HashMap::default()).collect(),
-            ..Stats::default()
-        }
+        Stats::default()
     }
 
     /// One push given as a commit message (or a Try High Scores `try_syntax`).
@@ -128,23 +149,8 @@ impl Stats {
             }
         };
         self.with_try_syntax += 1;
-        match options::parse(located.option_tokens()) {
-            Ok(opts) => {
-                self.parsed += 1;
-                for (map, key) in self.options.iter_mut().zip(keys(opts.raw)) {
-                    *map.entry(key).or_default() += 1;
-                }
-                self.scratch.clear();
-                for (i, token) in located.tokens.iter().enumerate() {
-                    if i > 0 {
-                        self.scratch.push(' ');
-                    }
-                    self.scratch.push_str(&token.text);
-                }
-                self.try_strings.add(&self.scratch, 1);
-            }
-            Err(e) => self.add_error(e.kind),
-        }
+        encode_tokens(&located.tokens, &mut self.scratch);
+        self.token_lists.add(&self.scratch, 1);
     }
 
     /// One push that could not be read.
@@ -157,16 +163,10 @@ impl Stats {
     pub fn merge(&mut self, other: Stats) {
         self.pushes += other.pushes;
         self.with_try_syntax += other.with_try_syntax;
-        self.parsed += other.parsed;
         for (kind, n) in other.errors {
             *self.errors.entry(kind).or_default() += n;
         }
-        for (mine, theirs) in self.options.iter_mut().zip(other.options) {
-            for (key, n) in theirs {
-                *mine.entry(key).or_default() += n;
-            }
-        }
-        self.try_strings.merge(&other.try_strings);
+        self.token_lists.merge(&other.token_lists);
     }
 
     fn add_error(&mut self, kind: ErrorKind) {
@@ -185,6 +185,15 @@ impl Stats {
         // The fast path borrows the two fields; anything unusual (duplicate keys, a line
         // that is not an object) takes the general path.
         if let Ok(push) = serde_json::from_str::<JsonPush>(trimmed) {
+            // Without `try:` (or a `\u` escape that could spell it) in the line, the message
+            // has none either: no need to unescape it.
+            if !super::has_try_marker(trimmed) && !trimmed.contains("\\u") {
+                match push.has_message() {
+                    true => self.pushes += 1,
+                    false => self.add_bad_push(ErrorKind::NoMessage),
+                }
+                return;
+            }
             match push.message() {
                 Some(message) => self.add_message(&message),
                 None => self.add_bad_push(ErrorKind::NoMessage),
@@ -203,10 +212,29 @@ impl Stats {
 
     /// The counts as the contract's document, with `top` items per list (0 = all).
     pub fn report(&self, top: usize) -> Report {
-        let parsed = self.parsed;
+        // Read the options of each distinct token list once, weighted by its count.
+        let mut errors = self.errors.clone();
+        let mut parsed = 0;
+        let mut counts: Vec<HashMap<Key, u64>> =
+            (0..RAW_KEYS.len()).map(|_| HashMap::default()).collect();
+        let mut try_strings = StringCounter::default();
+        for (encoded, n) in self.token_lists.iter() {
+            let tokens = decode_tokens(encoded);
+            match options::parse(tokens.get(1..).unwrap_or_default()) {
+                Ok(opts) => {
+                    parsed += n;
+                    for (map, key) in counts.iter_mut().zip(keys(opts.raw)) {
+                        *map.entry(key).or_default() += n;
+                    }
+                    let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+                    try_strings.add(&texts.join(" "), n);
+                }
+                Err(e) => *errors.entry(e.kind.as_str()).or_default() += n,
+            }
+        }
         let options = RAW_KEYS
             .iter()
-            .zip(&self.options)
+            .zip(&counts)
             .map(|(name, counts)| {
                 let values = counts.iter().map(|(k, n)| (k, *n)).collect();
                 let items = top_items(values, |k| k.to_json(), parsed, top);
@@ -217,7 +245,7 @@ impl Stats {
             })
             .collect();
         let try_strings = top_items(
-            self.try_strings.iter().collect(),
+            try_strings.iter().collect(),
             |s| Value::String((*s).to_owned()),
             parsed,
             top,
@@ -226,11 +254,7 @@ impl Stats {
             pushes: self.pushes,
             with_try_syntax: self.with_try_syntax,
             parsed,
-            errors: self
-                .errors
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            errors: errors.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             options,
             try_strings,
         }
@@ -247,6 +271,11 @@ struct JsonPush<'a> {
 }
 
 impl JsonPush<'_> {
+    fn has_message(&self) -> bool {
+        let is_str = |raw: Option<&RawValue>| raw.is_some_and(|r| r.get().starts_with('"'));
+        is_str(self.message) || is_str(self.try_syntax)
+    }
+
     /// Its `message` if a string, else its `try_syntax` if a string.
     fn message(&self) -> Option<Cow<'_, str>> {
         let text = |raw: Option<&RawValue>| {
@@ -426,8 +455,14 @@ fn count_lines_in_parallel(
 }
 
 fn add_lines(stats: &mut Stats, bytes: &[u8]) {
-    for line in bytes.split(|b| *b == b'\n') {
-        stats.add_line(&String::from_utf8_lossy(line));
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+        let line = &bytes[start..end];
+        start = end + 1;
+        match std::str::from_utf8(line) {
+            Ok(text) => stats.add_line(text),
+            Err(_) => stats.add_line(&String::from_utf8_lossy(line)),
+        }
     }
 }
 
