@@ -490,3 +490,27 @@ fn stats_reads_a_large_file_in_parallel_blocks_with_the_same_counts() {
     assert_eq!(v["errors"], json!({"options:missing-value": 20000}));
     assert_eq!(v["options"]["rebuild"].as_array().unwrap().len(), 7);
 }
+
+#[test]
+fn a_try_string_that_looks_like_a_tc_flag_goes_after_double_dash() {
+    let out = common::tc()
+        .args(["try", "parse", "--format", "json", "--", "-h"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        json_of(&out)["raw"]["build"],
+        Value::Null,
+        "D1: -h is an unknown try option"
+    );
+    let out = common::tc()
+        .args(["try", "parse", "--format", "json", "--", "--"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = common::tc()
+        .args(["try", "parse", "--format", "json", "--message", "-h"])
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&out)["try_found"], false);
+}

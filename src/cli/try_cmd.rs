@@ -21,11 +21,12 @@ pub enum TryCommand {
 #[command(group(ArgGroup::new("input").required(true).args(["try_string", "message", "message_file"])))]
 pub struct ParseArgs {
     /// A try option string, like "-b do -p all -u all -t none"; a leading `try:` is allowed.
+    /// Put `--` before it when it is exactly one of tc's own options (`tc try parse -- -h`).
     #[arg(allow_hyphen_values = true, value_name = "TRY_STRING")]
     pub try_string: Option<String>,
 
     /// A whole commit message; its first `try:` starts the try line.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub message: Option<String>,
 
     /// Read the commit message from a file (`-` for stdin).

@@ -53,12 +53,36 @@ pub struct Defaults {
 }
 
 const KEYS: [&str; 19] = [
-    "taskQueueId", "provisionerId", "workerType", "schedulerId", "projectId", "taskGroupId",
-    "dependencies", "requires", "routes", "priority", "retries", "created", "deadline", "expires",
-    "scopes", "payload", "metadata", "tags", "extra",
+    "taskQueueId",
+    "provisionerId",
+    "workerType",
+    "schedulerId",
+    "projectId",
+    "taskGroupId",
+    "dependencies",
+    "requires",
+    "routes",
+    "priority",
+    "retries",
+    "created",
+    "deadline",
+    "expires",
+    "scopes",
+    "payload",
+    "metadata",
+    "tags",
+    "extra",
 ];
 
-const PRIORITIES: [&str; 7] = ["highest", "very-high", "high", "medium", "low", "very-low", "lowest"];
+const PRIORITIES: [&str; 7] = [
+    "highest",
+    "very-high",
+    "high",
+    "medium",
+    "low",
+    "very-low",
+    "lowest",
+];
 
 /// One calendar year later; Feb 29 becomes Mar 1, as the queue does.
 fn one_year_after(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -140,7 +164,10 @@ pub fn kind(v: &Value) -> &'static str {
 impl TaskDef {
     /// Builds a definition from a document whose relative times are already resolved, filling
     /// the defaults of a partial definition. Every problem is listed.
-    pub fn from_document(doc: &Map<String, Value>, defaults: &Defaults) -> Result<TaskDef, Vec<String>> {
+    pub fn from_document(
+        doc: &Map<String, Value>,
+        defaults: &Defaults,
+    ) -> Result<TaskDef, Vec<String>> {
         let mut p = Problems(Vec::new());
         for key in doc.keys() {
             if !KEYS.contains(&key.as_str()) {
@@ -150,7 +177,10 @@ impl TaskDef {
         let payload = match doc.get("payload") {
             Some(Value::Object(m)) => Value::Object(m.clone()),
             Some(other) => {
-                p.push("payload", format_args!("must be a mapping, not {}", kind(other)));
+                p.push(
+                    "payload",
+                    format_args!("must be a mapping, not {}", kind(other)),
+                );
                 Value::Null
             }
             None => {
@@ -162,7 +192,10 @@ impl TaskDef {
         let legacy = (p.string(doc, "provisionerId"), p.string(doc, "workerType"));
         let task_queue_id = match (queue, legacy) {
             (Some(q), (Some(pr), Some(wt))) if q != format!("{pr}/{wt}") => {
-                p.push("taskQueueId", format_args!("`{q}` disagrees with provisionerId/workerType `{pr}/{wt}`"));
+                p.push(
+                    "taskQueueId",
+                    format_args!("`{q}` disagrees with provisionerId/workerType `{pr}/{wt}`"),
+                );
                 q
             }
             (Some(q), _) => q,
@@ -177,14 +210,24 @@ impl TaskDef {
         let deadline = p
             .time(doc, "deadline")
             .unwrap_or(created + chrono::TimeDelta::days(1));
-        let expires = p.time(doc, "expires").unwrap_or_else(|| one_year_after(deadline));
-        let requires = p.string(doc, "requires").unwrap_or_else(|| "all-completed".into());
+        let expires = p
+            .time(doc, "expires")
+            .unwrap_or_else(|| one_year_after(deadline));
+        let requires = p
+            .string(doc, "requires")
+            .unwrap_or_else(|| "all-completed".into());
         if requires != "all-completed" && requires != "all-resolved" {
-            p.push("requires", format_args!("`{requires}` is neither all-completed nor all-resolved"));
+            p.push(
+                "requires",
+                format_args!("`{requires}` is neither all-completed nor all-resolved"),
+            );
         }
         let priority = p.string(doc, "priority").unwrap_or_else(|| "lowest".into());
         if !PRIORITIES.contains(&priority.as_str()) {
-            p.push("priority", format_args!("`{priority}` is not one of {}", PRIORITIES.join(", ")));
+            p.push(
+                "priority",
+                format_args!("`{priority}` is not one of {}", PRIORITIES.join(", ")),
+            );
         }
         let retries = match doc.get("retries") {
             None => 5,
@@ -233,28 +276,44 @@ impl TaskDef {
     }
 }
 
-fn complete_metadata(given: &Map<String, Value>, defaults: &Defaults, p: &mut Problems) -> Metadata {
+fn complete_metadata(
+    given: &Map<String, Value>,
+    defaults: &Defaults,
+    p: &mut Problems,
+) -> Metadata {
     for key in given.keys() {
         if !["name", "description", "owner", "source"].contains(&key.as_str()) {
-            p.push(&format!("metadata.{key}"), "is not a metadata key (name, description, owner, source)");
+            p.push(
+                &format!("metadata.{key}"),
+                "is not a metadata key (name, description, owner, source)",
+            );
         }
     }
     let mut field = |key: &str, default: String| match given.get(key) {
         None => default,
         Some(Value::String(s)) => s.clone(),
         Some(other) => {
-            p.push(&format!("metadata.{key}"), format_args!("must be a string, not {}", kind(other)));
+            p.push(
+                &format!("metadata.{key}"),
+                format_args!("must be a string, not {}", kind(other)),
+            );
             default
         }
     };
     let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
     Metadata {
-        name: field("name", defaults.name.clone().unwrap_or_else(|| "local task".into())),
+        name: field(
+            "name",
+            defaults.name.clone().unwrap_or_else(|| "local task".into()),
+        ),
         description: field("description", String::new()),
         owner: field("owner", format!("{user}@localhost")),
         source: field(
             "source",
-            format!("https://localhost/{}/{}", defaults.source_tool, defaults.source_name),
+            format!(
+                "https://localhost/{}/{}",
+                defaults.source_tool, defaults.source_name
+            ),
         ),
     }
 }
@@ -281,22 +340,41 @@ mod tests {
     fn a_partial_definition_gets_the_defaults() {
         let d = def(json!({"payload": {"command": [["true"]], "maxRunTime": 5}})).unwrap();
         assert_eq!(d.task_queue_id, "local/default");
-        assert_eq!((d.scheduler_id.as_str(), d.project_id.as_str()), ("-", "none"));
+        assert_eq!(
+            (d.scheduler_id.as_str(), d.project_id.as_str()),
+            ("-", "none")
+        );
         assert_eq!(d.created, "2026-02-28T12:00:00.000Z");
         assert_eq!(d.deadline, "2026-03-01T12:00:00.000Z");
         assert_eq!(d.expires, "2027-03-01T12:00:00.000Z");
-        assert_eq!((d.requires.as_str(), d.priority.as_str(), d.retries), ("all-completed", "lowest", 5));
+        assert_eq!(
+            (d.requires.as_str(), d.priority.as_str(), d.retries),
+            ("all-completed", "lowest", 5)
+        );
         assert_eq!(d.metadata.name, "hello");
-        assert_eq!(d.metadata.source, "https://localhost/tc-run-local/hello.yml");
+        assert_eq!(
+            d.metadata.source,
+            "https://localhost/tc-run-local/hello.yml"
+        );
         assert!(d.metadata.owner.ends_with("@localhost"));
     }
 
     #[test]
     fn every_problem_is_listed() {
-        let errs = def(json!({"taskQueueId": "a/b", "provisionerId": "x", "workerType": "y", "color": 1,
-                               "retries": 99, "priority": "urgent", "metadata": {"name": 3}})).unwrap_err();
+        let errs = def(
+            json!({"taskQueueId": "a/b", "provisionerId": "x", "workerType": "y", "color": 1,
+                               "retries": 99, "priority": "urgent", "metadata": {"name": 3}}),
+        )
+        .unwrap_err();
         let all = errs.join("\n");
-        for needle in ["color", "payload: missing", "disagrees", "retries", "urgent", "metadata.name"] {
+        for needle in [
+            "color",
+            "payload: missing",
+            "disagrees",
+            "retries",
+            "urgent",
+            "metadata.name",
+        ] {
             assert!(all.contains(needle), "{needle} in {all}");
         }
     }

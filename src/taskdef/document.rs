@@ -46,7 +46,11 @@ pub fn parse(name: &str, text: &str) -> Result<Value, DocumentError> {
         })?
     };
     if !value.is_object() {
-        return Err(at(1, 1, "the top level must be a mapping of task definition keys"));
+        return Err(at(
+            1,
+            1,
+            "the top level must be a mapping of task definition keys",
+        ));
     }
     Ok(value)
 }

@@ -64,7 +64,10 @@ enum Support {
 enum Shape {
     Str,
     Bool,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A list of these.
     List(&'static Shape),
     /// A mapping from any key to these.
@@ -85,17 +88,33 @@ struct Field {
 }
 
 const fn f(name: &'static str, shape: Shape, support: Support) -> Field {
-    Field { name, shape, support, required: false }
+    Field {
+        name,
+        shape,
+        support,
+        required: false,
+    }
 }
 
 const fn required(name: &'static str, shape: Shape) -> Field {
-    Field { name, shape, support: Support::S, required: true }
+    Field {
+        name,
+        shape,
+        support: Support::S,
+        required: true,
+    }
 }
 
 const STR: Shape = Shape::Str;
 const BOOL: Shape = Shape::Bool;
-const CODE: Shape = Shape::Int { min: 1, max: i64::MAX };
-const MAX_RUN_TIME: Shape = Shape::Int { min: 1, max: 604_800 };
+const CODE: Shape = Shape::Int {
+    min: 1,
+    max: i64::MAX,
+};
+const MAX_RUN_TIME: Shape = Shape::Int {
+    min: 1,
+    max: 604_800,
+};
 
 const ON_EXIT_STATUS: &[Field] = &[
     f("retry", Shape::List(&CODE), Support::S),
@@ -111,8 +130,16 @@ const DW_ARTIFACT: &[Field] = &[
 const DW_DEVICES: &[Field] = &[
     f("kvm", BOOL, Support::Capability),
     f("hostSharedMemory", BOOL, Support::Capability),
-    f("loopbackVideo", BOOL, Support::R("host kernel modules are out of scope")),
-    f("loopbackAudio", BOOL, Support::R("host kernel modules are out of scope")),
+    f(
+        "loopbackVideo",
+        BOOL,
+        Support::R("host kernel modules are out of scope"),
+    ),
+    f(
+        "loopbackAudio",
+        BOOL,
+        Support::R("host kernel modules are out of scope"),
+    ),
 ];
 
 const DW_CAPABILITIES: &[Field] = &[
@@ -132,11 +159,27 @@ const DW_FEATURES: &[Field] = &[
     f("bulkLog", BOOL, Support::W("no bulk log artifact is made")),
     f("taskclusterProxy", BOOL, Support::W(NO_PROXY)),
     f("chainOfTrust", BOOL, Support::W(NO_COT)),
-    f("relengAPIProxy", BOOL, Support::W("there is no relengapi proxy")),
-    f("balrogVPNProxy", BOOL, Support::W("there is no balrog VPN proxy")),
-    f("balrogStageVPNProxy", BOOL, Support::W("there is no balrog VPN proxy")),
+    f(
+        "relengAPIProxy",
+        BOOL,
+        Support::W("there is no relengapi proxy"),
+    ),
+    f(
+        "balrogVPNProxy",
+        BOOL,
+        Support::W("there is no balrog VPN proxy"),
+    ),
+    f(
+        "balrogStageVPNProxy",
+        BOOL,
+        Support::W("there is no balrog VPN proxy"),
+    ),
     f("dockerSave", BOOL, Support::W("no image artifact is saved")),
-    f("dind", BOOL, Support::R("docker-in-docker is not supported")),
+    f(
+        "dind",
+        BOOL,
+        Support::R("docker-in-docker is not supported"),
+    ),
 ];
 
 const DOCKER_WORKER: &[Field] = &[
@@ -144,14 +187,26 @@ const DOCKER_WORKER: &[Field] = &[
     f("command", Shape::List(&STR), Support::S),
     f("env", Shape::Map(&STR), Support::S),
     required("maxRunTime", MAX_RUN_TIME),
-    f("artifacts", Shape::Map(&Shape::Object(DW_ARTIFACT)), Support::S),
+    f(
+        "artifacts",
+        Shape::Map(&Shape::Object(DW_ARTIFACT)),
+        Support::S,
+    ),
     f("cache", Shape::Map(&STR), Support::S),
     f("capabilities", Shape::Object(DW_CAPABILITIES), Support::S),
     f("features", Shape::Object(DW_FEATURES), Support::S),
     f("onExitStatus", Shape::Object(ON_EXIT_STATUS), Support::S),
     f("log", STR, Support::S),
-    f("supersederUrl", STR, Support::W("tasks are never superseded locally")),
-    f("encryptedEnv", Shape::List(&STR), Support::R("encryptedEnv is deprecated and cannot be decrypted locally")),
+    f(
+        "supersederUrl",
+        STR,
+        Support::W("tasks are never superseded locally"),
+    ),
+    f(
+        "encryptedEnv",
+        Shape::List(&STR),
+        Support::R("encryptedEnv is deprecated and cannot be decrypted locally"),
+    ),
 ];
 
 const GW_ARTIFACT: &[Field] = &[
@@ -160,7 +215,11 @@ const GW_ARTIFACT: &[Field] = &[
     f("name", STR, Support::S),
     f("expires", STR, Support::S),
     f("contentType", STR, Support::S),
-    f("contentEncoding", Shape::Enum(&["identity", "gzip"]), Support::S),
+    f(
+        "contentEncoding",
+        Shape::Enum(&["identity", "gzip"]),
+        Support::S,
+    ),
     f("optional", BOOL, Support::S),
 ];
 
@@ -174,10 +233,26 @@ const GW_FEATURES: &[Field] = &[
     f("runTaskAsCurrentUser", BOOL, Support::I),
     f("taskclusterProxy", BOOL, Support::W(NO_PROXY)),
     f("chainOfTrust", BOOL, Support::W(NO_COT)),
-    f("loopbackVideo", BOOL, Support::R("host kernel modules are out of scope")),
-    f("loopbackAudio", BOOL, Support::R("host kernel modules are out of scope")),
-    f("runAsAdministrator", BOOL, Support::R("Windows features are not supported")),
-    f("hideCmdWindow", BOOL, Support::R("Windows features are not supported")),
+    f(
+        "loopbackVideo",
+        BOOL,
+        Support::R("host kernel modules are out of scope"),
+    ),
+    f(
+        "loopbackAudio",
+        BOOL,
+        Support::R("host kernel modules are out of scope"),
+    ),
+    f(
+        "runAsAdministrator",
+        BOOL,
+        Support::R("Windows features are not supported"),
+    ),
+    f(
+        "hideCmdWindow",
+        BOOL,
+        Support::R("Windows features are not supported"),
+    ),
 ];
 
 const GW_MOUNT_ANY: Shape = Shape::Map(&Shape::Str);
@@ -186,15 +261,31 @@ const GENERIC_WORKER: &[Field] = &[
     required("command", Shape::List(&Shape::List(&STR))),
     f("env", Shape::Map(&STR), Support::S),
     required("maxRunTime", MAX_RUN_TIME),
-    f("artifacts", Shape::List(&Shape::Object(GW_ARTIFACT)), Support::S),
+    f(
+        "artifacts",
+        Shape::List(&Shape::Object(GW_ARTIFACT)),
+        Support::S,
+    ),
     f("mounts", Shape::List(&GW_MOUNT_ANY), Support::S),
     f("onExitStatus", Shape::Object(ON_EXIT_STATUS), Support::S),
     f("logs", Shape::Object(GW_LOGS), Support::S),
     f("features", Shape::Object(GW_FEATURES), Support::S),
     f("taskclusterProxyInterface", STR, Support::W(NO_PROXY)),
-    f("supersederUrl", STR, Support::W("tasks are never superseded locally")),
-    f("osGroups", Shape::List(&STR), Support::W("the task keeps the invoking user's groups")),
-    f("rdpInfo", STR, Support::R("Windows features are not supported")),
+    f(
+        "supersederUrl",
+        STR,
+        Support::W("tasks are never superseded locally"),
+    ),
+    f(
+        "osGroups",
+        Shape::List(&STR),
+        Support::W("the task keeps the invoking user's groups"),
+    ),
+    f(
+        "rdpInfo",
+        STR,
+        Support::R("Windows features are not supported"),
+    ),
 ];
 
 /// The result of checking a payload: errors make it malformed; warnings are printed once.
@@ -223,19 +314,26 @@ fn is_off(v: &Value) -> bool {
 
 fn check_object(value: &Value, fields: &[Field], pointer: &str, caps: bool, out: &mut Check) {
     let Some(map) = value.as_object() else {
-        out.errors.push(format!("payload{pointer}: must be a mapping, not {}", kind(value)));
+        out.errors.push(format!(
+            "payload{pointer}: must be a mapping, not {}",
+            kind(value)
+        ));
         return;
     };
     for field in fields {
         if field.required && !map.contains_key(field.name) {
-            out.errors.push(format!("payload{pointer}/{}: is required", field.name));
+            out.errors
+                .push(format!("payload{pointer}/{}: is required", field.name));
         }
     }
     for (key, child) in map {
         let here = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
         let Some(field) = fields.iter().find(|f| f.name == key) else {
             let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
-            out.errors.push(format!("payload{here}: unknown field (known here: {})", known.join(", ")));
+            out.errors.push(format!(
+                "payload{here}: unknown field (known here: {})",
+                known.join(", ")
+            ));
             continue;
         };
         check_shape(child, &field.shape, &here, caps, out);
@@ -244,13 +342,15 @@ fn check_object(value: &Value, fields: &[Field], pointer: &str, caps: bool, out:
             Support::I => out.ignored.push(format!("payload{here}")),
             Support::W(why) => {
                 if !is_off(child) {
-                    out.warnings.push(format!("payload{here} is ignored: {why}"));
+                    out.warnings
+                        .push(format!("payload{here} is ignored: {why}"));
                     out.ignored.push(format!("payload{here}"));
                 }
             }
             Support::R(why) => {
                 if !is_off(child) {
-                    out.errors.push(format!("payload{here}: not supported: {why}"));
+                    out.errors
+                        .push(format!("payload{here}: not supported: {why}"));
                 }
             }
             Support::Capability => {
@@ -266,7 +366,10 @@ fn check_object(value: &Value, fields: &[Field], pointer: &str, caps: bool, out:
 
 fn check_shape(value: &Value, shape: &Shape, pointer: &str, caps: bool, out: &mut Check) {
     let wrong = |out: &mut Check, want: &str| {
-        out.errors.push(format!("payload{pointer}: must be {want}, not {}", kind(value)));
+        out.errors.push(format!(
+            "payload{pointer}: must be {want}, not {}",
+            kind(value)
+        ));
     };
     match shape {
         Shape::Str => {
@@ -281,7 +384,9 @@ fn check_shape(value: &Value, shape: &Shape, pointer: &str, caps: bool, out: &mu
         }
         Shape::Int { min, max } => match value.as_i64() {
             Some(n) if n >= *min && n <= *max => {}
-            Some(n) => out.errors.push(format!("payload{pointer}: {n} is out of range ({min}..={max})")),
+            Some(n) => out.errors.push(format!(
+                "payload{pointer}: {n} is out of range ({min}..={max})"
+            )),
             None => wrong(out, "a whole number"),
         },
         Shape::List(item) => match value.as_array() {
@@ -304,15 +409,26 @@ fn check_shape(value: &Value, shape: &Shape, pointer: &str, caps: bool, out: &mu
         Shape::Object(fields) => check_object(value, fields, pointer, caps, out),
         Shape::Enum(options) => match value.as_str() {
             Some(s) if options.contains(&s) => {}
-            _ => out.errors.push(format!("payload{pointer}: must be one of {}", options.join(", "))),
+            _ => out.errors.push(format!(
+                "payload{pointer}: must be one of {}",
+                options.join(", ")
+            )),
         },
         Shape::Image => check_image(value, pointer, out),
     }
 }
 
 const DOCKER_IMAGE: &[Field] = &[required("type", STR), required("name", STR)];
-const TASK_IMAGE: &[Field] = &[required("type", STR), required("taskId", STR), required("path", STR)];
-const INDEXED_IMAGE: &[Field] = &[required("type", STR), required("namespace", STR), required("path", STR)];
+const TASK_IMAGE: &[Field] = &[
+    required("type", STR),
+    required("taskId", STR),
+    required("path", STR),
+];
+const INDEXED_IMAGE: &[Field] = &[
+    required("type", STR),
+    required("namespace", STR),
+    required("path", STR),
+];
 
 fn check_image(value: &Value, pointer: &str, out: &mut Check) {
     if value.is_string() {
@@ -348,9 +464,20 @@ mod tests {
     #[test]
     fn family_comes_from_the_shape() {
         assert_eq!(family(&json!({"image": "x"})), Ok(Family::DockerWorker));
-        assert_eq!(family(&json!({"command": [["a", "b"]]})), Ok(Family::GenericWorker));
-        assert!(family(&json!({"command": ["a b"]})).unwrap_err().contains("Windows"));
-        assert!(family(&json!({"command": []})).unwrap_err().contains("cannot tell"));
+        assert_eq!(
+            family(&json!({"command": [["a", "b"]]})),
+            Ok(Family::GenericWorker)
+        );
+        assert!(
+            family(&json!({"command": ["a b"]}))
+                .unwrap_err()
+                .contains("Windows")
+        );
+        assert!(
+            family(&json!({"command": []}))
+                .unwrap_err()
+                .contains("cannot tell")
+        );
         assert!(family(&json!({})).unwrap_err().contains("cannot tell"));
     }
 
@@ -361,12 +488,21 @@ mod tests {
 
     #[test]
     fn every_error_is_listed_with_its_pointer() {
-        let c = check(&json!({"command": [["a", 1]], "maxRunTime": 0, "env": {"A": 2}, "bogus": true,
-                              "artifacts": [{"type": "blob"}]}), Family::GenericWorker, false);
+        let c = check(
+            &json!({"command": [["a", 1]], "maxRunTime": 0, "env": {"A": 2}, "bogus": true,
+                              "artifacts": [{"type": "blob"}]}),
+            Family::GenericWorker,
+            false,
+        );
         let all = c.errors.join("\n");
-        for needle in ["payload/command/0/1: must be a string", "payload/maxRunTime: 0 is out of range",
-                       "payload/env/A: must be a string", "payload/bogus: unknown field",
-                       "payload/artifacts/0/type: must be one of file, directory", "payload/artifacts/0/path: is required"] {
+        for needle in [
+            "payload/command/0/1: must be a string",
+            "payload/maxRunTime: 0 is out of range",
+            "payload/env/A: must be a string",
+            "payload/bogus: unknown field",
+            "payload/artifacts/0/type: must be one of file, directory",
+            "payload/artifacts/0/path: is required",
+        ] {
             assert!(all.contains(needle), "{needle} in\n{all}");
         }
     }
@@ -380,13 +516,19 @@ mod tests {
 
     #[test]
     fn warned_ignored_and_rejected_fields() {
-        let c = gw(json!({"features": {"taskclusterProxy": true, "liveLog": true}, "osGroups": ["docker"]}));
+        let c = gw(
+            json!({"features": {"taskclusterProxy": true, "liveLog": true}, "osGroups": ["docker"]}),
+        );
         assert!(c.errors.is_empty(), "{:?}", c.errors);
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
         assert!(c.ignored.contains(&"payload/features/liveLog".to_owned()));
         let c = gw(json!({"features": {"runAsAdministrator": true}, "rdpInfo": "x"}));
         assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
-        assert!(gw(json!({"features": {"loopbackVideo": false}})).errors.is_empty());
+        assert!(
+            gw(json!({"features": {"loopbackVideo": false}}))
+                .errors
+                .is_empty()
+        );
     }
 
     #[test]
@@ -396,6 +538,9 @@ mod tests {
         assert!(check(&p, Family::DockerWorker, true).errors.is_empty());
         let p = json!({"image": {"type": "task-image", "taskId": "x"}, "maxRunTime": 5, "features": {"dind": true}});
         let errs = check(&p, Family::DockerWorker, true).errors.join("\n");
-        assert!(errs.contains("payload/image/path: is required") && errs.contains("dind"), "{errs}");
+        assert!(
+            errs.contains("payload/image/path: is required") && errs.contains("dind"),
+            "{errs}"
+        );
     }
 }
