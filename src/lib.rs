@@ -5,6 +5,7 @@ pub mod cli;
 pub mod error;
 pub mod exit_codes;
 pub mod output;
+pub mod run;
 pub mod taskdef;
 pub mod trysyntax;
 

@@ -1,0 +1,4 @@
+//! The task-run core (worker.md §13): the one place a task is executed.
+
+pub mod mask;
+pub mod outcome;

@@ -1,0 +1,257 @@
+//! The outcome contract (worker.md §11): what happened in a run → the state the queue would
+//! record and tc's exit status. One pure function, tested row by row.
+
+use serde::Serialize;
+
+use crate::exit_codes;
+
+/// Why a run ended in an exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    MalformedPayload,
+    ResourceUnavailable,
+    InternalError,
+    IntermittentTask,
+    Canceled,
+    WorkerShutdown,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::MalformedPayload => "malformed-payload",
+            Reason::ResourceUnavailable => "resource-unavailable",
+            Reason::InternalError => "internal-error",
+            Reason::IntermittentTask => "intermittent-task",
+            Reason::Canceled => "canceled",
+            Reason::WorkerShutdown => "worker-shutdown",
+        }
+    }
+}
+
+/// An error that ends a run, with the exception reason it resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    pub reason: Reason,
+    pub message: String,
+}
+
+impl TaskError {
+    pub fn new(reason: Reason, message: impl Into<String>) -> TaskError {
+        TaskError { reason, message: message.into() }
+    }
+
+    pub fn malformed(message: impl Into<String>) -> TaskError {
+        TaskError::new(Reason::MalformedPayload, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> TaskError {
+        TaskError::new(Reason::InternalError, message)
+    }
+}
+
+impl std::fmt::Display for TaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.reason.as_str())
+    }
+}
+
+/// The state the queue would record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    Failed,
+    Exception(Reason),
+}
+
+impl Outcome {
+    /// `completed`, `failed` or `exception`.
+    pub fn state(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::Exception(_) => "exception",
+        }
+    }
+
+    /// `reasonResolved`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::Exception(r) => r.as_str(),
+        }
+    }
+
+    /// As the footer writes it: `completed`, `failed`, `exception (<reason>)`.
+    pub fn describe(self) -> String {
+        match self {
+            Outcome::Exception(r) => format!("exception ({})", r.as_str()),
+            other => other.state().to_owned(),
+        }
+    }
+}
+
+/// The signal that canceled a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    Sigint,
+    Sigterm,
+}
+
+/// What happened, in pipeline order (worker.md §13.2).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunEvents {
+    /// The run ended before the task started (validation, env, mounts, image, start).
+    pub before_start: Option<TaskError>,
+    /// The task's exit code (first failing native command; signal s → 128 + s).
+    pub exit_code: Option<i32>,
+    /// maxRunTime killed the task.
+    pub max_run_time_exceeded: bool,
+    /// Something broke after the start (tc bug, daemon error, artifacts dir not writable).
+    pub internal_error: Option<String>,
+    /// SIGINT or SIGTERM canceled the run.
+    pub interrupted: Option<Interrupt>,
+    /// `onExitStatus.retry`.
+    pub retry_codes: Vec<i32>,
+    /// A missing or refused artifact that the `--missing-artifacts` policy counts.
+    pub failing_artifact: bool,
+}
+
+/// The outcome, tc's exit status for it, and a message for exceptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub outcome: Outcome,
+    pub exit_code: i32,
+    pub message: Option<String>,
+}
+
+fn exception_exit(reason: Reason) -> i32 {
+    match reason {
+        Reason::MalformedPayload => exit_codes::USAGE,
+        Reason::Canceled => exit_codes::SIGINT,
+        _ => exit_codes::EXCEPTION,
+    }
+}
+
+/// §11.1: the first decisive event in pipeline order wins; cancellation overrides anything not
+/// yet resolved; a failing artifact only turns completed into failed.
+pub fn resolve(ev: &RunEvents) -> Resolution {
+    let exception = |reason: Reason, message: Option<String>| Resolution {
+        outcome: Outcome::Exception(reason),
+        exit_code: exception_exit(reason),
+        message,
+    };
+    if let Some(signal) = ev.interrupted {
+        let (code, name) = match signal {
+            Interrupt::Sigint => (exit_codes::SIGINT, "SIGINT"),
+            Interrupt::Sigterm => (exit_codes::SIGTERM, "SIGTERM"),
+        };
+        return Resolution {
+            outcome: Outcome::Exception(Reason::Canceled),
+            exit_code: code,
+            message: Some(format!("canceled by {name}")),
+        };
+    }
+    if let Some(err) = &ev.before_start {
+        return exception(err.reason, Some(err.message.clone()));
+    }
+    if let Some(message) = &ev.internal_error {
+        return exception(Reason::InternalError, Some(message.clone()));
+    }
+    if ev.max_run_time_exceeded {
+        return Resolution { outcome: Outcome::Failed, exit_code: exit_codes::FAILED, message: None };
+    }
+    match ev.exit_code {
+        Some(0) if ev.failing_artifact => {
+            Resolution { outcome: Outcome::Failed, exit_code: exit_codes::FAILED, message: None }
+        }
+        Some(0) => Resolution { outcome: Outcome::Completed, exit_code: exit_codes::OK, message: None },
+        Some(n) if ev.retry_codes.contains(&n) => exception(
+            Reason::IntermittentTask,
+            Some(format!("exit code {n} is listed in onExitStatus.retry")),
+        ),
+        Some(n) => Resolution { outcome: Outcome::Failed, exit_code: n, message: None },
+        None => exception(Reason::InternalError, Some("the task has no exit code".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(ev: RunEvents) -> (Outcome, i32) {
+        let r = resolve(&ev);
+        (r.outcome, r.exit_code)
+    }
+
+    fn exited(code: i32) -> RunEvents {
+        RunEvents { exit_code: Some(code), ..RunEvents::default() }
+    }
+
+    #[test]
+    fn row_1_exit_0_completes() {
+        assert_eq!(run(exited(0)), (Outcome::Completed, 0));
+    }
+
+    #[test]
+    fn row_2_exit_n_fails_with_n() {
+        assert_eq!(run(exited(4)), (Outcome::Failed, 4));
+        assert_eq!(run(exited(137)), (Outcome::Failed, 137));
+    }
+
+    #[test]
+    fn row_3_a_retry_code_is_intermittent() {
+        let ev = RunEvents { retry_codes: vec![4, 5], ..exited(5) };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::IntermittentTask), 3));
+    }
+
+    #[test]
+    fn row_4_max_run_time_fails_with_1() {
+        let ev = RunEvents { max_run_time_exceeded: true, retry_codes: vec![1], failing_artifact: true, ..Default::default() };
+        assert_eq!(run(ev), (Outcome::Failed, 1));
+    }
+
+    #[test]
+    fn rows_5_and_6_malformed_payload_exit_2() {
+        let ev = RunEvents { before_start: Some(TaskError::malformed("bad")), ..Default::default() };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::MalformedPayload), 2));
+    }
+
+    #[test]
+    fn rows_7_and_8_resource_unavailable_exit_3() {
+        let ev = RunEvents { before_start: Some(TaskError::new(Reason::ResourceUnavailable, "down")), ..Default::default() };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::ResourceUnavailable), 3));
+    }
+
+    #[test]
+    fn row_9_and_10_missing_artifacts_only_turn_completed_into_failed() {
+        let ev = RunEvents { failing_artifact: true, ..exited(0) };
+        assert_eq!(run(ev), (Outcome::Failed, 1));
+        let ev = RunEvents { failing_artifact: true, ..exited(7) };
+        assert_eq!(run(ev), (Outcome::Failed, 7));
+        let ev = RunEvents { failing_artifact: true, retry_codes: vec![7], ..exited(7) };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::IntermittentTask), 3));
+    }
+
+    #[test]
+    fn row_12_cancellation_overrides_everything() {
+        let ev = RunEvents { interrupted: Some(Interrupt::Sigint), max_run_time_exceeded: true, ..exited(0) };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::Canceled), 130));
+        let ev = RunEvents { interrupted: Some(Interrupt::Sigterm), before_start: Some(TaskError::malformed("x")), ..Default::default() };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::Canceled), 143));
+    }
+
+    #[test]
+    fn row_13_internal_error_exit_3() {
+        let ev = RunEvents { internal_error: Some("disk full".into()), ..exited(0) };
+        assert_eq!(run(ev), (Outcome::Exception(Reason::InternalError), 3));
+    }
+
+    #[test]
+    fn the_first_event_before_start_wins_over_later_ones() {
+        let ev = RunEvents { before_start: Some(TaskError::malformed("x")), internal_error: Some("y".into()), ..exited(1) };
+        assert_eq!(run(ev).0, Outcome::Exception(Reason::MalformedPayload));
+    }
+}
