@@ -1,4 +1,6 @@
 //! The task-run core (worker.md §13): the one place a task is executed.
 
+pub mod artifacts;
+pub mod env;
 pub mod mask;
 pub mod outcome;

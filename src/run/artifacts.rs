@@ -1,0 +1,428 @@
+//! Artifacts (worker.md §8): what the payload asks for, the local artifacts directory that
+//! receives them (never written outside), and the records that end up in the manifest.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The manifest's file name in the artifacts directory.
+pub const MANIFEST: &str = "tc-manifest.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Directory,
+}
+
+/// One artifact the payload asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactSpec {
+    pub name: String,
+    pub kind: Kind,
+    /// Relative to the task dir (generic-worker) or absolute in the container (docker-worker).
+    pub path: String,
+    pub expires: String,
+    pub content_type: Option<String>,
+    pub optional: bool,
+}
+
+/// One manifest entry (§8.5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+}
+
+impl Record {
+    fn blank(name: &str, kind: &'static str) -> Record {
+        Record {
+            name: name.to_owned(),
+            kind,
+            size: None,
+            sha256: None,
+            content_type: None,
+            expires: None,
+            target: None,
+            reason: None,
+            message: None,
+            optional: None,
+        }
+    }
+
+    pub fn file(name: &str, size: u64, sha256: String, content_type: String, expires: &str) -> Record {
+        Record {
+            size: Some(size),
+            sha256: Some(sha256),
+            content_type: Some(content_type),
+            expires: Some(expires.to_owned()),
+            ..Record::blank(name, "file")
+        }
+    }
+
+    pub fn link(name: &str, target: &str) -> Record {
+        Record { target: Some(target.to_owned()), ..Record::blank(name, "link") }
+    }
+
+    /// An error artifact: `file-missing-on-worker` or `invalid-resource-on-worker`.
+    pub fn error(name: &str, reason: &str, message: impl Into<String>, optional: bool) -> Record {
+        Record {
+            reason: Some(reason.to_owned()),
+            message: Some(message.into()),
+            optional: Some(optional),
+            ..Record::blank(name, "error")
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.kind == "error"
+    }
+}
+
+pub const MISSING: &str = "file-missing-on-worker";
+pub const INVALID: &str = "invalid-resource-on-worker";
+
+/// Checks an artifact name (§8.2): relative, `/`-separated, no `.`, `..` or empty parts, no NUL
+/// or backslash, and not the manifest's name.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the name is empty".into());
+    }
+    if name.starts_with('/') {
+        return Err("the name is absolute, so it escapes the artifacts directory".into());
+    }
+    if name.contains('\0') || name.contains('\\') {
+        return Err("the name holds a NUL or a backslash".into());
+    }
+    for part in name.split('/') {
+        match part {
+            "" => return Err("the name has an empty path component".into()),
+            "." => return Err("the name has a `.` component".into()),
+            ".." => return Err("the name escapes the artifacts directory (`..`)".into()),
+            _ => {}
+        }
+    }
+    if name == MANIFEST {
+        return Err(format!("`{MANIFEST}` is the name of tc's manifest"));
+    }
+    Ok(())
+}
+
+/// The content type from a file name's extension.
+pub fn content_type_for(name: &str) -> String {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" => "text/plain; charset=utf-8",
+        "json" => "application/json",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "xml" => "application/xml",
+        "css" => "text/css",
+        "js" => "application/javascript",
+        "gz" | "tgz" => "application/gzip",
+        "bz2" => "application/x-bzip2",
+        "xz" => "application/x-xz",
+        "zst" => "application/zstd",
+        "tar" => "application/x-tar",
+        "zip" => "application/zip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+    .to_owned()
+}
+
+/// The local artifacts directory `<A>`. Files are created exclusively, parents one by one,
+/// and no symlink is ever followed or created inside it.
+#[derive(Debug, Clone)]
+pub struct LocalDir {
+    root: PathBuf,
+}
+
+impl LocalDir {
+    /// Creates `<A>`, or empties one that holds an earlier run's manifest. Anything else in
+    /// an existing directory is the user's: refuse rather than overwrite.
+    pub fn prepare(root: &Path) -> Result<LocalDir, String> {
+        match fs::symlink_metadata(root) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(root).map_err(|e| format!("cannot create the artifacts directory {}: {e}", root.display()))?;
+            }
+            Err(e) => return Err(format!("cannot use the artifacts directory {}: {e}", root.display())),
+            Ok(meta) if !meta.is_dir() => {
+                return Err(format!("the artifacts directory {} exists and is not a directory", root.display()));
+            }
+            Ok(_) => {
+                let entries: Vec<_> = fs::read_dir(root)
+                    .map_err(|e| format!("cannot read the artifacts directory {}: {e}", root.display()))?
+                    .filter_map(Result::ok)
+                    .collect();
+                if !entries.is_empty() {
+                    if !root.join(MANIFEST).is_file() {
+                        return Err(format!(
+                            "the artifacts directory {} is not empty and holds no {MANIFEST} from an earlier run: \
+                             choose another with --artifacts-dir, or empty it",
+                            root.display()
+                        ));
+                    }
+                    for entry in entries {
+                        let path = entry.path();
+                        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                            fs::remove_dir_all(&path)
+                        } else {
+                            fs::remove_file(&path)
+                        };
+                        removed.map_err(|e| format!("cannot empty {}: {e}", path.display()))?;
+                    }
+                }
+            }
+        }
+        Ok(LocalDir { root: root.to_path_buf() })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a checked name lands, with its parents created (never through a symlink).
+    fn destination(&self, name: &str) -> Result<PathBuf, String> {
+        check_name(name)?;
+        let mut dir = self.root.clone();
+        let parts: Vec<&str> = name.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            dir.push(part);
+            match fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => return Err(format!("`{name}` collides with the stored artifact {}", dir.strip_prefix(&self.root).unwrap_or(&dir).display())),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                Err(e) => return Err(format!("cannot use {}: {e}", dir.display())),
+            }
+        }
+        Ok(dir.join(parts[parts.len() - 1]))
+    }
+
+    /// Copies `reader` to `<A>/<name>`; returns its size and sha256.
+    pub fn store(&self, name: &str, reader: &mut dyn Read) -> Result<(u64, String), String> {
+        let dest = self.destination(name)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&dest)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::AlreadyExists => format!("`{name}` collides with an artifact already stored"),
+                _ => format!("cannot create {}: {e}", dest.display()),
+            })?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| format!("cannot read the artifact {name}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            file.write_all(&buf[..n]).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+            size += n as u64;
+        }
+        Ok((size, hex::encode(hasher.finalize())))
+    }
+
+    /// Writes the manifest atomically (temporary file, then rename).
+    pub fn write_manifest(&self, manifest: &serde_json::Value) -> Result<(), String> {
+        let tmp = self.root.join(format!(".{MANIFEST}.tmp"));
+        let text = serde_json::to_string_pretty(manifest).map_err(|e| e.to_string())?;
+        let mut f = File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.write_all(b"\n"))
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        fs::rename(&tmp, self.root.join(MANIFEST)).map_err(|e| format!("cannot write the manifest: {e}"))
+    }
+}
+
+/// Copies a native artifact out of the task dir into `sink`, refusing anything that lies
+/// outside the task dir once symlinks are resolved (§8.2).
+pub fn copy_native(spec: &ArtifactSpec, task_dir: &Path, sink: &LocalDir) -> Vec<Record> {
+    let error = |name: &str, reason: &str, msg: String| Record::error(name, reason, msg, spec.optional);
+    if let Err(why) = check_name(&spec.name) {
+        return vec![error(&spec.name, INVALID, why)];
+    }
+    let Ok(root) = task_dir.canonicalize() else {
+        return vec![error(&spec.name, MISSING, "the task directory is gone".into())];
+    };
+    let wanted = root.join(&spec.path);
+    let real = match wanted.canonicalize() {
+        Ok(p) => p,
+        Err(_) if fs::symlink_metadata(&wanted).is_ok() => {
+            return vec![error(&spec.name, INVALID, format!("{} is a dangling symlink", spec.path))];
+        }
+        Err(_) => return vec![error(&spec.name, MISSING, format!("{} does not exist in the task directory", spec.path))],
+    };
+    if !real.starts_with(&root) {
+        return vec![error(&spec.name, INVALID, format!("{} resolves outside the task directory", spec.path))];
+    }
+    match spec.kind {
+        Kind::File => {
+            if !real.is_file() {
+                return vec![error(&spec.name, INVALID, format!("{} is not a regular file", spec.path))];
+            }
+            vec![copy_one(&real, &spec.name, spec, sink)]
+        }
+        Kind::Directory => {
+            if !real.is_dir() {
+                return vec![error(&spec.name, INVALID, format!("{} is not a directory", spec.path))];
+            }
+            let mut records = Vec::new();
+            walk(&real, &root, "", spec, sink, &mut records);
+            records
+        }
+    }
+}
+
+fn copy_one(real: &Path, name: &str, spec: &ArtifactSpec, sink: &LocalDir) -> Record {
+    let stored = File::open(real)
+        .map_err(|e| format!("cannot read {}: {e}", real.display()))
+        .and_then(|mut f| sink.store(name, &mut f));
+    match stored {
+        Ok((size, sha)) => {
+            let ct = spec.content_type.clone().unwrap_or_else(|| content_type_for(name));
+            Record::file(name, size, sha, ct, &spec.expires)
+        }
+        Err(why) => Record::error(name, INVALID, why, spec.optional),
+    }
+}
+
+fn walk(dir: &Path, root: &Path, rel: &str, spec: &ArtifactSpec, sink: &LocalDir, out: &mut Vec<Record>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let rel_child = if rel.is_empty() { file_name } else { format!("{rel}/{file_name}") };
+        let name = format!("{}/{rel_child}", spec.name);
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        if meta.is_dir() {
+            walk(&path, root, &rel_child, spec, sink, out);
+        } else if meta.file_type().is_symlink() {
+            match path.canonicalize() {
+                Ok(real) if !real.starts_with(root) => out.push(Record::error(
+                    &name,
+                    INVALID,
+                    "symlink target outside the task directory",
+                    spec.optional,
+                )),
+                Ok(real) if real.is_file() => out.push(copy_one(&real, &name, spec, sink)),
+                // Directory walks do not follow directory symlinks.
+                Ok(_) => {}
+                Err(_) => out.push(Record::error(&name, INVALID, "dangling symlink", spec.optional)),
+            }
+        } else if meta.is_file() {
+            out.push(copy_one(&path, &name, spec, sink));
+        }
+    }
+}
+
+/// `Path` components that stay inside their base.
+pub fn is_relative_inside(path: &str) -> bool {
+    Path::new(path).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_escape_or_confuse_are_refused() {
+        for bad in ["", "/etc/passwd", "a/../../x", "..", "a//b", "./a", "a/./b", "a\\b", "a\0b", MANIFEST, "a/"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["public/build/app.tar.gz", "a", "public/logs/live_backing.log", "x/tc-manifest.json"] {
+            assert!(check_name(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn a_non_empty_directory_of_someone_else_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("precious.txt"), "mine").unwrap();
+        assert!(LocalDir::prepare(dir.path()).unwrap_err().contains("not empty"));
+        assert!(dir.path().join("precious.txt").exists());
+        fs::write(dir.path().join(MANIFEST), "{}").unwrap();
+        LocalDir::prepare(dir.path()).unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "an earlier run's directory is emptied");
+    }
+
+    #[test]
+    fn store_never_overwrites_or_follows_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let sink = LocalDir::prepare(&dir.path().join("a")).unwrap();
+        sink.store("public/x.txt", &mut "one".as_bytes()).unwrap();
+        assert!(sink.store("public/x.txt", &mut "two".as_bytes()).is_err());
+        assert!(sink.store("public/x.txt/y", &mut "two".as_bytes()).is_err());
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("a/link")).unwrap();
+        assert!(sink.store("link/evil.txt", &mut "x".as_bytes()).is_err());
+        std::os::unix::fs::symlink(outside.path().join("f"), dir.path().join("a/flink")).unwrap();
+        assert!(sink.store("flink", &mut "x".as_bytes()).is_err());
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0, "nothing written outside");
+    }
+
+    #[test]
+    fn native_copy_refuses_escapes_and_reports_missing() {
+        let task = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let secret = tempfile::NamedTempFile::new().unwrap();
+        fs::create_dir_all(task.path().join("dist/sub")).unwrap();
+        fs::write(task.path().join("dist/a.txt"), "aaa").unwrap();
+        fs::write(task.path().join("dist/sub/b.bin"), "b").unwrap();
+        std::os::unix::fs::symlink(secret.path(), task.path().join("dist/leak")).unwrap();
+        std::os::unix::fs::symlink(secret.path(), task.path().join("leak.txt")).unwrap();
+        let sink = LocalDir::prepare(&out.path().join("A")).unwrap();
+        let spec = |name: &str, kind, path: &str| ArtifactSpec {
+            name: name.into(), kind, path: path.into(), expires: "2030-01-01T00:00:00.000Z".into(),
+            content_type: None, optional: false,
+        };
+        let recs = copy_native(&spec("public/dist", Kind::Directory, "dist"), task.path(), &sink);
+        let names: Vec<(&str, &str)> = recs.iter().map(|r| (r.name.as_str(), r.kind)).collect();
+        assert_eq!(names, [("public/dist/a.txt", "file"), ("public/dist/leak", "error"), ("public/dist/sub/b.bin", "file")]);
+        assert_eq!(recs[0].size, Some(3));
+        assert_eq!(recs[0].content_type.as_deref(), Some("text/plain; charset=utf-8"));
+        let leak = copy_native(&spec("public/leak.txt", Kind::File, "leak.txt"), task.path(), &sink);
+        assert_eq!(leak[0].reason.as_deref(), Some(INVALID));
+        let up = copy_native(&spec("public/up", Kind::File, "../x"), task.path(), &sink);
+        assert!(up[0].is_error());
+        let missing = copy_native(&spec("public/none.txt", Kind::File, "none.txt"), task.path(), &sink);
+        assert_eq!(missing[0].reason.as_deref(), Some(MISSING));
+        let evil = copy_native(&spec("../evil", Kind::File, "dist/a.txt"), task.path(), &sink);
+        assert_eq!(evil[0].reason.as_deref(), Some(INVALID));
+        assert!(!out.path().join("evil").exists());
+    }
+}
