@@ -2,6 +2,7 @@
 //! `cli` parses the command line, the domain modules do the work, `output` prints.
 
 pub mod cli;
+pub mod engine;
 pub mod error;
 pub mod exit_codes;
 pub mod output;

@@ -4,6 +4,7 @@
 mod from_now;
 mod generate;
 mod not_yet;
+mod run_local;
 mod slugid;
 mod try_cmd;
 
@@ -45,7 +46,7 @@ pub enum Command {
     /// Render the task graph of an in-tree `taskcluster/` directory, like taskgraph.
     Graph(not_yet::GraphArgs),
     /// Run a task on this machine with the real worker rules (Docker or native engine).
-    RunLocal(not_yet::Args),
+    RunLocal(run_local::RunLocalArgs),
     /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
     Submit(not_yet::Args),
     /// The embedded TaskCluster queue.
@@ -84,7 +85,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
         Command::Graph(_) => not_yet::fail("graph", "it lands with the task-graph work"),
-        Command::RunLocal(_) => not_yet::fail("run-local", "it lands with the task-run core"),
+        Command::RunLocal(args) => run_local::run(args, format),
         Command::Submit(_) => not_yet::fail("submit", "it lands with the queue client"),
         Command::Queue(_) => not_yet::fail("queue serve", "it lands with the embedded queue"),
         Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),

@@ -71,7 +71,13 @@ impl Record {
         }
     }
 
-    pub fn file(name: &str, size: u64, sha256: String, content_type: String, expires: &str) -> Record {
+    pub fn file(
+        name: &str,
+        size: u64,
+        sha256: String,
+        content_type: String,
+        expires: &str,
+    ) -> Record {
         Record {
             size: Some(size),
             sha256: Some(sha256),
@@ -82,7 +88,10 @@ impl Record {
     }
 
     pub fn link(name: &str, target: &str) -> Record {
-        Record { target: Some(target.to_owned()), ..Record::blank(name, "link") }
+        Record {
+            target: Some(target.to_owned()),
+            ..Record::blank(name, "link")
+        }
     }
 
     /// An error artifact: `file-missing-on-worker` or `invalid-resource-on-worker`.
@@ -131,7 +140,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// The content type from a file name's extension.
 pub fn content_type_for(name: &str) -> String {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "txt" | "log" => "text/plain; charset=utf-8",
         "json" => "application/json",
@@ -168,15 +180,33 @@ impl LocalDir {
     pub fn prepare(root: &Path) -> Result<LocalDir, String> {
         match fs::symlink_metadata(root) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(root).map_err(|e| format!("cannot create the artifacts directory {}: {e}", root.display()))?;
+                fs::create_dir_all(root).map_err(|e| {
+                    format!(
+                        "cannot create the artifacts directory {}: {e}",
+                        root.display()
+                    )
+                })?;
             }
-            Err(e) => return Err(format!("cannot use the artifacts directory {}: {e}", root.display())),
+            Err(e) => {
+                return Err(format!(
+                    "cannot use the artifacts directory {}: {e}",
+                    root.display()
+                ));
+            }
             Ok(meta) if !meta.is_dir() => {
-                return Err(format!("the artifacts directory {} exists and is not a directory", root.display()));
+                return Err(format!(
+                    "the artifacts directory {} exists and is not a directory",
+                    root.display()
+                ));
             }
             Ok(_) => {
                 let entries: Vec<_> = fs::read_dir(root)
-                    .map_err(|e| format!("cannot read the artifacts directory {}: {e}", root.display()))?
+                    .map_err(|e| {
+                        format!(
+                            "cannot read the artifacts directory {}: {e}",
+                            root.display()
+                        )
+                    })?
                     .filter_map(Result::ok)
                     .collect();
                 if !entries.is_empty() {
@@ -199,7 +229,9 @@ impl LocalDir {
                 }
             }
         }
-        Ok(LocalDir { root: root.to_path_buf() })
+        Ok(LocalDir {
+            root: root.to_path_buf(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -215,9 +247,15 @@ impl LocalDir {
             dir.push(part);
             match fs::symlink_metadata(&dir) {
                 Ok(meta) if meta.is_dir() => {}
-                Ok(_) => return Err(format!("`{name}` collides with the stored artifact {}", dir.strip_prefix(&self.root).unwrap_or(&dir).display())),
+                Ok(_) => {
+                    return Err(format!(
+                        "`{name}` collides with the stored artifact {}",
+                        dir.strip_prefix(&self.root).unwrap_or(&dir).display()
+                    ));
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                    fs::create_dir(&dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 }
                 Err(e) => return Err(format!("cannot use {}: {e}", dir.display())),
             }
@@ -234,19 +272,24 @@ impl LocalDir {
             .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&dest)
             .map_err(|e| match e.kind() {
-                io::ErrorKind::AlreadyExists => format!("`{name}` collides with an artifact already stored"),
+                io::ErrorKind::AlreadyExists => {
+                    format!("`{name}` collides with an artifact already stored")
+                }
                 _ => format!("cannot create {}: {e}", dest.display()),
             })?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = reader.read(&mut buf).map_err(|e| format!("cannot read the artifact {name}: {e}"))?;
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| format!("cannot read the artifact {name}: {e}"))?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            file.write_all(&buf[..n]).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+            file.write_all(&buf[..n])
+                .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
             size += n as u64;
         }
         Ok((size, hex::encode(hasher.finalize())))
@@ -256,46 +299,75 @@ impl LocalDir {
     pub fn write_manifest(&self, manifest: &serde_json::Value) -> Result<(), String> {
         let tmp = self.root.join(format!(".{MANIFEST}.tmp"));
         let text = serde_json::to_string_pretty(manifest).map_err(|e| e.to_string())?;
-        let mut f = File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        let mut f =
+            File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         f.write_all(text.as_bytes())
             .and_then(|()| f.write_all(b"\n"))
             .and_then(|()| f.sync_all())
             .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        fs::rename(&tmp, self.root.join(MANIFEST)).map_err(|e| format!("cannot write the manifest: {e}"))
+        fs::rename(&tmp, self.root.join(MANIFEST))
+            .map_err(|e| format!("cannot write the manifest: {e}"))
     }
 }
 
 /// Copies a native artifact out of the task dir into `sink`, refusing anything that lies
 /// outside the task dir once symlinks are resolved (§8.2).
 pub fn copy_native(spec: &ArtifactSpec, task_dir: &Path, sink: &LocalDir) -> Vec<Record> {
-    let error = |name: &str, reason: &str, msg: String| Record::error(name, reason, msg, spec.optional);
+    let error =
+        |name: &str, reason: &str, msg: String| Record::error(name, reason, msg, spec.optional);
     if let Err(why) = check_name(&spec.name) {
         return vec![error(&spec.name, INVALID, why)];
     }
     let Ok(root) = task_dir.canonicalize() else {
-        return vec![error(&spec.name, MISSING, "the task directory is gone".into())];
+        return vec![error(
+            &spec.name,
+            MISSING,
+            "the task directory is gone".into(),
+        )];
     };
     let wanted = root.join(&spec.path);
     let real = match wanted.canonicalize() {
         Ok(p) => p,
         Err(_) if fs::symlink_metadata(&wanted).is_ok() => {
-            return vec![error(&spec.name, INVALID, format!("{} is a dangling symlink", spec.path))];
+            return vec![error(
+                &spec.name,
+                INVALID,
+                format!("{} is a dangling symlink", spec.path),
+            )];
         }
-        Err(_) => return vec![error(&spec.name, MISSING, format!("{} does not exist in the task directory", spec.path))],
+        Err(_) => {
+            return vec![error(
+                &spec.name,
+                MISSING,
+                format!("{} does not exist in the task directory", spec.path),
+            )];
+        }
     };
     if !real.starts_with(&root) {
-        return vec![error(&spec.name, INVALID, format!("{} resolves outside the task directory", spec.path))];
+        return vec![error(
+            &spec.name,
+            INVALID,
+            format!("{} resolves outside the task directory", spec.path),
+        )];
     }
     match spec.kind {
         Kind::File => {
             if !real.is_file() {
-                return vec![error(&spec.name, INVALID, format!("{} is not a regular file", spec.path))];
+                return vec![error(
+                    &spec.name,
+                    INVALID,
+                    format!("{} is not a regular file", spec.path),
+                )];
             }
             vec![copy_one(&real, &spec.name, spec, sink)]
         }
         Kind::Directory => {
             if !real.is_dir() {
-                return vec![error(&spec.name, INVALID, format!("{} is not a directory", spec.path))];
+                return vec![error(
+                    &spec.name,
+                    INVALID,
+                    format!("{} is not a directory", spec.path),
+                )];
             }
             let mut records = Vec::new();
             walk(&real, &root, "", spec, sink, &mut records);
@@ -310,14 +382,24 @@ fn copy_one(real: &Path, name: &str, spec: &ArtifactSpec, sink: &LocalDir) -> Re
         .and_then(|mut f| sink.store(name, &mut f));
     match stored {
         Ok((size, sha)) => {
-            let ct = spec.content_type.clone().unwrap_or_else(|| content_type_for(name));
+            let ct = spec
+                .content_type
+                .clone()
+                .unwrap_or_else(|| content_type_for(name));
             Record::file(name, size, sha, ct, &spec.expires)
         }
         Err(why) => Record::error(name, INVALID, why, spec.optional),
     }
 }
 
-fn walk(dir: &Path, root: &Path, rel: &str, spec: &ArtifactSpec, sink: &LocalDir, out: &mut Vec<Record>) {
+fn walk(
+    dir: &Path,
+    root: &Path,
+    rel: &str,
+    spec: &ArtifactSpec,
+    sink: &LocalDir,
+    out: &mut Vec<Record>,
+) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -325,10 +407,16 @@ fn walk(dir: &Path, root: &Path, rel: &str, spec: &ArtifactSpec, sink: &LocalDir
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let rel_child = if rel.is_empty() { file_name } else { format!("{rel}/{file_name}") };
+        let rel_child = if rel.is_empty() {
+            file_name
+        } else {
+            format!("{rel}/{file_name}")
+        };
         let name = format!("{}/{rel_child}", spec.name);
         let path = entry.path();
-        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
         if meta.is_dir() {
             walk(&path, root, &rel_child, spec, sink, out);
         } else if meta.file_type().is_symlink() {
@@ -342,7 +430,12 @@ fn walk(dir: &Path, root: &Path, rel: &str, spec: &ArtifactSpec, sink: &LocalDir
                 Ok(real) if real.is_file() => out.push(copy_one(&real, &name, spec, sink)),
                 // Directory walks do not follow directory symlinks.
                 Ok(_) => {}
-                Err(_) => out.push(Record::error(&name, INVALID, "dangling symlink", spec.optional)),
+                Err(_) => out.push(Record::error(
+                    &name,
+                    INVALID,
+                    "dangling symlink",
+                    spec.optional,
+                )),
             }
         } else if meta.is_file() {
             out.push(copy_one(&path, &name, spec, sink));
@@ -352,7 +445,9 @@ fn walk(dir: &Path, root: &Path, rel: &str, spec: &ArtifactSpec, sink: &LocalDir
 
 /// `Path` components that stay inside their base.
 pub fn is_relative_inside(path: &str) -> bool {
-    Path::new(path).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    Path::new(path)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 #[cfg(test)]
@@ -361,10 +456,27 @@ mod tests {
 
     #[test]
     fn names_that_escape_or_confuse_are_refused() {
-        for bad in ["", "/etc/passwd", "a/../../x", "..", "a//b", "./a", "a/./b", "a\\b", "a\0b", MANIFEST, "a/"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../../x",
+            "..",
+            "a//b",
+            "./a",
+            "a/./b",
+            "a\\b",
+            "a\0b",
+            MANIFEST,
+            "a/",
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
-        for good in ["public/build/app.tar.gz", "a", "public/logs/live_backing.log", "x/tc-manifest.json"] {
+        for good in [
+            "public/build/app.tar.gz",
+            "a",
+            "public/logs/live_backing.log",
+            "x/tc-manifest.json",
+        ] {
             assert!(check_name(good).is_ok(), "{good:?}");
         }
     }
@@ -373,11 +485,19 @@ mod tests {
     fn a_non_empty_directory_of_someone_else_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("precious.txt"), "mine").unwrap();
-        assert!(LocalDir::prepare(dir.path()).unwrap_err().contains("not empty"));
+        assert!(
+            LocalDir::prepare(dir.path())
+                .unwrap_err()
+                .contains("not empty")
+        );
         assert!(dir.path().join("precious.txt").exists());
         fs::write(dir.path().join(MANIFEST), "{}").unwrap();
         LocalDir::prepare(dir.path()).unwrap();
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "an earlier run's directory is emptied");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "an earlier run's directory is emptied"
+        );
     }
 
     #[test]
@@ -392,7 +512,11 @@ mod tests {
         assert!(sink.store("link/evil.txt", &mut "x".as_bytes()).is_err());
         std::os::unix::fs::symlink(outside.path().join("f"), dir.path().join("a/flink")).unwrap();
         assert!(sink.store("flink", &mut "x".as_bytes()).is_err());
-        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0, "nothing written outside");
+        assert_eq!(
+            fs::read_dir(outside.path()).unwrap().count(),
+            0,
+            "nothing written outside"
+        );
     }
 
     #[test]
@@ -407,21 +531,51 @@ mod tests {
         std::os::unix::fs::symlink(secret.path(), task.path().join("leak.txt")).unwrap();
         let sink = LocalDir::prepare(&out.path().join("A")).unwrap();
         let spec = |name: &str, kind, path: &str| ArtifactSpec {
-            name: name.into(), kind, path: path.into(), expires: "2030-01-01T00:00:00.000Z".into(),
-            content_type: None, optional: false,
+            name: name.into(),
+            kind,
+            path: path.into(),
+            expires: "2030-01-01T00:00:00.000Z".into(),
+            content_type: None,
+            optional: false,
         };
-        let recs = copy_native(&spec("public/dist", Kind::Directory, "dist"), task.path(), &sink);
+        let recs = copy_native(
+            &spec("public/dist", Kind::Directory, "dist"),
+            task.path(),
+            &sink,
+        );
         let names: Vec<(&str, &str)> = recs.iter().map(|r| (r.name.as_str(), r.kind)).collect();
-        assert_eq!(names, [("public/dist/a.txt", "file"), ("public/dist/leak", "error"), ("public/dist/sub/b.bin", "file")]);
+        assert_eq!(
+            names,
+            [
+                ("public/dist/a.txt", "file"),
+                ("public/dist/leak", "error"),
+                ("public/dist/sub/b.bin", "file")
+            ]
+        );
         assert_eq!(recs[0].size, Some(3));
-        assert_eq!(recs[0].content_type.as_deref(), Some("text/plain; charset=utf-8"));
-        let leak = copy_native(&spec("public/leak.txt", Kind::File, "leak.txt"), task.path(), &sink);
+        assert_eq!(
+            recs[0].content_type.as_deref(),
+            Some("text/plain; charset=utf-8")
+        );
+        let leak = copy_native(
+            &spec("public/leak.txt", Kind::File, "leak.txt"),
+            task.path(),
+            &sink,
+        );
         assert_eq!(leak[0].reason.as_deref(), Some(INVALID));
         let up = copy_native(&spec("public/up", Kind::File, "../x"), task.path(), &sink);
         assert!(up[0].is_error());
-        let missing = copy_native(&spec("public/none.txt", Kind::File, "none.txt"), task.path(), &sink);
+        let missing = copy_native(
+            &spec("public/none.txt", Kind::File, "none.txt"),
+            task.path(),
+            &sink,
+        );
         assert_eq!(missing[0].reason.as_deref(), Some(MISSING));
-        let evil = copy_native(&spec("../evil", Kind::File, "dist/a.txt"), task.path(), &sink);
+        let evil = copy_native(
+            &spec("../evil", Kind::File, "dist/a.txt"),
+            task.path(),
+            &sink,
+        );
         assert_eq!(evil[0].reason.as_deref(), Some(INVALID));
         assert!(!out.path().join("evil").exists());
     }

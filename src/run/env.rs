@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 use super::mask::MIN_SECRET_LEN;
 
 /// Variables the native engine inherits from tc's own environment.
-pub const NATIVE_INHERITED: [&str; 10] =
-    ["HOME", "PATH", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TZ", "TERM", "TMPDIR"];
+pub const NATIVE_INHERITED: [&str; 10] = [
+    "HOME", "PATH", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TZ", "TERM", "TMPDIR",
+];
 
 /// Names tc sets itself (§5.2).
 pub const RESERVED: [&str; 12] = [
@@ -68,11 +69,14 @@ pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
     if let Some(env) = layers.payload {
         for (name, value) in env {
             if !is_valid_name(name) {
-                payload_errors.push(format!("payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"));
+                payload_errors.push(format!(
+                    "payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
+                ));
                 continue;
             }
             if RESERVED.contains(&name.as_str()) {
-                out.warnings.push(format!("payload/env/{name} is reserved: tc sets it itself"));
+                out.warnings
+                    .push(format!("payload/env/{name} is reserved: tc sets it itself"));
             }
             if let Some(v) = value.as_str() {
                 vars.insert(name.clone(), v.to_owned());
@@ -89,7 +93,9 @@ pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
     for (name, value) in &layers.secrets {
         check_cli_name(name, "--secret")?;
         if layers.cli.iter().any(|(n, _)| n == name) {
-            return Err(EnvError::Usage(format!("{name} is given both as --env and as --secret: give it once")));
+            return Err(EnvError::Usage(format!(
+                "{name} is given both as --env and as --secret: give it once"
+            )));
         }
         if value.len() < MIN_SECRET_LEN {
             return Err(EnvError::Usage(format!(
@@ -108,10 +114,14 @@ pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
 
 fn check_cli_name(name: &str, flag: &str) -> Result<(), EnvError> {
     if !is_valid_name(name) {
-        return Err(EnvError::Usage(format!("{flag} {name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)")));
+        return Err(EnvError::Usage(format!(
+            "{flag} {name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
+        )));
     }
     if RESERVED.contains(&name) {
-        return Err(EnvError::Usage(format!("{flag} {name}: tc sets {name} itself; choose another name")));
+        return Err(EnvError::Usage(format!(
+            "{flag} {name}: tc sets {name} itself; choose another name"
+        )));
     }
     Ok(())
 }
@@ -152,13 +162,23 @@ pub fn parse_dotenv(name: &str, text: &str) -> Result<Vec<(String, String)>, Str
                         body.push('\n');
                         body.push_str(next);
                     }
-                    None => return Err(format!("{name}:{}: the double quote is never closed", i + 1)),
+                    None => {
+                        return Err(format!(
+                            "{name}:{}: the double quote is never closed",
+                            i + 1
+                        ));
+                    }
                 }
             }
         } else if let Some(rest) = raw.strip_prefix('\'') {
             match rest.find('\'') {
                 Some(end) => rest[..end].to_owned(),
-                None => return Err(format!("{name}:{}: the single quote is never closed", i + 1)),
+                None => {
+                    return Err(format!(
+                        "{name}:{}: the single quote is never closed",
+                        i + 1
+                    ));
+                }
             }
         } else {
             let unquoted = match raw.find(" #") {
@@ -197,7 +217,9 @@ mod tests {
     use serde_json::json;
 
     fn pairs(xs: &[(&str, &str)]) -> Vec<(String, String)> {
-        xs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        xs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -222,13 +244,32 @@ mod tests {
     #[test]
     fn bad_names_and_reserved_names() {
         let payload = json!({"1BAD": "x"});
-        assert!(matches!(compose(Layers { payload: payload.as_object(), ..Default::default() }), Err(EnvError::Payload(_))));
+        assert!(matches!(
+            compose(Layers {
+                payload: payload.as_object(),
+                ..Default::default()
+            }),
+            Err(EnvError::Payload(_))
+        ));
         for cli in [pairs(&[("A-B", "x")]), pairs(&[("RUN_ID", "1")])] {
-            assert!(matches!(compose(Layers { cli, ..Default::default() }), Err(EnvError::Usage(_))));
+            assert!(matches!(
+                compose(Layers {
+                    cli,
+                    ..Default::default()
+                }),
+                Err(EnvError::Usage(_))
+            ));
         }
-        let both = Layers { cli: pairs(&[("K", "v")]), secrets: pairs(&[("K", "value")]), ..Default::default() };
+        let both = Layers {
+            cli: pairs(&[("K", "v")]),
+            secrets: pairs(&[("K", "value")]),
+            ..Default::default()
+        };
         assert!(matches!(compose(both), Err(EnvError::Usage(_))));
-        let short = Layers { secrets: pairs(&[("K", "abc")]), ..Default::default() };
+        let short = Layers {
+            secrets: pairs(&[("K", "abc")]),
+            ..Default::default()
+        };
         assert!(matches!(compose(short), Err(EnvError::Usage(m)) if m.contains("too short")));
     }
 
@@ -236,14 +277,33 @@ mod tests {
     fn dotenv_lines() {
         let text = "# comment\n\nA=1\nexport B = two words # note\nC='lit $X \\n'\nD=\"a\\nb \\\"q\\\"\"\nE=\"multi\nline\"\nF=\n";
         let got = parse_dotenv("f.env", text).unwrap();
-        assert_eq!(got, pairs(&[("A", "1"), ("B", "two words"), ("C", "lit $X \\n"), ("D", "a\nb \"q\""), ("E", "multi\nline"), ("F", "")]));
-        assert!(parse_dotenv("f.env", "NOEQUALS\n").unwrap_err().starts_with("f.env:1:"));
+        assert_eq!(
+            got,
+            pairs(&[
+                ("A", "1"),
+                ("B", "two words"),
+                ("C", "lit $X \\n"),
+                ("D", "a\nb \"q\""),
+                ("E", "multi\nline"),
+                ("F", "")
+            ])
+        );
+        assert!(
+            parse_dotenv("f.env", "NOEQUALS\n")
+                .unwrap_err()
+                .starts_with("f.env:1:")
+        );
         assert!(parse_dotenv("f.env", "A=\"open\n").is_err());
     }
 
     #[test]
     fn names() {
         assert!(is_valid_name("_A1") && is_valid_name("path"));
-        assert!(!is_valid_name("") && !is_valid_name("1A") && !is_valid_name("A B") && !is_valid_name("Ä"));
+        assert!(
+            !is_valid_name("")
+                && !is_valid_name("1A")
+                && !is_valid_name("A B")
+                && !is_valid_name("Ä")
+        );
     }
 }

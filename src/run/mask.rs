@@ -32,7 +32,10 @@ impl Masker {
         }
         patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         patterns.dedup();
-        Masker { patterns, held: Vec::new() }
+        Masker {
+            patterns,
+            held: Vec::new(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -118,7 +121,10 @@ mod tests {
     #[test]
     fn masks_whole_values() {
         let m = Masker::new(&["hunter22"]);
-        assert_eq!(m.mask_str("pw=hunter22; again hunter22!"), "pw=***; again ***!");
+        assert_eq!(
+            m.mask_str("pw=hunter22; again hunter22!"),
+            "pw=***; again ***!"
+        );
     }
 
     #[test]
@@ -140,7 +146,10 @@ mod tests {
     #[test]
     fn masks_each_line_of_a_multi_line_value() {
         let m = Masker::new(&["first-line\nsecond-line\nab"]);
-        assert_eq!(m.mask_str("x first-line y second-line z ab"), "x *** y *** z ab");
+        assert_eq!(
+            m.mask_str("x first-line y second-line z ab"),
+            "x *** y *** z ab"
+        );
         assert_eq!(m.mask_str("first-line\nsecond-line\nab"), "***");
     }
 

@@ -2,5 +2,8 @@
 
 pub mod artifacts;
 pub mod env;
+pub mod input;
+pub mod log;
 pub mod mask;
 pub mod outcome;
+pub mod taskrun;

@@ -39,7 +39,10 @@ pub struct TaskError {
 
 impl TaskError {
     pub fn new(reason: Reason, message: impl Into<String>) -> TaskError {
-        TaskError { reason, message: message.into() }
+        TaskError {
+            reason,
+            message: message.into(),
+        }
     }
 
     pub fn malformed(message: impl Into<String>) -> TaskError {
@@ -161,19 +164,36 @@ pub fn resolve(ev: &RunEvents) -> Resolution {
         return exception(Reason::InternalError, Some(message.clone()));
     }
     if ev.max_run_time_exceeded {
-        return Resolution { outcome: Outcome::Failed, exit_code: exit_codes::FAILED, message: None };
+        return Resolution {
+            outcome: Outcome::Failed,
+            exit_code: exit_codes::FAILED,
+            message: None,
+        };
     }
     match ev.exit_code {
-        Some(0) if ev.failing_artifact => {
-            Resolution { outcome: Outcome::Failed, exit_code: exit_codes::FAILED, message: None }
-        }
-        Some(0) => Resolution { outcome: Outcome::Completed, exit_code: exit_codes::OK, message: None },
+        Some(0) if ev.failing_artifact => Resolution {
+            outcome: Outcome::Failed,
+            exit_code: exit_codes::FAILED,
+            message: None,
+        },
+        Some(0) => Resolution {
+            outcome: Outcome::Completed,
+            exit_code: exit_codes::OK,
+            message: None,
+        },
         Some(n) if ev.retry_codes.contains(&n) => exception(
             Reason::IntermittentTask,
             Some(format!("exit code {n} is listed in onExitStatus.retry")),
         ),
-        Some(n) => Resolution { outcome: Outcome::Failed, exit_code: n, message: None },
-        None => exception(Reason::InternalError, Some("the task has no exit code".into())),
+        Some(n) => Resolution {
+            outcome: Outcome::Failed,
+            exit_code: n,
+            message: None,
+        },
+        None => exception(
+            Reason::InternalError,
+            Some("the task has no exit code".into()),
+        ),
     }
 }
 
@@ -187,7 +207,10 @@ mod tests {
     }
 
     fn exited(code: i32) -> RunEvents {
-        RunEvents { exit_code: Some(code), ..RunEvents::default() }
+        RunEvents {
+            exit_code: Some(code),
+            ..RunEvents::default()
+        }
     }
 
     #[test]
@@ -203,55 +226,97 @@ mod tests {
 
     #[test]
     fn row_3_a_retry_code_is_intermittent() {
-        let ev = RunEvents { retry_codes: vec![4, 5], ..exited(5) };
+        let ev = RunEvents {
+            retry_codes: vec![4, 5],
+            ..exited(5)
+        };
         assert_eq!(run(ev), (Outcome::Exception(Reason::IntermittentTask), 3));
     }
 
     #[test]
     fn row_4_max_run_time_fails_with_1() {
-        let ev = RunEvents { max_run_time_exceeded: true, retry_codes: vec![1], failing_artifact: true, ..Default::default() };
+        let ev = RunEvents {
+            max_run_time_exceeded: true,
+            retry_codes: vec![1],
+            failing_artifact: true,
+            ..Default::default()
+        };
         assert_eq!(run(ev), (Outcome::Failed, 1));
     }
 
     #[test]
     fn rows_5_and_6_malformed_payload_exit_2() {
-        let ev = RunEvents { before_start: Some(TaskError::malformed("bad")), ..Default::default() };
+        let ev = RunEvents {
+            before_start: Some(TaskError::malformed("bad")),
+            ..Default::default()
+        };
         assert_eq!(run(ev), (Outcome::Exception(Reason::MalformedPayload), 2));
     }
 
     #[test]
     fn rows_7_and_8_resource_unavailable_exit_3() {
-        let ev = RunEvents { before_start: Some(TaskError::new(Reason::ResourceUnavailable, "down")), ..Default::default() };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::ResourceUnavailable), 3));
+        let ev = RunEvents {
+            before_start: Some(TaskError::new(Reason::ResourceUnavailable, "down")),
+            ..Default::default()
+        };
+        assert_eq!(
+            run(ev),
+            (Outcome::Exception(Reason::ResourceUnavailable), 3)
+        );
     }
 
     #[test]
     fn row_9_and_10_missing_artifacts_only_turn_completed_into_failed() {
-        let ev = RunEvents { failing_artifact: true, ..exited(0) };
+        let ev = RunEvents {
+            failing_artifact: true,
+            ..exited(0)
+        };
         assert_eq!(run(ev), (Outcome::Failed, 1));
-        let ev = RunEvents { failing_artifact: true, ..exited(7) };
+        let ev = RunEvents {
+            failing_artifact: true,
+            ..exited(7)
+        };
         assert_eq!(run(ev), (Outcome::Failed, 7));
-        let ev = RunEvents { failing_artifact: true, retry_codes: vec![7], ..exited(7) };
+        let ev = RunEvents {
+            failing_artifact: true,
+            retry_codes: vec![7],
+            ..exited(7)
+        };
         assert_eq!(run(ev), (Outcome::Exception(Reason::IntermittentTask), 3));
     }
 
     #[test]
     fn row_12_cancellation_overrides_everything() {
-        let ev = RunEvents { interrupted: Some(Interrupt::Sigint), max_run_time_exceeded: true, ..exited(0) };
+        let ev = RunEvents {
+            interrupted: Some(Interrupt::Sigint),
+            max_run_time_exceeded: true,
+            ..exited(0)
+        };
         assert_eq!(run(ev), (Outcome::Exception(Reason::Canceled), 130));
-        let ev = RunEvents { interrupted: Some(Interrupt::Sigterm), before_start: Some(TaskError::malformed("x")), ..Default::default() };
+        let ev = RunEvents {
+            interrupted: Some(Interrupt::Sigterm),
+            before_start: Some(TaskError::malformed("x")),
+            ..Default::default()
+        };
         assert_eq!(run(ev), (Outcome::Exception(Reason::Canceled), 143));
     }
 
     #[test]
     fn row_13_internal_error_exit_3() {
-        let ev = RunEvents { internal_error: Some("disk full".into()), ..exited(0) };
+        let ev = RunEvents {
+            internal_error: Some("disk full".into()),
+            ..exited(0)
+        };
         assert_eq!(run(ev), (Outcome::Exception(Reason::InternalError), 3));
     }
 
     #[test]
     fn the_first_event_before_start_wins_over_later_ones() {
-        let ev = RunEvents { before_start: Some(TaskError::malformed("x")), internal_error: Some("y".into()), ..exited(1) };
+        let ev = RunEvents {
+            before_start: Some(TaskError::malformed("x")),
+            internal_error: Some("y".into()),
+            ..exited(1)
+        };
         assert_eq!(run(ev).0, Outcome::Exception(Reason::MalformedPayload));
     }
 }

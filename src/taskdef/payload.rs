@@ -544,3 +544,89 @@ mod tests {
         );
     }
 }
+
+/// `onExitStatus` of both families.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnExitStatus {
+    #[serde(default)]
+    pub retry: Vec<i32>,
+    #[serde(default)]
+    pub purge_caches: Vec<i32>,
+}
+
+/// One generic-worker artifact.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GwArtifact {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    pub name: Option<String>,
+    pub expires: Option<String>,
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct GwLogs {
+    #[serde(default = "default_live_log")]
+    pub live: String,
+    #[serde(default = "default_backing_log")]
+    pub backing: String,
+}
+
+impl Default for GwLogs {
+    fn default() -> Self {
+        GwLogs {
+            live: default_live_log(),
+            backing: default_backing_log(),
+        }
+    }
+}
+
+fn default_live_log() -> String {
+    "public/logs/live.log".into()
+}
+
+fn default_backing_log() -> String {
+    "public/logs/live_backing.log".into()
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GwFeatures {
+    #[serde(default = "yes")]
+    pub backing_log: bool,
+}
+
+impl Default for GwFeatures {
+    fn default() -> Self {
+        GwFeatures { backing_log: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A generic-worker payload, read after `check` found no error.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GwPayload {
+    pub command: Vec<Vec<String>>,
+    #[serde(default)]
+    pub env: serde_json::Map<String, Value>,
+    pub max_run_time: u64,
+    #[serde(default)]
+    pub artifacts: Vec<GwArtifact>,
+    #[serde(default)]
+    pub mounts: Vec<Value>,
+    #[serde(default)]
+    pub on_exit_status: OnExitStatus,
+    #[serde(default)]
+    pub logs: GwLogs,
+    #[serde(default)]
+    pub features: GwFeatures,
+}

@@ -1,0 +1,376 @@
+//! `tc run-local`: one task on this machine through the task-run core (worker.md §1).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::output::{self, Format};
+use crate::run::artifacts::LocalDir;
+use crate::run::env;
+use crate::run::input;
+use crate::run::outcome::Interrupt;
+use crate::run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
+use crate::taskdef::slugid;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = crate::exit_codes::HELP)]
+pub struct RunLocalArgs {
+    /// A task file (YAML or JSON), or `-` for stdin.
+    #[arg(value_name = "TASK")]
+    pub tasks: Vec<String>,
+
+    /// The taskId the run uses (default: a fresh slugid).
+    #[arg(long, value_name = "ID")]
+    pub local_task_id: Option<String>,
+
+    /// Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+
+    /// Set a variable for the task (repeatable; `K=` sets it empty).
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+
+    /// Read variables from a dotenv file (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+
+    /// A secret variable: masked as *** in everything tc prints or saves (best effort: artifact
+    /// files are not scanned, encoded forms are not recognised). `K` alone reads it from tc's
+    /// environment, else asks for it on a terminal.
+    #[arg(long = "secret", value_name = "K[=V]")]
+    pub secrets: Vec<String>,
+
+    /// Read secret variables from a dotenv file (repeatable).
+    #[arg(long = "secret-file", value_name = "FILE")]
+    pub secret_files: Vec<PathBuf>,
+
+    /// Where artifacts go (default ./artifacts/<taskId>/).
+    #[arg(long, value_name = "DIR")]
+    pub artifacts_dir: Option<PathBuf>,
+
+    /// Whether a missing artifact fails the task.
+    #[arg(long, value_enum, default_value_t = MissingPolicy::Family)]
+    pub missing_artifacts: MissingPolicy,
+
+    /// Override the payload's maxRunTime (0 = no limit).
+    #[arg(long, value_name = "SECS")]
+    pub max_run_time: Option<u64>,
+
+    /// Extra runs after an intermittent-task exit (onExitStatus.retry), 0 to 49.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=49))]
+    pub retries: u32,
+
+    /// The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Keep the task directory (native) or container (Docker) afterwards.
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Accept docker-worker capabilities (privileged, devices, disableSeccomp).
+    #[arg(long)]
+    pub allow_capabilities: bool,
+
+    /// The TaskCluster deployment the task sees as TASKCLUSTER_ROOT_URL.
+    #[arg(
+        long,
+        env = "TASKCLUSTER_ROOT_URL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    pub root_url: String,
+
+    /// Validate and print the resolved definition and the plan; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The image to run (needs the Docker engine).
+    #[arg(long, value_name = "VALUE")]
+    pub image: Option<String>,
+
+    /// The Docker network mode (needs the Docker engine).
+    #[arg(long, value_name = "MODE")]
+    pub network: Option<String>,
+
+    /// Open a shell in the task's environment instead of running it (needs the Docker engine for now).
+    #[arg(short, long)]
+    pub interactive: bool,
+
+    /// Print an equivalent bash script instead of running (not implemented yet).
+    #[arg(long)]
+    pub script: bool,
+
+    /// How many tasks run at once (not implemented yet beyond 1).
+    #[arg(short = 'j', long = "jobs", default_value_t = 1, value_name = "N")]
+    pub jobs: usize,
+}
+
+fn usage(msg: impl Into<String>) -> Error {
+    Error::Usage(msg.into())
+}
+
+/// The cache root `<C>`.
+fn cache_root(flag: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("TC_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tc")
+}
+
+/// `--secret K[=V]` and `--secret-file`, read now so nothing runs without them.
+fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for s in &args.secrets {
+        match s.split_once('=') {
+            Some((k, v)) => out.push((k.to_owned(), v.to_owned())),
+            None => {
+                let value = match std::env::var(s) {
+                    Ok(v) => v,
+                    Err(_) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+                        dialoguer::Password::new()
+                            .with_prompt(format!("Secret {s}"))
+                            .interact()
+                            .map_err(|e| usage(format!("--secret {s}: {e}")))?
+                    }
+                    Err(_) => {
+                        return Err(usage(format!(
+                            "--secret {s}: no value: give {s}=VALUE, set {s} in tc's environment, or run on a terminal to be asked"
+                        )));
+                    }
+                };
+                out.push((s.clone(), value));
+            }
+        }
+    }
+    for file in &args.secret_files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(usage)?);
+    }
+    Ok(out)
+}
+
+fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for file in &args.env_files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
+        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(usage)?);
+    }
+    for e in &args.env {
+        out.push(env::parse_assignment(e, "--env").map_err(usage)?);
+    }
+    Ok(out)
+}
+
+pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
+    if format == Format::Yaml {
+        return Err(usage(
+            "tc run-local prints text or json (--format human|json)",
+        ));
+    }
+    for (used, flag) in [
+        (args.image.is_some(), "--image"),
+        (args.network.is_some(), "--network"),
+        (args.interactive, "--interactive"),
+    ] {
+        if used {
+            return Err(usage(format!(
+                "{flag} needs the Docker engine, which this version of tc does not have yet"
+            )));
+        }
+    }
+    if args.script {
+        return Err(Error::NotImplemented {
+            command: "run-local --script",
+            when: "it lands with the next task-run work",
+        });
+    }
+    if args.jobs != 1 || args.tasks.len() > 1 {
+        return Err(Error::NotImplemented {
+            command: "run-local with several tasks",
+            when: "give one TASK; -j lands with the next task-run work",
+        });
+    }
+    let Some(arg) = args.tasks.first() else {
+        return Err(usage(
+            "give a TASK: a task file (YAML or JSON) or - for stdin",
+        ));
+    };
+    let loaded = input::load(arg).map_err(usage)?;
+    let cli_env = read_cli_env(&args)?;
+    let secrets = read_secrets(&args)?;
+    // Bad names, reserved names and short secrets are the command line's fault: refuse
+    // before anything runs or is written.
+    if let Err(env::EnvError::Usage(msg)) = env::compose(env::Layers {
+        cli: cli_env.clone(),
+        secrets: secrets.clone(),
+        ..Default::default()
+    }) {
+        return Err(usage(msg));
+    }
+    let task_id = match &args.local_task_id {
+        Some(id) => {
+            slugid::decode(id).map_err(|e| usage(format!("--local-task-id: {e}")))?;
+            id.clone()
+        }
+        None => slugid::nice(),
+    };
+    let task = Task {
+        def: loaded.def,
+        task_id: task_id.clone(),
+        label: loaded.label,
+    };
+    if args.dry_run {
+        return dry_run(&task, &args, format);
+    }
+    let artifacts_dir = args
+        .artifacts_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("artifacts").join(&task_id));
+    let opts = RunOptions {
+        engine: args.engine,
+        missing: args.missing_artifacts,
+        max_run_time: args.max_run_time,
+        cache_root: cache_root(args.cache_dir.as_deref()),
+        keep: args.keep,
+        root_url: args.root_url.trim_end_matches('/').to_owned(),
+        cli_env,
+        secrets,
+        allow_capabilities: args.allow_capabilities,
+        log_to_stderr: format == Format::Json,
+        local: true,
+        worker_group: "local".into(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(run_with_retries(
+        task,
+        opts,
+        artifacts_dir,
+        args.retries,
+        format,
+    ))
+}
+
+async fn run_with_retries(
+    task: Task,
+    opts: RunOptions,
+    dir: PathBuf,
+    retries: u32,
+    format: Format,
+) -> Result<i32> {
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(None);
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        let which = tokio::select! {
+            _ = int.recv() => Interrupt::Sigint,
+            _ = term.recv() => Interrupt::Sigterm,
+        };
+        let _ = cancel_tx.send(Some(which));
+        // A second Ctrl-C during cleanup leaves at once.
+        tokio::select! {
+            _ = int.recv() => std::process::exit(crate::exit_codes::SIGINT),
+            _ = term.recv() => std::process::exit(crate::exit_codes::SIGTERM),
+        }
+    });
+    if task.def.payload.get("command").is_some() && task.def.payload.get("image").is_none() {
+        eprintln!("[tc] note: the native engine runs the task as you, with no isolation");
+    }
+    let mut run_id = 0;
+    loop {
+        let sink = LocalDir::prepare(&dir).map_err(usage)?;
+        let summary = taskrun::run(&task, run_id, &opts, &sink, cancel_rx.clone()).await;
+        if format == Format::Json {
+            output::print_document(Format::Json, &summary)?;
+        }
+        let intermittent = summary.reason == "intermittent-task";
+        if intermittent && run_id < retries && cancel_rx.borrow().is_none() {
+            let moved = PathBuf::from(format!("{}.run{run_id}", dir.display()));
+            let _ = std::fs::remove_dir_all(&moved);
+            std::fs::rename(&dir, &moved)
+                .map_err(|e| usage(format!("cannot move {} aside: {e}", dir.display())))?;
+            eprintln!(
+                "[tc] intermittent-task: run {} starts ({} of {retries} retries)",
+                run_id + 1,
+                run_id + 1
+            );
+            run_id += 1;
+            continue;
+        }
+        return Ok(summary.exit_code);
+    }
+}
+
+fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
+    use crate::taskdef::payload;
+    let def = &task.def;
+    let mut problems = Vec::new();
+    let family = payload::family(&def.payload);
+    let (family_name, check) = match &family {
+        Ok(f) => (
+            Some(f.as_str()),
+            payload::check(&def.payload, *f, args.allow_capabilities),
+        ),
+        Err(e) => {
+            problems.push(e.clone());
+            (None, payload::Check::default())
+        }
+    };
+    problems.extend(check.errors.iter().cloned());
+    let engine = match (args.engine, &family) {
+        (EngineChoice::Native, _)
+        | (EngineChoice::Auto, Ok(crate::taskdef::Family::GenericWorker)) => "native",
+        _ => "docker",
+    };
+    let payload = &def.payload;
+    let env_names: Vec<&String> = payload
+        .get("env")
+        .and_then(|e| e.as_object())
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    let plan = serde_json::json!({
+        "taskId": task.task_id,
+        "family": family_name,
+        "engine": engine,
+        "image": payload.get("image"),
+        "commands": payload.get("command"),
+        "env": env_names,
+        "caches": payload.get("cache"),
+        "mounts": payload.get("mounts"),
+        "artifacts": payload.get("artifacts"),
+        "warnings": check.warnings,
+        "problems": problems,
+    });
+    match format {
+        Format::Json => output::print_document(
+            Format::Json,
+            &serde_json::json!({"definition": def, "plan": plan}),
+        )?,
+        _ => {
+            let text =
+                serde_saphyr::to_string(&serde_json::json!({"definition": def, "plan": plan}))
+                    .map_err(|e| usage(e.to_string()))?;
+            output::print_text(&text)?;
+        }
+    }
+    if problems.is_empty() {
+        Ok(0)
+    } else {
+        Ok(crate::exit_codes::USAGE)
+    }
+}

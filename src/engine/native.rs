@@ -1,0 +1,314 @@
+//! The native engine (worker.md §3.5): generic-worker's insecure engine. Each command runs
+//! directly (no shell) in a fresh task directory, as the invoking user, with stdin from the
+//! null device, stdout and stderr merged into one pipe, and in its own process group.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::sync::{mpsc, watch};
+
+use super::{Engine, LogStream, RunSpec, Sandbox};
+use crate::run::artifacts::{self, ArtifactSpec, LocalDir, Record};
+use crate::run::outcome::TaskError;
+use crate::taskdef::Family;
+
+pub struct NativeEngine;
+
+/// A fresh task directory name: `<C>/tasks/<taskId>-<runId>-<6 random chars>` (under the
+/// cache root so caches can move in by rename).
+pub fn task_dir(cache_root: &Path, task_id: &str, run_id: u32) -> PathBuf {
+    let suffix: String = crate::taskdef::slugid::nice()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(6)
+        .collect();
+    cache_root
+        .join("tasks")
+        .join(format!("{task_id}-{run_id}-{suffix}"))
+}
+
+#[async_trait]
+impl Engine for NativeEngine {
+    fn name(&self) -> &'static str {
+        "native"
+    }
+
+    fn accepts(&self, family: Family) -> bool {
+        family == Family::GenericWorker
+    }
+
+    async fn preflight(&self) -> Result<(), TaskError> {
+        Ok(())
+    }
+
+    async fn prepare(&self, spec: &RunSpec) -> Result<Box<dyn Sandbox>, TaskError> {
+        let dir = spec.task_dir.clone();
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                TaskError::internal(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        std::fs::create_dir(&dir).map_err(|e| {
+            TaskError::internal(format!(
+                "cannot create the task directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let (exit_tx, exit_rx) = watch::channel(None);
+        Ok(Box::new(NativeSandbox {
+            dir,
+            commands: spec.commands.clone(),
+            env: spec
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            group: Arc::new(Mutex::new(None)),
+            stopped: Arc::new(Mutex::new(false)),
+            exit_tx: Arc::new(exit_tx),
+            exit_rx,
+        }))
+    }
+}
+
+struct NativeSandbox {
+    dir: PathBuf,
+    commands: Vec<Vec<String>>,
+    env: Vec<(String, String)>,
+    /// The process group of the command that is running now.
+    group: Arc<Mutex<Option<i32>>>,
+    /// Set by `terminate`: no further command starts.
+    stopped: Arc<Mutex<bool>>,
+    exit_tx: Arc<watch::Sender<Option<Result<i32, String>>>>,
+    exit_rx: watch::Receiver<Option<Result<i32, String>>>,
+}
+
+/// `argv` as a shell would need it quoted, for the log.
+pub fn shell_quote(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c));
+            if plain {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[async_trait]
+impl Sandbox for NativeSandbox {
+    fn describe(&self) -> Vec<String> {
+        let n = self.commands.len();
+        let mut lines = vec![format!("Task dir: {}", self.dir.display())];
+        for (i, argv) in self.commands.iter().enumerate() {
+            lines.push(format!("Command {}/{n}: {}", i + 1, shell_quote(argv)));
+        }
+        lines
+    }
+
+    async fn start(&self) -> Result<LogStream, TaskError> {
+        let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
+        let commands = self.commands.clone();
+        let env = self.env.clone();
+        let dir = self.dir.clone();
+        let group = self.group.clone();
+        let stopped = self.stopped.clone();
+        let exit_tx = self.exit_tx.clone();
+        tokio::spawn(async move {
+            let result = run_commands(&commands, &env, &dir, &group, &stopped, &tx).await;
+            let _ = exit_tx.send(Some(result));
+        });
+        Ok(rx)
+    }
+
+    async fn wait(&self) -> Result<i32, TaskError> {
+        let mut rx = self.exit_rx.clone();
+        let done = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| TaskError::internal("the native runner stopped without an exit code"))?;
+        match done.clone() {
+            Some(Ok(code)) => Ok(code),
+            Some(Err(message)) => Err(TaskError::internal(message)),
+            None => Err(TaskError::internal("no exit code")),
+        }
+    }
+
+    async fn terminate(&self, grace: Duration) {
+        if let Ok(mut stopped) = self.stopped.lock() {
+            *stopped = true;
+        }
+        let Some(pgid) = self.group.lock().ok().and_then(|g| *g) else {
+            return;
+        };
+        let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+        let mut rx = self.exit_rx.clone();
+        let finished = tokio::time::timeout(grace, rx.wait_for(Option::is_some)).await;
+        if finished.is_err() {
+            let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+        }
+    }
+
+    async fn extract(&self, artifact: &ArtifactSpec, sink: &LocalDir) -> Vec<Record> {
+        let (artifact, dir, sink) = (artifact.clone(), self.dir.clone(), sink.clone());
+        tokio::task::spawn_blocking(move || artifacts::copy_native(&artifact, &dir, &sink))
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn cleanup(&self, keep: bool) -> Result<Option<String>, TaskError> {
+        if keep {
+            return Ok(Some(format!("task directory kept: {}", self.dir.display())));
+        }
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || remove_tree(&dir))
+            .await
+            .map_err(|e| TaskError::internal(e.to_string()))?
+            .map_err(|e| TaskError::internal(format!("cannot remove the task directory: {e}")))?;
+        Ok(None)
+    }
+}
+
+/// Removes a task directory even where the task left read-only directories behind.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+        return Ok(());
+    }
+    fn writable(p: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::symlink_metadata(p) {
+            if meta.is_dir() {
+                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+                if let Ok(entries) = std::fs::read_dir(p) {
+                    for e in entries.flatten() {
+                        writable(&e.path());
+                    }
+                }
+            }
+        }
+    }
+    writable(dir);
+    std::fs::remove_dir_all(dir)
+}
+
+/// Runs the commands in order, stopping at the first failure; returns that exit code.
+async fn run_commands(
+    commands: &[Vec<String>],
+    env: &[(String, String)],
+    dir: &Path,
+    group: &Mutex<Option<i32>>,
+    stopped: &Mutex<bool>,
+    log: &mpsc::Sender<Vec<u8>>,
+) -> Result<i32, String> {
+    let n = commands.len();
+    for (i, argv) in commands.iter().enumerate() {
+        if stopped.lock().map(|s| *s).unwrap_or(true) {
+            break;
+        }
+        let _ = log
+            .send(format!("[tc] Running command {}/{n}\n", i + 1).into_bytes())
+            .await;
+        let code = run_one(argv, env, dir, group, stopped, log).await;
+        let shown = match &code {
+            Ok(c) => c.to_string(),
+            Err(e) => format!("none ({e})"),
+        };
+        let _ = log
+            .send(format!("[tc] Command {}/{n} exited with {shown}\n", i + 1).into_bytes())
+            .await;
+        match code {
+            Ok(0) => {}
+            Ok(c) => return Ok(c),
+            // A command that cannot start (not found, not executable) fails like a shell does.
+            Err(_) => return Ok(127),
+        }
+    }
+    Ok(0)
+}
+
+async fn run_one(
+    argv: &[String],
+    env: &[(String, String)],
+    dir: &Path,
+    group: &Mutex<Option<i32>>,
+    stopped: &Mutex<bool>,
+    log: &mpsc::Sender<Vec<u8>>,
+) -> Result<i32, String> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err("the command is empty".into());
+    };
+    let (reader, writer) = nix::unistd::pipe().map_err(|e| format!("cannot make a pipe: {e}"))?;
+    let writer2 = writer
+        .try_clone()
+        .map_err(|e| format!("cannot make a pipe: {e}"))?;
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::from(writer2))
+        .process_group(0)
+        .kill_on_drop(false);
+    let spawned = cmd.spawn();
+    drop(cmd);
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            let _ = log
+                .send(format!("[tc] Cannot run {program}: {e}\n").into_bytes())
+                .await;
+            return Err(e.to_string());
+        }
+    };
+    if let (Some(pid), Ok(mut g)) = (child.id(), group.lock()) {
+        *g = Some(pid as i32);
+    }
+    // A terminate that came between the check before this command and now finds no group:
+    // stop the command here instead.
+    if stopped.lock().map(|s| *s).unwrap_or(true) {
+        if let Some(pid) = child.id() {
+            let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+    }
+    // The pipe is read on a blocking thread; chunks go to the log as they come.
+    let forward = log.clone();
+    let pump = tokio::task::spawn_blocking(move || {
+        let mut file = File::from(reader);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if forward.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let status = child.wait().await.map_err(|e| e.to_string())?;
+    // Output still in the pipe comes first; a descendant that keeps the pipe open past the
+    // command's exit is not waited for.
+    let _ = tokio::time::timeout(Duration::from_secs(1), pump).await;
+    if let Ok(mut g) = group.lock() {
+        *g = None;
+    }
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}

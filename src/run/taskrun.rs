@@ -1,0 +1,593 @@
+//! `TaskRun` (worker.md §13.2): validate → env → (mounts, caches, image) → start → live log
+//! → maxRunTime → wait → artifacts → outcome. `tc run-local` and `tc worker` both go through
+//! `run`, so a task behaves the same on a laptop and on a worker.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use super::artifacts::{self, ArtifactSpec, Kind, LocalDir, Record};
+use super::env::{self, EnvError, Layers};
+use super::log::{LiveLog, Terminal};
+use super::mask::Masker;
+use super::outcome::{Interrupt, Outcome, RunEvents, TaskError, resolve};
+use crate::engine::native::NativeEngine;
+use crate::engine::{Engine, RunSpec, Sandbox};
+use crate::taskdef::TaskDef;
+use crate::taskdef::payload::{self, Family, GwPayload};
+use crate::taskdef::reltime::{format_timestamp, parse_timestamp};
+
+/// Which engine runs a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// docker-worker payloads on Docker, generic-worker payloads natively.
+    Auto,
+    Docker,
+    Native,
+}
+
+/// How missing or refused artifacts change the outcome (worker.md §8.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MissingPolicy {
+    /// docker-worker: never; generic-worker: unless the artifact is optional.
+    Family,
+    /// Any missing artifact fails the task.
+    Fail,
+    /// Never.
+    Ignore,
+}
+
+/// Everything about a run that does not come from the task itself.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub engine: EngineChoice,
+    pub missing: MissingPolicy,
+    /// Overrides `maxRunTime`; `Some(0)` means no limit.
+    pub max_run_time: Option<u64>,
+    pub cache_root: PathBuf,
+    pub keep: bool,
+    pub root_url: String,
+    /// `--env-file` then `--env` assignments, in command-line order.
+    pub cli_env: Vec<(String, String)>,
+    pub secrets: Vec<(String, String)>,
+    pub allow_capabilities: bool,
+    /// The live log goes to stderr (with `--format json`) instead of stdout.
+    pub log_to_stderr: bool,
+    /// `TC_LOCAL=1` for run-local; `tc worker` leaves it out.
+    pub local: bool,
+    pub worker_group: String,
+}
+
+/// One task to run.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub def: TaskDef,
+    pub task_id: String,
+    pub label: Option<String>,
+}
+
+/// The `--format json` summary (worker.md §11.3).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub task_id: String,
+    pub run_id: u32,
+    pub label: Option<String>,
+    pub family: Option<Family>,
+    pub engine: Option<&'static str>,
+    pub outcome: &'static str,
+    pub reason: &'static str,
+    pub exit_code: i32,
+    pub task_exit_code: Option<i32>,
+    pub started: String,
+    pub resolved: String,
+    pub duration_seconds: f64,
+    pub image: Option<Value>,
+    pub artifacts_dir: String,
+    pub artifacts: Vec<Record>,
+    pub warnings: Vec<String>,
+    pub message: Option<String>,
+    #[serde(skip)]
+    pub outcome_kind: Option<Outcome>,
+}
+
+/// The names of the two log artifacts.
+struct LogNames {
+    live: String,
+    backing: String,
+    save: bool,
+}
+
+/// What validation made of the payload.
+struct Plan {
+    family: Family,
+    engine: Box<dyn Engine>,
+    payload: GwPayload,
+    artifacts: Vec<ArtifactSpec>,
+    max_run_time: Option<Duration>,
+}
+
+fn engine_for(family: Family, choice: EngineChoice) -> Result<Box<dyn Engine>, TaskError> {
+    let engine: Box<dyn Engine> = match (choice, family) {
+        (EngineChoice::Auto | EngineChoice::Native, Family::GenericWorker) => {
+            Box::new(NativeEngine)
+        }
+        (EngineChoice::Native, Family::DockerWorker) => {
+            return Err(TaskError::malformed(
+                "a docker-worker payload cannot run on the native engine: use --engine auto (tc never translates one family into the other)",
+            ));
+        }
+        (EngineChoice::Docker, Family::GenericWorker) => {
+            return Err(TaskError::malformed(
+                "a generic-worker payload cannot run on the Docker engine: use --engine auto",
+            ));
+        }
+        (_, Family::DockerWorker) => {
+            return Err(TaskError::new(
+                super::outcome::Reason::ResourceUnavailable,
+                "docker-worker payloads need the Docker engine, which this version of tc does not have yet",
+            ));
+        }
+    };
+    Ok(engine)
+}
+
+/// Stage 0: family, field support, engine, typed payload, artifact names and expiry.
+fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Result<Plan, TaskError> {
+    let def = &task.def;
+    let family = payload::family(&def.payload).map_err(TaskError::malformed)?;
+    let check = payload::check(&def.payload, family, opts.allow_capabilities);
+    warnings.extend(check.warnings);
+    if !check.errors.is_empty() {
+        return Err(TaskError::malformed(check.errors.join("\n")));
+    }
+    let engine = engine_for(family, opts.engine)?;
+    let gw: GwPayload = serde_json::from_value(def.payload.clone())
+        .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
+    if !gw.mounts.is_empty() {
+        return Err(TaskError::malformed(
+            "payload/mounts: mounts and caches are not supported by this version of tc yet",
+        ));
+    }
+    let task_expires = def.expires_time();
+    let deadline = def.deadline_time();
+    let mut errors = Vec::new();
+    let mut specs = Vec::new();
+    for (i, a) in gw.artifacts.iter().enumerate() {
+        let name = a.name.clone().unwrap_or_else(|| a.path.clone());
+        if let Err(why) = artifacts::check_name(&name) {
+            warnings.push(format!(
+                "payload/artifacts/{i}: `{name}` will be refused: {why}"
+            ));
+        }
+        let expires = match &a.expires {
+            None => def.expires.clone(),
+            Some(text) => {
+                match parse_timestamp(text) {
+                    Err(e) => {
+                        errors.push(format!("payload/artifacts/{i}/expires: {e}"));
+                        continue;
+                    }
+                    Ok(t) => {
+                        if task_expires.is_some_and(|te| t > te) {
+                            errors.push(format!(
+                                "payload/artifacts/{i}/expires: later than the task's expires ({})",
+                                def.expires
+                            ));
+                        }
+                        if deadline.is_some_and(|d| t < d) {
+                            errors.push(format!("payload/artifacts/{i}/expires: earlier than the task's deadline ({})", def.deadline));
+                        }
+                        format_timestamp(t)
+                    }
+                }
+            }
+        };
+        specs.push(ArtifactSpec {
+            name,
+            kind: if a.kind == "directory" {
+                Kind::Directory
+            } else {
+                Kind::File
+            },
+            path: a.path.clone(),
+            expires,
+            content_type: a.content_type.clone(),
+            optional: a.optional,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(TaskError::malformed(errors.join("\n")));
+    }
+    specs.sort_by(|a, b| a.name.cmp(&b.name));
+    let seconds = opts.max_run_time.unwrap_or(gw.max_run_time);
+    Ok(Plan {
+        family,
+        engine,
+        payload: gw,
+        artifacts: specs,
+        max_run_time: (seconds > 0).then(|| Duration::from_secs(seconds)),
+    })
+}
+
+fn reserved_env(
+    task: &Task,
+    run_id: u32,
+    opts: &RunOptions,
+    task_dir: Option<&str>,
+) -> Vec<(String, String)> {
+    let def = &task.def;
+    let mut vars = vec![
+        ("TASK_ID".to_owned(), task.task_id.clone()),
+        ("RUN_ID".to_owned(), run_id.to_string()),
+        (
+            "TASK_GROUP_ID".to_owned(),
+            def.task_group_id
+                .clone()
+                .unwrap_or_else(|| task.task_id.clone()),
+        ),
+        ("TASKCLUSTER_ROOT_URL".to_owned(), opts.root_url.clone()),
+        (
+            "TASKCLUSTER_WORKER_POOL".to_owned(),
+            def.task_queue_id.clone(),
+        ),
+        (
+            "TASKCLUSTER_WORKER_TYPE".to_owned(),
+            def.worker_type().to_owned(),
+        ),
+        (
+            "TASKCLUSTER_WORKER_GROUP".to_owned(),
+            opts.worker_group.clone(),
+        ),
+    ];
+    if let Some(dir) = task_dir {
+        vars.push(("TASK_WORKDIR".to_owned(), dir.to_owned()));
+    }
+    if opts.local {
+        vars.push(("TC_LOCAL".to_owned(), "1".to_owned()));
+    }
+    vars
+}
+
+fn native_base_env() -> Vec<(String, String)> {
+    env::NATIVE_INHERITED
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+        .collect()
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b if b < 1024 * 1024 * 1024 => format!("{:.1} MiB", b as f64 / 1048576.0),
+        b => format!("{:.2} GiB", b as f64 / 1073741824.0),
+    }
+}
+
+/// Runs one run of a task, writing its live log, artifacts and manifest into `sink`.
+pub async fn run(
+    task: &Task,
+    run_id: u32,
+    opts: &RunOptions,
+    sink: &LocalDir,
+    mut cancel: watch::Receiver<Option<Interrupt>>,
+) -> Summary {
+    let started = format_timestamp(Utc::now());
+    let mut warnings: Vec<String> = Vec::new();
+    let secret_values: Vec<String> = opts.secrets.iter().map(|(_, v)| v.clone()).collect();
+    let terminal = if opts.log_to_stderr {
+        Terminal::Stderr
+    } else {
+        Terminal::Stdout
+    };
+    let mut log = LiveLog::new(Masker::new(&secret_values), terminal);
+    let mut events = RunEvents::default();
+    let mut family = None;
+    let mut engine_name = None;
+    let mut records: Vec<Record> = Vec::new();
+    let mut duration = Duration::ZERO;
+
+    let names = log_names(&task.def);
+    if names.save {
+        if let Err(e) = log.save_to(Some(&sink.root().join(&names.backing))) {
+            events.before_start = Some(TaskError::internal(format!(
+                "cannot write the saved log: {e}"
+            )));
+        }
+    }
+    log.line(&format!(
+        "Task: {} run {run_id} \"{}\"",
+        task.task_id, task.def.metadata.name
+    ));
+
+    let plan = match events.before_start.clone() {
+        Some(e) => Err(e),
+        None => validate(task, opts, &mut warnings),
+    };
+    for w in &warnings {
+        log.line(&format!("Warning: {w}"));
+    }
+    let mut sandbox: Option<Arc<dyn Sandbox>> = None;
+    match plan {
+        Err(e) => events.before_start = Some(e),
+        Ok(plan) => {
+            family = Some(plan.family);
+            engine_name = Some(plan.engine.name());
+            events.retry_codes = plan.payload.on_exit_status.retry.clone();
+            log.line(&format!(
+                "Worker pool: {}  Engine: {}",
+                task.def.task_queue_id,
+                plan.engine.name()
+            ));
+            match start(task, run_id, opts, &plan, &mut log).await {
+                Err(e) => events.before_start = Some(e),
+                Ok((sb, stream)) => {
+                    sandbox = Some(sb.clone());
+                    let (ev, took) =
+                        supervise(sb.as_ref(), stream, &plan, &mut log, &mut cancel).await;
+                    events.exit_code = ev.exit_code;
+                    events.max_run_time_exceeded = ev.max_run_time_exceeded;
+                    events.interrupted = ev.interrupted;
+                    events.internal_error = ev.internal_error;
+                    duration = took;
+                    if events.interrupted.is_none() {
+                        for spec in &plan.artifacts {
+                            records.extend(sb.extract(spec, sink).await);
+                        }
+                        events.failing_artifact = records
+                            .iter()
+                            .any(|r| counts_as_failure(r, plan.family, opts.missing));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(err) = &events.before_start {
+        log.line(&format!("Error: {}", err.message));
+    }
+    if *cancel.borrow() != events.interrupted && events.interrupted.is_none() {
+        events.interrupted = *cancel.borrow();
+    }
+    let resolution = resolve(&events);
+
+    log.line("=== Task Finished ===");
+    for r in &records {
+        match r.kind {
+            "error" => log.line(&format!(
+                "Artifact error {}: {}: {}",
+                r.name,
+                r.reason.as_deref().unwrap_or_default(),
+                r.message.as_deref().unwrap_or_default()
+            )),
+            _ => log.line(&format!(
+                "Artifact {} ({})",
+                r.name,
+                human_size(r.size.unwrap_or(0))
+            )),
+        }
+    }
+    let exit_shown = events
+        .exit_code
+        .filter(|_| !events.max_run_time_exceeded)
+        .map_or("none".to_owned(), |c| c.to_string());
+    log.line(&format!(
+        "Exit code: {exit_shown}  Duration: {:.3}s  Outcome: {}",
+        duration.as_secs_f64(),
+        resolution.outcome.describe()
+    ));
+    log.flush();
+    drop(log);
+
+    let mut kept = None;
+    if let Some(sb) = &sandbox {
+        match sb.cleanup(opts.keep).await {
+            Ok(k) => kept = k,
+            Err(e) => warnings.push(format!("cleanup: {}", e.message)),
+        }
+    }
+    if let Some(k) = kept {
+        warnings.push(k);
+    }
+
+    // The log artifacts, then the manifest.
+    if names.save {
+        let path = sink.root().join(&names.backing);
+        if let Ok(bytes) = std::fs::read(&path) {
+            use sha2::Digest;
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            records.push(Record::file(
+                &names.backing,
+                bytes.len() as u64,
+                sha,
+                "text/plain; charset=utf-8".into(),
+                &task.def.expires,
+            ));
+            records.push(Record::link(&names.live, &names.backing));
+        }
+    }
+    records.sort_by(|a, b| a.name.cmp(&b.name));
+    let masker = Masker::new(&secret_values);
+    let message = resolution.message.as_deref().map(|m| masker.mask_str(m));
+    let manifest = json!({
+        "taskId": task.task_id, "runId": run_id,
+        "family": family.map(Family::as_str), "engine": engine_name,
+        "outcome": resolution.outcome.state(), "reason": resolution.outcome.reason(),
+        "artifacts": records,
+    });
+    let manifest =
+        serde_json::from_str(&masker.mask_str(&manifest.to_string())).unwrap_or(manifest);
+    if let Err(e) = sink.write_manifest(&manifest) {
+        warnings.push(e);
+    }
+    let task_exit_code = events
+        .exit_code
+        .filter(|_| !events.max_run_time_exceeded && events.interrupted.is_none());
+    Summary {
+        task_id: task.task_id.clone(),
+        run_id,
+        label: task.label.clone(),
+        family,
+        engine: engine_name,
+        outcome: resolution.outcome.state(),
+        reason: resolution.outcome.reason(),
+        exit_code: resolution.exit_code,
+        task_exit_code,
+        started,
+        resolved: format_timestamp(Utc::now()),
+        duration_seconds: (duration.as_secs_f64() * 1000.0).round() / 1000.0,
+        image: None,
+        artifacts_dir: sink.root().display().to_string(),
+        artifacts: records,
+        warnings: warnings.iter().map(|w| masker.mask_str(w)).collect(),
+        message,
+        outcome_kind: Some(resolution.outcome),
+    }
+}
+
+fn log_names(def: &TaskDef) -> LogNames {
+    let gw: Option<GwPayload> = serde_json::from_value(def.payload.clone()).ok();
+    match gw {
+        Some(p) => LogNames {
+            live: p.logs.live,
+            backing: p.logs.backing,
+            save: p.features.backing_log,
+        },
+        None => LogNames {
+            live: "public/logs/live.log".into(),
+            backing: "public/logs/live_backing.log".into(),
+            save: true,
+        },
+    }
+}
+
+fn counts_as_failure(r: &Record, family: Family, policy: MissingPolicy) -> bool {
+    if !r.is_error() {
+        return false;
+    }
+    match policy {
+        MissingPolicy::Ignore => false,
+        MissingPolicy::Fail => true,
+        MissingPolicy::Family => family == Family::GenericWorker && r.optional != Some(true),
+    }
+}
+
+/// Stages 1 and 4: the environment, then prepare and start, with the header just before.
+async fn start(
+    task: &Task,
+    run_id: u32,
+    opts: &RunOptions,
+    plan: &Plan,
+    log: &mut LiveLog,
+) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream), TaskError> {
+    let task_dir = crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id);
+    let composed = env::compose(Layers {
+        base: native_base_env(),
+        payload: Some(&plan.payload.env),
+        cli: opts.cli_env.clone(),
+        secrets: opts.secrets.clone(),
+        reserved: reserved_env(task, run_id, opts, Some(&task_dir.display().to_string())),
+    })
+    .map_err(|e| match e {
+        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
+        EnvError::Usage(msg) => TaskError::malformed(msg),
+    })?;
+    for w in &composed.warnings {
+        log.line(&format!("Warning: {w}"));
+    }
+    let spec = RunSpec {
+        task_id: task.task_id.clone(),
+        run_id,
+        family: plan.family,
+        commands: plan.payload.command.clone(),
+        env: composed.vars,
+        task_dir,
+    };
+    plan.engine.preflight().await?;
+    let sandbox: Arc<dyn Sandbox> = Arc::from(plan.engine.prepare(&spec).await?);
+    for line in sandbox.describe() {
+        log.line(&line);
+    }
+    log.line(&format!("Started: {}", format_timestamp(Utc::now())));
+    log.line("=== Task Starting ===");
+    let stream = sandbox.start().await?;
+    Ok((sandbox, stream))
+}
+
+/// What happened between start and exit.
+#[derive(Default)]
+struct Supervised {
+    exit_code: Option<i32>,
+    max_run_time_exceeded: bool,
+    interrupted: Option<Interrupt>,
+    internal_error: Option<String>,
+}
+
+/// Stages 5–7: forward the log, enforce maxRunTime, watch for cancellation, wait for exit.
+async fn supervise(
+    sandbox: &dyn Sandbox,
+    mut stream: crate::engine::LogStream,
+    plan: &Plan,
+    log: &mut LiveLog,
+    cancel: &mut watch::Receiver<Option<Interrupt>>,
+) -> (Supervised, Duration) {
+    let began = Instant::now();
+    let deadline = plan.max_run_time.map(|d| tokio::time::Instant::now() + d);
+    let mut out = Supervised::default();
+    let mut stopping = false;
+    let exit = loop {
+        tokio::select! {
+            chunk = stream.recv() => {
+                if let Some(bytes) = chunk {
+                    log.output(&bytes);
+                }
+            }
+            code = sandbox.wait() => break code,
+            _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await },
+                if deadline.is_some() && !stopping => {
+                stopping = true;
+                out.max_run_time_exceeded = true;
+                let secs = plan.max_run_time.map_or(0, |d| d.as_secs());
+                log.line(&format!("Task aborted: maxRunTime of {secs} seconds exceeded"));
+                sandbox_terminate(sandbox).await;
+            }
+            changed = cancel.changed(), if !stopping => {
+                if changed.is_ok() {
+                    if let Some(signal) = *cancel.borrow() {
+                        stopping = true;
+                        out.interrupted = Some(signal);
+                        log.line("Canceled by user");
+                        sandbox_terminate(sandbox).await;
+                    }
+                }
+            }
+        }
+    };
+    let took = began.elapsed();
+    // Everything the task wrote before it exited is already in the stream.
+    while let Ok(bytes) = stream.try_recv() {
+        log.output(&bytes);
+    }
+    match exit {
+        Ok(code) => out.exit_code = Some(code),
+        Err(e) => out.internal_error = Some(e.message),
+    }
+    (out, took)
+}
+
+/// Terminates with the 5 s grace of §7.1 without holding up the log: the kill is sent at
+/// once, the grace period runs while the supervisor keeps draining output.
+async fn sandbox_terminate(sandbox: &dyn Sandbox) {
+    // `terminate` sends SIGTERM before its first await, and SIGKILL after the grace only if
+    // the task is still running; racing it against the task's own exit keeps the log moving.
+    let grace = Duration::from_secs(5);
+    tokio::select! {
+        _ = sandbox.terminate(grace) => {}
+        _ = sandbox.wait() => {}
+    }
+}
