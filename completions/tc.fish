@@ -79,9 +79,33 @@ yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand graph" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l local-task-id -d 'The taskId the run uses (default: a fresh slugid)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l engine -d 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively' -r -f -a "auto\t'docker-worker payloads on Docker, generic-worker payloads natively'
+docker\t''
+native\t''"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l env -d 'Set a variable for the task (repeatable; `K=` sets it empty)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l env-file -d 'Read variables from a dotenv file (repeatable)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l secret -d 'A secret variable: masked as *** in everything tc prints or saves (best effort: artifact files are not scanned, encoded forms are not recognised). `K` alone reads it from tc\'s environment, else asks for it on a terminal' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l secret-file -d 'Read secret variables from a dotenv file (repeatable)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l artifacts-dir -d 'Where artifacts go (default ./artifacts/<taskId>/)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l missing-artifacts -d 'Whether a missing artifact fails the task' -r -f -a "family\t'docker-worker: never; generic-worker: unless the artifact is optional'
+fail\t'Any missing artifact fails the task'
+ignore\t'Never'"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l max-run-time -d 'Override the payload\'s maxRunTime (0 = no limit)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l retries -d 'Extra runs after an intermittent-task exit (onExitStatus.retry), 0 to 49' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l cache-dir -d 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l root-url -d 'The TaskCluster deployment the task sees as TASKCLUSTER_ROOT_URL' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l image -d 'The image to run (needs the Docker engine)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The Docker network mode (needs the Docker engine)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many tasks run at once (not implemented yet beyond 1)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l keep -d 'Keep the task directory (native) or container (Docker) afterwards'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l dry-run -d 'Validate and print the resolved definition and the plan; run nothing'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s i -l interactive -d 'Open a shell in the task\'s environment instead of running it (needs the Docker engine for now)'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l script -d 'Print an equivalent bash script instead of running (not implemented yet)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s V -l version -d 'Print version'

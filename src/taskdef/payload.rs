@@ -29,12 +29,9 @@ pub fn family(payload: &Value) -> Result<Family, String> {
         return Ok(Family::DockerWorker);
     }
     match payload.get("command") {
-        Some(Value::Array(items))
-            if !items.is_empty()
-                && items
-                    .iter()
-                    .all(|c| c.as_array().is_some_and(|a| a.iter().all(Value::is_string))) =>
-        {
+        // A list of lists: generic-worker; items that are not strings are then reported
+        // with their JSON pointer by `check`.
+        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_array) => {
             Ok(Family::GenericWorker)
         }
         Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => Err(

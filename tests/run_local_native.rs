@@ -1,0 +1,574 @@
+//! `tc run-local` on the native engine with real processes: the outcome table rows the native
+//! engine reaches, artifacts and their safety, secrets, maxRunTime and cancellation.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// A scratch directory with its own cache root, and helpers to run tasks in it.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn task(&self, name: &str, yaml: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+
+    fn tc(&self) -> assert_cmd::Command {
+        let mut cmd = common::tc();
+        cmd.current_dir(self.dir.path())
+            .env("TC_CACHE_DIR", self.path("cache"));
+        cmd
+    }
+
+    /// Runs a task with `--format json`; returns (exit, summary, stderr).
+    fn run_json(&self, task: &Path, extra: &[&str]) -> (i32, Value, String) {
+        let out = self
+            .tc()
+            .arg("run-local")
+            .arg(task)
+            .args(["--format", "json", "--artifacts-dir", "A"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let summary = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            out.status.code().unwrap_or(-1),
+            summary,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn manifest(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.path("A/tc-manifest.json")).unwrap())
+            .unwrap()
+    }
+
+    fn saved_log(&self) -> String {
+        std::fs::read_to_string(self.path("A/public/logs/live_backing.log")).unwrap()
+    }
+
+    fn leftover_task_dirs(&self) -> usize {
+        std::fs::read_dir(self.path("cache/tasks"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
+const HELLO: &str = "
+payload:
+  maxRunTime: 30
+  command:
+    - [/bin/sh, -c, 'mkdir -p out/sub && echo hi > out/a.txt && echo deep > out/sub/b.txt && echo \"id=$TASK_ID run=$RUN_ID local=$TC_LOCAL dir=$TASK_WORKDIR\"']
+  artifacts:
+    - {type: file, path: out/a.txt, name: public/a.txt}
+    - {type: directory, path: out, name: public/out}
+";
+
+#[test]
+fn row_1_a_task_that_exits_0_completes_with_its_artifacts() {
+    let s = Scratch::new();
+    let t = s.task("hello.yml", HELLO);
+    let (code, sum, _) = s.run_json(&t, &["--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"]);
+    assert_eq!(code, 0, "{sum}");
+    assert_eq!(
+        (sum["outcome"].as_str(), sum["reason"].as_str()),
+        (Some("completed"), Some("completed"))
+    );
+    assert_eq!(sum["taskExitCode"], 0);
+    assert_eq!(sum["family"], "generic-worker");
+    assert_eq!(sum["engine"], "native");
+    assert_eq!(
+        std::fs::read_to_string(s.path("A/public/a.txt")).unwrap(),
+        "hi\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path("A/public/out/sub/b.txt")).unwrap(),
+        "deep\n"
+    );
+    let names: Vec<String> = s.manifest()["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "public/a.txt",
+            "public/logs/live.log",
+            "public/logs/live_backing.log",
+            "public/out/a.txt",
+            "public/out/sub/b.txt"
+        ]
+    );
+    let log = s.saved_log();
+    assert!(
+        log.contains("id=gE8_yN_LTs2mvuasaq9Nbw run=0 local=1 dir=/"),
+        "{log}"
+    );
+    assert!(
+        log.contains("[tc] === Task Starting ===") && log.contains("Outcome: completed"),
+        "{log}"
+    );
+    assert_eq!(s.leftover_task_dirs(), 0, "the task dir is removed");
+}
+
+#[test]
+fn the_live_log_goes_to_stdout_in_text_mode() {
+    let s = Scratch::new();
+    let t = s.task("hello.yml", HELLO);
+    let out = s
+        .tc()
+        .args(["run-local"])
+        .arg(&t)
+        .args(["--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("[tc] Task: "), "{text}");
+    assert!(text.contains("[tc] Command 1/1: /bin/sh -c"), "{text}");
+    assert!(text.contains("[tc] Artifact public/a.txt (3 B)"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no isolation"));
+}
+
+#[test]
+fn row_2_the_first_failing_command_gives_its_exit_code() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'exit 4'], [/bin/sh, -c, 'echo never']]\n");
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 4);
+    assert_eq!(
+        (sum["outcome"].as_str(), sum["taskExitCode"].as_i64()),
+        (Some("failed"), Some(4))
+    );
+    assert!(
+        !s.saved_log().lines().any(|l| l == "never"),
+        "the second command never ran"
+    );
+}
+
+#[test]
+fn a_command_killed_by_a_signal_reports_128_plus_the_signal() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'kill -9 $$']]\n",
+    );
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!((code, sum["taskExitCode"].as_i64()), (137, Some(137)));
+}
+
+#[test]
+fn a_missing_program_fails_like_a_shell() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[no-such-program-tc-test]]\n",
+    );
+    let (code, _, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 127);
+    assert!(s.saved_log().contains("Cannot run no-such-program-tc-test"));
+}
+
+#[test]
+fn row_3_a_retry_exit_code_is_intermittent_and_retries_rerun() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo run $RUN_ID; exit 5']]\n  onExitStatus: {retry: [5]}\n");
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(sum["reason"], "intermittent-task");
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args(["--format", "json", "--artifacts-dir", "B", "--retries", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let runs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        runs.iter()
+            .map(|r| r["runId"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert!(
+        s.path("B.run0/tc-manifest.json").exists() && s.path("B.run1/tc-manifest.json").exists()
+    );
+    assert!(
+        std::fs::read_to_string(s.path("B/public/logs/live_backing.log"))
+            .unwrap()
+            .contains("run 2")
+    );
+}
+
+#[test]
+fn row_4_max_run_time_kills_the_whole_process_group() {
+    let s = Scratch::new();
+    let marker = s.path("grandchild-survived");
+    let t = s.task(
+        "t.yml",
+        &format!(
+            "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, '(sleep 3; touch {}) & sleep 30']]\n",
+            marker.display()
+        ),
+    );
+    let started = std::time::Instant::now();
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(sum["outcome"], "failed");
+    assert_eq!(sum["taskExitCode"], Value::Null);
+    assert!(started.elapsed().as_secs() < 20);
+    assert!(
+        s.saved_log()
+            .contains("Task aborted: maxRunTime of 1 seconds exceeded")
+    );
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(
+        !marker.exists(),
+        "the grandchild in the task's process group was killed too"
+    );
+}
+
+#[test]
+fn rows_5_a_malformed_payload_lists_every_problem_and_still_writes_log_and_manifest() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 0\n  command: [[/bin/true]]\n  colour: red\n  env: {A: 1}\n",
+    );
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 2);
+    assert_eq!(sum["reason"], "malformed-payload");
+    let msg = sum["message"].as_str().unwrap();
+    for needle in ["payload/maxRunTime", "payload/colour", "payload/env/A"] {
+        assert!(msg.contains(needle), "{needle} in {msg}");
+    }
+    assert_eq!(s.manifest()["reason"], "malformed-payload");
+    assert!(s.saved_log().contains("Exit code: none"));
+}
+
+#[test]
+fn docker_worker_payloads_are_refused_on_the_native_engine() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  image: busybox\n  maxRunTime: 10\n");
+    let (code, sum, _) = s.run_json(&t, &["--engine", "native"]);
+    assert_eq!(code, 2);
+    assert!(sum["message"].as_str().unwrap().contains("--engine auto"));
+}
+
+#[test]
+fn rows_10_missing_artifacts_fail_generic_worker_tasks_unless_optional() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n");
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!((code, sum["outcome"].as_str()), (1, Some("failed")));
+    let errors: Vec<&Value> = sum["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type"] == "error")
+        .collect();
+    assert_eq!(errors[0]["reason"], "file-missing-on-worker");
+    let (code, _, _) = s.run_json(&t, &["--missing-artifacts", "ignore"]);
+    assert_eq!(code, 0);
+    let t = s.task("o.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, optional: true}]\n");
+    let (code, _, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 0);
+    let (code, _, _) = s.run_json(&t, &["--missing-artifacts", "fail"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn row_11_escaping_artifacts_are_refused_and_nothing_is_written_outside() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > f.txt; ln -s /etc/hostname link.txt']]\n  artifacts:\n    - {type: file, path: f.txt, name: ../escaped.txt}\n    - {type: file, path: f.txt, name: /tmp/abs.txt}\n    - {type: file, path: link.txt, name: public/link.txt}\n",
+    );
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 1, "{sum}");
+    let reasons: Vec<&str> = sum["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["reason"].as_str())
+        .collect();
+    assert_eq!(reasons, ["invalid-resource-on-worker"; 3]);
+    assert!(!s.path("escaped.txt").exists());
+    assert!(!s.path("A/public/link.txt").exists());
+}
+
+#[test]
+fn an_artifacts_dir_holding_someone_elses_files_is_refused_before_anything_runs() {
+    let s = Scratch::new();
+    std::fs::create_dir(s.path("A")).unwrap();
+    std::fs::write(s.path("A/thesis.tex"), "years of work").unwrap();
+    let marker = s.path("ran");
+    let t = s.task(
+        "t.yml",
+        &format!(
+            "payload:\n  maxRunTime: 30\n  command: [[touch, {}]]\n",
+            marker.display()
+        ),
+    );
+    let (code, _, err) = s.run_json(&t, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not empty"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(s.path("A/thesis.tex")).unwrap(),
+        "years of work"
+    );
+    assert!(!marker.exists());
+}
+
+#[test]
+fn secrets_are_masked_in_the_terminal_the_saved_log_and_the_summary() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo \"a=$TOKEN b=$FROMFILE\"; printf %s \"$TOKEN\" | cut -c1-3; exit 9']]\n");
+    std::fs::write(s.path("secrets.env"), "FROMFILE=\"multi\nline-secret\"\n").unwrap();
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args([
+            "--artifacts-dir",
+            "A",
+            "--secret",
+            "TOKEN=hunter2222",
+            "--secret-file",
+            "secrets.env",
+        ])
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8(out.stdout).unwrap();
+    assert!(terminal.contains("a=*** b=***\n"), "{terminal}");
+    assert!(!terminal.contains("hunter2222") && !terminal.contains("line-secret"));
+    assert!(!s.saved_log().contains("hunter2222"));
+    assert!(
+        !std::fs::read_to_string(s.path("A/tc-manifest.json"))
+            .unwrap()
+            .contains("hunter2222")
+    );
+}
+
+#[test]
+fn env_layers_and_reserved_names() {
+    let s = Scratch::new();
+    std::fs::write(s.path("vars.env"), "# comment\nFROM_FILE=file\nBOTH=file\n").unwrap();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  env: {P: payload, BOTH: payload, TASK_ID: mine}\n  command: [[/bin/sh, -c, 'echo \"$P $FROM_FILE $BOTH $CLI ${SECRETISH:-unset} $TASK_ID\"']]\n");
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args([
+            "--artifacts-dir",
+            "A",
+            "--env-file",
+            "vars.env",
+            "--env",
+            "CLI=cli",
+            "--env",
+            "BOTH=cli",
+            "--local-task-id",
+            "gE8_yN_LTs2mvuasaq9Nbw",
+        ])
+        .env("SECRETISH", "not inherited")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("payload file cli cli unset gE8_yN_LTs2mvuasaq9Nbw\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Warning: payload/env/TASK_ID is reserved"),
+        "{text}"
+    );
+    for bad in [
+        &["--env", "RUN_ID=3"][..],
+        &["--env", "1X=3"],
+        &["--secret", "S=abc"],
+        &["--env", "K=v", "--secret", "K=longvalue"],
+        &["--secret", "NOT_SET_ANYWHERE_TC"],
+    ] {
+        let out = s
+            .tc()
+            .arg("run-local")
+            .arg(&t)
+            .args(["--artifacts-dir", "Z"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(!s.path("Z").exists(), "nothing written for {bad:?}");
+    }
+}
+
+#[test]
+fn bad_documents_exit_2_with_file_line_and_column() {
+    let s = Scratch::new();
+    let t = s.task("bad.yml", "payload:\n  command: [[true]\n  maxRunTime: 5\n");
+    let out = s.tc().arg("run-local").arg(&t).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yml:3:"), "{err}");
+    let t = s.task(
+        "keys.yml",
+        "payload: {command: [[/bin/true]], maxRunTime: 5}\ncolor: red\nprovisionerId: p\n",
+    );
+    let out = s.tc().arg("run-local").arg(&t).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("color") && err.contains("workerType"), "{err}");
+    let out = s.tc().args(["run-local", "missing.yml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+    assert!(!s.path("artifacts").exists());
+}
+
+#[test]
+fn relative_times_and_stdin() {
+    let s = Scratch::new();
+    let out = s.tc().args(["run-local", "-", "--format", "json", "--artifacts-dir", "A"])
+        .write_stdin("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: x, optional: true, expires: {relative-datestamp: 1 day}}]\ndeadline: {relative-datestamp: 2 hours}\n")
+        .output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = s.task("late.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: x, expires: {relative-datestamp: 5 years}}]\n");
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        sum["message"]
+            .as_str()
+            .unwrap()
+            .contains("later than the task's expires")
+    );
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_runs_nothing() {
+    let s = Scratch::new();
+    let marker = s.path("ran");
+    let t = s.task(
+        "t.yml",
+        &format!(
+            "payload:\n  maxRunTime: 30\n  env: {{A: b}}\n  command: [[touch, {}]]\n",
+            marker.display()
+        ),
+    );
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args(["--dry-run", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["plan"]["engine"], "native");
+    assert_eq!(v["plan"]["env"], serde_json::json!(["A"]));
+    assert_eq!(v["definition"]["taskQueueId"], "local/default");
+    assert!(!marker.exists() && !s.path("artifacts").exists());
+    let bad = s.task(
+        "bad.yml",
+        "payload: {command: [[/bin/true]], maxRunTime: -1}\n",
+    );
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&bad)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn row_12_ctrl_c_cancels_cleans_up_and_exits_130() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 60\n  command: [[/bin/sh, -c, 'echo started; sleep 60']]\n  artifacts: [{type: file, path: x}]\n");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
+        .current_dir(s.dir.path())
+        .env("TC_CACHE_DIR", s.path("cache"))
+        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    for line in lines.by_ref() {
+        if line.unwrap() == "started" {
+            break;
+        }
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        rest.iter().any(|l| l == "[tc] Canceled by user"),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("Outcome: exception (canceled)")),
+        "{rest:?}"
+    );
+    assert_eq!(s.leftover_task_dirs(), 0, "the task dir is removed");
+    assert_eq!(
+        serde_json::from_str::<Value>(
+            &std::fs::read_to_string(s.path("A/tc-manifest.json")).unwrap()
+        )
+        .unwrap()["reason"],
+        "canceled"
+    );
+}
+
+#[test]
+fn keep_leaves_the_task_dir() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo kept > k.txt']]\n",
+    );
+    let (code, sum, _) = s.run_json(&t, &["--keep"]);
+    assert_eq!(code, 0);
+    assert_eq!(s.leftover_task_dirs(), 1);
+    assert!(
+        sum["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("kept"))
+    );
+}
