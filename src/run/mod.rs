@@ -1,6 +1,7 @@
 //! The task-run core (worker.md §13): the one place a task is executed.
 
 pub mod artifacts;
+pub mod caches;
 pub mod env;
 pub mod input;
 pub mod log;
