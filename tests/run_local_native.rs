@@ -572,3 +572,89 @@ fn keep_leaves_the_task_dir() {
             .any(|w| w.as_str().unwrap().contains("kept"))
     );
 }
+
+#[test]
+fn several_tasks_run_at_once_with_prefixes_and_the_highest_status_wins() {
+    let s = Scratch::new();
+    let a = s.task(
+        "a.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo from-a; printf tail']]\n",
+    );
+    let b = s.task(
+        "build-b.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo from-b; exit 6']]\n",
+    );
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&a)
+        .arg(&b)
+        .args(["-j", "2", "--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().any(|l| l == "[a      ] from-a"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "[a      ] tail"),
+        "a partial line is ended and prefixed: {text}"
+    );
+    assert!(text.lines().any(|l| l == "[build-b] from-b"), "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("[a      ] ") || l.starts_with("[build-b] ")),
+        "{text}"
+    );
+    let dirs: Vec<_> = std::fs::read_dir(s.path("A")).unwrap().collect();
+    assert_eq!(dirs.len(), 2, "one artifacts directory per task");
+    for d in dirs {
+        let log = std::fs::read_to_string(d.unwrap().path().join("public/logs/live_backing.log"))
+            .unwrap();
+        assert!(
+            !log.contains("[a      ]") && !log.contains("[build-b]"),
+            "saved logs carry no prefix"
+        );
+    }
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&a)
+        .arg(&b)
+        .args(["--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_gives_one_summary_line_per_task() {
+    let s = Scratch::new();
+    let a = s.task(
+        "a.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    let b = s.task(
+        "b.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/false]]\n",
+    );
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&a)
+        .arg(&b)
+        .args(["--format", "json", "--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let outcomes: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(outcomes, ["completed", "failed"]);
+}

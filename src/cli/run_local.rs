@@ -192,18 +192,26 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             when: "it lands with the next task-run work",
         });
     }
-    if args.jobs != 1 || args.tasks.len() > 1 {
-        return Err(Error::NotImplemented {
-            command: "run-local with several tasks",
-            when: "give one TASK; -j lands with the next task-run work",
-        });
-    }
-    let Some(arg) = args.tasks.first() else {
+    if args.tasks.is_empty() {
         return Err(usage(
             "give a TASK: a task file (YAML or JSON) or - for stdin",
         ));
-    };
-    let loaded = input::load(arg).map_err(usage)?;
+    }
+    if args.jobs == 0 {
+        return Err(usage("-j takes at least 1"));
+    }
+    if args.tasks.len() > 1 && args.local_task_id.is_some() {
+        return Err(usage(
+            "--local-task-id names one task: give one TASK with it",
+        ));
+    }
+    if args.tasks.iter().filter(|t| t.as_str() == "-").count() > 1 {
+        return Err(usage("stdin (-) can be read only once"));
+    }
+    let mut loaded = Vec::new();
+    for arg in &args.tasks {
+        loaded.push(input::load(arg).map_err(usage)?);
+    }
     let cli_env = read_cli_env(&args)?;
     let secrets = read_secrets(&args)?;
     // Bad names, reserved names and short secrets are the command line's fault: refuse
@@ -215,26 +223,42 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     }) {
         return Err(usage(msg));
     }
-    let task_id = match &args.local_task_id {
-        Some(id) => {
-            slugid::decode(id).map_err(|e| usage(format!("--local-task-id: {e}")))?;
-            id.clone()
-        }
-        None => slugid::nice(),
-    };
-    let task = Task {
-        def: loaded.def,
-        task_id: task_id.clone(),
-        label: loaded.label,
-    };
-    if args.dry_run {
-        return dry_run(&task, &args, format);
+    let mut tasks = Vec::new();
+    for l in loaded {
+        let task_id = match &args.local_task_id {
+            Some(id) => {
+                slugid::decode(id).map_err(|e| usage(format!("--local-task-id: {e}")))?;
+                id.clone()
+            }
+            None => slugid::nice(),
+        };
+        let name = l
+            .label
+            .clone()
+            .unwrap_or_else(|| source_stem(&l.source).unwrap_or_else(|| task_id.clone()));
+        tasks.push((
+            Task {
+                def: l.def,
+                task_id,
+                label: l.label,
+            },
+            name,
+        ));
     }
-    let artifacts_dir = args
-        .artifacts_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("artifacts").join(&task_id));
-    let opts = RunOptions {
+    if args.dry_run {
+        let mut worst = 0;
+        for (task, _) in &tasks {
+            worst = worst.max(dry_run(task, &args, format)?);
+        }
+        return Ok(worst);
+    }
+    let several = tasks.len() > 1;
+    let width = tasks
+        .iter()
+        .map(|(_, n)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    let base = RunOptions {
         engine: args.engine,
         missing: args.missing_artifacts,
         max_run_time: args.max_run_time,
@@ -245,29 +269,48 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         secrets,
         allow_capabilities: args.allow_capabilities,
         log_to_stderr: format == Format::Json,
+        prefix: None,
         local: true,
         worker_group: "local".into(),
     };
+    let color = several && output::use_color_on_stdout();
+    let mut jobs = Vec::new();
+    for (i, (task, name)) in tasks.into_iter().enumerate() {
+        // With several tasks, each gets its own directory (under --artifacts-dir if given)
+        // and a prefix on every terminal line.
+        let dir = match (&args.artifacts_dir, several) {
+            (Some(d), false) => d.clone(),
+            (Some(d), true) => d.join(&task.task_id),
+            (None, _) => PathBuf::from("artifacts").join(&task.task_id),
+        };
+        let mut opts = base.clone();
+        if several {
+            let padded = format!("{name:<width$}");
+            opts.prefix = Some(if color {
+                format!("\x1b[{}m[{padded}]\x1b[0m ", 31 + (i % 6))
+            } else {
+                format!("[{padded}] ")
+            });
+        }
+        jobs.push((task, opts, dir));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(run_with_retries(
-        task,
-        opts,
-        artifacts_dir,
-        args.retries,
-        format,
-    ))
+    runtime.block_on(run_all(jobs, args.retries, args.jobs, format))
 }
 
-async fn run_with_retries(
-    task: Task,
-    opts: RunOptions,
-    dir: PathBuf,
-    retries: u32,
-    format: Format,
-) -> Result<i32> {
+fn source_stem(source: &str) -> Option<String> {
+    (source != "<stdin>").then(|| {
+        Path::new(source)
+            .file_stem()
+            .map_or_else(|| source.to_owned(), |s| s.to_string_lossy().into_owned())
+    })
+}
+
+/// Cancels every run on the first SIGINT/SIGTERM; a second one leaves at once.
+fn watch_signals() -> tokio::sync::watch::Receiver<Option<Interrupt>> {
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(None);
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
@@ -282,30 +325,75 @@ async fn run_with_retries(
             _ = term.recv() => Interrupt::Sigterm,
         };
         let _ = cancel_tx.send(Some(which));
-        // A second Ctrl-C during cleanup leaves at once.
         tokio::select! {
             _ = int.recv() => std::process::exit(crate::exit_codes::SIGINT),
             _ = term.recv() => std::process::exit(crate::exit_codes::SIGTERM),
         }
     });
-    if task.def.payload.get("command").is_some() && task.def.payload.get("image").is_none() {
+    cancel_rx
+}
+
+/// Runs the tasks, at most `jobs` at once; the highest exit status wins.
+async fn run_all(
+    jobs: Vec<(Task, RunOptions, PathBuf)>,
+    retries: u32,
+    parallel: usize,
+    format: Format,
+) -> Result<i32> {
+    let cancel = watch_signals();
+    if jobs
+        .iter()
+        .any(|(t, _, _)| t.def.payload.get("image").is_none())
+    {
         eprintln!("[tc] note: the native engine runs the task as you, with no isolation");
     }
+    // Every artifacts directory is checked before anything runs.
+    for (_, _, dir) in &jobs {
+        LocalDir::prepare(dir).map_err(usage)?;
+    }
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel));
+    let mut handles = Vec::new();
+    for (task, opts, dir) in jobs {
+        let (slots, cancel) = (slots.clone(), cancel.clone());
+        handles.push(tokio::spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            run_with_retries(task, opts, dir, retries, format, cancel).await
+        }));
+    }
+    let mut worst = 0;
+    for handle in handles {
+        let code = handle
+            .await
+            .map_err(|e| usage(format!("a run failed: {e}")))??;
+        worst = worst.max(code);
+    }
+    Ok(worst)
+}
+
+async fn run_with_retries(
+    task: Task,
+    opts: RunOptions,
+    dir: PathBuf,
+    retries: u32,
+    format: Format,
+    cancel: tokio::sync::watch::Receiver<Option<Interrupt>>,
+) -> Result<i32> {
     let mut run_id = 0;
     loop {
         let sink = LocalDir::prepare(&dir).map_err(usage)?;
-        let summary = taskrun::run(&task, run_id, &opts, &sink, cancel_rx.clone()).await;
+        let summary = taskrun::run(&task, run_id, &opts, &sink, cancel.clone()).await;
         if format == Format::Json {
             output::print_document(Format::Json, &summary)?;
         }
         let intermittent = summary.reason == "intermittent-task";
-        if intermittent && run_id < retries && cancel_rx.borrow().is_none() {
+        if intermittent && run_id < retries && cancel.borrow().is_none() {
             let moved = PathBuf::from(format!("{}.run{run_id}", dir.display()));
             let _ = std::fs::remove_dir_all(&moved);
             std::fs::rename(&dir, &moved)
                 .map_err(|e| usage(format!("cannot move {} aside: {e}", dir.display())))?;
             eprintln!(
-                "[tc] intermittent-task: run {} starts ({} of {retries} retries)",
+                "[tc] {}: intermittent-task, run {} starts ({} of {retries} retries)",
+                task.task_id,
                 run_id + 1,
                 run_id + 1
             );

@@ -221,13 +221,15 @@ async fn run_commands(
         let _ = log
             .send(format!("[tc] Running command {}/{n}\n", i + 1).into_bytes())
             .await;
-        let code = run_one(argv, env, dir, group, stopped, log).await;
+        let (code, ended_line) = run_one(argv, env, dir, group, stopped, log).await;
         let shown = match &code {
             Ok(c) => c.to_string(),
             Err(e) => format!("none ({e})"),
         };
+        // tc's line starts on a line of its own even when the output did not end one.
+        let newline = if ended_line { "" } else { "\n" };
         let _ = log
-            .send(format!("[tc] Command {}/{n} exited with {shown}\n", i + 1).into_bytes())
+            .send(format!("{newline}[tc] Command {}/{n} exited with {shown}\n", i + 1).into_bytes())
             .await;
         match code {
             Ok(0) => {}
@@ -246,6 +248,20 @@ async fn run_one(
     group: &Mutex<Option<i32>>,
     stopped: &Mutex<bool>,
     log: &mpsc::Sender<Vec<u8>>,
+) -> (Result<i32, String>, bool) {
+    let ended_line = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let code = run_one_inner(argv, env, dir, group, stopped, log, &ended_line).await;
+    (code, ended_line.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+async fn run_one_inner(
+    argv: &[String],
+    env: &[(String, String)],
+    dir: &Path,
+    group: &Mutex<Option<i32>>,
+    stopped: &Mutex<bool>,
+    log: &mpsc::Sender<Vec<u8>>,
+    ended_line: &Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<i32, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("the command is empty".into());
@@ -287,6 +303,7 @@ async fn run_one(
     }
     // The pipe is read on a blocking thread; chunks go to the log as they come.
     let forward = log.clone();
+    let ended_line = ended_line.clone();
     let pump = tokio::task::spawn_blocking(move || {
         let mut file = File::from(reader);
         let mut buf = vec![0u8; 64 * 1024];
@@ -294,6 +311,7 @@ async fn run_one(
             match file.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    ended_line.store(buf[n - 1] == b'\n', std::sync::atomic::Ordering::SeqCst);
                     if forward.blocking_send(buf[..n].to_vec()).is_err() {
                         break;
                     }

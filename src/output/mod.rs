@@ -26,6 +26,11 @@ pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
+/// Whether to colour what goes to stdout: a terminal, and `NO_COLOR` unset or empty.
+pub fn use_color_on_stdout() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
 /// Prints a serialisable document as JSON (one line) or YAML on stdout.
 pub fn print_document<T: Serialize>(format: Format, doc: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();

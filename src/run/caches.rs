@@ -15,7 +15,13 @@ use sha2::{Digest, Sha256};
 pub fn slug(name: &str) -> String {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
     let hash = hex::encode(Sha256::digest(name.as_bytes()));
@@ -42,7 +48,9 @@ pub struct Caches {
 
 impl Caches {
     pub fn new(cache_root: &Path) -> Caches {
-        Caches { root: cache_root.join("caches") }
+        Caches {
+            root: cache_root.join("caches"),
+        }
     }
 
     /// Takes the lowest-numbered free instance that is not marked for purge (deleting marked
@@ -52,7 +60,11 @@ impl Caches {
         fs::create_dir_all(&base)?;
         for index in 0u32.. {
             let lock_path = base.join(format!("{index}.lock"));
-            let file = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)?;
             let Ok(lock) = Flock::lock(file, FlockArg::LockExclusiveNonblock) else {
                 continue; // another run holds it
             };
@@ -66,7 +78,13 @@ impl Caches {
             if fresh {
                 fs::create_dir(&dir)?;
             }
-            return Ok(Instance { name: name.to_owned(), index, dir, fresh, lock });
+            return Ok(Instance {
+                name: name.to_owned(),
+                index,
+                dir,
+                fresh,
+                lock,
+            });
         }
         unreachable!("instance numbers are unbounded")
     }
@@ -138,10 +156,16 @@ mod tests {
         caches.release(first, false).unwrap();
         let again = caches.acquire("c").unwrap();
         assert_eq!(again.index, 0);
-        assert!(!again.fresh && again.dir.join("kept").exists(), "contents survive between runs");
+        assert!(
+            !again.fresh && again.dir.join("kept").exists(),
+            "contents survive between runs"
+        );
         caches.release(again, true).unwrap();
         let purged = caches.acquire("c").unwrap();
-        assert!(purged.fresh && !purged.dir.join("kept").exists(), "a purged instance starts empty");
+        assert!(
+            purged.fresh && !purged.dir.join("kept").exists(),
+            "a purged instance starts empty"
+        );
         drop(second);
     }
 
@@ -172,6 +196,9 @@ mod tests {
         assert!(inst.dir.join("built").exists());
         let inside = move_in(&inst, &task, "cache").unwrap();
         fs::remove_dir_all(&inside).unwrap();
-        assert!(!move_out(&inst, &inside).unwrap(), "a cache the task removed is dropped");
+        assert!(
+            !move_out(&inst, &inside).unwrap(),
+            "a cache the task removed is dropped"
+        );
     }
 }

@@ -18,15 +18,70 @@ pub struct LiveLog {
     masker: Masker,
     terminal: Terminal,
     saved: Option<File>,
+    /// `[<name>] ` before every terminal line when several tasks share the terminal.
+    prefix: Option<String>,
+    /// A partial terminal line waiting for its newline (prefixed mode only).
+    pending: Vec<u8>,
 }
 
 impl LiveLog {
-    pub fn new(masker: Masker, terminal: Terminal) -> LiveLog {
+    pub fn new(masker: Masker, terminal: Terminal, prefix: Option<String>) -> LiveLog {
         LiveLog {
             masker,
             terminal,
             saved: None,
+            prefix,
+            pending: Vec::new(),
         }
+    }
+
+    /// Whether a partial line is waiting (the caller flushes it after 500 ms of silence).
+    pub fn has_partial_line(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Writes a waiting partial line, prefixed, ending it with a newline.
+    pub fn flush_partial_line(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut line = std::mem::take(&mut self.pending);
+        line.push(b'\n');
+        self.write_terminal_lines(&line);
+    }
+
+    fn write_terminal(&self, bytes: &[u8]) {
+        match self.terminal {
+            Terminal::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(bytes);
+                let _ = out.flush();
+            }
+            Terminal::Stderr => {
+                let mut out = std::io::stderr().lock();
+                let _ = out.write_all(bytes);
+            }
+            Terminal::Nowhere => {}
+        }
+    }
+
+    /// Complete lines only, each with the prefix, in one write so tasks do not interleave.
+    fn write_terminal_lines(&mut self, bytes: &[u8]) {
+        let Some(prefix) = &self.prefix else {
+            return self.write_terminal(bytes);
+        };
+        self.pending.extend_from_slice(bytes);
+        let Some(last) = self.pending.iter().rposition(|b| *b == b'\n') else {
+            return;
+        };
+        let rest = self.pending.split_off(last + 1);
+        let mut out = Vec::with_capacity(self.pending.len() + 16);
+        for line in self.pending.split_inclusive(|b| *b == b'\n') {
+            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(line);
+        }
+        self.pending = rest;
+        self.write_terminal(&out);
     }
 
     /// Starts appending to the saved log (`None` when the payload turned it off).
@@ -56,18 +111,7 @@ impl LiveLog {
         if bytes.is_empty() {
             return;
         }
-        match self.terminal {
-            Terminal::Stdout => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(bytes);
-                let _ = out.flush();
-            }
-            Terminal::Stderr => {
-                let mut out = std::io::stderr().lock();
-                let _ = out.write_all(bytes);
-            }
-            Terminal::Nowhere => {}
-        }
+        self.write_terminal_lines(bytes);
         if let Some(f) = self.saved.as_mut() {
             let _ = f.write_all(bytes);
         }
@@ -91,6 +135,7 @@ impl LiveLog {
     pub fn flush(&mut self) {
         let held = self.masker.finish();
         self.emit(&held);
+        self.flush_partial_line();
         if let Some(f) = self.saved.as_mut() {
             let _ = f.sync_data();
         }

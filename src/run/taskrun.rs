@@ -58,6 +58,8 @@ pub struct RunOptions {
     pub allow_capabilities: bool,
     /// The live log goes to stderr (with `--format json`) instead of stdout.
     pub log_to_stderr: bool,
+    /// `[<name>] ` before each terminal line when several tasks run at once.
+    pub prefix: Option<String>,
     /// `TC_LOCAL=1` for run-local; `tc worker` leaves it out.
     pub local: bool,
     pub worker_group: String,
@@ -286,7 +288,7 @@ pub async fn run(
     } else {
         Terminal::Stdout
     };
-    let mut log = LiveLog::new(Masker::new(&secret_values), terminal);
+    let mut log = LiveLog::new(Masker::new(&secret_values), terminal, opts.prefix.clone());
     let mut events = RunEvents::default();
     let mut family = None;
     let mut engine_name = None;
@@ -351,8 +353,9 @@ pub async fn run(
     if let Some(err) = &events.before_start {
         log.line(&format!("Error: {}", err.message));
     }
-    if *cancel.borrow() != events.interrupted && events.interrupted.is_none() {
-        events.interrupted = *cancel.borrow();
+    let canceled = *cancel.borrow();
+    if events.interrupted.is_none() {
+        events.interrupted = canceled;
     }
     let resolution = resolve(&events);
 
@@ -556,9 +559,13 @@ async fn supervise(
                 log.line(&format!("Task aborted: maxRunTime of {secs} seconds exceeded"));
                 sandbox_terminate(sandbox).await;
             }
+            _ = tokio::time::sleep(Duration::from_millis(500)), if log.has_partial_line() => {
+                log.flush_partial_line();
+            }
             changed = cancel.changed(), if !stopping => {
+                let signal = *cancel.borrow();
                 if changed.is_ok() {
-                    if let Some(signal) = *cancel.borrow() {
+                    if let Some(signal) = signal {
                         stopping = true;
                         out.interrupted = Some(signal);
                         log.line("Canceled by user");
