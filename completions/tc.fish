@@ -97,6 +97,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l cache-dir -d 'The ca
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l root-url -d 'The TaskCluster deployment the task sees as TASKCLUSTER_ROOT_URL' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l image -d 'The image to run (needs the Docker engine)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The Docker network mode (needs the Docker engine)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many tasks run at once (not implemented yet beyond 1)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
@@ -105,7 +106,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l keep -d 'Keep the ta
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l dry-run -d 'Validate and print the resolved definition and the plan; run nothing'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s i -l interactive -d 'Open a shell in the task\'s environment instead of running it (needs the Docker engine for now)'
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l script -d 'Print an equivalent bash script instead of running (not implemented yet)'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l script -d 'Print an equivalent bash script instead of running (generic-worker payloads; secrets by name only)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s V -l version -d 'Print version'

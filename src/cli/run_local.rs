@@ -97,9 +97,13 @@ pub struct RunLocalArgs {
     #[arg(short, long)]
     pub interactive: bool,
 
-    /// Print an equivalent bash script instead of running (not implemented yet).
+    /// Print an equivalent bash script instead of running (generic-worker payloads; secrets by name only).
     #[arg(long)]
     pub script: bool,
+
+    /// With --script: write the script to FILE (mode 0755) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE", requires = "script")]
+    pub output: Option<PathBuf>,
 
     /// How many tasks run at once (not implemented yet beyond 1).
     #[arg(short = 'j', long = "jobs", default_value_t = 1, value_name = "N")]
@@ -186,12 +190,6 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             )));
         }
     }
-    if args.script {
-        return Err(Error::NotImplemented {
-            command: "run-local --script",
-            when: "it lands with the next task-run work",
-        });
-    }
     if args.tasks.is_empty() {
         return Err(usage(
             "give a TASK: a task file (YAML or JSON) or - for stdin",
@@ -244,6 +242,9 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             },
             name,
         ));
+    }
+    if args.script {
+        return script(&tasks, &args, cli_env, secrets);
     }
     if args.dry_run {
         let mut worst = 0;
@@ -299,6 +300,62 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .build()
         .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(run_all(jobs, args.retries, args.jobs, format))
+}
+
+/// `--script`: one task, no interactive shell, no retries (worker.md §12).
+fn script(
+    tasks: &[(Task, String)],
+    args: &RunLocalArgs,
+    cli_env: Vec<(String, String)>,
+    secrets: Vec<(String, String)>,
+) -> Result<i32> {
+    let mut refused = Vec::new();
+    if tasks.len() > 1 {
+        refused.push("several tasks (--script renders exactly one)");
+    }
+    if args.interactive {
+        refused.push("--interactive");
+    }
+    if args.retries > 0 {
+        refused.push("--retries");
+    }
+    if !refused.is_empty() {
+        return Err(usage(format!("--script cannot do: {}", refused.join(", "))));
+    }
+    let (task, _) = &tasks[0];
+    let opts = RunOptions {
+        engine: args.engine,
+        missing: args.missing_artifacts,
+        max_run_time: args.max_run_time,
+        cache_root: cache_root(args.cache_dir.as_deref()),
+        keep: args.keep,
+        root_url: args.root_url.trim_end_matches('/').to_owned(),
+        cli_env,
+        secrets,
+        allow_capabilities: args.allow_capabilities,
+        log_to_stderr: false,
+        prefix: None,
+        local: true,
+        worker_group: "local".into(),
+    };
+    let input = crate::run::script::ScriptInput {
+        task,
+        opts: &opts,
+        artifacts_dir: args.artifacts_dir.as_ref().map(|d| d.display().to_string()),
+        source: &args.tasks[0],
+    };
+    let text = crate::run::script::render(&input).map_err(|errs| usage(errs.join("\n")))?;
+    match &args.output {
+        None => output::print_text(&text)?,
+        Some(path) => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::write(path, &text)
+                .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| usage(format!("cannot make {} executable: {e}", path.display())))?;
+        }
+    }
+    Ok(0)
 }
 
 fn source_stem(source: &str) -> Option<String> {

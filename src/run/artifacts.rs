@@ -4,7 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -138,33 +138,41 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Content types by extension; `--script` renders the same table as a shell `case`.
+pub const CONTENT_TYPES: &[(&[&str], &str)] = &[
+    (&["txt", "log"], "text/plain; charset=utf-8"),
+    (&["json"], "application/json"),
+    (&["html", "htm"], "text/html; charset=utf-8"),
+    (&["xml"], "application/xml"),
+    (&["css"], "text/css"),
+    (&["js"], "application/javascript"),
+    (&["gz", "tgz"], "application/gzip"),
+    (&["bz2"], "application/x-bzip2"),
+    (&["xz"], "application/x-xz"),
+    (&["zst"], "application/zstd"),
+    (&["tar"], "application/x-tar"),
+    (&["zip"], "application/zip"),
+    (&["png"], "image/png"),
+    (&["jpg", "jpeg"], "image/jpeg"),
+    (&["svg"], "image/svg+xml"),
+    (&["pdf"], "application/pdf"),
+    (&["wasm"], "application/wasm"),
+];
+
+/// For any other extension.
+pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
 /// The content type from a file name's extension.
 pub fn content_type_for(name: &str) -> String {
     let ext = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
-        "txt" | "log" => "text/plain; charset=utf-8",
-        "json" => "application/json",
-        "html" | "htm" => "text/html; charset=utf-8",
-        "xml" => "application/xml",
-        "css" => "text/css",
-        "js" => "application/javascript",
-        "gz" | "tgz" => "application/gzip",
-        "bz2" => "application/x-bzip2",
-        "xz" => "application/x-xz",
-        "zst" => "application/zstd",
-        "tar" => "application/x-tar",
-        "zip" => "application/zip",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "svg" => "image/svg+xml",
-        "pdf" => "application/pdf",
-        "wasm" => "application/wasm",
-        _ => "application/octet-stream",
-    }
-    .to_owned()
+    CONTENT_TYPES
+        .iter()
+        .find(|(exts, _)| exts.contains(&ext.as_str()))
+        .map_or(DEFAULT_CONTENT_TYPE, |(_, ct)| ct)
+        .to_owned()
 }
 
 /// The local artifacts directory `<A>`. Files are created exclusively, parents one by one,
@@ -247,12 +255,7 @@ impl LocalDir {
             dir.push(part);
             match fs::symlink_metadata(&dir) {
                 Ok(meta) if meta.is_dir() => {}
-                Ok(_) => {
-                    return Err(format!(
-                        "`{name}` collides with the stored artifact {}",
-                        dir.strip_prefix(&self.root).unwrap_or(&dir).display()
-                    ));
-                }
+                Ok(_) => return Err(format!("`{name}` collides with a stored artifact")),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     fs::create_dir(&dir)
                         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -272,9 +275,7 @@ impl LocalDir {
             .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&dest)
             .map_err(|e| match e.kind() {
-                io::ErrorKind::AlreadyExists => {
-                    format!("`{name}` collides with an artifact already stored")
-                }
+                io::ErrorKind::AlreadyExists => format!("`{name}` collides with a stored artifact"),
                 _ => format!("cannot create {}: {e}", dest.display()),
             })?;
         let mut hasher = Sha256::new();
@@ -441,13 +442,6 @@ fn walk(
             out.push(copy_one(&path, &name, spec, sink));
         }
     }
-}
-
-/// `Path` components that stay inside their base.
-pub fn is_relative_inside(path: &str) -> bool {
-    Path::new(path)
-        .components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 #[cfg(test)]

@@ -7,4 +7,5 @@ pub mod input;
 pub mod log;
 pub mod mask;
 pub mod outcome;
+pub mod script;
 pub mod taskrun;

@@ -598,3 +598,56 @@ async fn sandbox_terminate(sandbox: &dyn Sandbox) {
         _ = sandbox.wait() => {}
     }
 }
+
+/// What `--script` renders: the same validation and environment as a run, without running.
+pub struct ScriptPlan {
+    pub commands: Vec<Vec<String>>,
+    /// Payload `env`, then `--env-file`/`--env`, in order (the last of a name wins).
+    pub literal_env: Vec<(String, String)>,
+    /// Reserved variables, `TASK_WORKDIR` included (the script substitutes its own).
+    pub reserved_env: Vec<(String, String)>,
+    pub artifacts: Vec<ArtifactSpec>,
+    pub retry_codes: Vec<i32>,
+    /// Effective maxRunTime in seconds; 0 = no limit.
+    pub max_run_time: u64,
+    pub live_log: String,
+    pub backing_log: String,
+    pub warnings: Vec<String>,
+}
+
+pub fn script_plan(task: &Task, opts: &RunOptions) -> Result<ScriptPlan, TaskError> {
+    let mut warnings = Vec::new();
+    let plan = validate(task, opts, &mut warnings)?;
+    let composed = env::compose(Layers {
+        base: Vec::new(),
+        payload: Some(&plan.payload.env),
+        cli: opts.cli_env.clone(),
+        secrets: opts.secrets.clone(),
+        reserved: Vec::new(),
+    })
+    .map_err(|e| match e {
+        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
+        EnvError::Usage(msg) => TaskError::malformed(msg),
+    })?;
+    warnings.extend(composed.warnings);
+    let mut literal_env: Vec<(String, String)> = plan
+        .payload
+        .env
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+        .filter(|(k, _)| !env::RESERVED.contains(&k.as_str()))
+        .collect();
+    literal_env.extend(opts.cli_env.iter().cloned());
+    let names = log_names(&task.def);
+    Ok(ScriptPlan {
+        commands: plan.payload.command.clone(),
+        literal_env,
+        reserved_env: reserved_env(task, 0, opts, Some("")),
+        artifacts: plan.artifacts,
+        retry_codes: plan.payload.on_exit_status.retry.clone(),
+        max_run_time: plan.max_run_time.map_or(0, |d| d.as_secs()),
+        live_log: names.live,
+        backing_log: names.backing,
+        warnings,
+    })
+}
