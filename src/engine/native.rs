@@ -306,7 +306,7 @@ async fn run_one_inner(
     let ended_line = ended_line.clone();
     let pump = tokio::task::spawn_blocking(move || {
         let mut file = File::from(reader);
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         loop {
             match file.read(&mut buf) {
                 Ok(0) | Err(_) => break,

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
+
 use super::mask::Masker;
 
 /// Where the live log goes on this machine.
@@ -17,7 +19,7 @@ pub enum Terminal {
 pub struct LiveLog {
     masker: Masker,
     terminal: Terminal,
-    saved: Option<File>,
+    saved: Option<SavedLog>,
     /// `[<name>] ` before every terminal line when several tasks share the terminal.
     prefix: Option<String>,
     /// A partial terminal line waiting for its newline (prefixed mode only).
@@ -91,12 +93,11 @@ impl LiveLog {
                 if let Some(parent) = p.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                Some(
-                    std::fs::OpenOptions::new()
-                        .create_new(true)
-                        .append(true)
-                        .open(p)?,
-                )
+                let file = std::fs::OpenOptions::new()
+                    .create_new(true)
+                    .append(true)
+                    .open(p)?;
+                Some(SavedLog::start(file))
             }
             None => None,
         };
@@ -112,14 +113,30 @@ impl LiveLog {
             return;
         }
         self.write_terminal_lines(bytes);
-        if let Some(f) = self.saved.as_mut() {
-            let _ = f.write_all(bytes);
+        if let Some(saved) = &self.saved {
+            saved.write(bytes);
         }
     }
 
-    /// Task output, byte for byte (masked).
-    pub fn output(&mut self, bytes: &[u8]) {
-        let masked = self.masker.push(bytes);
+    /// Closes the saved log; returns its size and sha256.
+    pub fn finish_saved(&mut self) -> Option<(u64, String)> {
+        self.saved.take().map(SavedLog::finish)
+    }
+
+    /// Task output, byte for byte (masked). Takes the chunk so that, with nothing to mask,
+    /// the same buffer goes on to the saved log without a copy.
+    pub fn output(&mut self, bytes: Vec<u8>) {
+        if self.masker.is_empty() {
+            if bytes.is_empty() {
+                return;
+            }
+            self.write_terminal_lines(&bytes);
+            if let Some(saved) = &self.saved {
+                saved.send(bytes);
+            }
+            return;
+        }
+        let masked = self.masker.push(&bytes).into_owned();
         self.emit(&masked);
     }
 
@@ -131,13 +148,47 @@ impl LiveLog {
         self.emit(format!("[tc] {masked}\n").as_bytes());
     }
 
-    /// Writes whatever the masker still holds and syncs the saved log.
+    /// Writes whatever the masker still holds.
     pub fn flush(&mut self) {
         let held = self.masker.finish();
         self.emit(&held);
         self.flush_partial_line();
-        if let Some(f) = self.saved.as_mut() {
-            let _ = f.sync_data();
-        }
+    }
+}
+
+/// The saved log is written, and hashed, on a thread of its own so a task that prints a lot
+/// is not slowed down by the disk.
+struct SavedLog {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    done: std::thread::JoinHandle<(u64, String)>,
+}
+
+impl SavedLog {
+    fn start(mut file: File) -> SavedLog {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
+        let done = std::thread::spawn(move || {
+            let mut hash = Sha256::new();
+            let mut size = 0u64;
+            for chunk in rx {
+                let _ = file.write_all(&chunk);
+                hash.update(&chunk);
+                size += chunk.len() as u64;
+            }
+            (size, hex::encode(hash.finalize()))
+        });
+        SavedLog { tx, done }
+    }
+
+    fn write(&self, bytes: &[u8]) {
+        self.send(bytes.to_vec());
+    }
+
+    fn send(&self, bytes: Vec<u8>) {
+        let _ = self.tx.send(bytes);
+    }
+
+    fn finish(self) -> (u64, String) {
+        drop(self.tx);
+        self.done.join().unwrap_or_default()
     }
 }

@@ -9,6 +9,8 @@ pub const MIN_SECRET_LEN: usize = 4;
 pub struct Masker {
     /// Patterns, longest first, so the longest match wins.
     patterns: Vec<Vec<u8>>,
+    /// Bytes that begin some pattern: everything else is copied without a look.
+    first_bytes: Vec<bool>,
     held: Vec<u8>,
 }
 
@@ -32,8 +34,13 @@ impl Masker {
         }
         patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         patterns.dedup();
+        let mut first_bytes = vec![false; 256];
+        for p in &patterns {
+            first_bytes[p[0] as usize] = true;
+        }
         Masker {
             patterns,
+            first_bytes,
             held: Vec::new(),
         }
     }
@@ -58,6 +65,16 @@ impl Masker {
     fn scan(&self, buf: &[u8], limit: usize, out: &mut Vec<u8>) -> usize {
         let mut i = 0;
         while i < limit {
+            // Copy the stretch that cannot start a match in one go.
+            let next = buf[i..limit]
+                .iter()
+                .position(|b| self.first_bytes.get(*b as usize).copied().unwrap_or(false))
+                .map_or(limit, |p| i + p);
+            out.extend_from_slice(&buf[i..next]);
+            i = next;
+            if i >= limit {
+                break;
+            }
             match self.match_at(buf, i) {
                 Some(len) => {
                     out.extend_from_slice(b"***");
@@ -73,9 +90,9 @@ impl Masker {
     }
 
     /// Masks the next chunk of a stream; returns what can be written now.
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+    pub fn push<'a>(&mut self, chunk: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
         if self.patterns.is_empty() {
-            return chunk.to_vec();
+            return std::borrow::Cow::Borrowed(chunk);
         }
         let mut buf = std::mem::take(&mut self.held);
         buf.extend_from_slice(chunk);
@@ -83,7 +100,7 @@ impl Masker {
         let mut out = Vec::with_capacity(buf.len());
         let stop = self.scan(&buf, limit, &mut out);
         self.held = buf[stop.min(buf.len())..].to_vec();
-        out
+        std::borrow::Cow::Owned(out)
     }
 
     /// Masks what is still held back at the end of the stream.

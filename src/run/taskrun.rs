@@ -385,6 +385,7 @@ pub async fn run(
         resolution.outcome.describe()
     ));
     log.flush();
+    let saved_digest = log.finish_saved();
     drop(log);
 
     let mut kept = None;
@@ -399,20 +400,15 @@ pub async fn run(
     }
 
     // The log artifacts, then the manifest.
-    if names.save {
-        let path = sink.root().join(&names.backing);
-        if let Ok(bytes) = std::fs::read(&path) {
-            use sha2::Digest;
-            let sha = hex::encode(sha2::Sha256::digest(&bytes));
-            records.push(Record::file(
-                &names.backing,
-                bytes.len() as u64,
-                sha,
-                "text/plain; charset=utf-8".into(),
-                &task.def.expires,
-            ));
-            records.push(Record::link(&names.live, &names.backing));
-        }
+    if let Some((size, sha)) = saved_digest {
+        records.push(Record::file(
+            &names.backing,
+            size,
+            sha,
+            "text/plain; charset=utf-8".into(),
+            &task.def.expires,
+        ));
+        records.push(Record::link(&names.live, &names.backing));
     }
     records.sort_by(|a, b| a.name.cmp(&b.name));
     let masker = Masker::new(&secret_values);
@@ -547,7 +543,7 @@ async fn supervise(
         tokio::select! {
             chunk = stream.recv() => {
                 if let Some(bytes) = chunk {
-                    log.output(&bytes);
+                    log.output(bytes);
                 }
             }
             code = sandbox.wait() => break code,
@@ -578,7 +574,7 @@ async fn supervise(
     let took = began.elapsed();
     // Everything the task wrote before it exited is already in the stream.
     while let Ok(bytes) = stream.try_recv() {
-        log.output(&bytes);
+        log.output(bytes);
     }
     match exit {
         Ok(code) => out.exit_code = Some(code),
