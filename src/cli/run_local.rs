@@ -160,6 +160,30 @@ fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// The run options the command line sets (one place for run-local and --script).
+fn run_options(
+    args: &RunLocalArgs,
+    cli_env: Vec<(String, String)>,
+    secrets: Vec<(String, String)>,
+    format: Format,
+) -> RunOptions {
+    RunOptions {
+        engine: args.engine,
+        missing: args.missing_artifacts,
+        max_run_time: args.max_run_time,
+        cache_root: cache_root(args.cache_dir.as_deref()),
+        keep: args.keep,
+        root_url: args.root_url.trim_end_matches('/').to_owned(),
+        cli_env,
+        secrets,
+        allow_capabilities: args.allow_capabilities,
+        log_to_stderr: format == Format::Json,
+        prefix: None,
+        local: true,
+        worker_group: "local".into(),
+    }
+}
+
 fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for file in &args.env_files {
@@ -259,21 +283,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .map(|(_, n)| n.chars().count())
         .max()
         .unwrap_or(0);
-    let base = RunOptions {
-        engine: args.engine,
-        missing: args.missing_artifacts,
-        max_run_time: args.max_run_time,
-        cache_root: cache_root(args.cache_dir.as_deref()),
-        keep: args.keep,
-        root_url: args.root_url.trim_end_matches('/').to_owned(),
-        cli_env,
-        secrets,
-        allow_capabilities: args.allow_capabilities,
-        log_to_stderr: format == Format::Json,
-        prefix: None,
-        local: true,
-        worker_group: "local".into(),
-    };
+    let base = run_options(&args, cli_env, secrets, format);
     let color = several && output::use_color_on_stdout();
     let mut jobs = Vec::new();
     for (i, (task, name)) in tasks.into_iter().enumerate() {
@@ -323,21 +333,7 @@ fn script(
         return Err(usage(format!("--script cannot do: {}", refused.join(", "))));
     }
     let (task, _) = &tasks[0];
-    let opts = RunOptions {
-        engine: args.engine,
-        missing: args.missing_artifacts,
-        max_run_time: args.max_run_time,
-        cache_root: cache_root(args.cache_dir.as_deref()),
-        keep: args.keep,
-        root_url: args.root_url.trim_end_matches('/').to_owned(),
-        cli_env,
-        secrets,
-        allow_capabilities: args.allow_capabilities,
-        log_to_stderr: false,
-        prefix: None,
-        local: true,
-        worker_group: "local".into(),
-    };
+    let opts = run_options(args, cli_env, secrets, Format::Human);
     let input = crate::run::script::ScriptInput {
         task,
         opts: &opts,

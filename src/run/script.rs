@@ -465,22 +465,29 @@ store() {
 resolve_path() {
   if [[ "$1" == /* ]]; then printf '%s' "$1"; else printf '%s' "$task_dir/$1"; fi
 }
-"#;
-
-const COPY_FILE: &str = r#"copy_file() {
-  local name=$1 path=$2 p real
+resolve_artifact() {
+  # Sets `real` to the artifact's path with symlinks resolved, or records why there is none.
+  local name=$1 path=$2 p
   p=$(resolve_path "$path")
   if ! real=$(realpath -e -- "$p" 2>/dev/null); then
     if [[ -L "$p" ]]; then
-      artifact_error "$name" invalid-resource-on-worker "$path is a dangling symlink" "$5" "$6"
+      artifact_error "$name" invalid-resource-on-worker "$path is a dangling symlink" "$3" "$4"
     else
-      artifact_error "$name" file-missing-on-worker "$path does not exist in the task directory" "$5" "$6"
+      artifact_error "$name" file-missing-on-worker "$path does not exist in the task directory" "$3" "$4"
     fi
-    return 0
+    return 1
   fi
   if [[ "$real" != "$task_root" && "$real" != "$task_root"/* ]]; then
-    artifact_error "$name" invalid-resource-on-worker "$path resolves outside the task directory" "$5" "$6"
-  elif [[ ! -f "$real" ]]; then
+    artifact_error "$name" invalid-resource-on-worker "$path resolves outside the task directory" "$3" "$4"
+    return 1
+  fi
+}
+"#;
+
+const COPY_FILE: &str = r#"copy_file() {
+  local name=$1 path=$2 real
+  if ! resolve_artifact "$name" "$path" "$5" "$6"; then return 0; fi
+  if [[ ! -f "$real" ]]; then
     artifact_error "$name" invalid-resource-on-worker "$path is not a regular file" "$5" "$6"
   else
     store "$name" "$real" "$3" "$4" "$5" "$6"
@@ -489,20 +496,8 @@ const COPY_FILE: &str = r#"copy_file() {
 "#;
 
 const COPY_DIRECTORY: &str = r#"copy_directory() {
-  local name=$1 path=$2 p real entry rel target
-  p=$(resolve_path "$path")
-  if ! real=$(realpath -e -- "$p" 2>/dev/null); then
-    if [[ -L "$p" ]]; then
-      artifact_error "$name" invalid-resource-on-worker "$path is a dangling symlink" "$5" "$6"
-    else
-      artifact_error "$name" file-missing-on-worker "$path does not exist in the task directory" "$5" "$6"
-    fi
-    return 0
-  fi
-  if [[ "$real" != "$task_root" && "$real" != "$task_root"/* ]]; then
-    artifact_error "$name" invalid-resource-on-worker "$path resolves outside the task directory" "$5" "$6"
-    return 0
-  fi
+  local name=$1 path=$2 real entry rel target
+  if ! resolve_artifact "$name" "$path" "$5" "$6"; then return 0; fi
   if [[ ! -d "$real" ]]; then
     artifact_error "$name" invalid-resource-on-worker "$path is not a directory" "$5" "$6"
     return 0
