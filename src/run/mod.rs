@@ -5,5 +5,6 @@ pub mod env;
 pub mod input;
 pub mod log;
 pub mod mask;
+pub mod mounts;
 pub mod outcome;
 pub mod taskrun;
