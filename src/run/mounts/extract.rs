@@ -54,22 +54,43 @@ fn decoder<'a>(
         Some(FileFormat::Bz2) => Box::new(bzip2::read::MultiBzDecoder::new(r)),
         Some(FileFormat::Xz) => Box::new(liblzma::read::XzDecoder::new_multi_decoder(r)),
         Some(FileFormat::Zst) => Box::new(zstd::stream::read::Decoder::new(r)?),
-        Some(FileFormat::Lz4) => Box::new(lz4_flex::frame::FrameDecoder::new(r)),
+        Some(FileFormat::Lz4) => Box::new(Lz4Frames(lz4_flex::frame::FrameDecoder::new(
+            BufReader::new(r),
+        ))),
     })
 }
 
+/// lz4_flex's decoder ends each frame with a zero-length read; the `lz4` tool reads on
+/// through concatenated frames, and so does this.
+struct Lz4Frames<R: Read>(lz4_flex::frame::FrameDecoder<BufReader<R>>);
+
+impl<R: Read> Read for Lz4Frames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use io::BufRead as _;
+        loop {
+            let n = self.0.read(buf)?;
+            if n > 0 || buf.is_empty() || self.0.get_mut().fill_buf()?.is_empty() {
+                return Ok(n);
+            }
+        }
+    }
+}
+
 /// Copies an entry's data, telling read errors (the archive) from write errors (the disk).
-fn copy(src: &mut dyn Read, dst: &mut File, path: &Path) -> Result<(), Problem> {
+/// Returns the number of bytes copied.
+fn copy(src: &mut dyn Read, dst: &mut File, path: &Path) -> Result<u64, Problem> {
     let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
     loop {
         let n = match src.read(&mut buf) {
-            Ok(0) => return Ok(()),
+            Ok(0) => return Ok(total),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Problem::Damaged(e)),
         };
         dst.write_all(&buf[..n])
             .map_err(io_problem(format!("cannot write {}", path.display())))?;
+        total += n as u64;
     }
 }
 
@@ -192,6 +213,7 @@ impl Tree {
         parts: &[&OsStr],
         mode: u32,
         data: &mut dyn Read,
+        size: Option<u64>,
         mtime: Option<SystemTime>,
     ) -> Result<(), Problem> {
         let path = self.place(parts)?;
@@ -202,7 +224,16 @@ impl Tree {
             .mode(0o600)
             .open(&path)
             .map_err(io_problem(format!("cannot create {}", path.display())))?;
-        copy(data, &mut file, &path)?;
+        let copied = copy(data, &mut file, &path)?;
+        // A tar entry cut short reads as a short file: say so instead.
+        if let Some(size) = size
+            && copied < size
+        {
+            return Err(Problem::Damaged(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the archive ends {copied} bytes into this {size}-byte file"),
+            )));
+        }
         // No setuid, setgid or sticky bit.
         file.set_permissions(fs::Permissions::from_mode(mode & 0o777))
             .map_err(io_problem(format!(
@@ -235,10 +266,11 @@ impl Tree {
         let source = self
             .existing_file(&tparts)
             .map_err(|why| Problem::Refused(format!("it is a hard link to `{shown}`, {why}")))?;
-        let path = self.place(parts)?;
-        if path == source {
+        if tparts == parts {
+            // A link to itself names the file that is there already.
             return Ok(());
         }
+        let path = self.place(parts)?;
         fs::hard_link(&source, &path).map_err(io_problem(format!(
             "cannot create the hard link {}",
             path.display()
@@ -448,7 +480,10 @@ fn tar_entry<R: Read>(
                 tree.hard_link(&parts, &target)
             }
         }
-        _ => tree.file(&parts, mode, entry, mtime),
+        _ => {
+            let size = entry.size();
+            tree.file(&parts, mode, entry, Some(size), mtime)
+        }
     }
 }
 
@@ -488,7 +523,8 @@ fn zip_entry(file: &mut zip::read::ZipFile<'_, impl Read>, tree: &mut Tree) -> R
         // Device nodes, FIFOs and sockets carry no file.
         Some(k) if k != 0 && k != S_IFDIR && k != S_IFREG => Ok(()),
         _ if is_dir => tree.dir(&parts, mode.unwrap_or(0o755)),
-        _ => tree.file(&parts, mode.unwrap_or(0o644), file, None),
+        // The zip crate checks sizes and CRCs itself.
+        _ => tree.file(&parts, mode.unwrap_or(0o644), file, None, None),
     }
 }
 
@@ -528,7 +564,7 @@ pub fn apply(mount: &Mount, fetched: &Fetched, task_dir: &Path) -> Result<(), Ta
             })?;
             let mut data =
                 decoder(source, *format).map_err(|e| mount_error(Problem::Damaged(e)))?;
-            copy(&mut data, &mut file, &target).map_err(|p| match (p, format) {
+            copy(&mut data, &mut file, &target).map(drop).map_err(|p| match (p, format) {
                 (Problem::Damaged(e), Some(f)) => TaskError::malformed(format!(
                     "file mount `{path}`: the content is not valid {f} data ({e}); check `format`"
                 )),
@@ -559,5 +595,49 @@ pub fn apply(mount: &Mount, fetched: &Fetched, task_dir: &Path) -> Result<(), Ta
         Mount::Cache { .. } => Err(TaskError::internal(format!(
             "cache mount `{path}` is applied by the cache module, not by mounts::apply"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(name: &str) -> Vec<&OsStr> {
+        components(name.as_bytes()).unwrap()
+    }
+
+    fn target(link: &str, to: &str) -> Result<String, String> {
+        safe_link_target(&parts(link), to.as_bytes()).map(|t| String::from_utf8(t).unwrap())
+    }
+
+    #[test]
+    fn names_are_relative_without_parent_components() {
+        assert_eq!(parts("./a//b/./c/"), ["a", "b", "c"]);
+        assert!(parts("./").is_empty());
+        for bad in ["/etc/passwd", "../x", "a/../../x", "a/..", ""] {
+            assert!(components(bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert!(components(b"a\0b").is_err());
+        // Not valid UTF-8 is still a fine Unix name.
+        assert_eq!(components(b"caf\xe9").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn symlink_targets_stay_inside_and_are_normalised() {
+        assert_eq!(target("link", "hello.txt").unwrap(), "hello.txt");
+        assert_eq!(target("bin/up", "../hello.txt").unwrap(), "../hello.txt");
+        assert_eq!(target("a/b/s", "../..").unwrap(), "../..");
+        assert_eq!(target("a/b/s", "../../a/b").unwrap(), ".");
+        assert_eq!(target("a/b/s", "./c/../d/").unwrap(), "d");
+        // `s/..` is taken lexically and stored so: the kernel never resolves `..` after a
+        // component that might be a symlink.
+        assert_eq!(target("l", "a/b/s/../x").unwrap(), "a/b/x");
+        assert_eq!(
+            target("a/l", "../../a/x").unwrap_err(),
+            "it is a symlink to `../../a/x`, which leaves the mount directory"
+        );
+        for bad in ["/etc", "..", "../x", "a/../../x", ""] {
+            assert!(target("link", bad).is_err(), "{bad}");
+        }
     }
 }
