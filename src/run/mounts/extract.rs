@@ -429,17 +429,21 @@ fn extract_tar(
     let entries = archive
         .entries()
         .map_err(|e| archive_error(Problem::Damaged(e), what))?;
-    let mut previous = String::from("(the start)");
+    let mut previous: Option<String> = None;
     for entry in entries {
         let mut entry = entry.map_err(|e| {
+            let place = match &previous {
+                Some(p) => format!(" after entry `{p}`"),
+                None => String::new(),
+            };
             TaskError::malformed(format!(
-                "cannot read the {what} after entry `{previous}`: {e} (is the archive damaged, or is `format` wrong?)"
+                "cannot read the {what}{place}: {e} (is the archive damaged, or is `format` wrong?)"
             ))
         })?;
         let name = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&name).into_owned();
         tar_entry(&mut entry, &name, tree).map_err(|p| entry_error(p, what, &shown))?;
-        previous = shown;
+        previous = Some(shown);
     }
     Ok(())
 }
