@@ -64,6 +64,10 @@ pub struct RunLocalArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// Give each cache a fresh, empty, throwaway directory instead of a kept instance.
+    #[arg(long)]
+    pub no_caches: bool,
+
     /// Keep the task directory (native) or container (Docker) afterwards.
     #[arg(long)]
     pub keep: bool,
@@ -173,6 +177,7 @@ fn run_options(
         max_run_time: args.max_run_time,
         cache_root: cache_root(args.cache_dir.as_deref()),
         keep: args.keep,
+        no_caches: args.no_caches,
         root_url: args.root_url.trim_end_matches('/').to_owned(),
         cli_env,
         secrets,

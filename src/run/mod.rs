@@ -6,6 +6,7 @@ pub mod env;
 pub mod input;
 pub mod log;
 pub mod mask;
+pub mod mounting;
 pub mod mounts;
 pub mod outcome;
 pub mod script;

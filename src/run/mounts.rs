@@ -17,6 +17,6 @@ mod extract;
 mod fetch;
 mod spec;
 
-pub use extract::{apply, extract};
+pub use extract::{apply, extract, extract_fetched};
 pub use fetch::{FetchOptions, Fetched, Fetcher, fetch};
 pub use spec::{ArchiveFormat, Content, FileFormat, Mount, parse};

@@ -50,6 +50,14 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
         return Err(check.errors);
     }
     let plan = taskrun::script_plan(task, opts).map_err(|e| vec![e.message])?;
+    if def
+        .payload
+        .get("mounts")
+        .and_then(|m| m.as_array())
+        .is_some_and(|m| !m.is_empty())
+    {
+        return Err(vec!["--script does not render payload mounts and caches yet; run the task with `tc run-local`".into()]);
+    }
     let mut s = String::new();
     let w = &mut s;
 

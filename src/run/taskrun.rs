@@ -15,6 +15,7 @@ use super::artifacts::{self, ArtifactSpec, Kind, LocalDir, Record};
 use super::env::{self, EnvError, Layers};
 use super::log::{LiveLog, Terminal};
 use super::mask::Masker;
+use super::mounting::{MountedCaches, mount_all};
 use super::outcome::{Interrupt, Outcome, RunEvents, TaskError, resolve};
 use crate::engine::native::NativeEngine;
 use crate::engine::{Engine, RunSpec, Sandbox};
@@ -51,6 +52,8 @@ pub struct RunOptions {
     pub max_run_time: Option<u64>,
     pub cache_root: PathBuf,
     pub keep: bool,
+    /// Each cache is a fresh throwaway directory.
+    pub no_caches: bool,
     pub root_url: String,
     /// `--env-file` then `--env` assignments, in command-line order.
     pub cli_env: Vec<(String, String)>,
@@ -109,6 +112,7 @@ struct LogNames {
 struct Plan {
     family: Family,
     engine: Box<dyn Engine>,
+    mounts: Vec<super::mounts::Mount>,
     payload: GwPayload,
     artifacts: Vec<ArtifactSpec>,
     max_run_time: Option<Duration>,
@@ -151,11 +155,8 @@ fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Resul
     let engine = engine_for(family, opts.engine)?;
     let gw: GwPayload = serde_json::from_value(def.payload.clone())
         .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
-    if !gw.mounts.is_empty() {
-        return Err(TaskError::malformed(
-            "payload/mounts: mounts and caches are not supported by this version of tc yet",
-        ));
-    }
+    let mounts =
+        super::mounts::parse(&gw.mounts).map_err(|errs| TaskError::malformed(errs.join("\n")))?;
     let task_expires = def.expires_time();
     let deadline = def.deadline_time();
     let mut errors = Vec::new();
@@ -211,6 +212,7 @@ fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Resul
     Ok(Plan {
         family,
         engine,
+        mounts,
         payload: gw,
         artifacts: specs,
         max_run_time: (seconds > 0).then(|| Duration::from_secs(seconds)),
@@ -329,7 +331,7 @@ pub async fn run(
             ));
             match start(task, run_id, opts, &plan, &mut log).await {
                 Err(e) => events.before_start = Some(e),
-                Ok((sb, stream)) => {
+                Ok((sb, stream, mounted)) => {
                     sandbox = Some(sb.clone());
                     let (ev, took) =
                         supervise(sb.as_ref(), stream, &plan, &mut log, &mut cancel).await;
@@ -346,6 +348,12 @@ pub async fn run(
                             .iter()
                             .any(|r| counts_as_failure(r, plan.family, opts.missing));
                     }
+                    // Caches leave the task dir before it is removed; purgeCaches deletes them.
+                    let purge = events.interrupted.is_none()
+                        && events
+                            .exit_code
+                            .is_some_and(|c| plan.payload.on_exit_status.purge_caches.contains(&c));
+                    warnings.extend(mounted.release(purge));
                 }
             }
         }
@@ -483,7 +491,7 @@ async fn start(
     opts: &RunOptions,
     plan: &Plan,
     log: &mut LiveLog,
-) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream), TaskError> {
+) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream, MountedCaches), TaskError> {
     let task_dir = crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id);
     let composed = env::compose(Layers {
         base: native_base_env(),
@@ -509,13 +517,34 @@ async fn start(
     };
     plan.engine.preflight().await?;
     let sandbox: Arc<dyn Sandbox> = Arc::from(plan.engine.prepare(&spec).await?);
+    let mounted = match mount_all(
+        &plan.mounts,
+        &spec.task_dir,
+        &opts.cache_root,
+        &opts.root_url,
+        opts.no_caches,
+    )
+    .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = sandbox.cleanup(opts.keep).await;
+            return Err(e);
+        }
+    };
     for line in sandbox.describe() {
         log.line(&line);
     }
     log.line(&format!("Started: {}", format_timestamp(Utc::now())));
     log.line("=== Task Starting ===");
-    let stream = sandbox.start().await?;
-    Ok((sandbox, stream))
+    match sandbox.start().await {
+        Ok(stream) => Ok((sandbox, stream, mounted)),
+        Err(e) => {
+            mounted.release(false);
+            let _ = sandbox.cleanup(opts.keep).await;
+            Err(e)
+        }
+    }
 }
 
 /// What happened between start and exit.

@@ -70,6 +70,8 @@ enum Shape {
     /// A mapping from any key to these.
     Map(&'static Shape),
     Object(&'static [Field]),
+    /// Any mapping (checked elsewhere).
+    Mapping,
     /// One of these strings.
     Enum(&'static [&'static str]),
     /// A string or one of these objects, picked by their `type` key.
@@ -252,7 +254,8 @@ const GW_FEATURES: &[Field] = &[
     ),
 ];
 
-const GW_MOUNT_ANY: Shape = Shape::Map(&Shape::Str);
+/// Mounts are read by `run::mounts::parse`, which lists their problems itself.
+const GW_MOUNT_ANY: Shape = Shape::Mapping;
 
 const GENERIC_WORKER: &[Field] = &[
     required("command", Shape::List(&Shape::List(&STR))),
@@ -404,6 +407,11 @@ fn check_shape(value: &Value, shape: &Shape, pointer: &str, caps: bool, out: &mu
             None => wrong(out, "a mapping"),
         },
         Shape::Object(fields) => check_object(value, fields, pointer, caps, out),
+        Shape::Mapping => {
+            if !value.is_object() {
+                wrong(out, "a mapping");
+            }
+        }
         Shape::Enum(options) => match value.as_str() {
             Some(s) if options.contains(&s) => {}
             _ => out.errors.push(format!(

@@ -532,6 +532,26 @@ fn zip_entry(file: &mut zip::read::ZipFile<'_, impl Read>, tree: &mut Tree) -> R
     }
 }
 
+/// Extracts fetched archive content into `dest` (a directory mount, or a new cache instance).
+pub fn extract_fetched(
+    fetched: &Fetched,
+    format: ArchiveFormat,
+    dest: &Path,
+) -> Result<(), TaskError> {
+    match fetched {
+        Fetched::Bytes(bytes) => extract_from(Cursor::new(bytes), format, dest),
+        other => {
+            let file = other.path().map(File::open).transpose().map_err(|e| {
+                TaskError::internal(format!("cannot open the downloaded archive: {e}"))
+            })?;
+            match file {
+                Some(f) => extract_from(BufReader::with_capacity(64 * 1024, f), format, dest),
+                None => Err(TaskError::internal("downloaded content has no file")),
+            }
+        }
+    }
+}
+
 /// Writes a file mount or extracts a directory mount into `task_dir`. Mount paths were checked
 /// by `parse`; parents are created inside `task_dir` and never through a symlink. A directory
 /// mount extracts into `<task_dir>/<directory>`, which is created, or reused when an earlier
@@ -577,21 +597,7 @@ pub fn apply(mount: &Mount, fetched: &Fetched, task_dir: &Path) -> Result<(), Ta
         }
         Mount::Directory { format, .. } => {
             let dest = tree.dirs(&parts).map_err(mount_error)?;
-            let result = match fetched {
-                Fetched::Bytes(bytes) => extract_from(Cursor::new(bytes), *format, &dest),
-                other => {
-                    let file = other.path().map(File::open).transpose().map_err(|e| {
-                        TaskError::internal(format!("cannot open the downloaded archive: {e}"))
-                    })?;
-                    match file {
-                        Some(f) => {
-                            extract_from(BufReader::with_capacity(64 * 1024, f), *format, &dest)
-                        }
-                        None => Err(TaskError::internal("downloaded content has no file")),
-                    }
-                }
-            };
-            result.map_err(|e| TaskError {
+            extract_fetched(fetched, *format, &dest).map_err(|e| TaskError {
                 message: format!("directory mount `{path}`: {}", e.message),
                 ..e
             })

@@ -78,6 +78,32 @@ pub struct Fetcher {
 }
 
 /// How one attempt failed.
+/// Runs `$once` (a future expression) up to `retry_delays.len() + 1` times while it fails
+/// transiently. A macro rather than a function taking a closure, so the futures stay `Send`.
+macro_rules! retrying {
+    ($self:ident, $what:expr, $once:expr) => {{
+        let mut last = String::new();
+        let mut result = None;
+        for attempt in 0..$self.options.retry_delays.len() + 1 {
+            if attempt > 0 {
+                tokio::time::sleep($self.options.retry_delays[attempt - 1]).await;
+            }
+            match $once.await {
+                Ok(v) => {
+                    result = Some(Ok(v));
+                    break;
+                }
+                Err(Failure::Final(e)) => {
+                    result = Some(Err(e));
+                    break;
+                }
+                Err(Failure::Transient(why)) => last = why,
+            }
+        }
+        result.unwrap_or_else(|| Err($self.gave_up($what, &last)))
+    }};
+}
+
 enum Failure {
     /// Retrying would not help.
     Final(TaskError),
@@ -236,60 +262,46 @@ impl Fetcher {
     async fn index_lookup(&self, namespace: &str, what: &str) -> Result<String, TaskError> {
         let url = self.api_url("index", &["task", namespace], what)?;
         let entry = format!("the index entry `{namespace}`");
-        self.retry(&entry, async || {
-            let resp = self
-                .client
-                .get(url.clone())
-                .send()
-                .await
-                .map_err(|e| network(&e))?;
-            let status = resp.status();
-            let body = resp.bytes().await.map_err(|e| network(&e))?;
-            if !status.is_success() {
-                return Err(refused(status, &body, &url, &entry));
-            }
-            serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.get("taskId")?.as_str().map(str::to_owned))
-                .ok_or_else(|| {
-                    Failure::Final(TaskError::new(
-                        Reason::ResourceUnavailable,
-                        format!("the index at {url} answered without a taskId"),
-                    ))
-                })
-        })
-        .await
+        retrying!(self, &entry, self.index_once(&url, &entry))
     }
 
-    /// Runs `once` up to `retry_delays.len() + 1` times while it fails transiently.
-    async fn retry<T>(
-        &self,
-        what: &str,
-        mut once: impl AsyncFnMut() -> Result<T, Failure>,
-    ) -> Result<T, TaskError> {
-        let attempts = self.options.retry_delays.len() + 1;
-        let mut last = String::new();
-        for attempt in 0..attempts {
-            if attempt > 0 {
-                tokio::time::sleep(self.options.retry_delays[attempt - 1]).await;
-            }
-            match once().await {
-                Ok(v) => return Ok(v),
-                Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Transient(why)) => last = why,
-            }
+    async fn index_once(&self, url: &Url, entry: &str) -> Result<String, Failure> {
+        let resp = self
+            .client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| network(&e))?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| network(&e))?;
+        if !status.is_success() {
+            return Err(refused(status, &body, url, entry));
         }
+        serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("taskId")?.as_str().map(str::to_owned))
+            .ok_or_else(|| {
+                Failure::Final(TaskError::new(
+                    Reason::ResourceUnavailable,
+                    format!("the index at {url} answered without a taskId"),
+                ))
+            })
+    }
+
+    /// The error after every attempt failed transiently.
+    fn gave_up(&self, what: &str, last: &str) -> TaskError {
+        let attempts = self.options.retry_delays.len() + 1;
         let tries = if attempts == 1 {
             "1 attempt".to_owned()
         } else {
             format!("{attempts} attempts")
         };
-        Err(TaskError::new(
+        TaskError::new(
             Reason::ResourceUnavailable,
             format!(
                 "cannot fetch {what} after {tries}: {last}; check the network and the server, then run the task again"
             ),
-        ))
+        )
     }
 
     /// Downloads `url`, from the cache when `sha256` names a file there.
@@ -310,8 +322,7 @@ impl Fetcher {
                 self.downloads.display()
             ))
         })?;
-        self.retry(what, async || self.download_once(url, what, sha256).await)
-            .await
+        retrying!(self, what, self.download_once(url, what, sha256))
     }
 
     /// A cached download whose bytes still hash to `sha256`; a damaged one is removed.
