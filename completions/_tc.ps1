@@ -127,6 +127,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many tasks run at once (not implemented yet beyond 1)')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many tasks run at once (not implemented yet beyond 1)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--no-caches', '--no-caches', [CompletionResultType]::ParameterName, 'Give each cache a fresh, empty, throwaway directory instead of a kept instance')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the task directory (native) or container (Docker) afterwards')
             [CompletionResult]::new('--allow-capabilities', '--allow-capabilities', [CompletionResultType]::ParameterName, 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate and print the resolved definition and the plan; run nothing')

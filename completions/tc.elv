@@ -115,6 +115,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand -j 'How many tasks run at once (not implemented yet beyond 1)'
             cand --jobs 'How many tasks run at once (not implemented yet beyond 1)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --no-caches 'Give each cache a fresh, empty, throwaway directory instead of a kept instance'
             cand --keep 'Keep the task directory (native) or container (Docker) afterwards'
             cand --allow-capabilities 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
             cand --dry-run 'Validate and print the resolved definition and the plan; run nothing'

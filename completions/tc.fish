@@ -102,6 +102,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How ma
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l no-caches -d 'Give each cache a fresh, empty, throwaway directory instead of a kept instance'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l keep -d 'Keep the task directory (native) or container (Docker) afterwards'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l dry-run -d 'Validate and print the resolved definition and the plan; run nothing'
