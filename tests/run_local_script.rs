@@ -22,8 +22,31 @@ fn fixtures() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("row10-missing", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts:\n    - {type: file, path: gone.txt, name: public/gone.txt}\n    - {type: file, path: also-gone.txt, optional: true}\n".into(), vec![]),
         ("row11-escapes", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > f.txt && ln -s /etc/hostname out.txt && mkdir d && ln -s /etc d/etc && echo y > d/y.txt']]\n  artifacts:\n    - {type: file, path: out.txt, name: public/out.txt}\n    - {type: file, path: f.txt, name: ../up.txt}\n    - {type: directory, path: d, name: public/d}\n".into(), vec![]),
         ("env-and-secrets", "payload:\n  maxRunTime: 30\n  env: {FROM_PAYLOAD: p, BOTH: payload}\n  command: [[/bin/sh, -c, 'echo \"$FROM_PAYLOAD $BOTH $CLI $TOKEN\" > env.txt']]\n  artifacts: [{type: file, path: env.txt, name: public/env.txt}]\n".into(), vec!["--env", "BOTH=cli", "--env", "CLI=c", "--secret", "TOKEN"]),
+        ("mounts-and-caches", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'cat conf.txt tree/hello/world.txt > out.txt; ls cache >> out.txt; echo warm > cache/state']]\n  artifacts: [{{type: file, path: out.txt}}]\n  mounts:\n    - {{file: conf.txt, content: {{raw: \"raw\\n\"}}}}\n    - {{directory: tree, format: tar.gz, content: {{base64: '{}'}}}}\n    - {{directory: cache, cacheName: c1, format: tar.gz, content: {{base64: '{}'}}}}\n", tar_gz_base64(), tar_gz_base64()), vec![]),
+        ("unreachable-mount", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{file: x, content: {url: 'http://127.0.0.1:9/x'}}]\n".into(), vec![]),
         ("ignore-policy", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nothing}]\n".into(), vec!["--missing-artifacts", "ignore"]),
     ]
+}
+
+/// A tar.gz holding `hello/world.txt`, base64-encoded, made with the system's tar.
+fn tar_gz_base64() -> String {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("hello")).unwrap();
+    std::fs::write(dir.path().join("hello/world.txt"), "from the archive\n").unwrap();
+    let out = dir.path().join("a.tar.gz");
+    assert!(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(&out)
+            .arg("-C")
+            .arg(dir.path())
+            .arg("hello")
+            .status()
+            .unwrap()
+            .success()
+    );
+    base64::engine::general_purpose::STANDARD.encode(std::fs::read(out).unwrap())
 }
 
 /// Every file under `dir` (but the saved log and the manifest) with its bytes.
@@ -88,6 +111,7 @@ fn scripts_behave_like_run_local() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     for (name, yaml, extra) in fixtures() {
+        let yaml: String = yaml;
         let task = dir.path().join(format!("{name}.yml"));
         std::fs::write(&task, yaml).unwrap();
         let script = dir.path().join(format!("{name}.sh"));
@@ -129,15 +153,20 @@ fn scripts_behave_like_run_local() {
         );
         shellcheck(&script);
 
+        // Each side gets its own cache root, so neither sees the other's caches.
         let by_script = Command::new("bash")
             .arg(&script)
             .current_dir(dir.path())
+            .env(
+                "TC_CACHE_DIR",
+                dir.path().join(format!("cache-script-{name}")),
+            )
             .env("TOKEN", "s3cr3t-token-value")
             .output()
             .unwrap();
         let by_tc = common::tc()
             .current_dir(dir.path())
-            .env("TC_CACHE_DIR", &cache)
+            .env("TC_CACHE_DIR", dir.path().join(format!("cache-tc-{name}")))
             .env("TOKEN", "s3cr3t-token-value")
             .arg("run-local")
             .arg(&task)

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::artifacts::{self, CONTENT_TYPES, DEFAULT_CONTENT_TYPE, Kind};
+use super::mounts::{Content, Mount};
 use super::taskrun::{self, MissingPolicy, RunOptions, Task};
 use crate::engine::native::shell_quote;
 use crate::taskdef::payload::{self, Family};
@@ -50,14 +51,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
         return Err(check.errors);
     }
     let plan = taskrun::script_plan(task, opts).map_err(|e| vec![e.message])?;
-    if def
-        .payload
-        .get("mounts")
-        .and_then(|m| m.as_array())
-        .is_some_and(|m| !m.is_empty())
-    {
-        return Err(vec!["--script does not render payload mounts and caches yet; run the task with `tc run-local`".into()]);
-    }
+    let mounts_code = render_mounts(&plan.mounts, opts)?;
     let mut s = String::new();
     let w = &mut s;
 
@@ -121,6 +115,9 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
 
     // 3. Preconditions.
     w.push_str(PRECONDITIONS);
+    for tool in &mounts_code.tools {
+        let _ = writeln!(w, "need {tool}");
+    }
     for (name, _) in &opts.secrets {
         let _ = writeln!(
             w,
@@ -253,17 +250,32 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     for warning in &plan.warnings {
         let _ = writeln!(w, "log {}", quote(&format!("Warning: {warning}")));
     }
-    let _ = writeln!(w, "log \"Task dir: $task_dir\"");
+    // 2. Mounts and caches, in payload order, before the task starts.
+    if !plan.mounts.is_empty() {
+        w.push_str(MOUNT_FAILED);
+    }
+    if mounts_code.tools.contains(&"curl") {
+        w.push_str(DOWNLOAD);
+    }
+    if mounts_code.caches {
+        w.push_str(CACHE_HELPERS);
+    }
+    w.push_str(&mounts_code.text);
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
+    let _ = writeln!(w, "  log \"Task dir: $task_dir\"");
     let n = plan.commands.len();
     for (i, argv) in plan.commands.iter().enumerate() {
         let _ = writeln!(
             w,
-            "log {}",
+            "  log {}",
             quote(&format!("Command {}/{n}: {}", i + 1, shell_quote(argv)))
         );
     }
-    let _ = writeln!(w, "log \"Started: $(now_iso)\"");
-    let _ = writeln!(w, "log '=== Task Starting ==='");
+    let _ = writeln!(w, "  log \"Started: $(now_iso)\"");
+    let _ = writeln!(w, "  log '=== Task Starting ==='");
+    let _ = writeln!(w, "else");
+    let _ = writeln!(w, "  log \"Error: $setup_error\"");
+    let _ = writeln!(w, "fi");
 
     // 8. Run: each command under GNU timeout (which kills the whole process group).
     let _ = writeln!(w, "started_ms=$(now_ms)");
@@ -271,7 +283,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
         let args: Vec<String> = argv.iter().map(|a| quote(a)).collect();
         let _ = writeln!(
             w,
-            "if (( exit_code == 0 && timed_out == 0 )); then run_command {} {n} {}; fi",
+            "if [[ -z \"$setup_error\" ]] && (( exit_code == 0 && timed_out == 0 )); then run_command {} {n} {}; fi",
             i + 1,
             args.join(" ")
         );
@@ -280,6 +292,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     let _ = writeln!(w);
 
     // 9. Artifacts, in name order; the missing-artifact policy is fixed now.
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
     if valid(Kind::File) || valid(Kind::Directory) {
         let _ = writeln!(w, "task_root=$(realpath \"$task_dir\")");
     }
@@ -318,6 +331,20 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
             }
         }
     }
+    let _ = writeln!(w, ":");
+    let _ = writeln!(w, "fi");
+    if mounts_code.caches {
+        let purge: Vec<String> = plan.purge_codes.iter().map(|c| c.to_string()).collect();
+        let _ = writeln!(w, "purge=0");
+        let _ = writeln!(w, "purge_codes=({})", purge.join(" "));
+        let _ = writeln!(w, "for code in \"${{purge_codes[@]}}\"; do");
+        let _ = writeln!(
+            w,
+            "  if [[ -z \"$setup_error\" && \"$code\" == \"$exit_code\" ]] && (( timed_out == 0 )); then purge=1; fi"
+        );
+        let _ = writeln!(w, "done");
+        let _ = writeln!(w, "release_caches \"$purge\"");
+    }
     let _ = writeln!(w);
 
     // 10. Outcome, footer, manifest, exit status.
@@ -328,6 +355,184 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     let _ = writeln!(w, "task_expires={}", quote(&def.expires));
     w.push_str(FINISH);
     Ok(s)
+}
+
+/// The generated mount code and what it needs.
+struct MountsCode {
+    text: String,
+    /// Commands the mounts need (checked with the other preconditions).
+    tools: Vec<&'static str>,
+    caches: bool,
+}
+
+/// Renders `payload.mounts` (worker.md §9): content fetched into `$work`, then written,
+/// decompressed or extracted into the task directory; caches use instance 0 only.
+fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<String>> {
+    let mut out = MountsCode {
+        text: String::new(),
+        tools: Vec::new(),
+        caches: false,
+    };
+    let mut refused = Vec::new();
+    let w = &mut out.text;
+    let _ = writeln!(w, "setup_error=''");
+    let _ = writeln!(w, "setup_reason=''");
+    for (i, mount) in mounts.iter().enumerate() {
+        let path = mount.path();
+        let what = format!("{} mount `{path}`", mount.kind());
+        let content_file = format!("\"$work/content-{i}\"");
+        let fetch = match mount.content() {
+            None => String::new(),
+            Some(Content::Raw(text)) => format!("printf '%s' {} >{content_file}", quote(text)),
+            Some(Content::Base64(text)) => format!(
+                "if ! printf '%s' {} | base64 -d >{content_file} 2>/dev/null; then mount_failed {} malformed-payload; fi",
+                quote(text),
+                quote(&format!("{what}: base64 content is not valid base64"))
+            ),
+            Some(Content::Url { url, sha256 }) => {
+                out.tools.push("curl");
+                format!(
+                    "download {} {} {content_file} {}",
+                    quote(url),
+                    quote(sha256.as_deref().unwrap_or("")),
+                    quote(&what)
+                )
+            }
+            Some(Content::Artifact {
+                task_id,
+                artifact,
+                sha256,
+            }) => {
+                if !artifact.starts_with("public/") {
+                    refused.push(format!("{what}: the artifact {artifact} needs credentials"));
+                    continue;
+                }
+                out.tools.push("curl");
+                let url = format!(
+                    "{}/api/queue/v1/task/{task_id}/artifacts/{}",
+                    opts.root_url,
+                    artifact.replace('/', "%2F")
+                );
+                format!(
+                    "download {} {} {content_file} {}",
+                    quote(&url),
+                    quote(sha256.as_deref().unwrap_or("")),
+                    quote(&what)
+                )
+            }
+            Some(Content::Indexed { .. }) => {
+                refused.push(format!(
+                    "{what}: indexed content is not rendered by --script yet"
+                ));
+                continue;
+            }
+        };
+        let apply = match mount {
+            Mount::File { format, .. } => {
+                let decompress = format.map(|f| decompressor(f.as_str(), &mut out.tools));
+                let target = format!("\"$task_dir\"/{}", quote(path));
+                let write = match decompress {
+                    None => format!("cp -- {content_file} {target}"),
+                    Some(cmd) => format!("{cmd} <{content_file} >{target}"),
+                };
+                format!(
+                    "mkdir -p \"$(dirname {target})\"\n  if ! {write} 2>/dev/null; then mount_failed {} malformed-payload; fi",
+                    quote(&format!(
+                        "{what}: the content cannot be written or decompressed; check `format`"
+                    ))
+                )
+            }
+            Mount::Directory { format, .. } => extract_code(
+                format.as_str(),
+                &content_file,
+                &format!("\"$task_dir\"/{}", quote(path)),
+                &what,
+                &mut out.tools,
+            ),
+            Mount::Cache {
+                cache_name, format, ..
+            } => {
+                out.caches = true;
+                let slug = quote(&super::caches::slug(cache_name));
+                if opts.no_caches {
+                    format!("mkdir -p \"$task_dir\"/{}", quote(path))
+                } else {
+                    let preload = match format {
+                        Some(f) if mount.content().is_some() => extract_code(
+                            f.as_str(),
+                            &content_file,
+                            "\"$cache_src\"",
+                            &what,
+                            &mut out.tools,
+                        ),
+                        _ => ":".to_owned(),
+                    };
+                    format!(
+                        "cache_src=\"$TC_CACHE_DIR/caches\"/{slug}/0\n  if [[ ! -d \"$cache_src\" ]]; then\n    mkdir -p \"$cache_src\"\n    {preload}\n  fi\n  cache_in {slug} {}",
+                        quote(path)
+                    )
+                }
+            }
+        };
+        let fetch_line =
+            if fetch.is_empty() || (matches!(mount, Mount::Cache { .. }) && opts.no_caches) {
+                String::new()
+            } else {
+                format!("  {fetch}\n")
+            };
+        let _ = writeln!(
+            w,
+            "if [[ -z \"$setup_error\" ]]; then\n{fetch_line}  if [[ -z \"$setup_error\" ]]; then\n  {apply}\n  fi\nfi"
+        );
+    }
+    if !refused.is_empty() {
+        return Err(refused);
+    }
+    out.tools.sort();
+    out.tools.dedup();
+    Ok(out)
+}
+
+/// The command that decompresses a file mount's `format`.
+fn decompressor(format: &str, tools: &mut Vec<&'static str>) -> &'static str {
+    let (tool, cmd) = match format {
+        "gz" => ("gzip", "gzip -dc"),
+        "bz2" => ("bzip2", "bzip2 -dc"),
+        "xz" => ("xz", "xz -dc"),
+        "zst" => ("zstd", "zstd -dc"),
+        _ => ("lz4", "lz4 -dc"),
+    };
+    tools.push(tool);
+    cmd
+}
+
+/// Extracts an archive (`tar` refuses absolute and `..` names by itself).
+fn extract_code(
+    format: &str,
+    archive: &str,
+    dest: &str,
+    what: &str,
+    tools: &mut Vec<&'static str>,
+) -> String {
+    let untar = format!("tar -x --no-same-owner --no-same-permissions -C {dest}");
+    let cmd = match format {
+        "zip" => {
+            tools.push("unzip");
+            format!("unzip -q -o {archive} -d {dest}")
+        }
+        "tar" => format!("{untar} -f {archive}"),
+        other => {
+            tools.push("tar");
+            let codec = decompressor(other.trim_start_matches("tar."), tools);
+            format!("{codec} <{archive} | {untar}")
+        }
+    };
+    format!(
+        "mkdir -p {dest}\n  if ! ( {cmd} ) 2>/dev/null; then mount_failed {} malformed-payload; fi",
+        quote(&format!(
+            "{what}: the archive cannot be extracted; check `format`"
+        ))
+    )
 }
 
 fn one_line(s: &str) -> String {
@@ -364,7 +569,7 @@ fi
 mkdir -p "$ARTIFACTS_DIR" "$TC_CACHE_DIR/tasks"
 work=$(mktemp -d)
 task_dir=$(mktemp -d "$TC_CACHE_DIR/tasks/$TASK_ID-$RUN_ID-XXXXXX")
-trap 'if [[ "$KEEP" == 1 ]]; then echo "[tc] task directory kept: $task_dir" >&2; else rm -rf "$task_dir"; fi; rm -rf "$work"' EXIT
+trap 'if declare -F release_caches >/dev/null; then release_caches 0; fi; if [[ "$KEEP" == 1 ]]; then echo "[tc] task directory kept: $task_dir" >&2; else rm -rf "$task_dir"; fi; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -527,10 +732,56 @@ const COPY_DIRECTORY: &str = r#"copy_directory() {
 }
 "#;
 
+const MOUNT_FAILED: &str = r#"mount_failed() {
+  if [[ -z "$setup_error" ]]; then setup_error=$1; setup_reason=$2; fi
+}
+"#;
+
+const DOWNLOAD: &str = r#"download() {
+  local url=$1 want=$2 dest=$3 what=$4 code
+  if ! code=$(curl -sS -L --retry 2 --retry-delay 1 -o "$dest" -w '%{http_code}' "$url" 2>/dev/null); then
+    mount_failed "$what: cannot fetch $url" resource-unavailable
+    return 0
+  fi
+  case "$code" in
+    2*) ;;
+    5* | 408 | 429) mount_failed "$what: $url answered HTTP $code" resource-unavailable; return 0 ;;
+    *) mount_failed "$what: $url answered HTTP $code; check the payload's content" malformed-payload; return 0 ;;
+  esac
+  if [[ -n "$want" && "$(sha256 "$dest")" != "$want" ]]; then
+    mount_failed "$what: sha256 mismatch for $url" malformed-payload
+  fi
+}
+"#;
+
+const CACHE_HELPERS: &str = r#"# Caches: instance 0 only, without the exclusive locks tc holds.
+cache_moves=()
+cache_in() {
+  local slug=$1 dir=$2
+  mkdir -p "$(dirname "$task_dir/$dir")"
+  mv "$TC_CACHE_DIR/caches/$slug/0" "$task_dir/$dir"
+  cache_moves+=("$slug"$'\t'"$dir")
+}
+release_caches() {
+  local entry slug dir
+  for entry in "${cache_moves[@]}"; do
+    slug=${entry%%$'\t'*}
+    dir=${entry#*$'\t'}
+    if [[ -d "$task_dir/$dir" && ! -L "$task_dir/$dir" ]]; then
+      if [[ "$1" == 1 ]]; then rm -rf "${task_dir:?}/$dir"; else mv "$task_dir/$dir" "$TC_CACHE_DIR/caches/$slug/0"; fi
+    fi
+  done
+  cache_moves=()
+}
+"#;
+
 const FINISH: &str = r#"outcome=completed
 reason=completed
 status=0
-if (( timed_out )); then
+if [[ -n "$setup_error" ]]; then
+  outcome=exception; reason=$setup_reason; status=2
+  if [[ "$reason" != malformed-payload ]]; then status=3; fi
+elif (( timed_out )); then
   outcome=failed; reason=failed; status=1
 elif (( exit_code != 0 )); then
   outcome=failed; reason=failed; status=$exit_code
@@ -543,7 +794,7 @@ fi
 log '=== Task Finished ==='
 for line in "${footer_lines[@]}"; do log "$line"; done
 shown=$exit_code
-if (( timed_out )); then shown=none; fi
+if (( timed_out )) || [[ -n "$setup_error" ]]; then shown=none; fi
 described=$outcome
 if [[ "$outcome" == exception ]]; then described="exception ($reason)"; fi
 log "Exit code: $shown  Duration: $(awk -v ms="$duration_ms" 'BEGIN { printf "%.3f", ms / 1000 }')s  Outcome: $described"

@@ -349,7 +349,9 @@ pub async fn run(
                             .any(|r| counts_as_failure(r, plan.family, opts.missing));
                     }
                     // Caches leave the task dir before it is removed; purgeCaches deletes them.
+                    // maxRunTime aborts and cancellations have no exit code to match.
                     let purge = events.interrupted.is_none()
+                        && !events.max_run_time_exceeded
                         && events
                             .exit_code
                             .is_some_and(|c| plan.payload.on_exit_status.purge_caches.contains(&c));
@@ -627,6 +629,8 @@ async fn sandbox_terminate(sandbox: &dyn Sandbox) {
 /// What `--script` renders: the same validation and environment as a run, without running.
 pub struct ScriptPlan {
     pub commands: Vec<Vec<String>>,
+    pub mounts: Vec<super::mounts::Mount>,
+    pub purge_codes: Vec<i32>,
     /// Payload `env`, then `--env-file`/`--env`, in order (the last of a name wins).
     pub literal_env: Vec<(String, String)>,
     /// Reserved variables, `TASK_WORKDIR` included (the script substitutes its own).
@@ -666,6 +670,8 @@ pub fn script_plan(task: &Task, opts: &RunOptions) -> Result<ScriptPlan, TaskErr
     let names = log_names(&task.def);
     Ok(ScriptPlan {
         commands: plan.payload.command.clone(),
+        mounts: plan.mounts.clone(),
+        purge_codes: plan.payload.on_exit_status.purge_caches.clone(),
         literal_env,
         reserved_env: reserved_env(task, 0, opts, Some("")),
         artifacts: plan.artifacts,
