@@ -106,7 +106,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l no-caches -d 'Give e
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l keep -d 'Keep the task directory (native) or container (Docker) afterwards'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l dry-run -d 'Validate and print the resolved definition and the plan; run nothing'
-complete -c tc -n "__fish_tc_using_subcommand run-local" -s i -l interactive -d 'Open a shell in the task\'s environment instead of running it (needs the Docker engine for now)'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s i -l interactive -d 'Open a shell in the task\'s directory and environment instead of running it; `exec-task` runs the task\'s commands. Needs a terminal and one task'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l script -d 'Print an equivalent bash script instead of running (generic-worker payloads; secrets by name only)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'

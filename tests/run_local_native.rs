@@ -658,3 +658,53 @@ fn json_gives_one_summary_line_per_task() {
         .collect();
     assert_eq!(outcomes, ["completed", "failed"]);
 }
+
+#[test]
+fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
+    // `script` (util-linux) gives tc a pseudo-terminal; what we pipe in is typed into the shell.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, 'sleep 2; echo made > made.txt; exit 4']]\n  artifacts: [{type: file, path: made.txt}]\n");
+    let tc = assert_cmd::cargo::cargo_bin("tc");
+    let inner = format!(
+        "SHELL=/bin/sh TC_CACHE_DIR={} {} run-local {} -i --artifacts-dir A",
+        s.path("cache").display(),
+        tc.display(),
+        t.display()
+    );
+    let out = std::process::Command::new("sh")
+        .current_dir(s.dir.path())
+        .arg("-c")
+        .arg(format!("(sleep 1; printf 'exec-task; echo exec-task-exit=$?; exit 6\\n') | script -qec \"{inner}\" /dev/null"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "the shell's exit status is the task's: {text}"
+    );
+    assert!(
+        text.contains("exec-task-exit=4"),
+        "exec-task ran the commands, past maxRunTime: {text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path("A/made.txt")).unwrap(),
+        "made\n",
+        "artifacts follow as usual"
+    );
+    let log = s.saved_log();
+    assert!(
+        log.contains("[tc] Interactive shell (not recorded)") && !log.contains("exec-task-exit"),
+        "{log}"
+    );
+    let out = s.tc().arg("run-local").arg(&t).arg("-i").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "no terminal: a usage error");
+}

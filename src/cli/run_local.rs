@@ -97,7 +97,8 @@ pub struct RunLocalArgs {
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
 
-    /// Open a shell in the task's environment instead of running it (needs the Docker engine for now).
+    /// Open a shell in the task's directory and environment instead of running it; `exec-task`
+    /// runs the task's commands. Needs a terminal and one task.
     #[arg(short, long)]
     pub interactive: bool,
 
@@ -178,6 +179,7 @@ fn run_options(
         cache_root: cache_root(args.cache_dir.as_deref()),
         keep: args.keep,
         no_caches: args.no_caches,
+        interactive: args.interactive,
         root_url: args.root_url.trim_end_matches('/').to_owned(),
         cli_env,
         secrets,
@@ -211,7 +213,6 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     for (used, flag) in [
         (args.image.is_some(), "--image"),
         (args.network.is_some(), "--network"),
-        (args.interactive, "--interactive"),
     ] {
         if used {
             return Err(usage(format!(
@@ -226,6 +227,17 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     }
     if args.jobs == 0 {
         return Err(usage("-j takes at least 1"));
+    }
+    if args.interactive && !args.script {
+        use std::io::IsTerminal;
+        if args.tasks.len() > 1 {
+            return Err(usage(
+                "--interactive opens a shell for one task: give one TASK",
+            ));
+        }
+        if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+            return Err(usage("--interactive needs a terminal on stdin and stdout"));
+        }
     }
     if args.tasks.len() > 1 && args.local_task_id.is_some() {
         return Err(usage(

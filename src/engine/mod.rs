@@ -23,6 +23,8 @@ pub struct RunSpec {
     pub env: BTreeMap<String, String>,
     /// The native engine's task directory (made by `prepare`; see `native::task_dir`).
     pub task_dir: PathBuf,
+    /// Open a shell on this terminal instead of running the commands (worker.md §10).
+    pub interactive: bool,
 }
 
 /// Task output and tc's own lines about it, as they happen. Closed when the task is done.

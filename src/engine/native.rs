@@ -66,6 +66,7 @@ impl Engine for NativeEngine {
         Ok(Box::new(NativeSandbox {
             dir,
             commands: spec.commands.clone(),
+            interactive: spec.interactive,
             env: spec
                 .env
                 .iter()
@@ -82,6 +83,7 @@ impl Engine for NativeEngine {
 struct NativeSandbox {
     dir: PathBuf,
     commands: Vec<Vec<String>>,
+    interactive: bool,
     env: Vec<(String, String)>,
     /// The process group of the command that is running now.
     group: Arc<Mutex<Option<i32>>>,
@@ -127,6 +129,17 @@ impl Sandbox for NativeSandbox {
         let group = self.group.clone();
         let stopped = self.stopped.clone();
         let exit_tx = self.exit_tx.clone();
+        if self.interactive {
+            let _ = tx
+                .send(b"[tc] Interactive shell (not recorded)\n".to_vec())
+                .await;
+            tokio::task::spawn_blocking(move || {
+                let result = interactive_shell(&commands, &env, &dir);
+                drop(tx);
+                let _ = exit_tx.send(Some(result));
+            });
+            return Ok(rx);
+        }
         tokio::spawn(async move {
             let result = run_commands(&commands, &env, &dir, &group, &stopped, &tx).await;
             let _ = exit_tx.send(Some(result));
@@ -180,6 +193,73 @@ impl Sandbox for NativeSandbox {
             .map_err(|e| TaskError::internal(format!("cannot remove the task directory: {e}")))?;
         Ok(None)
     }
+}
+
+/// `--interactive`: the user's shell in the task directory with the task's environment, and
+/// `exec-task` (the payload's commands, stopping at the first failure) first in its PATH. The
+/// shell gets the terminal's foreground, so Ctrl-C reaches it and not tc. Its exit status is
+/// the task's exit code.
+fn interactive_shell(
+    commands: &[Vec<String>],
+    env: &[(String, String)],
+    dir: &Path,
+) -> Result<i32, String> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let bin = dir.join(".tc");
+    std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
+    let mut script = String::from(
+        "#!/bin/sh\n# The task's commands, as tc would run them; stops at the first failure.\nset -e\n",
+    );
+    script.push_str(&format!(
+        "cd {}\n",
+        shell_quote(&[dir.display().to_string()])
+    ));
+    for argv in commands {
+        script.push_str(&shell_quote(argv));
+        script.push('\n');
+    }
+    let exec_task = bin.join("exec-task");
+    std::fs::write(&exec_task, script)
+        .and_then(|()| std::fs::set_permissions(&exec_task, std::fs::Permissions::from_mode(0o755)))
+        .map_err(|e| format!("cannot write {}: {e}", exec_task.display()))?;
+    let mut env: Vec<(String, String)> = env.to_vec();
+    let path = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    env.retain(|(k, _)| k != "PATH");
+    env.push(("PATH".into(), format!("{}:{path}", bin.display())));
+    let shell = env
+        .iter()
+        .find(|(k, _)| k == "SHELL")
+        .map(|(_, v)| v.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "sh".into());
+    let mut child = std::process::Command::new(&shell)
+        .env_clear()
+        .envs(env)
+        .current_dir(dir)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start the shell {shell}: {e}"))?;
+    let stdin = std::io::stdin();
+    let pgid = Pid::from_raw(child.id() as i32);
+    // tc moves to the background while the shell runs; it must not be stopped for taking the
+    // terminal back.
+    let old =
+        unsafe { nix::sys::signal::signal(Signal::SIGTTOU, nix::sys::signal::SigHandler::SigIgn) };
+    let _ = nix::unistd::tcsetpgrp(&stdin, pgid);
+    let status = child.wait();
+    let _ = nix::unistd::tcsetpgrp(&stdin, nix::unistd::getpgrp());
+    if let Ok(old) = old {
+        let _ = unsafe { nix::sys::signal::signal(Signal::SIGTTOU, old) };
+    }
+    let status = status.map_err(|e| e.to_string())?;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
 /// Removes a task directory even where the task left read-only directories behind.

@@ -54,6 +54,8 @@ pub struct RunOptions {
     pub keep: bool,
     /// Each cache is a fresh throwaway directory.
     pub no_caches: bool,
+    /// A shell on this terminal instead of the commands; no maxRunTime.
+    pub interactive: bool,
     pub root_url: String,
     /// `--env-file` then `--env` assignments, in command-line order.
     pub cli_env: Vec<(String, String)>,
@@ -208,7 +210,12 @@ fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Resul
         return Err(TaskError::malformed(errors.join("\n")));
     }
     specs.sort_by(|a, b| a.name.cmp(&b.name));
-    let seconds = opts.max_run_time.unwrap_or(gw.max_run_time);
+    // --interactive disables maxRunTime (worker.md §7.1).
+    let seconds = if opts.interactive {
+        0
+    } else {
+        opts.max_run_time.unwrap_or(gw.max_run_time)
+    };
     Ok(Plan {
         family,
         engine,
@@ -516,6 +523,7 @@ async fn start(
         commands: plan.payload.command.clone(),
         env: composed.vars,
         task_dir,
+        interactive: opts.interactive,
     };
     plan.engine.preflight().await?;
     let sandbox: Arc<dyn Sandbox> = Arc::from(plan.engine.prepare(&spec).await?);
