@@ -1155,7 +1155,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__run__subcmd__local)
-            opts="-i -o -j -q -h -V --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --network --interactive --script --output --jobs --format --quiet --help --version"
+            opts="-v -i -o -j -q -h -V --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --interactive --script --output --jobs --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1210,6 +1210,18 @@ _tc() {
                     return 0
                     ;;
                 --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -96,9 +96,11 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l retries -d 'Extra ru
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l cache-dir -d 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l root-url -d 'The TaskCluster deployment the task sees as TASKCLUSTER_ROOT_URL' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l image -d 'The image to run (needs the Docker engine)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l pull -d 'When to pull the image: always, missing or never (needs the Docker engine)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s v -l volume -d 'Bind-mount HOST:CTR[:ro] into the container (needs the Docker engine)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The Docker network mode (needs the Docker engine)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
-complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many tasks run at once (not implemented yet beyond 1)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs run at once' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"

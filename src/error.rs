@@ -24,6 +24,10 @@ pub enum Error {
     #[error("{message}")]
     Input { kind: ErrorKind, message: String },
 
+    /// A bug or an unexpected failure inside tc.
+    #[error("{0}")]
+    Internal(String),
+
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
@@ -35,6 +39,7 @@ impl Error {
             Error::Usage(_) | Error::NotImplemented { .. } => exit_codes::USAGE,
             Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
             Error::Output(_) => exit_codes::FAILED,
+            Error::Internal(_) => exit_codes::EXCEPTION,
         }
     }
 

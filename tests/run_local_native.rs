@@ -682,7 +682,7 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
     let out = std::process::Command::new("sh")
         .current_dir(s.dir.path())
         .arg("-c")
-        .arg(format!("(sleep 1; printf 'exec-task; echo exec-task-exit=$?; exit 6\\n') | script -qec \"{inner}\" /dev/null"))
+        .arg(format!("(sleep 1; printf 'exec-task; echo exec-task-exit=$?; exit 6\\n') | timeout 60 script -qec \"{inner}\" /dev/null"))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

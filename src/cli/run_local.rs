@@ -93,6 +93,14 @@ pub struct RunLocalArgs {
     #[arg(long, value_name = "VALUE")]
     pub image: Option<String>,
 
+    /// When to pull the image: always, missing or never (needs the Docker engine).
+    #[arg(long, value_name = "WHEN")]
+    pub pull: Option<String>,
+
+    /// Bind-mount HOST:CTR[:ro] into the container (needs the Docker engine).
+    #[arg(short = 'v', long = "volume", value_name = "HOST:CTR[:ro]")]
+    pub volumes: Vec<String>,
+
     /// The Docker network mode (needs the Docker engine).
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
@@ -110,7 +118,7 @@ pub struct RunLocalArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "script")]
     pub output: Option<PathBuf>,
 
-    /// How many tasks run at once (not implemented yet beyond 1).
+    /// How many of several TASKs run at once.
     #[arg(short = 'j', long = "jobs", default_value_t = 1, value_name = "N")]
     pub jobs: usize,
 }
@@ -213,6 +221,8 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     for (used, flag) in [
         (args.image.is_some(), "--image"),
         (args.network.is_some(), "--network"),
+        (args.pull.is_some(), "--pull"),
+        (!args.volumes.is_empty(), "--volume"),
     ] {
         if used {
             return Err(usage(format!(
@@ -379,8 +389,9 @@ fn source_stem(source: &str) -> Option<String> {
     })
 }
 
-/// Cancels every run on the first SIGINT/SIGTERM; a second one leaves at once.
-fn watch_signals() -> tokio::sync::watch::Receiver<Option<Interrupt>> {
+/// Cancels every run on the first SIGINT/SIGTERM; a second one kills what runs and leaves at
+/// once, saying what was left behind.
+fn watch_signals(cache_root: PathBuf) -> tokio::sync::watch::Receiver<Option<Interrupt>> {
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(None);
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
@@ -395,12 +406,26 @@ fn watch_signals() -> tokio::sync::watch::Receiver<Option<Interrupt>> {
             _ = term.recv() => Interrupt::Sigterm,
         };
         let _ = cancel_tx.send(Some(which));
-        tokio::select! {
-            _ = int.recv() => std::process::exit(crate::exit_codes::SIGINT),
-            _ = term.recv() => std::process::exit(crate::exit_codes::SIGTERM),
-        }
+        let code = tokio::select! {
+            _ = int.recv() => crate::exit_codes::SIGINT,
+            _ = term.recv() => crate::exit_codes::SIGTERM,
+        };
+        crate::engine::native::kill_every_group();
+        eprintln!(
+            "[tc] interrupted again: stopped without cleaning up; task directories may be left in {}",
+            cache_root.join("tasks").display()
+        );
+        std::process::exit(code);
     });
     cancel_rx
+}
+
+/// Where run N's artifacts move before run N + 1: `<A>.run<N>` beside `<A>`.
+fn retry_dir(dir: &Path, run_id: u32) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(|| "artifacts".into(), |n| n.to_string_lossy().into_owned());
+    dir.with_file_name(format!("{name}.run{run_id}"))
 }
 
 /// Runs the tasks, at most `jobs` at once; the highest exit status wins.
@@ -410,16 +435,30 @@ async fn run_all(
     parallel: usize,
     format: Format,
 ) -> Result<i32> {
-    let cancel = watch_signals();
+    let cancel = watch_signals(
+        jobs.first()
+            .map(|(_, o, _)| o.cache_root.clone())
+            .unwrap_or_default(),
+    );
     if jobs
         .iter()
         .any(|(t, _, _)| t.def.payload.get("image").is_none())
     {
         eprintln!("[tc] note: the native engine runs the task as you, with no isolation");
     }
-    // Every artifacts directory is checked before anything runs.
+    // Every artifacts directory (and where retries would move it) is checked before anything
+    // runs: nothing the user owns is overwritten.
     for (_, _, dir) in &jobs {
         LocalDir::prepare(dir).map_err(usage)?;
+        for run_id in 0..retries {
+            let aside = retry_dir(dir, run_id);
+            if aside.exists() && !aside.join(crate::run::artifacts::MANIFEST).is_file() {
+                return Err(usage(format!(
+                    "{} holds files tc did not write, and --retries would replace it: move it away or choose another --artifacts-dir",
+                    aside.display()
+                )));
+            }
+        }
     }
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel));
     let mut handles = Vec::new();
@@ -434,7 +473,7 @@ async fn run_all(
     for handle in handles {
         let code = handle
             .await
-            .map_err(|e| usage(format!("a run failed: {e}")))??;
+            .map_err(|e| Error::Internal(format!("a run failed inside tc: {e}")))??;
         worst = worst.max(code);
     }
     Ok(worst)
@@ -454,10 +493,23 @@ async fn run_with_retries(
         let summary = taskrun::run(&task, run_id, &opts, &sink, cancel.clone()).await;
         if format == Format::Json {
             output::print_document(Format::Json, &summary)?;
+        } else {
+            // The log went to stdout; problems also go to stderr, where people look for them.
+            if let Some(message) = summary
+                .message
+                .as_deref()
+                .filter(|_| summary.exit_code != 0)
+            {
+                eprintln!("[tc] {}: {}: {message}", task.task_id, summary.reason);
+            }
+            for w in summary.warnings.iter().skip(summary.late_warnings) {
+                eprintln!("[tc] {w}");
+            }
         }
         let intermittent = summary.reason == "intermittent-task";
         if intermittent && run_id < retries && cancel.borrow().is_none() {
-            let moved = PathBuf::from(format!("{}.run{run_id}", dir.display()));
+            // Checked before anything ran: this is tc's own earlier output, if anything.
+            let moved = retry_dir(&dir, run_id);
             let _ = std::fs::remove_dir_all(&moved);
             std::fs::rename(&dir, &moved)
                 .map_err(|e| usage(format!("cannot move {} aside: {e}", dir.display())))?;
@@ -477,22 +529,18 @@ async fn run_with_retries(
 fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
     use crate::taskdef::payload;
     let def = &task.def;
-    let mut problems = Vec::new();
-    let family = payload::family(&def.payload);
-    let (family_name, check) = match &family {
-        Ok(f) => (
-            Some(f.as_str()),
-            payload::check(&def.payload, *f, args.allow_capabilities),
-        ),
-        Err(e) => {
-            problems.push(e.clone());
-            (None, payload::Check::default())
-        }
+    // The same validation and environment a run does, without running.
+    let cli_env = read_cli_env(args)?;
+    let secrets = read_secrets(args)?;
+    let opts = run_options(args, cli_env, secrets, format);
+    let family = payload::family(&def.payload).ok();
+    let (problems, warnings) = match taskrun::script_plan(task, &opts) {
+        Ok(plan) => (Vec::new(), plan.warnings),
+        Err(e) => (e.message.lines().map(str::to_owned).collect(), Vec::new()),
     };
-    problems.extend(check.errors.iter().cloned());
-    let engine = match (args.engine, &family) {
+    let engine = match (args.engine, family) {
         (EngineChoice::Native, _)
-        | (EngineChoice::Auto, Ok(crate::taskdef::Family::GenericWorker)) => "native",
+        | (EngineChoice::Auto, Some(crate::taskdef::Family::GenericWorker)) => "native",
         _ => "docker",
     };
     let payload = &def.payload;
@@ -503,7 +551,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         .unwrap_or_default();
     let plan = serde_json::json!({
         "taskId": task.task_id,
-        "family": family_name,
+        "family": family.map(crate::taskdef::Family::as_str),
         "engine": engine,
         "image": payload.get("image"),
         "commands": payload.get("command"),
@@ -511,18 +559,14 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         "caches": payload.get("cache"),
         "mounts": payload.get("mounts"),
         "artifacts": payload.get("artifacts"),
-        "warnings": check.warnings,
+        "warnings": warnings,
         "problems": problems,
     });
+    let doc = serde_json::json!({"definition": def, "plan": plan});
     match format {
-        Format::Json => output::print_document(
-            Format::Json,
-            &serde_json::json!({"definition": def, "plan": plan}),
-        )?,
+        Format::Json => output::print_document(Format::Json, &doc)?,
         _ => {
-            let text =
-                serde_saphyr::to_string(&serde_json::json!({"definition": def, "plan": plan}))
-                    .map_err(|e| usage(e.to_string()))?;
+            let text = serde_saphyr::to_string(&doc).map_err(|e| usage(e.to_string()))?;
             output::print_text(&text)?;
         }
     }

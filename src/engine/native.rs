@@ -2,8 +2,6 @@
 //! directly (no shell) in a fresh task directory, as the invoking user, with stdin from the
 //! null device, stdout and stderr merged into one pipe, and in its own process group.
 
-use std::fs::File;
-use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -21,6 +19,19 @@ use crate::run::outcome::TaskError;
 use crate::taskdef::Family;
 
 pub struct NativeEngine;
+
+/// The process groups of every command running now, so a second Ctrl-C can kill them all
+/// before tc leaves.
+static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// SIGKILL to every running command's process group.
+pub fn kill_every_group() {
+    if let Ok(groups) = LIVE_GROUPS.lock() {
+        for g in groups.iter() {
+            let _ = killpg(Pid::from_raw(*g), Signal::SIGKILL);
+        }
+    }
+}
 
 /// A fresh task directory name: `<C>/tasks/<taskId>-<runId>-<6 random chars>` (under the
 /// cache root so caches can move in by rename).
@@ -167,12 +178,13 @@ impl Sandbox for NativeSandbox {
         let Some(pgid) = self.group.lock().ok().and_then(|g| *g) else {
             return;
         };
-        let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+        let group = Pid::from_raw(pgid);
+        let _ = killpg(group, Signal::SIGTERM);
+        // Up to the grace period for the command to exit, then whatever is left of its
+        // process group is killed, whether or not the command itself is gone.
         let mut rx = self.exit_rx.clone();
-        let finished = tokio::time::timeout(grace, rx.wait_for(Option::is_some)).await;
-        if finished.is_err() {
-            let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
-        }
+        let _ = tokio::time::timeout(grace, rx.wait_for(Option::is_some)).await;
+        let _ = killpg(group, Signal::SIGKILL);
     }
 
     async fn extract(&self, artifact: &ArtifactSpec, sink: &LocalDir) -> Vec<Record> {
@@ -251,6 +263,9 @@ fn interactive_shell(
     let old =
         unsafe { nix::sys::signal::signal(Signal::SIGTTOU, nix::sys::signal::SigHandler::SigIgn) };
     let _ = nix::unistd::tcsetpgrp(&stdin, pgid);
+    // The shell may have touched the terminal before it was handed over, and been stopped
+    // for it: let it go on.
+    let _ = killpg(pgid, Signal::SIGCONT);
     let status = child.wait();
     let _ = nix::unistd::tcsetpgrp(&stdin, nix::unistd::getpgrp());
     if let Ok(old) = old {
@@ -373,6 +388,9 @@ async fn run_one_inner(
     };
     if let (Some(pid), Ok(mut g)) = (child.id(), group.lock()) {
         *g = Some(pid as i32);
+        if let Ok(mut live) = LIVE_GROUPS.lock() {
+            live.push(pid as i32);
+        }
     }
     // A terminate that came between the check before this command and now finds no group:
     // stop the command here instead.
@@ -384,15 +402,17 @@ async fn run_one_inner(
     // The pipe is read on a blocking thread; chunks go to the log as they come.
     let forward = log.clone();
     let ended_line = ended_line.clone();
-    let pump = tokio::task::spawn_blocking(move || {
-        let mut file = File::from(reader);
+    let mut pipe = tokio::net::unix::pipe::Receiver::from_owned_fd(reader)
+        .map_err(|e| format!("cannot read the command's output: {e}"))?;
+    let mut pump = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
-            match file.read(&mut buf) {
+            match pipe.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     ended_line.store(buf[n - 1] == b'\n', std::sync::atomic::Ordering::SeqCst);
-                    if forward.blocking_send(buf[..n].to_vec()).is_err() {
+                    if forward.send(buf[..n].to_vec()).await.is_err() {
                         break;
                     }
                 }
@@ -401,10 +421,17 @@ async fn run_one_inner(
     });
     let status = child.wait().await.map_err(|e| e.to_string())?;
     // Output still in the pipe comes first; a descendant that keeps the pipe open past the
-    // command's exit is not waited for.
-    let _ = tokio::time::timeout(Duration::from_secs(1), pump).await;
+    // command's exit is not waited for: its end of the pipe is closed after a second.
+    if tokio::time::timeout(Duration::from_secs(1), &mut pump)
+        .await
+        .is_err()
+    {
+        pump.abort();
+    }
     if let Ok(mut g) = group.lock() {
-        *g = None;
+        if let (Some(pgid), Ok(mut live)) = (g.take(), LIVE_GROUPS.lock()) {
+            live.retain(|p| *p != pgid);
+        }
     }
     Ok(status
         .code()

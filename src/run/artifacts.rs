@@ -104,6 +104,18 @@ impl Record {
         }
     }
 
+    /// The record with every secret value in its text replaced by `***`.
+    pub fn masked(self, masker: &super::mask::Masker) -> Record {
+        let mask = |s: Option<String>| s.map(|s| masker.mask_str(&s));
+        Record {
+            name: masker.mask_str(&self.name),
+            target: mask(self.target),
+            reason: mask(self.reason),
+            message: mask(self.message),
+            ..self
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.kind == "error"
     }
@@ -180,6 +192,8 @@ pub fn content_type_for(name: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct LocalDir {
     root: PathBuf,
+    /// Names no artifact may take (the live log's link).
+    reserved: Vec<String>,
 }
 
 impl LocalDir {
@@ -239,6 +253,7 @@ impl LocalDir {
         }
         Ok(LocalDir {
             root: root.to_path_buf(),
+            reserved: Vec::new(),
         })
     }
 
@@ -266,10 +281,18 @@ impl LocalDir {
         Ok(dir.join(parts[parts.len() - 1]))
     }
 
-    /// Copies `reader` to `<A>/<name>`; returns its size and sha256.
-    pub fn store(&self, name: &str, reader: &mut dyn Read) -> Result<(u64, String), String> {
+    /// Keeps `name` from any artifact (it names the live log's link).
+    pub fn reserve(&mut self, name: &str) {
+        self.reserved.push(name.to_owned());
+    }
+
+    /// Creates `<A>/<name>` exclusively, parents included, never through a symlink.
+    pub fn create(&self, name: &str) -> Result<File, String> {
+        if self.reserved.iter().any(|r| r == name) {
+            return Err(format!("`{name}` collides with the task log"));
+        }
         let dest = self.destination(name)?;
-        let mut file = OpenOptions::new()
+        OpenOptions::new()
             .write(true)
             .create_new(true)
             .custom_flags(nix::libc::O_NOFOLLOW)
@@ -277,7 +300,13 @@ impl LocalDir {
             .map_err(|e| match e.kind() {
                 io::ErrorKind::AlreadyExists => format!("`{name}` collides with a stored artifact"),
                 _ => format!("cannot create {}: {e}", dest.display()),
-            })?;
+            })
+    }
+
+    /// Copies `reader` to `<A>/<name>`; returns its size and sha256.
+    pub fn store(&self, name: &str, reader: &mut dyn Read) -> Result<(u64, String), String> {
+        let dest = self.root.join(name);
+        let mut file = self.create(name)?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; 64 * 1024];

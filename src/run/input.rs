@@ -42,7 +42,9 @@ pub fn load(arg: &str) -> Result<Loaded, String> {
         (arg.to_owned(), text)
     };
     let mut value = document::parse(&name, &text).map_err(|e| e.message)?;
-    reltime::resolve_relative(&mut value, Utc::now()).map_err(|e| format!("{name}: {e}"))?;
+    // "Now" is sampled once per document (worker.md §2.4).
+    let now = Utc::now();
+    reltime::resolve_relative(&mut value, now).map_err(|e| format!("{name}: {e}"))?;
     let Value::Object(mut doc) = value else {
         return Err(format!("{name}: the top level must be a mapping"));
     };
@@ -62,7 +64,7 @@ pub fn load(arg: &str) -> Result<Loaded, String> {
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned());
     let defaults = Defaults {
-        now: Utc::now(),
+        now,
         name: label.clone().or(if arg == "-" { None } else { stem }),
         source_name: label
             .clone()

@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -86,22 +85,9 @@ impl LiveLog {
         self.write_terminal(&out);
     }
 
-    /// Starts appending to the saved log (`None` when the payload turned it off).
-    pub fn save_to(&mut self, path: Option<&Path>) -> std::io::Result<()> {
-        self.saved = match path {
-            Some(p) => {
-                if let Some(parent) = p.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                let file = std::fs::OpenOptions::new()
-                    .create_new(true)
-                    .append(true)
-                    .open(p)?;
-                Some(SavedLog::start(file))
-            }
-            None => None,
-        };
-        Ok(())
+    /// Starts writing the saved log to `file` (created in the artifacts directory).
+    pub fn save_to(&mut self, file: File) {
+        self.saved = Some(SavedLog::start(file));
     }
 
     pub fn masker(&self) -> &Masker {

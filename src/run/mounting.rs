@@ -6,7 +6,26 @@ use std::path::{Path, PathBuf};
 
 use super::caches::{self, Caches, Instance};
 use super::mounts::{self, Fetcher, Mount};
-use super::outcome::TaskError;
+use super::outcome::{Interrupt, Reason, TaskError};
+
+/// Tells a stage that the run was canceled (SIGINT/SIGTERM).
+pub type Canceled = tokio::sync::watch::Receiver<Option<Interrupt>>;
+
+/// Fetches content unless the run is canceled first: a download can take minutes.
+async fn fetch(
+    fetcher: &Fetcher,
+    content: &mounts::Content,
+    mut cancel: Canceled,
+) -> Result<mounts::Fetched, TaskError> {
+    let canceled = || TaskError::new(Reason::Canceled, "canceled while fetching mount content");
+    if cancel.borrow().is_some() {
+        return Err(canceled());
+    }
+    tokio::select! {
+        fetched = fetcher.fetch(content) => fetched,
+        _ = async { let _ = cancel.wait_for(Option::is_some).await; } => Err(canceled()),
+    }
+}
 
 /// The cache instances a run holds, and where they are in the task directory.
 #[derive(Default)]
@@ -48,6 +67,7 @@ pub async fn mount_all(
     cache_root: &Path,
     root_url: &str,
     no_caches: bool,
+    cancel: &Canceled,
 ) -> Result<MountedCaches, TaskError> {
     let caches = (!no_caches).then(|| Caches::new(cache_root));
     let mut mounted = MountedCaches {
@@ -64,6 +84,7 @@ pub async fn mount_all(
             task_dir.to_path_buf(),
             fetcher.clone(),
             caches.clone(),
+            cancel.clone(),
         )
         .await
         {
@@ -84,6 +105,7 @@ async fn mount_one(
     task_dir: PathBuf,
     fetcher: std::sync::Arc<Fetcher>,
     caches: Option<Caches>,
+    cancel: Canceled,
 ) -> Result<Option<(Instance, PathBuf)>, TaskError> {
     let Mount::Cache {
         directory,
@@ -95,10 +117,12 @@ async fn mount_one(
         let Some(content) = mount.content().cloned() else {
             return Ok(None);
         };
-        let fetched = fetcher.fetch(&content).await.map_err(|e| TaskError {
-            message: format!("{} mount `{}`: {}", mount.kind(), mount.path(), e.message),
-            ..e
-        })?;
+        let fetched = fetch(&fetcher, &content, cancel)
+            .await
+            .map_err(|e| TaskError {
+                message: format!("{} mount `{}`: {}", mount.kind(), mount.path(), e.message),
+                ..e
+            })?;
         tokio::task::spawn_blocking(move || mounts::apply(&mount, &fetched, &task_dir))
             .await
             .map_err(|e| TaskError::internal(e.to_string()))??;
@@ -123,7 +147,7 @@ async fn mount_one(
         None
     };
     if let Some((content, format)) = preload {
-        let result = match fetcher.fetch(&content).await {
+        let result = match fetch(&fetcher, &content, cancel).await {
             Ok(fetched) => {
                 let dir = instance.dir.clone();
                 tokio::task::spawn_blocking(move || mounts::extract_fetched(&fetched, format, &dir))

@@ -20,6 +20,7 @@ pub fn quote(value: &str) -> String {
             '\'' => out.push_str("'\\''"),
             '$' => out.push_str("'\\$'"),
             '`' => out.push_str("'\\`'"),
+            '\\' => out.push_str("'\\\\'"),
             c => out.push(c),
         }
     }
@@ -121,7 +122,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     for (name, _) in &opts.secrets {
         let _ = writeln!(
             w,
-            "if [[ -z \"${{{name}+x}}\" ]]; then echo \"[tc] error: set {name}: it is a secret of this task\" >&2; exit 2; fi"
+            "secret_value=${{{name}:-}}; if [[ ${{#secret_value}} -lt 4 ]]; then echo \"[tc] error: set {name} (4 bytes or more, to be maskable): it is a secret of this task\" >&2; exit 2; fi"
         );
     }
     let _ = writeln!(w);
@@ -227,13 +228,19 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     let _ = writeln!(w);
 
     // Header.
-    let _ = writeln!(
-        w,
-        "saved_log=\"$ARTIFACTS_DIR\"/{}",
-        quote(&plan.backing_log)
-    );
-    let _ = writeln!(w, "mkdir -p \"$(dirname \"$saved_log\")\"");
-    let _ = writeln!(w, ": >\"$saved_log\"");
+    if plan.save_log {
+        let _ = writeln!(
+            w,
+            "saved_log=\"$ARTIFACTS_DIR\"/{}",
+            quote(&plan.backing_log)
+        );
+        let _ = writeln!(w, "mkdir -p \"$(dirname \"$saved_log\")\"");
+        let _ = writeln!(w, ": >\"$saved_log\"");
+    } else {
+        // features.backingLog is false: no saved log.
+        let _ = writeln!(w, "saved_log=/dev/null");
+    }
+    let _ = writeln!(w, "save_log={}", u8::from(plan.save_log));
     let _ = writeln!(
         w,
         "log \"$(printf 'Task: %s run %s \"%s\"' \"$TASK_ID\" \"$RUN_ID\" {})\"",
@@ -798,8 +805,10 @@ if (( timed_out )) || [[ -n "$setup_error" ]]; then shown=none; fi
 described=$outcome
 if [[ "$outcome" == exception ]]; then described="exception ($reason)"; fi
 log "Exit code: $shown  Duration: $(awk -v ms="$duration_ms" 'BEGIN { printf "%.3f", ms / 1000 }')s  Outcome: $described"
-record_file "$backing_log" "$saved_log" "$task_expires" 'text/plain; charset=utf-8'
-records+=("$live_log"$'\t'"$(printf '{"name":%s,"type":"link","target":%s}' "$(json_str "$live_log")" "$(json_str "$backing_log")")")
+if [[ "$save_log" == 1 ]]; then
+  record_file "$backing_log" "$saved_log" "$task_expires" 'text/plain; charset=utf-8'
+  records+=("$live_log"$'\t'"$(printf '{"name":%s,"type":"link","target":%s}' "$(json_str "$live_log")" "$(json_str "$backing_log")")")
+fi
 {
   printf '{"taskId":%s,"runId":%s,"family":"generic-worker","engine":"native","outcome":"%s","reason":"%s","artifacts":[' "$(json_str "$TASK_ID")" "$RUN_ID" "$outcome" "$reason"
   sep=''

@@ -98,6 +98,10 @@ pub struct Summary {
     pub artifacts_dir: String,
     pub artifacts: Vec<Record>,
     pub warnings: Vec<String>,
+    /// `warnings[late_warnings..]` came after the footer (kept directories, cleanup problems):
+    /// in text mode they go to stderr, since the log is already closed.
+    #[serde(skip)]
+    pub late_warnings: usize,
     pub message: Option<String>,
     #[serde(skip)]
     pub outcome_kind: Option<Outcome>,
@@ -151,17 +155,36 @@ fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Resul
     let family = payload::family(&def.payload).map_err(TaskError::malformed)?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     warnings.extend(check.warnings);
-    if !check.errors.is_empty() {
-        return Err(TaskError::malformed(check.errors.join("\n")));
+    if !def.scopes.is_empty() {
+        warnings.push("scopes are not checked locally (see --allow-capabilities)".into());
+    }
+    if !def.dependencies.is_empty() {
+        warnings.push(format!(
+            "the task's {} dependencies are not run",
+            def.dependencies.len()
+        ));
+    }
+    if def.deadline_time().is_some_and(|d| d < Utc::now()) {
+        warnings.push(format!(
+            "the deadline {} has passed; tc runs the task anyway",
+            def.deadline
+        ));
+    }
+    // Every problem at once: field support, then what only a well-typed payload can show.
+    let mut errors = check.errors;
+    if !errors.is_empty() {
+        return Err(TaskError::malformed(errors.join("\n")));
     }
     let engine = engine_for(family, opts.engine)?;
     let gw: GwPayload = serde_json::from_value(def.payload.clone())
         .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
-    let mounts =
-        super::mounts::parse(&gw.mounts).map_err(|errs| TaskError::malformed(errs.join("\n")))?;
+    errors.extend(log_name_problems(&log_names(def)));
+    let mounts = super::mounts::parse(&gw.mounts).unwrap_or_else(|errs| {
+        errors.extend(errs);
+        Vec::new()
+    });
     let task_expires = def.expires_time();
     let deadline = def.deadline_time();
-    let mut errors = Vec::new();
     let mut specs = Vec::new();
     for (i, a) in gw.artifacts.iter().enumerate() {
         let name = a.name.clone().unwrap_or_else(|| a.path.clone());
@@ -172,26 +195,27 @@ fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Resul
         }
         let expires = match &a.expires {
             None => def.expires.clone(),
-            Some(text) => {
-                match parse_timestamp(text) {
-                    Err(e) => {
-                        errors.push(format!("payload/artifacts/{i}/expires: {e}"));
-                        continue;
-                    }
-                    Ok(t) => {
-                        if task_expires.is_some_and(|te| t > te) {
-                            errors.push(format!(
-                                "payload/artifacts/{i}/expires: later than the task's expires ({})",
-                                def.expires
-                            ));
-                        }
-                        if deadline.is_some_and(|d| t < d) {
-                            errors.push(format!("payload/artifacts/{i}/expires: earlier than the task's deadline ({})", def.deadline));
-                        }
-                        format_timestamp(t)
-                    }
+            Some(text) => match parse_timestamp(text) {
+                Err(e) => {
+                    errors.push(format!("payload/artifacts/{i}/expires: {e}"));
+                    continue;
                 }
-            }
+                Ok(t) => {
+                    if task_expires.is_some_and(|te| t > te) {
+                        errors.push(format!(
+                            "payload/artifacts/{i}/expires: later than the task's expires ({})",
+                            def.expires
+                        ));
+                    }
+                    if deadline.is_some_and(|d| t < d) {
+                        errors.push(format!(
+                            "payload/artifacts/{i}/expires: earlier than the task's deadline ({})",
+                            def.deadline
+                        ));
+                    }
+                    format_timestamp(t)
+                }
+            },
         };
         specs.push(ArtifactSpec {
             name,
@@ -205,6 +229,14 @@ fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Resul
             content_type: a.content_type.clone(),
             optional: a.optional,
         });
+    }
+    let names: Vec<&str> = gw.env.keys().map(String::as_str).collect();
+    for name in names {
+        if !env::is_valid_name(name) {
+            errors.push(format!(
+                "payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
+            ));
+        }
     }
     if !errors.is_empty() {
         return Err(TaskError::malformed(errors.join("\n")));
@@ -304,12 +336,23 @@ pub async fn run(
     let mut records: Vec<Record> = Vec::new();
     let mut duration = Duration::ZERO;
 
+    // The log names come from the payload: they are checked like artifact names, and an
+    // unsafe one is reported by validation instead of being written.
     let names = log_names(&task.def);
-    if names.save {
-        if let Err(e) = log.save_to(Some(&sink.root().join(&names.backing))) {
-            events.before_start = Some(TaskError::internal(format!(
-                "cannot write the saved log: {e}"
-            )));
+    let names_ok = log_name_problems(&names).is_empty();
+    let mut sink = sink.clone();
+    if names_ok {
+        sink.reserve(&names.live);
+    }
+    let sink = &sink;
+    if names.save && names_ok {
+        match sink.create(&names.backing) {
+            Ok(file) => log.save_to(file),
+            Err(e) => {
+                events.before_start = Some(TaskError::internal(format!(
+                    "cannot write the saved log: {e}"
+                )));
+            }
         }
     }
     log.line(&format!(
@@ -317,6 +360,13 @@ pub async fn run(
         task.task_id, task.def.metadata.name
     ));
 
+    // A task still queued when the run was canceled never starts.
+    if events.before_start.is_none() && cancel.borrow().is_some() {
+        events.before_start = Some(TaskError::new(
+            super::outcome::Reason::Canceled,
+            "canceled before it started",
+        ));
+    }
     let plan = match events.before_start.clone() {
         Some(e) => Err(e),
         None => validate(task, opts, &mut warnings),
@@ -336,12 +386,11 @@ pub async fn run(
                 task.def.task_queue_id,
                 plan.engine.name()
             ));
-            match start(task, run_id, opts, &plan, &mut log).await {
+            match start(task, run_id, opts, &plan, &mut log, &cancel, &mut warnings).await {
                 Err(e) => events.before_start = Some(e),
                 Ok((sb, stream, mounted)) => {
                     sandbox = Some(sb.clone());
-                    let (ev, took) =
-                        supervise(sb.as_ref(), stream, &plan, &mut log, &mut cancel).await;
+                    let (ev, took) = supervise(&sb, stream, &plan, &mut log, &mut cancel).await;
                     events.exit_code = ev.exit_code;
                     events.max_run_time_exceeded = ev.max_run_time_exceeded;
                     events.interrupted = ev.interrupted;
@@ -394,7 +443,7 @@ pub async fn run(
     }
     let exit_shown = events
         .exit_code
-        .filter(|_| !events.max_run_time_exceeded)
+        .filter(|_| !events.max_run_time_exceeded && events.interrupted.is_none())
         .map_or("none".to_owned(), |c| c.to_string());
     log.line(&format!(
         "Exit code: {exit_shown}  Duration: {:.3}s  Outcome: {}",
@@ -405,6 +454,7 @@ pub async fn run(
     let saved_digest = log.finish_saved();
     drop(log);
 
+    let late_warnings = warnings.len();
     let mut kept = None;
     if let Some(sb) = &sandbox {
         match sb.cleanup(opts.keep).await {
@@ -428,16 +478,16 @@ pub async fn run(
         records.push(Record::link(&names.live, &names.backing));
     }
     records.sort_by(|a, b| a.name.cmp(&b.name));
+    // Everything saved or printed from here on is masked field by field.
     let masker = Masker::new(&secret_values);
     let message = resolution.message.as_deref().map(|m| masker.mask_str(m));
+    let records: Vec<Record> = records.into_iter().map(|r| r.masked(&masker)).collect();
     let manifest = json!({
         "taskId": task.task_id, "runId": run_id,
         "family": family.map(Family::as_str), "engine": engine_name,
         "outcome": resolution.outcome.state(), "reason": resolution.outcome.reason(),
         "artifacts": records,
     });
-    let manifest =
-        serde_json::from_str(&masker.mask_str(&manifest.to_string())).unwrap_or(manifest);
     if let Err(e) = sink.write_manifest(&manifest) {
         warnings.push(e);
     }
@@ -462,8 +512,23 @@ pub async fn run(
         artifacts: records,
         warnings: warnings.iter().map(|w| masker.mask_str(w)).collect(),
         message,
+        late_warnings,
         outcome_kind: Some(resolution.outcome),
     }
+}
+
+/// Problems with the log names, as payload errors.
+fn log_name_problems(names: &LogNames) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (field, name) in [("live", &names.live), ("backing", &names.backing)] {
+        if let Err(why) = artifacts::check_name(name) {
+            problems.push(format!("payload/logs/{field}: {why}"));
+        }
+    }
+    if names.live == names.backing {
+        problems.push("payload/logs: the live and backing logs need different names".into());
+    }
+    problems
 }
 
 fn log_names(def: &TaskDef) -> LogNames {
@@ -500,6 +565,8 @@ async fn start(
     opts: &RunOptions,
     plan: &Plan,
     log: &mut LiveLog,
+    cancel: &watch::Receiver<Option<Interrupt>>,
+    warnings: &mut Vec<String>,
 ) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream, MountedCaches), TaskError> {
     let task_dir = crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id);
     let composed = env::compose(Layers {
@@ -516,6 +583,7 @@ async fn start(
     for w in &composed.warnings {
         log.line(&format!("Warning: {w}"));
     }
+    warnings.extend(composed.warnings.iter().cloned());
     let spec = RunSpec {
         task_id: task.task_id.clone(),
         run_id,
@@ -533,6 +601,7 @@ async fn start(
         &opts.cache_root,
         &opts.root_url,
         opts.no_caches,
+        cancel,
     )
     .await
     {
@@ -566,18 +635,31 @@ struct Supervised {
     internal_error: Option<String>,
 }
 
+/// The grace between SIGTERM and SIGKILL (worker.md §7.1).
+const GRACE: Duration = Duration::from_secs(5);
+
 /// Stages 5–7: forward the log, enforce maxRunTime, watch for cancellation, wait for exit.
+/// Termination runs alongside, so the log keeps moving while the task gets its grace period,
+/// and it is seen through to its SIGKILL before returning.
 async fn supervise(
-    sandbox: &dyn Sandbox,
+    sandbox: &Arc<dyn Sandbox>,
     mut stream: crate::engine::LogStream,
     plan: &Plan,
     log: &mut LiveLog,
     cancel: &mut watch::Receiver<Option<Interrupt>>,
 ) -> (Supervised, Duration) {
     let began = Instant::now();
-    let deadline = plan.max_run_time.map(|d| tokio::time::Instant::now() + d);
+    // A maxRunTime too large to represent is no limit.
+    let deadline = plan
+        .max_run_time
+        .and_then(|d| tokio::time::Instant::now().checked_add(d));
     let mut out = Supervised::default();
-    let mut stopping = false;
+    let mut terminating: Option<tokio::task::JoinHandle<()>> = None;
+    let mut cancel_open = true;
+    let terminate = |sb: &Arc<dyn Sandbox>| {
+        let sb = sb.clone();
+        Some(tokio::spawn(async move { sb.terminate(GRACE).await }))
+    };
     let exit = loop {
         tokio::select! {
             chunk = stream.recv() => {
@@ -587,30 +669,32 @@ async fn supervise(
             }
             code = sandbox.wait() => break code,
             _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await },
-                if deadline.is_some() && !stopping => {
-                stopping = true;
+                if deadline.is_some() && terminating.is_none() => {
                 out.max_run_time_exceeded = true;
                 let secs = plan.max_run_time.map_or(0, |d| d.as_secs());
                 log.line(&format!("Task aborted: maxRunTime of {secs} seconds exceeded"));
-                sandbox_terminate(sandbox).await;
+                terminating = terminate(sandbox);
             }
             _ = tokio::time::sleep(Duration::from_millis(500)), if log.has_partial_line() => {
                 log.flush_partial_line();
             }
-            changed = cancel.changed(), if !stopping => {
+            changed = cancel.changed(), if cancel_open && out.interrupted.is_none() => {
+                cancel_open = changed.is_ok();
                 let signal = *cancel.borrow();
-                if changed.is_ok() {
-                    if let Some(signal) = signal {
-                        stopping = true;
-                        out.interrupted = Some(signal);
-                        log.line("Canceled by user");
-                        sandbox_terminate(sandbox).await;
+                if let (Ok(()), Some(signal)) = (changed, signal) {
+                    out.interrupted = Some(signal);
+                    log.line("Canceled by user");
+                    if terminating.is_none() {
+                        terminating = terminate(sandbox);
                     }
                 }
             }
         }
     };
     let took = began.elapsed();
+    if let Some(handle) = terminating {
+        let _ = handle.await;
+    }
     // Everything the task wrote before it exited is already in the stream.
     while let Ok(bytes) = stream.try_recv() {
         log.output(bytes);
@@ -620,18 +704,6 @@ async fn supervise(
         Err(e) => out.internal_error = Some(e.message),
     }
     (out, took)
-}
-
-/// Terminates with the 5 s grace of §7.1 without holding up the log: the kill is sent at
-/// once, the grace period runs while the supervisor keeps draining output.
-async fn sandbox_terminate(sandbox: &dyn Sandbox) {
-    // `terminate` sends SIGTERM before its first await, and SIGKILL after the grace only if
-    // the task is still running; racing it against the task's own exit keeps the log moving.
-    let grace = Duration::from_secs(5);
-    tokio::select! {
-        _ = sandbox.terminate(grace) => {}
-        _ = sandbox.wait() => {}
-    }
 }
 
 /// What `--script` renders: the same validation and environment as a run, without running.
@@ -649,6 +721,8 @@ pub struct ScriptPlan {
     pub max_run_time: u64,
     pub live_log: String,
     pub backing_log: String,
+    /// `features.backingLog`: whether there is a saved log at all.
+    pub save_log: bool,
     pub warnings: Vec<String>,
 }
 
@@ -687,6 +761,7 @@ pub fn script_plan(task: &Task, opts: &RunOptions) -> Result<ScriptPlan, TaskErr
         max_run_time: plan.max_run_time.map_or(0, |d| d.as_secs()),
         live_log: names.live,
         backing_log: names.backing,
+        save_log: names.save,
         warnings,
     })
 }

@@ -108,7 +108,7 @@ const STR: Shape = Shape::Str;
 const BOOL: Shape = Shape::Bool;
 const CODE: Shape = Shape::Int {
     min: 1,
-    max: i64::MAX,
+    max: i32::MAX as i64,
 };
 const MAX_RUN_TIME: Shape = Shape::Int {
     min: 1,
