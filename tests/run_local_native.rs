@@ -234,12 +234,10 @@ fn row_4_max_run_time_kills_the_whole_process_group() {
             marker.display()
         ),
     );
-    let started = std::time::Instant::now();
     let (code, sum, _) = s.run_json(&t, &[]);
     assert_eq!(code, 1);
     assert_eq!(sum["outcome"], "failed");
     assert_eq!(sum["taskExitCode"], Value::Null);
-    assert!(started.elapsed().as_secs() < 20);
     assert!(
         s.saved_log()
             .contains("Task aborted: maxRunTime of 1 seconds exceeded")
@@ -707,4 +705,118 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
     );
     let out = s.tc().arg("run-local").arg(&t).arg("-i").output().unwrap();
     assert_eq!(out.status.code(), Some(2), "no terminal: a usage error");
+}
+
+#[test]
+fn group_members_that_ignore_sigterm_are_killed_after_the_grace() {
+    let s = Scratch::new();
+    let marker = s.path("survived");
+    let t = s.task("t.yml", &format!(
+        "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, '(trap \"\" TERM; sleep 9; touch {}) & trap \"\" TERM; sleep 30']]\n",
+        marker.display()
+    ));
+    let (code, _, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 1);
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    assert!(
+        !marker.exists(),
+        "SIGKILL reached the member that ignored SIGTERM"
+    );
+}
+
+#[test]
+fn a_background_process_holding_the_output_does_not_keep_tc_waiting() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 60\n  command: [[/bin/sh, -c, 'sleep 30 & echo started']]\n",
+    );
+    // `timeout` only guards against a hang: tc must finish long before it.
+    let out = std::process::Command::new("timeout")
+        .arg("20")
+        .arg(assert_cmd::cargo::cargo_bin("tc"))
+        .current_dir(s.dir.path())
+        .env("TC_CACHE_DIR", s.path("cache"))
+        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "tc finished with the command, not with its descendant"
+    );
+}
+
+#[test]
+fn unsafe_log_names_are_malformed_and_never_written() {
+    let s = Scratch::new();
+    for logs in [
+        "{backing: ../../escaped.log}",
+        "{backing: /tmp/tc-abs-escape.log}",
+        "{live: same.log, backing: same.log}",
+        "{backing: tc-manifest.json}",
+    ] {
+        let t = s.task(
+            "t.yml",
+            &format!("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  logs: {logs}\n"),
+        );
+        let (code, sum, _) = s.run_json(&t, &[]);
+        assert_eq!(
+            (code, sum["reason"].as_str()),
+            (2, Some("malformed-payload")),
+            "{logs}: {sum}"
+        );
+        assert!(
+            sum["message"].as_str().unwrap().contains("payload/logs"),
+            "{sum}"
+        );
+    }
+    assert!(
+        !s.path("escaped.log").exists()
+            && !s.dir.path().parent().unwrap().join("escaped.log").exists()
+    );
+    assert!(!std::path::Path::new("/tmp/tc-abs-escape.log").exists());
+}
+
+#[test]
+fn an_artifact_cannot_take_the_live_log_name() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > x.txt']]\n  artifacts: [{type: file, path: x.txt, name: public/logs/live.log}]\n");
+    let (code, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(code, 1);
+    let named: Vec<&Value> = sum["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["name"] == "public/logs/live.log")
+        .collect();
+    assert_eq!(named.len(), 2, "the link and the refused artifact: {sum}");
+    assert!(named.iter().any(|a| a["type"] == "error"));
+}
+
+#[test]
+fn secrets_in_artifact_names_are_masked_in_the_summary() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: hunter2222.txt}]\n");
+    let (_, sum, _) = s.run_json(&t, &["--secret", "S=hunter2222"]);
+    assert!(!sum.to_string().contains("hunter2222"), "{sum}");
+    assert!(
+        !std::fs::read_to_string(s.path("A/tc-manifest.json"))
+            .unwrap()
+            .contains("hunter2222")
+    );
+}
+
+#[test]
+fn retries_never_replace_a_directory_tc_did_not_write() {
+    let s = Scratch::new();
+    std::fs::create_dir(s.path("A.run0")).unwrap();
+    std::fs::write(s.path("A.run0/mine.txt"), "keep").unwrap();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'exit 5']]\n  onExitStatus: {retry: [5]}\n");
+    let (code, _, err) = s.run_json(&t, &["--retries", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(s.path("A.run0/mine.txt")).unwrap(),
+        "keep"
+    );
 }
