@@ -820,3 +820,33 @@ fn retries_never_replace_a_directory_tc_did_not_write() {
         "keep"
     );
 }
+
+#[test]
+fn row_13_tc_failing_after_validation_is_an_internal_error() {
+    let s = Scratch::new();
+    // The cache root lies under a regular file, so no task directory can be made.
+    std::fs::write(s.path("not-a-dir"), "").unwrap();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .env("TC_CACHE_DIR", s.path("not-a-dir/cache"))
+        .args(["--format", "json", "--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let sum: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (sum["outcome"].as_str(), sum["reason"].as_str()),
+        (Some("exception"), Some("internal-error"))
+    );
+    assert!(
+        sum["message"].as_str().unwrap().contains("not-a-dir"),
+        "the message names what failed: {sum}"
+    );
+    assert_eq!(s.manifest()["reason"], "internal-error");
+}
