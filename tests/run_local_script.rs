@@ -232,3 +232,41 @@ fn script_refuses_what_it_cannot_do() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("#!/usr/bin/env bash\n"));
 }
+
+#[test]
+fn sigterm_stops_the_script_and_its_task_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("still-running");
+    let task = dir.path().join("t.yml");
+    std::fs::write(&task, format!("payload:\n  maxRunTime: 120\n  command: [[/bin/sh, -c, 'echo started; sleep 8; touch {}']]\n", marker.display())).unwrap();
+    let script = dir.path().join("t.sh");
+    let out = common::tc()
+        .arg("run-local")
+        .arg(&task)
+        .args(["--script", "-o"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut child = Command::new("bash")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("TC_CACHE_DIR", dir.path().join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        if line.unwrap() == "started" {
+            break;
+        }
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    std::thread::sleep(std::time::Duration::from_secs(9));
+    assert!(!marker.exists(), "the task was stopped with the script");
+}

@@ -577,8 +577,9 @@ mkdir -p "$ARTIFACTS_DIR" "$TC_CACHE_DIR/tasks"
 work=$(mktemp -d)
 task_dir=$(mktemp -d "$TC_CACHE_DIR/tasks/$TASK_ID-$RUN_ID-XXXXXX")
 trap 'if declare -F release_caches >/dev/null; then release_caches 0; fi; if [[ "$KEEP" == 1 ]]; then echo "[tc] task directory kept: $task_dir" >&2; else rm -rf "$task_dir"; fi; rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# A signal stops the running command (through GNU timeout, which kills its group) at once.
+trap 'if [[ -s "$work/task.pid" ]]; then kill -TERM "$(cat "$work/task.pid")" 2>/dev/null || true; fi; exit 130' INT
+trap 'if [[ -s "$work/task.pid" ]]; then kill -TERM "$(cat "$work/task.pid")" 2>/dev/null || true; fi; exit 143' TERM
 
 "#;
 
@@ -607,20 +608,30 @@ run_command() {
   local i=$1 n=$2 remaining code
   shift 2
   log "Running command $i/$n"
-  set +e
+  # GNU timeout puts the command in a process group of its own (0 s = no limit) and kills the
+  # whole group. It runs in the background so that a Ctrl-C reaches the trap at once, which
+  # stops it through $work/task.pid.
+  local secs=0
   if (( MAX_RUN_TIME > 0 )); then
     remaining=$(( MAX_RUN_TIME * 1000 - ($(now_ms) - started_ms) ))
     if (( remaining <= 0 )); then
       timed_out=1
-      set -e
       return 0
     fi
-    (cd "$task_dir" && timeout -k 5 "$(awk -v ms="$remaining" 'BEGIN { printf "%.3f", ms / 1000 }')" env -i "${env_args[@]}" "$@" </dev/null 2>&1) | mask | tee -a "$saved_log"
-  else
-    (cd "$task_dir" && env -i "${env_args[@]}" "$@" </dev/null 2>&1) | mask | tee -a "$saved_log"
+    secs=$(awk -v ms="$remaining" 'BEGIN { printf "%.3f", ms / 1000 }')
   fi
-  code=${PIPESTATUS[0]}
-  set -e
+  rm -f "$work/status"
+  (
+    cd "$task_dir" || exit 127
+    timeout -k 5 "$secs" env -i "${env_args[@]}" "$@" </dev/null 2>&1 &
+    echo "$!" >"$work/task.pid"
+    set +e
+    wait "$!"
+    echo "$?" >"$work/status"
+  ) | mask | tee -a "$saved_log" &
+  wait "$!" || true
+  rm -f "$work/task.pid"
+  code=$(cat "$work/status" 2>/dev/null || echo 127)
   # Elapsed time, not exit code 124, tells a timeout from a task that exits 124.
   if (( MAX_RUN_TIME > 0 && $(now_ms) - started_ms >= MAX_RUN_TIME * 1000 )); then
     timed_out=1
