@@ -194,6 +194,9 @@ pub struct LocalDir {
     root: PathBuf,
     /// Names no artifact may take (the live log's link).
     reserved: Vec<String>,
+    /// The first write failure that is the machine's fault (disk full, not writable), not the
+    /// artifact's: the run becomes an internal error (worker.md §11 row 13).
+    io_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl LocalDir {
@@ -254,6 +257,7 @@ impl LocalDir {
         Ok(LocalDir {
             root: root.to_path_buf(),
             reserved: Vec::new(),
+            io_failure: Default::default(),
         })
     }
 
@@ -272,13 +276,27 @@ impl LocalDir {
                 Ok(meta) if meta.is_dir() => {}
                 Ok(_) => return Err(format!("`{name}` collides with a stored artifact")),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&dir)
-                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                    fs::create_dir(&dir).map_err(|e| {
+                        self.failed(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
-                Err(e) => return Err(format!("cannot use {}: {e}", dir.display())),
+                Err(e) => return Err(self.failed(format!("cannot use {}: {e}", dir.display()))),
             }
         }
         Ok(dir.join(parts[parts.len() - 1]))
+    }
+
+    /// Notes a failure of the machine (not of the artifact) and passes its message on.
+    fn failed(&self, message: String) -> String {
+        if let Ok(mut first) = self.io_failure.lock() {
+            first.get_or_insert_with(|| message.clone());
+        }
+        message
+    }
+
+    /// The first write failure that was the machine's fault, if any.
+    pub fn io_failure(&self) -> Option<String> {
+        self.io_failure.lock().ok().and_then(|f| f.clone())
     }
 
     /// Keeps `name` from any artifact (it names the live log's link).
@@ -299,7 +317,7 @@ impl LocalDir {
             .open(&dest)
             .map_err(|e| match e.kind() {
                 io::ErrorKind::AlreadyExists => format!("`{name}` collides with a stored artifact"),
-                _ => format!("cannot create {}: {e}", dest.display()),
+                _ => self.failed(format!("cannot create {}: {e}", dest.display())),
             })
     }
 
@@ -319,7 +337,7 @@ impl LocalDir {
             }
             hasher.update(&buf[..n]);
             file.write_all(&buf[..n])
-                .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+                .map_err(|e| self.failed(format!("cannot write {}: {e}", dest.display())))?;
             size += n as u64;
         }
         Ok((size, hex::encode(hasher.finalize())))

@@ -404,6 +404,14 @@ pub async fn run(
                             .iter()
                             .any(|r| counts_as_failure(r, plan.family, opts.missing));
                     }
+                    // A write failure of the machine's (disk full, <A> not writable) turns a
+                    // task that would complete into an internal error (row 13).
+                    if let Some(failure) = sink.io_failure() {
+                        if events.exit_code == Some(0) && !events.max_run_time_exceeded {
+                            events.internal_error =
+                                Some(format!("cannot store the artifacts: {failure}"));
+                        }
+                    }
                     // Caches leave the task dir before it is removed; purgeCaches deletes them.
                     // maxRunTime aborts and cancellations have no exit code to match.
                     let purge = events.interrupted.is_none()
