@@ -108,7 +108,8 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;run-local' {
-            [CompletionResult]::new('--local-task-id', '--local-task-id', [CompletionResultType]::ParameterName, 'The taskId the run uses (default: a fresh slugid)')
+            [CompletionResult]::new('--task-id', '--task-id', [CompletionResultType]::ParameterName, 'Run the task with this taskId from the queue at --root-url (instead of a TASK file)')
+            [CompletionResult]::new('--local-task-id', '--local-task-id', [CompletionResultType]::ParameterName, 'The taskId the run uses (default: a fresh slugid, or the --task-id)')
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set a variable for the task (repeatable; `K=` sets it empty)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from a dotenv file (repeatable)')

@@ -1155,12 +1155,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__run__subcmd__local)
-            opts="-v -i -o -j -q -h -V --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --interactive --script --output --jobs --format --quiet --help --version"
+            opts="-v -i -o -j -q -h -V --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --interactive --script --output --jobs --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --task-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-task-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

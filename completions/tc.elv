@@ -96,7 +96,8 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;run-local'= {
-            cand --local-task-id 'The taskId the run uses (default: a fresh slugid)'
+            cand --task-id 'Run the task with this taskId from the queue at --root-url (instead of a TASK file)'
+            cand --local-task-id 'The taskId the run uses (default: a fresh slugid, or the --task-id)'
             cand --engine 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively'
             cand --env 'Set a variable for the task (repeatable; `K=` sets it empty)'
             cand --env-file 'Read variables from a dotenv file (repeatable)'

@@ -79,7 +79,8 @@ yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand graph" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l local-task-id -d 'The taskId the run uses (default: a fresh slugid)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l task-id -d 'Run the task with this taskId from the queue at --root-url (instead of a TASK file)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l local-task-id -d 'The taskId the run uses (default: a fresh slugid, or the --task-id)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l engine -d 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively' -r -f -a "auto\t'docker-worker payloads on Docker, generic-worker payloads natively'
 docker\t''
 native\t''"

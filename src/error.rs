@@ -24,6 +24,14 @@ pub enum Error {
     #[error("{message}")]
     Input { kind: ErrorKind, message: String },
 
+    /// The queue (or another service) cannot be reached, or failed after the retries.
+    #[error("{0}")]
+    Unavailable(String),
+
+    /// The queue answered with an error.
+    #[error("{0}")]
+    Api(String),
+
     /// A bug or an unexpected failure inside tc.
     #[error("{0}")]
     Internal(String),
@@ -39,7 +47,8 @@ impl Error {
             Error::Usage(_) | Error::NotImplemented { .. } => exit_codes::USAGE,
             Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
             Error::Output(_) => exit_codes::FAILED,
-            Error::Internal(_) => exit_codes::EXCEPTION,
+            Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
+            Error::Api(_) => exit_codes::FAILED,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod exit_codes;
 pub mod output;
+pub mod queue;
 pub mod run;
 pub mod taskdef;
 pub mod trysyntax;

@@ -18,7 +18,11 @@ pub struct RunLocalArgs {
     #[arg(value_name = "TASK")]
     pub tasks: Vec<String>,
 
-    /// The taskId the run uses (default: a fresh slugid).
+    /// Run the task with this taskId from the queue at --root-url (instead of a TASK file).
+    #[arg(long, value_name = "ID", conflicts_with = "tasks")]
+    pub task_id: Option<String>,
+
+    /// The taskId the run uses (default: a fresh slugid, or the --task-id).
     #[arg(long, value_name = "ID")]
     pub local_task_id: Option<String>,
 
@@ -230,9 +234,9 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             )));
         }
     }
-    if args.tasks.is_empty() {
+    if args.tasks.is_empty() && args.task_id.is_none() {
         return Err(usage(
-            "give a TASK: a task file (YAML or JSON) or - for stdin",
+            "give a TASK (a task file, YAML or JSON, or - for stdin) or --task-id ID",
         ));
     }
     if args.jobs == 0 {
@@ -257,9 +261,16 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     if args.tasks.iter().filter(|t| t.as_str() == "-").count() > 1 {
         return Err(usage("stdin (-) can be read only once"));
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
     let mut loaded = Vec::new();
     for arg in &args.tasks {
         loaded.push(input::load(arg).map_err(usage)?);
+    }
+    if let Some(id) = &args.task_id {
+        loaded.push(runtime.block_on(from_queue(id, &args.root_url))?);
     }
     let cli_env = read_cli_env(&args)?;
     let secrets = read_secrets(&args)?;
@@ -274,12 +285,13 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     }
     let mut tasks = Vec::new();
     for l in loaded {
-        let task_id = match &args.local_task_id {
-            Some(id) => {
+        let task_id = match (&args.local_task_id, &args.task_id) {
+            (Some(id), _) => {
                 slugid::decode(id).map_err(|e| usage(format!("--local-task-id: {e}")))?;
                 id.clone()
             }
-            None => slugid::nice(),
+            (None, Some(id)) => id.clone(),
+            (None, None) => slugid::nice(),
         };
         let name = l
             .label
@@ -332,11 +344,41 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         }
         jobs.push((task, opts, dir));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(run_all(jobs, args.retries, args.jobs, format))
+}
+
+/// `--task-id ID`: the definition from the queue's `task` method (worker.md §2.6), read as a
+/// full definition. Nothing is run or written when that fails.
+async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
+    use crate::queue::client::{QueueError, task_definition};
+    slugid::decode(id).map_err(|e| usage(format!("--task-id: {e}")))?;
+    let def = task_definition(root_url, id).await.map_err(|e| match e {
+        QueueError::NotFound(m) | QueueError::Usage(m) => usage(m),
+        QueueError::Unavailable(m) => Error::Unavailable(m),
+        QueueError::Refused(m) => Error::Api(m),
+    })?;
+    let Some(doc) = def.as_object() else {
+        return Err(Error::Api(format!(
+            "the queue answered for task {id} with something that is not a task definition"
+        )));
+    };
+    let defaults = crate::taskdef::Defaults {
+        now: chrono::Utc::now(),
+        name: None,
+        source_name: id.to_owned(),
+        source_tool: "tc-run-local",
+    };
+    let def = crate::taskdef::TaskDef::from_document(doc, &defaults).map_err(|problems| {
+        Error::Api(format!(
+            "task {id} from the queue is not a task definition tc can read:\n  {}",
+            problems.join("\n  ")
+        ))
+    })?;
+    Ok(input::Loaded {
+        def,
+        label: None,
+        source: id.to_owned(),
+    })
 }
 
 /// `--script`: one task, no interactive shell, no retries (worker.md §12).
@@ -365,7 +407,12 @@ fn script(
         task,
         opts: &opts,
         artifacts_dir: args.artifacts_dir.as_ref().map(|d| d.display().to_string()),
-        source: &args.tasks[0],
+        source: args
+            .tasks
+            .first()
+            .map(String::as_str)
+            .or(args.task_id.as_deref())
+            .unwrap_or("-"),
     };
     let text = crate::run::script::render(&input).map_err(|errs| usage(errs.join("\n")))?;
     match &args.output {
