@@ -264,6 +264,15 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     if mounts_code.tools.contains(&"curl") {
         w.push_str(DOWNLOAD);
     }
+    if !mounts_code.archives.is_empty() {
+        w.push_str(ARCHIVE_CHECKS);
+        if mounts_code.archives.iter().any(|f| *f != "zip") {
+            w.push_str(TAR_CHECKS);
+        }
+        if mounts_code.archives.contains(&"zip") {
+            w.push_str(ZIP_CHECKS);
+        }
+    }
     if mounts_code.caches {
         w.push_str(CACHE_HELPERS);
     }
@@ -367,6 +376,8 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
 /// The generated mount code and what it needs.
 struct MountsCode {
     text: String,
+    /// The formats of the archives mounts extract (their entry checks are needed).
+    archives: Vec<&'static str>,
     /// Commands the mounts need (checked with the other preconditions).
     tools: Vec<&'static str>,
     caches: bool,
@@ -377,6 +388,19 @@ struct MountsCode {
 fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<String>> {
     let mut out = MountsCode {
         text: String::new(),
+        archives: mounts
+            .iter()
+            .filter_map(|m| match m {
+                Mount::Directory { format, .. } => Some(*format),
+                Mount::Cache {
+                    format: Some(f),
+                    content: Some(_),
+                    ..
+                } if !opts.no_caches => Some(*f),
+                _ => None,
+            })
+            .map(|f| f.as_str())
+            .collect(),
         tools: Vec::new(),
         caches: false,
     };
@@ -522,20 +546,34 @@ fn extract_code(
     tools: &mut Vec<&'static str>,
 ) -> String {
     let untar = format!("tar -x --no-same-owner --no-same-permissions -C {dest}");
-    let cmd = match format {
+    // The entries are checked first, as tc checks them: no absolute names, no `..`, and no
+    // link that leaves the mount.
+    let (list, cmd) = match format {
         "zip" => {
             tools.push("unzip");
-            format!("unzip -q -o {archive} -d {dest}")
+            (
+                format!("unzip -Z1 {archive} | zip_names_safe"),
+                format!("unzip -q -o {archive} -d {dest}"),
+            )
         }
-        "tar" => format!("{untar} -f {archive}"),
+        "tar" => (
+            format!("tar -tvPf {archive} | tar_entries_safe"),
+            format!("{untar} -f {archive}"),
+        ),
         other => {
             tools.push("tar");
             let codec = decompressor(other.trim_start_matches("tar."), tools);
-            format!("{codec} <{archive} | {untar}")
+            (
+                format!("{codec} <{archive} | tar -tvP | tar_entries_safe"),
+                format!("{codec} <{archive} | {untar}"),
+            )
         }
     };
     format!(
-        "mkdir -p {dest}\n  if ! ( {cmd} ) 2>/dev/null; then mount_failed {} malformed-payload; fi",
+        "mkdir -p {dest}\n  if ! ( {list} ) 2>/dev/null; then mount_failed {} malformed-payload\n  elif ! ( {cmd} ) 2>/dev/null; then mount_failed {} malformed-payload; fi",
+        quote(&format!(
+            "{what}: the archive has an entry or link that leaves the mount directory"
+        )),
         quote(&format!(
             "{what}: the archive cannot be extracted; check `format`"
         ))
@@ -752,6 +790,45 @@ const COPY_DIRECTORY: &str = r#"copy_directory() {
 
 const MOUNT_FAILED: &str = r#"mount_failed() {
   if [[ -z "$setup_error" ]]; then setup_error=$1; setup_reason=$2; fi
+}
+"#;
+
+/// Checks of archive entries, as tc makes them (used only when an archive is mounted).
+const ARCHIVE_CHECKS: &str = r#"entry_name_safe() {
+  case "$1" in
+    /* | .. | ../* | */.. | */../*) return 1 ;;
+  esac
+}
+"#;
+
+const TAR_CHECKS: &str = r#"link_target_safe() {
+  local dir normal
+  if [[ "$2" == /* ]]; then return 1; fi
+  dir=$(dirname "/mount/$1")
+  normal=$(realpath -m -s "$dir/$2")
+  [[ "$normal" == /mount || "$normal" == /mount/* ]]
+}
+tar_entries_safe() {
+  local perm rest name target
+  # tar -tv lines: permissions, owner, size, date, time, then the name (and link target).
+  while read -r perm _ _ _ _ rest; do
+    case "$perm" in
+      l*) name=${rest% -> *}; target=${rest##* -> } ;;
+      h*) name=${rest% link to *}; target=${rest##* link to } ;;
+      *) name=$rest; target='' ;;
+    esac
+    entry_name_safe "$name" || return 1
+    if [[ "$perm" == l* ]]; then link_target_safe "$name" "$target" || return 1; fi
+    if [[ "$perm" == h* ]]; then entry_name_safe "$target" || return 1; fi
+  done
+}
+"#;
+
+const ZIP_CHECKS: &str = r#"zip_names_safe() {
+  local name
+  while IFS= read -r name; do
+    entry_name_safe "$name" || return 1
+  done
 }
 "#;
 
