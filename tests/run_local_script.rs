@@ -22,52 +22,43 @@ fn fixtures() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("row10-missing", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts:\n    - {type: file, path: gone.txt, name: public/gone.txt}\n    - {type: file, path: also-gone.txt, optional: true}\n".into(), vec![]),
         ("row11-escapes", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > f.txt && ln -s /etc/hostname out.txt && mkdir d && ln -s /etc d/etc && echo y > d/y.txt']]\n  artifacts:\n    - {type: file, path: out.txt, name: public/out.txt}\n    - {type: file, path: f.txt, name: ../up.txt}\n    - {type: directory, path: d, name: public/d}\n".into(), vec![]),
         ("env-and-secrets", "payload:\n  maxRunTime: 30\n  env: {FROM_PAYLOAD: p, BOTH: payload}\n  command: [[/bin/sh, -c, 'echo \"$FROM_PAYLOAD $BOTH $CLI $TOKEN\" > env.txt']]\n  artifacts: [{type: file, path: env.txt, name: public/env.txt}]\n".into(), vec!["--env", "BOTH=cli", "--env", "CLI=c", "--secret", "TOKEN"]),
-        ("mounts-and-caches", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'cat conf.txt tree/hello/world.txt > out.txt; ls cache >> out.txt; echo warm > cache/state']]\n  artifacts: [{{type: file, path: out.txt}}]\n  mounts:\n    - {{file: conf.txt, content: {{raw: \"raw\\n\"}}}}\n    - {{directory: tree, format: tar.gz, content: {{base64: '{}'}}}}\n    - {{directory: cache, cacheName: c1, format: tar.gz, content: {{base64: '{}'}}}}\n", tar_gz_base64(), tar_gz_base64()), vec![]),
+        ("mounts-and-caches", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'cat conf.txt tree/hello/world.txt > out.txt; ls cache >> out.txt; echo warm > cache/state']]\n  artifacts: [{{type: file, path: out.txt}}]\n  mounts:\n    - {{file: conf.txt, content: {{raw: \"raw\\n\"}}}}\n    - {{directory: tree, format: tar.gz, content: {{base64: '{}'}}}}\n    - {{directory: cache, cacheName: c1, format: tar.gz, content: {{base64: '{}'}}}}\n", hello_tar_gz_base64(), hello_tar_gz_base64()), vec![]),
         ("hostile-archive", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{{directory: d, format: tar.gz, content: {{base64: '{}'}}}}]\n", hostile_tar_gz_base64()), vec![]),
         ("unreachable-mount", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{file: x, content: {url: 'http://127.0.0.1:9/x'}}]\n".into(), vec![]),
         ("ignore-policy", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nothing}]\n".into(), vec!["--missing-artifacts", "ignore"]),
     ]
 }
 
-/// A tar.gz holding `hello/world.txt`, base64-encoded, made with the system's tar.
-fn tar_gz_base64() -> String {
+/// `entry` (made in a scratch directory by `make`) as a base64 tar.gz, by the system's tar.
+fn tar_gz_base64(entry: &str, make: impl FnOnce(&std::path::Path)) -> String {
     use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("hello")).unwrap();
-    std::fs::write(dir.path().join("hello/world.txt"), "from the archive\n").unwrap();
-    let out = dir.path().join("a.tar.gz");
-    assert!(
-        Command::new("tar")
-            .arg("-czf")
-            .arg(&out)
-            .arg("-C")
-            .arg(dir.path())
-            .arg("hello")
-            .status()
-            .unwrap()
-            .success()
-    );
+    make(dir.path());
+    let out = dir.path().join("archive.tar.gz");
+    let made = Command::new("tar")
+        .arg("-czf")
+        .arg(&out)
+        .arg("-C")
+        .arg(dir.path())
+        .arg(entry)
+        .status();
+    assert!(made.unwrap().success());
     base64::engine::general_purpose::STANDARD.encode(std::fs::read(out).unwrap())
 }
 
-/// A tar.gz whose symlink points out of the mount directory, made with the system's tar.
+/// A tar.gz holding `hello/world.txt`.
+fn hello_tar_gz_base64() -> String {
+    tar_gz_base64("hello", |d| {
+        std::fs::create_dir_all(d.join("hello")).unwrap();
+        std::fs::write(d.join("hello/world.txt"), "from the archive\n").unwrap();
+    })
+}
+
+/// A tar.gz whose symlink points out of the mount directory.
 fn hostile_tar_gz_base64() -> String {
-    use base64::Engine;
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink("/etc/hostname", dir.path().join("escape")).unwrap();
-    let out = dir.path().join("h.tar.gz");
-    assert!(
-        Command::new("tar")
-            .arg("-czf")
-            .arg(&out)
-            .arg("-C")
-            .arg(dir.path())
-            .arg("escape")
-            .status()
-            .unwrap()
-            .success()
-    );
-    base64::engine::general_purpose::STANDARD.encode(std::fs::read(out).unwrap())
+    tar_gz_base64("escape", |d| {
+        std::os::unix::fs::symlink("/etc/hostname", d.join("escape")).unwrap()
+    })
 }
 
 /// Every file under `dir` (but the saved log and the manifest) with its bytes.
