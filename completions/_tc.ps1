@@ -532,6 +532,8 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;doctor' {
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)')
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue to check')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')

@@ -347,12 +347,20 @@ _tc() {
             return 0
             ;;
         tc__subcmd__doctor)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --cache-dir --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0

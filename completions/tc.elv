@@ -467,6 +467,8 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;doctor'= {
+            cand --cache-dir 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)'
+            cand --root-url 'The queue to check'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'

@@ -316,6 +316,8 @@ yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand man" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand man" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand doctor" -l cache-dir -d 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand doctor" -l root-url -d 'The queue to check' -r
 complete -c tc -n "__fish_tc_using_subcommand doctor" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"

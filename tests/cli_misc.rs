@@ -113,7 +113,6 @@ fn commands_not_there_yet_exit_2_with_one_line() {
         &["task", "status", "abc"],
         &["group", "list", "abc"],
         &["scopes", "satisfies", "a"],
-        &["doctor"],
     ] {
         let (code, out, err) = stdout(args);
         assert_eq!(code, Some(2), "{args:?}");

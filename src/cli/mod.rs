@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. One file per subcommand; the logic lives
 //! in the domain modules.
 
+mod doctor;
 mod from_now;
 mod generate;
 mod not_yet;
@@ -72,7 +73,7 @@ pub enum Command {
     /// Print tc's man page, or write a page for tc and every subcommand to a directory.
     Man(generate::ManArgs),
     /// Check what tc would use on this machine: Docker, caches, the queue.
-    Doctor(not_yet::Args),
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs the command; returns the exit status for success paths that are not 0.
@@ -92,7 +93,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Task(_) => not_yet::fail("task", "it lands with the queue client"),
         Command::Group(_) => not_yet::fail("group", "it lands with the queue client"),
         Command::Scopes(_) => not_yet::fail("scopes", "it lands with the embedded queue"),
-        Command::Doctor(_) => not_yet::fail("doctor", "it lands with the Docker engine"),
+        Command::Doctor(args) => doctor::run(args, format),
     }
 }
 

@@ -132,7 +132,7 @@ fn usage(msg: impl Into<String>) -> Error {
 }
 
 /// The cache root `<C>`.
-fn cache_root(flag: Option<&Path>) -> PathBuf {
+pub(super) fn cache_root(flag: Option<&Path>) -> PathBuf {
     if let Some(dir) = flag {
         return dir.to_path_buf();
     }

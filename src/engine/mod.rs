@@ -1,6 +1,7 @@
 //! Engines run a prepared task (worker.md §13.1): one small trait, two implementations
 //! (native processes now, Docker next). `run::taskrun` drives them; nothing else does.
 
+pub mod docker;
 pub mod native;
 
 use std::collections::BTreeMap;

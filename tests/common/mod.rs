@@ -23,3 +23,22 @@ pub fn fixture(name: &str) -> PathBuf {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The shared Docker guard (worker.md §14): true when a daemon answers. Without one, the test
+/// is skipped with a note, unless `TC_REQUIRE_DOCKER` is set, when it fails.
+pub fn docker_available() -> bool {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match runtime.block_on(tc::engine::docker::connect()) {
+        Ok(_) => true,
+        Err(e) if std::env::var("TC_REQUIRE_DOCKER").is_ok_and(|v| !v.is_empty()) => {
+            panic!("TC_REQUIRE_DOCKER is set but {e}")
+        }
+        Err(_) => {
+            eprintln!("skipped: no Docker daemon (set TC_REQUIRE_DOCKER=1 to fail instead)");
+            false
+        }
+    }
+}

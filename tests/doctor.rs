@@ -1,0 +1,102 @@
+//! `tc doctor` against a real Docker daemon, a dead socket, and a queue that answers.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use serde_json::Value;
+
+fn doctor(envs: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut cmd = common::tc();
+    cmd.env("TC_CACHE_DIR", cache.path());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(["doctor", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+fn check<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap()
+}
+
+#[test]
+fn a_dead_docker_host_is_named_and_fails() {
+    let (code, doc) = doctor(&[("DOCKER_HOST", "unix:///nonexistent/tc-test.sock")], &[]);
+    assert_eq!(code, 1);
+    let docker = check(&doc, "docker");
+    assert_eq!(docker["ok"], false);
+    assert!(
+        docker["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/tc-test.sock"),
+        "{docker}"
+    );
+    assert!(docker["detail"].as_str().unwrap().contains("DOCKER_HOST"));
+}
+
+#[test]
+fn a_live_daemon_is_reported_with_its_version() {
+    if !common::docker_available() {
+        return;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, doc) = doctor(&[], &["--root-url", &format!("http://127.0.0.1:{port}")]);
+    assert_eq!(
+        code, 0,
+        "docker and the cache root are fine; no queue is only noted: {doc}"
+    );
+    let docker = check(&doc, "docker");
+    assert_eq!(docker["ok"], true);
+    assert!(
+        docker["detail"].as_str().unwrap().contains("API 1."),
+        "{docker}"
+    );
+    assert_eq!(check(&doc, "queue")["ok"], false);
+    assert!(
+        check(&doc, "queue")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("tc queue serve")
+    );
+}
+
+#[test]
+fn a_queue_that_answers_ping_is_ok() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten().take(3) {
+            let mut buf = [0u8; 2048];
+            let _ = stream.read(&mut buf);
+            let body = r#"{"alive": true, "uptime": 1}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (_, doc) = doctor(&[], &["--root-url", &format!("http://127.0.0.1:{port}/")]);
+    assert_eq!(check(&doc, "queue")["ok"], true, "{doc}");
+    assert_eq!(check(&doc, "cache root")["ok"], true);
+}
