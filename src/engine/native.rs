@@ -316,7 +316,9 @@ async fn run_commands(
         let _ = log
             .send(format!("[tc] Running command {}/{n}\n", i + 1).into_bytes())
             .await;
-        let (code, ended_line) = run_one(argv, env, dir, group, stopped, log).await;
+        let ended = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let code = run_one(argv, env, dir, group, stopped, log, &ended).await;
+        let ended_line = ended.load(std::sync::atomic::Ordering::SeqCst);
         let shown = match &code {
             Ok(c) => c.to_string(),
             Err(e) => format!("none ({e})"),
@@ -336,20 +338,8 @@ async fn run_commands(
     Ok(0)
 }
 
+/// Runs one command; `ended_line` says whether its output ended with a newline.
 async fn run_one(
-    argv: &[String],
-    env: &[(String, String)],
-    dir: &Path,
-    group: &Mutex<Option<i32>>,
-    stopped: &Mutex<bool>,
-    log: &mpsc::Sender<Vec<u8>>,
-) -> (Result<i32, String>, bool) {
-    let ended_line = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let code = run_one_inner(argv, env, dir, group, stopped, log, &ended_line).await;
-    (code, ended_line.load(std::sync::atomic::Ordering::SeqCst))
-}
-
-async fn run_one_inner(
     argv: &[String],
     env: &[(String, String)],
     dir: &Path,
