@@ -296,9 +296,18 @@ fn human_output_marks_what_the_try_text_set() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8(out.stdout).unwrap().contains("--context"),
-        "hint without a context"
+        String::from_utf8(out.stderr).unwrap().contains("--context"),
+        "hint without a context, on stderr"
     );
+    assert!(
+        !String::from_utf8(out.stdout).unwrap().contains("hint"),
+        "stdout holds only the data"
+    );
+    let out = common::tc()
+        .args(["-q", "try", "parse", "-b do"])
+        .output()
+        .unwrap();
+    assert!(out.stderr.is_empty(), "-q hides the hint");
 }
 
 #[test]

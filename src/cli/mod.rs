@@ -46,7 +46,7 @@ pub enum Command {
     Try(try_cmd::TryCommand),
     /// Render the task graph of an in-tree `taskcluster/` directory, like taskgraph.
     Graph(not_yet::GraphArgs),
-    /// Run a task on this machine with the real worker rules (Docker or native engine).
+    /// Run a task on this machine with the real worker rules (native engine; Docker comes next).
     RunLocal(run_local::RunLocalArgs),
     /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
     Submit(not_yet::Args),

@@ -51,7 +51,7 @@ pub struct StatsArgs {
 
 pub fn run(cmd: TryCommand, format: Format, quiet: bool) -> Result<i32> {
     match cmd {
-        TryCommand::Parse(args) => parse(args, format),
+        TryCommand::Parse(args) => parse(args, format, quiet),
         TryCommand::Stats(args) => stats(args, format, quiet),
     }
 }
@@ -90,7 +90,7 @@ unittest_try_names, talos_try_names, raptor_try_names and the map ridealong_buil
     })
 }
 
-fn parse(args: ParseArgs, format: Format) -> Result<i32> {
+fn parse(args: ParseArgs, format: Format, quiet: bool) -> Result<i32> {
     let message = match &args.message_file {
         Some(path) => Some(String::from_utf8_lossy(&read_file_or_stdin(path)?).into_owned()),
         None => args.message.clone(),
@@ -113,7 +113,10 @@ fn parse(args: ParseArgs, format: Format) -> Result<i32> {
         trysyntax::parse(input, context.as_ref()).map_err(|error| Error::Try { error, text })?;
     match format {
         Format::Human => {
-            output::print_text(&human::parse_report(parsed.as_ref(), context.is_some()))?
+            output::print_text(&human::parse_report(parsed.as_ref()))?;
+            if parsed.is_some() && context.is_none() && !quiet {
+                eprintln!("{}", human::CONTEXT_HINT);
+            }
         }
         _ => output::print_document(format, &human::parse_document(parsed.as_ref()))?,
     }

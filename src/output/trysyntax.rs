@@ -27,7 +27,7 @@ fn shown(value: &Value) -> String {
 }
 
 /// The human report of `tc try parse`: the try text, the options and the selection.
-pub fn parse_report(parsed: Option<&Parsed>, has_context: bool) -> String {
+pub fn parse_report(parsed: Option<&Parsed>) -> String {
     let Some(p) = parsed else {
         return "No `try:` in the message: it selects nothing.\n".to_owned();
     };
@@ -45,10 +45,20 @@ pub fn parse_report(parsed: Option<&Parsed>, has_context: bool) -> String {
     match &p.resolved {
         Some(r) => {
             let mut sel = table::new(&["selection", "value"]);
-            sel.add_row(vec!["build types".to_owned(), list_or(&r.build_types, "none")]);
-            let platforms = r.platforms.as_ref().map_or("all".to_owned(), |p| list_or(p, "none"));
+            sel.add_row(vec![
+                "build types".to_owned(),
+                list_or(&r.build_types, "none"),
+            ]);
+            let platforms = r
+                .platforms
+                .as_ref()
+                .map_or("all".to_owned(), |p| list_or(p, "none"));
             sel.add_row(vec!["platforms".to_owned(), platforms]);
-            for (name, entries) in [("unittests", &r.unittests), ("talos", &r.talos), ("raptor", &r.raptor)] {
+            for (name, entries) in [
+                ("unittests", &r.unittests),
+                ("talos", &r.talos),
+                ("raptor", &r.raptor),
+            ] {
                 if entries.is_empty() {
                     sel.add_row(vec![name.to_owned(), "none".to_owned()]);
                 }
@@ -56,17 +66,20 @@ pub fn parse_report(parsed: Option<&Parsed>, has_context: bool) -> String {
                     sel.add_row(vec![name.to_owned(), test_entry(entry)]);
                 }
             }
-            let jobs = r.jobs.as_ref().map_or("all".to_owned(), |j| list_or(j, "none"));
+            let jobs = r
+                .jobs
+                .as_ref()
+                .map_or("all".to_owned(), |j| list_or(j, "none"));
             sel.add_row(vec!["jobs".to_owned(), jobs]);
             let _ = write!(out, "\nSelection\n{sel}\n");
         }
-        None if !has_context => out.push_str(
-            "\nhint: add --context FILE (the graph's build types, platforms and test names) to see what this selects\n",
-        ),
         None => {}
     }
     out
 }
+
+/// Said on stderr after a parse without `--context` (unless `-q`).
+pub const CONTEXT_HINT: &str = "hint: add --context FILE (the graph's build types, platforms and test names) to see what this selects";
 
 fn list_or(items: &[String], empty: &str) -> String {
     if items.is_empty() {
