@@ -510,9 +510,11 @@ async fn run_all(
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel));
     let mut handles = Vec::new();
     for (task, opts, dir) in jobs {
-        let (slots, cancel) = (slots.clone(), cancel.clone());
+        // Slots are taken here, in command-line order, so tasks start in the order given.
+        let slot = slots.clone().acquire_owned().await;
+        let cancel = cancel.clone();
         handles.push(tokio::spawn(async move {
-            let _slot = slots.acquire_owned().await;
+            let _slot = slot;
             run_with_retries(task, opts, dir, retries, format, cancel).await
         }));
     }
