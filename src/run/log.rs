@@ -90,10 +90,6 @@ impl LiveLog {
         self.saved = Some(SavedLog::start(file));
     }
 
-    pub fn masker(&self) -> &Masker {
-        &self.masker
-    }
-
     fn emit(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;

@@ -446,23 +446,39 @@ fn file_format(
     if !map.contains_key("format") {
         return Some(None);
     }
-    let supported: Vec<&str> = FileFormat::ALL.iter().map(|f| f.as_str()).collect();
     let name = string(map, "format", here, false, errors)?;
     if let Some(f) = FileFormat::from_name(name) {
         return Some(Some(f));
     }
-    if UNSUPPORTED_FILES.contains(&name) {
-        errors.push(format!(
-            "{here}/format: `{name}` is not supported by tc (supported: {}); recompress the content in one of these",
-            supported.join(", ")
-        ));
-    } else {
-        errors.push(format!(
-            "{here}/format: must be one of {}, not `{name}`",
-            supported.join(", ")
-        ));
-    }
+    let supported: Vec<&str> = FileFormat::ALL.iter().map(|f| f.as_str()).collect();
+    let unsupported = UNSUPPORTED_FILES.contains(&name);
+    errors.push(format_problem(
+        here,
+        name,
+        &supported,
+        unsupported,
+        "recompress the content",
+    ));
     None
+}
+
+/// The error for a `format` tc does not read: generic-worker's other formats by name, anything
+/// else as not a format at all.
+fn format_problem(
+    here: &str,
+    name: &str,
+    supported: &[&str],
+    unsupported: bool,
+    remedy: &str,
+) -> String {
+    let supported = supported.join(", ");
+    if unsupported {
+        format!(
+            "{here}/format: `{name}` is not supported by tc (supported: {supported}); {remedy} in one of these"
+        )
+    } else {
+        format!("{here}/format: must be one of {supported}, not `{name}`")
+    }
 }
 
 /// `Some(Some(f))` for a good format, `Some(None)` when absent (and not required), `None`
@@ -481,17 +497,14 @@ fn archive_format(
         return Some(Some(f));
     }
     let supported: Vec<&str> = ArchiveFormat::ALL.iter().map(|f| f.as_str()).collect();
-    if UNSUPPORTED_ARCHIVES.contains(&name) {
-        errors.push(format!(
-            "{here}/format: `{name}` is not supported by tc (supported: {}); repack the archive in one of these",
-            supported.join(", ")
-        ));
-    } else {
-        errors.push(format!(
-            "{here}/format: must be one of {}, not `{name}`",
-            supported.join(", ")
-        ));
-    }
+    let unsupported = UNSUPPORTED_ARCHIVES.contains(&name);
+    errors.push(format_problem(
+        here,
+        name,
+        &supported,
+        unsupported,
+        "repack the archive",
+    ));
     None
 }
 
