@@ -583,7 +583,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
     let secrets = read_secrets(args)?;
     let opts = run_options(args, cli_env, secrets, format);
     let family = payload::family(&def.payload).ok();
-    let (problems, warnings) = match taskrun::script_plan(task, &opts) {
+    let (problems, warnings) = match taskrun::static_plan(task, &opts) {
         Ok(plan) => (Vec::new(), plan.warnings),
         Err(e) => (e.message.lines().map(str::to_owned).collect(), Vec::new()),
     };

@@ -51,7 +51,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     if !check.errors.is_empty() {
         return Err(check.errors);
     }
-    let plan = taskrun::script_plan(task, opts).map_err(|e| vec![e.message])?;
+    let plan = taskrun::static_plan(task, opts).map_err(|e| vec![e.message])?;
     let mounts_code = render_mounts(&plan.mounts, opts)?;
     let mut s = String::new();
     let w = &mut s;

@@ -714,8 +714,9 @@ async fn supervise(
     (out, took)
 }
 
-/// What `--script` renders: the same validation and environment as a run, without running.
-pub struct ScriptPlan {
+/// What `--script` and `--dry-run` show: the same validation and environment as a run,
+/// without running.
+pub struct StaticPlan {
     pub commands: Vec<Vec<String>>,
     pub mounts: Vec<super::mounts::Mount>,
     pub purge_codes: Vec<i32>,
@@ -734,7 +735,7 @@ pub struct ScriptPlan {
     pub warnings: Vec<String>,
 }
 
-pub fn script_plan(task: &Task, opts: &RunOptions) -> Result<ScriptPlan, TaskError> {
+pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskError> {
     let mut warnings = Vec::new();
     let plan = validate(task, opts, &mut warnings)?;
     let composed = env::compose(Layers {
@@ -758,7 +759,7 @@ pub fn script_plan(task: &Task, opts: &RunOptions) -> Result<ScriptPlan, TaskErr
         .collect();
     literal_env.extend(opts.cli_env.iter().cloned());
     let names = log_names(&task.def);
-    Ok(ScriptPlan {
+    Ok(StaticPlan {
         commands: plan.payload.command.clone(),
         mounts: plan.mounts.clone(),
         purge_codes: plan.payload.on_exit_status.purge_caches.clone(),
