@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::engine::docker::{DockerOptions, PullPolicy};
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
 use crate::run::artifacts::LocalDir;
@@ -93,21 +94,27 @@ pub struct RunLocalArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The image to run (needs the Docker engine).
+    /// The image to run instead of the payload's: an image tarball (.tar, .tar.gz, .tar.zst,
+    /// .tar.lz4), task-id=ID[:PATH], index=NS[:PATH], in-tree=NAME, or a registry reference.
     #[arg(long, value_name = "VALUE")]
     pub image: Option<String>,
 
-    /// When to pull the image: always, missing or never (needs the Docker engine).
-    #[arg(long, value_name = "WHEN")]
-    pub pull: Option<String>,
+    /// When to pull a registry image.
+    #[arg(long, value_enum, default_value_t = PullPolicy::Missing)]
+    pub pull: PullPolicy,
 
-    /// Bind-mount HOST:CTR[:ro] into the container (needs the Docker engine).
+    /// Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable).
     #[arg(short = 'v', long = "volume", value_name = "HOST:CTR[:ro]")]
     pub volumes: Vec<String>,
 
-    /// The Docker network mode (needs the Docker engine).
+    /// The container's network mode: none, host or a network name (default: the daemon's).
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
+
+    /// The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when
+    /// it holds config.yml, else <git top level>/taskcluster).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 
     /// Open a shell in the task's directory and environment instead of running it; `exec-task`
     /// runs the task's commands. Needs a terminal and one task.
@@ -129,6 +136,32 @@ pub struct RunLocalArgs {
 
 fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
+}
+
+/// `-v HOST:CTR[:ro]`: HOST must exist and is made absolute; CTR must be absolute.
+fn binds(volumes: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for v in volumes {
+        let mut parts = v.splitn(3, ':');
+        let (host, ctr, mode) = (parts.next().unwrap_or(""), parts.next(), parts.next());
+        let (Some(ctr), true) = (ctr, matches!(mode, None | Some("ro") | Some("rw"))) else {
+            return Err(usage(format!("-v {v}: expected HOST:CTR or HOST:CTR:ro")));
+        };
+        let host = std::fs::canonicalize(host)
+            .map_err(|e| usage(format!("-v {v}: the host path {host}: {e}")))?;
+        if !ctr.starts_with('/') {
+            return Err(usage(format!(
+                "-v {v}: the container path {ctr} must be absolute"
+            )));
+        }
+        let mut bind = format!("{}:{ctr}", host.display());
+        if let Some(m) = mode {
+            bind.push(':');
+            bind.push_str(m);
+        }
+        out.push(bind);
+    }
+    Ok(out)
 }
 
 /// The cache root `<C>`.
@@ -183,6 +216,7 @@ fn run_options(
     cli_env: Vec<(String, String)>,
     secrets: Vec<(String, String)>,
     format: Format,
+    binds: Vec<String>,
 ) -> RunOptions {
     RunOptions {
         engine: args.engine,
@@ -200,6 +234,13 @@ fn run_options(
         prefix: None,
         local: true,
         worker_group: "local".into(),
+        docker: DockerOptions {
+            pull: args.pull,
+            network: args.network.clone(),
+            image_override: args.image.clone(),
+            binds,
+            graph_root: args.root.clone(),
+        },
     }
 }
 
@@ -222,18 +263,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             "tc run-local prints text or json (--format human|json)",
         ));
     }
-    for (used, flag) in [
-        (args.image.is_some(), "--image"),
-        (args.network.is_some(), "--network"),
-        (args.pull.is_some(), "--pull"),
-        (!args.volumes.is_empty(), "--volume"),
-    ] {
-        if used {
-            return Err(usage(format!(
-                "{flag} needs the Docker engine, which this version of tc does not have yet"
-            )));
-        }
-    }
+    let binds = binds(&args.volumes)?;
     if args.tasks.is_empty() && args.task_id.is_none() {
         return Err(usage(
             "give a TASK (a task file, YAML or JSON, or - for stdin) or --task-id ID",
@@ -322,7 +352,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .map(|(_, n)| n.chars().count())
         .max()
         .unwrap_or(0);
-    let base = run_options(&args, cli_env, secrets, format);
+    let base = run_options(&args, cli_env, secrets, format, binds.clone());
     let color = several && output::use_color_on_stdout();
     let mut jobs = Vec::new();
     for (i, (task, name)) in tasks.into_iter().enumerate() {
@@ -402,7 +432,7 @@ fn script(
         return Err(usage(format!("--script cannot do: {}", refused.join(", "))));
     }
     let (task, _) = &tasks[0];
-    let opts = run_options(args, cli_env, secrets, Format::Human);
+    let opts = run_options(args, cli_env, secrets, Format::Human, binds(&args.volumes)?);
     let input = crate::run::script::ScriptInput {
         task,
         opts: &opts,
@@ -581,7 +611,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
     // The same validation and environment a run does, without running.
     let cli_env = read_cli_env(args)?;
     let secrets = read_secrets(args)?;
-    let opts = run_options(args, cli_env, secrets, format);
+    let opts = run_options(args, cli_env, secrets, format, binds(&args.volumes)?);
     let family = payload::family(&def.payload).ok();
     let (problems, warnings) = match taskrun::static_plan(task, &opts) {
         Ok(plan) => (Vec::new(), plan.warnings),

@@ -1,5 +1,5 @@
 //! Engines run a prepared task (worker.md §13.1): one small trait, two implementations
-//! (native processes now, Docker next). `run::taskrun` drives them; nothing else does.
+//! (native processes, Docker containers). `run::taskrun` drives them; nothing else does.
 
 pub mod docker;
 pub mod native;
@@ -26,6 +26,10 @@ pub struct RunSpec {
     pub task_dir: PathBuf,
     /// Open a shell on this terminal instead of running the commands (worker.md §10).
     pub interactive: bool,
+    /// What a docker-worker payload asks of the Docker engine.
+    pub docker: Option<docker::DockerTask>,
+    /// Lines for the live log while the run is prepared (image pulls and builds).
+    pub notes: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
 /// Task output and tc's own lines about it, as they happen. Closed when the task is done.
@@ -36,6 +40,10 @@ pub trait Engine: Send + Sync {
     /// `native` or `docker`.
     fn name(&self) -> &'static str;
     fn accepts(&self, family: Family) -> bool;
+    /// More for the header's engine line (the Docker network).
+    fn describe(&self) -> Option<String> {
+        None
+    }
     /// Checks that the engine can run at all (platform, daemon).
     async fn preflight(&self) -> Result<(), TaskError>;
     async fn prepare(&self, spec: &RunSpec) -> Result<Box<dyn Sandbox>, TaskError>;
@@ -46,6 +54,10 @@ pub trait Engine: Send + Sync {
 pub trait Sandbox: Send + Sync {
     /// Lines for the log header that describe where and what runs.
     fn describe(&self) -> Vec<String>;
+    /// The image, for the summary (`--format json`); none for the native engine.
+    fn image(&self) -> Option<serde_json::Value> {
+        None
+    }
     /// Starts the task; the stream is attached before the first byte.
     async fn start(&self) -> Result<LogStream, TaskError>;
     /// The task's exit code (the first failing command's, for the native engine).
@@ -54,6 +66,8 @@ pub trait Sandbox: Send + Sync {
     async fn terminate(&self, grace: Duration);
     /// Copies one artifact out into the artifacts directory.
     async fn extract(&self, artifact: &ArtifactSpec, sink: &LocalDir) -> Vec<Record>;
-    /// Removes what the run made, unless `keep`; returns what was kept, for the user.
-    async fn cleanup(&self, keep: bool) -> Result<Option<String>, TaskError>;
+    /// Removes what the run made, unless `keep`, and gives back what it holds (`purge_caches`:
+    /// the engine's own caches are deleted). Returns notes for the user: what was kept, what
+    /// could not be removed.
+    async fn cleanup(&self, keep: bool, purge_caches: bool) -> Vec<String>;
 }

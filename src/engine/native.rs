@@ -194,16 +194,17 @@ impl Sandbox for NativeSandbox {
             .unwrap_or_default()
     }
 
-    async fn cleanup(&self, keep: bool) -> Result<Option<String>, TaskError> {
+    async fn cleanup(&self, keep: bool, _purge_caches: bool) -> Vec<String> {
+        // The native engine's caches were moved out and released by the pipeline already.
         if keep {
-            return Ok(Some(format!("task directory kept: {}", self.dir.display())));
+            return vec![format!("task directory kept: {}", self.dir.display())];
         }
         let dir = self.dir.clone();
-        tokio::task::spawn_blocking(move || remove_tree(&dir))
-            .await
-            .map_err(|e| TaskError::internal(e.to_string()))?
-            .map_err(|e| TaskError::internal(format!("cannot remove the task directory: {e}")))?;
-        Ok(None)
+        match tokio::task::spawn_blocking(move || remove_tree(&dir)).await {
+            Ok(Ok(())) => Vec::new(),
+            Ok(Err(e)) => vec![format!("cannot remove the task directory: {e}")],
+            Err(e) => vec![format!("cannot remove the task directory: {e}")],
+        }
     }
 }
 

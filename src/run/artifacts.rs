@@ -428,6 +428,15 @@ fn copy_one(real: &Path, name: &str, spec: &ArtifactSpec, sink: &LocalDir) -> Re
     let stored = File::open(real)
         .map_err(|e| format!("cannot read {}: {e}", real.display()))
         .and_then(|mut f| sink.store(name, &mut f));
+    stored_record(name, spec, stored)
+}
+
+/// The manifest entry for one file stored (or not) under `name`.
+pub fn stored_record(
+    name: &str,
+    spec: &ArtifactSpec,
+    stored: Result<(u64, String), String>,
+) -> Record {
     match stored {
         Ok((size, sha)) => {
             let ct = spec

@@ -1,7 +1,7 @@
 //! From command-line arguments to `Task`s (worker.md §2): which document TASK names, its
 //! forms, relative times and defaults.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use serde_json::Value;
@@ -120,4 +120,25 @@ mod tests {
                 .contains("neither a file nor a task label")
         );
     }
+}
+
+/// The graph root `R` (worker.md §0): `--root`, else `./taskcluster` when it holds
+/// `config.yml`, else `<git top level>/taskcluster`; none when nothing is found.
+pub fn graph_root(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = flag {
+        return Some(dir.to_path_buf());
+    }
+    let local = PathBuf::from("taskcluster");
+    if local.join("config.yml").is_file() {
+        return std::fs::canonicalize(local).ok();
+    }
+    let top = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let top = String::from_utf8(top.stdout).ok()?;
+    let root = PathBuf::from(top.trim()).join("taskcluster");
+    root.is_dir().then_some(root)
 }

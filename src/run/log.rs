@@ -130,6 +130,14 @@ impl LiveLog {
         self.emit(format!("[tc] {masked}\n").as_bytes());
     }
 
+    /// One line as it is (image build output carries its own prefix).
+    pub fn raw_line(&mut self, text: &str) {
+        let held = self.masker.finish();
+        self.emit(&held);
+        let masked = self.masker.mask_str(text);
+        self.emit(format!("{masked}\n").as_bytes());
+    }
+
     /// Writes whatever the masker still holds.
     pub fn flush(&mut self) {
         let held = self.masker.finish();

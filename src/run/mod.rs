@@ -9,5 +9,6 @@ pub mod mask;
 pub mod mounting;
 pub mod mounts;
 pub mod outcome;
+pub mod plan;
 pub mod script;
 pub mod taskrun;

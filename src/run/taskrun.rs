@@ -11,17 +11,18 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use super::artifacts::{self, ArtifactSpec, Kind, LocalDir, Record};
+use super::artifacts::{ArtifactSpec, LocalDir, Record};
 use super::env::{self, EnvError, Layers};
 use super::log::{LiveLog, Terminal};
 use super::mask::Masker;
 use super::mounting::{MountedCaches, mount_all};
 use super::outcome::{Interrupt, Outcome, RunEvents, TaskError, resolve};
-use crate::engine::native::NativeEngine;
-use crate::engine::{Engine, RunSpec, Sandbox};
+use super::plan::{Plan, log_name_problems, log_names, validate};
+use crate::engine::docker::DockerOptions;
+use crate::engine::{RunSpec, Sandbox};
 use crate::taskdef::TaskDef;
-use crate::taskdef::payload::{self, Family, GwPayload};
-use crate::taskdef::reltime::{format_timestamp, parse_timestamp};
+use crate::taskdef::payload::Family;
+use crate::taskdef::reltime::format_timestamp;
 
 /// Which engine runs a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,6 +69,8 @@ pub struct RunOptions {
     /// `TC_LOCAL=1` for run-local; `tc worker` leaves it out.
     pub local: bool,
     pub worker_group: String,
+    /// How the Docker engine pulls, networks and binds.
+    pub docker: DockerOptions,
 }
 
 /// One task to run.
@@ -107,161 +110,11 @@ pub struct Summary {
     pub outcome_kind: Option<Outcome>,
 }
 
-/// The names of the two log artifacts.
-struct LogNames {
-    live: String,
-    backing: String,
-    save: bool,
-}
-
-/// What validation made of the payload.
-struct Plan {
-    family: Family,
-    engine: Box<dyn Engine>,
-    mounts: Vec<super::mounts::Mount>,
-    payload: GwPayload,
-    artifacts: Vec<ArtifactSpec>,
-    max_run_time: Option<Duration>,
-}
-
-fn engine_for(family: Family, choice: EngineChoice) -> Result<Box<dyn Engine>, TaskError> {
-    let engine: Box<dyn Engine> = match (choice, family) {
-        (EngineChoice::Auto | EngineChoice::Native, Family::GenericWorker) => {
-            Box::new(NativeEngine)
-        }
-        (EngineChoice::Native, Family::DockerWorker) => {
-            return Err(TaskError::malformed(
-                "a docker-worker payload cannot run on the native engine: use --engine auto (tc never translates one family into the other)",
-            ));
-        }
-        (EngineChoice::Docker, Family::GenericWorker) => {
-            return Err(TaskError::malformed(
-                "a generic-worker payload cannot run on the Docker engine: use --engine auto",
-            ));
-        }
-        (_, Family::DockerWorker) => {
-            return Err(TaskError::new(
-                super::outcome::Reason::ResourceUnavailable,
-                "docker-worker payloads need the Docker engine, which this version of tc does not have yet",
-            ));
-        }
-    };
-    Ok(engine)
-}
-
-/// Stage 0: family, field support, engine, typed payload, artifact names and expiry.
-fn validate(task: &Task, opts: &RunOptions, warnings: &mut Vec<String>) -> Result<Plan, TaskError> {
-    let def = &task.def;
-    let family = payload::family(&def.payload).map_err(TaskError::malformed)?;
-    let check = payload::check(&def.payload, family, opts.allow_capabilities);
-    warnings.extend(check.warnings);
-    if !def.scopes.is_empty() {
-        warnings.push("scopes are not checked locally (see --allow-capabilities)".into());
-    }
-    if !def.dependencies.is_empty() {
-        warnings.push(format!(
-            "the task's {} dependencies are not run",
-            def.dependencies.len()
-        ));
-    }
-    if def.deadline_time().is_some_and(|d| d < Utc::now()) {
-        warnings.push(format!(
-            "the deadline {} has passed; tc runs the task anyway",
-            def.deadline
-        ));
-    }
-    // Every problem at once: field support, then what only a well-typed payload can show.
-    let mut errors = check.errors;
-    if !errors.is_empty() {
-        return Err(TaskError::malformed(errors.join("\n")));
-    }
-    let engine = engine_for(family, opts.engine)?;
-    let gw: GwPayload = serde_json::from_value(def.payload.clone())
-        .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
-    errors.extend(log_name_problems(&log_names(def)));
-    let mounts = super::mounts::parse(&gw.mounts).unwrap_or_else(|errs| {
-        errors.extend(errs);
-        Vec::new()
-    });
-    let task_expires = def.expires_time();
-    let deadline = def.deadline_time();
-    let mut specs = Vec::new();
-    for (i, a) in gw.artifacts.iter().enumerate() {
-        let name = a.name.clone().unwrap_or_else(|| a.path.clone());
-        if let Err(why) = artifacts::check_name(&name) {
-            warnings.push(format!(
-                "payload/artifacts/{i}: `{name}` will be refused: {why}"
-            ));
-        }
-        let expires = match &a.expires {
-            None => def.expires.clone(),
-            Some(text) => match parse_timestamp(text) {
-                Err(e) => {
-                    errors.push(format!("payload/artifacts/{i}/expires: {e}"));
-                    continue;
-                }
-                Ok(t) => {
-                    if task_expires.is_some_and(|te| t > te) {
-                        errors.push(format!(
-                            "payload/artifacts/{i}/expires: later than the task's expires ({})",
-                            def.expires
-                        ));
-                    }
-                    if deadline.is_some_and(|d| t < d) {
-                        errors.push(format!(
-                            "payload/artifacts/{i}/expires: earlier than the task's deadline ({})",
-                            def.deadline
-                        ));
-                    }
-                    format_timestamp(t)
-                }
-            },
-        };
-        specs.push(ArtifactSpec {
-            name,
-            kind: if a.kind == "directory" {
-                Kind::Directory
-            } else {
-                Kind::File
-            },
-            path: a.path.clone(),
-            expires,
-            content_type: a.content_type.clone(),
-            optional: a.optional,
-        });
-    }
-    let names: Vec<&str> = gw.env.keys().map(String::as_str).collect();
-    for name in names {
-        if !env::is_valid_name(name) {
-            errors.push(format!(
-                "payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(TaskError::malformed(errors.join("\n")));
-    }
-    specs.sort_by(|a, b| a.name.cmp(&b.name));
-    // --interactive disables maxRunTime (worker.md §7.1).
-    let seconds = if opts.interactive {
-        0
-    } else {
-        opts.max_run_time.unwrap_or(gw.max_run_time)
-    };
-    Ok(Plan {
-        family,
-        engine,
-        mounts,
-        payload: gw,
-        artifacts: specs,
-        max_run_time: (seconds > 0).then(|| Duration::from_secs(seconds)),
-    })
-}
-
 fn reserved_env(
     task: &Task,
     run_id: u32,
     opts: &RunOptions,
+    family: Family,
     task_dir: Option<&str>,
 ) -> Vec<(String, String)> {
     let def = &task.def;
@@ -288,8 +141,19 @@ fn reserved_env(
             opts.worker_group.clone(),
         ),
     ];
-    if let Some(dir) = task_dir {
-        vars.push(("TASK_WORKDIR".to_owned(), dir.to_owned()));
+    match family {
+        Family::GenericWorker => {
+            if let Some(dir) = task_dir {
+                vars.push(("TASK_WORKDIR".to_owned(), dir.to_owned()));
+            }
+        }
+        Family::DockerWorker => {
+            vars.push(("TASKCLUSTER_INSTANCE_TYPE".to_owned(), "local".to_owned()));
+            vars.push((
+                "TASKCLUSTER_WORKER_LOCATION".to_owned(),
+                r#"{"cloud":"local"}"#.to_owned(),
+            ));
+        }
     }
     if opts.local {
         vars.push(("TC_LOCAL".to_owned(), "1".to_owned()));
@@ -375,20 +239,28 @@ pub async fn run(
         log.line(&format!("Warning: {w}"));
     }
     let mut sandbox: Option<Arc<dyn Sandbox>> = None;
+    let mut image = None;
+    let mut purge = false;
     match plan {
         Err(e) => events.before_start = Some(e),
         Ok(plan) => {
             family = Some(plan.family);
             engine_name = Some(plan.engine.name());
-            events.retry_codes = plan.payload.on_exit_status.retry.clone();
+            events.retry_codes = plan.on_exit_status.retry.clone();
+            let more = plan
+                .engine
+                .describe()
+                .map(|d| format!("  {d}"))
+                .unwrap_or_default();
             log.line(&format!(
-                "Worker pool: {}  Engine: {}",
+                "Worker pool: {}  Engine: {}{more}",
                 task.def.task_queue_id,
                 plan.engine.name()
             ));
             match start(task, run_id, opts, &plan, &mut log, &cancel, &mut warnings).await {
                 Err(e) => events.before_start = Some(e),
                 Ok((sb, stream, mounted)) => {
+                    image = sb.image();
                     sandbox = Some(sb.clone());
                     let (ev, took) = supervise(&sb, stream, &plan, &mut log, &mut cancel).await;
                     events.exit_code = ev.exit_code;
@@ -396,7 +268,7 @@ pub async fn run(
                     events.interrupted = ev.interrupted;
                     events.internal_error = ev.internal_error;
                     duration = took;
-                    if events.interrupted.is_none() {
+                    if events.interrupted.is_none() && plan.copy_artifacts {
                         for spec in &plan.artifacts {
                             records.extend(sb.extract(spec, sink).await);
                         }
@@ -414,11 +286,11 @@ pub async fn run(
                     }
                     // Caches leave the task dir before it is removed; purgeCaches deletes them.
                     // maxRunTime aborts and cancellations have no exit code to match.
-                    let purge = events.interrupted.is_none()
+                    purge = events.interrupted.is_none()
                         && !events.max_run_time_exceeded
                         && events
                             .exit_code
-                            .is_some_and(|c| plan.payload.on_exit_status.purge_caches.contains(&c));
+                            .is_some_and(|c| plan.on_exit_status.purge_caches.contains(&c));
                     warnings.extend(mounted.release(purge));
                 }
             }
@@ -463,15 +335,8 @@ pub async fn run(
     drop(log);
 
     let late_warnings = warnings.len();
-    let mut kept = None;
     if let Some(sb) = &sandbox {
-        match sb.cleanup(opts.keep).await {
-            Ok(k) => kept = k,
-            Err(e) => warnings.push(format!("cleanup: {}", e.message)),
-        }
-    }
-    if let Some(k) = kept {
-        warnings.push(k);
+        warnings.extend(sb.cleanup(opts.keep, purge).await);
     }
 
     // The log artifacts, then the manifest.
@@ -515,43 +380,13 @@ pub async fn run(
         started,
         resolved: format_timestamp(Utc::now()),
         duration_seconds: (duration.as_secs_f64() * 1000.0).round() / 1000.0,
-        image: None,
+        image,
         artifacts_dir: sink.root().display().to_string(),
         artifacts: records,
         warnings: warnings.iter().map(|w| masker.mask_str(w)).collect(),
         message,
         late_warnings,
         outcome_kind: Some(resolution.outcome),
-    }
-}
-
-/// Problems with the log names, as payload errors.
-fn log_name_problems(names: &LogNames) -> Vec<String> {
-    let mut problems = Vec::new();
-    for (field, name) in [("live", &names.live), ("backing", &names.backing)] {
-        if let Err(why) = artifacts::check_name(name) {
-            problems.push(format!("payload/logs/{field}: {why}"));
-        }
-    }
-    if names.live == names.backing {
-        problems.push("payload/logs: the live and backing logs need different names".into());
-    }
-    problems
-}
-
-fn log_names(def: &TaskDef) -> LogNames {
-    let gw: Option<GwPayload> = serde_json::from_value(def.payload.clone()).ok();
-    match gw {
-        Some(p) => LogNames {
-            live: p.logs.live,
-            backing: p.logs.backing,
-            save: p.features.backing_log,
-        },
-        None => LogNames {
-            live: "public/logs/live.log".into(),
-            backing: "public/logs/live_backing.log".into(),
-            save: true,
-        },
     }
 }
 
@@ -576,13 +411,24 @@ async fn start(
     cancel: &watch::Receiver<Option<Interrupt>>,
     warnings: &mut Vec<String>,
 ) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream, MountedCaches), TaskError> {
-    let task_dir = crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id);
+    let native = plan.family == Family::GenericWorker;
+    let task_dir = if native {
+        crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id)
+    } else {
+        PathBuf::new()
+    };
+    let dir_text = task_dir.display().to_string();
     let composed = env::compose(Layers {
-        base: native_base_env(),
-        payload: Some(&plan.payload.env),
+        // The Docker engine's base is the image's own Env, which the daemon applies.
+        base: if native {
+            native_base_env()
+        } else {
+            Vec::new()
+        },
+        payload: Some(&plan.env),
         cli: opts.cli_env.clone(),
         secrets: opts.secrets.clone(),
-        reserved: reserved_env(task, run_id, opts, Some(&task_dir.display().to_string())),
+        reserved: reserved_env(task, run_id, opts, plan.family, Some(&dir_text)),
     })
     .map_err(|e| match e {
         EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
@@ -592,17 +438,40 @@ async fn start(
         log.line(&format!("Warning: {w}"));
     }
     warnings.extend(composed.warnings.iter().cloned());
+    let (notes_tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
     let spec = RunSpec {
         task_id: task.task_id.clone(),
         run_id,
         family: plan.family,
-        commands: plan.payload.command.clone(),
+        commands: plan.commands.clone(),
         env: composed.vars,
         task_dir,
         interactive: opts.interactive,
+        docker: plan.docker.clone(),
+        notes: Some(notes_tx),
     };
     plan.engine.preflight().await?;
-    let sandbox: Arc<dyn Sandbox> = Arc::from(plan.engine.prepare(&spec).await?);
+    // Preparing can take minutes (pulls, builds): its notes reach the log as they come, and a
+    // cancellation stops it.
+    let mut canceled = cancel.clone();
+    let prepared = {
+        let prepare = plan.engine.prepare(&spec);
+        tokio::pin!(prepare);
+        loop {
+            tokio::select! {
+                done = &mut prepare => break done,
+                Some(line) = notes.recv() => log.raw_line(&line),
+                _ = canceled.wait_for(Option::is_some) => {
+                    break Err(TaskError::new(super::outcome::Reason::Canceled, "canceled while preparing the run"));
+                }
+            }
+        }
+    };
+    drop(spec.notes);
+    while let Ok(line) = notes.try_recv() {
+        log.raw_line(&line);
+    }
+    let sandbox: Arc<dyn Sandbox> = Arc::from(prepared?);
     let mounted = match mount_all(
         &plan.mounts,
         &spec.task_dir,
@@ -615,7 +484,7 @@ async fn start(
     {
         Ok(m) => m,
         Err(e) => {
-            let _ = sandbox.cleanup(opts.keep).await;
+            sandbox.cleanup(opts.keep, false).await;
             return Err(e);
         }
     };
@@ -628,7 +497,7 @@ async fn start(
         Ok(stream) => Ok((sandbox, stream, mounted)),
         Err(e) => {
             mounted.release(false);
-            let _ = sandbox.cleanup(opts.keep).await;
+            sandbox.cleanup(opts.keep, false).await;
             Err(e)
         }
     }
@@ -717,8 +586,13 @@ async fn supervise(
 /// What `--script` and `--dry-run` show: the same validation and environment as a run,
 /// without running.
 pub struct StaticPlan {
+    pub family: Family,
     pub commands: Vec<Vec<String>>,
     pub mounts: Vec<super::mounts::Mount>,
+    /// docker-worker image, caches and capabilities.
+    pub docker: Option<crate::engine::docker::DockerTask>,
+    /// docker-worker `features.artifacts`.
+    pub copy_artifacts: bool,
     pub purge_codes: Vec<i32>,
     /// Payload `env`, then `--env-file`/`--env`, in order (the last of a name wins).
     pub literal_env: Vec<(String, String)>,
@@ -740,7 +614,7 @@ pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskErr
     let plan = validate(task, opts, &mut warnings)?;
     let composed = env::compose(Layers {
         base: Vec::new(),
-        payload: Some(&plan.payload.env),
+        payload: Some(&plan.env),
         cli: opts.cli_env.clone(),
         secrets: opts.secrets.clone(),
         reserved: Vec::new(),
@@ -751,7 +625,6 @@ pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskErr
     })?;
     warnings.extend(composed.warnings);
     let mut literal_env: Vec<(String, String)> = plan
-        .payload
         .env
         .iter()
         .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
@@ -760,13 +633,16 @@ pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskErr
     literal_env.extend(opts.cli_env.iter().cloned());
     let names = log_names(&task.def);
     Ok(StaticPlan {
-        commands: plan.payload.command.clone(),
+        family: plan.family,
+        commands: plan.commands.clone(),
         mounts: plan.mounts.clone(),
-        purge_codes: plan.payload.on_exit_status.purge_caches.clone(),
+        docker: plan.docker.clone(),
+        copy_artifacts: plan.copy_artifacts,
+        purge_codes: plan.on_exit_status.purge_caches.clone(),
         literal_env,
-        reserved_env: reserved_env(task, 0, opts, Some("")),
+        reserved_env: reserved_env(task, 0, opts, plan.family, Some("")),
         artifacts: plan.artifacts,
-        retry_codes: plan.payload.on_exit_status.retry.clone(),
+        retry_codes: plan.on_exit_status.retry.clone(),
         max_run_time: plan.max_run_time.map_or(0, |d| d.as_secs()),
         live_log: names.live,
         backing_log: names.backing,

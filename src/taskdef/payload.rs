@@ -2,6 +2,8 @@
 //! family, checked in one walk that lists every error as `payload<JSON pointer>: <problem>`
 //! and every ignored field as a warning.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::definition::kind;
@@ -634,4 +636,91 @@ pub struct GwPayload {
     pub logs: GwLogs,
     #[serde(default)]
     pub features: GwFeatures,
+}
+
+/// One docker-worker artifact (the name is its key in `artifacts`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct DwArtifact {
+    /// `file`, `directory` or `volume` (taken as `directory`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DwDevices {
+    #[serde(default)]
+    pub kvm: bool,
+    #[serde(default)]
+    pub host_shared_memory: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DwCapabilities {
+    #[serde(default)]
+    pub privileged: bool,
+    #[serde(default)]
+    pub disable_seccomp: bool,
+    #[serde(default)]
+    pub devices: DwDevices,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DwFeatures {
+    #[serde(default)]
+    pub allow_ptrace: bool,
+    /// `false`: no artifacts are copied (the log is still saved).
+    #[serde(default = "yes")]
+    pub artifacts: bool,
+}
+
+impl Default for DwFeatures {
+    fn default() -> Self {
+        DwFeatures {
+            allow_ptrace: false,
+            artifacts: true,
+        }
+    }
+}
+
+/// A docker-worker payload, read after `check` found no error.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DwPayload {
+    pub image: Value,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub env: serde_json::Map<String, Value>,
+    pub max_run_time: u64,
+    #[serde(default)]
+    pub artifacts: BTreeMap<String, DwArtifact>,
+    /// Cache name → absolute mount path.
+    #[serde(default)]
+    pub cache: BTreeMap<String, String>,
+    #[serde(default)]
+    pub capabilities: DwCapabilities,
+    #[serde(default)]
+    pub features: DwFeatures,
+    #[serde(default)]
+    pub on_exit_status: OnExitStatus,
+    /// The live log's name.
+    #[serde(default = "default_live_log")]
+    pub log: String,
+}
+
+/// docker-worker's backing log: `_backing` before the live log's extension.
+pub fn dw_backing_log(live: &str) -> String {
+    let file_start = live.rfind('/').map_or(0, |i| i + 1);
+    match live[file_start..].rfind('.') {
+        Some(dot) if dot > 0 => {
+            let at = file_start + dot;
+            format!("{}_backing{}", &live[..at], &live[at..])
+        }
+        _ => format!("{live}_backing"),
+    }
 }

@@ -1,11 +1,57 @@
-//! The Docker engine's connection to a daemon (worker.md §3.2): `DOCKER_HOST`, else the
-//! platform's default socket; the API version is negotiated (Debian 12's docker.io serves 1.41).
-//! Running tasks on it comes with the Docker engine work; `tc doctor` uses this today.
+//! The Docker engine (worker.md §3.5, §4, §8.2, §9.1): docker-worker tasks in containers of
+//! any Docker-API daemon (Docker, Podman) at `DOCKER_HOST` or the platform's default socket,
+//! with the API version negotiated (Debian 12's docker.io serves 1.41).
+//!
+//! `engine` prepares a run (image, caches, container); `container` is the running sandbox;
+//! `images` resolves and loads images; `archive` copies artifacts out; `volumes` holds caches.
 
+mod archive;
+mod build;
+mod container;
+mod engine;
+pub mod images;
+mod load;
+mod volumes;
+
+use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::Docker;
 use serde::Serialize;
+
+pub use container::live_containers;
+pub use engine::{DockerEngine, DockerOptions, DockerTask, PullPolicy};
+
+/// The label on everything tc creates (containers, volumes, built images).
+pub const LABEL: &str = "org.taskcluster.tc";
+
+/// Labels for something tc creates for `task_id`. `TC_TEST_RUN_ID`, set by tc's own tests,
+/// adds a label their clean-up finds everything by.
+pub fn labels(task_id: Option<&str>) -> HashMap<String, String> {
+    let mut labels = HashMap::from([(LABEL.to_owned(), "1".to_owned())]);
+    if let Some(id) = task_id {
+        labels.insert(format!("{LABEL}.task-id"), id.to_owned());
+    }
+    if let Some(run) = std::env::var("TC_TEST_RUN_ID")
+        .ok()
+        .filter(|r| !r.is_empty())
+    {
+        labels.insert(format!("{LABEL}.test"), run);
+    }
+    labels
+}
+
+/// Connects and pings with a 5 s limit (§11.1 row 8), without asking for anything else.
+pub async fn client() -> Result<Docker, String> {
+    let address = daemon_address();
+    let unreachable = |why: String| format!("no Docker daemon answers at {address}: {why}");
+    let docker = Docker::connect_with_defaults().map_err(|e| unreachable(e.to_string()))?;
+    let docker = tokio::time::timeout(Duration::from_secs(5), docker.negotiate_version())
+        .await
+        .map_err(|_| unreachable("no answer within 5 s".into()))?
+        .map_err(|e| unreachable(e.to_string()))?;
+    Ok(docker)
+}
 
 /// Where tc looks for the daemon, as people read it.
 pub fn daemon_address() -> String {
@@ -34,11 +80,7 @@ pub struct Daemon {
 pub async fn connect() -> Result<(Docker, Daemon), String> {
     let address = daemon_address();
     let unreachable = |why: String| format!("no Docker daemon answers at {address}: {why}");
-    let docker = Docker::connect_with_defaults().map_err(|e| unreachable(e.to_string()))?;
-    let docker = tokio::time::timeout(Duration::from_secs(5), docker.negotiate_version())
-        .await
-        .map_err(|_| unreachable("no answer within 5 s".into()))?
-        .map_err(|e| unreachable(e.to_string()))?;
+    let docker = client().await?;
     tokio::time::timeout(Duration::from_secs(5), docker.ping())
         .await
         .map_err(|_| unreachable("no answer within 5 s".into()))?

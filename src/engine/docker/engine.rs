@@ -1,0 +1,142 @@
+//! Preparing a docker-worker run: resolve the image (§4), take the caches (§9.1), create the
+//! container (§3.5). Everything after that is the sandbox's (`container`).
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use super::container::{self, ContainerConfig};
+use super::images::{self, ImageSource, Resolver};
+use super::volumes;
+use crate::engine::{Engine, RunSpec, Sandbox};
+use crate::run::outcome::{Reason, TaskError};
+use crate::taskdef::Family;
+use crate::taskdef::payload::DwCapabilities;
+
+/// When to pull a registry image (worker.md §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PullPolicy {
+    /// Pull, then use.
+    Always,
+    /// Use the local image if the daemon has it, else pull.
+    #[default]
+    Missing,
+    /// Never pull: an absent image is an error.
+    Never,
+}
+
+impl PullPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "always",
+            PullPolicy::Missing => "missing",
+            PullPolicy::Never => "never",
+        }
+    }
+}
+
+/// How this machine runs docker-worker tasks: the same for every task of an invocation.
+#[derive(Debug, Clone, Default)]
+pub struct DockerOptions {
+    pub pull: PullPolicy,
+    /// `--network`; `None` is the daemon's default.
+    pub network: Option<String>,
+    /// `--image`: replaces the payload's image.
+    pub image_override: Option<String>,
+    /// `--volume HOST:CTR[:ro]`, HOST already absolute.
+    pub binds: Vec<String>,
+    /// The graph root `R`, for in-tree images.
+    pub graph_root: Option<PathBuf>,
+}
+
+/// What a docker-worker payload asks of the engine, beyond commands and env.
+#[derive(Debug, Clone, Default)]
+pub struct DockerTask {
+    /// The payload's `image` value.
+    pub image: serde_json::Value,
+    /// Empty: the image's Entrypoint/Cmd.
+    pub command: Vec<String>,
+    /// Cache name → absolute mount path.
+    pub caches: Vec<(String, String)>,
+    pub capabilities: DwCapabilities,
+    pub allow_ptrace: bool,
+}
+
+pub struct DockerEngine {
+    pub options: DockerOptions,
+    pub cache_root: PathBuf,
+    pub root_url: String,
+    /// Each cache is a fresh throwaway volume.
+    pub no_caches: bool,
+}
+
+fn unavailable(message: String) -> TaskError {
+    TaskError::new(Reason::ResourceUnavailable, message)
+}
+
+#[async_trait]
+impl Engine for DockerEngine {
+    fn name(&self) -> &'static str {
+        "docker"
+    }
+
+    fn accepts(&self, family: Family) -> bool {
+        family == Family::DockerWorker
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(format!(
+            "Network: {}",
+            self.options.network.as_deref().unwrap_or("default")
+        ))
+    }
+
+    async fn preflight(&self) -> Result<(), TaskError> {
+        super::client().await.map(drop).map_err(unavailable)
+    }
+
+    async fn prepare(&self, spec: &RunSpec) -> Result<Box<dyn Sandbox>, TaskError> {
+        let task = spec
+            .docker
+            .as_ref()
+            .ok_or_else(|| TaskError::internal("a docker run without its docker payload"))?;
+        let docker = super::client().await.map_err(unavailable)?;
+        let source = match &self.options.image_override {
+            Some(flag) => ImageSource::from_flag(flag),
+            None => ImageSource::from_payload(&task.image)?,
+        };
+        let resolver = Resolver {
+            docker: &docker,
+            pull: self.options.pull,
+            cache_root: &self.cache_root,
+            root_url: &self.root_url,
+            graph_root: self.options.graph_root.as_deref(),
+            notes: spec.notes.as_ref(),
+        };
+        let image = images::resolve(&resolver, &source).await?;
+        let caches = volumes::acquire(
+            &docker,
+            &self.cache_root,
+            &task.caches,
+            self.no_caches,
+            &spec.task_id,
+        )
+        .await?;
+        let config = ContainerConfig {
+            spec,
+            task,
+            image: &image,
+            caches: &caches,
+            options: &self.options,
+        };
+        match container::create(&docker, &config).await {
+            Ok(name) => Ok(Box::new(container::DockerSandbox::new(
+                docker, name, spec, image, caches,
+            ))),
+            Err(e) => {
+                volumes::release(&docker, caches, false, false).await;
+                Err(e)
+            }
+        }
+    }
+}

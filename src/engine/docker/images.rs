@@ -1,0 +1,343 @@
+//! Images of the Docker engine (worker.md §4): what the payload or `--image` names, and how it
+//! becomes an image ID in the daemon: already there, pulled, loaded from a tarball, or built
+//! in-tree. The container always uses the ID, never the tag again.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::auth::DockerCredentials;
+use bollard::query_parameters::CreateImageOptions;
+use futures_util::StreamExt;
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::engine::PullPolicy;
+use super::load;
+use crate::run::mounts::{Content, Fetcher};
+use crate::run::outcome::{Reason, TaskError};
+
+/// What names the image (§4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSource {
+    Registry(String),
+    InTree(String),
+    TaskImage {
+        task_id: String,
+        path: String,
+    },
+    Indexed {
+        namespace: String,
+        path: String,
+    },
+    /// Only through `--image`.
+    Tarball(PathBuf),
+}
+
+const TARBALL_SUFFIXES: [&str; 4] = [".tar", ".tar.gz", ".tar.zst", ".tar.lz4"];
+const DEFAULT_IMAGE_ARTIFACT: &str = "public/image.tar.zst";
+
+impl ImageSource {
+    /// The payload's `image` (its shape was checked with the payload).
+    pub fn from_payload(image: &Value) -> Result<ImageSource, TaskError> {
+        let field = |key: &str| {
+            image
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| TaskError::malformed(format!("payload/image/{key}: is required")))
+        };
+        match image {
+            Value::String(s) => Ok(ImageSource::Registry(s.clone())),
+            _ => match image.get("type").and_then(Value::as_str) {
+                Some("docker-image") => Ok(ImageSource::InTree(field("name")?)),
+                Some("task-image") => Ok(ImageSource::TaskImage {
+                    task_id: field("taskId")?,
+                    path: field("path")?,
+                }),
+                Some("indexed-image") => Ok(ImageSource::Indexed {
+                    namespace: field("namespace")?,
+                    path: field("path")?,
+                }),
+                _ => Err(TaskError::malformed(
+                    "payload/image: a string or {type: docker-image|task-image|indexed-image, …}",
+                )),
+            },
+        }
+    }
+
+    /// `--image VALUE` (§4.1).
+    pub fn from_flag(value: &str) -> ImageSource {
+        let split = |rest: &str| match rest.split_once(':') {
+            Some((a, b)) => (a.to_owned(), b.to_owned()),
+            None => (rest.to_owned(), DEFAULT_IMAGE_ARTIFACT.to_owned()),
+        };
+        if TARBALL_SUFFIXES.iter().any(|s| value.ends_with(s)) && Path::new(value).is_file() {
+            ImageSource::Tarball(PathBuf::from(value))
+        } else if let Some(rest) = value.strip_prefix("task-id=") {
+            let (task_id, path) = split(rest);
+            ImageSource::TaskImage { task_id, path }
+        } else if let Some(rest) = value.strip_prefix("index=") {
+            let (namespace, path) = split(rest);
+            ImageSource::Indexed { namespace, path }
+        } else if let Some(name) = value.strip_prefix("in-tree=") {
+            ImageSource::InTree(name.to_owned())
+        } else {
+            ImageSource::Registry(value.to_owned())
+        }
+    }
+}
+
+/// An image the daemon has.
+#[derive(Debug, Clone)]
+pub struct ResolvedImage {
+    /// What the user named (a reference, a file, `task <id> <path>`, an in-tree tag).
+    pub reference: String,
+    pub id: String,
+    /// `local`, `pulled`, `loaded` or `built`.
+    pub source: &'static str,
+    /// Loaded or built earlier; nothing was done now.
+    pub cached: bool,
+    /// For the header: `present locally`, `pulled in 3.2s`, `loaded (cached)`, …
+    pub note: String,
+}
+
+/// What resolving an image needs.
+pub struct Resolver<'a> {
+    pub docker: &'a Docker,
+    pub pull: PullPolicy,
+    pub cache_root: &'a Path,
+    pub root_url: &'a str,
+    pub graph_root: Option<&'a Path>,
+    /// Lines for the live log (build output, pull results).
+    pub notes: Option<&'a UnboundedSender<String>>,
+}
+
+impl Resolver<'_> {
+    pub fn note(&self, line: String) {
+        if let Some(n) = self.notes {
+            let _ = n.send(line);
+        }
+    }
+}
+
+pub async fn resolve(r: &Resolver<'_>, source: &ImageSource) -> Result<ResolvedImage, TaskError> {
+    match source {
+        ImageSource::Registry(reference) => registry(r, reference).await,
+        ImageSource::Tarball(path) => load::tarball(r, path, &path.display().to_string()).await,
+        ImageSource::TaskImage { task_id, path } => {
+            let content = Content::Artifact {
+                task_id: task_id.clone(),
+                artifact: path.clone(),
+                sha256: None,
+            };
+            remote(r, content, format!("task {task_id} {path}")).await
+        }
+        ImageSource::Indexed { namespace, path } => {
+            let content = Content::Indexed {
+                namespace: namespace.clone(),
+                artifact: path.clone(),
+            };
+            remote(r, content, format!("index {namespace} {path}")).await
+        }
+        ImageSource::InTree(name) => super::build::in_tree(r, name).await,
+    }
+}
+
+/// Task and indexed images: downloaded (once, §4.4) and loaded like a tarball.
+async fn remote(
+    r: &Resolver<'_>,
+    content: Content,
+    reference: String,
+) -> Result<ResolvedImage, TaskError> {
+    let downloads = r.cache_root.join("downloads");
+    let fetcher = Fetcher::new(&downloads, r.root_url)?;
+    let fetched = fetcher.fetch(&content).await?;
+    let path = fetched
+        .path()
+        .ok_or_else(|| TaskError::internal("an image download left no file"))?
+        .to_path_buf();
+    load::tarball(r, &path, &reference).await
+}
+
+/// Credentials for the reference's registry from the Docker client config's `auths`;
+/// credential helpers are not consulted.
+fn credentials(reference: &str) -> Option<DockerCredentials> {
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".docker")))?;
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("config.json")).ok()?).ok()?;
+    let first = reference.split('/').next().unwrap_or("");
+    let registry = if reference.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost")
+    {
+        first.to_owned()
+    } else {
+        "https://index.docker.io/v1/".to_owned()
+    };
+    if config.get("credsStore").is_some()
+        || config
+            .get("credHelpers")
+            .and_then(|h| h.get(&registry))
+            .is_some()
+    {
+        eprintln!(
+            "tc: warning: credential helpers are not consulted; only `auths` in the Docker config is used for {registry}"
+        );
+    }
+    let auths = config.get("auths")?.as_object()?;
+    let entry = auths.iter().find(|(k, _)| {
+        k.trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            == registry
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+            || k.as_str() == registry
+    })?;
+    let auth = entry.1.get("auth")?.as_str()?;
+    Some(DockerCredentials {
+        auth: Some(auth.to_owned()),
+        serveraddress: Some(entry.0.clone()),
+        ..Default::default()
+    })
+}
+
+/// Is the daemon's error one a rerun would meet again?
+fn is_final(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "not found",
+        "manifest unknown",
+        "denied",
+        "unauthorized",
+        "invalid reference",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
+async fn inspect(docker: &Docker, reference: &str) -> Option<String> {
+    docker
+        .inspect_image(reference)
+        .await
+        .ok()
+        .and_then(|i| i.id)
+}
+
+async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, TaskError> {
+    let resolved = |id: String, source: &'static str, note: String| ResolvedImage {
+        reference: reference.to_owned(),
+        id,
+        source,
+        cached: false,
+        note,
+    };
+    if r.pull != PullPolicy::Always {
+        if let Some(id) = inspect(r.docker, reference).await {
+            r.note(format!("[tc] Image {reference}: present locally"));
+            return Ok(resolved(id, "local", "present locally".into()));
+        }
+        if r.pull == PullPolicy::Never {
+            return Err(TaskError::malformed(format!(
+                "the image {reference} is not present locally and --pull never: load or pull it first, or use --pull missing"
+            )));
+        }
+    }
+    let began = Instant::now();
+    let delays = [Duration::from_secs(1), Duration::from_secs(2)];
+    let mut last = String::new();
+    for attempt in 0..=delays.len() {
+        if attempt > 0 {
+            tokio::time::sleep(delays[attempt - 1]).await;
+        }
+        match pull_once(r, reference).await {
+            Ok(()) => {
+                let id = inspect(r.docker, reference).await.ok_or_else(|| {
+                    TaskError::internal(format!(
+                        "{reference} was pulled but the daemon does not know it"
+                    ))
+                })?;
+                let note = format!("pulled in {:.1}s", began.elapsed().as_secs_f64());
+                r.note(format!("[tc] Image {reference}: {note}"));
+                return Ok(resolved(id, "pulled", note));
+            }
+            Err(message) if is_final(&message) => {
+                return Err(TaskError::malformed(format!(
+                    "cannot pull {reference}: {message}"
+                )));
+            }
+            Err(message) => last = message,
+        }
+    }
+    Err(TaskError::new(
+        Reason::ResourceUnavailable,
+        format!("cannot pull {reference} after 3 attempts: {last}"),
+    ))
+}
+
+/// One pull, with a progress bar per layer on a terminal, else a line at each end.
+async fn pull_once(r: &Resolver<'_>, reference: &str) -> Result<(), String> {
+    let tty = std::io::stderr().is_terminal();
+    if !tty {
+        eprintln!("tc: pulling {reference}");
+    }
+    let bars = indicatif::MultiProgress::new();
+    let mut layers: std::collections::HashMap<String, indicatif::ProgressBar> = Default::default();
+    let mut stream = r.docker.create_image(
+        Some(CreateImageOptions {
+            from_image: Some(reference.to_owned()),
+            ..Default::default()
+        }),
+        None,
+        credentials(reference),
+    );
+    let mut failure = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Err(e) => {
+                failure = Some(e.to_string());
+                break;
+            }
+            Ok(info) => {
+                if let Some(e) = info.error_detail.and_then(|d| d.message) {
+                    failure = Some(e);
+                    break;
+                }
+                let (Some(id), true) = (info.id, tty) else {
+                    continue;
+                };
+                let bar = layers.entry(id.clone()).or_insert_with(|| {
+                    let bar = bars.add(indicatif::ProgressBar::new(0));
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{prefix} {msg:<12} {bar:30} {bytes}/{total_bytes}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    bar.set_prefix(id.chars().take(12).collect::<String>());
+                    bar
+                });
+                bar.set_message(info.status.unwrap_or_default());
+                if let Some(d) = info.progress_detail {
+                    if let (Some(cur), Some(total)) = (d.current, d.total) {
+                        bar.set_length(total.max(0) as u64);
+                        bar.set_position(cur.max(0) as u64);
+                    }
+                }
+            }
+        }
+    }
+    for bar in layers.values() {
+        bar.finish_and_clear();
+    }
+    if !tty {
+        match &failure {
+            None => eprintln!("tc: pulled {reference}"),
+            Some(e) => eprintln!("tc: pulling {reference} failed: {e}"),
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}

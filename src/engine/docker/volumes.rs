@@ -1,0 +1,164 @@
+//! Caches of the Docker engine (worker.md §9.1): named volumes `tc-cache-<slug>-<i>`. The
+//! instance locks are the native engine's (`run::caches`), so exclusivity holds across every tc
+//! process and both engines; the instance directory there only marks that the volume exists.
+
+use std::path::Path;
+
+use bollard::Docker;
+use bollard::models::VolumeCreateRequest;
+use bollard::query_parameters::RemoveVolumeOptions;
+
+use crate::run::caches::{self, Caches, Instance};
+use crate::run::outcome::TaskError;
+
+/// One cache volume a run mounts.
+pub struct HeldCache {
+    pub name: String,
+    pub volume: String,
+    /// Absolute path in the container.
+    pub path: String,
+    /// `None` for a `--no-caches` throwaway volume.
+    instance: Option<Instance>,
+    caches: Option<Caches>,
+}
+
+fn volume_labels(cache: &str, task_id: &str) -> std::collections::HashMap<String, String> {
+    let mut labels = super::labels(Some(task_id));
+    labels.insert(format!("{}.cache", super::LABEL), cache.to_owned());
+    labels
+}
+
+async fn create_volume(
+    docker: &Docker,
+    volume: &str,
+    cache: &str,
+    task_id: &str,
+) -> Result<(), TaskError> {
+    docker
+        .create_volume(VolumeCreateRequest {
+            name: Some(volume.to_owned()),
+            labels: Some(volume_labels(cache, task_id)),
+            ..Default::default()
+        })
+        .await
+        .map(drop)
+        .map_err(|e| TaskError::internal(format!("cannot create the volume {volume}: {e}")))
+}
+
+async fn remove_volume(docker: &Docker, volume: &str) -> Result<(), String> {
+    match docker
+        .remove_volume(volume, Some(RemoveVolumeOptions { force: true }))
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
+        Err(e) => Err(format!("cannot remove the volume {volume}: {e}")),
+    }
+}
+
+/// Takes an instance of every cache (a throwaway volume each with `no_caches`).
+pub async fn acquire(
+    docker: &Docker,
+    cache_root: &Path,
+    wanted: &[(String, String)],
+    no_caches: bool,
+    task_id: &str,
+) -> Result<Vec<HeldCache>, TaskError> {
+    let mut held: Vec<HeldCache> = Vec::new();
+    for (name, path) in wanted {
+        let result = if no_caches {
+            let volume = format!(
+                "tc-nocache-{}-{}",
+                caches::slug(name),
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            );
+            create_volume(docker, &volume, name, task_id)
+                .await
+                .map(|()| HeldCache {
+                    name: name.clone(),
+                    volume,
+                    path: path.clone(),
+                    instance: None,
+                    caches: None,
+                })
+        } else {
+            take(docker, cache_root, name, path, task_id).await
+        };
+        match result {
+            Ok(h) => held.push(h),
+            Err(e) => {
+                release(docker, held, false, false).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(held)
+}
+
+async fn take(
+    docker: &Docker,
+    cache_root: &Path,
+    name: &str,
+    path: &str,
+    task_id: &str,
+) -> Result<HeldCache, TaskError> {
+    let caches = Caches::new(cache_root);
+    let instance = caches
+        .acquire(name)
+        .map_err(|e| TaskError::internal(format!("cache {name}: {e}")))?;
+    let volume = format!("tc-cache-{}-{}", caches::slug(name), instance.index);
+    // A new instance starts empty, even if a volume of that name outlived its marker.
+    if instance.fresh {
+        remove_volume(docker, &volume)
+            .await
+            .map_err(TaskError::internal)?;
+    }
+    let exists = docker.inspect_volume(&volume).await.is_ok();
+    if !exists {
+        create_volume(docker, &volume, name, task_id).await?;
+    }
+    Ok(HeldCache {
+        name: name.to_owned(),
+        volume,
+        path: path.to_owned(),
+        instance: Some(instance),
+        caches: Some(caches),
+    })
+}
+
+/// Gives every cache back: `purge` deletes the volumes (onExitStatus.purgeCaches); throwaway
+/// volumes go too unless `keep`. Returns warnings.
+pub async fn release(
+    docker: &Docker,
+    held: Vec<HeldCache>,
+    purge: bool,
+    keep: bool,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for h in held {
+        match (h.instance, h.caches) {
+            (Some(instance), Some(caches)) => {
+                if purge {
+                    if let Err(e) = remove_volume(docker, &h.volume).await {
+                        warnings.push(format!("cache {}: {e}", h.name));
+                    }
+                }
+                if let Err(e) = caches.release(instance, purge) {
+                    warnings.push(format!("cache {}: cannot release it: {e}", h.name));
+                }
+            }
+            _ if keep => warnings.push(format!(
+                "cache {}: the throwaway volume {} is kept",
+                h.name, h.volume
+            )),
+            _ => {
+                if let Err(e) = remove_volume(docker, &h.volume).await {
+                    warnings.push(format!("cache {}: {e}", h.name));
+                }
+            }
+        }
+    }
+    warnings
+}
