@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the real `tc` binary, run like a user would.
 #![allow(dead_code)]
 
+pub mod docker;
+
 use std::path::PathBuf;
 
 use assert_cmd::Command;
@@ -39,6 +41,26 @@ pub fn docker_available() -> bool {
         Err(_) => {
             eprintln!("skipped: no Docker daemon (set TC_REQUIRE_DOCKER=1 to fail instead)");
             false
+        }
+    }
+}
+
+/// The Docker guard plus a static busybox for the test image (a missing busybox counts as a
+/// missing daemon, worker.md §14).
+pub fn docker_busybox() -> Option<PathBuf> {
+    if !docker_available() {
+        return None;
+    }
+    match docker::static_busybox() {
+        Some(b) => Some(b),
+        None if std::env::var("TC_REQUIRE_DOCKER").is_ok_and(|v| !v.is_empty()) => {
+            panic!(
+                "TC_REQUIRE_DOCKER is set but no static busybox was found (set TC_TEST_BUSYBOX or install busybox-static)"
+            )
+        }
+        None => {
+            eprintln!("skipped: no static busybox for the test image (set TC_TEST_BUSYBOX)");
+            None
         }
     }
 }

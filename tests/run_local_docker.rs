@@ -1,0 +1,543 @@
+//! `tc run-local` on the Docker engine against a real daemon (worker.md §11.1 rows, §14): the
+//! image is a busybox archive the test writes and tc loads; containers use network `none`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::docker::{Cleanup, image_archive, listed, write_archives};
+use common::{docker_busybox, tc};
+use serde_json::Value;
+
+const IMAGE: &str = "tc-test/busybox:1";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    archives: [PathBuf; 3],
+    cleanup: Cleanup,
+    runs: std::cell::Cell<u32>,
+}
+
+impl Setup {
+    /// None (after printing why) when the test must be skipped.
+    fn new(name: &str) -> Option<Setup> {
+        let busybox = docker_busybox()?;
+        let dir = tempfile::tempdir().unwrap();
+        let archives = write_archives(dir.path(), &image_archive(&busybox, IMAGE));
+        Some(Setup {
+            dir,
+            archives,
+            cleanup: Cleanup {
+                run_id: format!("{name}-{}", std::process::id()),
+            },
+            runs: Default::default(),
+        })
+    }
+
+    fn zst(&self) -> &Path {
+        &self.archives[1]
+    }
+
+    fn task(&self, name: &str, yaml: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("{name}.yml"));
+        std::fs::write(&path, yaml).unwrap();
+        path
+    }
+
+    fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = tc();
+        cmd.env("TC_CACHE_DIR", self.dir.path().join("cache"))
+            .env("TC_TEST_RUN_ID", &self.cleanup.run_id)
+            .env_remove("TASKCLUSTER_ROOT_URL");
+        cmd
+    }
+
+    /// A fresh artifacts directory.
+    fn artifacts(&self) -> PathBuf {
+        let n = self.runs.get() + 1;
+        self.runs.set(n);
+        self.dir.path().join(format!("art-{n}"))
+    }
+
+    /// Runs the task with the test image and `--format json`; returns the output, the summary
+    /// and the artifacts directory.
+    fn run(&self, task: &Path, extra: &[&str]) -> (Output, Value, PathBuf) {
+        let art = self.artifacts();
+        let out = self
+            .cmd()
+            .arg("run-local")
+            .arg("--image")
+            .arg(self.zst())
+            .args(["--network", "none", "--format", "json", "--artifacts-dir"])
+            .arg(&art)
+            .args(extra)
+            .arg(task)
+            .output()
+            .unwrap();
+        let summary = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or(Value::Null);
+        (out, summary, art)
+    }
+
+    fn label_filter(&self) -> String {
+        format!("label=org.taskcluster.tc.test={}", self.cleanup.run_id)
+    }
+
+    /// No container of this test is left.
+    fn assert_no_containers(&self) {
+        let left = listed(&["ps", "-aq"], &self.label_filter());
+        assert!(left.is_empty(), "containers left: {left:?}");
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn exit_zero_completes_with_artifacts_env_and_no_container_left() {
+    let Some(s) = Setup::new("exit0") else { return };
+    let task = s.task(
+        "ok",
+        r#"
+payload:
+  image: placeholder
+  command: [sh, -c, 'mkdir -p /out/sub; echo "$TASK_ID $RUN_ID $TASKCLUSTER_INSTANCE_TYPE $TC_LOCAL" > /out/env.txt; echo nested > /out/sub/n.txt; ln -s /out/env.txt /out/link; ln -s /nowhere /out/dangling; echo task says hi']
+  maxRunTime: 60
+  env: {GREETING: hello}
+  artifacts:
+    public/env.txt: {type: file, path: /out/env.txt}
+    public/link.txt: {type: file, path: /out/link}
+    public/out: {type: directory, path: /out}
+"#,
+    );
+    let (out, summary, art) = s.run(&task, &["--local-task-id", "bFf6bIliR_uBo0nTJAlPNA"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(summary["outcome"], "completed");
+    assert_eq!(summary["engine"], "docker");
+    assert_eq!(summary["image"]["source"], "loaded");
+    assert!(err.contains("task says hi"), "{err}");
+    assert!(err.contains("Network: none"), "{err}");
+    let env = std::fs::read_to_string(art.join("public/env.txt")).unwrap();
+    assert_eq!(env.trim(), "bFf6bIliR_uBo0nTJAlPNA 0 local 1");
+    // A file artifact that is a symlink: the target's content.
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/link.txt")).unwrap(),
+        env
+    );
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/out/sub/n.txt")).unwrap(),
+        "nested\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/out/link")).unwrap(),
+        env
+    );
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(art.join("tc-manifest.json")).unwrap()).unwrap();
+    let entries = manifest["artifacts"].as_array().unwrap();
+    let dangling = entries
+        .iter()
+        .find(|e| e["name"] == "public/out/dangling")
+        .expect("the dangling link is listed");
+    assert_eq!(dangling["type"], "error");
+    assert_eq!(dangling["reason"], "invalid-resource-on-worker");
+    assert!(art.join("public/logs/live_backing.log").is_file());
+    s.assert_no_containers();
+}
+
+#[test]
+fn failing_retrying_and_purging_exits() {
+    let Some(s) = Setup::new("exitn") else { return };
+    let task = s.task(
+        "fail",
+        "payload:\n  image: x\n  command: [sh, -c, 'exit 5']\n  maxRunTime: 60\n",
+    );
+    let (out, summary, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_eq!(summary["outcome"], "failed");
+    assert_eq!(summary["taskExitCode"], 5);
+
+    // A retry code: intermittent-task, exit 3; purgeCaches empties the cache for the next run.
+    let task = s.task(
+        "retry",
+        r#"
+payload:
+  image: x
+  command: [sh, -c, 'test -f /c/mark && echo seen-m""ark; touch /c/mark; exit 4']
+  maxRunTime: 60
+  cache: {retry-cache: /c}
+  onExitStatus: {retry: [4], purgeCaches: [4]}
+"#,
+    );
+    let (out, summary, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(summary["reason"], "intermittent-task");
+    let (out, _, _) = s.run(&task, &[]);
+    assert!(
+        !stderr(&out).contains("seen-mark"),
+        "the purged cache came back: {}",
+        stderr(&out)
+    );
+    s.assert_no_containers();
+    let volumes = listed(&["volume", "ls", "-q"], &s.label_filter());
+    assert!(volumes.is_empty(), "purged volumes left: {volumes:?}");
+}
+
+#[test]
+fn caches_persist_between_runs_and_start_empty() {
+    let Some(s) = Setup::new("caches") else {
+        return;
+    };
+    let task = s.task(
+        "cache",
+        r#"
+payload:
+  image: x
+  command: [sh, -c, 'ls /bin/busybox >/dev/null; ls -A /c; echo run >> /c/runs; cat /c/runs | wc -l > /dev/null']
+  maxRunTime: 60
+  cache: {my-cache: /c}
+  artifacts:
+    public/runs: {type: file, path: /c/runs}
+"#,
+    );
+    let (out, _, art) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/runs")).unwrap(),
+        "run\n"
+    );
+    let (out, _, art) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/runs")).unwrap(),
+        "run\nrun\n"
+    );
+    // --no-caches: a throwaway volume, gone afterwards.
+    let (out, _, art) = s.run(&task, &["--no-caches"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/runs")).unwrap(),
+        "run\n"
+    );
+    let volumes = listed(&["volume", "ls", "-q"], &s.label_filter());
+    assert_eq!(
+        volumes.len(),
+        1,
+        "one kept cache volume, no throwaway: {volumes:?}"
+    );
+    assert!(volumes[0].starts_with("tc-cache-my-cache-"), "{volumes:?}");
+}
+
+#[test]
+fn max_run_time_stops_the_container_and_removes_it() {
+    let Some(s) = Setup::new("maxrun") else {
+        return;
+    };
+    let task = s.task(
+        "slow",
+        r#"
+payload:
+  image: x
+  command: [sh, -c, 'echo started; mkdir /o; echo partial > /o/p.txt; sleep 60']
+  maxRunTime: 2
+  artifacts:
+    public/p.txt: {type: file, path: /o/p.txt}
+"#,
+    );
+    let began = std::time::Instant::now();
+    let (out, summary, art) = s.run(&task, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(summary["outcome"], "failed");
+    assert_eq!(summary["taskExitCode"], Value::Null);
+    assert!(
+        err.contains("Task aborted: maxRunTime of 2 seconds exceeded"),
+        "{err}"
+    );
+    // Artifacts are still copied after an abort.
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/p.txt")).unwrap(),
+        "partial\n"
+    );
+    assert!(
+        began.elapsed().as_secs() < 50,
+        "the container ran to its end"
+    );
+    s.assert_no_containers();
+}
+
+#[test]
+fn missing_and_escaping_artifacts_keep_docker_worker_tasks_completed() {
+    let Some(s) = Setup::new("missing") else {
+        return;
+    };
+    let task = s.task(
+        "missing",
+        r#"
+payload:
+  image: x
+  command: [sh, -c, 'echo x > /tmp/x']
+  maxRunTime: 60
+  artifacts:
+    public/nope.txt: {type: file, path: /does/not/exist}
+    ../escape.txt: {type: file, path: /tmp/x}
+"#,
+    );
+    let (out, summary, art) = s.run(&task, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(summary["outcome"], "completed");
+    let arts = summary["artifacts"].as_array().unwrap();
+    let reason = |name: &str| {
+        arts.iter()
+            .find(|a| a["name"] == name)
+            .map(|a| a["reason"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(reason("public/nope.txt"), "file-missing-on-worker");
+    assert_eq!(reason("../escape.txt"), "invalid-resource-on-worker");
+    assert!(!art.parent().unwrap().join("escape.txt").exists());
+    // --missing-artifacts fail turns it into a failure.
+    let (out, summary, _) = s.run(&task, &["--missing-artifacts", "fail"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(summary["outcome"], "failed");
+}
+
+#[test]
+fn every_tarball_format_loads_once() {
+    let Some(s) = Setup::new("formats") else {
+        return;
+    };
+    let task = s.task(
+        "fmt",
+        "payload:\n  image: x\n  command: [echo, loaded-ok]\n  maxRunTime: 60\n",
+    );
+    for archive in &s.archives {
+        for (attempt, cached) in [(0, false), (1, true)] {
+            let art = s.artifacts();
+            let out = s
+                .cmd()
+                .args([
+                    "run-local",
+                    "--network",
+                    "none",
+                    "--format",
+                    "json",
+                    "--image",
+                ])
+                .arg(archive)
+                .arg("--artifacts-dir")
+                .arg(&art)
+                .arg(&task)
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(0), "{}: {err}", archive.display());
+            assert!(err.contains("loaded-ok"), "{err}");
+            let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+            // The first use of each file loads it; the second is a cache hit.
+            assert_eq!(
+                summary["image"]["cached"],
+                cached,
+                "{} attempt {attempt}",
+                archive.display()
+            );
+        }
+    }
+    // A file that is not an image archive loads nothing: malformed-payload.
+    let bogus = s.dir.path().join("bogus.tar");
+    std::fs::write(&bogus, b"not a tar at all").unwrap();
+    let out = s
+        .cmd()
+        .args(["run-local", "--network", "none", "--image"])
+        .arg(&bogus)
+        .arg("--artifacts-dir")
+        .arg(s.artifacts())
+        .arg(&task)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn registry_images_honour_pull_policies() {
+    let Some(s) = Setup::new("pull") else { return };
+    let task = s.task(
+        "absent",
+        "payload:\n  image: tc-test/absent-image:never\n  command: ['true']\n  maxRunTime: 60\n",
+    );
+    let art = s.artifacts();
+    let out = s
+        .cmd()
+        .args([
+            "run-local",
+            "--pull",
+            "never",
+            "--network",
+            "none",
+            "--artifacts-dir",
+        ])
+        .arg(&art)
+        .arg(&task)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("not present locally and --pull never"),
+        "{text}"
+    );
+
+    // An unreachable registry: retried, then resource-unavailable.
+    let task = s.task(
+        "unreachable",
+        "payload:\n  image: 127.0.0.1:9/tc-test/none:1\n  command: ['true']\n  maxRunTime: 60\n",
+    );
+    let art = s.artifacts();
+    let out = s
+        .cmd()
+        .args([
+            "run-local",
+            "--network",
+            "none",
+            "--format",
+            "json",
+            "--artifacts-dir",
+        ])
+        .arg(&art)
+        .arg(&task)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["reason"], "resource-unavailable");
+
+    // A local image by reference (loaded by an earlier run): present locally.
+    let (out, _, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let task = s.task(
+        "local",
+        &format!("payload:\n  image: {IMAGE}\n  command: ['true']\n  maxRunTime: 60\n"),
+    );
+    let art = s.artifacts();
+    let out = s
+        .cmd()
+        .args([
+            "run-local",
+            "--pull",
+            "never",
+            "--network",
+            "none",
+            "--format",
+            "json",
+            "--artifacts-dir",
+        ])
+        .arg(&art)
+        .arg(&task)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["image"]["source"], "local");
+    assert!(stderr(&out).contains("present locally"));
+}
+
+#[test]
+fn an_unreachable_daemon_is_resource_unavailable_naming_it() {
+    // Needs no daemon at all: DOCKER_HOST points at a socket nobody serves.
+    let dir = tempfile::tempdir().unwrap();
+    let task = dir.path().join("t.yml");
+    std::fs::write(
+        &task,
+        "payload:\n  image: busybox\n  command: ['true']\n  maxRunTime: 60\n",
+    )
+    .unwrap();
+    let dead = format!("unix://{}/dead.sock", dir.path().display());
+    let out = tc()
+        .env("DOCKER_HOST", &dead)
+        .env("TC_CACHE_DIR", dir.path().join("cache"))
+        .args(["run-local", "--format", "json", "--artifacts-dir"])
+        .arg(dir.path().join("art"))
+        .arg(&task)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["reason"], "resource-unavailable");
+    assert!(
+        summary["message"].as_str().unwrap().contains(&dead),
+        "{summary}"
+    );
+}
+
+#[test]
+fn secrets_are_masked_and_keep_leaves_the_container() {
+    let Some(s) = Setup::new("keep") else { return };
+    let task = s.task(
+        "secret",
+        "payload:\n  image: x\n  command: [sh, -c, 'echo token=$TOKEN']\n  maxRunTime: 60\n",
+    );
+    let (out, summary, art) = s.run(&task, &["--secret", "TOKEN=hunter2-secret", "--keep"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("token=***"), "{err}");
+    assert!(!err.contains("hunter2-secret"));
+    let saved = std::fs::read_to_string(art.join("public/logs/live_backing.log")).unwrap();
+    assert!(saved.contains("token=***") && !saved.contains("hunter2-secret"));
+    let id = summary["taskId"].as_str().unwrap();
+    let kept = listed(&["ps", "-a", "--format", "{{.Names}}"], &s.label_filter());
+    assert_eq!(kept, vec![format!("tc-{id}-0")]);
+    assert!(summary["warnings"].to_string().contains("container kept"));
+}
+
+#[test]
+fn ctrl_c_cancels_and_removes_the_container() {
+    let Some(s) = Setup::new("ctrlc") else { return };
+    let task = s.task(
+        "long",
+        "payload:\n  image: x\n  command: [sh, -c, 'echo run\"\"ning; sleep 60']\n  maxRunTime: 120\n",
+    );
+    let art = s.artifacts();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
+        .env("NO_COLOR", "1")
+        .env("TC_CACHE_DIR", s.dir.path().join("cache"))
+        .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+        .args(["run-local", "--network", "none", "--image"])
+        .arg(s.zst())
+        .arg("--artifacts-dir")
+        .arg(&art)
+        .arg(&task)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("running") {
+            break;
+        }
+    }
+    assert!(seen.contains("=== Task Starting ==="), "{seen}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("Canceled by user"), "{rest}");
+    s.assert_no_containers();
+}
