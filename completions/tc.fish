@@ -96,10 +96,13 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l max-run-time -d 'Ove
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l retries -d 'Extra runs after an intermittent-task exit (onExitStatus.retry), 0 to 49' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l cache-dir -d 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l root-url -d 'The TaskCluster deployment the task sees as TASKCLUSTER_ROOT_URL' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l image -d 'The image to run (needs the Docker engine)' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l pull -d 'When to pull the image: always, missing or never (needs the Docker engine)' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -s v -l volume -d 'Bind-mount HOST:CTR[:ro] into the container (needs the Docker engine)' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The Docker network mode (needs the Docker engine)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l image -d 'The image to run instead of the payload\'s: an image tarball (.tar, .tar.gz, .tar.zst, .tar.lz4), task-id=ID[:PATH], index=NS[:PATH], in-tree=NAME, or a registry reference' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l pull -d 'When to pull a registry image' -r -f -a "always\t'Pull, then use'
+missing\t'Use the local image if the daemon has it, else pull'
+never\t'Never pull: an absent image is an error'"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s v -l volume -d 'Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The container\'s network mode: none, host or a network name (default: the daemon\'s)' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l root -d 'The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs run at once' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'

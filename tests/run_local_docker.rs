@@ -541,3 +541,117 @@ fn ctrl_c_cancels_and_removes_the_container() {
     assert!(rest.contains("Canceled by user"), "{rest}");
     s.assert_no_containers();
 }
+
+#[test]
+fn in_tree_images_build_once_with_parents_and_report_failures() {
+    let Some(s) = Setup::new("intree") else {
+        return;
+    };
+    // The base image comes from the test archive; loading it tags it.
+    let load = s.task(
+        "load",
+        "payload:\n  image: x\n  command: ['true']\n  maxRunTime: 60\n",
+    );
+    let (out, _, _) = s.run(&load, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let repo = s.dir.path().join("repo");
+    let r = repo.join("taskcluster");
+    let unique = &s.cleanup.run_id;
+    for (path, text) in [
+        ("config.yml", "trust-domain: test\n".to_owned()),
+        (
+            "kinds/docker-image/kind.yml",
+            "tasks:\n  base:\n    args: {GREETING: hi-from-base}\n  child:\n    parent: base\n  broken: {}\n".to_owned(),
+        ),
+        (
+            "docker/base/Dockerfile",
+            format!("FROM {IMAGE}\n# %ARG GREETING\n# %include scripts/hello.sh\nCOPY topsrcdir/scripts/hello.sh /bin/hello\nRUN echo $GREETING {unique} > /greeting\n"),
+        ),
+        (
+            "docker/child/Dockerfile",
+            "# %ARG DOCKER_IMAGE_PARENT\nFROM $DOCKER_IMAGE_PARENT\nRUN echo child > /child\n".to_owned(),
+        ),
+        ("docker/broken/Dockerfile", format!("FROM {IMAGE}\nRUN exit 7\n")),
+    ] {
+        let file = r.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    std::fs::create_dir_all(repo.join("scripts")).unwrap();
+    std::fs::write(
+        repo.join("scripts/hello.sh"),
+        "#!/bin/sh\necho hello script\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        repo.join("scripts/hello.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let task = s.task(
+        "intree",
+        "payload:\n  image: {type: docker-image, name: child}\n  command: [sh, -c, 'cat /greeting /child; hello']\n  maxRunTime: 60\n",
+    );
+    let run = |task: &Path| {
+        let out = s
+            .cmd()
+            .args([
+                "run-local",
+                "--network",
+                "none",
+                "--format",
+                "json",
+                "--root",
+            ])
+            .arg(&r)
+            .arg("--artifacts-dir")
+            .arg(s.artifacts())
+            .arg(task)
+            .output()
+            .unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out, summary)
+    };
+    let (out, summary) = run(&task);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("hi-from-base {unique}\nchild\nhello script"))
+            || err.contains(&format!("hi-from-base {unique}\r\nchild\r\nhello script")),
+        "{err}"
+    );
+    assert!(
+        err.contains("[image base] ") && err.contains("[image child] "),
+        "{err}"
+    );
+    assert_eq!(summary["image"]["source"], "built");
+    assert_eq!(summary["image"]["cached"], false);
+    let (out, summary) = run(&task);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        summary["image"]["cached"], true,
+        "an unchanged context is not rebuilt"
+    );
+
+    // A failing build: resource-unavailable quoting the build's last lines.
+    let broken = s.task(
+        "broken",
+        "payload:\n  image: {type: docker-image, name: broken}\n  command: ['true']\n  maxRunTime: 60\n",
+    );
+    let (out, summary) = run(&broken);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(summary["reason"], "resource-unavailable");
+    assert!(
+        summary["message"].as_str().unwrap().contains("exit 7"),
+        "{summary}"
+    );
+    // No context directory: malformed-payload.
+    let missing = s.task(
+        "missing",
+        "payload:\n  image: {type: docker-image, name: nosuch}\n  command: ['true']\n  maxRunTime: 60\n",
+    );
+    let (out, summary) = run(&missing);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(summary["reason"], "malformed-payload");
+    s.assert_no_containers();
+}

@@ -111,6 +111,7 @@ impl Engine for DockerEngine {
             cache_root: &self.cache_root,
             root_url: &self.root_url,
             graph_root: self.options.graph_root.as_deref(),
+            network: self.options.network.as_deref(),
             notes: spec.notes.as_ref(),
         };
         let image = images::resolve(&resolver, &source).await?;

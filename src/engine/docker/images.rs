@@ -110,6 +110,8 @@ pub struct Resolver<'a> {
     pub cache_root: &'a Path,
     pub root_url: &'a str,
     pub graph_root: Option<&'a Path>,
+    /// `--network`, for build steps.
+    pub network: Option<&'a str>,
     /// Lines for the live log (build output, pull results).
     pub notes: Option<&'a UnboundedSender<String>>,
 }
