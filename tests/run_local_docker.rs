@@ -655,3 +655,67 @@ fn in_tree_images_build_once_with_parents_and_report_failures() {
     assert_eq!(summary["reason"], "malformed-payload");
     s.assert_no_containers();
 }
+
+#[test]
+fn interactive_shell_runs_exec_task_through_a_pseudo_terminal() {
+    let Some(s) = Setup::new("interactive") else {
+        return;
+    };
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let task = s.task(
+        "it",
+        r#"
+payload:
+  image: x
+  command: [sh, -c, 'sleep 2; echo from-exec-task; mkdir -p /o; echo made > /o/m.txt; exit 4']
+  maxRunTime: 1
+  artifacts:
+    public/m.txt: {type: file, path: /o/m.txt}
+"#,
+    );
+    let art = s.artifacts();
+    let inner = format!(
+        "{} run-local --network none -i --image {} --artifacts-dir {} {}",
+        assert_cmd::cargo::cargo_bin("tc").display(),
+        s.zst().display(),
+        art.display(),
+        task.display()
+    );
+    let out = std::process::Command::new("sh")
+        .env("TC_CACHE_DIR", s.dir.path().join("cache"))
+        .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg(format!(
+            "(sleep 3; printf 'exec-task; echo exec-task-exit=$?; exit 6\\n') | timeout 60 script -qec \"{inner}\" /dev/null"
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "the shell's exit status is the task's: {text}"
+    );
+    assert!(
+        text.contains("from-exec-task") && text.contains("exec-task-exit=4"),
+        "exec-task ran the command past maxRunTime: {text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/m.txt")).unwrap(),
+        "made\n"
+    );
+    let log = std::fs::read_to_string(art.join("public/logs/live_backing.log")).unwrap();
+    assert!(
+        log.contains("[tc] Interactive shell (not recorded)") && !log.contains("exec-task-exit"),
+        "{log}"
+    );
+    s.assert_no_containers();
+}

@@ -156,15 +156,43 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    let interactive = if cfg.spec.interactive {
+        // exec-task runs the image's Entrypoint + Cmd when the payload has no command.
+        let config = docker
+            .inspect_image(&cfg.image.id)
+            .await
+            .ok()
+            .and_then(|i| i.config);
+        let default_argv: Vec<String> = config
+            .map(|c| {
+                let entrypoint = c.entrypoint.unwrap_or_default();
+                entrypoint
+                    .into_iter()
+                    .chain(c.cmd.unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(super::interactive::plan(&cfg.task.command, &default_argv))
+    } else {
+        None
+    };
+    let (entrypoint, cmd) = match &interactive {
+        Some(p) => (p.entrypoint.clone(), Some(p.cmd.clone())),
+        None => (
+            None,
+            (!cfg.task.command.is_empty()).then(|| cfg.task.command.clone()),
+        ),
+    };
     let body = ContainerCreateBody {
         image: Some(cfg.image.id.clone()),
-        cmd: (!cfg.task.command.is_empty()).then(|| cfg.task.command.clone()),
+        entrypoint,
+        cmd,
         env: Some(env),
         tty: Some(true),
         attach_stdout: Some(true),
         attach_stderr: Some(true),
-        attach_stdin: Some(false),
-        open_stdin: Some(false),
+        attach_stdin: Some(interactive.is_some()),
+        open_stdin: Some(interactive.is_some()),
         labels: Some(super::labels(Some(&cfg.spec.task_id))),
         host_config: Some(host_config(cfg)),
         ..Default::default()
@@ -188,6 +216,9 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
     if let Ok(mut live) = LIVE.lock() {
         live.push(name.clone());
     }
+    if let Some(p) = interactive {
+        super::interactive::upload(docker, &name, &p.exec_task).await?;
+    }
     Ok(name)
 }
 
@@ -198,6 +229,7 @@ pub struct DockerSandbox {
     name: String,
     image: ResolvedImage,
     command: Vec<String>,
+    interactive: bool,
     caches: tokio::sync::Mutex<Option<Vec<HeldCache>>>,
     exit_tx: Arc<watch::Sender<Exit>>,
     exit_rx: watch::Receiver<Exit>,
@@ -221,6 +253,7 @@ impl DockerSandbox {
                 .as_ref()
                 .map(|d| d.command.clone())
                 .unwrap_or_default(),
+            interactive: spec.interactive,
             caches: tokio::sync::Mutex::new(Some(caches)),
             exit_tx: Arc::new(exit_tx),
             exit_rx,
@@ -282,6 +315,7 @@ impl Sandbox for DockerSandbox {
                     stream: true,
                     stdout: true,
                     stderr: true,
+                    stdin: self.interactive,
                     ..Default::default()
                 }),
             )
@@ -289,14 +323,26 @@ impl Sandbox for DockerSandbox {
             .map_err(|e| api_error("cannot attach to the container", e))?;
         let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
         let mut output = attached.output;
-        let pump = tokio::spawn(async move {
-            while let Some(Ok(chunk)) = output.next().await {
-                if tx.send(chunk.into_bytes().to_vec()).await.is_err() {
-                    break;
+        let pump = if self.interactive {
+            // The shell talks to the terminal; the log only says that it did.
+            let _ = tx
+                .send(b"[tc] Interactive shell (not recorded)\n".to_vec())
+                .await;
+            let (docker, name, input) = (self.docker.clone(), self.name.clone(), attached.input);
+            tokio::spawn(async move {
+                super::interactive::attach_terminal(docker, name, output, input).await;
+                tx
+            })
+        } else {
+            tokio::spawn(async move {
+                while let Some(Ok(chunk)) = output.next().await {
+                    if tx.send(chunk.into_bytes().to_vec()).await.is_err() {
+                        break;
+                    }
                 }
-            }
-            tx
-        });
+                tx
+            })
+        };
         if let Err(e) = self.docker.start_container(&self.name, None).await {
             let message = e.to_string();
             let Some(code) = start_failure_code(&message) else {

@@ -239,7 +239,6 @@ async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, Ta
     };
     if r.pull != PullPolicy::Always {
         if let Some(id) = inspect(r.docker, reference).await {
-            r.note(format!("[tc] Image {reference}: present locally"));
             return Ok(resolved(id, "local", "present locally".into()));
         }
         if r.pull == PullPolicy::Never {
@@ -263,7 +262,6 @@ async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, Ta
                     ))
                 })?;
                 let note = format!("pulled in {:.1}s", began.elapsed().as_secs_f64());
-                r.note(format!("[tc] Image {reference}: {note}"));
                 return Ok(resolved(id, "pulled", note));
             }
             Err(message) if is_final(&message) => {

@@ -258,7 +258,6 @@ pub async fn tarball(
     if let Some(sha) = &known_sha {
         if let Some(hit) = locked.index.images.get(&format!("{daemon}/{sha}")) {
             if r.docker.inspect_image(&hit.image_id).await.is_ok() {
-                r.note(format!("[tc] Image {reference}: loaded earlier (cached)"));
                 return Ok(ResolvedImage {
                     reference: reference.to_owned(),
                     id: hit.image_id.clone(),

@@ -10,6 +10,7 @@ mod build;
 mod container;
 mod engine;
 pub mod images;
+mod interactive;
 mod load;
 mod volumes;
 
