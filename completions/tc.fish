@@ -104,6 +104,8 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -s v -l volume -d 'Bind
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The container\'s network mode: none, host or a network name (default: the daemon\'s)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l root -d 'The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l develop -d 'Use a local checkout where the task\'s run-task would clone REPO (default: the only repository in the task\'s REPOSITORIES): its run-task options go and the checkout is bound (Docker) or linked (native) in their place. The task may change your files' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l checkout -d 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs run at once' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
@@ -114,6 +116,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l dry-run -d 'Validate and print the resolved definition and the plan; run nothing'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s i -l interactive -d 'Open a shell in the task\'s directory and environment instead of running it; `exec-task` runs the task\'s commands. Needs a terminal and one task'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l script -d 'Print an equivalent bash script instead of running (generic-worker payloads; secrets by name only)'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l yes -d 'With --develop: do not ask before letting the task use the checkout'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s V -l version -d 'Print version'

@@ -719,3 +719,57 @@ payload:
     );
     s.assert_no_containers();
 }
+
+#[test]
+fn develop_binds_the_checkout_where_run_task_would_clone() {
+    let Some(s) = Setup::new("develop") else {
+        return;
+    };
+    // The checkout carries a stand-in run-task that drops `--` and runs the rest.
+    let checkout = s.dir.path().join("checkout");
+    std::fs::create_dir_all(&checkout).unwrap();
+    std::fs::write(checkout.join("run-task"), "#!/bin/sh\necho \"repos=$REPOSITORIES args=$*\"\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n").unwrap();
+    std::fs::set_permissions(
+        checkout.join("run-task"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(checkout.join("README"), "local work\n").unwrap();
+    let task = s.task(
+        "dev",
+        r#"
+payload:
+  image: x
+  env: {REPOSITORIES: '{"ci":"CI"}'}
+  command: [/builds/ci/run-task, --ci-checkout=/builds/ci, --ci-sparse-profile, sparse, --, sh, -c, 'cat /builds/ci/README; echo from-task > /builds/ci/made']
+  maxRunTime: 60
+"#,
+    );
+    let (out, _, _) = s.run(
+        &task,
+        &[
+            "--develop",
+            "--checkout",
+            checkout.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("repos={} args=--"),
+        "run-task lost its checkout options and REPOSITORIES entry: {err}"
+    );
+    assert!(err.contains("local work"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(checkout.join("made")).unwrap(),
+        "from-task\n"
+    );
+    // Off a terminal, without --yes, tc does not ask: it refuses.
+    let (out, _, _) = s.run(
+        &task,
+        &["--develop=ci", "--checkout", checkout.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--yes"));
+}

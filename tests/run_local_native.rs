@@ -850,3 +850,61 @@ fn row_13_tc_failing_after_validation_is_an_internal_error() {
     );
     assert_eq!(s.manifest()["reason"], "internal-error");
 }
+
+#[test]
+fn develop_links_the_checkout_into_the_task_dir() {
+    let s = Scratch::new();
+    let checkout = s.path("checkout");
+    std::fs::create_dir_all(&checkout).unwrap();
+    std::fs::write(checkout.join("README"), "local work\n").unwrap();
+    let t = s.task(
+        "t2.yml",
+        "payload:\n  maxRunTime: 30\n  env: {REPOSITORIES: '{\"ci\":\"CI\"}'}\n  command: [[echo, first], [/bin/sh, -c, 'cat checkouts/ci/README && echo changed > checkouts/ci/made']]\n",
+    );
+    // No run-task command: nothing to replace, so tc refuses and says how to bind instead.
+    let (code, _, err) = s.run_json(
+        &t,
+        &[
+            "--develop",
+            "--checkout",
+            checkout.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("-v DIR:PATH"), "{err}");
+    let bin = s.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("run-task"),
+        "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("run-task"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let t = s.task(
+        "t3.yml",
+        &format!(
+            "payload:\n  maxRunTime: 30\n  command: [[{}, --ci-checkout=checkouts/ci, --, /bin/sh, -c, 'cat checkouts/ci/README && echo changed > checkouts/ci/made']]\n",
+            bin.join("run-task").display()
+        ),
+    );
+    let (code, _, err) = s.run_json(
+        &t,
+        &[
+            "--develop=ci",
+            "--checkout",
+            checkout.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("local work"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(checkout.join("made")).unwrap(),
+        "changed\n"
+    );
+}

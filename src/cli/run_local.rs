@@ -129,6 +129,21 @@ pub struct RunLocalArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "script")]
     pub output: Option<PathBuf>,
 
+    /// Use a local checkout where the task's run-task would clone REPO (default: the only
+    /// repository in the task's REPOSITORIES): its run-task options go and the checkout is
+    /// bound (Docker) or linked (native) in their place. The task may change your files.
+    #[arg(long, value_name = "REPO", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub develop: Option<String>,
+
+    /// With --develop: the checkout to use (default: the repository root, the parent of the
+    /// graph root).
+    #[arg(long, value_name = "DIR", requires = "develop")]
+    pub checkout: Option<PathBuf>,
+
+    /// With --develop: do not ask before letting the task use the checkout.
+    #[arg(long)]
+    pub yes: bool,
+
     /// How many of several TASKs run at once.
     #[arg(short = 'j', long = "jobs", default_value_t = 1, value_name = "N")]
     pub jobs: usize,
@@ -136,6 +151,45 @@ pub struct RunLocalArgs {
 
 fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
+}
+
+/// `--develop`: rewrites the task and returns (checkout, where it goes), after the user agreed.
+fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf, String)> {
+    let dir = match &args.checkout {
+        Some(d) => d.clone(),
+        None => crate::run::input::graph_root(args.root.as_deref())
+            .and_then(|r| r.parent().map(Path::to_path_buf))
+            .ok_or_else(|| usage("--develop: no repository found here: give --checkout DIR"))?,
+    };
+    let dir = std::fs::canonicalize(&dir)
+        .map_err(|e| usage(format!("--checkout {}: {e}", dir.display())))?;
+    let repo = (!repo.is_empty()).then_some(repo);
+    let target = crate::run::develop::apply(&mut task.def, repo).map_err(usage)?;
+    let warning = format!(
+        "--develop: the task uses {} as its checkout at {} and may change or delete files there",
+        dir.display(),
+        target.0
+    );
+    if !args.script {
+        eprintln!("tc: warning: {warning}");
+        if !args.yes {
+            use std::io::IsTerminal;
+            if !std::io::stdin().is_terminal() {
+                return Err(usage(
+                    "--develop asks before it lets the task use your checkout: give --yes off a terminal",
+                ));
+            }
+            let agreed = dialoguer::Confirm::new()
+                .with_prompt("Proceed?")
+                .default(false)
+                .interact()
+                .map_err(|e| usage(format!("--develop: {e}")))?;
+            if !agreed {
+                return Err(usage("--develop: not confirmed; nothing was run"));
+            }
+        }
+    }
+    Ok((dir, target.0))
 }
 
 /// `-v HOST:CTR[:ro]`: HOST must exist and is made absolute; CTR must be absolute.
@@ -234,6 +288,7 @@ fn run_options(
         prefix: None,
         local: true,
         worker_group: "local".into(),
+        links: Vec::new(),
         docker: DockerOptions {
             pull: args.pull,
             network: args.network.clone(),
@@ -263,7 +318,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             "tc run-local prints text or json (--format human|json)",
         ));
     }
-    let binds = binds(&args.volumes)?;
+    let mut binds = binds(&args.volumes)?;
     if args.tasks.is_empty() && args.task_id.is_none() {
         return Err(usage(
             "give a TASK (a task file, YAML or JSON, or - for stdin) or --task-id ID",
@@ -336,8 +391,30 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             name,
         ));
     }
+    let native = |t: &Task| {
+        crate::taskdef::payload::family(&t.def.payload)
+            == Ok(crate::taskdef::payload::Family::GenericWorker)
+    };
+    if !args.volumes.is_empty() && tasks.iter().any(|(t, _)| native(t)) {
+        return Err(usage(
+            "-v/--volume binds into a container: generic-worker tasks run natively, without one",
+        ));
+    }
+    let mut links = Vec::new();
+    if let Some(repo) = &args.develop {
+        let (task, _) = match tasks.as_mut_slice() {
+            [one] => one,
+            _ => return Err(usage("--develop works on one task: give one TASK")),
+        };
+        let (dir, target) = develop(task, repo, &args)?;
+        if native(task) {
+            links.push((target, dir));
+        } else {
+            binds.push(format!("{}:{target}", dir.display()));
+        }
+    }
     if args.script {
-        return script(&tasks, &args, cli_env, secrets);
+        return script(&tasks, &args, cli_env, secrets, binds);
     }
     if args.dry_run {
         let mut worst = 0;
@@ -352,7 +429,8 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .map(|(_, n)| n.chars().count())
         .max()
         .unwrap_or(0);
-    let base = run_options(&args, cli_env, secrets, format, binds.clone());
+    let mut base = run_options(&args, cli_env, secrets, format, binds.clone());
+    base.links = links;
     let color = several && output::use_color_on_stdout();
     let mut jobs = Vec::new();
     for (i, (task, name)) in tasks.into_iter().enumerate() {
@@ -417,6 +495,7 @@ fn script(
     args: &RunLocalArgs,
     cli_env: Vec<(String, String)>,
     secrets: Vec<(String, String)>,
+    binds: Vec<String>,
 ) -> Result<i32> {
     let mut refused = Vec::new();
     if tasks.len() > 1 {
@@ -432,7 +511,7 @@ fn script(
         return Err(usage(format!("--script cannot do: {}", refused.join(", "))));
     }
     let (task, _) = &tasks[0];
-    let opts = run_options(args, cli_env, secrets, Format::Human, binds(&args.volumes)?);
+    let opts = run_options(args, cli_env, secrets, Format::Human, binds);
     let input = crate::run::script::ScriptInput {
         task,
         opts: &opts,

@@ -2,6 +2,7 @@
 
 pub mod artifacts;
 pub mod caches;
+pub mod develop;
 pub mod env;
 pub mod input;
 pub mod log;

@@ -69,6 +69,8 @@ pub struct RunOptions {
     /// `TC_LOCAL=1` for run-local; `tc worker` leaves it out.
     pub local: bool,
     pub worker_group: String,
+    /// `--develop` on the native engine: (path in the task dir, checkout) symlinks.
+    pub links: Vec<(String, PathBuf)>,
     /// How the Docker engine pulls, networks and binds.
     pub docker: DockerOptions,
 }
@@ -488,6 +490,13 @@ async fn start(
             return Err(e);
         }
     };
+    for (inside, checkout) in &opts.links {
+        if let Err(e) = link_checkout(&spec.task_dir, inside, checkout) {
+            mounted.release(false);
+            sandbox.cleanup(opts.keep, false).await;
+            return Err(e);
+        }
+    }
     for line in sandbox.describe() {
         log.line(&line);
     }
@@ -501,6 +510,30 @@ async fn start(
             Err(e)
         }
     }
+}
+
+/// `--develop` natively: the checkout appears at `inside` (relative to the task dir) as a
+/// symlink, its parents made inside the task dir.
+fn link_checkout(
+    task_dir: &std::path::Path,
+    inside: &str,
+    checkout: &std::path::Path,
+) -> Result<(), TaskError> {
+    let rel = std::path::Path::new(inside);
+    let safe = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !safe {
+        return Err(TaskError::malformed(format!(
+            "--develop: the checkout path {inside} must be relative to the task directory, without `..`"
+        )));
+    }
+    let at = task_dir.join(rel);
+    let made = at
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::os::unix::fs::symlink(checkout, &at));
+    made.map_err(|e| TaskError::internal(format!("--develop: cannot link {}: {e}", at.display())))
 }
 
 /// What happened between start and exit.
