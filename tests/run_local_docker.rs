@@ -494,6 +494,56 @@ fn secrets_are_masked_and_keep_leaves_the_container() {
     let kept = listed(&["ps", "-a", "--format", "{{.Names}}"], &s.label_filter());
     assert_eq!(kept, vec![format!("tc-{id}-0")]);
     assert!(summary["warnings"].to_string().contains("container kept"));
+    // The kept (stopped) container is tc's: a rerun with the same taskId replaces it.
+    let (out, _, _) = s.run(
+        &task,
+        &["--secret", "TOKEN=hunter2-secret", "--local-task-id", id],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    s.assert_no_containers();
+    // A container of that name that tc did not make is left alone: resource-unavailable.
+    let other = tc::taskdef::slugid::nice();
+    let name = format!("tc-{other}-0");
+    struct Remove(String);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("docker")
+                .args(["rm", "-f", &self.0])
+                .output();
+        }
+    }
+    let _guard = Remove(name.clone());
+    let made = std::process::Command::new("docker")
+        .args([
+            "create",
+            "--name",
+            &name,
+            "--network",
+            "none",
+            IMAGE,
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (out, summary, _) = s.run(
+        &task,
+        &[
+            "--secret",
+            "TOKEN=hunter2-secret",
+            "--local-task-id",
+            &other,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        summary["message"].as_str().unwrap().contains(&name),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -571,6 +571,9 @@ fn watch_signals(cache_root: PathBuf) -> tokio::sync::watch::Receiver<Option<Int
             "[tc] interrupted again: stopped without cleaning up; task directories may be left in {}",
             cache_root.join("tasks").display()
         );
+        for name in crate::engine::docker::live_containers() {
+            eprintln!("[tc] container left: {name} (remove it with docker rm -f {name})");
+        }
         std::process::exit(code);
     });
     cancel_rx
@@ -711,7 +714,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         "taskId": task.task_id,
         "family": family.map(crate::taskdef::Family::as_str),
         "engine": engine,
-        "image": payload.get("image"),
+        "image": args.image.as_ref().map(|i| serde_json::Value::String(i.clone())).or_else(|| payload.get("image").cloned()),
         "commands": payload.get("command"),
         "env": env_names,
         "caches": payload.get("cache"),

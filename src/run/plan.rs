@@ -52,6 +52,7 @@ fn engine_for(family: Family, opts: &RunOptions) -> Result<Box<dyn Engine>, Task
         }
         (EngineChoice::Auto | EngineChoice::Docker, Family::DockerWorker) => {
             Ok(Box::new(DockerEngine {
+                client: Default::default(),
                 options: opts.docker.clone(),
                 cache_root: opts.cache_root.clone(),
                 root_url: opts.root_url.clone(),

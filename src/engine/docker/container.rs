@@ -149,7 +149,6 @@ fn host_config(cfg: &ContainerConfig<'_>) -> HostConfig {
 /// Creates the container; returns its name.
 pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String, TaskError> {
     let name = container_name(&cfg.spec.task_id, cfg.spec.run_id);
-    clear_stale(docker, &name).await?;
     let env: Vec<String> = cfg
         .spec
         .env
@@ -197,22 +196,23 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
         host_config: Some(host_config(cfg)),
         ..Default::default()
     };
-    docker
-        .create_container(
-            Some(CreateContainerOptions {
-                name: Some(name.clone()),
-                ..Default::default()
-            }),
-            body,
-        )
-        .await
-        .map_err(|e| match status_of(&e) {
-            // A bad device, bind or network is the invocation's or the payload's doing.
-            Some(400) | Some(404) => {
-                TaskError::malformed(format!("cannot create the container: {e}"))
-            }
-            _ => api_error("cannot create the container", e),
-        })?;
+    let options = || {
+        Some(CreateContainerOptions {
+            name: Some(name.clone()),
+            ..Default::default()
+        })
+    };
+    let mut created = docker.create_container(options(), body.clone()).await;
+    // A container of that name exists (409): a stopped one of tc's goes, then try again.
+    if created.as_ref().err().and_then(status_of) == Some(409) {
+        clear_stale(docker, &name).await?;
+        created = docker.create_container(options(), body).await;
+    }
+    created.map_err(|e| match status_of(&e) {
+        // A bad device, bind or network is the invocation's or the payload's doing.
+        Some(400) | Some(404) => TaskError::malformed(format!("cannot create the container: {e}")),
+        _ => api_error("cannot create the container", e),
+    })?;
     if let Ok(mut live) = LIVE.lock() {
         live.push(name.clone());
     }

@@ -63,6 +63,8 @@ pub struct DockerTask {
 }
 
 pub struct DockerEngine {
+    /// The connection `preflight` made, reused by `prepare`.
+    pub client: tokio::sync::OnceCell<bollard::Docker>,
     pub options: DockerOptions,
     pub cache_root: PathBuf,
     pub root_url: String,
@@ -72,6 +74,14 @@ pub struct DockerEngine {
 
 fn unavailable(message: String) -> TaskError {
     TaskError::new(Reason::ResourceUnavailable, message)
+}
+
+impl DockerEngine {
+    async fn docker(&self) -> Result<&bollard::Docker, TaskError> {
+        self.client
+            .get_or_try_init(|| async { super::client().await.map_err(unavailable) })
+            .await
+    }
 }
 
 #[async_trait]
@@ -92,7 +102,7 @@ impl Engine for DockerEngine {
     }
 
     async fn preflight(&self) -> Result<(), TaskError> {
-        super::client().await.map(drop).map_err(unavailable)
+        self.docker().await.map(drop)
     }
 
     async fn prepare(&self, spec: &RunSpec) -> Result<Box<dyn Sandbox>, TaskError> {
@@ -100,7 +110,7 @@ impl Engine for DockerEngine {
             .docker
             .as_ref()
             .ok_or_else(|| TaskError::internal("a docker run without its docker payload"))?;
-        let docker = super::client().await.map_err(unavailable)?;
+        let docker = self.docker().await?.clone();
         let source = match &self.options.image_override {
             Some(flag) => ImageSource::from_flag(flag),
             None => ImageSource::from_payload(&task.image)?,
