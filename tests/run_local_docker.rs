@@ -823,3 +823,105 @@ payload:
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--yes"));
 }
+
+/// A tiny queue and index on 127.0.0.1: the image artifact of task `task_id`, the index entry
+/// `ns` → `task_id`, 404 for anything else. Counts artifact downloads.
+fn serve_queue(
+    task_id: &str,
+    image: Vec<u8>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let downloads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = downloads.clone();
+    let artifact = format!("/api/queue/v1/task/{task_id}/artifacts/public%2Fimage.tar.zst");
+    let index_body = format!("{{\"taskId\":\"{task_id}\"}}");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let (status, body): (&str, &[u8]) = if path == artifact {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ("200 OK", &image)
+            } else if path == "/api/index/v1/task/project.images.busybox" {
+                ("200 OK", index_body.as_bytes())
+            } else {
+                ("404 Not Found", b"{\"code\":\"ResourceNotFound\"}")
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body);
+        }
+    });
+    (url, downloads)
+}
+
+#[test]
+fn task_and_indexed_images_are_downloaded_and_loaded_once() {
+    let Some(s) = Setup::new("taskimage") else {
+        return;
+    };
+    let image_task = tc::taskdef::slugid::nice();
+    let (root_url, downloads) = serve_queue(&image_task, std::fs::read(s.zst()).unwrap());
+    let run = |image: &str| {
+        let task = s.task(
+            "ti",
+            &format!(
+                "payload:\n  image: {image}\n  command: [echo, from-task-image]\n  maxRunTime: 60\n"
+            ),
+        );
+        let out = s
+            .cmd()
+            .args([
+                "run-local",
+                "--network",
+                "none",
+                "--format",
+                "json",
+                "--root-url",
+                &root_url,
+                "--artifacts-dir",
+            ])
+            .arg(s.artifacts())
+            .arg(&task)
+            .output()
+            .unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out, summary)
+    };
+    let by_task = format!("{{type: task-image, taskId: {image_task}, path: public/image.tar.zst}}");
+    let (out, summary) = run(&by_task);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("from-task-image"));
+    assert_eq!(summary["image"]["cached"], false);
+    let (out, summary) = run(&by_task);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(summary["image"]["cached"], true);
+    assert_eq!(
+        downloads.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a second run downloads nothing"
+    );
+    // The index names the same task: nothing more is downloaded.
+    let (out, summary) =
+        run("{type: indexed-image, namespace: project.images.busybox, path: public/image.tar.zst}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(summary["image"]["cached"], true);
+    assert_eq!(downloads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // An artifact or index entry that does not exist: malformed-payload.
+    let (out, summary) = run(&format!(
+        "{{type: task-image, taskId: {image_task}, path: public/nope.tar}}"
+    ));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(summary["reason"], "malformed-payload");
+    let (out, _) =
+        run("{type: indexed-image, namespace: project.images.nope, path: public/image.tar.zst}");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    s.assert_no_containers();
+}

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::engine::PullPolicy;
 use super::load;
-use crate::run::mounts::{Content, Fetcher};
+use crate::run::mounts::{Content, Fetched, Fetcher};
 use crate::run::outcome::{Reason, TaskError};
 
 /// What names the image (§4.1).
@@ -128,39 +128,75 @@ pub async fn resolve(r: &Resolver<'_>, source: &ImageSource) -> Result<ResolvedI
     match source {
         ImageSource::Registry(reference) => registry(r, reference).await,
         ImageSource::Tarball(path) => load::tarball(r, path, &path.display().to_string()).await,
-        ImageSource::TaskImage { task_id, path } => {
-            let content = Content::Artifact {
-                task_id: task_id.clone(),
-                artifact: path.clone(),
-                sha256: None,
-            };
-            remote(r, content, format!("task {task_id} {path}")).await
-        }
+        ImageSource::TaskImage { task_id, path } => task_image(r, task_id, path, None).await,
         ImageSource::Indexed { namespace, path } => {
-            let content = Content::Indexed {
-                namespace: namespace.clone(),
-                artifact: path.clone(),
-            };
-            remote(r, content, format!("index {namespace} {path}")).await
+            let fetcher = Fetcher::new(&r.cache_root.join("downloads"), r.root_url)?;
+            let what = format!("the image indexed at `{namespace}`");
+            let task_id = fetcher.index_lookup(namespace, &what).await?;
+            task_image(r, &task_id, path, Some(namespace)).await
         }
         ImageSource::InTree(name) => super::build::in_tree(r, name).await,
     }
 }
 
-/// Task and indexed images: downloaded (once, §4.4) and loaded like a tarball.
-async fn remote(
+/// Task and indexed images (§4.4): downloaded once into `<C>/downloads/<sha256>`, with
+/// `refs.json` mapping (root URL, taskId, path) to that digest, then loaded like a tarball.
+async fn task_image(
     r: &Resolver<'_>,
-    content: Content,
-    reference: String,
+    task_id: &str,
+    path: &str,
+    namespace: Option<&str>,
 ) -> Result<ResolvedImage, TaskError> {
+    let reference = match namespace {
+        Some(ns) => format!("index {ns} (task {task_id}) {path}"),
+        None => format!("task {task_id} {path}"),
+    };
     let downloads = r.cache_root.join("downloads");
+    let refs_file = downloads.join("refs.json");
+    let key = format!("{} {task_id} {path}", r.root_url);
+    let mut refs: std::collections::BTreeMap<String, String> = std::fs::read(&refs_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    if let Some(sha) = refs.get(&key) {
+        let stored = downloads.join(sha);
+        if stored.is_file() {
+            return load::tarball(r, &stored, &reference).await;
+        }
+    }
     let fetcher = Fetcher::new(&downloads, r.root_url)?;
+    let content = Content::Artifact {
+        task_id: task_id.to_owned(),
+        artifact: path.to_owned(),
+        sha256: None,
+    };
     let fetched = fetcher.fetch(&content).await?;
-    let path = fetched
-        .path()
-        .ok_or_else(|| TaskError::internal("an image download left no file"))?
-        .to_path_buf();
-    load::tarball(r, &path, &reference).await
+    let Fetched::Temporary(temp) = fetched else {
+        return Err(TaskError::internal("an image download was not a file"));
+    };
+    let keep = move || -> std::io::Result<String> {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        std::io::copy(&mut std::fs::File::open(&temp)?, &mut hasher)?;
+        let sha = hex::encode(hasher.finalize());
+        temp.persist(downloads.join(&sha)).map_err(|e| e.error)?;
+        Ok(sha)
+    };
+    let sha = tokio::task::spawn_blocking(keep)
+        .await
+        .map_err(|e| TaskError::internal(e.to_string()))?
+        .map_err(|e| TaskError::internal(format!("cannot keep the downloaded image: {e}")))?;
+    let stored = r.cache_root.join("downloads").join(&sha);
+    refs.insert(key, sha);
+    let tmp = refs_file.with_extension("json.tmp");
+    let saved = serde_json::to_vec_pretty(&refs)
+        .map_err(std::io::Error::other)
+        .and_then(|b| std::fs::write(&tmp, b))
+        .and_then(|()| std::fs::rename(&tmp, &refs_file));
+    if let Err(e) = saved {
+        eprintln!("tc: warning: cannot update {}: {e}", refs_file.display());
+    }
+    load::tarball(r, &stored, &reference).await
 }
 
 /// Credentials for the reference's registry from the Docker client config's `auths`;

@@ -259,7 +259,7 @@ impl Fetcher {
     }
 
     /// The taskId the index holds at `namespace`.
-    async fn index_lookup(&self, namespace: &str, what: &str) -> Result<String, TaskError> {
+    pub async fn index_lookup(&self, namespace: &str, what: &str) -> Result<String, TaskError> {
         let url = self.api_url("index", &["task", namespace], what)?;
         let entry = format!("the index entry `{namespace}`");
         retrying!(self, &entry, self.index_once(&url, &entry))
