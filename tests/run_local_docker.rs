@@ -163,6 +163,15 @@ fn failing_retrying_and_purging_exits() {
     assert_eq!(summary["outcome"], "failed");
     assert_eq!(summary["taskExitCode"], 5);
 
+    // A command the image does not have fails like `docker run`: 127.
+    let task = s.task(
+        "notfound",
+        "payload:\n  image: x\n  command: [no-such-command]\n  maxRunTime: 60\n",
+    );
+    let (out, summary, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    assert_eq!(summary["outcome"], "failed");
+
     // A retry code: intermittent-task, exit 3; purgeCaches empties the cache for the next run.
     let task = s.task(
         "retry",
@@ -924,4 +933,54 @@ fn task_and_indexed_images_are_downloaded_and_loaded_once() {
         run("{type: indexed-image, namespace: project.images.nope, path: public/image.tar.zst}");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     s.assert_no_containers();
+}
+
+#[test]
+fn capabilities_need_the_flag_and_allow_ptrace_adds_sys_ptrace() {
+    let Some(s) = Setup::new("caps") else { return };
+    // CapEff's bit 19 is CAP_SYS_PTRACE.
+    let task = s.task(
+        "caps",
+        "payload:\n  image: x\n  command: [cat, /proc/self/status]\n  maxRunTime: 60\n  features: {allowPtrace: true}\n",
+    );
+    let (out, _, _) = s.run(&task, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let cap_eff = err
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .expect("CapEff in the output");
+    assert_ne!(
+        cap_eff & (1 << 19),
+        0,
+        "SYS_PTRACE is not effective: {cap_eff:x}"
+    );
+    let task = s.task(
+        "priv",
+        "payload:\n  image: x\n  command: ['true']\n  maxRunTime: 60\n  capabilities: {privileged: true}\n",
+    );
+    let (out, summary, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(summary["reason"], "malformed-payload");
+    assert!(
+        summary["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-capabilities"),
+        "{summary}"
+    );
+    // With the flag the container is privileged. Whether it can start depends on the machine
+    // (a nested daemon may not grant every capability), so the kept container is inspected.
+    let (_, summary, _) = s.run(&task, &["--allow-capabilities", "--keep"]);
+    let name = format!("tc-{}-0", summary["taskId"].as_str().unwrap());
+    let inspected = std::process::Command::new("docker")
+        .args(["inspect", "--format", "{{.HostConfig.Privileged}}", &name])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&inspected.stdout).trim(),
+        "true",
+        "{summary}"
+    );
 }

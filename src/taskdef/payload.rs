@@ -724,3 +724,25 @@ pub fn dw_backing_log(live: &str) -> String {
         _ => format!("{live}_backing"),
     }
 }
+
+#[cfg(test)]
+mod dw_tests {
+    use super::*;
+
+    #[test]
+    fn the_backing_log_name_inserts_backing_before_the_extension() {
+        assert_eq!(
+            dw_backing_log("public/logs/live.log"),
+            "public/logs/live_backing.log"
+        );
+        assert_eq!(
+            dw_backing_log("public/my.logs/live"),
+            "public/my.logs/live_backing"
+        );
+        assert_eq!(
+            dw_backing_log("public/logs/a.b.txt"),
+            "public/logs/a.b_backing.txt"
+        );
+        assert_eq!(dw_backing_log("public/.hidden"), "public/.hidden_backing");
+    }
+}

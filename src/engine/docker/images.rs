@@ -377,3 +377,96 @@ async fn pull_once(r: &Resolver<'_>, reference: &str) -> Result<(), String> {
     }
     failure.map_or(Ok(()), Err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payload_images_of_every_form() {
+        assert_eq!(
+            ImageSource::from_payload(&json!("ubuntu:22.04")).unwrap(),
+            ImageSource::Registry("ubuntu:22.04".into())
+        );
+        assert_eq!(
+            ImageSource::from_payload(&json!({"type": "docker-image", "name": "deb12"})).unwrap(),
+            ImageSource::InTree("deb12".into())
+        );
+        assert_eq!(
+            ImageSource::from_payload(
+                &json!({"type": "task-image", "taskId": "abc", "path": "public/i.tar.zst"})
+            )
+            .unwrap(),
+            ImageSource::TaskImage {
+                task_id: "abc".into(),
+                path: "public/i.tar.zst".into()
+            }
+        );
+        assert_eq!(
+            ImageSource::from_payload(
+                &json!({"type": "indexed-image", "namespace": "a.b", "path": "p"})
+            )
+            .unwrap(),
+            ImageSource::Indexed {
+                namespace: "a.b".into(),
+                path: "p".into()
+            }
+        );
+        assert!(ImageSource::from_payload(&json!({"type": "task-image"})).is_err());
+    }
+
+    #[test]
+    fn image_flags_pick_their_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let tarball = dir.path().join("img.tar.lz4");
+        std::fs::write(&tarball, b"x").unwrap();
+        let flag = tarball.to_str().unwrap();
+        assert_eq!(
+            ImageSource::from_flag(flag),
+            ImageSource::Tarball(tarball.clone())
+        );
+        // A tarball name that does not exist is a reference (the daemon says it is not found).
+        assert_eq!(
+            ImageSource::from_flag("missing.tar"),
+            ImageSource::Registry("missing.tar".into())
+        );
+        assert_eq!(
+            ImageSource::from_flag("task-id=abc"),
+            ImageSource::TaskImage {
+                task_id: "abc".into(),
+                path: "public/image.tar.zst".into()
+            }
+        );
+        assert_eq!(
+            ImageSource::from_flag("index=a.b.c:public/x.tar"),
+            ImageSource::Indexed {
+                namespace: "a.b.c".into(),
+                path: "public/x.tar".into()
+            }
+        );
+        assert_eq!(
+            ImageSource::from_flag("in-tree=deb12"),
+            ImageSource::InTree("deb12".into())
+        );
+        assert_eq!(
+            ImageSource::from_flag("busybox"),
+            ImageSource::Registry("busybox".into())
+        );
+    }
+
+    #[test]
+    fn registry_errors_that_a_rerun_would_meet_again() {
+        assert!(is_final("manifest unknown: manifest unknown"));
+        assert!(is_final(
+            "pull access denied for x, repository does not exist"
+        ));
+        assert!(is_final("repository tc-test/none not found"));
+        assert!(!is_final(
+            "Get \"https://127.0.0.1:9/v2/\": dial tcp 127.0.0.1:9: connect: connection refused"
+        ));
+        assert!(!is_final(
+            "received unexpected HTTP status: 503 Service Unavailable"
+        ));
+    }
+}

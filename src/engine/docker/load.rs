@@ -315,3 +315,59 @@ pub async fn tarball(
         note: "loaded".into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Decodes `file` as the loader does, collecting what it would send to the daemon.
+    fn decoded(file: &Path) -> (Vec<u8>, String) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let path = file.to_path_buf();
+        let reader = std::thread::spawn(move || stream_file(&path, tx));
+        let mut out = Vec::new();
+        while let Some(chunk) = rx.blocking_recv() {
+            out.extend_from_slice(&chunk.unwrap());
+        }
+        (out, reader.join().unwrap().unwrap())
+    }
+
+    #[test]
+    fn compression_is_told_by_magic_bytes_and_the_hash_is_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let plain = dir.path().join("a.tar.zst"); // the extension is only a hint
+        std::fs::write(&plain, &data).unwrap();
+        let zst = dir.path().join("b.tar");
+        std::fs::write(&zst, zstd::encode_all(&data[..], 3).unwrap()).unwrap();
+        let gz = dir.path().join("c.tar");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&data).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let lz4 = dir.path().join("d.tar");
+        let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        enc.write_all(&data).unwrap();
+        std::fs::write(&lz4, enc.finish().unwrap()).unwrap();
+        for file in [&plain, &zst, &gz, &lz4] {
+            let (out, sha) = decoded(file);
+            assert_eq!(out.len(), data.len(), "{}", file.display());
+            assert!(out == data, "{}", file.display());
+            let expected = hex::encode(Sha256::digest(std::fs::read(file).unwrap()));
+            assert_eq!(sha, expected, "{}", file.display());
+        }
+    }
+
+    #[test]
+    fn a_damaged_stream_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.tar.zst");
+        let mut bytes = zstd::encode_all(&[7u8; 100_000][..], 3).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&bad, bytes).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let reader = std::thread::spawn(move || stream_file(&bad, tx));
+        while rx.blocking_recv().is_some() {}
+        assert!(reader.join().unwrap().is_err());
+    }
+}
