@@ -617,7 +617,10 @@ const CACHE_VOLUME: &str = r#"cache_volume() {
       return 0
     fi
   fi
-  mkdir -p "$marker"
+  if ! mkdir -p "$marker" 2>/dev/null; then
+    setup_failed "cache $name: cannot create $marker" internal-error
+    return 0
+  fi
   cache_slugs+=("$slug")
   # NoCopy: a new cache starts empty instead of receiving the image's files.
   mount_args+=(--mount "type=volume,src=$volume,$3,volume-nocopy")
