@@ -243,6 +243,77 @@ fn script_refuses_what_it_cannot_do() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("#!/usr/bin/env bash\n"));
+
+    // docker-worker: what still needs tc itself (an in-tree build) or credentials.
+    let docker = |image: &str| {
+        let task = dir.path().join("d.yml");
+        std::fs::write(
+            &task,
+            format!("payload: {{image: {image}, command: ['true'], maxRunTime: 5}}\n"),
+        )
+        .unwrap();
+        task
+    };
+    let refusals: [(&str, &[&str], &str); 4] = [
+        (
+            "{type: docker-image, name: base}",
+            &[],
+            "in-tree images are not in the --script subset yet",
+        ),
+        (
+            "alpine",
+            &["--image", "in-tree=base"],
+            "in-tree images are not in the --script subset yet",
+        ),
+        (
+            "{type: task-image, taskId: fNm1Rd3bRLyEy7bA7ABtHg, path: private/image.tar}",
+            &[],
+            "needs credentials",
+        ),
+        (
+            "alpine",
+            &["--image", "index=some.namespace:secret/image.tar.zst"],
+            "needs credentials",
+        ),
+    ];
+    for (image, extra, message) in refusals {
+        let out = common::tc()
+            .arg("run-local")
+            .arg(docker(image))
+            .arg("--script")
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{image} {extra:?}: {err}");
+        assert!(err.contains(message), "{image} {extra:?}: {err}");
+    }
+    // Everything else renders, without a daemon.
+    for (image, extra) in [
+        ("alpine:3", &[][..]),
+        (
+            "{type: task-image, taskId: fNm1Rd3bRLyEy7bA7ABtHg, path: public/image.tar.zst}",
+            &[],
+        ),
+        ("alpine", &["--image", "index=some.namespace"]),
+    ] {
+        let script = dir.path().join("d.sh");
+        let out = common::tc()
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .arg("run-local")
+            .arg(docker(image))
+            .args(["--script", "-o"])
+            .arg(&script)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{image}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        shellcheck(&script);
+    }
 }
 
 #[test]
@@ -281,4 +352,390 @@ fn sigterm_stops_the_script_and_its_task_at_once() {
     assert_eq!(child.wait().unwrap().code(), Some(143));
     std::thread::sleep(std::time::Duration::from_secs(9));
     assert!(!marker.exists(), "the task was stopped with the script");
+}
+
+/// Removes what a docker parity run may leave behind, even on failure: the container
+/// `tc-<id>-0` and every volume labelled with the task id.
+struct DockerLeftovers {
+    task_id: String,
+}
+
+impl DockerLeftovers {
+    fn containers(&self) -> Vec<String> {
+        common::docker::listed(&["ps", "-aq"], &format!("name=^tc-{}-0$", self.task_id))
+    }
+
+    fn volumes(&self) -> Vec<String> {
+        common::docker::listed(
+            &["volume", "ls", "-q"],
+            &format!("label=org.taskcluster.tc.task-id={}", self.task_id),
+        )
+    }
+}
+
+impl Drop for DockerLeftovers {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["rm", "-f", &format!("tc-{}-0", self.task_id)])
+            .output();
+        for volume in self.volumes() {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "-f", &volume])
+                .output();
+        }
+    }
+}
+
+/// docker-worker fixtures: (name, task YAML, extra arguments, exit status). `CACHE` becomes a
+/// cache name of this test run only.
+fn docker_fixtures() -> Vec<(&'static str, &'static str, Vec<&'static str>, i32)> {
+    vec![
+        (
+            "row1-completed",
+            r#"
+payload:
+  image: placeholder
+  command: [sh, -c, 'mkdir -p /out/sub; echo "$TASK_ID $RUN_ID $TASKCLUSTER_INSTANCE_TYPE $TC_LOCAL $GREETING $MULTI $TOKEN" > /out/env.txt; echo nested > /out/sub/n.json; ln -s /out/env.txt /out/link; ln -s /nowhere /out/dangling; echo task says $TOKEN']
+  maxRunTime: 60
+  env: {GREETING: "it's $HOME `x`", MULTI: "two\nlines"}
+  artifacts:
+    public/env.txt: {type: file, path: /out/env.txt}
+    public/link.txt: {type: file, path: /out/link}
+    public/out: {type: directory, path: /out}
+"#,
+            vec!["--secret", "TOKEN"],
+            0,
+        ),
+        (
+            "row2-failed",
+            "payload:\n  image: x\n  command: [sh, -c, 'echo failing; exit 7']\n  maxRunTime: 60\n",
+            vec![],
+            7,
+        ),
+        (
+            "row3-intermittent",
+            "payload:\n  image: x\n  command: [sh, -c, 'touch /c/mark; exit 5']\n  maxRunTime: 60\n  cache: {CACHE: /c}\n  onExitStatus: {retry: [4, 5], purgeCaches: [5]}\n",
+            vec![],
+            3,
+        ),
+        (
+            "row4-max-run-time",
+            "payload:\n  image: x\n  command: [sh, -c, 'mkdir /o; echo partial > /o/p.txt; echo started; sleep 60']\n  maxRunTime: 2\n  artifacts:\n    public/p.txt: {type: file, path: /o/p.txt}\n",
+            vec![],
+            1,
+        ),
+        (
+            "row9-missing",
+            "payload:\n  image: x\n  command: [sh, -c, 'echo x > /tmp/x']\n  maxRunTime: 60\n  artifacts:\n    public/nope.txt: {type: file, path: /does/not/exist}\n    public/x.txt: {type: file, path: /tmp/x}\n",
+            vec![],
+            0,
+        ),
+        (
+            "row9-missing-fails",
+            "payload:\n  image: x\n  command: ['true']\n  maxRunTime: 60\n  artifacts:\n    public/nope: {type: directory, path: /nope}\n",
+            vec!["--missing-artifacts", "fail"],
+            1,
+        ),
+        (
+            "row11-escapes",
+            r#"
+payload:
+  image: x
+  command: [sh, -c, 'mkdir -p /d/sub; echo y > /d/y.txt; echo b > "/d/back\\slash"; ln -s /d/sub /d/dirlink; ln -s /tmp /d/tmplink; echo x > /tmp/x']
+  maxRunTime: 60
+  artifacts:
+    ../up.txt: {type: file, path: /tmp/x}
+    public/d: {type: directory, path: /d}
+    public/dir-as-file: {type: file, path: /d}
+    public/file-as-dir: {type: directory, path: /tmp/x}
+"#,
+            vec![],
+            0,
+        ),
+        (
+            "image-default-no-artifacts",
+            "payload:\n  image: x\n  maxRunTime: 60\n  features: {artifacts: false}\n  artifacts:\n    public/never: {type: file, path: /bin/busybox}\n",
+            vec![],
+            0,
+        ),
+        (
+            "command-not-found",
+            "payload:\n  image: x\n  command: [no-such-command]\n  maxRunTime: 60\n",
+            vec![],
+            127,
+        ),
+        (
+            "registry-present",
+            "payload:\n  image: tc-test/busybox:1\n  command: [echo, from the registry image]\n  maxRunTime: 60\n",
+            vec!["--pull", "never"],
+            0,
+        ),
+        (
+            "registry-absent",
+            "payload:\n  image: tc-test/absent-image:never\n  command: ['true']\n  maxRunTime: 60\n",
+            vec!["--pull", "never"],
+            2,
+        ),
+        (
+            "task-image",
+            "payload:\n  image: {type: task-image, taskId: fNm1Rd3bRLyEy7bA7ABtHg, path: public/image.tar}\n  command: [echo, from a task image]\n  maxRunTime: 60\n",
+            vec!["--root-url", "ROOT_URL"],
+            0,
+        ),
+        (
+            "task-image-404",
+            "payload:\n  image: {type: task-image, taskId: fNm1Rd3bRLyEy7bA7ABtHg, path: public/gone.tar}\n  command: ['true']\n  maxRunTime: 60\n",
+            vec!["--root-url", "ROOT_URL"],
+            2,
+        ),
+        (
+            "no-caches",
+            "payload:\n  image: x\n  command: [sh, -c, 'ls -A /c > /tmp/ls; touch /c/new']\n  maxRunTime: 60\n  cache: {CACHE: /c}\n  artifacts:\n    public/ls: {type: file, path: /tmp/ls}\n",
+            vec!["--no-caches"],
+            0,
+        ),
+    ]
+}
+
+#[test]
+fn docker_scripts_behave_like_run_local() {
+    let Some(busybox) = common::docker_busybox() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let [archive, _, _] = common::docker::write_archives(
+        dir.path(),
+        &common::docker::image_archive(&busybox, "tc-test/busybox:1"),
+    );
+    let root_url = serve_image_artifact(std::fs::read(&archive).unwrap());
+    let cache_name = format!("script-{}", std::process::id());
+    for (name, yaml, extra, status) in docker_fixtures() {
+        let task_id = tc::taskdef::slugid::nice();
+        let leftovers = DockerLeftovers {
+            task_id: task_id.clone(),
+        };
+        let task = dir.path().join(format!("{name}.yml"));
+        std::fs::write(&task, yaml.replace("CACHE", &cache_name)).unwrap();
+        let script = dir.path().join(format!("{name}.sh"));
+        let args = |art: &str| {
+            let mut args: Vec<String> = vec![
+                "run-local".into(),
+                task.display().to_string(),
+                "--network".into(),
+                "none".into(),
+                "--local-task-id".into(),
+                task_id.clone(),
+                "--artifacts-dir".into(),
+                art.into(),
+            ];
+            // The test image, unless the fixture is about where images come from.
+            if yaml.contains("image: x\n") || yaml.contains("image: placeholder\n") {
+                args.extend(["--image".into(), archive.display().to_string()]);
+            }
+            args.extend(extra.iter().map(|a| a.replace("ROOT_URL", &root_url)));
+            args
+        };
+        // No daemon is asked while the script is written.
+        let out = common::tc()
+            .current_dir(dir.path())
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .env("TOKEN", "s3cr3t-token-value")
+            .args(args(&format!("{name}-script")))
+            .args(["--script", "-o"])
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&script).unwrap();
+        assert!(
+            !text.contains("s3cr3t-token-value"),
+            "{name}: a secret value is in the script"
+        );
+        assert!(
+            Command::new("bash")
+                .arg("-n")
+                .arg(&script)
+                .status()
+                .unwrap()
+                .success(),
+            "{name}: bash -n"
+        );
+        shellcheck(&script);
+
+        let by_script = Command::new("bash")
+            .arg(&script)
+            .current_dir(dir.path())
+            .env(
+                "TC_CACHE_DIR",
+                dir.path().join(format!("cache-script-{name}")),
+            )
+            .env("TOKEN", "s3cr3t-token-value")
+            .output()
+            .unwrap();
+        let script_log = format!(
+            "script stdout:\n{}\nscript stderr:\n{}",
+            String::from_utf8_lossy(&by_script.stdout),
+            String::from_utf8_lossy(&by_script.stderr)
+        );
+        assert!(
+            leftovers.containers().is_empty(),
+            "{name}: the script left its container\n{script_log}"
+        );
+        let by_tc = common::tc()
+            .current_dir(dir.path())
+            .env("TC_CACHE_DIR", dir.path().join(format!("cache-tc-{name}")))
+            .env("TOKEN", "s3cr3t-token-value")
+            .args(args(&format!("{name}-tc")))
+            .output()
+            .unwrap();
+        assert_eq!(
+            (by_script.status.code(), by_tc.status.code()),
+            (Some(status), Some(status)),
+            "{name}: exit status\n{script_log}\ntc stdout:\n{}",
+            String::from_utf8_lossy(&by_tc.stdout)
+        );
+        let (a, b): (PathBuf, PathBuf) = (
+            dir.path().join(format!("{name}-script")),
+            dir.path().join(format!("{name}-tc")),
+        );
+        assert_eq!(tree(&a), tree(&b), "{name}: artifact trees\n{script_log}");
+        assert_eq!(
+            manifest(&a),
+            manifest(&b),
+            "{name}: manifests\n{script_log}"
+        );
+        let log = std::fs::read_to_string(a.join("public/logs/live_backing.log")).unwrap();
+        assert!(log.contains("=== Task Finished ==="), "{name}: {log}");
+        assert!(
+            !log.contains("s3cr3t-token-value"),
+            "{name}: the script's log masks secrets"
+        );
+        let expected = match name {
+            "registry-present" => "Image tc-test/busybox:1: present locally",
+            "registry-absent" => "not present locally and --pull never",
+            "task-image" => "from a task image",
+            "task-image-404" => "public%2Fgone.tar",
+            "image-default-no-artifacts" => "image default",
+            "command-not-found" => "Cannot run the command",
+            _ => "",
+        };
+        assert!(log.contains(expected), "{name}: {log}");
+        if name == "row1-completed" {
+            // Literal, multi-line (by name) and secret (by name) values reach the task intact.
+            let env = std::fs::read_to_string(a.join("public/env.txt")).unwrap();
+            assert!(
+                env.ends_with(" 0 local 1 it's $HOME `x` two\nlines s3cr3t-token-value\n"),
+                "{env}"
+            );
+        }
+        if name == "row4-max-run-time" {
+            assert!(
+                log.contains("Task aborted: maxRunTime of 2 seconds exceeded"),
+                "{log}"
+            );
+        }
+        if name.starts_with("row3") || name == "no-caches" {
+            // Purged, or thrown away, by both.
+            let volumes = leftovers.volumes();
+            assert!(volumes.is_empty(), "{name}: volumes left: {volumes:?}");
+        }
+    }
+}
+
+/// Serves `body` as every `public/image.tar` artifact at a root URL on 127.0.0.1 (any other
+/// path is a 404), for as long as the test runs. Plain tar, so the script needs no `zstd`.
+fn serve_image_artifact(body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let root = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let line = String::from_utf8_lossy(&request).into_owned();
+            let path = line.split(' ').nth(1).unwrap_or("");
+            let found = path.starts_with("/api/queue/v1/task/")
+                && path.ends_with("/artifacts/public%2Fimage.tar");
+            let (status, bytes): (&str, &[u8]) = if found {
+                ("200 OK", &body)
+            } else {
+                ("404 Not Found", b"{\"code\":\"ResourceNotFound\"}")
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                bytes.len()
+            );
+            let _ = stream.write_all(bytes);
+        }
+    });
+    root
+}
+
+#[test]
+fn sigterm_stops_a_docker_script_and_removes_its_container() {
+    let Some(busybox) = common::docker_busybox() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let [archive, _, _] = common::docker::write_archives(
+        dir.path(),
+        &common::docker::image_archive(&busybox, "tc-test/busybox:1"),
+    );
+    let task_id = tc::taskdef::slugid::nice();
+    let leftovers = DockerLeftovers {
+        task_id: task_id.clone(),
+    };
+    let task = dir.path().join("t.yml");
+    std::fs::write(
+        &task,
+        "payload:\n  image: x\n  command: [sh, -c, 'echo started; sleep 60']\n  maxRunTime: 120\n  artifacts:\n    public/x: {type: file, path: /bin/busybox}\n",
+    )
+    .unwrap();
+    let script = dir.path().join("t.sh");
+    let out = common::tc()
+        .arg("run-local")
+        .arg(&task)
+        .arg("--image")
+        .arg(&archive)
+        .args(["--network", "none", "--local-task-id", &task_id])
+        .args(["--script", "-o"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut child = Command::new("bash")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("TC_CACHE_DIR", dir.path().join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        if line.unwrap().trim_end() == "started" {
+            break;
+        }
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert!(leftovers.containers().is_empty(), "the container is gone");
+    // Canceled: no artifact is copied.
+    let art = dir.path().join("artifacts").join(&task_id);
+    assert!(!art.join("public/x").exists());
 }

@@ -87,3 +87,16 @@ fn script_output() {
         insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
     });
 }
+
+const DOCKER_TASK: &str = "metadata: {name: docker snapshot}\npayload:\n  image: alpine:3\n  maxRunTime: 30\n  env: {WHO: world}\n  command: [sh, -c, 'echo \"hello $WHO\" > /out/hello.txt']\n  cache: {build-cache: /cache}\n  onExitStatus: {retry: [75], purgeCaches: [76]}\n  artifacts:\n    public/hello.txt: {type: file, path: /out/hello.txt}\n    public/out: {type: directory, path: /out}\n";
+
+#[test]
+fn docker_script_output() {
+    let run = Run::new();
+    std::fs::write(run.dir.path().join("snapshot.yml"), DOCKER_TASK).unwrap();
+    let out = run.tc(&["--script", "--pull", "never", "--network", "none"]);
+    assert!(out.status.success());
+    insta::with_settings!({filters => filters()}, {
+        insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    });
+}

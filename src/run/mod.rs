@@ -12,4 +12,5 @@ pub mod mounts;
 pub mod outcome;
 pub mod plan;
 pub mod script;
+mod script_docker;
 pub mod taskrun;
