@@ -243,6 +243,18 @@ fn build(
             });
         }
     }
+    // A context directory that is a symlink out of the repository would send outside files
+    // to the daemon.
+    let real = fs::canonicalize(&context_dir).map_err(|source| ContextError::Io {
+        path: context_dir.clone(),
+        source,
+    })?;
+    if !real.starts_with(repo) {
+        return Err(ContextError::BadFile {
+            path: context_dir,
+            reason: "the context directory leads outside the repository through a symlink".into(),
+        });
+    }
     let dockerfile_path = context_dir.join("Dockerfile");
     match fs::metadata(&dockerfile_path) {
         Ok(m) if m.is_file() => {}
@@ -1268,6 +1280,18 @@ mod tests {
         assert_ne!(again[0].tag, base.tag);
         assert_ne!(again[1].tag, mid.tag);
         assert_ne!(again[2].tag, app.tag);
+    }
+
+    #[test]
+    fn a_context_directory_linked_out_of_the_repository_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let r = repo.path().join("taskcluster");
+        std::fs::create_dir_all(r.join("docker")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), r.join("docker/app")).unwrap();
+        let err = contexts(&r, "app").unwrap_err().to_string();
+        assert!(err.contains("outside the repository"), "{err}");
     }
 
     #[test]

@@ -295,6 +295,12 @@ impl LocalDir {
     }
 
     /// The first write failure that was the machine's fault, if any.
+    /// Records a failure of the machine's (not the task's) while storing artifacts: a run that
+    /// would complete becomes an internal error.
+    pub fn fail(&self, message: String) -> String {
+        self.failed(message)
+    }
+
     pub fn io_failure(&self) -> Option<String> {
         self.io_failure.lock().ok().and_then(|f| f.clone())
     }

@@ -24,8 +24,13 @@ const MODE_NOT_REGULAR: u32 = MODE_DIR
     | (1 << 21) // character device
     | (1 << 19); // irregular
 
-async fn stat(docker: &Docker, container: &str, path: &str) -> Option<PathStatResponse> {
-    docker
+/// The path's stat; `Ok(None)` when it does not exist, `Err` when the daemon failed.
+async fn try_stat(
+    docker: &Docker,
+    container: &str,
+    path: &str,
+) -> Result<Option<PathStatResponse>, String> {
+    match docker
         .get_container_archive_info(
             container,
             Some(ContainerArchiveInfoOptions {
@@ -33,7 +38,18 @@ async fn stat(docker: &Docker, container: &str, path: &str) -> Option<PathStatRe
             }),
         )
         .await
-        .ok()
+    {
+        Ok(st) => Ok(Some(st)),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(None),
+        Err(e) => Err(format!("cannot stat {path} in the container: {e}")),
+    }
+}
+
+/// The stat of a link's target: anything but a stat is a dangling link.
+async fn stat(docker: &Docker, container: &str, path: &str) -> Option<PathStatResponse> {
+    try_stat(docker, container, path).await.ok().flatten()
 }
 
 /// The path's tar stream as a blocking reader, for a blocking thread.
@@ -110,12 +126,17 @@ pub async fn extract(
     if let Err(why) = artifacts::check_name(&spec.name) {
         return vec![error(&spec.name, INVALID, why)];
     }
-    let Some(st) = stat(docker, container, &spec.path).await else {
-        return vec![error(
-            &spec.name,
-            MISSING,
-            format!("{} does not exist in the container", spec.path),
-        )];
+    let st = match try_stat(docker, container, &spec.path).await {
+        Ok(Some(st)) => st,
+        Ok(None) => {
+            return vec![error(
+                &spec.name,
+                MISSING,
+                format!("{} does not exist in the container", spec.path),
+            )];
+        }
+        // The daemon's failure, not the task's: the run cannot complete.
+        Err(why) => return vec![error(&spec.name, INVALID, sink.fail(why))],
     };
     let (path, st) = match follow(docker, container, &spec.path, st).await {
         Ok(p) => p,

@@ -29,7 +29,7 @@ pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, Task
         intree::contexts(&root, name).map_err(|e| TaskError::malformed(e.to_string()))?;
     let mut built_now = false;
     let mut last = None;
-    for ctx in &contexts {
+    for ctx in contexts {
         let existing = r
             .docker
             .inspect_image(&ctx.tag)
@@ -43,7 +43,7 @@ pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, Task
             }
             None => {
                 built_now = true;
-                build(r, ctx).await?
+                build(r, &ctx.name, &ctx.tag, ctx.parent.is_none(), ctx.tar).await?
             }
         };
         last = Some((ctx.tag.clone(), id));
@@ -62,20 +62,28 @@ pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, Task
     })
 }
 
-async fn build(r: &Resolver<'_>, ctx: &intree::ImageContext) -> Result<String, TaskError> {
-    let prefix = format!("[image {}] ", ctx.name);
+/// Builds one context; `base` is an image without an in-tree parent (only its FROM can be
+/// pulled: a parent exists only in this daemon).
+async fn build(
+    r: &Resolver<'_>,
+    name: &str,
+    tag: &str,
+    base: bool,
+    tar: Vec<u8>,
+) -> Result<String, TaskError> {
+    let prefix = format!("[image {name}] ");
     let options = BuildImageOptions {
         dockerfile: "Dockerfile".into(),
-        t: Some(ctx.tag.clone()),
+        t: Some(tag.to_owned()),
         rm: true,
         forcerm: true,
-        pull: (r.pull == PullPolicy::Always).then(|| "true".to_owned()),
+        pull: (base && r.pull == PullPolicy::Always).then(|| "true".to_owned()),
         labels: Some(super::labels(None)),
         // RUN steps share the task's network mode (`--network none` builds offline).
         networkmode: r.network.map(str::to_owned),
         ..Default::default()
     };
-    let body = bollard::body_full(Bytes::from(ctx.tar.clone()));
+    let body = bollard::body_full(Bytes::from(tar));
     let mut stream = r.docker.build_image(options, None, Some(body));
     let mut tail: VecDeque<String> = VecDeque::new();
     let mut failure = None;
@@ -106,21 +114,17 @@ async fn build(r: &Resolver<'_>, ctx: &intree::ImageContext) -> Result<String, T
         return Err(TaskError::new(
             Reason::ResourceUnavailable,
             format!(
-                "building the in-tree image {} failed: {why}\nlast build lines:\n{}",
-                ctx.name,
+                "building the in-tree image {name} failed: {why}\nlast build lines:\n{}",
                 quoted.join("\n")
             ),
         ));
     }
     r.docker
-        .inspect_image(&ctx.tag)
+        .inspect_image(tag)
         .await
         .ok()
         .and_then(|i| i.id)
         .ok_or_else(|| {
-            TaskError::internal(format!(
-                "{} was built but the daemon does not know it",
-                ctx.tag
-            ))
+            TaskError::internal(format!("{tag} was built but the daemon does not know it"))
         })
 }

@@ -261,15 +261,56 @@ impl DockerSandbox {
     }
 }
 
-/// The exit code `docker run` gives a command the runtime cannot start, if this is one.
+/// The exit code `docker run` gives a command the runtime cannot exec, if this is one: only
+/// the runtime's `exec: "<command>": …` failures, not devices, mounts or security policies.
 fn start_failure_code(message: &str) -> Option<i32> {
     let m = message.to_ascii_lowercase();
-    if m.contains("executable file not found") || m.contains("no such file or directory") {
+    let exec = m.find("exec: \"").map(|at| &m[at..])?;
+    if exec.contains("executable file not found") || exec.contains("no such file or directory") {
         Some(127)
-    } else if m.contains("permission denied") {
+    } else if exec.contains("permission denied") {
         Some(126)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_failure_code;
+
+    #[test]
+    fn only_exec_failures_become_exit_codes() {
+        let runc =
+            "OCI runtime create failed: runc create failed: unable to start container process: ";
+        assert_eq!(
+            start_failure_code(&format!(
+                "{runc}exec: \"nope\": executable file not found in $PATH: unknown"
+            )),
+            Some(127)
+        );
+        assert_eq!(
+            start_failure_code(&format!(
+                "{runc}exec: \"/x\": stat /x: no such file or directory: unknown"
+            )),
+            Some(127)
+        );
+        assert_eq!(
+            start_failure_code(&format!("{runc}exec: \"/etc\": permission denied: unknown")),
+            Some(126)
+        );
+        assert_eq!(
+            start_failure_code(
+                "error gathering device information while adding custom device \"/dev/kvm\": no such file or directory"
+            ),
+            None
+        );
+        assert_eq!(
+            start_failure_code(&format!(
+                "{runc}unable to apply caps: operation not permitted: unknown"
+            )),
+            None
+        );
     }
 }
 

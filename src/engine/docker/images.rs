@@ -194,14 +194,17 @@ async fn task_image(
         .and_then(|b| std::fs::write(&tmp, b))
         .and_then(|()| std::fs::rename(&tmp, &refs_file));
     if let Err(e) = saved {
-        eprintln!("tc: warning: cannot update {}: {e}", refs_file.display());
+        r.note(format!(
+            "[tc] Warning: cannot update {}: {e}",
+            refs_file.display()
+        ));
     }
     load::tarball(r, &stored, &reference).await
 }
 
 /// Credentials for the reference's registry from the Docker client config's `auths`;
 /// credential helpers are not consulted.
-fn credentials(reference: &str) -> Option<DockerCredentials> {
+fn credentials(r: &Resolver<'_>, reference: &str) -> Option<DockerCredentials> {
     let dir = std::env::var_os("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| dirs::home_dir().map(|h| h.join(".docker")))?;
@@ -221,9 +224,9 @@ fn credentials(reference: &str) -> Option<DockerCredentials> {
             .and_then(|h| h.get(&registry))
             .is_some()
     {
-        eprintln!(
-            "tc: warning: credential helpers are not consulted; only `auths` in the Docker config is used for {registry}"
-        );
+        r.note(format!(
+            "[tc] Warning: credential helpers are not consulted; only `auths` in the Docker config is used for {registry}"
+        ));
     }
     let auths = config.get("auths")?.as_object()?;
     let entry = auths.iter().find(|(k, _)| {
@@ -241,6 +244,17 @@ fn credentials(reference: &str) -> Option<DockerCredentials> {
         serveraddress: Some(entry.0.clone()),
         ..Default::default()
     })
+}
+
+/// The reference with `:latest` when it names no tag or digest: without one, the daemon would
+/// pull every tag of the repository.
+fn with_tag(reference: &str) -> String {
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    if last.contains(':') || last.contains('@') {
+        reference.to_owned()
+    } else {
+        format!("{reference}:latest")
+    }
 }
 
 /// Is the daemon's error one a rerun would meet again?
@@ -324,11 +338,11 @@ async fn pull_once(r: &Resolver<'_>, reference: &str) -> Result<(), String> {
     let mut layers: std::collections::HashMap<String, indicatif::ProgressBar> = Default::default();
     let mut stream = r.docker.create_image(
         Some(CreateImageOptions {
-            from_image: Some(reference.to_owned()),
+            from_image: Some(with_tag(reference)),
             ..Default::default()
         }),
         None,
-        credentials(reference),
+        credentials(r, reference),
     );
     let mut failure = None;
     while let Some(item) = stream.next().await {
@@ -453,6 +467,14 @@ mod tests {
             ImageSource::from_flag("busybox"),
             ImageSource::Registry("busybox".into())
         );
+    }
+
+    #[test]
+    fn pulls_name_a_tag() {
+        assert_eq!(with_tag("busybox"), "busybox:latest");
+        assert_eq!(with_tag("localhost:5000/a/b"), "localhost:5000/a/b:latest");
+        assert_eq!(with_tag("localhost:5000/a/b:1"), "localhost:5000/a/b:1");
+        assert_eq!(with_tag("a/b@sha256:00"), "a/b@sha256:00");
     }
 
     #[test]

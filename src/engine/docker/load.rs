@@ -273,11 +273,11 @@ pub async fn tarball(
         return Err(unreadable("the daemon loaded no image from it".into()));
     };
     if loaded.len() > 1 {
-        eprintln!(
-            "tc: warning: {} holds {} images; using the first, {first}",
+        r.note(format!(
+            "[tc] Warning: {} holds {} images; using the first, {first}",
             path.display(),
             loaded.len()
-        );
+        ));
     }
     let id = r
         .docker
@@ -304,7 +304,7 @@ pub async fn tarball(
         },
     );
     if let Err(e) = locked.save() {
-        eprintln!("tc: warning: cannot update the image cache: {e}");
+        r.note(format!("[tc] Warning: cannot update the image cache: {e}"));
     }
     r.note(format!("[tc] Image {reference}: loaded {first}"));
     Ok(ResolvedImage {
