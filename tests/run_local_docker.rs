@@ -984,3 +984,58 @@ fn capabilities_need_the_flag_and_allow_ptrace_adds_sys_ptrace() {
         "{summary}"
     );
 }
+
+#[test]
+fn ctrl_c_while_pulling_leaves_no_volume_behind() {
+    let Some(s) = Setup::new("cancelpull") else {
+        return;
+    };
+    // The unreachable registry is retried for seconds: time to cancel while a throwaway
+    // cache volume exists.
+    let task = s.task(
+        "pull",
+        "payload:\n  image: 127.0.0.1:9/tc-test/none:1\n  command: ['true']\n  maxRunTime: 60\n  cache: {c: /c}\n",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
+        .env("NO_COLOR", "1")
+        .env("TC_CACHE_DIR", s.dir.path().join("cache"))
+        .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+        .args([
+            "run-local",
+            "--no-caches",
+            "--network",
+            "none",
+            "--artifacts-dir",
+        ])
+        .arg(s.artifacts())
+        .arg(&task)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    // tc says when a pull starts (stderr is not a terminal).
+    while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0
+        && !line.contains("pulling")
+    {
+        line.clear();
+    }
+    assert!(line.contains("pulling"), "{line}");
+    let volumes = listed(&["volume", "ls", "-q"], &s.label_filter());
+    assert_eq!(
+        volumes.len(),
+        1,
+        "the throwaway volume exists while the image is pulled: {volumes:?}"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let volumes = listed(&["volume", "ls", "-q"], &s.label_filter());
+    assert!(volumes.is_empty(), "left behind: {volumes:?}");
+    s.assert_no_containers();
+}

@@ -48,6 +48,8 @@ pub trait Engine: Send + Sync {
     /// Checks that the engine can run at all (platform, daemon).
     async fn preflight(&self) -> Result<(), TaskError>;
     async fn prepare(&self, spec: &RunSpec) -> Result<Box<dyn Sandbox>, TaskError>;
+    /// Removes what a `prepare` that was abandoned half-way (canceled) may have made.
+    async fn abandon(&self, _spec: &RunSpec) {}
 }
 
 /// One prepared run. Every method takes `&self` so `terminate` can race `wait`.

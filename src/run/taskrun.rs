@@ -469,6 +469,14 @@ async fn start(
             }
         }
     };
+    if prepared
+        .as_ref()
+        .err()
+        .is_some_and(|e| e.reason == super::outcome::Reason::Canceled)
+    {
+        // The preparation stopped half-way: whatever it had made goes.
+        plan.engine.abandon(&spec).await;
+    }
     drop(spec.notes);
     while let Ok(line) = notes.try_recv() {
         log.raw_line(&line);

@@ -217,9 +217,45 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
         live.push(name.clone());
     }
     if let Some(p) = interactive {
-        super::interactive::upload(docker, &name, &p.exec_task).await?;
+        if let Err(e) = super::interactive::upload(docker, &name, &p.exec_task).await {
+            remove_leftovers(docker, &cfg.spec.task_id, cfg.spec.run_id).await;
+            return Err(e);
+        }
     }
     Ok(name)
+}
+
+/// Removes the run's container, if tc made one, and its throwaway cache volumes: for a run
+/// abandoned while it was being prepared.
+pub async fn remove_leftovers(docker: &Docker, task_id: &str, run_id: u32) {
+    let name = container_name(task_id, run_id);
+    let ours = docker
+        .inspect_container(&name, None)
+        .await
+        .ok()
+        .and_then(|c| c.config)
+        .and_then(|c| c.labels)
+        .is_some_and(|l| {
+            l.get(&format!("{}.task-id", super::LABEL))
+                .map(String::as_str)
+                == Some(task_id)
+        });
+    if ours {
+        let _ = docker
+            .remove_container(
+                &name,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    v: true,
+                    ..Default::default()
+                }),
+            )
+            .await;
+    }
+    if let Ok(mut live) = LIVE.lock() {
+        live.retain(|n| n != &name);
+    }
+    volumes::remove_throwaway(docker, task_id).await;
 }
 
 type Exit = Option<Result<i32, String>>;

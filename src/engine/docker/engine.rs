@@ -105,6 +105,12 @@ impl Engine for DockerEngine {
         self.docker().await.map(drop)
     }
 
+    async fn abandon(&self, spec: &RunSpec) {
+        if let Ok(docker) = self.docker().await {
+            container::remove_leftovers(docker, &spec.task_id, spec.run_id).await;
+        }
+    }
+
     async fn prepare(&self, spec: &RunSpec) -> Result<Box<dyn Sandbox>, TaskError> {
         let task = spec
             .docker
@@ -124,7 +130,7 @@ impl Engine for DockerEngine {
             network: self.options.network.as_deref(),
             notes: spec.notes.as_ref(),
         };
-        let image = images::resolve(&resolver, &source).await?;
+        // Caches first, then the image (pipeline stages 2 and 3).
         let caches = volumes::acquire(
             &docker,
             &self.cache_root,
@@ -133,6 +139,13 @@ impl Engine for DockerEngine {
             &spec.task_id,
         )
         .await?;
+        let image = match images::resolve(&resolver, &source).await {
+            Ok(image) => image,
+            Err(e) => {
+                volumes::release(&docker, caches, false, false).await;
+                return Err(e);
+            }
+        };
         let config = ContainerConfig {
             spec,
             task,

@@ -11,6 +11,9 @@ use bollard::query_parameters::RemoveVolumeOptions;
 use crate::run::caches::{self, Caches, Instance};
 use crate::run::outcome::TaskError;
 
+/// The name of every `--no-caches` volume starts so.
+const THROWAWAY_PREFIX: &str = "tc-nocache-";
+
 /// One cache volume a run mounts.
 pub struct HeldCache {
     pub name: String,
@@ -70,7 +73,7 @@ pub async fn acquire(
     for (name, path) in wanted {
         let result = if no_caches {
             let volume = format!(
-                "tc-nocache-{}-{}",
+                "{THROWAWAY_PREFIX}{}-{}",
                 caches::slug(name),
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             );
@@ -161,4 +164,22 @@ pub async fn release(
         }
     }
     warnings
+}
+
+/// Removes the `--no-caches` volumes made for `task_id` (a run abandoned half-way).
+pub async fn remove_throwaway(docker: &Docker, task_id: &str) {
+    let filters = std::collections::HashMap::from([(
+        "label".to_owned(),
+        vec![format!("{}.task-id={task_id}", super::LABEL)],
+    )]);
+    let listed = docker
+        .list_volumes(Some(bollard::query_parameters::ListVolumesOptions {
+            filters: Some(filters),
+        }))
+        .await;
+    for v in listed.ok().and_then(|l| l.volumes).unwrap_or_default() {
+        if v.name.starts_with(THROWAWAY_PREFIX) {
+            let _ = remove_volume(docker, &v.name).await;
+        }
+    }
 }
