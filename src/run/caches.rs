@@ -37,6 +37,9 @@ pub struct Instance {
     pub dir: PathBuf,
     /// Created for this run (so preload content goes in).
     pub fresh: bool,
+    /// A purge mark was found: the instance was deleted before this run took it (the Docker
+    /// engine then removes the volume too).
+    pub purged: bool,
     lock: Flock<File>,
 }
 
@@ -70,7 +73,8 @@ impl Caches {
             };
             let dir = base.join(index.to_string());
             let purge_mark = base.join(format!("{index}.purge"));
-            if purge_mark.exists() {
+            let purged = purge_mark.exists();
+            if purged {
                 remove_dir_if_present(&dir)?;
                 fs::remove_file(&purge_mark)?;
             }
@@ -83,10 +87,20 @@ impl Caches {
                 index,
                 dir,
                 fresh,
+                purged,
                 lock,
             });
         }
         unreachable!("instance numbers are unbounded")
+    }
+
+    /// Gives an instance back marked for purge without deleting it now (it is in use
+    /// elsewhere, e.g. by a kept container): the next run that selects it deletes it first.
+    pub fn release_marked(&self, instance: Instance) -> io::Result<()> {
+        let base = self.root.join(slug(&instance.name));
+        File::create(base.join(format!("{}.purge", instance.index)))?;
+        drop(instance.lock);
+        Ok(())
     }
 
     /// Gives an instance back. `purge` deletes it; `gone` means the task removed it, so it

@@ -112,14 +112,20 @@ async fn take(
         .acquire(name)
         .map_err(|e| TaskError::internal(format!("cache {name}: {e}")))?;
     let volume = format!("tc-cache-{}-{}", caches::slug(name), instance.index);
-    // A new instance starts empty, even if a volume of that name outlived its marker.
-    if instance.fresh {
-        remove_volume(docker, &volume)
-            .await
-            .map_err(TaskError::internal)?;
+    // A purged instance starts empty. Otherwise an existing volume is the cache (its marker
+    // may live under another cache root): never deleted here, so no one's cache is lost.
+    if instance.purged {
+        if let Err(e) = remove_volume(docker, &volume).await {
+            let _ = caches.release_marked(instance);
+            return Err(TaskError::new(
+                crate::run::outcome::Reason::ResourceUnavailable,
+                format!(
+                    "cache {name}: the purged volume {volume} cannot be removed (is a kept container using it?): {e}"
+                ),
+            ));
+        }
     }
-    let exists = docker.inspect_volume(&volume).await.is_ok();
-    if !exists {
+    if docker.inspect_volume(&volume).await.is_err() {
         create_volume(docker, &volume, name, task_id).await?;
     }
     Ok(HeldCache {
@@ -143,12 +149,23 @@ pub async fn release(
     for h in held {
         match (h.instance, h.caches) {
             (Some(instance), Some(caches)) => {
-                if purge {
-                    if let Err(e) = remove_volume(docker, &h.volume).await {
-                        warnings.push(format!("cache {}: {e}", h.name));
+                let removed = if purge {
+                    remove_volume(docker, &h.volume).await
+                } else {
+                    Ok(())
+                };
+                let released = match removed {
+                    Ok(()) => caches.release(instance, purge),
+                    // Still in use (a kept container): the next run that takes it purges it.
+                    Err(e) => {
+                        warnings.push(format!(
+                            "cache {}: {e}; it is purged before its next use",
+                            h.name
+                        ));
+                        caches.release_marked(instance)
                     }
-                }
-                if let Err(e) = caches.release(instance, purge) {
+                };
+                if let Err(e) = released {
                     warnings.push(format!("cache {}: cannot release it: {e}", h.name));
                 }
             }
