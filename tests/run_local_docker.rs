@@ -1039,3 +1039,42 @@ fn ctrl_c_while_pulling_leaves_no_volume_behind() {
     assert!(volumes.is_empty(), "left behind: {volumes:?}");
     s.assert_no_containers();
 }
+
+#[test]
+fn a_purge_blocked_by_a_kept_container_happens_before_the_next_use() {
+    let Some(s) = Setup::new("keeppurge") else {
+        return;
+    };
+    let task = s.task(
+        "purge",
+        r#"
+payload:
+  image: x
+  command: [sh, -c, 'test -f /c/mark && echo seen-m""ark; touch /c/mark; exit 4']
+  maxRunTime: 60
+  cache: {kept-cache: /c}
+  onExitStatus: {purgeCaches: [4]}
+"#,
+    );
+    let (out, summary, _) = s.run(&task, &["--keep"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        summary["warnings"]
+            .to_string()
+            .contains("purged before its next use"),
+        "{summary}"
+    );
+    // The kept container goes; the next run finds the cache purged.
+    let id = summary["taskId"].as_str().unwrap();
+    std::process::Command::new("docker")
+        .args(["rm", "-f", &format!("tc-{id}-0")])
+        .output()
+        .unwrap();
+    let (out, _, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("seen-mark"),
+        "the purge was lost: {}",
+        stderr(&out)
+    );
+}

@@ -165,6 +165,13 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
         .map_err(|e| usage(format!("--checkout {}: {e}", dir.display())))?;
     let repo = (!repo.is_empty()).then_some(repo);
     let target = crate::run::develop::apply(&mut task.def, repo).map_err(usage)?;
+    let in_container = task.def.payload.get("image").is_some();
+    if in_container && !target.0.starts_with('/') {
+        return Err(usage(format!(
+            "--develop: the checkout path {} is not absolute, so it cannot be bound into the container",
+            target.0
+        )));
+    }
     let warning = format!(
         "--develop: the task uses {} as its checkout at {} and may change or delete files there",
         dir.display(),

@@ -12,7 +12,8 @@ use crate::taskdef::TaskDef;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutPath(pub String);
 
-fn is_run_task(argv: &[String]) -> bool {
+/// Whether `argv` runs taskgraph's run-task (by its file name).
+pub fn is_run_task(argv: &[String]) -> bool {
     argv.first()
         .is_some_and(|a| a.rsplit('/').next() == Some("run-task"))
 }
@@ -59,12 +60,14 @@ fn strip_options(argv: &mut Vec<String>, repo: &str) -> Option<String> {
         let takes_value = |opt: &str| a == opt;
         if let Some(p) = a.strip_prefix(&format!("{checkout}=")) {
             path = Some(p.to_owned());
-        } else if takes_value(&checkout) {
+        } else if takes_value(&checkout) && argv.get(i + 1).is_some_and(|v| v != "--") {
             path = argv.get(i + 1).cloned();
             i += 1;
         } else if a.starts_with(&format!("{sparse}=")) || *a == shallow {
         } else if takes_value(&sparse) {
-            i += 1;
+            if argv.get(i + 1).is_some_and(|v| v != "--") {
+                i += 1;
+            }
         } else {
             kept.push(a.clone());
         }

@@ -708,9 +708,8 @@ pub struct DwPayload {
     pub features: DwFeatures,
     #[serde(default)]
     pub on_exit_status: OnExitStatus,
-    /// The live log's name.
-    #[serde(default = "default_live_log")]
-    pub log: String,
+    // `log` (the live log's name) is read with the log names, for both families, by
+    // `run::plan::log_names`.
 }
 
 /// docker-worker's backing log: `_backing` before the live log's extension.

@@ -28,9 +28,7 @@ pub struct Plan {
 
 /// `command` is the payload's (empty: the image's Entrypoint + Cmd, given as `image_default`).
 pub fn plan(command: &[String], image_default: &[String]) -> Plan {
-    let is_run_task = command
-        .first()
-        .is_some_and(|c| c.rsplit('/').next() == Some("run-task"));
+    let is_run_task = crate::run::develop::is_run_task(command);
     if let (true, Some(split)) = (is_run_task, command.iter().position(|a| a == "--")) {
         let (options, task) = (&command[..split], &command[split + 1..]);
         let cwd = options.iter().enumerate().find_map(|(i, o)| {
@@ -70,7 +68,11 @@ fn script(argv: &[String], cwd: Option<&str>) -> String {
             shell_quote(&[dir.to_owned()])
         ));
     }
-    s.push_str(&format!("exec {}\n", shell_quote(argv)));
+    if argv.is_empty() {
+        s.push_str("echo 'exec-task: the task has no command and the image no Entrypoint or Cmd' >&2\nexit 127\n");
+    } else {
+        s.push_str(&format!("exec {}\n", shell_quote(argv)));
+    }
     s
 }
 

@@ -94,6 +94,15 @@ impl Locked {
     }
 }
 
+/// The image cache's index, locked, opened off the async threads (the lock may wait).
+async fn lock_index(cache_root: &Path) -> Result<Locked, TaskError> {
+    let dir = cache_root.join("images");
+    tokio::task::spawn_blocking(move || open_index(&dir))
+        .await
+        .map_err(|e| TaskError::internal(e.to_string()))?
+        .map_err(|e| TaskError::internal(format!("cannot open the image cache: {e}")))
+}
+
 /// Reads through, hashing every byte.
 struct Hashing<R> {
     inner: R,
@@ -242,11 +251,7 @@ pub async fn tarball(
         .ok()
         .and_then(|i| i.id)
         .unwrap_or_default();
-    let dir = r.cache_root.join("images");
-    let mut locked = tokio::task::spawn_blocking(move || open_index(&dir))
-        .await
-        .map_err(|e| TaskError::internal(e.to_string()))?
-        .map_err(|e| TaskError::internal(format!("cannot open the image cache: {e}")))?;
+    let locked = lock_index(r.cache_root).await?;
     let file_key = canonical.display().to_string();
     let (size, mtime_ns, inode) = hashed_key(&meta);
     let known_sha = locked
@@ -268,7 +273,22 @@ pub async fn tarball(
             }
         }
     }
-    let (sha, loaded) = load_stream(r, path).await.map_err(unreadable)?;
+    // Not held while loading: other runs may load other files meanwhile.
+    drop(locked);
+    let (sha, loaded) = load_stream(r, path).await.map_err(|why| {
+        // The machine's trouble, not the tarball's: a rerun elsewhere would work.
+        let machine = [
+            "no space left",
+            "read-only file system",
+            "broken pipe",
+            "connection reset",
+        ];
+        if machine.iter().any(|m| why.to_ascii_lowercase().contains(m)) {
+            TaskError::internal(format!("loading {} failed: {why}", path.display()))
+        } else {
+            unreadable(why)
+        }
+    })?;
     let Some(first) = loaded.first() else {
         return Err(unreadable("the daemon loaded no image from it".into()));
     };
@@ -286,6 +306,7 @@ pub async fn tarball(
         .ok()
         .and_then(|i| i.id)
         .ok_or_else(|| unreadable(format!("the daemon does not know {first}, which it loaded")))?;
+    let mut locked = lock_index(r.cache_root).await?;
     locked.index.files.insert(
         file_key,
         Hashed {
