@@ -154,7 +154,7 @@ fn usage(msg: impl Into<String>) -> Error {
 }
 
 /// `--develop`: rewrites the task and returns (checkout, where it goes), after the user agreed.
-fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf, String)> {
+fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf, String, String)> {
     let dir = match &args.checkout {
         Some(d) => d.clone(),
         None => crate::run::input::graph_root(args.root.as_deref())
@@ -196,7 +196,7 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
             }
         }
     }
-    Ok((dir, target.0))
+    Ok((dir, target.0, warning))
 }
 
 /// `-v HOST:CTR[:ro]`: HOST must exist and is made absolute; CTR must be absolute.
@@ -408,12 +408,14 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         ));
     }
     let mut links = Vec::new();
+    let mut develop_warning = None;
     if let Some(repo) = &args.develop {
         let (task, _) = match tasks.as_mut_slice() {
             [one] => one,
             _ => return Err(usage("--develop works on one task: give one TASK")),
         };
-        let (dir, target) = develop(task, repo, &args)?;
+        let (dir, target, warning) = develop(task, repo, &args)?;
+        develop_warning = Some(warning);
         if native(task) {
             links.push((target, dir));
         } else {
@@ -421,7 +423,13 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         }
     }
     if args.script {
-        return script(&tasks, &args, cli_env, secrets, binds);
+        return script(
+            &tasks,
+            &args,
+            (cli_env, secrets),
+            binds,
+            (links, develop_warning),
+        );
     }
     if args.dry_run {
         let mut worst = 0;
@@ -497,12 +505,13 @@ async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
 }
 
 /// `--script`: one task, no interactive shell, no retries (worker.md §12).
+/// `--script`: (cli env, secrets), binds, and what `--develop` made (links, its warning).
 fn script(
     tasks: &[(Task, String)],
     args: &RunLocalArgs,
-    cli_env: Vec<(String, String)>,
-    secrets: Vec<(String, String)>,
+    (cli_env, secrets): (Vec<(String, String)>, Vec<(String, String)>),
     binds: Vec<String>,
+    (links, develop_warning): (Vec<(String, PathBuf)>, Option<String>),
 ) -> Result<i32> {
     let mut refused = Vec::new();
     if tasks.len() > 1 {
@@ -518,8 +527,10 @@ fn script(
         return Err(usage(format!("--script cannot do: {}", refused.join(", "))));
     }
     let (task, _) = &tasks[0];
-    let opts = run_options(args, cli_env, secrets, Format::Human, binds);
+    let mut opts = run_options(args, cli_env, secrets, Format::Human, binds);
+    opts.links = links;
     let input = crate::run::script::ScriptInput {
+        develop_warning,
         task,
         opts: &opts,
         artifacts_dir: args.artifacts_dir.as_ref().map(|d| d.display().to_string()),

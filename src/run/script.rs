@@ -37,6 +37,8 @@ pub struct ScriptInput<'a> {
     pub artifacts_dir: Option<String>,
     /// Where the task came from, for the header comment.
     pub source: &'a str,
+    /// `--develop`'s warning, carried as a comment (the script asks nothing).
+    pub develop_warning: Option<String>,
 }
 
 /// Renders the script, or the reasons it cannot be rendered.
@@ -173,6 +175,15 @@ fn render_native(
         w.push_str(CACHE_HELPERS);
     }
     w.push_str(&mounts_code.text);
+    // --develop: the checkout appears where run-task would have cloned it.
+    for (inside, checkout) in &opts.links {
+        let at = format!("\"$task_dir\"/{}", quote(inside));
+        let _ = writeln!(
+            w,
+            "mkdir -p \"$(dirname {at})\"\nln -s {} {at}",
+            quote(&checkout.display().to_string())
+        );
+    }
     let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
     let _ = writeln!(w, "  log \"Task dir: $task_dir\"");
     let n = plan.commands.len();
@@ -246,6 +257,9 @@ pub(super) fn prologue(
     );
     for field in ignored {
         let _ = writeln!(w, "# Ignored here as by tc: {field}");
+    }
+    if let Some(warning) = &input.develop_warning {
+        let _ = writeln!(w, "# Warning: {}", one_line(warning));
     }
     let _ = writeln!(
         w,
