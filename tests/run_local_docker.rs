@@ -106,7 +106,7 @@ fn exit_zero_completes_with_artifacts_env_and_no_container_left() {
         r#"
 payload:
   image: placeholder
-  command: [sh, -c, 'mkdir -p /out/sub; echo "$TASK_ID $RUN_ID $TASKCLUSTER_INSTANCE_TYPE $TC_LOCAL" > /out/env.txt; echo nested > /out/sub/n.txt; ln -s /out/env.txt /out/link; ln -s /nowhere /out/dangling; echo task says hi']
+  command: [sh, -c, 'mkdir -p /out/sub; echo "$TASK_ID $RUN_ID $TASKCLUSTER_INSTANCE_TYPE $TC_LOCAL" > /out/env.txt; echo nested > /out/sub/n.txt; ln -s /out/env.txt /out/link; ln -s /nowhere /out/dangling; ln /out/env.txt /out/hard; mkfifo /out/fifo; echo task says hi']
   maxRunTime: 60
   env: {GREETING: hello}
   artifacts:
@@ -147,6 +147,16 @@ payload:
         .expect("the dangling link is listed");
     assert_eq!(dangling["type"], "error");
     assert_eq!(dangling["reason"], "invalid-resource-on-worker");
+    // A hard link copies its target's content; a FIFO is skipped.
+    assert_eq!(
+        std::fs::read_to_string(art.join("public/out/hard")).unwrap(),
+        env
+    );
+    assert!(!art.join("public/out/fifo").exists());
+    assert!(
+        entries.iter().all(|e| e["name"] != "public/out/fifo"),
+        "{manifest}"
+    );
     assert!(art.join("public/logs/live_backing.log").is_file());
     s.assert_no_containers();
 }

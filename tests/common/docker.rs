@@ -40,7 +40,7 @@ fn is_static_elf(b: &[u8]) -> bool {
 /// The applets the test image links to busybox.
 const APPLETS: &[&str] = &[
     "sh", "echo", "cat", "sleep", "mkdir", "ln", "true", "false", "env", "ls", "rm", "touch",
-    "printf", "test", "id", "trap", "kill",
+    "printf", "test", "id", "trap", "kill", "mkfifo", "wc",
 ];
 
 fn tar_file(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) {
