@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks `tc run-local` on the Docker engine against the docker CLI doing the same job:
 #   1. start-up overhead: a docker-worker task whose command is `true`, run in a busybox image
-#      given as a `docker save` tarball (`--image FILE`), vs `docker run --rm --network none
-#      IMAGE true`; one warm-up each (tc's first `--image` use loads the tarball and caches it),
-#      then RUNS runs of each, interleaved; median wall time and the ratio tc/docker;
+#      the daemon has (loaded from a `docker save` tarball first), named the same way on both
+#      sides: `tc run-local --image IMAGE` vs `docker run --rm --network none IMAGE true`; one
+#      warm-up each, then RUNS runs of each, interleaved; median wall time and the ratio;
 #   2. loading a MB-megabyte `.tar.zst` image (one layer of incompressible data plus busybox)
 #      and running `true` in it: `zstd -dc FILE | docker load` then `docker run --rm`, vs
 #      `tc run-local --image FILE --pull never` with a fresh, empty cache directory each time
@@ -209,7 +209,7 @@ docker load -i "$WORK/busybox.tar" >"$WORK/docker-load.log" 2>&1 || {
 TC_START_SKIP="$TC_SKIP"
 tc_start() {
     local n="$1"
-    "$TC" run-local --image "$WORK/busybox.tar" --network none \
+    "$TC" run-local --image "$SMALL_REF" --network none \
         --local-task-id "$TASK_ID" --artifacts-dir "$WORK/artifacts/start-$n" "$WORK/task.yml"
 }
 docker_start() {

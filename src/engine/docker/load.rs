@@ -244,14 +244,10 @@ pub async fn tarball(
     };
     let meta = fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
     let canonical = path.canonicalize().map_err(|e| unreadable(e.to_string()))?;
-    let daemon = r
-        .docker
-        .info()
-        .await
-        .ok()
-        .and_then(|i| i.id)
-        .unwrap_or_default();
-    let locked = lock_index(r.cache_root).await?;
+    // The daemon's ID and the index, at once: both are on the way of every run.
+    let (info, locked) = tokio::join!(r.docker.info(), lock_index(r.cache_root));
+    let daemon = info.ok().and_then(|i| i.id).unwrap_or_default();
+    let locked = locked?;
     let file_key = canonical.display().to_string();
     let (size, mtime_ns, inode) = hashed_key(&meta);
     let known_sha = locked
