@@ -630,7 +630,7 @@ fn in_tree_images_build_once_with_parents_and_report_failures() {
         ("config.yml", "trust-domain: test\n".to_owned()),
         (
             "kinds/docker-image/kind.yml",
-            "tasks:\n  base:\n    args: {GREETING: hi-from-base}\n  child:\n    parent: base\n  broken: {}\n".to_owned(),
+            "tasks:\n  base:\n    args: {GREETING: hi-from-base}\n  child:\n    parent: base\n  scripted:\n    parent: base\n  broken: {}\n".to_owned(),
         ),
         (
             "docker/base/Dockerfile",
@@ -641,6 +641,10 @@ fn in_tree_images_build_once_with_parents_and_report_failures() {
             "# %ARG DOCKER_IMAGE_PARENT\nFROM $DOCKER_IMAGE_PARENT\nRUN echo child > /child\n".to_owned(),
         ),
         ("docker/broken/Dockerfile", format!("FROM {IMAGE}\nRUN exit 7\n")),
+        (
+            "docker/scripted/Dockerfile",
+            "# %ARG DOCKER_IMAGE_PARENT\nFROM $DOCKER_IMAGE_PARENT\nRUN echo by-script > /scripted\n".to_owned(),
+        ),
     ] {
         let file = r.join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -700,6 +704,40 @@ fn in_tree_images_build_once_with_parents_and_report_failures() {
     assert_eq!(
         summary["image"]["cached"], true,
         "an unchanged context is not rebuilt"
+    );
+
+    // --script builds an in-tree image with the docker CLI from the same context.
+    let scripted = s.task(
+        "scripted",
+        "payload:\n  image: {type: docker-image, name: scripted}\n  command: [cat, /scripted]\n  maxRunTime: 60\n",
+    );
+    let script = s.dir.path().join("scripted.sh");
+    let out = s
+        .cmd()
+        .args(["run-local", "--script", "--network", "none", "--root"])
+        .arg(&r)
+        .arg("-o")
+        .arg(&script)
+        .arg(&scripted)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .env("ARTIFACTS_DIR", s.artifacts())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("[image scripted] ") && text.contains("by-script"),
+        "{text}"
+    );
+    let (out, summary) = run(&scripted);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        summary["image"]["cached"], true,
+        "tc finds the image the script built"
     );
 
     // A failing build: resource-unavailable quoting the build's last lines.

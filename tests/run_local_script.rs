@@ -244,7 +244,7 @@ fn script_refuses_what_it_cannot_do() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("#!/usr/bin/env bash\n"));
 
-    // docker-worker: what still needs tc itself (an in-tree build) or credentials.
+    // docker-worker: what needs credentials, or an in-tree image without a graph root.
     let docker = |image: &str| {
         let task = dir.path().join("d.yml");
         std::fs::write(
@@ -257,13 +257,18 @@ fn script_refuses_what_it_cannot_do() {
     let refusals: [(&str, &[&str], &str); 4] = [
         (
             "{type: docker-image, name: base}",
-            &[],
-            "in-tree images are not in the --script subset yet",
+            &["--root", "/nonexistent/taskcluster"],
+            "no taskgraph directory at /nonexistent/taskcluster",
         ),
         (
             "alpine",
-            &["--image", "in-tree=base"],
-            "in-tree images are not in the --script subset yet",
+            &[
+                "--image",
+                "in-tree=base",
+                "--root",
+                "/nonexistent/taskcluster",
+            ],
+            "no taskgraph directory at /nonexistent/taskcluster",
         ),
         (
             "{type: task-image, taskId: fNm1Rd3bRLyEy7bA7ABtHg, path: private/image.tar}",

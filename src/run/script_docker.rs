@@ -61,6 +61,68 @@ fn remote_call(url: String, path: &str, tools: &mut Vec<&'static str>) -> Result
     ))
 }
 
+/// In-tree images (worker.md §4.3): each context (parents first) assembled in `$work` from the
+/// files tc resolved (the context directory, the includes under `topsrcdir/`, the Dockerfile
+/// with its args substituted), then built unless its digest tag exists already.
+fn in_tree_call(
+    name: &str,
+    graph_root: Option<&std::path::Path>,
+    network: Option<&str>,
+    pull: PullPolicy,
+) -> Result<String, String> {
+    let root = match graph_root {
+        Some(r) => r.to_path_buf(),
+        None => crate::run::input::graph_root(None).ok_or_else(|| {
+            format!("the in-tree image {name} needs a graph root: run tc inside the repository or give --root DIR")
+        })?,
+    };
+    let contexts = crate::engine::intree::contexts(&root, name).map_err(|e| e.to_string())?;
+    let repo = std::fs::canonicalize(&root)
+        .ok()
+        .and_then(|r| r.parent().map(std::path::Path::to_path_buf))
+        .ok_or_else(|| format!("{} has no parent directory", root.display()))?;
+    let mut code = String::from("build_in_tree() {\n  local ctx\n");
+    for (i, ctx) in contexts.iter().enumerate() {
+        let _ = writeln!(code, "  ctx=\"$work/image-{i}\"");
+        let _ = writeln!(code, "  mkdir -p \"$ctx\"");
+        let _ = writeln!(
+            code,
+            "  cp -a {}/. \"$ctx\"/",
+            quote(&ctx.context_dir.display().to_string())
+        );
+        for include in &ctx.includes {
+            let _ = writeln!(
+                code,
+                "  mkdir -p \"$(dirname \"$ctx\"/topsrcdir/{})\"",
+                quote(include)
+            );
+            let _ = writeln!(
+                code,
+                "  cp -a {} \"$ctx\"/topsrcdir/{}",
+                quote(&repo.join(include).display().to_string()),
+                quote(include)
+            );
+        }
+        let _ = writeln!(
+            code,
+            "  printf '%s' {} >\"$ctx/Dockerfile\"",
+            quote(&ctx.dockerfile)
+        );
+        // Only a base image's FROM can be pulled: a parent exists in this daemon only.
+        let pull_flag = u8::from(ctx.parent.is_none() && pull == PullPolicy::Always);
+        let _ = writeln!(
+            code,
+            "  build_one {} {} \"$ctx\" {pull_flag} {} || return 0",
+            quote(&ctx.name),
+            quote(&ctx.tag),
+            quote(network.unwrap_or(""))
+        );
+    }
+    let last = contexts.last().map(|c| c.tag.clone()).unwrap_or_default();
+    let _ = writeln!(code, "  image_ref={}\n}}", quote(&last));
+    Ok(code)
+}
+
 fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<ImageCode, String> {
     let mut tools = Vec::new();
     let root = root_url.trim_end_matches('/');
@@ -103,9 +165,7 @@ fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<
                 vec![LOAD_IMAGE, FETCH_IMAGE],
             )
         }
-        ImageSource::InTree(_) => {
-            return Err("in-tree images are not in the --script subset yet".into());
-        }
+        ImageSource::InTree(_) => ("build_in_tree".to_owned(), vec![BUILD_IMAGE]),
     };
     Ok(ImageCode {
         call,
@@ -202,6 +262,16 @@ pub(super) fn render(
     w.push_str(DOCKER_HELPERS);
     for helper in &image.helpers {
         w.push_str(helper);
+    }
+    if let ImageSource::InTree(name) = &source {
+        let code = in_tree_call(
+            name,
+            opts.docker.graph_root.as_deref(),
+            opts.docker.network.as_deref(),
+            opts.docker.pull,
+        )
+        .map_err(|e| vec![e])?;
+        w.push_str(&code);
     }
     if !docker.caches.is_empty() {
         w.push_str(if opts.no_caches {
@@ -508,6 +578,28 @@ run_container() {
 }
 "#;
 
+/// Builds one in-tree context unless its digest tag exists; output in the log as tc shows it.
+const BUILD_IMAGE: &str = r#"build_one() {
+  local name=$1 tag=$2 ctx=$3 pull=$4 network=$5 args
+  if image_id=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null); then
+    image_note='built (cached)'
+    log "Image $tag is built already"
+    return 0
+  fi
+  args=(build -t "$tag" --label org.taskcluster.tc=1)
+  if [[ "$pull" == 1 ]]; then args+=(--pull); fi
+  if [[ -n "$network" ]]; then args+=(--network "$network"); fi
+  if ! docker "${args[@]}" "$ctx" >"$work/build.log" 2>&1; then
+    sed "s/^/[image $name] /" "$work/build.log" | mask | tee -a "$saved_log"
+    setup_failed "building the in-tree image $name failed: $(tail -n 20 "$work/build.log")" resource-unavailable
+    return 1
+  fi
+  sed "s/^/[image $name] /" "$work/build.log" | mask | tee -a "$saved_log"
+  image_id=$(docker image inspect --format '{{.Id}}' "$tag")
+  image_note=built
+}
+"#;
+
 const PULL_IMAGE: &str = r#"pull_image() {
   local ref=$1 policy=$2 began out attempt
   if [[ "$policy" != always ]] && image_id=$(docker image inspect --format '{{.Id}}' "$ref" 2>/dev/null); then
@@ -747,6 +839,6 @@ mod tests {
             })
             .is_err()
         );
-        assert!(code(ImageSource::InTree("base".into())).is_err());
+        assert!(code(ImageSource::InTree("base".into())).unwrap().call == "build_in_tree");
     }
 }
