@@ -36,6 +36,23 @@ pub struct RunSpec {
 /// Task output and tc's own lines about it, as they happen. Closed when the task is done.
 pub type LogStream = tokio::sync::mpsc::Receiver<Vec<u8>>;
 
+/// A task's exit as a sandbox publishes it: none yet, an exit code, or why there is none.
+pub type Exit = Option<Result<i32, String>>;
+
+/// Waits for the exit a sandbox publishes on `rx` (what `Sandbox::wait` does for both engines).
+pub async fn wait_for_exit(rx: &tokio::sync::watch::Receiver<Exit>) -> Result<i32, TaskError> {
+    let mut rx = rx.clone();
+    let done = rx
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| TaskError::internal("the task's runner stopped without an exit code"))?;
+    match done.clone() {
+        Some(Ok(code)) => Ok(code),
+        Some(Err(message)) => Err(TaskError::internal(message)),
+        None => Err(TaskError::internal("no exit code")),
+    }
+}
+
 #[async_trait]
 pub trait Engine: Send + Sync {
     /// `native` or `docker`.

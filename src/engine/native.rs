@@ -100,8 +100,8 @@ struct NativeSandbox {
     group: Arc<Mutex<Option<i32>>>,
     /// Set by `terminate`: no further command starts.
     stopped: Arc<Mutex<bool>>,
-    exit_tx: Arc<watch::Sender<Option<Result<i32, String>>>>,
-    exit_rx: watch::Receiver<Option<Result<i32, String>>>,
+    exit_tx: Arc<watch::Sender<super::Exit>>,
+    exit_rx: watch::Receiver<super::Exit>,
 }
 
 /// `argv` as a shell would need it quoted, for the log.
@@ -159,16 +159,7 @@ impl Sandbox for NativeSandbox {
     }
 
     async fn wait(&self) -> Result<i32, TaskError> {
-        let mut rx = self.exit_rx.clone();
-        let done = rx
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| TaskError::internal("the native runner stopped without an exit code"))?;
-        match done.clone() {
-            Some(Ok(code)) => Ok(code),
-            Some(Err(message)) => Err(TaskError::internal(message)),
-            None => Err(TaskError::internal("no exit code")),
-        }
+        crate::engine::wait_for_exit(&self.exit_rx).await
     }
 
     async fn terminate(&self, grace: Duration) {

@@ -197,10 +197,8 @@ pub(super) fn render(
             "a docker-worker plan without its docker payload".into(),
         ]);
     };
-    let source = match &opts.docker.image_override {
-        Some(flag) => ImageSource::from_flag(flag),
-        None => ImageSource::from_payload(&docker.image).map_err(|e| vec![e.message])?,
-    };
+    let source = ImageSource::chosen(opts.docker.image_override.as_deref(), &docker.image)
+        .map_err(|e| vec![e.message])?;
     let image = image_code(&source, opts.docker.pull, &opts.root_url).map_err(|e| vec![e])?;
     let mut s = String::new();
     let w = &mut s;

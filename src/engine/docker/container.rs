@@ -258,7 +258,7 @@ pub async fn remove_leftovers(docker: &Docker, task_id: &str, run_id: u32) {
     volumes::remove_throwaway(docker, task_id).await;
 }
 
-type Exit = Option<Result<i32, String>>;
+use crate::engine::Exit;
 
 pub struct DockerSandbox {
     docker: Docker,
@@ -460,16 +460,7 @@ impl Sandbox for DockerSandbox {
     }
 
     async fn wait(&self) -> Result<i32, TaskError> {
-        let mut rx = self.exit_rx.clone();
-        let done = rx
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| TaskError::internal("the container's waiter stopped"))?;
-        match done.clone() {
-            Some(Ok(code)) => Ok(code),
-            Some(Err(message)) => Err(TaskError::internal(message)),
-            None => Err(TaskError::internal("no exit code")),
-        }
+        crate::engine::wait_for_exit(&self.exit_rx).await
     }
 
     async fn terminate(&self, grace: Duration) {

@@ -117,10 +117,7 @@ impl Engine for DockerEngine {
             .as_ref()
             .ok_or_else(|| TaskError::internal("a docker run without its docker payload"))?;
         let docker = self.docker().await?.clone();
-        let source = match &self.options.image_override {
-            Some(flag) => ImageSource::from_flag(flag),
-            None => ImageSource::from_payload(&task.image)?,
-        };
+        let source = ImageSource::chosen(self.options.image_override.as_deref(), &task.image)?;
         let resolver = Resolver {
             docker: &docker,
             pull: self.options.pull,

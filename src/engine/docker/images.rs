@@ -67,6 +67,14 @@ impl ImageSource {
         }
     }
 
+    /// `--image VALUE` when given, else the payload's `image`.
+    pub fn chosen(flag: Option<&str>, payload: &Value) -> Result<ImageSource, TaskError> {
+        match flag {
+            Some(flag) => Ok(ImageSource::from_flag(flag)),
+            None => ImageSource::from_payload(payload),
+        }
+    }
+
     /// `--image VALUE` (§4.1).
     pub fn from_flag(value: &str) -> ImageSource {
         let split = |rest: &str| match rest.split_once(':') {
