@@ -872,6 +872,28 @@ payload:
         std::fs::read_to_string(checkout.join("made")).unwrap(),
         "from-task\n"
     );
+    assert!(
+        !err.contains("belongs to uid"),
+        "the same owner: no warning: {err}"
+    );
+    // A checkout owned by someone else than the container's user: tc says so.
+    let uid = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&checkout).unwrap());
+    if std::os::unix::fs::chown(&checkout, Some(uid + 1234), None).is_ok() {
+        let (out, _, _) = s.run(
+            &task,
+            &[
+                "--develop",
+                "--checkout",
+                checkout.to_str().unwrap(),
+                "--yes",
+            ],
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("belongs to uid {}", uid + 1234)),
+            "{err}"
+        );
+    }
     // Off a terminal, without --yes, tc does not ask: it refuses.
     let (out, _, _) = s.run(
         &task,

@@ -302,6 +302,7 @@ fn run_options(
             image_override: args.image.clone(),
             binds,
             graph_root: args.root.clone(),
+            checkout: None,
         },
     }
 }
@@ -409,6 +410,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     }
     let mut links = Vec::new();
     let mut develop_warning = None;
+    let mut checkout = None;
     if let Some(repo) = &args.develop {
         let (task, _) = match tasks.as_mut_slice() {
             [one] => one,
@@ -420,6 +422,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             links.push((target, dir));
         } else {
             binds.push(format!("{}:{target}", dir.display()));
+            checkout = Some(dir);
         }
     }
     if args.script {
@@ -446,6 +449,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .unwrap_or(0);
     let mut base = run_options(&args, cli_env, secrets, format, binds.clone());
     base.links = links;
+    base.docker.checkout = checkout;
     let color = several && output::use_color_on_stdout();
     let mut jobs = Vec::new();
     for (i, (task, name)) in tasks.into_iter().enumerate() {

@@ -155,6 +155,9 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    if let Some(checkout) = &cfg.options.checkout {
+        warn_about_owner(docker, cfg, checkout).await;
+    }
     let interactive = if cfg.spec.interactive {
         // exec-task runs the image's Entrypoint + Cmd when the payload has no command.
         let config = docker
@@ -223,6 +226,36 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
         }
     }
     Ok(name)
+}
+
+/// `--develop`: files the task writes into the checkout belong to the container's user; say so
+/// when that is not the checkout's owner.
+async fn warn_about_owner(docker: &Docker, cfg: &ContainerConfig<'_>, checkout: &std::path::Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(owner) = std::fs::metadata(checkout).map(|m| m.uid()) else {
+        return;
+    };
+    let user = docker
+        .inspect_image(&cfg.image.id)
+        .await
+        .ok()
+        .and_then(|i| i.config)
+        .and_then(|c| c.user)
+        .unwrap_or_default();
+    let name = user.split(':').next().unwrap_or("");
+    let uid = match name {
+        "" | "root" => Some(0),
+        n => n.parse::<u32>().ok(),
+    };
+    if uid != Some(owner) {
+        if let Some(notes) = &cfg.spec.notes {
+            let _ = notes.send(format!(
+                "[tc] Warning: the container runs as {} but {} belongs to uid {owner}: files the task writes there will belong to that user",
+                if name.is_empty() { "root" } else { name },
+                checkout.display()
+            ));
+        }
+    }
 }
 
 /// Removes the run's container, if tc made one, and its throwaway cache volumes: for a run

@@ -47,6 +47,9 @@ pub struct DockerOptions {
     pub binds: Vec<String>,
     /// The graph root `R`, for in-tree images.
     pub graph_root: Option<PathBuf>,
+    /// `--develop`'s checkout (also in `binds`): tc warns when the container's user is not its
+    /// owner.
+    pub checkout: Option<PathBuf>,
 }
 
 /// What a docker-worker payload asks of the engine, beyond commands and env.
