@@ -1148,3 +1148,73 @@ payload:
         stderr(&out)
     );
 }
+
+#[test]
+fn volumes_bind_host_paths_read_write_or_read_only() {
+    let Some(s) = Setup::new("binds") else { return };
+    let host = s.dir.path().join("host");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("in.txt"), "from the host\n").unwrap();
+    let task = s.task(
+        "bind",
+        "payload:\n  image: x\n  command: [sh, -c, 'cat /rw/in.txt; echo back > /rw/out.txt; echo nope > /ro/x.txt || echo read-only-refused']\n  maxRunTime: 60\n",
+    );
+    let rw = format!("{}:/rw", host.display());
+    let ro = format!("{}:/ro:ro", host.display());
+    let (out, _, _) = s.run(&task, &["-v", &rw, "-v", &ro]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("from the host") && err.contains("read-only-refused"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(host.join("out.txt")).unwrap(),
+        "back\n"
+    );
+    assert!(!host.join("x.txt").exists());
+    // A host path that does not exist, or a relative container path: usage errors.
+    let (out, _, _) = s.run(&task, &["-v", "/no/such/dir:/x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let (out, _, _) = s.run(&task, &["-v", &format!("{}:relative", host.display())]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn concurrent_runs_of_one_cache_get_different_volumes() {
+    let Some(s) = Setup::new("exclusive") else {
+        return;
+    };
+    let task = s.task(
+        "hold",
+        "payload:\n  image: x\n  command: [sh, -c, 'touch /c/seen; sleep 3']\n  maxRunTime: 60\n  cache: {shared-cache: /c}\n",
+    );
+    // Load the image once, so both runs start at the same time.
+    let (out, _, _) = s.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
+            .env("NO_COLOR", "1")
+            .env("TC_CACHE_DIR", s.dir.path().join("cache"))
+            .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+            .args(["run-local", "--network", "none", "--image"])
+            .arg(s.zst())
+            .arg("--artifacts-dir")
+            .arg(s.artifacts())
+            .arg(&task)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let mut volumes = listed(&["volume", "ls", "-q"], &s.label_filter());
+    volumes.sort();
+    assert_eq!(volumes.len(), 2, "{volumes:?}");
+    assert!(
+        volumes[0].ends_with("-0") && volumes[1].ends_with("-1"),
+        "{volumes:?}"
+    );
+}
