@@ -908,3 +908,28 @@ fn develop_links_the_checkout_into_the_task_dir() {
         "changed\n"
     );
 }
+
+#[test]
+fn container_options_are_refused_for_native_tasks() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    for (flags, named) in [
+        (&["--image", "busybox"][..], "--image"),
+        (&["--network", "none"][..], "--network"),
+        (&["-v", "/tmp:/x"][..], "-v/--volume"),
+    ] {
+        let out = s
+            .tc()
+            .arg("run-local")
+            .arg(&t)
+            .args(flags)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(named) && err.contains("run natively"), "{err}");
+    }
+}

@@ -403,10 +403,18 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         crate::taskdef::payload::family(&t.def.payload)
             == Ok(crate::taskdef::payload::Family::GenericWorker)
     };
-    if !args.volumes.is_empty() && tasks.iter().any(|(t, _)| native(t)) {
-        return Err(usage(
-            "-v/--volume binds into a container: generic-worker tasks run natively, without one",
-        ));
+    if tasks.iter().any(|(t, _)| native(t)) {
+        for (used, flag) in [
+            (!args.volumes.is_empty(), "-v/--volume"),
+            (args.image.is_some(), "--image"),
+            (args.network.is_some(), "--network"),
+        ] {
+            if used {
+                return Err(usage(format!(
+                    "{flag} is for containers: generic-worker tasks run natively, without one"
+                )));
+            }
+        }
     }
     let mut links = Vec::new();
     let mut develop_warning = None;
