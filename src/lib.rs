@@ -5,6 +5,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod exit_codes;
+pub mod graph;
 pub mod output;
 pub mod queue;
 pub mod run;

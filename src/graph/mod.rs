@@ -1,0 +1,3 @@
+//! Task graphs from in-tree YAML (taskgraph.md)
+
+pub mod yaml;
