@@ -1,0 +1,3 @@
+"""Experimental optimization strategies named by the optimize_strategies parameter."""
+
+STRATEGIES = {}
