@@ -1,5 +1,7 @@
 //! Task graphs from in-tree YAML (taskgraph.md). Groundwork so far: the YAML layer with
-//! PyYAML's values and positions, and the parameters.
+//! PyYAML's values and positions, keyed-by, the task-defaults merge and the parameters.
 
+pub mod keyed;
+pub mod merge;
 pub mod parameters;
 pub mod yaml;
