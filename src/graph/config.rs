@@ -1,0 +1,442 @@
+//! `taskcluster/config.yml` (taskgraph.md §1.3): the few keys graph generation reads, checked
+//! with errors that name the key and its place; the worker aliases resolved per task.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::keyed;
+use super::yaml::{self, Node, Value};
+
+/// A problem with the configuration, where it is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    pub message: String,
+    /// `file:line:col` of the offending node, when there is one.
+    pub at: Option<String>,
+}
+
+fn invalid(what: &str, path: &str, node: &Node) -> ConfigError {
+    ConfigError {
+        message: format!(
+            "invalid graph configuration: {what} at {path} ({}:{})",
+            node.span.file, node.span.line
+        ),
+        at: Some(node.span.to_string()),
+    }
+}
+
+/// A worker alias, resolved for one task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    pub provisioner: String,
+    pub implementation: String,
+    pub os: String,
+    pub worker_type: String,
+}
+
+/// One entry of `taskgraph.repositories`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    pub key: String,
+    pub name: String,
+    pub project_regex: Option<String>,
+    pub ssh_secret_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub file: PathBuf,
+    pub trust_domain: String,
+    task_priority: Node,
+    task_deadline_after: Option<Node>,
+    task_expires_after: Option<String>,
+    aliases: Node,
+    pub repositories: Vec<Repository>,
+    /// `taskgraph.run.use-caches`, as written.
+    pub use_caches: Option<Node>,
+    pub group_names: BTreeMap<String, String>,
+    pub index_products: Option<Vec<String>>,
+    /// `try.ridealong-builds`, as written.
+    pub ridealong_builds: Option<Node>,
+    /// `taskgraph.register` is project code: unsupported (§5).
+    pub registers_code: bool,
+    pub warnings: Vec<String>,
+}
+
+const ALIAS_KEYS: [&str; 4] = ["provisioner", "implementation", "os", "worker-type"];
+
+fn as_str<'a>(node: &'a Node, path: &str) -> Result<&'a str, ConfigError> {
+    match &node.value {
+        Value::Str(s) => Ok(s),
+        _ => Err(invalid("expected a string", path, node)),
+    }
+}
+
+fn entries<'a>(node: &'a Node, path: &str) -> Result<&'a [(Node, Node)], ConfigError> {
+    match &node.value {
+        Value::Map(m) => Ok(m),
+        _ => Err(invalid("expected a mapping", path, node)),
+    }
+}
+
+fn key_text(k: &Node) -> String {
+    match &k.value {
+        Value::Str(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Python's `str.format` with only these names: `{{`/`}}` are braces, any other placeholder is
+/// an error naming it.
+pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("{{") {
+            out.push('{');
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("}}") {
+            out.push('}');
+            rest = after;
+        } else if tail.starts_with('}') {
+            return Err(format!("single '}}' encountered in format string '{text}'"));
+        } else {
+            let Some(end) = tail.find('}') else {
+                return Err(format!("expected '}}' before end of string in '{text}'"));
+            };
+            let name = &tail[1..end];
+            match names.iter().find(|(n, _)| *n == name) {
+                Some((_, v)) => out.push_str(v),
+                None => return Err(format!("unknown placeholder {{{name}}} in '{text}'")),
+            }
+            rest = &tail[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl Config {
+    /// Reads `R/config.yml`.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let file = root.join("config.yml");
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(_) if root.join("ci/config.yml").is_file() => {
+                return Err(ConfigError {
+                    message: format!(
+                        "couldn't find taskgraph configuration: {} (this is the layout before taskgraph 7: move ci/config.yml to config.yml and rename ci to kinds)",
+                        file.display()
+                    ),
+                    at: None,
+                });
+            }
+            Err(_) => {
+                return Err(ConfigError {
+                    message: format!("couldn't find taskgraph configuration: {}", file.display()),
+                    at: None,
+                });
+            }
+        };
+        let loaded = yaml::load(&file.display().to_string(), &text).map_err(|e| ConfigError {
+            message: e.message.clone(),
+            at: Some(e.span.to_string()),
+        })?;
+        let doc = loaded.node;
+        entries(&doc, "$")?;
+        let need = |key: &str| {
+            doc.get(key).ok_or_else(|| ConfigError {
+                message: format!(
+                    "invalid graph configuration: missing required key `{key}` ({})",
+                    file.display()
+                ),
+                at: Some(doc.span.to_string()),
+            })
+        };
+        let trust_domain = as_str(need("trust-domain")?, "$.trust-domain")?.to_owned();
+        let task_priority = need("task-priority")?.clone();
+        let task_deadline_after = doc.get("task-deadline-after").cloned();
+        let task_expires_after = match doc.get("task-expires-after") {
+            Some(n) => Some(as_str(n, "$.task-expires-after")?.to_owned()),
+            None => None,
+        };
+        let workers = need("workers")?;
+        let aliases = workers
+            .get("aliases")
+            .ok_or_else(|| invalid("missing required key `aliases`", "$.workers", workers))?
+            .clone();
+        for (name, alias) in entries(&aliases, "$.workers.aliases")? {
+            let path = format!("$.workers.aliases.{}", key_text(name));
+            for (k, _) in entries(alias, &path)? {
+                let k = key_text(k);
+                if !ALIAS_KEYS.contains(&k.as_str()) {
+                    return Err(invalid(&format!("unknown field `{k}`"), &path, alias));
+                }
+            }
+            for k in ALIAS_KEYS {
+                if alias.get(k).is_none() {
+                    return Err(invalid(
+                        &format!("missing required field `{k}`"),
+                        &path,
+                        alias,
+                    ));
+                }
+            }
+        }
+        let taskgraph = need("taskgraph")?;
+        let repos = taskgraph.get("repositories").ok_or_else(|| {
+            invalid(
+                "missing required key `repositories`",
+                "$.taskgraph",
+                taskgraph,
+            )
+        })?;
+        let mut repositories = Vec::new();
+        for (key, repo) in entries(repos, "$.taskgraph.repositories")? {
+            let path = format!("$.taskgraph.repositories.{}", key_text(key));
+            let text = |field: &str| match repo.get(field) {
+                Some(n) => as_str(n, &format!("{path}.{field}")).map(|s| Some(s.to_owned())),
+                None => Ok(None),
+            };
+            repositories.push(Repository {
+                key: key_text(key),
+                name: text("name")?
+                    .ok_or_else(|| invalid("missing required field `name`", &path, repo))?,
+                project_regex: text("project-regex")?,
+                ssh_secret_name: text("ssh-secret-name")?,
+            });
+        }
+        if repositories.is_empty() {
+            return Err(invalid(
+                "at least one repository is required",
+                "$.taskgraph.repositories",
+                repos,
+            ));
+        }
+        if repositories.len() > 1 && repositories.iter().any(|r| r.project_regex.is_none()) {
+            return Err(invalid(
+                "each repository needs `project-regex` when there are several",
+                "$.taskgraph.repositories",
+                repos,
+            ));
+        }
+        let mut group_names = BTreeMap::new();
+        if let Some(groups) = doc.get("treeherder").and_then(|t| t.get("group-names")) {
+            for (k, v) in entries(groups, "$.treeherder.group-names")? {
+                let path = format!("$.treeherder.group-names.{}", key_text(k));
+                group_names.insert(key_text(k), as_str(v, &path)?.to_owned());
+            }
+        }
+        let index_products = match doc.get("index").and_then(|i| i.get("products")) {
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => Some(
+                items
+                    .iter()
+                    .map(|i| as_str(i, "$.index.products").map(str::to_owned))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Some(other) => return Err(invalid("expected a list", "$.index.products", other)),
+            None => None,
+        };
+        Ok(Config {
+            file,
+            trust_domain,
+            task_priority,
+            task_deadline_after,
+            task_expires_after,
+            aliases,
+            repositories,
+            use_caches: taskgraph
+                .get("run")
+                .and_then(|r| r.get("use-caches"))
+                .cloned(),
+            group_names,
+            index_products,
+            ridealong_builds: doc
+                .get("try")
+                .and_then(|t| t.get("ridealong-builds"))
+                .cloned(),
+            registers_code: taskgraph.get("register").is_some(),
+            warnings: loaded.warnings,
+        })
+    }
+
+    /// Keyed-by with only `project` in the context, as taskgraph resolves these (§1.6).
+    fn by_project(&self, node: &Node, item: &str, project: &str) -> Result<String, ConfigError> {
+        let ctx = |k: &str| (k == "project").then(|| Value::Str(project.to_owned()));
+        let resolved = keyed::resolve(node, item, &ctx).map_err(|e| ConfigError {
+            message: e.message,
+            at: Some(e.span.to_string()),
+        })?;
+        as_str(&resolved, &format!("$.{item}")).map(str::to_owned)
+    }
+
+    /// The default task priority.
+    pub fn priority(&self, project: &str) -> Result<String, ConfigError> {
+        self.by_project(&self.task_priority, "task-priority", project)
+    }
+
+    /// The default `deadline-after`.
+    pub fn deadline_after(&self, project: &str) -> Result<String, ConfigError> {
+        match &self.task_deadline_after {
+            Some(n) => self.by_project(n, "task-deadline-after", project),
+            None => Ok("1 day".into()),
+        }
+    }
+
+    /// The default `expires-after`: the configured one only at level 1 (taskgraph's quirk).
+    pub fn expires_after(&self, level: &str) -> String {
+        if level == "1" {
+            self.task_expires_after
+                .clone()
+                .unwrap_or_else(|| "28 days".into())
+        } else {
+            "1 year".into()
+        }
+    }
+
+    /// The worker alias `requested` at `level`: the alias table is keyed by the requested name
+    /// (exact, then regex, then `default`); `provisioner` and `worker-type` may be keyed by
+    /// level; then `{level}`, `{alias}` and `{trust-domain}` are substituted.
+    pub fn worker(&self, requested: &str, level: &str) -> Result<Worker, ConfigError> {
+        let table = Node {
+            value: Value::Map(vec![(
+                Node {
+                    // Named so the messages read as taskgraph's ("No worker-type matching …").
+                    value: Value::Str("by-worker-type".into()),
+                    span: self.aliases.span.clone(),
+                },
+                self.aliases.clone(),
+            )]),
+            span: self.aliases.span.clone(),
+        };
+        let ctx = |k: &str| (k == "worker-type").then(|| Value::Str(requested.to_owned()));
+        let alias = keyed::resolve(
+            &table,
+            &format!("item `worker-type` in `{requested}`"),
+            &ctx,
+        )
+        .map_err(|e| ConfigError {
+            message: e.message,
+            at: Some(e.span.to_string()),
+        })?;
+        let names = [
+            ("level", level),
+            ("alias", requested),
+            ("trust-domain", self.trust_domain.as_str()),
+        ];
+        let field = |key: &str, keyed_by_level: bool| -> Result<String, ConfigError> {
+            let path = format!("$.workers.aliases.{requested}.{key}");
+            let node = alias
+                .get(key)
+                .ok_or_else(|| invalid("missing field", &path, &alias))?;
+            let node = if keyed_by_level {
+                let ctx = |k: &str| (k == "level").then(|| Value::Str(level.to_owned()));
+                keyed::resolve(node, &format!("item `{key}` in `{requested}`"), &ctx).map_err(
+                    |e| ConfigError {
+                        message: e.message,
+                        at: Some(e.span.to_string()),
+                    },
+                )?
+            } else {
+                node.clone()
+            };
+            let text = as_str(&node, &path)?;
+            format(text, &names).map_err(|why| invalid(&why, &path, &node))
+        };
+        Ok(Worker {
+            provisioner: field("provisioner", true)?,
+            implementation: field("implementation", false)?,
+            os: field("os", false)?,
+            worker_type: field("worker-type", true)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.yml"), text).unwrap();
+        Config::load(dir.path())
+    }
+
+    const BASE: &str = "trust-domain: demo\ntask-priority: {by-project: {'mozilla-(beta|release)': high, try: very-low, default: low}}\ntask-deadline-after: {by-level: {'3': 5 days, default: 2 days}}\ntask-expires-after: 2 weeks\nworkers:\n  aliases:\n    t-linux-exact: {provisioner: 'p-{level}', implementation: docker-worker, os: linux, worker-type: '{alias}-exact'}\n    t-linux.*: {provisioner: {by-level: {'3': '{trust-domain}-{level}', default: low}}, implementation: docker-worker, os: linux, worker-type: '{alias}-gcp'}\n    default: {provisioner: fallback, implementation: generic-worker, os: windows, worker-type: 'w{{x}}'}\ntaskgraph:\n  repositories:\n    demo: {name: Demo}\ntreeherder: {group-names: {I: Integration}}\n";
+
+    #[test]
+    fn priorities_and_deadlines_are_keyed_by_project_only() {
+        let c = config(BASE).unwrap();
+        assert_eq!(c.priority("mozilla-beta").unwrap(), "high");
+        assert_eq!(c.priority("try").unwrap(), "very-low");
+        assert_eq!(c.priority("demo").unwrap(), "low");
+        // by-level sees no level: always the default (taskgraph's quirk).
+        assert_eq!(c.deadline_after("demo").unwrap(), "2 days");
+        assert_eq!(c.expires_after("1"), "2 weeks");
+        assert_eq!(c.expires_after("3"), "1 year");
+        assert_eq!(c.group_names["I"], "Integration");
+    }
+
+    #[test]
+    fn aliases_match_exactly_then_by_regex_then_default() {
+        let c = config(BASE).unwrap();
+        let w = c.worker("t-linux-exact", "3").unwrap();
+        assert_eq!(
+            (w.provisioner.as_str(), w.worker_type.as_str()),
+            ("p-3", "t-linux-exact-exact")
+        );
+        let w = c.worker("t-linux-large", "3").unwrap();
+        assert_eq!(
+            (w.provisioner.as_str(), w.worker_type.as_str()),
+            ("demo-3", "t-linux-large-gcp")
+        );
+        assert_eq!(c.worker("t-linux-large", "1").unwrap().provisioner, "low");
+        let w = c.worker("anything", "3").unwrap();
+        let none = config(&BASE.replace("    default: {provisioner: fallback, implementation: generic-worker, os: windows, worker-type: 'w{{x}}'}\n", "")).unwrap();
+        let err = none.worker("b-mac", "3").unwrap_err();
+        assert!(
+            err.message
+                .starts_with("No worker-type matching 'b-mac' nor 'default' found"),
+            "{err:?}"
+        );
+        assert_eq!(
+            (w.implementation.as_str(), w.worker_type.as_str()),
+            ("generic-worker", "w{x}")
+        );
+    }
+
+    #[test]
+    fn problems_name_the_key_and_the_place() {
+        let missing = config("task-priority: low\n").unwrap_err();
+        assert!(missing.message.contains("`trust-domain`"), "{missing:?}");
+        let extra = config(&BASE.replace("os: windows,", "os: windows, region: eu,")).unwrap_err();
+        assert!(
+            extra.message.contains("unknown field `region`")
+                && extra.message.contains("$.workers.aliases.default"),
+            "{extra:?}"
+        );
+        let placeholder = config(&BASE.replace("'{alias}-exact'", "'{nope}'")).unwrap();
+        let err = placeholder.worker("t-linux-exact", "3").unwrap_err();
+        assert!(err.message.contains("{nope}"), "{err:?}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ci")).unwrap();
+        std::fs::write(dir.path().join("ci/config.yml"), BASE).unwrap();
+        let old = Config::load(dir.path()).unwrap_err();
+        assert!(old.message.contains("rename ci to kinds"), "{old:?}");
+    }
+
+    #[test]
+    fn python_format_rules() {
+        let names = [("level", "3")];
+        assert_eq!(format("a-{level}-{{x}}", &names).unwrap(), "a-3-{x}");
+        assert!(format("a-{other}", &names).is_err());
+        assert!(format("a-}", &names).is_err());
+        assert!(format("a-{level", &names).is_err());
+    }
+}
