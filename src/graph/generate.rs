@@ -1,0 +1,230 @@
+//! Generation stages (taskgraph.md §4.1): `tasks` (every task of the loaded kinds) and `full`
+//! (with the dependency edges checked). Configuration, parameters and kinds are read first;
+//! unsupported input is refused before any task is made.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::config::Config;
+use super::kinds::{self, KindsError, Loader};
+use super::parameters::Parameters;
+use super::transform::{self, Context, Task};
+
+/// A generated graph: tasks by label, and the edges `(label, dependency label, name)`.
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub tasks: BTreeMap<String, Task>,
+    pub edges: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Tasks,
+    Full,
+}
+
+/// What generation needs from the command line.
+pub struct Options {
+    /// The graph root `R`.
+    pub root: PathBuf,
+    /// A `-p` file.
+    pub parameters: Option<PathBuf>,
+    pub target_kinds: Vec<String>,
+    pub stage: Stage,
+}
+
+/// Why a graph cannot be made: bad input (exit 2) or unsupported input (exit 3).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GraphError {
+    Invalid {
+        message: String,
+        at: Option<String>,
+        /// `in kind '<k>', task '<key>' (label '<label>')`.
+        context: Option<String>,
+    },
+    Unsupported(Vec<String>),
+}
+
+fn invalid(message: impl Into<String>, at: Option<String>) -> GraphError {
+    GraphError::Invalid {
+        message: message.into(),
+        at,
+        context: None,
+    }
+}
+
+/// The git top level that holds `root`, else its parent.
+fn vcs_root(root: &Path) -> PathBuf {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .or_else(|| root.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| root.to_path_buf())
+}
+
+/// The local defaults overlaid with the `-p` file (§2).
+pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphError> {
+    let mut params = Parameters::defaults(vcs, chrono::Local::now());
+    let Some(file) = file else {
+        return Ok(params);
+    };
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| invalid(format!("cannot read the parameters {name}: {e}"), None))?;
+    let loaded = super::yaml::load(&name, &text).map_err(|e| invalid(e.message, Some(e.span.to_string())))?;
+    let values = match loaded.node.to_json() {
+        Ok(Value::Object(map)) => map,
+        Ok(Value::Null) => Map::new(),
+        Ok(_) => return Err(invalid(format!("{name}: the parameters must be a mapping"), None)),
+        Err(e) => return Err(invalid(e.message, Some(e.span.to_string()))),
+    };
+    params
+        .overlay(values)
+        .map_err(|e| invalid(format!("{e} ({name})"), None))?;
+    Ok(params)
+}
+
+pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, GraphError> {
+    let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+    let config = Config::load(&root).map_err(|e| invalid(e.message, e.at))?;
+    warnings.extend(config.warnings.iter().cloned());
+    let mut refused = Vec::new();
+    if config.registers_code {
+        refused.push("taskgraph.register runs project code, which tc cannot run; use taskgraph".to_owned());
+    }
+    if std::env::var_os("TASKGRAPH_OPTIMIZE_STRATEGIES").is_some() {
+        refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
+    }
+    let vcs = vcs_root(&root);
+    let params = parameters(&vcs, opts.parameters.as_deref())?;
+    if !params.0.get("optimize_strategies").is_none_or(Value::is_null) {
+        refused.push("the parameter optimize_strategies names project code, which tc cannot run; use taskgraph".to_owned());
+    }
+    let kinds = match kinds::load(&root, &opts.target_kinds, warnings) {
+        Ok(k) => k,
+        Err(KindsError::Invalid { message, at }) => return Err(invalid(message, at)),
+        Err(KindsError::Unsupported(lines)) => {
+            refused.extend(lines);
+            return Err(GraphError::Unsupported(refused));
+        }
+    };
+    for k in &kinds {
+        if k.loader != (Loader::Transform { run: false }) {
+            refused.push(format!(
+                "kind '{}' uses the run transform (or the default loader), which this version of tc cannot run yet; use taskgraph",
+                k.name
+            ));
+        }
+    }
+    if !refused.is_empty() {
+        return Err(GraphError::Unsupported(refused));
+    }
+    let task_id = std::env::var("TASK_ID").ok();
+    let ctx = Context {
+        config: &config,
+        params: &params,
+        graph_root: &root,
+        vcs_root: &vcs,
+        task_id_env: task_id.as_deref(),
+    };
+    let mut graph = Graph::default();
+    for kind in &kinds {
+        for raw in &kind.tasks {
+            let task = transform::transform(kind, raw, &ctx).map_err(|e| GraphError::Invalid {
+                message: e.message,
+                at: e.at,
+                context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
+            })?;
+            if let Some(earlier) = graph.tasks.get(&task.label) {
+                return Err(invalid(
+                    format!(
+                        "duplicate task label '{}' ({} and {})",
+                        task.label, earlier.span, task.span
+                    ),
+                    Some(task.span.to_string()),
+                ));
+            }
+            graph.tasks.insert(task.label.clone(), task);
+        }
+    }
+    if opts.stage == Stage::Full {
+        graph.edges = edges(&graph.tasks)?;
+    }
+    Ok(graph)
+}
+
+/// The dependency edges, each dependency checked to exist, and no cycle (§4.1).
+fn edges(tasks: &BTreeMap<String, Task>) -> Result<Vec<(String, String, String)>, GraphError> {
+    let mut out = Vec::new();
+    for (label, task) in tasks {
+        for (name, dep) in &task.dependencies {
+            if !tasks.contains_key(dep) {
+                return Err(invalid(
+                    format!("Task '{label}' lists a dependency that does not exist: '{dep}'"),
+                    Some(task.span.to_string()),
+                ));
+            }
+            out.push((label.clone(), dep.clone(), name.clone()));
+        }
+    }
+    if let Some(cycle) = cycle(tasks) {
+        let stuck: BTreeSet<&String> = cycle.iter().collect();
+        let stuck: Vec<&str> = stuck.into_iter().map(String::as_str).collect();
+        return Err(invalid(
+            format!(
+                "dependency loop: {} (tasks in the loop: {})",
+                cycle.join(" -> "),
+                stuck.join(", ")
+            ),
+            tasks.get(&cycle[0]).map(|t| t.span.to_string()),
+        ));
+    }
+    Ok(out)
+}
+
+/// One concrete dependency cycle, its first task repeated at the end.
+fn cycle(tasks: &BTreeMap<String, Task>) -> Option<Vec<String>> {
+    // Iterative depth-first search: graphs can be deep.
+    let mut state: BTreeMap<&str, u8> = BTreeMap::new(); // 1 = on the path, 2 = done
+    for start in tasks.keys() {
+        if state.contains_key(start.as_str()) {
+            continue;
+        }
+        let mut path: Vec<(&str, Vec<&str>)> = Vec::new();
+        let deps = |l: &str| -> Vec<&str> {
+            tasks[l].dependencies.values().map(String::as_str).collect()
+        };
+        state.insert(start, 1);
+        path.push((start, deps(start)));
+        while let Some((node, pending)) = path.last_mut() {
+            let node = *node;
+            match pending.pop() {
+                Some(next) => match state.get(next) {
+                    Some(1) => {
+                        let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                        let mut c: Vec<String> = path[from..].iter().map(|(n, _)| (*n).to_owned()).collect();
+                        c.push(next.to_owned());
+                        return Some(c);
+                    }
+                    Some(_) => {}
+                    None => {
+                        state.insert(next, 1);
+                        path.push((next, deps(next)));
+                    }
+                },
+                None => {
+                    state.insert(node, 2);
+                    path.pop();
+                }
+            }
+        }
+    }
+    None
+}
