@@ -156,6 +156,8 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
     }
     if opts.stage == Stage::Full {
         graph.edges = edges(&graph.tasks)?;
+        super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
+            .map_err(|message| invalid(message, None))?;
     }
     Ok(graph)
 }
