@@ -7,4 +7,5 @@ pub mod keyed;
 pub mod kinds;
 pub mod merge;
 pub mod parameters;
+pub mod transform;
 pub mod yaml;
