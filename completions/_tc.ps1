@@ -98,6 +98,14 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;graph' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The graph root (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Parameters file (YAML or JSON) over the local defaults')
+            [CompletionResult]::new('--parameters', '--parameters', [CompletionResultType]::ParameterName, 'Parameters file (YAML or JSON) over the local defaults')
+            [CompletionResult]::new('--try', '--try', [CompletionResultType]::ParameterName, 'Try syntax selecting the target tasks (target and optimized only)')
+            [CompletionResult]::new('--target-kind', '--target-kind', [CompletionResultType]::ParameterName, 'Load only these kinds and the kinds they depend on (repeatable)')
+            [CompletionResult]::new('--tasks', '--tasks', [CompletionResultType]::ParameterName, 'Keep the labels this regular expression matches from their start')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of stdout')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')

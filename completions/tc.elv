@@ -87,6 +87,14 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;try;help;help'= {
         }
         &'tc;graph'= {
+            cand --root 'The graph root (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)'
+            cand -p 'Parameters file (YAML or JSON) over the local defaults'
+            cand --parameters 'Parameters file (YAML or JSON) over the local defaults'
+            cand --try 'Try syntax selecting the target tasks (target and optimized only)'
+            cand --target-kind 'Load only these kinds and the kinds they depend on (repeatable)'
+            cand --tasks 'Keep the labels this regular expression matches from their start'
+            cand -o 'Write the output to FILE instead of stdout'
+            cand --output 'Write the output to FILE instead of stdout'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'

@@ -73,6 +73,12 @@ complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_fr
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from help" -f -a "parse" -d 'Parse try syntax and, given a graph context, resolve what it selects'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand graph" -l root -d 'The graph root (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand graph" -s p -l parameters -d 'Parameters file (YAML or JSON) over the local defaults' -r -F
+complete -c tc -n "__fish_tc_using_subcommand graph" -l try -d 'Try syntax selecting the target tasks (target and optimized only)' -r
+complete -c tc -n "__fish_tc_using_subcommand graph" -l target-kind -d 'Load only these kinds and the kinds they depend on (repeatable)' -r
+complete -c tc -n "__fish_tc_using_subcommand graph" -l tasks -d 'Keep the labels this regular expression matches from their start' -r
+complete -c tc -n "__fish_tc_using_subcommand graph" -s o -l output -d 'Write the output to FILE instead of stdout' -r -F
 complete -c tc -n "__fish_tc_using_subcommand graph" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"

@@ -59,7 +59,9 @@ fn usage(msg: impl Into<String>) -> Error {
 
 pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
     if args.try_syntax.is_some() && !matches!(args.stage, Stage::Target | Stage::Optimized) {
-        return Err(usage("--try selects target tasks: use it with `tc graph target` or `tc graph optimized`"));
+        return Err(usage(
+            "--try selects target tasks: use it with `tc graph target` or `tc graph optimized`",
+        ));
     }
     let stage = match args.stage {
         Stage::Tasks => generate::Stage::Tasks,
@@ -101,7 +103,11 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
             }
             return Ok(crate::exit_codes::EXCEPTION);
         }
-        Err(GraphError::Invalid { message, at, context }) => {
+        Err(GraphError::Invalid {
+            message,
+            at,
+            context,
+        }) => {
             eprintln!("error: {message}");
             if let Some(at) = at {
                 eprintln!("  --> {at}");
@@ -135,7 +141,8 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
                 s.push('\n');
                 s
             } else {
-                serde_saphyr::to_string(&doc).map_err(|e| usage(format!("cannot write YAML: {e}")))?
+                serde_saphyr::to_string(&doc)
+                    .map_err(|e| usage(format!("cannot write YAML: {e}")))?
             }
         }
     };

@@ -4,6 +4,7 @@
 mod doctor;
 mod from_now;
 mod generate;
+mod graph;
 mod not_yet;
 mod run_local;
 mod slugid;
@@ -45,7 +46,7 @@ pub enum Command {
     #[command(subcommand)]
     Try(try_cmd::TryCommand),
     /// Render the task graph of an in-tree `taskcluster/` directory, like taskgraph.
-    Graph(not_yet::GraphArgs),
+    Graph(graph::GraphArgs),
     /// Run a task on this machine with the real worker rules (native engine; Docker comes next).
     RunLocal(run_local::RunLocalArgs),
     /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
@@ -85,7 +86,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::FromNow(args) => from_now::run(args, format),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
-        Command::Graph(_) => not_yet::fail("graph", "it lands with the task-graph work"),
+        Command::Graph(args) => graph::run(args, format, cli.quiet),
         Command::RunLocal(args) => run_local::run(args, format),
         Command::Submit(_) => not_yet::fail("submit", "it lands with the queue client"),
         Command::Queue(_) => not_yet::fail("queue serve", "it lands with the embedded queue"),

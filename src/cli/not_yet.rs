@@ -1,6 +1,6 @@
 //! Commands that later work fills in: they take their arguments and exit 2 saying so.
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
 use crate::error::{Error, Result};
 
@@ -10,27 +10,6 @@ pub struct Args {
     /// Arguments (this command is not implemented yet).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Stage {
-    /// Every task the kinds generate.
-    Tasks,
-    /// The full graph, with dependencies verified.
-    Full,
-    /// The target tasks and their dependencies.
-    Target,
-    /// The target graph after optimization, with taskIds.
-    Optimized,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct GraphArgs {
-    /// Which stage of the graph to print.
-    #[arg(value_enum)]
-    pub stage: Stage,
-    #[command(flatten)]
-    pub rest: Args,
 }
 
 #[derive(Debug, Subcommand)]

@@ -78,11 +78,17 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
         .map_err(|e| invalid(format!("cannot read the parameters {name}: {e}"), None))?;
-    let loaded = super::yaml::load(&name, &text).map_err(|e| invalid(e.message, Some(e.span.to_string())))?;
+    let loaded = super::yaml::load(&name, &text)
+        .map_err(|e| invalid(e.message, Some(e.span.to_string())))?;
     let values = match loaded.node.to_json() {
         Ok(Value::Object(map)) => map,
         Ok(Value::Null) => Map::new(),
-        Ok(_) => return Err(invalid(format!("{name}: the parameters must be a mapping"), None)),
+        Ok(_) => {
+            return Err(invalid(
+                format!("{name}: the parameters must be a mapping"),
+                None,
+            ));
+        }
         Err(e) => return Err(invalid(e.message, Some(e.span.to_string()))),
     };
     params
@@ -97,14 +103,20 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
     warnings.extend(config.warnings.iter().cloned());
     let mut refused = Vec::new();
     if config.registers_code {
-        refused.push("taskgraph.register runs project code, which tc cannot run; use taskgraph".to_owned());
+        refused.push(
+            "taskgraph.register runs project code, which tc cannot run; use taskgraph".to_owned(),
+        );
     }
     if std::env::var_os("TASKGRAPH_OPTIMIZE_STRATEGIES").is_some() {
         refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
     }
     let vcs = vcs_root(&root);
     let params = parameters(&vcs, opts.parameters.as_deref())?;
-    if !params.0.get("optimize_strategies").is_none_or(Value::is_null) {
+    if !params
+        .0
+        .get("optimize_strategies")
+        .is_none_or(Value::is_null)
+    {
         refused.push("the parameter optimize_strategies names project code, which tc cannot run; use taskgraph".to_owned());
     }
     let kinds = match kinds::load(&root, &opts.target_kinds, warnings) {
@@ -135,27 +147,36 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
         task_id_env: task_id.as_deref(),
     };
     let mut graph = Graph::default();
+    // Where each label's task is written: its key, and its `dependencies` entries.
+    let mut written: BTreeMap<String, &kinds::RawTask> = BTreeMap::new();
     for kind in &kinds {
         for raw in &kind.tasks {
-            let task = transform::transform(kind, raw, &ctx).map_err(|e| GraphError::Invalid {
-                message: e.message,
-                at: e.at,
-                context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
+            let task = transform::transform(kind, raw, &ctx).map_err(|e| {
+                if e.unsupported {
+                    GraphError::Unsupported(vec![e.message])
+                } else {
+                    GraphError::Invalid {
+                        message: e.message,
+                        at: e.at,
+                        context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
+                    }
+                }
             })?;
-            if let Some(earlier) = graph.tasks.get(&task.label) {
+            if let Some(earlier) = written.get(&task.label) {
                 return Err(invalid(
                     format!(
                         "duplicate task label '{}' ({} and {})",
-                        task.label, earlier.span, task.span
+                        task.label, earlier.key_span, raw.key_span
                     ),
-                    Some(task.span.to_string()),
+                    Some(raw.key_span.to_string()),
                 ));
             }
+            written.insert(task.label.clone(), raw);
             graph.tasks.insert(task.label.clone(), task);
         }
     }
     if opts.stage == Stage::Full {
-        graph.edges = edges(&graph.tasks)?;
+        graph.edges = edges(&graph.tasks, &written)?;
         super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
             .map_err(|message| invalid(message, None))?;
     }
@@ -163,14 +184,23 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
 }
 
 /// The dependency edges, each dependency checked to exist, and no cycle (§4.1).
-fn edges(tasks: &BTreeMap<String, Task>) -> Result<Vec<(String, String, String)>, GraphError> {
+fn edges(
+    tasks: &BTreeMap<String, Task>,
+    written: &BTreeMap<String, &kinds::RawTask>,
+) -> Result<Vec<(String, String, String)>, GraphError> {
     let mut out = Vec::new();
     for (label, task) in tasks {
         for (name, dep) in &task.dependencies {
             if !tasks.contains_key(dep) {
+                // At the `dependencies` entry that names it.
+                let at = written
+                    .get(label)
+                    .and_then(|raw| raw.node.get("dependencies"))
+                    .and_then(|deps| deps.get(name))
+                    .map_or_else(|| task.span.to_string(), |n| n.span.to_string());
                 return Err(invalid(
                     format!("Task '{label}' lists a dependency that does not exist: '{dep}'"),
-                    Some(task.span.to_string()),
+                    Some(at),
                 ));
             }
             out.push((label.clone(), dep.clone(), name.clone()));
@@ -200,9 +230,8 @@ fn cycle(tasks: &BTreeMap<String, Task>) -> Option<Vec<String>> {
             continue;
         }
         let mut path: Vec<(&str, Vec<&str>)> = Vec::new();
-        let deps = |l: &str| -> Vec<&str> {
-            tasks[l].dependencies.values().map(String::as_str).collect()
-        };
+        let deps =
+            |l: &str| -> Vec<&str> { tasks[l].dependencies.values().map(String::as_str).collect() };
         state.insert(start, 1);
         path.push((start, deps(start)));
         while let Some((node, pending)) = path.last_mut() {
@@ -211,7 +240,8 @@ fn cycle(tasks: &BTreeMap<String, Task>) -> Option<Vec<String>> {
                 Some(next) => match state.get(next) {
                     Some(1) => {
                         let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
-                        let mut c: Vec<String> = path[from..].iter().map(|(n, _)| (*n).to_owned()).collect();
+                        let mut c: Vec<String> =
+                            path[from..].iter().map(|(n, _)| (*n).to_owned()).collect();
                         c.push(next.to_owned());
                         return Some(c);
                     }

@@ -85,8 +85,9 @@ pub fn resolve(
         }
         let mut matches = Vec::new();
         for (i, k) in keys.iter().enumerate() {
-            // Python's re.match(key + "$"): anchored at both ends.
-            let re = regex::Regex::new(&format!("^(?:{k})$")).map_err(|e| KeyedError {
+            // Python's re.match(key + "$"): the `$` joins the key's last alternative, so
+            // `linux|mac` matches `linux64` (taskgraph.md §1.6: Rust `^(?:key$)`).
+            let re = regex::Regex::new(&format!("^(?:{k}$)")).map_err(|e| KeyedError {
                 span: alternatives[i].0.span.clone(),
                 message: format!("by-{by} key '{k}' is not a regular expression tc reads: {e}"),
             })?;
@@ -149,6 +150,10 @@ mod tests {
         assert_eq!(resolved(y, &[("platform", "win64")]).unwrap(), "dflt");
         // Anchored at both ends: `linux.*` does not match `xlinux`.
         assert_eq!(resolved(y, &[("platform", "xlinux")]).unwrap(), "dflt");
+        // `$` is appended to the key as text: it binds to the last alternative only.
+        let alt = "by-platform: {'linux|mac': a, default: d}";
+        assert_eq!(resolved(alt, &[("platform", "linux64")]).unwrap(), "a");
+        assert_eq!(resolved(alt, &[("platform", "mac64")]).unwrap(), "d");
         // A missing context value takes the default.
         assert_eq!(resolved(y, &[]).unwrap(), "dflt");
     }

@@ -22,6 +22,8 @@ pub enum Loader {
 pub struct RawTask {
     /// Its key (taskgraph's `name`), as Python's `str()` prints it.
     pub key: String,
+    /// Where the key is written (duplicate labels point at both keys).
+    pub key_span: yaml::Span,
     pub node: Node,
     /// `kind.yml` or the `tasks-from` file name.
     pub task_from: String,
@@ -188,6 +190,7 @@ fn tasks_of(
         };
         out.push(RawTask {
             key: python_str(&key.value),
+            key_span: key.span.clone(),
             node,
             task_from: task_from.to_owned(),
         });

@@ -1,11 +1,14 @@
-//! Task graphs from in-tree YAML (taskgraph.md). Groundwork so far: the YAML layer with
-//! PyYAML's values and positions, config.yml, kinds, keyed-by, the task-defaults merge and the
-//! parameters.
+//! Task graphs from in-tree YAML (taskgraph.md): the YAML layer with PyYAML's values and
+//! positions, parameters, config.yml, kinds, keyed-by, the task-defaults merge, the stock task
+//! transform, the `tasks` and `full` stages with their verifications, and the output formats.
 
 pub mod config;
+pub mod generate;
 pub mod keyed;
 pub mod kinds;
 pub mod merge;
 pub mod parameters;
 pub mod render;
+pub mod transform;
+pub mod verify;
 pub mod yaml;

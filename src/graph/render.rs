@@ -97,7 +97,11 @@ fn python_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let a = f.abs();
     if a != 0.0 && !(1e-4..1e16).contains(&a) {
@@ -123,7 +127,14 @@ pub fn dot(nodes: &[String], edges: &[(String, String, String)]) -> String {
     lines.sort();
     let mut edge_lines: Vec<String> = edges
         .iter()
-        .map(|(from, to, name)| format!("  \"{}\" -> \"{}\" [label=\"{}\"];", esc(from), esc(to), esc(name)))
+        .map(|(from, to, name)| {
+            format!(
+                "  \"{}\" -> \"{}\" [label=\"{}\"];",
+                esc(from),
+                esc(to),
+                esc(name)
+            )
+        })
         .collect();
     edge_lines.sort();
     let mut out = String::from("digraph taskgraph {\n");
@@ -142,7 +153,8 @@ mod tests {
 
     #[test]
     fn json_is_written_as_python_writes_it() {
-        let v = json!({"b": [1, 2.5, {}], "a": {"x": null, "é": "caf\u{e9} \u{1f600}/\n"}, "c": []});
+        let v =
+            json!({"b": [1, 2.5, {}], "a": {"x": null, "é": "caf\u{e9} \u{1f600}/\n"}, "c": []});
         assert_eq!(
             python_json(&v),
             "{\n  \"a\": {\n    \"x\": null,\n    \"\\u00e9\": \"caf\\u00e9 \\ud83d\\ude00/\\n\"\n  },\n  \"b\": [\n    1,\n    2.5,\n    {}\n  ],\n  \"c\": []\n}"

@@ -24,11 +24,15 @@ fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
 }
 
 fn tier(task: &Task) -> Option<i64> {
-    task.task.pointer("/extra/treeherder/tier").and_then(Value::as_i64)
+    task.task
+        .pointer("/extra/treeherder/tier")
+        .and_then(Value::as_i64)
 }
 
 fn identifier_ok(s: &str) -> bool {
-    (1..=38).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=38).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn index_route_ok(rest: &str) -> bool {
@@ -41,7 +45,11 @@ fn index_route_ok(rest: &str) -> bool {
 }
 
 /// Checks the full graph; `Err` is the first failure's message.
-pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -> Result<(), String> {
+pub fn verify(
+    tasks: &BTreeMap<String, Task>,
+    trust_domain: &str,
+    level: &str,
+) -> Result<(), String> {
     let mut symbols: BTreeMap<(String, String, String, String), &str> = BTreeMap::new();
     let mut index_routes: BTreeMap<&str, &str> = BTreeMap::new();
     let mut toolchain_aliases: BTreeMap<String, &str> = BTreeMap::new();
@@ -55,7 +63,10 @@ pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -
                 .map(|c| c.keys().collect())
                 .unwrap_or_default();
             if collections.len() != 1 {
-                return Err(format!("Task {label} has {} collections, expected exactly one", collections.len()));
+                return Err(format!(
+                    "Task {label} has {} collections, expected exactly one",
+                    collections.len()
+                ));
             }
             let platform = str_at(th, "/machine/platform").unwrap_or("").to_owned();
             let group = str_at(th, "/groupSymbol").map(str::to_owned);
@@ -64,7 +75,12 @@ pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -
                 Some(g) => format!("{g}({symbol})"),
                 None => format!("None({symbol})"),
             };
-            let key = (platform.clone(), collections[0].clone(), group.unwrap_or_default(), symbol);
+            let key = (
+                platform.clone(),
+                collections[0].clone(),
+                group.unwrap_or_default(),
+                symbol,
+            );
             if let Some(other) = symbols.insert(key, label) {
                 return Err(format!(
                     "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {platform}/{} {shown}",
@@ -73,15 +89,24 @@ pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -
             }
         }
         // Routes.
-        for route in def.get("routes").and_then(Value::as_array).into_iter().flatten() {
-            let Some(route) = route.as_str() else { continue };
+        for route in def
+            .get("routes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(route) = route.as_str() else {
+                continue;
+            };
             if let Some(rest) = route.strip_prefix("index.") {
                 if !index_route_ok(rest) {
                     return Err(format!("{label} has invalid index route: {route}"));
                 }
                 if route.starts_with(&format!("index.{trust_domain}.v2")) {
                     if let Some(other) = index_routes.insert(route, label) {
-                        return Err(format!("conflict between {other}:{label} for route: {route}"));
+                        return Err(format!(
+                            "conflict between {other}:{label} for route: {route}"
+                        ));
                     }
                 }
             }
@@ -100,14 +125,20 @@ pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -
             }
         }
         // Dependencies of every sort together.
-        let count = task.dependencies.len() + task.soft_dependencies.len() + task.if_dependencies.len();
+        let count =
+            task.dependencies.len() + task.soft_dependencies.len() + task.if_dependencies.len();
         if count > 9999 {
-            return Err(format!("task {label} has too many dependencies ({count} > 9999)"));
+            return Err(format!(
+                "task {label} has too many dependencies ({count} > 9999)"
+            ));
         }
         if let Some(alias) = task.attributes.get("toolchain-alias") {
             let names: Vec<String> = match alias {
                 Value::String(s) => vec![s.clone()],
-                Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect(),
                 _ => Vec::new(),
             };
             for name in names {
@@ -119,19 +150,26 @@ pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -
             }
         }
         // docker-worker caches carry the trust domain and level.
-        if let Some(caches) = def.pointer("/payload/cache/task-reference").and_then(Value::as_object) {
+        if let Some(caches) = def
+            .pointer("/payload/cache/task-reference")
+            .and_then(Value::as_object)
+        {
             let prefix = format!("{trust_domain}-level-{level}-");
             let command: Vec<&str> = def
                 .pointer("/payload/command")
                 .and_then(Value::as_array)
                 .map(|c| c.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            let run_task = command
-                .first()
-                .is_some_and(|c| c.rsplit('/').next().is_some_and(|b| b.starts_with("run-task")));
+            let run_task = command.first().is_some_and(|c| {
+                c.rsplit('/')
+                    .next()
+                    .is_some_and(|b| b.starts_with("run-task"))
+            });
             for name in caches.keys() {
                 let Some(rest) = name.strip_prefix(&prefix) else {
-                    return Err(format!("{label} uses cache {name}: cache names must start with {prefix}"));
+                    return Err(format!(
+                        "{label} uses cache {name}: cache names must start with {prefix}"
+                    ));
                 };
                 if (rest.starts_with("checkouts") || rest.starts_with("tooltool-cache"))
                     && !(run_task && name.contains("b501540836ece0d08200"))
@@ -156,10 +194,14 @@ pub fn verify(tasks: &BTreeMap<String, Task>, trust_domain: &str, level: &str) -
             match tier(d) {
                 Some(t) if t <= mine => {}
                 Some(t) => {
-                    return Err(format!("{label} (tier {mine}) cannot depend on {dep} (tier {t})"));
+                    return Err(format!(
+                        "{label} (tier {mine}) cannot depend on {dep} (tier {t})"
+                    ));
                 }
                 None => {
-                    return Err(format!("{label} (tier {mine}) cannot depend on {dep} (tier unknown)"));
+                    return Err(format!(
+                        "{label} (tier {mine}) cannot depend on {dep} (tier unknown)"
+                    ));
                 }
             }
         }
