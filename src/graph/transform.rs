@@ -118,15 +118,7 @@ struct S {
     forbid_unknown: bool,
 }
 
-const PRIORITIES: &[&str] = &[
-    "highest",
-    "very-high",
-    "high",
-    "medium",
-    "low",
-    "very-low",
-    "lowest",
-];
+use crate::taskdef::definition::PRIORITIES;
 const OPT_STRS: T = T::Opt(&T::List(&T::Str));
 const OPT_INTS: T = T::Opt(&T::List(&T::Int));
 

@@ -74,7 +74,8 @@ const KEYS: [&str; 19] = [
     "extra",
 ];
 
-const PRIORITIES: [&str; 7] = [
+/// The queue's task priorities, highest first.
+pub const PRIORITIES: &[&str] = &[
     "highest",
     "very-high",
     "high",
