@@ -13,6 +13,7 @@ use super::keyed;
 use super::kinds::{Kind, Loader, RawTask};
 use super::parameters::Parameters;
 use super::yaml::{Node, Span, Value};
+use crate::taskdef::definition::PRIORITIES;
 
 /// What a transform needs besides the task.
 pub struct Context<'a> {
@@ -118,7 +119,6 @@ struct S {
     forbid_unknown: bool,
 }
 
-use crate::taskdef::definition::PRIORITIES;
 const OPT_STRS: T = T::Opt(&T::List(&T::Str));
 const OPT_INTS: T = T::Opt(&T::List(&T::Int));
 
