@@ -45,12 +45,19 @@ impl Setup {
         path
     }
 
-    fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = tc();
-        cmd.env("TC_CACHE_DIR", self.dir.path().join("cache"))
+    /// tc with this test's cache root and label, for tests that drive the process themselves
+    /// (signals, several at once).
+    fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"));
+        cmd.env("NO_COLOR", "1")
+            .env("TC_CACHE_DIR", self.dir.path().join("cache"))
             .env("TC_TEST_RUN_ID", &self.cleanup.run_id)
             .env_remove("TASKCLUSTER_ROOT_URL");
         cmd
+    }
+
+    fn cmd(&self) -> assert_cmd::Command {
+        assert_cmd::Command::from_std(self.process())
     }
 
     /// A fresh artifacts directory.
@@ -573,10 +580,8 @@ fn ctrl_c_cancels_and_removes_the_container() {
         "payload:\n  image: x\n  command: [sh, -c, 'echo run\"\"ning; sleep 60']\n  maxRunTime: 120\n",
     );
     let art = s.artifacts();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
-        .env("NO_COLOR", "1")
-        .env("TC_CACHE_DIR", s.dir.path().join("cache"))
-        .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+    let mut child = s
+        .process()
         .args(["run-local", "--network", "none", "--image"])
         .arg(s.zst())
         .arg("--artifacts-dir")
@@ -651,16 +656,10 @@ fn in_tree_images_build_once_with_parents_and_report_failures() {
         std::fs::write(file, text).unwrap();
     }
     std::fs::create_dir_all(repo.join("scripts")).unwrap();
-    std::fs::write(
-        repo.join("scripts/hello.sh"),
+    common::write_executable(
+        &repo.join("scripts/hello.sh"),
         "#!/bin/sh\necho hello script\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        repo.join("scripts/hello.sh"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    );
     let task = s.task(
         "intree",
         "payload:\n  image: {type: docker-image, name: child}\n  command: [sh, -c, 'cat /greeting /child; hello']\n  maxRunTime: 60\n",
@@ -835,12 +834,10 @@ fn develop_binds_the_checkout_where_run_task_would_clone() {
     // The checkout carries a stand-in run-task that drops `--` and runs the rest.
     let checkout = s.dir.path().join("checkout");
     std::fs::create_dir_all(&checkout).unwrap();
-    std::fs::write(checkout.join("run-task"), "#!/bin/sh\necho \"repos=$REPOSITORIES args=$*\"\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n").unwrap();
-    std::fs::set_permissions(
-        checkout.join("run-task"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    common::write_executable(
+        &checkout.join("run-task"),
+        "#!/bin/sh\necho \"repos=$REPOSITORIES args=$*\"\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
+    );
     std::fs::write(checkout.join("README"), "local work\n").unwrap();
     let task = s.task(
         "dev",
@@ -1066,10 +1063,8 @@ fn ctrl_c_while_pulling_leaves_no_volume_behind() {
         "pull",
         "payload:\n  image: 127.0.0.1:9/tc-test/none:1\n  command: ['true']\n  maxRunTime: 60\n  cache: {c: /c}\n",
     );
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
-        .env("NO_COLOR", "1")
-        .env("TC_CACHE_DIR", s.dir.path().join("cache"))
-        .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+    let mut child = s
+        .process()
         .args([
             "run-local",
             "--no-caches",
@@ -1193,10 +1188,7 @@ fn concurrent_runs_of_one_cache_get_different_volumes() {
     let (out, _, _) = s.run(&task, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let spawn = || {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
-            .env("NO_COLOR", "1")
-            .env("TC_CACHE_DIR", s.dir.path().join("cache"))
-            .env("TC_TEST_RUN_ID", &s.cleanup.run_id)
+        s.process()
             .args(["run-local", "--network", "none", "--image"])
             .arg(s.zst())
             .arg("--artifacts-dir")

@@ -875,16 +875,10 @@ fn develop_links_the_checkout_into_the_task_dir() {
     assert!(err.contains("-v DIR:PATH"), "{err}");
     let bin = s.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
-        bin.join("run-task"),
+    common::write_executable(
+        &bin.join("run-task"),
         "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        bin.join("run-task"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    );
     let t = s.task(
         "t3.yml",
         &format!(

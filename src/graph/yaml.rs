@@ -2190,40 +2190,30 @@ mod tests {
         assert!(e.message.contains("nodes once aliases are expanded"), "{e}");
 
         // Each level nests the previous one inside 200 brackets: depth beyond the parser's limit.
+        let e = err(&nested_through_aliases(8, 200));
+        assert!(e.message.contains("levels deep"), "{e}");
+    }
+
+    /// `levels` anchored sequences, each nesting the previous one (by alias) inside `brackets`
+    /// brackets.
+    fn nested_through_aliases(levels: usize, brackets: usize) -> String {
         let mut text = String::new();
-        for i in 0..8 {
+        for i in 0..levels {
             let inner = if i == 0 {
                 "x".to_owned()
             } else {
                 format!("*d{}", i - 1)
             };
-            text.push_str(&format!(
-                "d{i}: &d{i} {}{inner}{}\n",
-                "[".repeat(200),
-                "]".repeat(200)
-            ));
+            let (open, close) = ("[".repeat(brackets), "]".repeat(brackets));
+            text.push_str(&format!("d{i}: &d{i} {open}{inner}{close}\n"));
         }
-        let e = err(&text);
-        assert!(e.message.contains("levels deep"), "{e}");
+        text
     }
 
     #[test]
     fn the_deepest_accepted_document_loads_and_converts() {
         // 2 × 125 nested sequences, through aliases: close to the limit, on a test thread's stack.
-        let mut text = String::new();
-        for i in 0..2 {
-            let inner = if i == 0 {
-                "x".to_owned()
-            } else {
-                format!("*d{}", i - 1)
-            };
-            text.push_str(&format!(
-                "d{i}: &d{i} {}{inner}{}\n",
-                "[".repeat(125),
-                "]".repeat(125)
-            ));
-        }
-        let node = doc(&text);
+        let node = doc(&nested_through_aliases(2, 125));
         let json = node.to_json().unwrap();
         let mut depth = 0;
         let mut at = &json["d1"];

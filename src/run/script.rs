@@ -75,14 +75,9 @@ fn render_native(
     prologue(w, input, ignored, plan);
 
     // 3. Preconditions.
-    w.push_str(PRECONDITIONS);
     let mut tools = vec!["timeout", "realpath", "mktemp", "awk"];
     tools.extend(&mounts_code.tools);
-    for tool in tools {
-        let _ = writeln!(w, "need {tool}");
-    }
-    secret_checks(w, &opts.secrets);
-    let _ = writeln!(w);
+    preconditions(w, &tools, &opts.secrets);
 
     // 4. Work directory, task directory, traps; the artifacts directory as tc checks it.
     w.push_str(ARTIFACTS_DIR_CHECK);
@@ -303,7 +298,21 @@ pub(super) fn prologue(
 }
 
 /// Every secret must be set, and long enough to be masked, before anything runs.
-pub(super) fn secret_checks(w: &mut String, secrets: &[(String, String)]) {
+/// Section 3: the commands the script needs, then every secret name; a missing one exits 2.
+pub(super) fn preconditions(w: &mut String, tools: &[&str], secrets: &[(String, String)]) {
+    w.push_str(PRECONDITIONS);
+    let mut seen = Vec::new();
+    for tool in tools {
+        if !seen.contains(tool) {
+            seen.push(*tool);
+            let _ = writeln!(w, "need {tool}");
+        }
+    }
+    secret_checks(w, secrets);
+    let _ = writeln!(w);
+}
+
+fn secret_checks(w: &mut String, secrets: &[(String, String)]) {
     for (name, _) in secrets {
         let _ = writeln!(
             w,
@@ -670,7 +679,7 @@ fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-pub(super) const PRECONDITIONS: &str = r#"need() {
+const PRECONDITIONS: &str = r#"need() {
   if ! command -v "$1" >/dev/null 2>&1; then
     echo "[tc] error: this script needs $1" >&2
     exit 2

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use super::artifacts::{self, Kind};
 use super::caches;
 use super::script::{
-    ARTIFACTS_DIR_CHECK, PRECONDITIONS, SETUP_FAILED, ScriptInput, artifact_calls, finish, helpers,
-    log_header, prologue, purge_decision, quote, reserved_word, secret_checks,
+    ARTIFACTS_DIR_CHECK, SETUP_FAILED, ScriptInput, artifact_calls, finish, helpers, log_header,
+    preconditions, prologue, purge_decision, quote, reserved_word,
 };
 use super::taskrun::StaticPlan;
 use crate::engine::docker::PullPolicy;
@@ -207,15 +207,9 @@ pub(super) fn render(
     prologue(w, input, ignored, plan);
 
     // 3. Preconditions.
-    w.push_str(PRECONDITIONS);
     let mut tools = vec!["docker", "timeout", "mktemp", "awk"];
     tools.extend(&image.tools);
-    tools.dedup();
-    for tool in tools {
-        let _ = writeln!(w, "need {tool}");
-    }
-    secret_checks(w, &opts.secrets);
-    let _ = writeln!(w);
+    preconditions(w, &tools, &opts.secrets);
 
     // 4. Work directory and traps; the artifacts directory as tc checks it.
     w.push_str(ARTIFACTS_DIR_CHECK);

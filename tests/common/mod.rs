@@ -64,3 +64,10 @@ pub fn docker_busybox() -> Option<PathBuf> {
         }
     }
 }
+
+/// Writes an executable file (a stand-in script for a test).
+pub fn write_executable(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
