@@ -516,6 +516,7 @@ fn secrets_are_masked_and_keep_leaves_the_container() {
     assert!(!err.contains("hunter2-secret"));
     let saved = std::fs::read_to_string(art.join("public/logs/live_backing.log")).unwrap();
     assert!(saved.contains("token=***") && !saved.contains("hunter2-secret"));
+    assert!(!summary.to_string().contains("hunter2-secret"), "{summary}");
     let id = summary["taskId"].as_str().unwrap();
     let kept = listed(&["ps", "-a", "--format", "{{.Names}}"], &s.label_filter());
     assert_eq!(kept, vec![format!("tc-{id}-0")]);
@@ -572,9 +573,9 @@ fn secrets_are_masked_and_keep_leaves_the_container() {
     );
 }
 
-#[test]
-fn ctrl_c_cancels_and_removes_the_container() {
-    let Some(s) = Setup::new("ctrlc") else { return };
+/// Sends `signal` once the task runs: tc cancels, exits `code` and leaves no container.
+fn cancel_with(name: &str, signal: nix::sys::signal::Signal, code: i32) {
+    let Some(s) = Setup::new(name) else { return };
     let task = s.task(
         "long",
         "payload:\n  image: x\n  command: [sh, -c, 'echo run\"\"ning; sleep 60']\n  maxRunTime: 120\n",
@@ -603,17 +604,23 @@ fn ctrl_c_cancels_and_removes_the_container() {
         }
     }
     assert!(seen.contains("=== Task Starting ==="), "{seen}");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{rest}");
+    assert_eq!(status.code(), Some(code), "{rest}");
     assert!(rest.contains("Canceled by user"), "{rest}");
     s.assert_no_containers();
+}
+
+#[test]
+fn ctrl_c_cancels_and_removes_the_container() {
+    cancel_with("ctrlc", nix::sys::signal::Signal::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_cancels_and_removes_the_container() {
+    cancel_with("sigterm", nix::sys::signal::Signal::SIGTERM, 143);
 }
 
 #[test]

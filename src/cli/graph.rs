@@ -2,7 +2,6 @@
 //! This version makes the `tasks` and `full` stages of kinds that use the transform loader with
 //! the stock task transform; everything else is refused with exit 3, never approximated.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
@@ -147,12 +146,16 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
         }
     };
     match &args.output {
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(text.as_bytes());
-        }
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?,
+        None => crate::output::print_text(&text)?,
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            Error::Output(std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot write {}: {e}; choose another -o FILE",
+                    path.display()
+                ),
+            ))
+        })?,
     }
     Ok(0)
 }

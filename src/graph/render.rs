@@ -90,33 +90,18 @@ fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Python's `repr` of a float: the shortest round-trip digits, exponent form outside
-/// 1e-4 ≤ |f| < 1e16, with a two-digit signed exponent.
+/// A float as `json.dumps` writes it: Python's `repr`, except the non-finite ones.
 fn python_float(f: f64) -> String {
     if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
             "Infinity".into()
         } else {
             "-Infinity".into()
-        };
-    }
-    let a = f.abs();
-    if a != 0.0 && !(1e-4..1e16).contains(&a) {
-        // `{:e}` gives the shortest digits, e.g. `6.02e23`, `1e-7`.
-        let s = format!("{f:e}");
-        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let s = format!("{f:?}");
-    if s.contains('.') || s.contains('e') {
-        s
+        }
     } else {
-        format!("{s}.0")
+        super::yaml::python_float_repr(f)
     }
 }
 

@@ -1306,7 +1306,7 @@ fn file_url(params: &Parameters, path: &str) -> Result<String, String> {
                 Ok(format!("{repo}/blob/{rev}/{path}"))
             } else {
                 Err(format!(
-                    "Don't know how to determine file URL for non-githubrepo: {repo}"
+                    "Don't know how to determine file URL for non-githubrepo: {repo}; give the repository a GitHub `origin`, or set head_repository to an https://github.com/… URL in a -p file"
                 ))
             }
         }
@@ -1321,7 +1321,7 @@ fn level_number(ctx: &Context) -> Result<i64, TransformError> {
     let level = ctx.params.get_str("level");
     level.trim().parse().map_err(|_| {
         fail(
-            format!("the level parameter '{level}' is not an integer"),
+            format!("the level parameter '{level}' is not an integer; set `level` to \"1\", \"2\" or \"3\" in a -p file"),
             None,
         )
     })

@@ -14,13 +14,11 @@ use super::script::{
 };
 use super::taskrun::StaticPlan;
 use crate::engine::docker::PullPolicy;
+use crate::engine::docker::SHM_SIZE;
 use crate::engine::docker::images::ImageSource;
 use crate::engine::native::shell_quote;
 use crate::queue::client::encode;
 use crate::taskdef::payload::Family;
-
-/// docker-worker's /dev/shm size, as the engine sets it.
-const SHM_SIZE: u64 = 1_800_000_000;
 
 /// How the script gets the image.
 struct ImageCode {

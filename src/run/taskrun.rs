@@ -432,10 +432,7 @@ async fn start(
         secrets: opts.secrets.clone(),
         reserved: reserved_env(task, run_id, opts, plan.family, Some(&dir_text)),
     })
-    .map_err(|e| match e {
-        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
-        EnvError::Usage(msg) => TaskError::malformed(msg),
-    })?;
+    .map_err(env_problem)?;
     for w in &composed.warnings {
         log.line(&format!("Warning: {w}"));
     }
@@ -542,6 +539,14 @@ fn link_checkout(
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::os::unix::fs::symlink(checkout, &at));
     made.map_err(|e| TaskError::internal(format!("--develop: cannot link {}: {e}", at.display())))
+}
+
+/// An environment that cannot be composed is the payload's (or the command line's) fault.
+fn env_problem(e: EnvError) -> TaskError {
+    match e {
+        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
+        EnvError::Usage(msg) => TaskError::malformed(msg),
+    }
 }
 
 /// What happened between start and exit.
@@ -660,10 +665,7 @@ pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskErr
         secrets: opts.secrets.clone(),
         reserved: Vec::new(),
     })
-    .map_err(|e| match e {
-        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
-        EnvError::Usage(msg) => TaskError::malformed(msg),
-    })?;
+    .map_err(env_problem)?;
     warnings.extend(composed.warnings);
     let mut literal_env: Vec<(String, String)> = plan
         .env

@@ -26,7 +26,7 @@ use crate::run::artifacts::{ArtifactSpec, LocalDir, Record};
 use crate::run::outcome::{Reason, TaskError};
 
 /// docker-worker's /dev/shm size.
-const SHM_SIZE: i64 = 1_800_000_000;
+pub const SHM_SIZE: i64 = 1_800_000_000;
 
 /// Containers of this process that are not removed yet, for a second Ctrl-C to name.
 static LIVE: Mutex<Vec<String>> = Mutex::new(Vec::new());

@@ -135,13 +135,19 @@ impl Resolver<'_> {
 pub async fn resolve(r: &Resolver<'_>, source: &ImageSource) -> Result<ResolvedImage, TaskError> {
     match source {
         ImageSource::Registry(reference) => registry(r, reference).await,
-        ImageSource::Tarball(path) => load::tarball(r, path, &path.display().to_string()).await,
-        ImageSource::TaskImage { task_id, path } => task_image(r, task_id, path, None).await,
+        ImageSource::Tarball(path) => {
+            let (image, _) = load::tarball(r, path, &path.display().to_string(), None).await?;
+            Ok(image)
+        }
+        ImageSource::TaskImage { task_id, path } => {
+            let fetcher = Fetcher::new(&r.cache_root.join("downloads"), r.root_url)?;
+            task_image(r, &fetcher, task_id, path, None).await
+        }
         ImageSource::Indexed { namespace, path } => {
             let fetcher = Fetcher::new(&r.cache_root.join("downloads"), r.root_url)?;
             let what = format!("the image indexed at `{namespace}`");
             let task_id = fetcher.index_lookup(namespace, &what).await?;
-            task_image(r, &task_id, path, Some(namespace)).await
+            task_image(r, &fetcher, &task_id, path, Some(namespace)).await
         }
         ImageSource::InTree(name) => super::build::in_tree(r, name).await,
     }
@@ -151,6 +157,7 @@ pub async fn resolve(r: &Resolver<'_>, source: &ImageSource) -> Result<ResolvedI
 /// `refs.json` mapping (root URL, taskId, path) to that digest, then loaded like a tarball.
 async fn task_image(
     r: &Resolver<'_>,
+    fetcher: &Fetcher,
     task_id: &str,
     path: &str,
     namespace: Option<&str>,
@@ -169,32 +176,22 @@ async fn task_image(
     if let Some(sha) = refs.get(&key) {
         let stored = downloads.join(sha);
         if stored.is_file() {
-            return load::tarball(r, &stored, &reference).await;
+            return Ok(load::tarball(r, &stored, &reference, Some(sha)).await?.0);
         }
     }
-    let fetcher = Fetcher::new(&downloads, r.root_url)?;
     let content = Content::Artifact {
         task_id: task_id.to_owned(),
         artifact: path.to_owned(),
         sha256: None,
     };
-    let fetched = fetcher.fetch(&content).await?;
-    let Fetched::Temporary(temp) = fetched else {
+    let Fetched::Temporary(temp) = fetcher.fetch(&content).await? else {
         return Err(TaskError::internal("an image download was not a file"));
     };
-    let keep = move || -> std::io::Result<String> {
-        use sha2::Digest;
-        let mut hasher = sha2::Sha256::new();
-        std::io::copy(&mut std::fs::File::open(&temp)?, &mut hasher)?;
-        let sha = hex::encode(hasher.finalize());
-        temp.persist(downloads.join(&sha)).map_err(|e| e.error)?;
-        Ok(sha)
-    };
-    let sha = tokio::task::spawn_blocking(keep)
-        .await
-        .map_err(|e| TaskError::internal(e.to_string()))?
-        .map_err(|e| TaskError::internal(format!("cannot keep the downloaded image: {e}")))?;
-    let stored = r.cache_root.join("downloads").join(&sha);
+    // Loading reads the file once and gives its digest, which names it in the download cache.
+    let (image, sha) = load::tarball(r, &temp, &reference, None).await?;
+    temp.persist(downloads.join(&sha)).map_err(|e| {
+        TaskError::internal(format!("cannot keep the downloaded image: {}", e.error))
+    })?;
     refs.insert(key, sha);
     let tmp = refs_file.with_extension("json.tmp");
     let saved = serde_json::to_vec_pretty(&refs)
@@ -207,7 +204,7 @@ async fn task_image(
             refs_file.display()
         ));
     }
-    load::tarball(r, &stored, &reference).await
+    Ok(image)
 }
 
 /// Credentials for the reference's registry from the Docker client config's `auths`;
@@ -316,7 +313,7 @@ async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, Ta
             Ok(()) => {
                 let id = inspect(r.docker, reference).await.ok_or_else(|| {
                     TaskError::internal(format!(
-                        "{reference} was pulled but the daemon does not know it"
+                        "{reference} was pulled but the daemon does not know it; check `docker image ls`, then run the task again"
                     ))
                 })?;
                 let note = format!("pulled in {:.1}s", began.elapsed().as_secs_f64());
@@ -332,7 +329,9 @@ async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, Ta
     }
     Err(TaskError::new(
         Reason::ResourceUnavailable,
-        format!("cannot pull {reference} after 3 attempts: {last}"),
+        format!(
+            "cannot pull {reference} after 3 attempts: {last}; check that the registry answers from this machine (network, proxy, credentials), then run the task again"
+        ),
     ))
 }
 

@@ -230,12 +230,15 @@ async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<Strin
     Ok((sha, loaded))
 }
 
-/// Loads a tarball unless this daemon already has what it holds.
+/// Loads a tarball unless this daemon already has what it holds; `sha256` is the file's digest
+/// when the caller knows it already (a download kept under its digest). Returns the image and
+/// the file's digest.
 pub async fn tarball(
     r: &Resolver<'_>,
     path: &Path,
     reference: &str,
-) -> Result<ResolvedImage, TaskError> {
+    sha256: Option<&str>,
+) -> Result<(ResolvedImage, String), TaskError> {
     let unreadable = |e: String| {
         TaskError::malformed(format!(
             "cannot load the image tarball {}: {e}",
@@ -250,22 +253,25 @@ pub async fn tarball(
     let locked = locked?;
     let file_key = canonical.display().to_string();
     let (size, mtime_ns, inode) = hashed_key(&meta);
-    let known_sha = locked
-        .index
-        .files
-        .get(&file_key)
-        .filter(|h| (h.size, h.mtime_ns, h.inode) == (size, mtime_ns, inode))
-        .map(|h| h.sha256.clone());
-    if let Some(sha) = &known_sha {
+    let known_sha = sha256.map(str::to_owned).or_else(|| {
+        locked
+            .index
+            .files
+            .get(&file_key)
+            .filter(|h| (h.size, h.mtime_ns, h.inode) == (size, mtime_ns, inode))
+            .map(|h| h.sha256.clone())
+    });
+    if let Some(sha) = known_sha {
         if let Some(hit) = locked.index.images.get(&format!("{daemon}/{sha}")) {
             if r.docker.inspect_image(&hit.image_id).await.is_ok() {
-                return Ok(ResolvedImage {
+                let image = ResolvedImage {
                     reference: reference.to_owned(),
                     id: hit.image_id.clone(),
                     source: "loaded",
                     cached: true,
                     note: "loaded (cached)".into(),
-                });
+                };
+                return Ok((image, sha));
             }
         }
     }
@@ -286,7 +292,7 @@ pub async fn tarball(
         }
     })?;
     let Some(first) = loaded.first() else {
-        return Err(unreadable("the daemon loaded no image from it".into()));
+        return Err(unreadable("the daemon loaded no image from it; give a `docker save` archive (manifest.json at its root)".into()));
     };
     if loaded.len() > 1 {
         r.note(format!(
@@ -324,13 +330,14 @@ pub async fn tarball(
         r.note(format!("[tc] Warning: cannot update the image cache: {e}"));
     }
     r.note(format!("[tc] Image {reference}: loaded {first}"));
-    Ok(ResolvedImage {
+    let image = ResolvedImage {
         reference: reference.to_owned(),
         id,
         source: "loaded",
         cached: false,
         note: "loaded".into(),
-    })
+    };
+    Ok((image, sha))
 }
 
 #[cfg(test)]

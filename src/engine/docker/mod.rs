@@ -20,7 +20,7 @@ use std::time::Duration;
 use bollard::Docker;
 use serde::Serialize;
 
-pub use container::live_containers;
+pub use container::{SHM_SIZE, live_containers};
 pub use engine::{DockerEngine, DockerOptions, DockerTask, PullPolicy};
 
 /// The label on everything tc creates (containers, volumes, built images).
