@@ -1820,7 +1820,7 @@ mod tests {
         let err = run("example37", &other).remove(0).unwrap_err();
         assert_eq!(
             err.message,
-            "Don't know how to determine file URL for non-githubrepo: https://gitlab.com/x/y"
+            "Don't know how to determine file URL for non-githubrepo: https://gitlab.com/x/y; give the repository a GitHub `origin`, or set head_repository to an https://github.com/… URL in a -p file"
         );
     }
 
