@@ -61,7 +61,7 @@ pub fn python_str(v: &Value) -> String {
         Value::Bool(false) => "False".into(),
         Value::Null => "None".into(),
         Value::Int(i) => i.to_string(),
-        Value::Float(f) => format!("{f:?}"),
+        Value::Float(f) => yaml::python_float_repr(*f),
         Value::Seq(_) | Value::Map(_) => String::new(),
     }
 }

@@ -601,8 +601,15 @@ fn yaml_scalar(v: &J) -> Value {
 
 /// One task of a kind through `taskgraph.transforms.task`.
 pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, TransformError> {
+    // generate() refuses these kinds first; a direct caller gets the same refusal.
     if kind.loader != (Loader::Transform { run: false }) {
-        return Err(fail("the run transform is not supported yet", None));
+        return Err(refuse(
+            format!(
+                "kind '{}' uses the run transform, which this version of tc cannot run yet; use taskgraph",
+                kind.name
+            ),
+            None,
+        ));
     }
     let params = ctx.params;
     let level = params.get_str("level").to_owned();
