@@ -14,16 +14,6 @@ const NOT_YET: &[(&str, &str)] = &[
     ("err-unknown-target-method", "the target stage"),
     ("unsupported-index-search", "the optimized stage"),
     ("unsupported-optimize-strategies", "the optimized stage"),
-    ("err-run-missing", "the run transform (default loader)"),
-    (
-        "err-when-and-optimization",
-        "the run transform (default loader)",
-    ),
-    ("repo-hg", "the run transform (default loader)"),
-    ("run-task-docker", "the run transform (default loader)"),
-    ("run-task-generic", "the run transform (default loader)"),
-    ("source-git-suffix", "the run transform (default loader)"),
-    ("source-ssh", "the run transform (default loader)"),
     (
         "err-bad-parameter-type",
         "integers beyond 64 bits in YAML (an unquoted 40-digit hash)",
@@ -63,6 +53,11 @@ fn tasks_and_full_match_taskgraph() {
         }
     }
     assert!(args.len() > 100, "the corpora are where they should be");
+    // The README's example repository is a corpus too.
+    args.extend([
+        "--corpus".to_owned(),
+        root.join("examples/intree").display().to_string(),
+    ]);
     for stage in ["tasks", "full"] {
         let out = Command::new("python3")
             .arg(root.join("tests/taskgraph-compat/compare.py"))

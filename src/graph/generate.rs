@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::config::Config;
-use super::kinds::{self, KindsError, Loader};
+use super::kinds::{self, KindsError};
 use super::parameters::Parameters;
 use super::transform::{self, Context, Task};
 
@@ -127,14 +127,6 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
             return Err(GraphError::Unsupported(refused));
         }
     };
-    for k in &kinds {
-        if k.loader != (Loader::Transform { run: false }) {
-            refused.push(format!(
-                "kind '{}' uses the run transform (or the default loader), which this version of tc cannot run yet; use taskgraph",
-                k.name
-            ));
-        }
-    }
     if !refused.is_empty() {
         return Err(GraphError::Unsupported(refused));
     }

@@ -9,6 +9,7 @@ pub mod kinds;
 pub mod merge;
 pub mod parameters;
 pub mod render;
+pub mod run;
 pub mod transform;
 pub mod verify;
 pub mod yaml;

@@ -70,14 +70,14 @@ pub struct TransformError {
 }
 
 /// Input tc does not run (§5).
-fn refuse(message: impl Into<String>, at: Option<&Span>) -> TransformError {
+pub(super) fn refuse(message: impl Into<String>, at: Option<&Span>) -> TransformError {
     TransformError {
         unsupported: true,
         ..fail(message, at)
     }
 }
 
-fn fail(message: impl Into<String>, at: Option<&Span>) -> TransformError {
+pub(super) fn fail(message: impl Into<String>, at: Option<&Span>) -> TransformError {
     TransformError {
         message: message.into(),
         at: at.map(Span::to_string),
@@ -87,13 +87,14 @@ fn fail(message: impl Into<String>, at: Option<&Span>) -> TransformError {
 
 /// 24.5.1's `run_task_suffix()`: the first 20 hex digits of the hash of its run-task script.
 const RUN_TASK_HASH: &str = "b501540836ece0d08200";
-const BUILTIN: [(&str, &str); 2] = [("always-optimized", "invalid"), ("succeed", "built-in")];
+pub(super) const BUILTIN: [(&str, &str); 2] =
+    [("always-optimized", "invalid"), ("succeed", "built-in")];
 
 // ---------------------------------------------------------------------------------------------
 // The input schema, as msgspec checks it: keys in input order, then required fields.
 
 #[derive(Clone, Copy)]
-enum T {
+pub(super) enum T {
     Any,
     Str,
     Int,
@@ -104,6 +105,8 @@ enum T {
     Dict(&'static T),
     Struct(&'static S),
     Opt(&'static T),
+    /// `Union[A, B]`: the side whose shape the value has.
+    Either(&'static T, &'static T),
     /// `Union[str, dict[str, str]]` (docker-image).
     StrOrDict,
     /// `Union[bool, TreeherderConfig]`.
@@ -114,15 +117,15 @@ enum T {
     Rank,
 }
 
-struct S {
-    fields: &'static [(&'static str, T, bool)],
-    forbid_unknown: bool,
+pub(super) struct S {
+    pub(super) fields: &'static [(&'static str, T, bool)],
+    pub(super) forbid_unknown: bool,
 }
 
-const OPT_STRS: T = T::Opt(&T::List(&T::Str));
+pub(super) const OPT_STRS: T = T::Opt(&T::List(&T::Str));
 const OPT_INTS: T = T::Opt(&T::List(&T::Int));
 
-static OPTIMIZATION: S = S {
+pub(super) static OPTIMIZATION: S = S {
     fields: &[
         ("index-search", OPT_STRS, false),
         ("skip-unless-changed", OPT_STRS, false),
@@ -151,7 +154,7 @@ static WORKER: S = S {
     fields: &[("implementation", T::Str, true)],
     forbid_unknown: false,
 };
-static TASK: S = S {
+pub(super) static TASK: S = S {
     fields: &[
         ("label", T::Str, true),
         ("description", T::Str, true),
@@ -313,7 +316,7 @@ static ALWAYS_OPTIMIZED: S = S {
 };
 
 /// msgspec's name for a value's type.
-fn type_name(v: &Value) -> &'static str {
+pub(super) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "bool",
@@ -326,7 +329,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn expected(t: T) -> &'static str {
+fn expected(t: T) -> String {
     match t {
         T::Any => "any",
         T::Str | T::Lit(_) => "str",
@@ -338,11 +341,30 @@ fn expected(t: T) -> &'static str {
         T::BoolOrStruct(_) => "bool | object",
         T::Rank => "int | str",
         T::Opt(_) => "null",
+        T::Either(a, b) => return format!("{} | {}", expected(*a), expected(*b)),
+    }
+    .to_owned()
+}
+
+/// Whether `v` has the outer shape `t` takes (which side of a union applies).
+fn shape_fits(t: T, v: &Value) -> bool {
+    match (t, v) {
+        (T::Any, _) | (T::Opt(_), Value::Null) => true,
+        (T::Opt(inner), _) => shape_fits(*inner, v),
+        (T::Either(a, b), _) => shape_fits(*a, v) || shape_fits(*b, v),
+        (T::Str | T::Lit(_) | T::StrOrDict | T::TaskRef | T::Rank, Value::Str(_)) => true,
+        (T::Int | T::Rank, Value::Int(_)) | (T::Bool | T::BoolOrStruct(_), Value::Bool(_)) => true,
+        (T::List(_), Value::Seq(_)) => true,
+        (
+            T::Dict(_) | T::Struct(_) | T::StrOrDict | T::TaskRef | T::BoolOrStruct(_),
+            Value::Map(_),
+        ) => true,
+        _ => false,
     }
 }
 
 /// A schema failure: msgspec's message and the node it is about.
-struct Bad(String, Span);
+pub(super) struct Bad(pub(super) String, pub(super) Span);
 
 fn at(msg: String, path: &str) -> String {
     if path == "$" {
@@ -356,7 +378,7 @@ fn mismatch(t: T, nullable: bool, n: &Node, path: &str) -> Bad {
     let want = if nullable {
         format!("{} | null", expected(t))
     } else {
-        expected(t).to_owned()
+        expected(t)
     };
     Bad(
         at(
@@ -367,7 +389,7 @@ fn mismatch(t: T, nullable: bool, n: &Node, path: &str) -> Bad {
     )
 }
 
-fn check(n: &Node, t: T, path: &str, nullable: bool) -> Result<(), Bad> {
+pub(super) fn check(n: &Node, t: T, path: &str, nullable: bool) -> Result<(), Bad> {
     match (t, &n.value) {
         (T::Any, _) => Ok(()),
         (T::Opt(inner), Value::Null) => {
@@ -433,11 +455,14 @@ fn check(n: &Node, t: T, path: &str, nullable: bool) -> Result<(), Bad> {
             Ok(())
         }
         (T::Struct(s), Value::Map(_)) => check_struct(n, s, path),
+        (T::Either(a, b), v) if shape_fits(*a, v) || shape_fits(*b, v) => {
+            check(n, if shape_fits(*a, v) { *a } else { *b }, path, nullable)
+        }
         _ => Err(mismatch(t, nullable, n, path)),
     }
 }
 
-fn truthy_node(n: &Node) -> bool {
+pub(super) fn truthy_node(n: &Node) -> bool {
     match &n.value {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -450,7 +475,7 @@ fn truthy_node(n: &Node) -> bool {
     }
 }
 
-fn check_struct(n: &Node, s: &'static S, path: &str) -> Result<(), Bad> {
+pub(super) fn check_struct(n: &Node, s: &'static S, path: &str) -> Result<(), Bad> {
     let Value::Map(entries) = &n.value else {
         return Err(mismatch(T::Struct(s), false, n, path));
     };
@@ -500,7 +525,7 @@ fn entries_mut(n: &mut Node) -> Option<&mut Vec<(Node, Node)>> {
 }
 
 /// Sets `key` (in place if present, else at the end, as a Python dict does).
-fn set(n: &mut Node, key: &str, value: Value) {
+pub(super) fn set(n: &mut Node, key: &str, value: Value) {
     let span = n.span.clone();
     if let Some(m) = entries_mut(n) {
         let node = Node {
@@ -523,13 +548,13 @@ fn set(n: &mut Node, key: &str, value: Value) {
     }
 }
 
-fn set_default(n: &mut Node, key: &str, value: Value) {
+pub(super) fn set_default(n: &mut Node, key: &str, value: Value) {
     if n.get(key).is_none() {
         set(n, key, value);
     }
 }
 
-fn get_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Node> {
+pub(super) fn get_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Node> {
     let Value::Map(m) = &mut n.value else {
         return None;
     };
@@ -538,7 +563,7 @@ fn get_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Node> {
         .map(|(_, v)| v)
 }
 
-fn remove(n: &mut Node, key: &str) {
+pub(super) fn remove(n: &mut Node, key: &str) {
     if let Some(m) = entries_mut(n) {
         m.retain(|(k, _)| !matches!(&k.value, Value::Str(s) if s == key));
     }
@@ -601,21 +626,16 @@ fn yaml_scalar(v: &J) -> Value {
 
 /// One task of a kind through `taskgraph.transforms.task`.
 pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, TransformError> {
-    // generate() refuses these kinds first; a direct caller gets the same refusal.
-    if kind.loader != (Loader::Transform { run: false }) {
-        return Err(refuse(
-            format!(
-                "kind '{}' uses the run transform, which this version of tc cannot run yet; use taskgraph",
-                kind.name
-            ),
-            None,
-        ));
-    }
     let params = ctx.params;
     let level = params.get_str("level").to_owned();
     let project = params.get_str("project").to_owned();
     let td = ctx.config.trust_domain.clone();
-    let mut node = raw.node.clone();
+    // The default loader and `run` kinds describe a run first; the run transform makes the
+    // task description (label, implementation and tags set) that this transform finishes.
+    let mut node = match kind.loader {
+        Loader::Transform { run: false } => raw.node.clone(),
+        Loader::Transform { run: true } | Loader::Default => super::run::describe(kind, raw, ctx)?,
+    };
     let span = node.span.clone();
     let label_for_messages = match node.get("label").map(|l| &l.value) {
         Some(Value::Str(l)) => l.clone(),
@@ -838,15 +858,7 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         project.clone()
     };
     let head_rev = params.get_str("head_rev").to_owned();
-    let rel_root = match ctx.graph_root.strip_prefix(ctx.vcs_root) {
-        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-        Err(_) => ctx.graph_root.display().to_string(),
-    };
-    let kind_path = if rel_root.is_empty() {
-        format!("kinds/{}", kind.name)
-    } else {
-        format!("{rel_root}/kinds/{}", kind.name)
-    };
+    let kind_path = kind_path(kind, ctx);
     if let Some(th) = t.get("treeherder").filter(|v| truthy(v)) {
         let th_span = null_at("treeherder");
         let initials: Option<String> = kind
@@ -1284,6 +1296,19 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
 }
 
 /// `grp(sym)` into its parts; `?` is the group when there is none.
+/// The kind's directory relative to the VCS root, as taskgraph run at the root names it.
+pub(super) fn kind_path(kind: &Kind, ctx: &Context) -> String {
+    let rel_root = match ctx.graph_root.strip_prefix(ctx.vcs_root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => ctx.graph_root.display().to_string(),
+    };
+    if rel_root.is_empty() {
+        format!("kinds/{}", kind.name)
+    } else {
+        format!("{rel_root}/kinds/{}", kind.name)
+    }
+}
+
 fn split_symbol(symbol: &str) -> Option<(String, String)> {
     if !symbol.contains('(') {
         return Some(("?".into(), symbol.to_owned()));
