@@ -26,7 +26,7 @@ pub fn main() -> i32 {
             };
         }
     };
-    let format = cli.format;
+    let format = cli.format.for_errors();
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -1,4 +1,4 @@
-//! `tc graph tasks` and `tc graph full` against the real taskgraph 24.5.1 on the conformance
+//! Every `tc graph` stage against the real taskgraph 24.5.1 on the conformance
 //! corpora (tests/taskgraph-compat, taskgraph.md §7.1): deep equality of the JSON, and for the
 //! error corpora the same failure with the key facts in tc's message. Corpora that need what
 //! this version does not have yet are listed with the reason; every other corpus must pass.
@@ -7,13 +7,6 @@ use std::process::Command;
 
 /// Not yet: (corpus, why).
 const NOT_YET: &[(&str, &str)] = &[
-    ("err-always-optimized-kept", "the optimized stage"),
-    ("err-indexed-image-cache", "the optimized stage"),
-    ("err-optimization-removed-dep", "the optimized stage"),
-    ("err-unknown-strategy", "the optimized stage"),
-    ("err-unknown-target-method", "the target stage"),
-    ("unsupported-index-search", "the optimized stage"),
-    ("unsupported-optimize-strategies", "the optimized stage"),
     (
         "err-bad-parameter-type",
         "integers beyond 64 bits in YAML (an unquoted 40-digit hash)",
@@ -29,7 +22,7 @@ const NOT_YET: &[(&str, &str)] = &[
 ];
 
 #[test]
-fn tasks_and_full_match_taskgraph() {
+fn every_stage_matches_taskgraph() {
     let have = Command::new("taskgraph")
         .arg("--help")
         .output()
@@ -58,7 +51,7 @@ fn tasks_and_full_match_taskgraph() {
         "--corpus".to_owned(),
         root.join("examples/intree").display().to_string(),
     ]);
-    for stage in ["tasks", "full"] {
+    for stage in ["tasks", "full", "target", "optimized"] {
         let out = Command::new("python3")
             .arg(root.join("tests/taskgraph-compat/compare.py"))
             .args([

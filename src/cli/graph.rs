@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
+use super::FormatArg;
 use crate::error::{Error, Result};
-use crate::graph::generate::{self, GraphError, Options};
-use crate::output::Format;
+use crate::graph::generate::{self, Generated, GraphError, Options, Shown};
+use crate::graph::transform::Task;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Stage {
@@ -14,9 +15,9 @@ pub enum Stage {
     Tasks,
     /// The full graph, with dependencies verified.
     Full,
-    /// The target tasks and their dependencies (not in this version).
+    /// The target task set the target method (or --try) chooses.
     Target,
-    /// The target graph after optimization, with taskIds (not in this version).
+    /// The target graph after optimization, keyed by taskId.
     Optimized,
 }
 
@@ -56,7 +57,14 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
 }
 
-pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
+/// One task as a stage shows it: its label, taskId (optimized only) and task.
+struct Row<'a> {
+    label: &'a str,
+    task_id: Option<&'a str>,
+    task: &'a Task,
+}
+
+pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
     if args.try_syntax.is_some() && !matches!(args.stage, Stage::Target | Stage::Optimized) {
         return Err(usage(
             "--try selects target tasks: use it with `tc graph target` or `tc graph optimized`",
@@ -65,12 +73,8 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
     let stage = match args.stage {
         Stage::Tasks => generate::Stage::Tasks,
         Stage::Full => generate::Stage::Full,
-        Stage::Target | Stage::Optimized => {
-            return Err(Error::NotImplemented {
-                command: "graph target|optimized",
-                when: "this version makes the `tasks` and `full` stages",
-            });
-        }
+        Stage::Target => generate::Stage::Target,
+        Stage::Optimized => generate::Stage::Optimized,
     };
     let root = crate::run::input::graph_root(args.root.as_deref())
         .ok_or_else(|| usage("no taskcluster directory here: run tc in a repository that has one, or give --root DIR"))?;
@@ -86,6 +90,7 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
         parameters: args.parameters.clone(),
         target_kinds: args.target_kinds.clone(),
         stage,
+        try_syntax: args.try_syntax.clone(),
     };
     let mut warnings = Vec::new();
     let generated = generate::generate(&opts, &mut warnings);
@@ -94,7 +99,7 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
             eprintln!("warning: {w}");
         }
     }
-    let graph = match generated {
+    let Generated { graph, shown } = match generated {
         Ok(g) => g,
         Err(GraphError::Unsupported(lines)) => {
             for l in &lines {
@@ -102,6 +107,7 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
             }
             return Ok(crate::exit_codes::EXCEPTION);
         }
+        Err(GraphError::Try { error, text }) => return Err(Error::Try { error, text }),
         Err(GraphError::Invalid {
             message,
             at,
@@ -118,24 +124,57 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
         }
     };
     let keep = |label: &str| filter.as_ref().is_none_or(|re| re.is_match(label));
+    let rows: Vec<Row> = match &shown {
+        Shown::All => graph
+            .tasks
+            .iter()
+            .map(|(l, t)| Row {
+                label: l,
+                task_id: None,
+                task: t,
+            })
+            .collect(),
+        Shown::Target(set) => set
+            .iter()
+            .filter_map(|l| graph.tasks.get(l).map(|t| (l, t)))
+            .map(|(l, t)| Row {
+                label: l,
+                task_id: None,
+                task: t,
+            })
+            .collect(),
+        Shown::Optimized(kept) => kept
+            .iter()
+            .map(|(l, o)| Row {
+                label: l,
+                task_id: Some(&o.task_id),
+                task: &o.task,
+            })
+            .collect(),
+    };
+    let rows: Vec<Row> = rows.into_iter().filter(|r| keep(r.label)).collect();
     let text = match format {
-        Format::Human => {
+        FormatArg::Human | FormatArg::Labels => {
             let mut out = String::new();
-            for label in graph.tasks.keys().filter(|l| keep(l)) {
-                out.push_str(label);
+            for r in &rows {
+                out.push_str(r.label);
                 out.push('\n');
             }
             out
         }
-        Format::Json | Format::Yaml => {
-            let doc: serde_json::Map<String, serde_json::Value> = graph
-                .tasks
+        FormatArg::Json | FormatArg::Yaml => {
+            let doc: serde_json::Map<String, serde_json::Value> = rows
                 .iter()
-                .filter(|(l, _)| keep(l))
-                .map(|(l, t)| (l.clone(), t.to_json()))
+                .map(|r| {
+                    let mut json = r.task.to_json();
+                    if let (Some(id), Some(obj)) = (r.task_id, json.as_object_mut()) {
+                        obj.insert("task_id".into(), id.into());
+                    }
+                    (r.task_id.unwrap_or(r.label).to_owned(), json)
+                })
                 .collect();
             let doc = serde_json::Value::Object(doc);
-            if format == Format::Json {
+            if format == FormatArg::Json {
                 let mut s = crate::graph::render::python_json(&doc);
                 s.push('\n');
                 s
@@ -143,6 +182,39 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
                 serde_saphyr::to_string(&doc)
                     .map_err(|e| usage(format!("cannot write YAML: {e}")))?
             }
+        }
+        FormatArg::Dot => {
+            // Edges of the shown stage between shown tasks: `tasks` and `target` have none.
+            let shown: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.label).collect();
+            let nodes: Vec<String> = rows.iter().map(|r| r.label.to_owned()).collect();
+            let edges: Vec<(String, String, String)> =
+                if matches!(args.stage, Stage::Full | Stage::Optimized) {
+                    graph
+                        .edges
+                        .iter()
+                        .filter(|(a, b, _)| {
+                            shown.contains(a.as_str()) && shown.contains(b.as_str())
+                        })
+                        .cloned()
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+            crate::graph::render::dot(&nodes, &edges)
+        }
+        FormatArg::Table => {
+            let mut table =
+                crate::output::table::new(&["Label", "Kind", "Worker type", "Dependencies"]);
+            for r in &rows {
+                let field = |k: &str| r.task.task.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                table.add_row(vec![
+                    r.label.to_owned(),
+                    r.task.kind.clone(),
+                    format!("{}/{}", field("provisionerId"), field("workerType")),
+                    r.task.dependencies.len().to_string(),
+                ]);
+            }
+            format!("{table}\n")
         }
     };
     match &args.output {

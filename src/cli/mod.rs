@@ -28,9 +28,10 @@ queue (a real deployment, or `tc queue serve`) and works a queue with `tc worker
     propagate_version = true
 )]
 pub struct Cli {
-    /// Output format: `human` for people, `json` (or `yaml`) for scripts.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also
+    /// takes `labels` (its human form), `dot` and `table`.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
 
     /// Print only the requested data: no progress bars or hints on stderr.
     #[arg(short, long, global = true)]
@@ -77,24 +78,63 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
 }
 
+/// `--format` as given: the common formats, and those only `tc graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Tables and text for people (not a stable interface).
+    Human,
+    /// One JSON document on stdout (stable, documented).
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// tc graph: the sorted labels, one per line (its human form).
+    Labels,
+    /// tc graph: a Graphviz digraph of the tasks and their dependencies.
+    Dot,
+    /// tc graph: a table of label, kind, worker type and dependency count.
+    Table,
+}
+
+impl FormatArg {
+    /// How errors print: as JSON or YAML when asked for, else for people.
+    pub fn for_errors(self) -> Format {
+        common_format(self).unwrap_or(Format::Human)
+    }
+}
+
+/// The common format of `--format`; the graph-only ones are a usage error elsewhere.
+fn common_format(format: FormatArg) -> Result<Format> {
+    match format {
+        FormatArg::Human => Ok(Format::Human),
+        FormatArg::Json => Ok(Format::Json),
+        FormatArg::Yaml => Ok(Format::Yaml),
+        other => {
+            let name = format!("{other:?}").to_lowercase();
+            Err(crate::error::Error::Usage(format!(
+                "--format {name} is for tc graph; use human, json or yaml here"
+            )))
+        }
+    }
+}
+
 /// Runs the command; returns the exit status for success paths that are not 0.
 pub fn run(cli: Cli) -> Result<i32> {
-    let format = cli.format;
+    let format = common_format(cli.format);
     match cli.command {
-        Command::Try(cmd) => try_cmd::run(cmd, format, cli.quiet),
-        Command::Slugid(args) => slugid::run(args, format),
-        Command::FromNow(args) => from_now::run(args, format),
+        Command::Try(cmd) => try_cmd::run(cmd, format?, cli.quiet),
+        Command::Slugid(args) => slugid::run(args, format?),
+        Command::FromNow(args) => from_now::run(args, format?),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
-        Command::Graph(args) => graph::run(args, format, cli.quiet),
-        Command::RunLocal(args) => run_local::run(args, format),
+        Command::Graph(args) => graph::run(args, cli.format, cli.quiet),
+        Command::RunLocal(args) => run_local::run(args, format?),
         Command::Submit(_) => not_yet::fail("submit", "it lands with the queue client"),
         Command::Queue(_) => not_yet::fail("queue serve", "it lands with the embedded queue"),
         Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),
         Command::Task(_) => not_yet::fail("task", "it lands with the queue client"),
         Command::Group(_) => not_yet::fail("group", "it lands with the queue client"),
         Command::Scopes(_) => not_yet::fail("scopes", "it lands with the embedded queue"),
-        Command::Doctor(args) => doctor::run(args, format),
+        Command::Doctor(args) => doctor::run(args, format?),
     }
 }
 

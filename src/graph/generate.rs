@@ -23,6 +23,26 @@ pub struct Graph {
 pub enum Stage {
     Tasks,
     Full,
+    Target,
+    Optimized,
+}
+
+/// Which tasks of the full graph a stage shows.
+#[derive(Debug)]
+pub enum Shown {
+    /// `tasks` and `full`: every task.
+    All,
+    /// `target`: the target task set.
+    Target(BTreeSet<String>),
+    /// `optimized`: the kept tasks by label, with their taskIds and resolved definitions.
+    Optimized(BTreeMap<String, super::optimize::Optimized>),
+}
+
+/// A stage's result: the full graph (`tasks` has no edges) and what the stage shows of it.
+#[derive(Debug)]
+pub struct Generated {
+    pub graph: Graph,
+    pub shown: Shown,
 }
 
 /// What generation needs from the command line.
@@ -33,6 +53,8 @@ pub struct Options {
     pub parameters: Option<PathBuf>,
     pub target_kinds: Vec<String>,
     pub stage: Stage,
+    /// `--try`: try syntax chooses the target tasks.
+    pub try_syntax: Option<String>,
 }
 
 /// Why a graph cannot be made: bad input (exit 2) or unsupported input (exit 3).
@@ -45,6 +67,12 @@ pub enum GraphError {
         context: Option<String>,
     },
     Unsupported(Vec<String>),
+    /// Try syntax that does not parse or resolve against the graph (try-syntax.md §9).
+    Try {
+        error: crate::trysyntax::TryError,
+        /// The try text the error's offsets index.
+        text: String,
+    },
 }
 
 fn invalid(message: impl Into<String>, at: Option<String>) -> GraphError {
@@ -97,7 +125,7 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
     Ok(params)
 }
 
-pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, GraphError> {
+pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
     let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
     let config = Config::load(&root).map_err(|e| invalid(e.message, e.at))?;
     warnings.extend(config.warnings.iter().cloned());
@@ -167,12 +195,28 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
             graph.tasks.insert(task.label.clone(), task);
         }
     }
-    if opts.stage == Stage::Full {
-        graph.edges = edges(&graph.tasks, &written)?;
-        super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
-            .map_err(|message| invalid(message, None))?;
+    if opts.stage == Stage::Tasks {
+        return Ok(Generated {
+            graph,
+            shown: Shown::All,
+        });
     }
-    Ok(graph)
+    graph.edges = edges(&graph.tasks, &written)?;
+    super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
+        .map_err(|message| invalid(message, None))?;
+    let shown = match opts.stage {
+        Stage::Tasks | Stage::Full => Shown::All,
+        Stage::Target | Stage::Optimized => {
+            let targets =
+                super::target::targets(&mut graph, &params, &config, opts.try_syntax.as_deref())?;
+            if opts.stage == Stage::Target {
+                Shown::Target(targets.set)
+            } else {
+                Shown::Optimized(super::optimize::optimize(&graph, &targets, &params)?)
+            }
+        }
+    };
+    Ok(Generated { graph, shown })
 }
 
 /// The dependency edges, each dependency checked to exist, and no cycle (§4.1).

@@ -1,0 +1,583 @@
+//! The `optimized` stage (taskgraph.md §4.6): strategies, the three phases of taskgraph's
+//! optimizer (removal, replacement, result), taskIds and reference resolution.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::{Map, Value as J};
+
+use super::generate::{Graph, GraphError};
+use super::parameters::Parameters;
+use super::run::root_url;
+use super::target::Targets;
+use super::transform::Task;
+
+/// What `<decision>` becomes: taskgraph run by hand has no decision task.
+const DECISION_TASK_ID: &str = "DECISION-TASK";
+
+fn invalid(message: impl Into<String>) -> GraphError {
+    GraphError::Invalid {
+        message: message.into(),
+        at: None,
+        context: None,
+    }
+}
+
+/// An optimized task: its taskId and the task with references resolved.
+#[derive(Debug)]
+pub struct Optimized {
+    pub task_id: String,
+    pub task: Task,
+}
+
+enum Strategy {
+    Never,
+    Always,
+    SkipUnlessChanged(Vec<String>),
+}
+
+/// A task's strategy (the first key of `optimization`), checked before anything is removed.
+fn strategy(task: &Task) -> Result<Strategy, GraphError> {
+    let Some((name, arg)) = task.optimization.as_object().and_then(|o| o.iter().next()) else {
+        return Ok(Strategy::Never);
+    };
+    match name.as_str() {
+        "never" => Ok(Strategy::Never),
+        "always" => Ok(Strategy::Always),
+        "skip-unless-changed" => Ok(Strategy::SkipUnlessChanged(
+            arg.as_array()
+                .map(|a| a.iter().filter_map(J::as_str).map(str::to_owned).collect())
+                .unwrap_or_default(),
+        )),
+        "index-search" => Err(GraphError::Unsupported(vec![format!(
+            "task '{}' uses index-search optimization, which needs the Taskcluster index; not supported offline",
+            task.label
+        )])),
+        other => Err(invalid(format!(
+            "task '{}' uses the unknown optimization strategy '{other}' (taskgraph: KeyError: '{other}'); use never, always, skip-unless-changed or index-search",
+            task.label
+        ))),
+    }
+}
+
+/// taskgraph's `util.path.match` pattern as a regular expression: `*` within a segment,
+/// `**/` and a trailing `/**` across segments, everything else literal.
+fn glob_regex(pattern: &str) -> Regex {
+    let mut out = String::from("^");
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    // Whether a `**` here may start a `**/` group: at the start or after a literal `/`.
+    let mut at_boundary = true;
+    while i < chars.len() {
+        let rest: String = chars[i..].iter().collect();
+        if at_boundary && rest.starts_with("**/") {
+            out.push_str("(?:.+/)?");
+            i += 3;
+            at_boundary = false;
+        } else if i == 0 && rest == "**" {
+            out.push_str("(?:.+)?");
+            i += 2;
+        } else if chars[i] == '/' && rest == "/**" {
+            out.push_str("(?:/.+)?");
+            i += 3;
+        } else if chars[i] == '*' {
+            out.push_str("[^/]*");
+            i += 1;
+            at_boundary = false;
+        } else {
+            out.push_str(&regex::escape(&chars[i].to_string()));
+            at_boundary = chars[i] == '/';
+            i += 1;
+        }
+    }
+    out.push_str("(?:/.*)?$");
+    Regex::new(&out).unwrap_or_else(|_| Regex::new("$^").expect("a valid regex"))
+}
+
+/// Whether `path` matches `pattern` (an empty pattern matches everything).
+pub fn path_matches(path: &str, pattern: &str) -> bool {
+    pattern.is_empty() || glob_regex(pattern).is_match(path)
+}
+
+fn should_remove(strategy: &Strategy, params: &Parameters) -> bool {
+    match strategy {
+        Strategy::Never => false,
+        Strategy::Always => true,
+        Strategy::SkipUnlessChanged(patterns) => {
+            let base = params.get_str("base_rev");
+            if !base.is_empty() && params.get_str("head_rev") == base {
+                return false;
+            }
+            let changed: Vec<&str> = match params.0.get("files_changed") {
+                Some(J::Array(f)) => f.iter().filter_map(J::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let regexes: Vec<Regex> = patterns
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| glob_regex(p))
+                .collect();
+            let any_empty = patterns.iter().any(String::is_empty);
+            let matched = (any_empty && !changed.is_empty())
+                || regexes
+                    .iter()
+                    .any(|re| changed.iter().any(|path| re.is_match(path)));
+            !matched
+        }
+    }
+}
+
+/// The edges of the target graph: (task, dependency, name).
+struct Links<'a> {
+    dependencies: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    dependents: BTreeMap<&'a str, BTreeSet<&'a str>>,
+}
+
+impl<'a> Links<'a> {
+    fn new(graph: &'a Graph, nodes: &'a BTreeSet<String>) -> Self {
+        let mut dependencies: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for label in nodes {
+            dependencies.entry(label).or_default();
+            dependents.entry(label).or_default();
+        }
+        for label in nodes {
+            for dep in graph.tasks[label].dependencies.values() {
+                dependencies.entry(label).or_default().insert(dep);
+                dependents.entry(dep).or_default().insert(label);
+            }
+        }
+        Links {
+            dependencies,
+            dependents,
+        }
+    }
+
+    /// Every node after all its dependents (`dependents_first`), or after all its dependencies
+    /// (Kahn's algorithm, ties in label order).
+    fn order(&self, dependents_first: bool) -> Vec<&'a str> {
+        let (before, after) = if dependents_first {
+            (&self.dependents, &self.dependencies)
+        } else {
+            (&self.dependencies, &self.dependents)
+        };
+        let mut indegree: BTreeMap<&str, usize> =
+            before.iter().map(|(n, b)| (*n, b.len())).collect();
+        let mut queue: std::collections::VecDeque<&str> = indegree
+            .iter()
+            .filter(|(_, d)| **d == 0)
+            .map(|(n, _)| *n)
+            .collect();
+        let mut out = Vec::with_capacity(indegree.len());
+        while let Some(node) = queue.pop_front() {
+            out.push(node);
+            for next in &after[node] {
+                let d = indegree.get_mut(next).expect("a node of the graph");
+                *d -= 1;
+                if *d == 0 {
+                    queue.push_back(next);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Phase 1: the labels removed from the target graph.
+fn remove_tasks<'a>(
+    graph: &'a Graph,
+    links: &Links<'a>,
+    strategies: &BTreeMap<&str, Strategy>,
+    requested: &BTreeSet<String>,
+    do_not_optimize: &BTreeSet<String>,
+    params: &Parameters,
+) -> BTreeSet<&'a str> {
+    let mut removed: BTreeSet<&str> = BTreeSet::new();
+    let mut candidates: BTreeSet<&str> = BTreeSet::new();
+    // Dependents first.
+    for label in links.order(true) {
+        let task = &graph.tasks[label];
+        let dependents = &links.dependents[label];
+        let prune_deps: BTreeSet<&str> = dependents
+            .iter()
+            .copied()
+            .filter(|d| candidates.contains(d))
+            .filter(|d| {
+                let ifs = &graph.tasks[*d].if_dependencies;
+                ifs.is_empty() || ifs.iter().any(|l| l == label)
+            })
+            .collect();
+        let keep = |candidates: &mut BTreeSet<&'a str>| {
+            let mut queue: Vec<&str> = prune_deps.iter().copied().collect();
+            while let Some(l) = queue.pop() {
+                if !candidates.contains(l) || graph.tasks[l].if_dependencies.is_empty() {
+                    continue;
+                }
+                candidates.remove(l);
+                queue.extend(
+                    links.dependents[l]
+                        .iter()
+                        .copied()
+                        .filter(|r| candidates.contains(r)),
+                );
+            }
+        };
+        let remove = |candidates: &mut BTreeSet<&'a str>, removed: &mut BTreeSet<&'a str>| {
+            if prune_deps.is_empty() {
+                removed.insert(label);
+            } else {
+                candidates.insert(label);
+            }
+        };
+        if do_not_optimize.contains(label) {
+            keep(&mut candidates);
+            continue;
+        }
+        if dependents
+            .iter()
+            .any(|d| !removed.contains(d) && !prune_deps.contains(d))
+        {
+            keep(&mut candidates);
+            continue;
+        }
+        if !requested.contains(label) {
+            remove(&mut candidates, &mut removed);
+            continue;
+        }
+        if should_remove(&strategies[label], params) {
+            remove(&mut candidates, &mut removed);
+            continue;
+        }
+        if task.if_dependencies.is_empty() {
+            keep(&mut candidates);
+        } else {
+            candidates.insert(label);
+        }
+    }
+    let pruned: Vec<&str> = candidates
+        .iter()
+        .copied()
+        .filter(|l| {
+            !links.dependents[l]
+                .iter()
+                .any(|d| !candidates.contains(d) && !removed.contains(d))
+        })
+        .collect();
+    removed.extend(pruned);
+    removed
+}
+
+/// Phase 2: tasks replaced by `existing_tasks` (the offline strategies never replace).
+fn replace_tasks<'a>(
+    links: &Links<'a>,
+    removed: &BTreeSet<&'a str>,
+    do_not_optimize: &BTreeSet<String>,
+    existing: &Map<String, J>,
+    label_to_id: &mut BTreeMap<&'a str, String>,
+) -> BTreeSet<&'a str> {
+    let mut replaced: BTreeSet<&str> = BTreeSet::new();
+    // Dependencies first.
+    for label in links.order(false) {
+        if do_not_optimize.contains(label) {
+            continue;
+        }
+        if links.dependencies[label]
+            .iter()
+            .any(|d| !replaced.contains(d) && !removed.contains(d))
+        {
+            continue;
+        }
+        if let Some(id) = existing
+            .get(label)
+            .and_then(J::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            label_to_id.insert(label, id.to_owned());
+            replaced.insert(label);
+        }
+    }
+    replaced
+}
+
+static TASK_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("<([^>]+)>").expect("a valid regex"));
+static ARTIFACT_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("<([^/]+)/([^>]+)>").expect("a valid regex"));
+
+/// Resolves `task-reference` and `artifact-reference` objects (§4.6 steps 4 and 5).
+struct References<'a> {
+    label: &'a str,
+    task_id: &'a str,
+    dependencies: &'a BTreeMap<String, String>,
+    root_url: Option<Result<String, String>>,
+}
+
+impl References<'_> {
+    fn task_reference(&self, s: &str) -> Result<String, GraphError> {
+        let mut error = None;
+        let out = TASK_REFERENCE.replace_all(s, |c: &regex::Captures| {
+            let key = &c[1];
+            match key {
+                "self" => self.task_id.to_owned(),
+                "decision" => DECISION_TASK_ID.to_owned(),
+                _ => match self.dependencies.get(key) {
+                    Some(id) => id.clone(),
+                    None if key == "<" => "<".to_owned(),
+                    None => {
+                        error.get_or_insert_with(|| {
+                            invalid(format!(
+                                "task '{}' has no dependency named '{key}'",
+                                self.label
+                            ))
+                        });
+                        String::new()
+                    }
+                },
+            }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(out.into_owned()),
+        }
+    }
+
+    fn artifact_reference(&mut self, s: &str) -> Result<String, GraphError> {
+        let root = self
+            .root_url
+            .get_or_insert_with(|| root_url(std::env::var("TASK_ID").ok().as_deref()))
+            .clone();
+        let mut error = None;
+        let out = ARTIFACT_REFERENCE.replace_all(s, |c: &regex::Captures| {
+            let (dep, name) = (&c[1], &c[2]);
+            let id = match dep {
+                "self" => Err(format!(
+                    "task '{}' can't reference artifacts of self",
+                    self.label
+                )),
+                "decision" => Ok(DECISION_TASK_ID.to_owned()),
+                _ => self.dependencies.get(dep).cloned().ok_or_else(|| {
+                    format!("task '{}' has no dependency named '{dep}'", self.label)
+                }),
+            };
+            match id.and_then(|id| root.as_ref().map(|root| (id, root)).map_err(Clone::clone)) {
+                Ok((id, root)) => format!("{root}/api/queue/v1/task/{id}/artifacts/{name}"),
+                Err(m) => {
+                    error.get_or_insert_with(|| invalid(m));
+                    String::new()
+                }
+            }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(out.into_owned()),
+        }
+    }
+
+    fn resolve(&mut self, v: &J) -> Result<J, GraphError> {
+        Ok(match v {
+            J::Object(m) if m.len() == 1 => {
+                let (key, value) = m.iter().next().expect("one entry");
+                let apply = |this: &mut Self, s: &str| -> Result<String, GraphError> {
+                    if key == "task-reference" {
+                        this.task_reference(s)
+                    } else {
+                        this.artifact_reference(s)
+                    }
+                };
+                if key != "task-reference" && key != "artifact-reference" {
+                    let mut out = Map::new();
+                    out.insert(key.clone(), self.resolve(value)?);
+                    return Ok(J::Object(out));
+                }
+                match value {
+                    // `{"task-reference": {"<foo>": v}}` rewrites the keys.
+                    J::Object(inner) => {
+                        let mut out = Map::new();
+                        for (k, v) in inner {
+                            let k = apply(self, k)?;
+                            out.insert(k, self.resolve(v)?);
+                        }
+                        J::Object(out)
+                    }
+                    J::String(s) => J::String(apply(self, s)?),
+                    other => {
+                        return Err(invalid(format!(
+                            "task '{}': a {key} must be a string, not {other}",
+                            self.label
+                        )));
+                    }
+                }
+            }
+            J::Object(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    out.insert(k.clone(), self.resolve(v)?);
+                }
+                J::Object(out)
+            }
+            J::Array(items) => J::Array(
+                items
+                    .iter()
+                    .map(|i| self.resolve(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+}
+
+/// The optimized graph (§4.6): the kept tasks, by label, with their taskIds.
+pub fn optimize(
+    graph: &Graph,
+    targets: &Targets,
+    params: &Parameters,
+) -> Result<BTreeMap<String, Optimized>, GraphError> {
+    let mut do_not_optimize: BTreeSet<String> = match params.0.get("do_not_optimize") {
+        Some(J::Array(l)) => l.iter().filter_map(J::as_str).map(str::to_owned).collect(),
+        _ => BTreeSet::new(),
+    };
+    if params.0.get("optimize_target_tasks") == Some(&J::Bool(false)) {
+        do_not_optimize.extend(targets.set.iter().cloned());
+    }
+    let mut strategies = BTreeMap::new();
+    for label in &targets.graph {
+        let task = &graph.tasks[label];
+        let s = if do_not_optimize.contains(label) {
+            Strategy::Never
+        } else {
+            strategy(task)?
+        };
+        strategies.insert(label.as_str(), s);
+    }
+    let links = Links::new(graph, &targets.graph);
+    let removed = remove_tasks(
+        graph,
+        &links,
+        &strategies,
+        &targets.requested,
+        &do_not_optimize,
+        params,
+    );
+    let existing = match params.0.get("existing_tasks") {
+        Some(J::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let mut label_to_id: BTreeMap<&str, String> = BTreeMap::new();
+    let replaced = replace_tasks(
+        &links,
+        &removed,
+        &do_not_optimize,
+        &existing,
+        &mut label_to_id,
+    );
+
+    // Phase 3: no kept task may depend on a removed one.
+    let mut problems = Vec::new();
+    for label in &targets.graph {
+        if removed.contains(label.as_str()) {
+            continue;
+        }
+        for (name, dep) in &graph.tasks[label].dependencies {
+            if removed.contains(dep.as_str()) {
+                problems.push(format!(
+                    "{label} depends on {dep} as {name} but it has been removed"
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(format!(
+            "Optimization error: {}",
+            problems.join(", ")
+        )));
+    }
+    for label in &targets.graph {
+        if !removed.contains(label.as_str()) && !label_to_id.contains_key(label.as_str()) {
+            label_to_id.insert(label, crate::taskdef::slugid::nice());
+        }
+    }
+    let omitted = |l: &str| removed.contains(l) || replaced.contains(l);
+    let mut out = BTreeMap::new();
+    for label in &targets.graph {
+        if omitted(label) {
+            continue;
+        }
+        let source = &graph.tasks[label];
+        let task_id = label_to_id[label.as_str()].clone();
+        let mut named: BTreeMap<String, String> = source
+            .dependencies
+            .iter()
+            .map(|(name, dep)| (name.clone(), label_to_id[dep.as_str()].clone()))
+            .collect();
+        for soft in &source.soft_dependencies {
+            if let Some(id) = label_to_id.get(soft.as_str()).filter(|_| !omitted(soft)) {
+                named.insert(soft.clone(), id.clone());
+            }
+        }
+        let mut refs = References {
+            label,
+            task_id: &task_id,
+            dependencies: &named,
+            root_url: None,
+        };
+        let mut task = source.clone();
+        task.task = refs.resolve(&source.task)?;
+        let mut ids: Vec<J> = named.values().map(|id| J::String(id.clone())).collect();
+        ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        if let Some(def) = task.task.as_object_mut() {
+            match def
+                .entry("dependencies")
+                .or_insert_with(|| J::Array(Vec::new()))
+            {
+                J::Array(list) => list.extend(ids),
+                _ => {
+                    return Err(invalid(format!(
+                        "task '{label}': task.dependencies must be a list"
+                    )));
+                }
+            }
+        }
+        task.dependencies.extend(named);
+        if task.task.get("workerType").and_then(J::as_str) == Some("always-optimized") {
+            return Err(invalid(format!(
+                "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
+            )));
+        }
+        out.insert(label.clone(), Optimized { task_id, task });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_follow_taskgraph() {
+        for (path, pattern, want) in [
+            ("foo", "*", true),
+            ("foo", "f*", true),
+            ("foo/bar", "foo/*/bar", false),
+            ("foo/x/bar", "foo/*/bar", true),
+            ("foo/bar", "foo", true),
+            ("foobar", "foo", false),
+            ("foo/bar", "foo/**/bar", true),
+            ("foo/a/b/bar", "foo/**/bar", true),
+            ("foo/bar", "**/bar", true),
+            ("bar", "**/bar", true),
+            ("a/b/c", "a/**", true),
+            ("a", "a/**", true),
+            ("anything/at/all", "**", true),
+            ("a?c", "a?c", true),
+            ("abc", "a?c", false),
+            ("a[b]c", "a[b]c", true),
+            ("src/x.py", "src/*.py", true),
+            ("src/sub/x.py", "src/*.py", false),
+            ("x/src/a", "src/**", false),
+        ] {
+            assert_eq!(path_matches(path, pattern), want, "{path} ~ {pattern}");
+        }
+        assert!(path_matches("whatever", ""));
+    }
+}
