@@ -3,6 +3,8 @@
 //! error corpora the same failure with the key facts in tc's message. Corpora that need what
 //! this version does not have yet are listed with the reason; every other corpus must pass.
 
+mod common;
+
 use std::process::Command;
 
 /// Not yet: (corpus, why).
@@ -23,17 +25,7 @@ const NOT_YET: &[(&str, &str)] = &[
 
 #[test]
 fn every_stage_matches_taskgraph() {
-    let have = Command::new("taskgraph")
-        .arg("--help")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        if std::env::var("TC_REQUIRE_PYCLIENT").is_ok_and(|v| !v.is_empty()) {
-            panic!("TC_REQUIRE_PYCLIENT is set but taskgraph is not installed");
-        }
-        eprintln!(
-            "skipped: taskgraph is not installed (pip install taskcluster-taskgraph==24.5.1)"
-        );
+    if !common::repo::taskgraph_available() {
         return;
     }
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -2,6 +2,8 @@
 //! is loaded, with the label it will get, and kind-level errors and refusals are reported as
 //! §4.8 and §5 say. The labels are compared with the real taskgraph's when it is installed.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,30 +33,7 @@ fn labels(root: &Path) -> Result<BTreeSet<String>, KindsError> {
 
 fn taskgraph_labels(corpus: &Path) -> Option<BTreeSet<String>> {
     let dir = tempfile::tempdir().unwrap();
-    let copy = Command::new("cp")
-        .arg("-r")
-        .arg(format!("{}/.", corpus.display()))
-        .arg(dir.path())
-        .status()
-        .ok()?;
-    assert!(copy.success());
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "corpus"]);
-    git(&[
-        "remote",
-        "add",
-        "origin",
-        "https://github.com/example/corpus",
-    ]);
+    common::repo::commit_copy(corpus, dir.path(), "https://github.com/example/corpus");
     let out = Command::new("taskgraph")
         .args(["tasks", "-p", "params.yml"])
         .env("TASKGRAPH_SERIAL", "1")

@@ -1,39 +1,11 @@
 //! The local default parameters against the real taskgraph's (taskgraph.md §2), in a git
 //! repository made by the test: same keys, same values apart from the clock.
 
+mod common;
+
 use std::process::Command;
 
-fn taskgraph_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import taskgraph.parameters"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("TC_REQUIRE_PYCLIENT").is_ok_and(|v| !v.is_empty()) {
-            panic!(
-                "TC_REQUIRE_PYCLIENT is set but taskgraph is not installed (pip install taskcluster-taskgraph==24.5.1)"
-            );
-        }
-        eprintln!(
-            "skipped: taskgraph is not installed (pip install taskcluster-taskgraph==24.5.1)"
-        );
-    }
-    ok
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::repo::{git, taskgraph_available};
 
 #[test]
 fn local_defaults_match_taskgraphs() {

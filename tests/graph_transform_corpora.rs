@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::repo;
 use serde_json::Value as J;
 use tc::graph::config::Config;
 use tc::graph::kinds::{self, Loader};
@@ -33,46 +36,14 @@ fn corpora() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/taskgraph-compat/corpora")
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=tc compat",
-            "-c",
-            "user.email=compat@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "core.hooksPath=/dev/null",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2023-11-14T22:13:20Z")
-        .env("GIT_COMMITTER_DATE", "2023-11-14T22:13:20Z")
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
 /// The corpus as a committed repository with its origin, as compare.py makes it.
 fn make_repo(corpus: &Path, name: &str, dest: &Path) {
-    let copy = Command::new("cp")
-        .arg("-r")
-        .arg(format!("{}/.", corpus.display()))
-        .arg(dest)
-        .status()
-        .expect("cp runs");
-    assert!(copy.success());
     let origin = std::fs::read_to_string(corpus.join("corpus.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<J>(&t).ok())
         .and_then(|m| m.get("origin").and_then(J::as_str).map(str::to_owned))
         .unwrap_or_else(|| format!("https://github.com/example/{name}"));
-    git(dest, &["init", "-q"]);
-    git(dest, &["symbolic-ref", "HEAD", "refs/heads/main"]);
-    git(dest, &["add", "-A"]);
-    git(dest, &["commit", "-q", "--no-verify", "-m", "corpus"]);
-    git(dest, &["remote", "add", "origin", &origin]);
+    repo::commit_copy(corpus, dest, &origin);
 }
 
 fn taskgraph_tasks(repo: &Path) -> Result<serde_json::Map<String, J>, String> {

@@ -37,7 +37,7 @@ pub struct GraphArgs {
     pub parameters: Option<PathBuf>,
 
     /// Try syntax selecting the target tasks (target and optimized only).
-    #[arg(long = "try", value_name = "STRING")]
+    #[arg(long = "try", value_name = "STRING", allow_hyphen_values = true)]
     pub try_syntax: Option<String>,
 
     /// Load only these kinds and the kinds they depend on (repeatable).
