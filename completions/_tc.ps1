@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'tc' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -46,7 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;try' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -62,7 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'A whole commit message; its first `try:` starts the try line')
             [CompletionResult]::new('--message-file', '--message-file', [CompletionResultType]::ParameterName, 'Read the commit message from a file (`-` for stdin)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The graph context to resolve against (JSON if the name ends in .json, else YAML)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -73,7 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         }
         'tc;try;stats' {
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many values to list per option and for try strings (0 = all)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -106,7 +106,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--tasks', '--tasks', [CompletionResultType]::ParameterName, 'Keep the labels this regular expression matches from their start')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE instead of stdout')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -116,6 +116,9 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;run-local' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Parameters file for the graph a label is taken from (as `tc graph -p`)')
+            [CompletionResult]::new('--parameters', '--parameters', [CompletionResultType]::ParameterName, 'Parameters file for the graph a label is taken from (as `tc graph -p`)')
+            [CompletionResult]::new('--dep', '--dep', [CompletionResultType]::ParameterName, 'The taskId a label''s references to dependency NAME resolve to (repeatable)')
             [CompletionResult]::new('--task-id', '--task-id', [CompletionResultType]::ParameterName, 'Run the task with this taskId from the queue at --root-url (instead of a TASK file)')
             [CompletionResult]::new('--local-task-id', '--local-task-id', [CompletionResultType]::ParameterName, 'The taskId the run uses (default: a fresh slugid, or the --task-id)')
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively')
@@ -134,14 +137,14 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable)')
             [CompletionResult]::new('--volume', '--volume', [CompletionResultType]::ParameterName, 'Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable)')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'The container''s network mode: none, host or a network name (default: the daemon''s)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The graph root (a taskcluster directory) for labels and in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --script: write the script to FILE (mode 0755) instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'With --script: write the script to FILE (mode 0755) instead of stdout')
             [CompletionResult]::new('--develop', '--develop', [CompletionResultType]::ParameterName, 'Use a local checkout where the task''s run-task would clone REPO (default: the only repository in the task''s REPOSITORIES): its run-task options go and the checkout is bound (Docker) or linked (native) in their place. The task may change your files')
             [CompletionResult]::new('--checkout', '--checkout', [CompletionResultType]::ParameterName, 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many of several TASKs run at once')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many of several TASKs run at once')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('--no-caches', '--no-caches', [CompletionResultType]::ParameterName, 'Give each cache a fresh, empty, throwaway directory instead of a kept instance')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the task directory (native) or container (Docker) afterwards')
             [CompletionResult]::new('--allow-capabilities', '--allow-capabilities', [CompletionResultType]::ParameterName, 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)')
@@ -159,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;submit' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -169,7 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;queue' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -181,7 +184,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;queue;serve' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -202,7 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;worker' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -212,7 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -230,7 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;status' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -240,7 +243,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;def' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -250,7 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;log' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -260,7 +263,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;artifacts' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -270,7 +273,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;cancel' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -280,7 +283,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;rerun' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -290,7 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;retrigger' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -335,7 +338,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -350,7 +353,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;status' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -360,7 +363,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;list' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -370,7 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;cancel' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -380,7 +383,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;seal' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -413,7 +416,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;scopes' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -426,7 +429,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;scopes;satisfies' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -436,7 +439,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;scopes;normalize' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -463,7 +466,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;slugid' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many slugids to print')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many slugids to print')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('--v4', '--v4', [CompletionResultType]::ParameterName, 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
@@ -477,7 +480,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;slugid;decode' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -487,7 +490,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;slugid;encode' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -513,7 +516,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         }
         'tc;from-now' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Start from this RFC 3339 time instead of now')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -523,7 +526,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;completions' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -534,7 +537,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         }
         'tc;man' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -546,7 +549,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;doctor' {
             [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)')
             [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue to check')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -318,7 +318,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -336,7 +336,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -362,7 +362,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -384,7 +384,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -434,7 +434,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -452,7 +452,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -470,7 +470,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -572,7 +572,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -590,7 +590,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -608,7 +608,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1106,7 +1106,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1124,7 +1124,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1184,7 +1184,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1195,12 +1195,24 @@ _tc() {
             return 0
             ;;
         tc__subcmd__run__subcmd__local)
-            opts="-v -i -o -j -q -h -V --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --root --interactive --script --output --develop --checkout --yes --jobs --format --quiet --help --version"
+            opts="-p -v -i -o -j -q -h -V --parameters --dep --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --root --interactive --script --output --develop --checkout --yes --jobs --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --parameters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --task-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1302,7 +1314,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1320,7 +1332,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1394,7 +1406,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1412,7 +1424,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1438,7 +1450,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1456,7 +1468,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1474,7 +1486,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1548,7 +1560,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1566,7 +1578,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1584,7 +1596,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1602,7 +1614,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1620,7 +1632,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1764,7 +1776,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1782,7 +1794,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1800,7 +1812,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1818,7 +1830,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1836,7 +1848,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1922,7 +1934,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1944,7 +1956,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1962,7 +1974,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)

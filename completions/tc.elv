@@ -18,7 +18,7 @@ set edit:completion:arg-completer[tc] = {|@words|
     }
     var completions = [
         &'tc'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -42,7 +42,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;try'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -57,7 +57,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --message 'A whole commit message; its first `try:` starts the try line'
             cand --message-file 'Read the commit message from a file (`-` for stdin)'
             cand --context 'The graph context to resolve against (JSON if the name ends in .json, else YAML)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -67,7 +67,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;try;stats'= {
             cand --top 'How many values to list per option and for try strings (0 = all)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -95,7 +95,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --tasks 'Keep the labels this regular expression matches from their start'
             cand -o 'Write the output to FILE instead of stdout'
             cand --output 'Write the output to FILE instead of stdout'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -104,6 +104,9 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;run-local'= {
+            cand -p 'Parameters file for the graph a label is taken from (as `tc graph -p`)'
+            cand --parameters 'Parameters file for the graph a label is taken from (as `tc graph -p`)'
+            cand --dep 'The taskId a label''s references to dependency NAME resolve to (repeatable)'
             cand --task-id 'Run the task with this taskId from the queue at --root-url (instead of a TASK file)'
             cand --local-task-id 'The taskId the run uses (default: a fresh slugid, or the --task-id)'
             cand --engine 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively'
@@ -122,14 +125,14 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand -v 'Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable)'
             cand --volume 'Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable)'
             cand --network 'The container''s network mode: none, host or a network name (default: the daemon''s)'
-            cand --root 'The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)'
+            cand --root 'The graph root (a taskcluster directory) for labels and in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)'
             cand -o 'With --script: write the script to FILE (mode 0755) instead of stdout'
             cand --output 'With --script: write the script to FILE (mode 0755) instead of stdout'
             cand --develop 'Use a local checkout where the task''s run-task would clone REPO (default: the only repository in the task''s REPOSITORIES): its run-task options go and the checkout is bound (Docker) or linked (native) in their place. The task may change your files'
             cand --checkout 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)'
             cand -j 'How many of several TASKs run at once'
             cand --jobs 'How many of several TASKs run at once'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand --no-caches 'Give each cache a fresh, empty, throwaway directory instead of a kept instance'
             cand --keep 'Keep the task directory (native) or container (Docker) afterwards'
             cand --allow-capabilities 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
@@ -146,7 +149,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;submit'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -155,7 +158,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;queue'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -166,7 +169,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;queue;serve'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -183,7 +186,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;queue;help;help'= {
         }
         &'tc;worker'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -192,7 +195,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -209,7 +212,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;task;status'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -218,7 +221,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;def'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -227,7 +230,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;log'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -236,7 +239,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;artifacts'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -245,7 +248,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;cancel'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -254,7 +257,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;rerun'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -263,7 +266,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;retrigger'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -298,7 +301,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;task;help;help'= {
         }
         &'tc;group'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -312,7 +315,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;group;status'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -321,7 +324,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;list'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -330,7 +333,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;cancel'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -339,7 +342,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;seal'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -365,7 +368,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;group;help;help'= {
         }
         &'tc;scopes'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -377,7 +380,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;scopes;satisfies'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -386,7 +389,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;scopes;normalize'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -408,7 +411,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;slugid'= {
             cand -n 'How many slugids to print'
             cand --count 'How many slugids to print'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand --v4 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -421,7 +424,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;slugid;decode'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -430,7 +433,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;slugid;encode'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -451,7 +454,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;from-now'= {
             cand --from 'Start from this RFC 3339 time instead of now'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -460,7 +463,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;completions'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -470,7 +473,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;man'= {
             cand --out-dir 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -481,7 +484,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;doctor'= {
             cand --cache-dir 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)'
             cand --root-url 'The queue to check'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'

@@ -24,9 +24,12 @@ function __fish_tc_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c tc -n "__fish_tc_needs_command" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_needs_command" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_needs_command" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_needs_command" -s V -l version -d 'Print version'
@@ -45,9 +48,12 @@ complete -c tc -n "__fish_tc_needs_command" -f -a "completions" -d 'Print a shel
 complete -c tc -n "__fish_tc_needs_command" -f -a "man" -d 'Print tc\'s man page, or write a page for tc and every subcommand to a directory'
 complete -c tc -n "__fish_tc_needs_command" -f -a "doctor" -d 'Check what tc would use on this machine: Docker, caches, the queue'
 complete -c tc -n "__fish_tc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s V -l version -d 'Print version'
@@ -57,16 +63,22 @@ complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcomman
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l message -d 'A whole commit message; its first `try:` starts the try line' -r
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l message-file -d 'Read the commit message from a file (`-` for stdin)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l context -d 'The graph context to resolve against (JSON if the name ends in .json, else YAML)' -r -F
-complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l top -d 'How many values to list per option and for try strings (0 = all)' -r
-complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
@@ -79,12 +91,17 @@ complete -c tc -n "__fish_tc_using_subcommand graph" -l try -d 'Try syntax selec
 complete -c tc -n "__fish_tc_using_subcommand graph" -l target-kind -d 'Load only these kinds and the kinds they depend on (repeatable)' -r
 complete -c tc -n "__fish_tc_using_subcommand graph" -l tasks -d 'Keep the labels this regular expression matches from their start' -r
 complete -c tc -n "__fish_tc_using_subcommand graph" -s o -l output -d 'Write the output to FILE instead of stdout' -r -F
-complete -c tc -n "__fish_tc_using_subcommand graph" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand graph" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand graph" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s p -l parameters -d 'Parameters file for the graph a label is taken from (as `tc graph -p`)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l dep -d 'The taskId a label\'s references to dependency NAME resolve to (repeatable)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l task-id -d 'Run the task with this taskId from the queue at --root-url (instead of a TASK file)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l local-task-id -d 'The taskId the run uses (default: a fresh slugid, or the --task-id)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l engine -d 'Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively' -r -f -a "auto\t'docker-worker payloads on Docker, generic-worker payloads natively'
@@ -108,14 +125,17 @@ missing\t'Use the local image if the daemon has it, else pull'
 never\t'Never pull: an absent image is an error'"
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s v -l volume -d 'Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l network -d 'The container\'s network mode: none, host or a network name (default: the daemon\'s)' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l root -d 'The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l root -d 'The graph root (a taskcluster directory) for labels and in-tree images (default ./taskcluster when it holds config.yml, else <git top level>/taskcluster)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l develop -d 'Use a local checkout where the task\'s run-task would clone REPO (default: the only repository in the task\'s REPOSITORIES): its run-task options go and the checkout is bound (Docker) or linked (native) in their place. The task may change your files' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l checkout -d 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs run at once' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l no-caches -d 'Give each cache a fresh, empty, throwaway directory instead of a kept instance'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l keep -d 'Keep the task directory (native) or container (Docker) afterwards'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
@@ -126,37 +146,52 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l yes -d 'With --devel
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand submit" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand submit" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand submit" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand submit" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand worker" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand worker" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand worker" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s V -l version -d 'Print version'
@@ -168,45 +203,66 @@ complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcomma
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "rerun" -d 'Run a resolved task again'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "retrigger" -d 'Create a new task from a task\'s definition'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s V -l version -d 'Print version'
@@ -218,9 +274,12 @@ complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_f
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "rerun" -d 'Run a resolved task again'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "retrigger" -d 'Create a new task from a task\'s definition'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s V -l version -d 'Print version'
@@ -229,27 +288,39 @@ complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcomm
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "seal" -d 'Seal a group so that no task can be added'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s V -l version -d 'Print version'
@@ -258,24 +329,33 @@ complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "seal" -d 'Seal a group so that no task can be added'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "normalize" -d 'The normalised form of a set of scopes'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s V -l version -d 'Print version'
@@ -283,9 +363,12 @@ complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "normalize" -d 'The normalised form of a set of scopes'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s n -l count -d 'How many slugids to print' -r
-complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l v4 -d 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -293,15 +376,21 @@ complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcom
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "decode" -d 'Print the UUID a slugid encodes'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "encode" -d 'Print the slugid of a v4 UUID'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s V -l version -d 'Print version'
@@ -309,30 +398,42 @@ complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "encode" -d 'Print the slugid of a v4 UUID'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand from-now" -l from -d 'Start from this RFC 3339 time instead of now' -r
-complete -c tc -n "__fish_tc_using_subcommand from-now" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand from-now" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand from-now" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand from-now" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand from-now" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand completions" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand completions" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand completions" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand man" -l out-dir -d 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`' -r -F
-complete -c tc -n "__fish_tc_using_subcommand man" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand man" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand man" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand man" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand doctor" -l cache-dir -d 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand doctor" -l root-url -d 'The queue to check' -r
-complete -c tc -n "__fish_tc_using_subcommand doctor" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand doctor" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'"
+yaml\t'The same document as YAML'
+labels\t'tc graph: the sorted labels, one per line (its human form)'
+dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
+table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand doctor" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand doctor" -s V -l version -d 'Print version'

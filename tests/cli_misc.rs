@@ -106,8 +106,7 @@ fn from_now_rejects_bad_input_with_exit_2() {
 #[test]
 fn commands_not_there_yet_exit_2_with_one_line() {
     for args in [
-        &["graph", "optimized"][..],
-        &["submit", "task.yml"],
+        &["submit", "task.yml"][..],
         &["queue", "serve"],
         &["worker", "--once"],
         &["task", "status", "abc"],

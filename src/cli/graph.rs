@@ -57,6 +57,34 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
 }
 
+/// Prints why a graph cannot be made, as `tc graph` does, and gives the exit status: 2 for
+/// bad input, 3 for input tc does not support (taskgraph.md §4.8, §5).
+pub fn report(err: GraphError) -> Result<i32> {
+    match err {
+        GraphError::Unsupported(lines) => {
+            for l in &lines {
+                eprintln!("error: {l}");
+            }
+            Ok(crate::exit_codes::EXCEPTION)
+        }
+        GraphError::Try { error, text } => Err(Error::Try { error, text }),
+        GraphError::Invalid {
+            message,
+            at,
+            context,
+        } => {
+            eprintln!("error: {message}");
+            if let Some(at) = at {
+                eprintln!("  --> {at}");
+            }
+            if let Some(c) = context {
+                eprintln!("  = {c}");
+            }
+            Ok(crate::exit_codes::USAGE)
+        }
+    }
+}
+
 /// One task as a stage shows it: its label, taskId (optimized only) and task.
 struct Row<'a> {
     label: &'a str,
@@ -101,27 +129,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
     }
     let Generated { graph, shown } = match generated {
         Ok(g) => g,
-        Err(GraphError::Unsupported(lines)) => {
-            for l in &lines {
-                eprintln!("error: {l}");
-            }
-            return Ok(crate::exit_codes::EXCEPTION);
-        }
-        Err(GraphError::Try { error, text }) => return Err(Error::Try { error, text }),
-        Err(GraphError::Invalid {
-            message,
-            at,
-            context,
-        }) => {
-            eprintln!("error: {message}");
-            if let Some(at) = at {
-                eprintln!("  --> {at}");
-            }
-            if let Some(c) = context {
-                eprintln!("  = {c}");
-            }
-            return Ok(crate::exit_codes::USAGE);
-        }
+        Err(e) => return report(e),
     };
     let keep = |label: &str| filter.as_ref().is_none_or(|re| re.is_match(label));
     let rows: Vec<Row> = match &shown {

@@ -7,17 +7,26 @@ use crate::error::{Error, Result};
 use crate::output::{self, Format};
 use crate::run::artifacts::LocalDir;
 use crate::run::env;
-use crate::run::input;
 use crate::run::outcome::Interrupt;
 use crate::run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
+use crate::run::{input, label};
 use crate::taskdef::slugid;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = crate::exit_codes::HELP)]
 pub struct RunLocalArgs {
-    /// A task file (YAML or JSON), or `-` for stdin.
+    /// A task file (YAML or JSON), `-` for stdin, or a label of the in-tree task graph. With
+    /// none on a terminal, tc offers a picker of the graph's labels.
     #[arg(value_name = "TASK")]
     pub tasks: Vec<String>,
+
+    /// Parameters file for the graph a label is taken from (as `tc graph -p`).
+    #[arg(short = 'p', long = "parameters", value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
+
+    /// The taskId a label's references to dependency NAME resolve to (repeatable).
+    #[arg(long = "dep", value_name = "NAME=TASKID")]
+    pub deps: Vec<String>,
 
     /// Run the task with this taskId from the queue at --root-url (instead of a TASK file).
     #[arg(long, value_name = "ID", conflicts_with = "tasks")]
@@ -111,8 +120,8 @@ pub struct RunLocalArgs {
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
 
-    /// The graph root (a taskcluster directory) for in-tree images (default ./taskcluster when
-    /// it holds config.yml, else <git top level>/taskcluster).
+    /// The graph root (a taskcluster directory) for labels and in-tree images (default
+    /// ./taskcluster when it holds config.yml, else <git top level>/taskcluster).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
@@ -327,17 +336,37 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         ));
     }
     let mut binds = binds(&args.volumes)?;
-    if args.tasks.is_empty() && args.task_id.is_none() {
-        return Err(usage(
-            "give a TASK (a task file, YAML or JSON, or - for stdin) or --task-id ID",
-        ));
+    let deps = label::deps(&args.deps).map_err(usage)?;
+    let graph = crate::run::input::graph_root(args.root.as_deref())
+        .filter(|r| r.join("config.yml").is_file())
+        .map(|root| label::Source {
+            root,
+            parameters: args.parameters.clone(),
+        });
+    let mut task_args = args.tasks.clone();
+    if task_args.is_empty() && args.task_id.is_none() {
+        use std::io::IsTerminal;
+        let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        let Some(source) = graph.as_ref().filter(|_| terminal) else {
+            return Err(usage(
+                "give a TASK (a task file, YAML or JSON, - for stdin, or an in-tree label) or --task-id ID",
+            ));
+        };
+        let labels = match source.labels() {
+            Ok(l) => l,
+            Err(e) => return super::graph::report(e),
+        };
+        match label::pick(&labels).map_err(usage)? {
+            Some(chosen) => task_args.push(chosen),
+            None => return Err(usage("no task chosen")),
+        }
     }
     if args.jobs == 0 {
         return Err(usage("-j takes at least 1"));
     }
     if args.interactive && !args.script {
         use std::io::IsTerminal;
-        if args.tasks.len() > 1 {
+        if task_args.len() > 1 {
             return Err(usage(
                 "--interactive opens a shell for one task: give one TASK",
             ));
@@ -346,12 +375,12 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             return Err(usage("--interactive needs a terminal on stdin and stdout"));
         }
     }
-    if args.tasks.len() > 1 && args.local_task_id.is_some() {
+    if task_args.len() > 1 && args.local_task_id.is_some() {
         return Err(usage(
             "--local-task-id names one task: give one TASK with it",
         ));
     }
-    if args.tasks.iter().filter(|t| t.as_str() == "-").count() > 1 {
+    if task_args.iter().filter(|t| t.as_str() == "-").count() > 1 {
         return Err(usage("stdin (-) can be read only once"));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -359,8 +388,18 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .build()
         .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
     let mut loaded = Vec::new();
-    for arg in &args.tasks {
-        loaded.push(input::load(arg).map_err(usage)?);
+    for arg in &task_args {
+        match graph.as_ref().filter(|_| input::is_label(arg)) {
+            Some(source) => {
+                let task_id = args.local_task_id.clone().unwrap_or_else(slugid::nice);
+                match source.load(arg, &deps, &task_id, &args.root_url) {
+                    Ok(l) => loaded.push(l),
+                    Err(label::LabelError::Usage(m)) => return Err(usage(m)),
+                    Err(label::LabelError::Graph(e)) => return super::graph::report(e),
+                }
+            }
+            None => loaded.push(input::load(arg).map_err(usage)?),
+        }
     }
     if let Some(id) = &args.task_id {
         loaded.push(runtime.block_on(from_queue(id, &args.root_url))?);
@@ -384,7 +423,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
                 id.clone()
             }
             (None, Some(id)) => id.clone(),
-            (None, None) => slugid::nice(),
+            (None, None) => l.task_id.clone().unwrap_or_else(slugid::nice),
         };
         let name = l
             .label
@@ -513,6 +552,7 @@ async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
         def,
         label: None,
         source: id.to_owned(),
+        task_id: None,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod kinds;
 pub mod merge;
 pub mod optimize;
 pub mod parameters;
+pub mod references;
 pub mod render;
 pub mod run;
 pub mod target;

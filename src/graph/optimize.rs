@@ -2,19 +2,16 @@
 //! optimizer (removal, replacement, result), taskIds and reference resolution.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{Map, Value as J};
 
 use super::generate::{Graph, GraphError};
 use super::parameters::Parameters;
+use super::references::References;
 use super::run::root_url;
 use super::target::Targets;
 use super::transform::Task;
-
-/// What `<decision>` becomes: taskgraph run by hand has no decision task.
-const DECISION_TASK_ID: &str = "DECISION-TASK";
 
 fn invalid(message: impl Into<String>) -> GraphError {
     GraphError::Invalid {
@@ -300,133 +297,6 @@ fn replace_tasks<'a>(
     replaced
 }
 
-static TASK_REFERENCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("<([^>]+)>").expect("a valid regex"));
-static ARTIFACT_REFERENCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("<([^/]+)/([^>]+)>").expect("a valid regex"));
-
-/// Resolves `task-reference` and `artifact-reference` objects (§4.6 steps 4 and 5).
-struct References<'a> {
-    label: &'a str,
-    task_id: &'a str,
-    dependencies: &'a BTreeMap<String, String>,
-    root_url: Option<Result<String, String>>,
-}
-
-impl References<'_> {
-    fn task_reference(&self, s: &str) -> Result<String, GraphError> {
-        let mut error = None;
-        let out = TASK_REFERENCE.replace_all(s, |c: &regex::Captures| {
-            let key = &c[1];
-            match key {
-                "self" => self.task_id.to_owned(),
-                "decision" => DECISION_TASK_ID.to_owned(),
-                _ => match self.dependencies.get(key) {
-                    Some(id) => id.clone(),
-                    None if key == "<" => "<".to_owned(),
-                    None => {
-                        error.get_or_insert_with(|| {
-                            invalid(format!(
-                                "task '{}' has no dependency named '{key}'",
-                                self.label
-                            ))
-                        });
-                        String::new()
-                    }
-                },
-            }
-        });
-        match error {
-            Some(e) => Err(e),
-            None => Ok(out.into_owned()),
-        }
-    }
-
-    fn artifact_reference(&mut self, s: &str) -> Result<String, GraphError> {
-        let root = self
-            .root_url
-            .get_or_insert_with(|| root_url(std::env::var("TASK_ID").ok().as_deref()))
-            .clone();
-        let mut error = None;
-        let out = ARTIFACT_REFERENCE.replace_all(s, |c: &regex::Captures| {
-            let (dep, name) = (&c[1], &c[2]);
-            let id = match dep {
-                "self" => Err(format!(
-                    "task '{}' can't reference artifacts of self",
-                    self.label
-                )),
-                "decision" => Ok(DECISION_TASK_ID.to_owned()),
-                _ => self.dependencies.get(dep).cloned().ok_or_else(|| {
-                    format!("task '{}' has no dependency named '{dep}'", self.label)
-                }),
-            };
-            match id.and_then(|id| root.as_ref().map(|root| (id, root)).map_err(Clone::clone)) {
-                Ok((id, root)) => format!("{root}/api/queue/v1/task/{id}/artifacts/{name}"),
-                Err(m) => {
-                    error.get_or_insert_with(|| invalid(m));
-                    String::new()
-                }
-            }
-        });
-        match error {
-            Some(e) => Err(e),
-            None => Ok(out.into_owned()),
-        }
-    }
-
-    fn resolve(&mut self, v: &J) -> Result<J, GraphError> {
-        Ok(match v {
-            J::Object(m) if m.len() == 1 => {
-                let (key, value) = m.iter().next().expect("one entry");
-                let apply = |this: &mut Self, s: &str| -> Result<String, GraphError> {
-                    if key == "task-reference" {
-                        this.task_reference(s)
-                    } else {
-                        this.artifact_reference(s)
-                    }
-                };
-                if key != "task-reference" && key != "artifact-reference" {
-                    let mut out = Map::new();
-                    out.insert(key.clone(), self.resolve(value)?);
-                    return Ok(J::Object(out));
-                }
-                match value {
-                    // `{"task-reference": {"<foo>": v}}` rewrites the keys.
-                    J::Object(inner) => {
-                        let mut out = Map::new();
-                        for (k, v) in inner {
-                            let k = apply(self, k)?;
-                            out.insert(k, self.resolve(v)?);
-                        }
-                        J::Object(out)
-                    }
-                    J::String(s) => J::String(apply(self, s)?),
-                    other => {
-                        return Err(invalid(format!(
-                            "task '{}': a {key} must be a string, not {other}",
-                            self.label
-                        )));
-                    }
-                }
-            }
-            J::Object(m) => {
-                let mut out = Map::new();
-                for (k, v) in m {
-                    out.insert(k.clone(), self.resolve(v)?);
-                }
-                J::Object(out)
-            }
-            J::Array(items) => J::Array(
-                items
-                    .iter()
-                    .map(|i| self.resolve(i))
-                    .collect::<Result<_, _>>()?,
-            ),
-            other => other.clone(),
-        })
-    }
-}
-
 /// The optimized graph (§4.6): the kept tasks, by label, with their taskIds.
 pub fn optimize(
     graph: &Graph,
@@ -498,6 +368,7 @@ pub fn optimize(
         }
     }
     let omitted = |l: &str| removed.contains(l) || replaced.contains(l);
+    let root_url = root_url(std::env::var("TASK_ID").ok().as_deref());
     let mut out = BTreeMap::new();
     for label in &targets.graph {
         if omitted(label) {
@@ -515,14 +386,17 @@ pub fn optimize(
                 named.insert(soft.clone(), id.clone());
             }
         }
-        let mut refs = References {
-            label,
-            task_id: &task_id,
-            dependencies: &named,
-            root_url: None,
-        };
+        let mut refs = References::new(label, &task_id, &named, &root_url);
         let mut task = source.clone();
-        task.task = refs.resolve(&source.task)?;
+        task.task = refs.resolve(&source.task);
+        if let Some(name) = refs.missing.first() {
+            return Err(invalid(format!(
+                "task '{label}' has no dependency named '{name}'"
+            )));
+        }
+        if let Some(problem) = refs.problems.first() {
+            return Err(invalid(problem.clone()));
+        }
         let mut ids: Vec<J> = named.values().map(|id| J::String(id.clone())).collect();
         ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
         if let Some(def) = task.task.as_object_mut() {

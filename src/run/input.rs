@@ -15,6 +15,8 @@ pub struct Loaded {
     pub label: Option<String>,
     /// The file name (or `-`) it came from.
     pub source: String,
+    /// The taskId its references were resolved with (a label's `<self>`), which the run keeps.
+    pub task_id: Option<String>,
 }
 
 /// Reads `arg` (a file, or `-` for stdin). Errors list every problem and mean exit 2.
@@ -34,14 +36,29 @@ pub fn load(arg: &str) -> Result<Loaded, String> {
                 format!("{arg}: no such file")
             } else {
                 format!(
-                    "{arg} is neither a file nor a task label (running in-tree labels needs the task-graph support, which this version of tc does not have yet)"
+                    "{arg} is neither a file nor a task label: no taskcluster directory here (give --root DIR for labels)"
                 )
             });
         }
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {arg}: {e}"))?;
         (arg.to_owned(), text)
     };
-    let mut value = document::parse(&name, &text).map_err(|e| e.message)?;
+    let value = document::parse(&name, &text).map_err(|e| e.message)?;
+    from_document(arg, &name, value)
+}
+
+/// Whether TASK names an in-tree label rather than a document (worker.md §2.1): not stdin,
+/// not an existing path, and not a file name that merely does not exist.
+pub fn is_label(arg: &str) -> bool {
+    arg != "-"
+        && !Path::new(arg).exists()
+        && ![".json", ".yml", ".yaml"]
+            .iter()
+            .any(|ext| arg.ends_with(ext))
+}
+
+/// A parsed document (`name` for messages, `arg` as given) read as one of the §2.2 forms.
+pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, String> {
     // "Now" is sampled once per document (worker.md §2.4).
     let now = Utc::now();
     reltime::resolve_relative(&mut value, now).map_err(|e| format!("{name}: {e}"))?;
@@ -79,7 +96,8 @@ pub fn load(arg: &str) -> Result<Loaded, String> {
     Ok(Loaded {
         def,
         label,
-        source: name,
+        source: name.to_owned(),
+        task_id: None,
     })
 }
 

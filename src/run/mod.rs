@@ -5,6 +5,7 @@ pub mod caches;
 pub mod develop;
 pub mod env;
 pub mod input;
+pub mod label;
 pub mod log;
 pub mod mask;
 pub mod mounting;

@@ -1,0 +1,144 @@
+//! `tc run-local LABEL` (worker.md §2.5): one task of the in-tree full graph, with its
+//! references resolved for a run on this machine, and the label picker.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::input::{self, Loaded};
+use crate::graph::generate::{self, GraphError, Options, Stage};
+use crate::graph::references::References;
+
+/// Why a label cannot be run: the graph cannot be made (printed as `tc graph` prints it),
+/// or the label or its references are the user's to fix (exit 2).
+#[derive(Debug)]
+pub enum LabelError {
+    Graph(GraphError),
+    Usage(String),
+}
+
+/// Where the graph comes from.
+pub struct Source {
+    pub root: PathBuf,
+    pub parameters: Option<PathBuf>,
+}
+
+impl Source {
+    fn full(&self) -> Result<generate::Graph, GraphError> {
+        let opts = Options {
+            root: self.root.clone(),
+            parameters: self.parameters.clone(),
+            target_kinds: Vec::new(),
+            stage: Stage::Full,
+            try_syntax: None,
+        };
+        let mut warnings = Vec::new();
+        let generated = generate::generate(&opts, &mut warnings)?;
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+        Ok(generated.graph)
+    }
+
+    /// Every label of the full graph, sorted (for the picker).
+    pub fn labels(&self) -> Result<Vec<String>, GraphError> {
+        Ok(self.full()?.tasks.into_keys().collect())
+    }
+
+    /// The task labelled `label`, its references resolved: `<self>` is `task_id`, `<NAME>` the
+    /// `--dep NAME=TASKID` given, artifact references are under `root_url`.
+    pub fn load(
+        &self,
+        label: &str,
+        deps: &BTreeMap<String, String>,
+        task_id: &str,
+        root_url: &str,
+    ) -> Result<Loaded, LabelError> {
+        let graph = self.full().map_err(LabelError::Graph)?;
+        let Some(task) = graph.tasks.get(label) else {
+            let near = nearest(label, graph.tasks.keys());
+            return Err(LabelError::Usage(if near.is_empty() {
+                format!(
+                    "no task labelled '{label}' in the graph of {}",
+                    self.root.display()
+                )
+            } else {
+                format!(
+                    "no task labelled '{label}' in the graph of {}; did you mean:\n  {}",
+                    self.root.display(),
+                    near.join("\n  ")
+                )
+            }));
+        };
+        let root_url = Ok(root_url.trim_end_matches('/').to_owned());
+        let mut refs = References::new(label, task_id, deps, &root_url);
+        let resolved = refs.resolve(&task.task);
+        if !refs.missing.is_empty() {
+            let flags: Vec<String> = refs
+                .missing
+                .iter()
+                .map(|n| format!("--dep {n}=TASKID"))
+                .collect();
+            return Err(LabelError::Usage(format!(
+                "task '{label}' refers to dependencies this run does not have: {}; give {}",
+                refs.missing.join(", "),
+                flags.join(" ")
+            )));
+        }
+        if let Some(problem) = refs.problems.first() {
+            return Err(LabelError::Usage(problem.clone()));
+        }
+        let doc = json!({"label": label, "task": resolved});
+        let mut loaded = input::from_document(label, label, doc).map_err(LabelError::Usage)?;
+        loaded.task_id = Some(task_id.to_owned());
+        Ok(loaded)
+    }
+}
+
+/// Up to ten labels that contain `label`, then the closest by edit distance.
+fn nearest<'a>(label: &str, labels: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut scored: Vec<(usize, &String)> = labels
+        .map(|l| {
+            let score = if l.contains(label) {
+                0
+            } else {
+                1 + strsim::levenshtein(label, l)
+            };
+            (score, l)
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(10)
+        .map(|(_, l)| l.clone())
+        .collect()
+}
+
+/// `--dep NAME=TASKID` values by name.
+pub fn deps(flags: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for flag in flags {
+        let Some((name, id)) = flag
+            .split_once('=')
+            .filter(|(n, i)| !n.is_empty() && !i.is_empty())
+        else {
+            return Err(format!("--dep {flag}: give NAME=TASKID"));
+        };
+        crate::taskdef::slugid::decode(id).map_err(|e| format!("--dep {flag}: {e}"))?;
+        out.insert(name.to_owned(), id.to_owned());
+    }
+    Ok(out)
+}
+
+/// The fuzzy label picker: the chosen label, or `None` when the user leaves it.
+pub fn pick(labels: &[String]) -> Result<Option<String>, String> {
+    let chosen = dialoguer::FuzzySelect::new()
+        .with_prompt("task to run (type to filter, Enter to run, Esc to leave)")
+        .items(labels)
+        .max_length(15)
+        .interact_opt()
+        .map_err(|e| format!("the label picker failed: {e}"))?;
+    Ok(chosen.map(|i| labels[i].clone()))
+}
