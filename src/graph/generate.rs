@@ -108,6 +108,18 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
         .map_err(|e| invalid(format!("cannot read the parameters {name}: {e}"), None))?;
     let loaded = super::yaml::load(&name, &text)
         .map_err(|e| invalid(e.message, Some(e.span.to_string())))?;
+    // An integer beyond 64 bits cannot become a value; where a parameter takes no int, the
+    // type error is what taskgraph reports too.
+    if let super::yaml::Value::Map(entries) = &loaded.node.value {
+        for (k, v) in entries {
+            if let (super::yaml::Value::Str(key), super::yaml::Value::BigInt(_)) =
+                (&k.value, &v.value)
+            {
+                Parameters::check_int(key)
+                    .map_err(|e| invalid(format!("{e} ({name})"), Some(v.span.to_string())))?;
+            }
+        }
+    }
     let values = match loaded.node.to_json() {
         Ok(Value::Object(map)) => map,
         Ok(Value::Null) => Map::new(),

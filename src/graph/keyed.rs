@@ -115,7 +115,7 @@ pub fn resolve(
 /// A context value as Python's `str()` would print it for matching.
 fn text(v: &Value) -> String {
     match v {
-        Value::Str(s) | Value::Date(s) => s.clone(),
+        Value::Str(s) | Value::Date(s) | Value::BigInt(s) => s.clone(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
         Value::Int(i) => i.to_string(),

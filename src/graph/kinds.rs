@@ -56,7 +56,7 @@ fn invalid(message: String, at: Option<&Node>) -> KindsError {
 /// Python's `str()` of a task key (`yes:` is `True`, `010:` is `8`).
 pub fn python_str(v: &Value) -> String {
     match v {
-        Value::Str(s) | Value::Date(s) => s.clone(),
+        Value::Str(s) | Value::Date(s) | Value::BigInt(s) => s.clone(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
         Value::Null => "None".into(),

@@ -10,7 +10,7 @@ fn python_type(v: &Value) -> u8 {
     match v {
         Value::Null => 0,
         Value::Bool(_) => 1,
-        Value::Int(_) => 2,
+        Value::Int(_) | Value::BigInt(_) => 2,
         Value::Float(_) => 3,
         Value::Str(_) => 4,
         Value::Date(_) => 5,

@@ -247,6 +247,15 @@ impl Parameters {
         Ok(())
     }
 
+    /// Whether parameter `name` may be an int, with taskgraph's message when it may not (for
+    /// integers too big to carry as values, whose type alone decides).
+    pub fn check_int(name: &str) -> Result<(), String> {
+        match SCHEMA.iter().find(|(n, _)| *n == name) {
+            Some((_, ty)) => check(name, *ty, &Value::from(0)),
+            None => Ok(()),
+        }
+    }
+
     pub fn get_str(&self, name: &str) -> &str {
         self.0.get(name).and_then(Value::as_str).unwrap_or("")
     }

@@ -42,6 +42,9 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
+    /// A decimal integer beyond 64 bits, as Python prints it: kept for messages and type checks;
+    /// it cannot become JSON.
+    BigInt(String),
     Float(f64),
     Str(String),
     /// A YAML 1.1 timestamp (`2023-01-01`, `2023-01-01T10:00:00Z`), kept as written.
@@ -172,6 +175,12 @@ impl Node {
                 }
             },
             Value::Str(s) => J::String(s.clone()),
+            Value::BigInt(i) => {
+                return Err(self.error(format!(
+                    "the integer {i} is beyond 64 bits, which tc cannot write as JSON; quote it \
+                     to make it a string"
+                )));
+            }
             Value::Date(d) => {
                 return Err(self.error(format!(
                     "the date {d} cannot be written as JSON (taskgraph's JSON output fails on it \
@@ -206,6 +215,7 @@ impl Node {
         match &self.value {
             Value::Str(s) => Ok(s.clone()),
             Value::Int(i) => Ok(i.to_string()),
+            Value::BigInt(i) => Ok(i.clone()),
             Value::Bool(b) => Ok(b.to_string()),
             Value::Null => Ok("null".to_owned()),
             Value::Float(f) if f.is_finite() => Ok(python_float_repr(*f)),
@@ -897,6 +907,7 @@ fn describe_key(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
+        Value::BigInt(i) => i.clone(),
         Value::Float(f) => python_float_repr(*f),
         Value::Date(d) => d.clone(),
         Value::Seq(_) => "(a sequence)".to_owned(),
@@ -910,6 +921,7 @@ enum KeyId {
     Null,
     Num(i64),
     FloatBits(u64),
+    BigInt(String),
     Str(String),
     Date(String),
 }
@@ -919,6 +931,8 @@ fn key_id(value: &Value) -> Option<KeyId> {
         Value::Null => KeyId::Null,
         Value::Bool(b) => KeyId::Num(i64::from(*b)),
         Value::Int(i) => KeyId::Num(*i),
+        // Beyond 64 bits no float or smaller int equals it; equal texts are one key.
+        Value::BigInt(i) => KeyId::BigInt(i.clone()),
         Value::Float(f) if f.is_nan() => return None,
         Value::Float(f) => {
             // Integral floats within i64 convert exactly, so they meet equal ints.
@@ -942,7 +956,10 @@ fn construct_scalar(kind: Kind, text: &str) -> Result<Value, String> {
         Kind::Null => Value::Null,
         Kind::Str => Value::Str(text.to_owned()),
         Kind::Bool => Value::Bool(construct_bool(text)?),
-        Kind::Int => Value::Int(construct_int(text)?),
+        Kind::Int => match construct_int(text) {
+            Ok(i) => Value::Int(i),
+            Err(e) => big_decimal(text).map(Value::BigInt).ok_or(e)?,
+        },
         Kind::Float => Value::Float(construct_float(text)?),
         Kind::Timestamp => {
             let stamp =
@@ -1268,6 +1285,19 @@ fn construct_int(text: &str) -> Result<i64, String> {
     .map_err(fail)?;
     let value = if negative { -magnitude } else { magnitude };
     i64::try_from(value).map_err(|_| fail(IntFail::TooBig))
+}
+
+/// A plain decimal integer beyond 64 bits as Python prints it (sign and digits), if `text` is
+/// one. (Other bases this large are refused: tc keeps no big-number arithmetic.)
+fn big_decimal(text: &str) -> Option<String> {
+    let cleaned = text.replace('_', "");
+    let (sign, body) = match cleaned.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", cleaned.strip_prefix('+').unwrap_or(&cleaned)),
+    };
+    let decimal =
+        !body.is_empty() && !body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit());
+    decimal.then(|| format!("{sign}{body}"))
 }
 
 /// Python's `float(s)`: surrounding whitespace allowed, `inf`/`nan` spelled out accepted.
@@ -1619,10 +1649,26 @@ mod tests {
     }
 
     #[test]
-    fn integers_beyond_64_bits_are_errors() {
-        let e = err("a: 9223372036854775808");
-        assert!(e.message.contains("does not fit in 64 bits"), "{e}");
+    fn integers_beyond_64_bits_are_kept_as_text_and_refused_as_json() {
+        let loaded = load(
+            "t.yml",
+            "a: 9_223_372_036_854_775_808\nb: -99999999999999999999\n",
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.node.get("a").map(|n| &n.value),
+            Some(&Value::BigInt("9223372036854775808".into()))
+        );
+        assert_eq!(
+            loaded.node.get("b").map(|n| &n.value),
+            Some(&Value::BigInt("-99999999999999999999".into()))
+        );
+        let e = loaded.node.to_json().unwrap_err();
+        assert!(e.message.contains("beyond 64 bits"), "{e}");
         assert_eq!((e.span.line, e.span.col), (1, 4));
+        // Other bases this large are refused when read.
+        let e = err("a: 0x1ffffffffffffffffffff");
+        assert!(e.message.contains("does not fit in 64 bits"), "{e}");
         // Python's int('', 2) fails for this form; so does tc.
         assert!(err("a: 0b_").message.contains("invalid !!int"));
     }
