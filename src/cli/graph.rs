@@ -1,6 +1,6 @@
-//! `tc graph` (taskgraph.md §6): the task graph of an in-tree `taskcluster/` directory.
-//! This version makes the `tasks` and `full` stages of kinds that use the transform loader with
-//! the stock task transform; everything else is refused with exit 3, never approximated.
+//! `tc graph` (taskgraph.md §6): a stage of the task graph of an in-tree `taskcluster/`
+//! directory, in one of the output formats. What tc cannot run is refused with exit 3, never
+//! approximated.
 
 use std::path::PathBuf;
 

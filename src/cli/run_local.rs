@@ -339,10 +339,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     let deps = label::deps(&args.deps).map_err(usage)?;
     let graph = crate::run::input::graph_root(args.root.as_deref())
         .filter(|r| r.join("config.yml").is_file())
-        .map(|root| label::Source {
-            root,
-            parameters: args.parameters.clone(),
-        });
+        .map(|root| label::Source::new(root, args.parameters.clone()));
     let mut task_args = args.tasks.clone();
     if task_args.is_empty() && args.task_id.is_none() {
         use std::io::IsTerminal;
@@ -388,6 +385,13 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         .build()
         .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
     let mut loaded = Vec::new();
+    if !task_args.iter().any(|a| input::is_label(a))
+        && (!deps.is_empty() || args.parameters.is_some())
+    {
+        eprintln!(
+            "warning: --dep and -p/--parameters only apply to in-tree labels; no TASK here is one"
+        );
+    }
     for arg in &task_args {
         match graph.as_ref().filter(|_| input::is_label(arg)) {
             Some(source) => {

@@ -1,6 +1,7 @@
-//! Generation stages (taskgraph.md §4.1): `tasks` (every task of the loaded kinds) and `full`
-//! (with the dependency edges checked). Configuration, parameters and kinds are read first;
-//! unsupported input is refused before any task is made.
+//! Generation stages (taskgraph.md §4): `tasks` (every task of the loaded kinds), `full` (with
+//! the dependency edges checked and verified), then `target` and `optimized` through
+//! target.rs and optimize.rs. Configuration, parameters and kinds are read first; unsupported
+//! input is refused before any task is made.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::config::Config;
-use super::kinds::{self, KindsError};
+use super::kinds::{self, KindsError, Loader};
 use super::parameters::Parameters;
 use super::transform::{self, Context, Task};
 
@@ -80,6 +81,13 @@ fn invalid(message: impl Into<String>, at: Option<String>) -> GraphError {
         message: message.into(),
         at,
         context: None,
+    }
+}
+
+impl GraphError {
+    /// Bad input with no YAML position (exit 2).
+    pub fn invalid(message: impl Into<String>) -> GraphError {
+        invalid(message, None)
     }
 }
 
@@ -167,6 +175,26 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
             return Err(GraphError::Unsupported(refused));
         }
     };
+    // The run transform's exclusions, one line per kind, before any task is made.
+    for kind in kinds
+        .iter()
+        .filter(|k| k.loader != Loader::Transform { run: false })
+    {
+        if let Some((raw, why)) = kind
+            .tasks
+            .iter()
+            .find_map(|t| super::run::refusal(t, &config).map(|why| (t, why)))
+        {
+            let label = match raw.node.get("label").map(|l| &l.value) {
+                Some(super::yaml::Value::Str(l)) => l.clone(),
+                _ => format!("{}-{}", kind.name, raw.key),
+            };
+            refused.push(format!(
+                "kind '{}': task '{label}' {why}, which tc cannot run; use taskgraph ({})",
+                kind.name, raw.key_span
+            ));
+        }
+    }
     if !refused.is_empty() {
         return Err(GraphError::Unsupported(refused));
     }

@@ -13,14 +13,6 @@ use super::run::root_url;
 use super::target::Targets;
 use super::transform::Task;
 
-fn invalid(message: impl Into<String>) -> GraphError {
-    GraphError::Invalid {
-        message: message.into(),
-        at: None,
-        context: None,
-    }
-}
-
 /// An optimized task: its taskId and the task with references resolved.
 #[derive(Debug)]
 pub struct Optimized {
@@ -42,16 +34,23 @@ fn strategy(task: &Task) -> Result<Strategy, GraphError> {
     match name.as_str() {
         "never" => Ok(Strategy::Never),
         "always" => Ok(Strategy::Always),
-        "skip-unless-changed" => Ok(Strategy::SkipUnlessChanged(
-            arg.as_array()
-                .map(|a| a.iter().filter_map(J::as_str).map(str::to_owned).collect())
-                .unwrap_or_default(),
-        )),
+        "skip-unless-changed" => {
+            let patterns: Option<Vec<String>> = arg
+                .as_array()
+                .and_then(|a| a.iter().map(|p| p.as_str().map(str::to_owned)).collect());
+            // taskgraph fails on anything but a list (a null included); never guess.
+            patterns.map(Strategy::SkipUnlessChanged).ok_or_else(|| {
+                GraphError::invalid(format!(
+                    "task '{}': skip-unless-changed needs a list of file patterns, not {arg}",
+                    task.label
+                ))
+            })
+        }
         "index-search" => Err(GraphError::Unsupported(vec![format!(
             "task '{}' uses index-search optimization, which needs the Taskcluster index; not supported offline",
             task.label
         )])),
-        other => Err(invalid(format!(
+        other => Err(GraphError::invalid(format!(
             "task '{}' uses the unknown optimization strategy '{other}' (taskgraph: KeyError: '{other}'); use never, always, skip-unless-changed or index-search",
             task.label
         ))),
@@ -97,7 +96,24 @@ pub fn path_matches(path: &str, pattern: &str) -> bool {
     pattern.is_empty() || glob_regex(pattern).is_match(path)
 }
 
-fn should_remove(strategy: &Strategy, params: &Parameters) -> bool {
+/// Compiled file patterns, each compiled once per graph.
+#[derive(Default)]
+struct Globs(std::cell::RefCell<std::collections::HashMap<String, Regex>>);
+
+impl Globs {
+    fn matches(&self, path: &str, pattern: &str) -> bool {
+        if pattern.is_empty() {
+            return true;
+        }
+        let mut cache = self.0.borrow_mut();
+        cache
+            .entry(pattern.to_owned())
+            .or_insert_with(|| glob_regex(pattern))
+            .is_match(path)
+    }
+}
+
+fn should_remove(strategy: &Strategy, params: &Parameters, globs: &Globs) -> bool {
     match strategy {
         Strategy::Never => false,
         Strategy::Always => true,
@@ -110,17 +126,9 @@ fn should_remove(strategy: &Strategy, params: &Parameters) -> bool {
                 Some(J::Array(f)) => f.iter().filter_map(J::as_str).collect(),
                 _ => Vec::new(),
             };
-            let regexes: Vec<Regex> = patterns
+            !patterns
                 .iter()
-                .filter(|p| !p.is_empty())
-                .map(|p| glob_regex(p))
-                .collect();
-            let any_empty = patterns.iter().any(String::is_empty);
-            let matched = (any_empty && !changed.is_empty())
-                || regexes
-                    .iter()
-                    .any(|re| changed.iter().any(|path| re.is_match(path)));
-            !matched
+                .any(|p| changed.iter().any(|path| globs.matches(path, p)))
         }
     }
 }
@@ -192,6 +200,7 @@ fn remove_tasks<'a>(
 ) -> BTreeSet<&'a str> {
     let mut removed: BTreeSet<&str> = BTreeSet::new();
     let mut candidates: BTreeSet<&str> = BTreeSet::new();
+    let globs = Globs::default();
     // Dependents first.
     for label in links.order(true) {
         let task = &graph.tasks[label];
@@ -242,7 +251,7 @@ fn remove_tasks<'a>(
             remove(&mut candidates, &mut removed);
             continue;
         }
-        if should_remove(&strategies[label], params) {
+        if should_remove(&strategies[label], params, &globs) {
             remove(&mut candidates, &mut removed);
             continue;
         }
@@ -357,7 +366,7 @@ pub fn optimize(
         }
     }
     if !problems.is_empty() {
-        return Err(invalid(format!(
+        return Err(GraphError::invalid(format!(
             "Optimization error: {}",
             problems.join(", ")
         )));
@@ -390,12 +399,12 @@ pub fn optimize(
         let mut task = source.clone();
         task.task = refs.resolve(&source.task);
         if let Some(name) = refs.missing.first() {
-            return Err(invalid(format!(
+            return Err(GraphError::invalid(format!(
                 "task '{label}' has no dependency named '{name}'"
             )));
         }
         if let Some(problem) = refs.problems.first() {
-            return Err(invalid(problem.clone()));
+            return Err(GraphError::invalid(problem.clone()));
         }
         let mut ids: Vec<J> = named.values().map(|id| J::String(id.clone())).collect();
         ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
@@ -406,7 +415,7 @@ pub fn optimize(
             {
                 J::Array(list) => list.extend(ids),
                 _ => {
-                    return Err(invalid(format!(
+                    return Err(GraphError::invalid(format!(
                         "task '{label}': task.dependencies must be a list"
                     )));
                 }
@@ -414,7 +423,7 @@ pub fn optimize(
         }
         task.dependencies.extend(named);
         if task.task.get("workerType").and_then(J::as_str) == Some("always-optimized") {
-            return Err(invalid(format!(
+            return Err(GraphError::invalid(format!(
                 "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
             )));
         }

@@ -8,8 +8,8 @@ use serde_json::{Map, Value as J, json};
 use super::config;
 use super::kinds::{Kind, RawTask};
 use super::transform::{
-    BUILTIN, Bad, Context, OPT_STRS, OPTIMIZATION, S, T, TASK, TransformError, check, fail,
-    get_mut, kind_path, refuse, remove, set, set_default, truthy_node, type_name,
+    Bad, Context, OPT_STRS, OPTIMIZATION, S, T, TASK, TransformError, check, fail, get_mut,
+    kind_path, refuse, remove, resolve_alias, set, set_default, truthy_node, type_name,
 };
 use super::yaml::{Node, Span, Value};
 
@@ -214,6 +214,30 @@ impl Layout<'_> {
     }
 }
 
+/// Why tc cannot run a task's run description (§3.6 exclusions), seen before any task is
+/// transformed so that every kind is checked first (§5).
+pub(super) fn refusal(raw: &RawTask, config: &config::Config) -> Option<String> {
+    let node = &raw.node;
+    if node.get("fetches").is_some_and(truthy_node) {
+        return Some("uses `fetches`".into());
+    }
+    let run = node.get("run")?;
+    if let Some(Value::Str(using)) = run.get("using").map(|u| &u.value) {
+        if ["toolchain", "index-search", "always-optimized"].contains(&using.as_str()) {
+            return Some(format!("uses `run.using: {using}`"));
+        }
+    }
+    let checkout = run.get("checkout");
+    if checkout.is_some_and(|c| matches!(&c.value, Value::Map(m) if !m.is_empty())) {
+        return Some("names its checkouts in `run.checkout`".into());
+    }
+    let checks_out = checkout.is_none_or(truthy_node);
+    if checks_out && config.repositories.len() > 1 {
+        return Some("checks out one of several repositories".into());
+    }
+    None
+}
+
 /// One task's run description through the run transform: the task description the task
 /// transform takes next (with `label`, `worker.implementation` and the tags set).
 pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node, TransformError> {
@@ -287,20 +311,9 @@ pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node
         ));
     };
     let worker_type_span = node.get("worker-type").map(|w| w.span.clone());
-    let (implementation, os) = match BUILTIN.iter().find(|(b, _)| *b == alias) {
-        Some(_) => (alias.clone(), String::new()),
-        None => {
-            let w: config::Worker = ctx
-                .config
-                .worker(&alias, ctx.params.get_str("level"))
-                .map_err(|e| TransformError {
-                    message: e.message,
-                    at: worker_type_span.as_ref().map(Span::to_string).or(e.at),
-                    unsupported: false,
-                })?;
-            (w.implementation, w.os)
-        }
-    };
+    let config::Worker {
+        implementation, os, ..
+    } = resolve_alias(ctx, &alias, worker_type_span.as_ref())?;
     let tags = map_at(&mut node, "tags", "`tags`")?;
     if !os.is_empty() {
         set(tags, "os", Value::Str(os.clone()));
@@ -412,7 +425,7 @@ pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node
     else {
         return Err(fail("`run` must be a mapping", Some(&run_span)));
     };
-    if matches!(run.get("checkout"), Some(J::Object(_))) {
+    if matches!(run.get("checkout"), Some(J::Object(m)) if !m.is_empty()) {
         return Err(refuse(
             format!(
                 "task '{label}' names its checkouts in `run.checkout`, which tc cannot set up; use taskgraph"
@@ -461,6 +474,11 @@ struct RunTask<'a> {
 }
 
 impl RunTask<'_> {
+    /// `run.checkout` is truthy (an empty map is not, and other maps are refused earlier).
+    fn checkout(&self) -> bool {
+        self.run.get("checkout") == Some(&J::Bool(true))
+    }
+
     fn err(&self, message: impl Into<String>) -> TransformError {
         fail(message, Some(self.span))
     }
@@ -489,7 +507,7 @@ impl RunTask<'_> {
         for (k, v) in &env {
             set(env_node, k, node_of(v, self.span).value);
         }
-        if self.layout.docker && self.run.get("checkout") == Some(&J::Bool(true)) {
+        if self.layout.docker && self.checkout() {
             set(worker, "taskcluster-proxy", Value::Bool(true));
         }
         let list = if self.layout.docker {
@@ -598,7 +616,7 @@ impl RunTask<'_> {
         caches: &mut Vec<J>,
     ) -> Result<(), TransformError> {
         let ctx = self.ctx;
-        let checkout = self.run.get("checkout") == Some(&J::Bool(true));
+        let checkout = self.checkout();
         let mut cwd = self.run.get("cwd").and_then(J::as_str).map(str::to_owned);
         if checkout {
             let repo = match ctx.config.repositories.as_slice() {
@@ -652,7 +670,9 @@ impl RunTask<'_> {
                     format!("{upper}_SSH_SECRET_NAME"),
                     J::String(secret.clone()),
                 );
-                scopes.push(J::String(format!("secrets:get:{secret}")));
+                if !secret.is_empty() {
+                    scopes.push(J::String(format!("secrets:get:{secret}")));
+                }
             }
             command.push(J::String(format!(
                 "--{}-checkout={}",
@@ -696,7 +716,9 @@ impl RunTask<'_> {
             },
         };
         let base = if self.layout.docker {
-            join(self.layout.workdir, ".task-cache")
+            // `workdir or "/builds/worker"`: an empty workdir falls back for caches.
+            let workdir = Some(self.layout.workdir).filter(|w| !w.is_empty());
+            join(workdir.unwrap_or("/builds/worker"), ".task-cache")
         } else {
             ".task-cache".to_owned()
         };

@@ -23,14 +23,6 @@ pub struct Targets {
     pub graph: BTreeSet<String>,
 }
 
-fn invalid(message: impl Into<String>) -> GraphError {
-    GraphError::Invalid {
-        message: message.into(),
-        at: None,
-        context: None,
-    }
-}
-
 fn strings(v: Option<&J>) -> Vec<&str> {
     match v {
         Some(J::Array(items)) => items.iter().filter_map(J::as_str).collect(),
@@ -50,14 +42,7 @@ fn attr(task: &Task, key: &str) -> Option<String> {
 }
 
 fn truthy(v: Option<&J>) -> bool {
-    match v {
-        None | Some(J::Null) | Some(J::Bool(false)) => false,
-        Some(J::Number(n)) => n.as_f64() != Some(0.0),
-        Some(J::String(s)) => !s.is_empty(),
-        Some(J::Array(a)) => !a.is_empty(),
-        Some(J::Object(o)) => !o.is_empty(),
-        Some(J::Bool(true)) => true,
-    }
+    v.is_some_and(super::transform::truthy)
 }
 
 /// taskgraph's `standard_filter`: cron, shipping phase, project, tasks-for, git branch.
@@ -103,11 +88,12 @@ fn standard_filter(task: &Task, params: &Parameters) -> Result<bool, GraphError>
     let branch = head_ref.strip_prefix("refs/heads/").unwrap_or(head_ref);
     for pattern in branches {
         // `re.match`: anchored at the start only.
+        // Python's `re` takes syntax Rust's engine does not (look-around, backreferences).
         let re = regex::Regex::new(&format!("^(?:{pattern})")).map_err(|e| {
-            invalid(format!(
-                "task '{}': run-on-git-branches entry '{pattern}' is not a regular expression: {e}",
+            GraphError::Unsupported(vec![format!(
+                "task '{}': tc cannot match run-on-git-branches entry '{pattern}' as Python's re would ({e}); use taskgraph",
                 task.label
-            ))
+            )])
         })?;
         if re.is_match(branch) {
             return Ok(true);
@@ -137,7 +123,7 @@ fn method(
             }
         }
         other => {
-            return Err(invalid(format!(
+            return Err(GraphError::invalid(format!(
                 "unknown target_tasks_method '{other}'; use default, nothing, codereview or try_option_syntax"
             )));
         }
@@ -166,7 +152,7 @@ pub fn targets(
     let mut set: BTreeSet<String> = graph.tasks.keys().cloned().collect();
     for filter in filters {
         if filter != "target_tasks_method" {
-            return Err(invalid(format!(
+            return Err(GraphError::invalid(format!(
                 "unknown filter '{filter}' in the parameter filters; taskgraph has only target_tasks_method"
             )));
         }
@@ -237,9 +223,9 @@ fn try_context(graph: &Graph, config: &Config) -> Result<trysyntax::Context, Gra
     };
     let mut ridealong_builds = BTreeMap::new();
     if let Some(node) = &config.ridealong_builds {
-        let value = node.to_json().map_err(|e| invalid(e.message))?;
+        let value = node.to_json().map_err(|e| GraphError::invalid(e.message))?;
         let J::Object(map) = value else {
-            return Err(invalid(
+            return Err(GraphError::invalid(
                 "try.ridealong-builds in config.yml must map platforms to lists of platforms",
             ));
         };
@@ -252,7 +238,7 @@ fn try_context(graph: &Graph, config: &Config) -> Result<trysyntax::Context, Gra
                 _ => None,
             };
             let builds = builds.ok_or_else(|| {
-                invalid(format!(
+                GraphError::invalid(format!(
                     "try.ridealong-builds.{platform} in config.yml must be a list of platforms"
                 ))
             })?;
@@ -306,7 +292,8 @@ impl Selector<'_> {
     }
 
     fn matches(&self, task: &Task) -> bool {
-        if let Some(job) = attr(task, "job_try_name").filter(|j| !j.is_empty()) {
+        if truthy(task.attributes.get("job_try_name")) {
+            let job = attr(task, "job_try_name").unwrap_or_default();
             return match &self.resolved.jobs {
                 Some(jobs) => jobs.contains(&job),
                 None => self.platform_ok(task) && Self::all_run(task),
@@ -351,7 +338,9 @@ impl Selector<'_> {
             return false;
         };
         if let Some(chunks) = &entry.only_chunks {
-            if !attr(task, "test_chunk").is_some_and(|c| chunks.contains(&c)) {
+            // taskgraph.md §4.4: `test_chunk` is compared as given, so only a string matches.
+            let chunk = task.attributes.get("test_chunk").and_then(J::as_str);
+            if !chunk.is_some_and(|c| chunks.contains(c)) {
                 return false;
             }
         }

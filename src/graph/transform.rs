@@ -570,7 +570,7 @@ pub(super) fn remove(n: &mut Node, key: &str) {
     }
 }
 
-fn truthy(v: &J) -> bool {
+pub(super) fn truthy(v: &J) -> bool {
     match v {
         J::Null => false,
         J::Bool(b) => *b,
@@ -680,24 +680,8 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         Some(Value::Str(s)) => Some(s.clone()),
         _ => None,
     };
-    let alias_of = |name: &str| -> Result<config::Worker, TransformError> {
-        if let Some((_, prov)) = BUILTIN.iter().find(|(b, _)| *b == name) {
-            return Ok(config::Worker {
-                provisioner: (*prov).to_owned(),
-                implementation: name.to_owned(),
-                os: String::new(),
-                worker_type: name.to_owned(),
-            });
-        }
-        ctx.config.worker(name, &level).map_err(|e| TransformError {
-            message: e.message,
-            at: worker_type_node
-                .as_ref()
-                .map(|n| n.span.to_string())
-                .or(e.at),
-            unsupported: false,
-        })
-    };
+    let alias_of =
+        |name: &str| resolve_alias(ctx, name, worker_type_node.as_ref().map(|n| &n.span));
     let mut alias: Option<config::Worker> = None;
     if worker_node.get("implementation").is_none() {
         let Some(name) = requested.as_deref() else {
@@ -1297,6 +1281,29 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
 }
 
 /// `grp(sym)` into its parts; `?` is the group when there is none.
+/// A worker alias (or a built-in worker type) at the parameters' level; errors point at `at`.
+pub(super) fn resolve_alias(
+    ctx: &Context,
+    name: &str,
+    at: Option<&Span>,
+) -> Result<config::Worker, TransformError> {
+    if let Some((_, prov)) = BUILTIN.iter().find(|(b, _)| *b == name) {
+        return Ok(config::Worker {
+            provisioner: (*prov).to_owned(),
+            implementation: name.to_owned(),
+            os: String::new(),
+            worker_type: name.to_owned(),
+        });
+    }
+    ctx.config
+        .worker(name, ctx.params.get_str("level"))
+        .map_err(|e| TransformError {
+            message: e.message,
+            at: at.map(Span::to_string).or(e.at),
+            unsupported: false,
+        })
+}
+
 /// The kind's directory relative to the VCS root, as taskgraph run at the root names it.
 pub(super) fn kind_path(kind: &Kind, ctx: &Context) -> String {
     let rel_root = match ctx.graph_root.strip_prefix(ctx.vcs_root) {

@@ -36,7 +36,7 @@ pub fn load(arg: &str) -> Result<Loaded, String> {
                 format!("{arg}: no such file")
             } else {
                 format!(
-                    "{arg} is neither a file nor a task label: no taskcluster directory here (give --root DIR for labels)"
+                    "{arg} is neither a file nor a task label: no graph config (taskcluster/config.yml) was found; give --root DIR pointing at one for labels"
                 )
             });
         }

@@ -18,14 +18,31 @@ pub enum LabelError {
     Usage(String),
 }
 
-/// Where the graph comes from.
+/// Where the graph comes from; it is made once, however many labels are asked for.
 pub struct Source {
     pub root: PathBuf,
     pub parameters: Option<PathBuf>,
+    pub graph: std::cell::OnceCell<generate::Graph>,
 }
 
 impl Source {
-    fn full(&self) -> Result<generate::Graph, GraphError> {
+    pub fn new(root: PathBuf, parameters: Option<PathBuf>) -> Source {
+        Source {
+            root,
+            parameters,
+            graph: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn full(&self) -> Result<&generate::Graph, GraphError> {
+        if let Some(g) = self.graph.get() {
+            return Ok(g);
+        }
+        let g = self.make()?;
+        Ok(self.graph.get_or_init(|| g))
+    }
+
+    fn make(&self) -> Result<generate::Graph, GraphError> {
         let opts = Options {
             root: self.root.clone(),
             parameters: self.parameters.clone(),
@@ -43,7 +60,7 @@ impl Source {
 
     /// Every label of the full graph, sorted (for the picker).
     pub fn labels(&self) -> Result<Vec<String>, GraphError> {
-        Ok(self.full()?.tasks.into_keys().collect())
+        Ok(self.full()?.tasks.keys().cloned().collect())
     }
 
     /// The task labelled `label`, its references resolved: `<self>` is `task_id`, `<NAME>` the
