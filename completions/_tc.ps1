@@ -423,12 +423,14 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('satisfies', 'satisfies', [CompletionResultType]::ParameterValue, 'Whether a set of scopes satisfies a scope expression')
-            [CompletionResult]::new('normalize', 'normalize', [CompletionResultType]::ParameterValue, 'The normalised form of a set of scopes')
+            [CompletionResult]::new('satisfies', 'satisfies', [CompletionResultType]::ParameterValue, 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)')
+            [CompletionResult]::new('normalize', 'normalize', [CompletionResultType]::ParameterValue, 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tc;scopes;satisfies' {
+            [CompletionResult]::new('--have', '--have', [CompletionResultType]::ParameterName, 'A scope the caller has (repeatable). No `assume:` roles are expanded')
+            [CompletionResult]::new('--have-json', '--have-json', [CompletionResultType]::ParameterName, 'More scopes the caller has, as a JSON list of strings')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
@@ -439,6 +441,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;scopes;normalize' {
+            [CompletionResult]::new('--have-json', '--have-json', [CompletionResultType]::ParameterName, 'More scopes, as a JSON list of strings')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
@@ -449,8 +452,8 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;scopes;help' {
-            [CompletionResult]::new('satisfies', 'satisfies', [CompletionResultType]::ParameterValue, 'Whether a set of scopes satisfies a scope expression')
-            [CompletionResult]::new('normalize', 'normalize', [CompletionResultType]::ParameterValue, 'The normalised form of a set of scopes')
+            [CompletionResult]::new('satisfies', 'satisfies', [CompletionResultType]::ParameterValue, 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)')
+            [CompletionResult]::new('normalize', 'normalize', [CompletionResultType]::ParameterValue, 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -657,8 +660,8 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;help;scopes' {
-            [CompletionResult]::new('satisfies', 'satisfies', [CompletionResultType]::ParameterValue, 'Whether a set of scopes satisfies a scope expression')
-            [CompletionResult]::new('normalize', 'normalize', [CompletionResultType]::ParameterValue, 'The normalised form of a set of scopes')
+            [CompletionResult]::new('satisfies', 'satisfies', [CompletionResultType]::ParameterValue, 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)')
+            [CompletionResult]::new('normalize', 'normalize', [CompletionResultType]::ParameterValue, 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped')
             break
         }
         'tc;help;scopes;satisfies' {

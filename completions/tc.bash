@@ -1399,12 +1399,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__scopes__subcmd__normalize)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --have-json --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --have-json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1417,12 +1421,20 @@ _tc() {
             return 0
             ;;
         tc__subcmd__scopes__subcmd__satisfies)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --have --have-json --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --have)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --have-json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0

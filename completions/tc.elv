@@ -375,11 +375,13 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand satisfies 'Whether a set of scopes satisfies a scope expression'
-            cand normalize 'The normalised form of a set of scopes'
+            cand satisfies 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
+            cand normalize 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;scopes;satisfies'= {
+            cand --have 'A scope the caller has (repeatable). No `assume:` roles are expanded'
+            cand --have-json 'More scopes the caller has, as a JSON list of strings'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -389,6 +391,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;scopes;normalize'= {
+            cand --have-json 'More scopes, as a JSON list of strings'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -398,8 +401,8 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;scopes;help'= {
-            cand satisfies 'Whether a set of scopes satisfies a scope expression'
-            cand normalize 'The normalised form of a set of scopes'
+            cand satisfies 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
+            cand normalize 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;scopes;help;satisfies'= {
@@ -568,8 +571,8 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;help;group;seal'= {
         }
         &'tc;help;scopes'= {
-            cand satisfies 'Whether a set of scopes satisfies a scope expression'
-            cand normalize 'The normalised form of a set of scopes'
+            cand satisfies 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
+            cand normalize 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
         }
         &'tc;help;scopes;satisfies'= {
         }

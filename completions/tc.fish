@@ -338,9 +338,11 @@ table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "normalize" -d 'The normalised form of a set of scopes'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "normalize" -d 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l have -d 'A scope the caller has (repeatable). No `assume:` roles are expanded' -r
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l have-json -d 'More scopes the caller has, as a JSON list of strings' -r
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'
@@ -350,6 +352,7 @@ table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s V -l version -d 'Print version'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l have-json -d 'More scopes, as a JSON list of strings' -r
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'
@@ -359,8 +362,8 @@ table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "normalize" -d 'The normalised form of a set of scopes'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "normalize" -d 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s n -l count -d 'How many slugids to print' -r
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
@@ -466,7 +469,7 @@ complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_f
 complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'The tasks of a group'
 complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks'
 complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "seal" -d 'Seal a group so that no task can be added'
-complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from scopes" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression'
-complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from scopes" -f -a "normalize" -d 'The normalised form of a set of scopes'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from scopes" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
+complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from scopes" -f -a "normalize" -d 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
 complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from slugid" -f -a "decode" -d 'Print the UUID a slugid encodes'
 complete -c tc -n "__fish_tc_using_subcommand help; and __fish_seen_subcommand_from slugid" -f -a "encode" -d 'Print the slugid of a v4 UUID'

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod output;
 pub mod queue;
 pub mod run;
+pub mod scopes;
 pub mod taskdef;
 pub mod trysyntax;
 

@@ -111,7 +111,6 @@ fn commands_not_there_yet_exit_2_with_one_line() {
         &["worker", "--once"],
         &["task", "status", "abc"],
         &["group", "list", "abc"],
-        &["scopes", "satisfies", "a"],
     ] {
         let (code, out, err) = stdout(args);
         assert_eq!(code, Some(2), "{args:?}");

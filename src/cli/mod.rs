@@ -7,6 +7,7 @@ mod generate;
 mod graph;
 mod not_yet;
 mod run_local;
+mod scopes;
 mod slugid;
 mod try_cmd;
 
@@ -65,7 +66,7 @@ pub enum Command {
     Group(not_yet::GroupCommand),
     /// TaskCluster scope satisfaction and normalisation.
     #[command(subcommand)]
-    Scopes(not_yet::ScopesCommand),
+    Scopes(scopes::ScopesCommand),
     /// Make slugids (TaskCluster's 22-character task ids), or convert them to and from UUIDs.
     Slugid(slugid::SlugidArgs),
     /// Print the time a relative duration from now (or from --from) as the queue writes it.
@@ -133,7 +134,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),
         Command::Task(_) => not_yet::fail("task", "it lands with the queue client"),
         Command::Group(_) => not_yet::fail("group", "it lands with the queue client"),
-        Command::Scopes(_) => not_yet::fail("scopes", "it lands with the embedded queue"),
+        Command::Scopes(cmd) => scopes::run(cmd, format?),
         Command::Doctor(args) => doctor::run(args, format?),
     }
 }

@@ -48,14 +48,6 @@ pub enum GroupCommand {
     Seal(Args),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum ScopesCommand {
-    /// Whether a set of scopes satisfies a scope expression.
-    Satisfies(Args),
-    /// The normalised form of a set of scopes.
-    Normalize(Args),
-}
-
 /// The one-line refusal of a command that is not there yet (exit 2).
 pub fn fail(command: &'static str, when: &'static str) -> Result<i32> {
     Err(Error::NotImplemented { command, when })
