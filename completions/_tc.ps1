@@ -184,7 +184,19 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;queue;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address and port to listen on (a non-loopback address is served with a warning)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the database, the blobs and credentials.json (default $XDG_STATE_HOME/tc/queue, else ~/.local/state/tc/queue)')
+            [CompletionResult]::new('--root-client-id', '--root-client-id', [CompletionResultType]::ParameterName, 'The root client''s id (scopes `*`)')
+            [CompletionResult]::new('--root-access-token', '--root-access-token', [CompletionResultType]::ParameterName, 'The root client''s access token (default: generated once and kept in the database)')
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'A YAML file of more clients (`clients: [{clientId, accessToken | accessTokenEnv, scopes, expires?}]`) and `anonymous: [...]` scopes')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The root URL clients reach the queue at (default http://<listen address>)')
+            [CompletionResult]::new('--claim-timeout', '--claim-timeout', [CompletionResultType]::ParameterName, 'Seconds a claim lasts before it must be reclaimed')
+            [CompletionResult]::new('--claim-work-timeout', '--claim-work-timeout', [CompletionResultType]::ParameterName, 'Seconds claimWork waits for work before answering with no tasks')
+            [CompletionResult]::new('--max-deadline-days', '--max-deadline-days', [CompletionResultType]::ParameterName, 'How many days ahead a task''s deadline may be')
+            [CompletionResult]::new('--max-dependencies', '--max-dependencies', [CompletionResultType]::ParameterName, 'How many dependencies a task may have')
+            [CompletionResult]::new('--max-blob-size', '--max-blob-size', [CompletionResultType]::ParameterName, 'The largest blob (s3 artifact) upload accepted, in bytes')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--print-env', '--print-env', [CompletionResultType]::ParameterName, 'Print the environment that points TaskCluster clients at this queue, and exit')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

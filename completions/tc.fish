@@ -166,12 +166,24 @@ complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcomm
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l listen -d 'Address and port to listen on (a non-loopback address is served with a warning)' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l state-dir -d 'Directory of the database, the blobs and credentials.json (default $XDG_STATE_HOME/tc/queue, else ~/.local/state/tc/queue)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l root-client-id -d 'The root client\'s id (scopes `*`)' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l root-access-token -d 'The root client\'s access token (default: generated once and kept in the database)' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l clients -d 'A YAML file of more clients (`clients: [{clientId, accessToken | accessTokenEnv, scopes, expires?}]`) and `anonymous: [...]` scopes' -r -F
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l public-url -d 'The root URL clients reach the queue at (default http://<listen address>)' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l claim-timeout -d 'Seconds a claim lasts before it must be reclaimed' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l claim-work-timeout -d 'Seconds claimWork waits for work before answering with no tasks' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-deadline-days -d 'How many days ahead a task\'s deadline may be' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-dependencies -d 'How many dependencies a task may have' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-blob-size -d 'The largest blob (s3 artifact) upload accepted, in bytes' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'
 labels\t'tc graph: the sorted labels, one per line (its human form)'
 dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
 table\t'tc graph: a table of label, kind, worker type and dependency count'"
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l print-env -d 'Print the environment that points TaskCluster clients at this queue, and exit'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'

@@ -107,7 +107,6 @@ fn from_now_rejects_bad_input_with_exit_2() {
 fn commands_not_there_yet_exit_2_with_one_line() {
     for args in [
         &["submit", "task.yml"][..],
-        &["queue", "serve"],
         &["worker", "--once"],
         &["task", "status", "abc"],
         &["group", "list", "abc"],

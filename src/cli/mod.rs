@@ -6,6 +6,7 @@ mod from_now;
 mod generate;
 mod graph;
 mod not_yet;
+mod queue;
 mod run_local;
 mod scopes;
 mod slugid;
@@ -55,7 +56,7 @@ pub enum Command {
     Submit(not_yet::Args),
     /// The embedded TaskCluster queue.
     #[command(subcommand)]
-    Queue(not_yet::QueueCommand),
+    Queue(queue::QueueCommand),
     /// Claim tasks from a queue, run them and report the results.
     Worker(not_yet::Args),
     /// Look at and act on one task of a queue.
@@ -130,7 +131,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Graph(args) => graph::run(args, cli.format, cli.quiet),
         Command::RunLocal(args) => run_local::run(args, format?),
         Command::Submit(_) => not_yet::fail("submit", "it lands with the queue client"),
-        Command::Queue(_) => not_yet::fail("queue serve", "it lands with the embedded queue"),
+        Command::Queue(cmd) => queue::run(cmd),
         Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),
         Command::Task(_) => not_yet::fail("task", "it lands with the queue client"),
         Command::Group(_) => not_yet::fail("group", "it lands with the queue client"),

@@ -13,12 +13,6 @@ pub struct Args {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum QueueCommand {
-    /// Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes).
-    Serve(Args),
-}
-
-#[derive(Debug, Subcommand)]
 pub enum TaskCommand {
     /// State, runs and deadline of a task.
     Status(Args),

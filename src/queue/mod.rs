@@ -2,3 +2,4 @@
 //! (queue-api.md §8.1). The embedded server and the full client come later.
 
 pub mod client;
+pub mod server;

@@ -1,0 +1,241 @@
+//! `tc queue serve` (queue-api.md §1–§7): the TaskCluster queue API on this machine, over
+//! axum and SQLite, with Hawk authentication and scopes.
+
+pub mod artifact_routes;
+pub mod artifacts;
+pub mod auth;
+pub mod blobs;
+pub mod clients_file;
+pub mod db;
+pub mod error;
+pub mod hawk;
+pub mod routes;
+pub mod store;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use base64::Engine;
+
+use auth::{Client, Clients, DEFAULT_ANONYMOUS, QUEUE_CLIENT_ID};
+
+/// The limits of §4.1 and §5.5.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub claim_timeout: i64,
+    pub claim_work_timeout: f64,
+    pub max_deadline_days: i64,
+    pub max_dependencies: usize,
+    pub max_blob_size: u64,
+}
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub state_dir: PathBuf,
+    pub root_client_id: String,
+    pub root_access_token: Option<String>,
+    pub public_url: Option<String>,
+    /// A `--clients` file: more clients and the anonymous scopes.
+    pub clients_file: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+/// What every request shares.
+pub struct State {
+    pub db: db::Db,
+    pub clients: Clients,
+    /// The token of the queue's own client, which signs claim credentials; never sent.
+    pub queue_token: String,
+    pub config: Limits,
+    /// Signs blob URLs; made with the database, never sent.
+    pub blob_secret: Vec<u8>,
+    pub blobs: PathBuf,
+    pub public_url: Option<String>,
+    /// Woken whenever a run becomes pending.
+    pub pending: tokio::sync::Notify,
+    pub started: std::time::Instant,
+    stopping: AtomicBool,
+}
+
+impl State {
+    pub fn shutting_down(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+}
+
+/// 44 random URL-safe characters.
+fn random_token() -> String {
+    let mut bytes = [0u8; 33];
+    for chunk in bytes.chunks_mut(16) {
+        let u = uuid::Uuid::new_v4();
+        chunk.copy_from_slice(&u.as_bytes()[..chunk.len()]);
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The root URL clients use: `--public-url`, else the listen address (an unspecified one
+/// becomes 127.0.0.1).
+pub fn root_url(config: &Config) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let mut addr = config.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::IpAddr::from([127, 0, 0, 1]));
+    }
+    format!("http://{addr}")
+}
+
+/// Opens the state directory: the database, the tokens, `credentials.json`.
+pub fn open(config: &Config) -> Result<(Arc<State>, String), String> {
+    std::fs::create_dir_all(&config.state_dir).map_err(|e| {
+        format!(
+            "cannot create the state dir {}: {e}",
+            config.state_dir.display()
+        )
+    })?;
+    let db = db::Db::open(&config.state_dir.join("queue.db"))?;
+    let root_token = match &config.root_access_token {
+        Some(t) => t.clone(),
+        None => db.meta("root_access_token", random_token)?,
+    };
+    if root_token.len() < 20 {
+        eprintln!(
+            "warning: the root access token is shorter than 20 characters; use it for tests only"
+        );
+    }
+    let queue_token = db.meta("queue_access_token", random_token)?;
+    let blob_secret = db.meta("blob_secret", random_token)?.into_bytes();
+    let root_url = root_url(config);
+    write_credentials(config, &root_url, &root_token)?;
+    let mut clients = Clients {
+        clients: vec![
+            Client {
+                id: config.root_client_id.clone(),
+                access_token: root_token,
+                scopes: vec!["*".into()],
+                expires: None,
+            },
+            Client {
+                id: QUEUE_CLIENT_ID.into(),
+                access_token: queue_token.clone(),
+                scopes: vec!["*".into()],
+                expires: None,
+            },
+        ],
+        anonymous: DEFAULT_ANONYMOUS.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    if let Some(file) = &config.clients_file {
+        clients_file::load(file, &mut clients)?;
+    }
+    let state = State {
+        db,
+        clients,
+        queue_token,
+        config: config.limits.clone(),
+        blob_secret,
+        blobs: config.state_dir.join("blobs"),
+        public_url: config
+            .public_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_owned()),
+        pending: tokio::sync::Notify::new(),
+        started: std::time::Instant::now(),
+        stopping: AtomicBool::new(false),
+    };
+    Ok((Arc::new(state), root_url))
+}
+
+fn write_credentials(config: &Config, root_url: &str, token: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = config.state_dir.join("credentials.json");
+    let doc = serde_json::json!({"rootUrl": root_url, "clientId": config.root_client_id, "accessToken": token});
+    let tmp = config.state_dir.join(".credentials.json.tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    f.write_all(doc.to_string().as_bytes())
+        .and_then(|()| f.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Runs the resolvers once (§4.4).
+async fn resolve_due(state: &State) {
+    let now = chrono::Utc::now();
+    match state.db.write(move |tx| store::resolve_due(tx, now)).await {
+        Ok(woken) if woken > 0 => state.pending.notify_waiters(),
+        Ok(_) => {}
+        Err(e) => eprintln!("tc queue: the resolvers failed: {}", e.message),
+    }
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn serve(mut config: Config) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot listen on {}: {e}; choose another --listen",
+                config.listen
+            )
+        })?;
+    // Port 0 picks a free port; the root URL names the real one.
+    config.listen = listener.local_addr().map_err(|e| e.to_string())?;
+    let (state, root_url) = open(&config)?;
+    // Claims and deadlines that fell due while the server was down resolve before serving.
+    resolve_due(&state).await;
+    if !config.listen.ip().is_loopback() {
+        eprintln!(
+            "warning: tc queue listens on {}, beyond this machine; traffic is unencrypted (put TLS in a reverse proxy)",
+            config.listen
+        );
+    }
+    eprintln!(
+        "tc queue: serving {root_url} (state {}, root client {})",
+        config.state_dir.display(),
+        config.root_client_id
+    );
+    let resolver_state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            resolve_due(&resolver_state).await;
+        }
+    });
+    let handler_state = state.clone();
+    let app = axum::Router::new().fallback(move |req| routes::handle(handler_state.clone(), req));
+    let stop_state = state.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stop_state.stopping.store(true, Ordering::Relaxed);
+            stop_state.pending.notify_waiters();
+        })
+        .await
+        .map_err(|e| format!("the server failed: {e}"))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
