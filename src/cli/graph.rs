@@ -127,24 +127,30 @@ pub fn run(args: GraphArgs, format: Format, quiet: bool) -> Result<i32> {
             }
             out
         }
-        Format::Json | Format::Yaml => {
+        Format::Json => {
+            let tasks: Vec<_> = graph
+                .tasks
+                .iter()
+                .filter(|(l, _)| keep(l))
+                .map(|(l, t)| (l.as_str(), t))
+                .collect();
+            let mut s = crate::graph::render::tasks_json(&tasks);
+            s.push('\n');
+            s
+        }
+        Format::Yaml => {
             let doc: serde_json::Map<String, serde_json::Value> = graph
                 .tasks
                 .iter()
                 .filter(|(l, _)| keep(l))
                 .map(|(l, t)| (l.clone(), t.to_json()))
                 .collect();
-            let doc = serde_json::Value::Object(doc);
-            if format == Format::Json {
-                let mut s = crate::graph::render::python_json(&doc);
-                s.push('\n');
-                s
-            } else {
-                serde_saphyr::to_string(&doc)
-                    .map_err(|e| usage(format!("cannot write YAML: {e}")))?
-            }
+            serde_saphyr::to_string(&serde_json::Value::Object(doc))
+                .map_err(|e| usage(format!("cannot write YAML: {e}")))?
         }
     };
+    // The process ends next: freeing every task one by one would only cost time.
+    std::mem::forget(graph);
     match &args.output {
         None => crate::output::print_text(&text)?,
         Some(path) => std::fs::write(path, text).map_err(|e| {

@@ -149,31 +149,29 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Graph, Gra
     let mut graph = Graph::default();
     // Where each label's task is written: its key, and its `dependencies` entries.
     let mut written: BTreeMap<String, &kinds::RawTask> = BTreeMap::new();
-    for kind in &kinds {
-        for raw in &kind.tasks {
-            let task = transform::transform(kind, raw, &ctx).map_err(|e| {
-                if e.unsupported {
-                    GraphError::Unsupported(vec![e.message])
-                } else {
-                    GraphError::Invalid {
-                        message: e.message,
-                        at: e.at,
-                        context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
-                    }
+    for (kind, raw, task) in transform::transform_all(&kinds, &ctx) {
+        let task = task.map_err(|e| {
+            if e.unsupported {
+                GraphError::Unsupported(vec![e.message])
+            } else {
+                GraphError::Invalid {
+                    message: e.message,
+                    at: e.at,
+                    context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
                 }
-            })?;
-            if let Some(earlier) = written.get(&task.label) {
-                return Err(invalid(
-                    format!(
-                        "duplicate task label '{}' ({} and {})",
-                        task.label, earlier.key_span, raw.key_span
-                    ),
-                    Some(raw.key_span.to_string()),
-                ));
             }
-            written.insert(task.label.clone(), raw);
-            graph.tasks.insert(task.label.clone(), task);
+        })?;
+        if let Some(earlier) = written.get(&task.label) {
+            return Err(invalid(
+                format!(
+                    "duplicate task label '{}' ({} and {})",
+                    task.label, earlier.key_span, raw.key_span
+                ),
+                Some(raw.key_span.to_string()),
+            ));
         }
+        written.insert(task.label.clone(), raw);
+        graph.tasks.insert(task.label.clone(), task);
     }
     if opts.stage == Stage::Full {
         graph.edges = edges(&graph.tasks, &written)?;
