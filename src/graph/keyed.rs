@@ -91,13 +91,12 @@ pub fn resolve(
         for (i, k) in keys.iter().enumerate() {
             // Python's re.match(key + "$"): the `$` joins the key's last alternative, so
             // `linux|mac` matches `linux64` (taskgraph.md §1.6: Rust `^(?:key$)`).
-            let matched = with_regex(k, |re| re.map(|re| re.is_match(&value)).map_err(str::to_owned)).map_err(|e| {
-                KeyedError {
-                    span: alternatives[i].0.span.clone(),
-                    message: format!(
-                        "by-{by} key '{k}' is not a regular expression tc reads: {e}"
-                    ),
-                }
+            let matched = with_regex(k, |re| {
+                re.map(|re| re.is_match(&value)).map_err(str::to_owned)
+            })
+            .map_err(|e| KeyedError {
+                span: alternatives[i].0.span.clone(),
+                message: format!("by-{by} key '{k}' is not a regular expression tc reads: {e}"),
             })?;
             if matched {
                 matches.push(i);

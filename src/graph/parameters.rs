@@ -206,8 +206,8 @@ impl Parameters {
             Some(String::new())
         };
         // A detached HEAD's head_ref is the revision.
-        let need_rev =
-            !given("head_rev") || (need_branch && branch_file.as_ref().is_none_or(String::is_empty));
+        let need_rev = !given("head_rev")
+            || (need_branch && branch_file.as_ref().is_none_or(String::is_empty));
         // The git questions are independent: asked at once.
         let (url, head_rev, branch, changed) = std::thread::scope(|s| {
             let ask = |need: bool, args: &'static [&'static str]| {

@@ -676,7 +676,12 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     if !matches!(worker_node.value, Value::Map(_)) {
         return Err(schema_error(
             "In task",
-            mismatch(T::Struct(&WORKER), true, worker_node, &P::Field(&P::Root, "worker")),
+            mismatch(
+                T::Struct(&WORKER),
+                true,
+                worker_node,
+                &P::Field(&P::Root, "worker"),
+            ),
         ));
     }
     let worker_has_implementation = worker_node.get("implementation").is_some();
@@ -822,7 +827,8 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
             ));
         }
     };
-    check_struct(worker_node, payload_schema, &P::Root).map_err(|b| schema_error("In task.run", b))?;
+    check_struct(worker_node, payload_schema, &P::Root)
+        .map_err(|b| schema_error("In task.run", b))?;
     if let Some(Value::Map(image)) = worker_node.get("docker-image").map(|i| &i.value) {
         if image
             .iter()
