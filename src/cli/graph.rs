@@ -170,7 +170,18 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             }
             out
         }
-        FormatArg::Json | FormatArg::Yaml => {
+        FormatArg::Json => {
+            let mut entries: Vec<crate::graph::render::Entry> = rows
+                .iter()
+                .map(|r| (r.task_id.unwrap_or(r.label), r.task, r.task_id))
+                .collect();
+            // Keys in code-point order, as json.dumps(sort_keys=True): taskIds for `optimized`.
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let mut s = crate::graph::render::tasks_json(&entries);
+            s.push('\n');
+            s
+        }
+        FormatArg::Yaml => {
             let doc: serde_json::Map<String, serde_json::Value> = rows
                 .iter()
                 .map(|r| {
@@ -181,15 +192,8 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
                     (r.task_id.unwrap_or(r.label).to_owned(), json)
                 })
                 .collect();
-            let doc = serde_json::Value::Object(doc);
-            if format == FormatArg::Json {
-                let mut s = crate::graph::render::python_json(&doc);
-                s.push('\n');
-                s
-            } else {
-                serde_saphyr::to_string(&doc)
-                    .map_err(|e| usage(format!("cannot write YAML: {e}")))?
-            }
+            serde_saphyr::to_string(&serde_json::Value::Object(doc))
+                .map_err(|e| usage(format!("cannot write YAML: {e}")))?
         }
         FormatArg::Dot => {
             // Edges of the shown stage between shown tasks: `tasks` and `target` have none.
@@ -225,6 +229,8 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             format!("{table}\n")
         }
     };
+    // The process ends next: freeing every task one by one would only cost time.
+    std::mem::forget(graph);
     match &args.output {
         None => crate::output::print_text(&text)?,
         Some(path) => std::fs::write(path, text).map_err(|e| {

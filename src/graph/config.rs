@@ -1,8 +1,9 @@
 //! `taskcluster/config.yml` (taskgraph.md §1.3): the few keys graph generation reads, checked
 //! with errors that name the key and its place; the worker aliases resolved per task.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::keyed;
 use super::yaml::{self, Node, Value};
@@ -62,6 +63,43 @@ pub struct Config {
     /// `taskgraph.register` is project code: unsupported (§5).
     pub registers_code: bool,
     pub warnings: Vec<String>,
+    memo: Memo,
+}
+
+/// Answers already given: every task asks the same few questions (its alias, the default
+/// priority and deadline), and resolving them from the YAML each time dominated small tasks.
+#[derive(Default)]
+struct Memo {
+    workers: Mutex<HashMap<(String, String), Result<Worker, ConfigError>>>,
+    priority: Mutex<HashMap<String, Result<String, ConfigError>>>,
+    deadline: Mutex<HashMap<String, Result<String, ConfigError>>>,
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
+}
+
+fn memoized<K: std::hash::Hash + Eq, V: Clone>(
+    map: &Mutex<HashMap<K, V>>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> V {
+    if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return v.clone();
+    }
+    let v = make();
+    map.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, v.clone());
+    v
 }
 
 const ALIAS_KEYS: [&str; 4] = ["provisioner", "implementation", "os", "worker-type"];
@@ -263,6 +301,7 @@ impl Config {
                 .cloned(),
             registers_code: taskgraph.get("register").is_some(),
             warnings: loaded.warnings,
+            memo: Memo::default(),
         })
     }
 
@@ -278,13 +317,17 @@ impl Config {
 
     /// The default task priority.
     pub fn priority(&self, project: &str) -> Result<String, ConfigError> {
-        self.by_project(&self.task_priority, "task-priority", project)
+        memoized(&self.memo.priority, project.to_owned(), || {
+            self.by_project(&self.task_priority, "task-priority", project)
+        })
     }
 
     /// The default `deadline-after`.
     pub fn deadline_after(&self, project: &str) -> Result<String, ConfigError> {
         match &self.task_deadline_after {
-            Some(n) => self.by_project(n, "task-deadline-after", project),
+            Some(n) => memoized(&self.memo.deadline, project.to_owned(), || {
+                self.by_project(n, "task-deadline-after", project)
+            }),
             None => Ok("1 day".into()),
         }
     }
@@ -304,6 +347,14 @@ impl Config {
     /// (exact, then regex, then `default`); `provisioner` and `worker-type` may be keyed by
     /// level; then `{level}`, `{alias}` and `{trust-domain}` are substituted.
     pub fn worker(&self, requested: &str, level: &str) -> Result<Worker, ConfigError> {
+        memoized(
+            &self.memo.workers,
+            (requested.to_owned(), level.to_owned()),
+            || self.resolve_worker(requested, level),
+        )
+    }
+
+    fn resolve_worker(&self, requested: &str, level: &str) -> Result<Worker, ConfigError> {
         let table = Node {
             value: Value::Map(vec![(
                 Node {

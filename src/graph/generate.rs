@@ -93,6 +93,10 @@ impl GraphError {
 
 /// The git top level that holds `root`, else its parent.
 fn vcs_root(root: &Path) -> PathBuf {
+    // The nearest directory with a `.git` is the top level; git is asked only when none is.
+    if let Some(top) = root.ancestors().find(|d| d.join(".git").exists()) {
+        return top.to_path_buf();
+    }
     std::process::Command::new("git")
         .args(["rev-parse", "--show-toplevel"])
         .current_dir(root)
@@ -107,9 +111,8 @@ fn vcs_root(root: &Path) -> PathBuf {
 
 /// The local defaults overlaid with the `-p` file (§2).
 pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphError> {
-    let mut params = Parameters::defaults(vcs, chrono::Local::now());
     let Some(file) = file else {
-        return Ok(params);
+        return Ok(Parameters::defaults(vcs, chrono::Local::now()));
     };
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
@@ -139,6 +142,8 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
         }
         Err(e) => return Err(invalid(e.message, Some(e.span.to_string()))),
     };
+    let mut params =
+        Parameters::defaults_except(vcs, chrono::Local::now(), &|k| values.contains_key(k));
     params
         .overlay(values)
         .map_err(|e| invalid(format!("{e} ({name})"), None))?;
@@ -159,7 +164,16 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
     }
     let vcs = vcs_root(&root);
-    let params = parameters(&vcs, opts.parameters.as_deref())?;
+    // The kinds are read while git answers for the parameters; kinds come second as before.
+    let (params, kinds, kind_warnings) = std::thread::scope(|s| {
+        let params = s.spawn(|| parameters(&vcs, opts.parameters.as_deref()));
+        let mut kind_warnings = Vec::new();
+        let kinds = kinds::load(&root, &opts.target_kinds, &mut kind_warnings);
+        let params = params.join().expect("parameters do not panic");
+        (params, kinds, kind_warnings)
+    });
+    let params = params?;
+    warnings.extend(kind_warnings);
     if !params
         .0
         .get("optimize_strategies")
@@ -167,7 +181,7 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     {
         refused.push("the parameter optimize_strategies names project code, which tc cannot run; use taskgraph".to_owned());
     }
-    let kinds = match kinds::load(&root, &opts.target_kinds, warnings) {
+    let kinds = match kinds {
         Ok(k) => k,
         Err(KindsError::Invalid { message, at }) => return Err(invalid(message, at)),
         Err(KindsError::Unsupported(lines)) => {
@@ -209,31 +223,29 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     let mut graph = Graph::default();
     // Where each label's task is written: its key, and its `dependencies` entries.
     let mut written: BTreeMap<String, &kinds::RawTask> = BTreeMap::new();
-    for kind in &kinds {
-        for raw in &kind.tasks {
-            let task = transform::transform(kind, raw, &ctx).map_err(|e| {
-                if e.unsupported {
-                    GraphError::Unsupported(vec![e.message])
-                } else {
-                    GraphError::Invalid {
-                        message: e.message,
-                        at: e.at,
-                        context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
-                    }
+    for (kind, raw, task) in transform::transform_all(&kinds, &ctx) {
+        let task = task.map_err(|e| {
+            if e.unsupported {
+                GraphError::Unsupported(vec![e.message])
+            } else {
+                GraphError::Invalid {
+                    message: e.message,
+                    at: e.at,
+                    context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
                 }
-            })?;
-            if let Some(earlier) = written.get(&task.label) {
-                return Err(invalid(
-                    format!(
-                        "duplicate task label '{}' ({} and {})",
-                        task.label, earlier.key_span, raw.key_span
-                    ),
-                    Some(raw.key_span.to_string()),
-                ));
             }
-            written.insert(task.label.clone(), raw);
-            graph.tasks.insert(task.label.clone(), task);
+        })?;
+        if let Some(earlier) = written.get(&task.label) {
+            return Err(invalid(
+                format!(
+                    "duplicate task label '{}' ({} and {})",
+                    task.label, earlier.key_span, raw.key_span
+                ),
+                Some(raw.key_span.to_string()),
+            ));
         }
+        written.insert(task.label.clone(), raw);
+        graph.tasks.insert(task.label.clone(), task);
     }
     if opts.stage == Stage::Tasks {
         return Ok(Generated {

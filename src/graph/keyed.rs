@@ -2,6 +2,9 @@
 //! chooses among its alternatives by a context value; resolution repeats while the result is
 //! still keyed-by. The messages are taskgraph's.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::yaml::{Node, Span, Value};
 
 /// A keyed-by resolution that failed, at the `by-*` key.
@@ -37,8 +40,9 @@ pub fn resolve(
     item: &str,
     context: &dyn Fn(&str) -> Option<Value>,
 ) -> Result<Node, KeyedError> {
-    let mut current = node.clone();
-    while let Some((key_node, by, alternatives)) = keyed_by(&current) {
+    // Borrowed while resolving: only the chosen alternative is copied.
+    let mut current = node;
+    while let Some((key_node, by, alternatives)) = keyed_by(current) {
         let fail = |message: String| KeyedError {
             span: key_node.span.clone(),
             message,
@@ -74,30 +78,33 @@ pub fn resolve(
                         "No attribute {by} and no value for 'default' found while determining {item}"
                     ))
                 })?;
-                current = chosen.clone();
+                current = chosen;
                 continue;
             }
             Some(v) => text(&v),
         };
         if let Some(i) = keys.iter().position(|k| *k == value) {
-            current = alternatives[i].1.clone();
+            current = &alternatives[i].1;
             continue;
         }
         let mut matches = Vec::new();
         for (i, k) in keys.iter().enumerate() {
             // Python's re.match(key + "$"): the `$` joins the key's last alternative, so
             // `linux|mac` matches `linux64` (taskgraph.md §1.6: Rust `^(?:key$)`).
-            let re = regex::Regex::new(&format!("^(?:{k}$)")).map_err(|e| KeyedError {
+            let matched = with_regex(k, |re| {
+                re.map(|re| re.is_match(&value)).map_err(str::to_owned)
+            })
+            .map_err(|e| KeyedError {
                 span: alternatives[i].0.span.clone(),
                 message: format!("by-{by} key '{k}' is not a regular expression tc reads: {e}"),
             })?;
-            if re.is_match(&value) {
+            if matched {
                 matches.push(i);
             }
         }
         current = match matches.as_slice() {
-            [one] => alternatives[*one].1.clone(),
-            [] => default.cloned().ok_or_else(|| {
+            [one] => &alternatives[*one].1,
+            [] => default.ok_or_else(|| {
                 fail(format!(
                     "No {by} matching '{value}' nor 'default' found while determining {item}"
                 ))
@@ -109,7 +116,24 @@ pub fn resolve(
             }
         };
     }
-    Ok(current)
+    Ok(current.clone())
+}
+
+/// Runs `f` on the compiled `^(?:key$)`. Compiling costs far more than matching and the same
+/// few keys recur in every task of a kind, so each thread keeps what it compiled.
+fn with_regex<R>(key: &str, f: impl FnOnce(Result<&regex::Regex, &str>) -> R) -> R {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Result<regex::Regex, String>>> =
+            RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(key) {
+            let re = regex::Regex::new(&format!("^(?:{key}$)")).map_err(|e| e.to_string());
+            cache.insert(key.to_owned(), re);
+        }
+        f(cache[key].as_ref().map_err(String::as_str))
+    })
 }
 
 /// A context value as Python's `str()` would print it for matching.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::merge::merge;
+use super::merge::{merge, merge_owned};
 use super::yaml::{self, Node, Value};
 
 /// Which stock loader a kind uses.
@@ -172,21 +172,22 @@ fn loader(name: &str, doc: &Node) -> Result<Result<Loader, String>, KindsError> 
 
 /// The `{key: task}` entries of a `tasks` mapping, each merged over `defaults`.
 fn tasks_of(
-    node: &Node,
+    node: Node,
     defaults: Option<&Node>,
     task_from: &str,
     out: &mut Vec<RawTask>,
 ) -> Result<(), KindsError> {
-    let Value::Map(entries) = &node.value else {
+    let Value::Map(entries) = node.value else {
         return Err(invalid(
             format!("{task_from}: `tasks` must be a mapping"),
-            Some(node),
+            Some(&node),
         ));
     };
+    out.reserve(entries.len());
     for (key, task) in entries {
         let node = match defaults {
-            Some(d) => merge(d, task),
-            None => task.clone(),
+            Some(d) => merge_owned(d, task),
+            None => task,
         };
         out.push(RawTask {
             key: python_str(&key.value),
@@ -218,16 +219,21 @@ pub fn load(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Kind>, KindsError> {
     let kinds_dir = root.join("kinds");
-    let mut docs: BTreeMap<String, (PathBuf, Node)> = BTreeMap::new();
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&kinds_dir) {
         for entry in entries.flatten() {
             let dir = entry.path();
-            let file = dir.join("kind.yml");
-            if file.is_file() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                docs.insert(name, (dir, load_yaml(&file, warnings)?));
+            if dir.join("kind.yml").is_file() {
+                found.push((entry.file_name().to_string_lossy().into_owned(), dir));
             }
         }
+    }
+    let mut docs: BTreeMap<String, (PathBuf, Node)> = BTreeMap::new();
+    // Results in directory order, so warnings and the first error are as a serial load's.
+    for ((name, dir), loaded) in found.iter().zip(load_all(&found)) {
+        let (doc, file_warnings) = loaded?;
+        warnings.extend(file_warnings);
+        docs.insert(name.clone(), (dir.clone(), doc));
     }
     // kind-dependencies: known kinds, no cycles.
     let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -296,7 +302,9 @@ pub fn load(
     }
     let mut kinds = Vec::new();
     for name in selected {
-        let (dir, doc) = &docs[&name];
+        let Some((dir, mut doc)) = docs.remove(&name) else {
+            continue;
+        };
         for old in ["jobs", "job-defaults", "jobs-from"] {
             if doc.get(old).is_some() {
                 let new = old.replace("job", "task");
@@ -305,9 +313,11 @@ pub fn load(
                 ));
             }
         }
-        let defaults = doc.get("task-defaults");
+        // Taken out of the document: each task is moved into its merged node, not copied.
+        let defaults = take(&mut doc, "task-defaults");
+        let defaults = defaults.as_ref();
         let mut tasks = Vec::new();
-        if let Some(t) = doc.get("tasks") {
+        if let Some(t) = take(&mut doc, "tasks") {
             tasks_of(t, defaults, "kind.yml", &mut tasks)?;
         }
         if let Some(files) = doc.get("tasks-from") {
@@ -335,7 +345,7 @@ pub fn load(
                     ),
                     span: sub.span.clone(),
                 };
-                tasks_of(&only_tasks, file_defaults.as_ref(), &file, &mut tasks)?;
+                tasks_of(only_tasks, file_defaults.as_ref(), &file, &mut tasks)?;
             }
         }
         kinds.push(Kind {
@@ -347,6 +357,56 @@ pub fn load(
         });
     }
     Ok(kinds)
+}
+
+/// The value of a string key of a mapping, removed from it.
+fn take(doc: &mut Node, key: &str) -> Option<Node> {
+    let Value::Map(pairs) = &mut doc.value else {
+        return None;
+    };
+    let i = pairs
+        .iter()
+        .position(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))?;
+    Some(pairs.remove(i).1)
+}
+
+/// Every `kind.yml`, read and parsed on all cores: big kinds dominate the load.
+fn load_all(found: &[(String, PathBuf)]) -> Vec<Result<(Node, Vec<String>), KindsError>> {
+    let one = |dir: &PathBuf| {
+        let mut warnings = Vec::new();
+        load_yaml(&dir.join("kind.yml"), &mut warnings).map(|doc| (doc, warnings))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(found.len());
+    if threads <= 1 {
+        return found.iter().map(|(_, dir)| one(dir)).collect();
+    }
+    // Each thread takes the next file; the slots keep the directory order.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<_>>> =
+        found.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, dir)) = found.get(i) else { break };
+                    let loaded = one(dir);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err(invalid("a kind file was not read".to_owned(), None)))
+        })
+        .collect()
 }
 
 /// One concrete cycle in the kind dependencies, first node repeated at the end.

@@ -50,6 +50,43 @@ pub fn merge(defaults: &Node, task: &Node) -> Node {
     }
 }
 
+/// [`merge`] that takes the task by value: its parts are moved into the result, not copied
+/// (the loader merges every task of a kind once, and owns it).
+pub fn merge_owned(defaults: &Node, task: Node) -> Node {
+    if keyed_by(&task).is_some() || python_type(&defaults.value) != python_type(&task.value) {
+        return task;
+    }
+    let Node { value, span } = task;
+    let value = match (&defaults.value, value) {
+        (Value::Map(base), Value::Map(over)) => {
+            // The defaults' keys first, merged with the task's value for the same key; then the
+            // task's other keys. Its keys are unique, so none meets an earlier task key.
+            let mut over: Vec<Option<(Node, Node)>> = over.into_iter().map(Some).collect();
+            let mut out = Vec::with_capacity(base.len() + over.len());
+            for (bk, bv) in base {
+                let mine = over
+                    .iter_mut()
+                    .find(|o| o.as_ref().is_some_and(|(k, _)| k.value == bk.value))
+                    .and_then(Option::take);
+                out.push(match mine {
+                    Some((_, v)) => (bk.clone(), merge_owned(bv, v)),
+                    None => (bk.clone(), bv.clone()),
+                });
+            }
+            out.extend(over.into_iter().flatten());
+            Value::Map(out)
+        }
+        (Value::Seq(base), Value::Seq(over)) => {
+            let mut out = Vec::with_capacity(base.len() + over.len());
+            out.extend(base.iter().cloned());
+            out.extend(over);
+            Value::Seq(out)
+        }
+        (_, value) => value,
+    };
+    Node { value, span }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,7 +95,9 @@ mod tests {
     fn merged(defaults: &str, task: &str) -> serde_json::Value {
         let d = load("d.yml", defaults).unwrap().node;
         let t = load("t.yml", task).unwrap().node;
-        merge(&d, &t).to_json().unwrap()
+        let merged = merge(&d, &t).to_json().unwrap();
+        assert_eq!(merge_owned(&d, t).to_json().unwrap(), merged);
+        merged
     }
 
     #[test]

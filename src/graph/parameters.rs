@@ -160,24 +160,74 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
 }
 
+/// What `git branch --show-current` prints, read from `HEAD` (`""` when detached); `None`
+/// when the repository is laid out in a way only git should interpret.
+fn head_branch(vcs_root: &Path) -> Option<String> {
+    let dot_git = vcs_root.join(".git");
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else {
+        // A worktree or submodule: `.git` is a file naming the real directory.
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let dir = Path::new(text.strip_prefix("gitdir:")?.trim());
+        vcs_root.join(dir)
+    };
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim_end();
+    if let Some(name) = head.strip_prefix("ref: refs/heads/") {
+        // The reftable backend keeps a placeholder here.
+        return (name != ".invalid" && !name.is_empty()).then(|| name.to_owned());
+    }
+    let detached = matches!(head.len(), 40 | 64) && head.bytes().all(|b| b.is_ascii_hexdigit());
+    detached.then(String::new)
+}
+
 impl Parameters {
     /// The local defaults for the repository at `vcs_root` (§2), at time `now`.
     pub fn defaults(vcs_root: &Path, now: DateTime<Local>) -> Parameters {
-        // The four git questions are independent: asked at once.
+        Self::defaults_except(vcs_root, now, &|_| false)
+    }
+
+    /// The local defaults, without asking git what `given` keys (those of a `-p` file, which
+    /// override them) would only hide: each git process costs milliseconds.
+    pub fn defaults_except(
+        vcs_root: &Path,
+        now: DateTime<Local>,
+        given: &dyn Fn(&str) -> bool,
+    ) -> Parameters {
+        let all = |keys: &[&str]| keys.iter().all(|k| given(k));
+        let need_url = !all(&["base_repository", "head_repository", "project"]);
+        let need_branch = !given("head_ref");
+        let need_changed = !given("files_changed");
+        // The branch is in HEAD; git is asked only when the file says something unusual.
+        let branch_file = if need_branch {
+            head_branch(vcs_root)
+        } else {
+            Some(String::new())
+        };
+        // A detached HEAD's head_ref is the revision.
+        let need_rev = !given("head_rev")
+            || (need_branch && branch_file.as_ref().is_none_or(String::is_empty));
+        // The git questions are independent: asked at once.
         let (url, head_rev, branch, changed) = std::thread::scope(|s| {
-            let url = s.spawn(|| git(vcs_root, &["remote", "get-url", "origin"]));
-            let rev = s.spawn(|| git(vcs_root, &["rev-parse", "--verify", "HEAD"]));
-            let branch = s.spawn(|| git(vcs_root, &["branch", "--show-current"]));
-            let changed = s.spawn(|| {
-                git(
-                    vcs_root,
-                    &["diff", "--name-only", "--no-renames", "--diff-filter=AM"],
-                )
-            });
+            let ask = |need: bool, args: &'static [&'static str]| {
+                s.spawn(move || if need { git(vcs_root, args) } else { None })
+            };
+            let url = ask(need_url, &["remote", "get-url", "origin"]);
+            let rev = ask(need_rev, &["rev-parse", "--verify", "HEAD"]);
+            let branch = ask(
+                need_branch && branch_file.is_none(),
+                &["branch", "--show-current"],
+            );
+            let changed = ask(
+                need_changed,
+                &["diff", "--name-only", "--no-renames", "--diff-filter=AM"],
+            );
             let join =
                 |h: std::thread::ScopedJoinHandle<'_, Option<String>>| h.join().ok().flatten();
             (join(url), join(rev), join(branch), join(changed))
         });
+        let branch = branch.or(branch_file);
         let url = url.unwrap_or_default();
         let head_rev = head_rev.unwrap_or_default();
         // Detached: the head_ref is the revision.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value as J, json};
 use super::config;
 use super::kinds::{Kind, RawTask};
 use super::transform::{
-    Bad, Context, OPT_STRS, OPTIMIZATION, S, T, TASK, TransformError, check, fail, get_mut,
+    Bad, Context, OPT_STRS, OPTIMIZATION, P, S, T, TASK, TransformError, check, fail, get_mut,
     kind_path, refuse, remove, resolve_alias, set, set_default, truthy_node, type_name,
 };
 use super::yaml::{Node, Span, Value};
@@ -79,7 +79,7 @@ fn check_description(n: &Node) -> Result<(), Bad> {
             .chain(TASK.fields)
             .find(|(f, _, _)| f == name);
         if let Some((f, t, _)) = field {
-            check(v, *t, &format!("$.{f}"), false)?;
+            check(v, *t, &P::Field(&P::Root, f), false)?;
         }
     }
     for (f, _, required) in RUN_DESCRIPTION {
@@ -409,7 +409,7 @@ pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node
     }
     set_default(run_node, "checkout", Value::Bool(true));
     set_default(run_node, "run-as-root", Value::Bool(false));
-    check(run_node, T::Struct(&RUN_TASK), "$", false).map_err(|b| {
+    check(run_node, T::Struct(&RUN_TASK), &P::Root, false).map_err(|b| {
         fail(
             format!(
                 "In task.run using 'run-task'/'{implementation}' for task '{label}': {}",

@@ -366,15 +366,35 @@ fn shape_fits(t: T, v: &Value) -> bool {
 /// A schema failure: msgspec's message and the node it is about.
 pub(super) struct Bad(pub(super) String, pub(super) Span);
 
-fn at(msg: String, path: &str) -> String {
-    if path == "$" {
-        msg
-    } else {
-        format!("{msg} - at `{path}`")
+/// Where a schema check is (`$.worker.env[...]`), written out only for a message: valid tasks,
+/// nearly all of them, never pay for the text.
+#[derive(Clone, Copy)]
+pub(super) enum P<'a> {
+    Root,
+    Field(&'a P<'a>, &'a str),
+    Index(&'a P<'a>, usize),
+    AnyKey(&'a P<'a>),
+}
+
+impl std::fmt::Display for P<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            P::Root => f.write_str("$"),
+            P::Field(p, name) => write!(f, "{p}.{name}"),
+            P::Index(p, i) => write!(f, "{p}[{i}]"),
+            P::AnyKey(p) => write!(f, "{p}[...]"),
+        }
     }
 }
 
-fn mismatch(t: T, nullable: bool, n: &Node, path: &str) -> Bad {
+fn at(msg: String, path: &P) -> String {
+    match path {
+        P::Root => msg,
+        _ => format!("{msg} - at `{path}`"),
+    }
+}
+
+fn mismatch(t: T, nullable: bool, n: &Node, path: &P) -> Bad {
     let want = if nullable {
         format!("{} | null", expected(t))
     } else {
@@ -389,7 +409,7 @@ fn mismatch(t: T, nullable: bool, n: &Node, path: &str) -> Bad {
     )
 }
 
-pub(super) fn check(n: &Node, t: T, path: &str, nullable: bool) -> Result<(), Bad> {
+pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad> {
     match (t, &n.value) {
         (T::Any, _) => Ok(()),
         (T::Opt(inner), Value::Null) => {
@@ -435,7 +455,7 @@ pub(super) fn check(n: &Node, t: T, path: &str, nullable: bool) -> Result<(), Ba
         }
         (T::List(inner), Value::Seq(items)) => {
             for (i, item) in items.iter().enumerate() {
-                check(item, *inner, &format!("{path}[{i}]"), false)?;
+                check(item, *inner, &P::Index(path, i), false)?;
             }
             Ok(())
         }
@@ -450,7 +470,7 @@ pub(super) fn check(n: &Node, t: T, path: &str, nullable: bool) -> Result<(), Ba
                         k.span.clone(),
                     ));
                 }
-                check(v, *inner, &format!("{path}[...]"), false)?;
+                check(v, *inner, &P::AnyKey(path), false)?;
             }
             Ok(())
         }
@@ -476,7 +496,7 @@ pub(super) fn truthy_node(n: &Node) -> bool {
     }
 }
 
-pub(super) fn check_struct(n: &Node, s: &'static S, path: &str) -> Result<(), Bad> {
+pub(super) fn check_struct(n: &Node, s: &'static S, path: &P) -> Result<(), Bad> {
     let Value::Map(entries) = &n.value else {
         return Err(mismatch(T::Struct(s), false, n, path));
     };
@@ -485,16 +505,16 @@ pub(super) fn check_struct(n: &Node, s: &'static S, path: &str) -> Result<(), Ba
             Value::Str(name) => name.as_str(),
             other => {
                 return Err(Bad(
-                    at(
-                        format!("Expected `str`, got `{}`", type_name(other)),
-                        &format!("key in {path}"),
+                    format!(
+                        "Expected `str`, got `{}` - at `key in {path}`",
+                        type_name(other)
                     ),
                     k.span.clone(),
                 ));
             }
         };
         match s.fields.iter().find(|(f, _, _)| *f == name) {
-            Some((f, t, _)) => check(v, *t, &format!("{path}.{f}"), false)?,
+            Some((f, t, _)) => check(v, *t, &P::Field(path, f), false)?,
             None if s.forbid_unknown => {
                 return Err(Bad(
                     at(format!("Object contains unknown field `{name}`"), path),
@@ -608,6 +628,11 @@ fn obj_at<'a>(
     }
 }
 
+/// A node as JSON, once the whole task passed `check_json` (so this cannot fail).
+fn json_of(n: &Node) -> J {
+    n.to_json().unwrap_or(J::Null)
+}
+
 /// A JSON scalar as a keyed-by context value.
 fn yaml_scalar(v: &J) -> Value {
     match v {
@@ -664,16 +689,23 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
 
     // 1. Implementation, from the alias unless the worker names one.
     set_default(&mut node, "worker", Value::Map(Vec::new()));
-    let worker_node = node.get("worker").cloned().unwrap_or_else(|| Node {
+    let null = Node {
         value: Value::Null,
         span: span.clone(),
-    });
+    };
+    let worker_node = node.get("worker").unwrap_or(&null);
     if !matches!(worker_node.value, Value::Map(_)) {
         return Err(schema_error(
             "In task",
-            mismatch(T::Struct(&WORKER), true, &worker_node, "$.worker"),
+            mismatch(
+                T::Struct(&WORKER),
+                true,
+                worker_node,
+                &P::Field(&P::Root, "worker"),
+            ),
         ));
     }
+    let worker_has_implementation = worker_node.get("implementation").is_some();
     // The alias is resolved once: it gives the implementation here and the worker type later.
     let worker_type_node = node.get("worker-type").cloned();
     let requested = match worker_type_node.as_ref().map(|n| &n.value) {
@@ -683,12 +715,12 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     let alias_of =
         |name: &str| resolve_alias(ctx, name, worker_type_node.as_ref().map(|n| &n.span));
     let mut alias: Option<config::Worker> = None;
-    if worker_node.get("implementation").is_none() {
+    if !worker_has_implementation {
         let Some(name) = requested.as_deref() else {
             return Err(schema_error(
                 "In task",
                 match &worker_type_node {
-                    Some(n) => mismatch(T::Str, false, n, "$.worker-type"),
+                    Some(n) => mismatch(T::Str, false, n, &P::Field(&P::Root, "worker-type")),
                     None => Bad(
                         "Object missing required field `worker-type`".into(),
                         span.clone(),
@@ -700,10 +732,10 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         set_default(&mut node, "tags", Value::Map(Vec::new()));
         let Some(tags) = get_mut(&mut node, "tags").filter(|t| matches!(t.value, Value::Map(_)))
         else {
-            let tags = node.get("tags").cloned().unwrap_or(worker_node.clone());
+            let tags = node.get("tags").unwrap_or(&null);
             return Err(schema_error(
                 "In task",
-                mismatch(T::Dict(&T::Str), true, &tags, "$.tags"),
+                mismatch(T::Dict(&T::Str), true, tags, &P::Field(&P::Root, "tags")),
             ));
         };
         set(
@@ -769,7 +801,7 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
 
     // 3. Label, then validation: the task, then its worker for the implementation.
     set_default(&mut node, "label", Value::Str(label_for_messages.clone()));
-    check_struct(&node, &TASK, "$").map_err(|b| schema_error("In task", b))?;
+    check_struct(&node, &TASK, &P::Root).map_err(|b| schema_error("In task", b))?;
     if let Some(Value::Map(deps)) = node.get("dependencies").map(|d| &d.value) {
         if deps
             .iter()
@@ -785,7 +817,7 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
             ));
         }
     }
-    let worker_node = node.get("worker").cloned().unwrap_or(worker_node);
+    let worker_node = node.get("worker").unwrap_or(&null);
     let payload_schema = match implementation.as_str() {
         "docker-worker" => &DOCKER,
         "generic-worker" => &GENERIC,
@@ -800,7 +832,8 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
             ));
         }
     };
-    check_struct(&worker_node, payload_schema, "$").map_err(|b| schema_error("In task.run", b))?;
+    check_struct(worker_node, payload_schema, &P::Root)
+        .map_err(|b| schema_error("In task.run", b))?;
     if let Some(Value::Map(image)) = worker_node.get("docker-image").map(|i| &i.value) {
         if image
             .iter()
@@ -815,20 +848,22 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         }
     }
     let label = label_for_messages.clone();
-    let J::Object(mut t) = node.to_json().map_err(|e| fail(e.message, Some(&e.span)))? else {
-        return Err(fail("a task must be a mapping", Some(&span)));
-    };
+    // Fields are converted to JSON one by one below, as they are needed; a value JSON cannot
+    // hold fails here first, as a whole-task conversion would.
+    node.check_json()
+        .map_err(|e| fail(e.message, Some(&e.span)))?;
+    let field = |key: &str| node.get(key).map(json_of);
     let null_at = |key: &str| -> Span { node.get(key).map_or(span.clone(), |n| n.span.clone()) };
 
     // 4. Treeherder.
-    let mut routes: Vec<J> = match t.get("routes") {
+    let mut routes: Vec<J> = match field("routes") {
         None => Vec::new(),
-        Some(J::Array(a)) => a.clone(),
+        Some(J::Array(a)) => a,
         Some(_) => return Err(fail("`routes` must be a list", Some(&null_at("routes")))),
     };
-    let mut extra: Map<String, J> = match t.get("extra") {
+    let mut extra: Map<String, J> = match field("extra") {
         None => Map::new(),
-        Some(J::Object(o)) => o.clone(),
+        Some(J::Object(o)) => o,
         Some(_) => return Err(fail("`extra` must be a mapping", Some(&null_at("extra")))),
     };
     let tasks_for_pr = params
@@ -844,7 +879,8 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     };
     let head_rev = params.get_str("head_rev").to_owned();
     let kind_path = kind_path(kind, ctx);
-    if let Some(th) = t.get("treeherder").filter(|v| truthy(v)) {
+    let treeherder = field("treeherder");
+    if let Some(th) = treeherder.as_ref().filter(|v| truthy(v)) {
         let th_span = null_at("treeherder");
         let initials: Option<String> = kind
             .name
@@ -931,9 +967,9 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
 
     // 5. Index: the rank always, routes with `index`.
     let build_date = params.0.get("build_date").and_then(J::as_i64).unwrap_or(0);
-    let index = match t.get("index") {
+    let index = match field("index") {
         None => Map::new(),
-        Some(J::Object(o)) => o.clone(),
+        Some(J::Object(o)) => o,
         Some(_) => return Err(fail("`index` must not be null", Some(&null_at("index")))),
     };
     let rank = match index.get("rank").unwrap_or(&J::String("by-tier".into())) {
@@ -1039,9 +1075,8 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     };
     let (provisioner, worker_type) = (w.provisioner, w.worker_type);
     let worker_path = format!("{provisioner}/{worker_type}");
-    t.insert("worker-type".into(), J::String(worker_path.clone()));
     let mut scopes: Vec<J> = Vec::new();
-    if let Some(J::Array(given)) = t.get("scopes") {
+    if let Some(J::Array(given)) = field("scopes") {
         let scope_nodes = match node.get("scopes").map(|s| &s.value) {
             Some(Value::Seq(items)) => items.clone(),
             _ => Vec::new(),
@@ -1062,8 +1097,8 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         "parent".into(),
         J::String(ctx.task_id_env.unwrap_or("").to_owned()),
     );
-    let expires = match t.get("expires-after") {
-        Some(v) => v.clone(),
+    let expires = match field("expires-after") {
+        Some(v) => v,
         None => J::String(ctx.config.expires_after(&level)),
     };
     let config_error = |e: config::ConfigError| TransformError {
@@ -1071,17 +1106,17 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         at: e.at,
         unsupported: false,
     };
-    let deadline = match t.get("deadline-after") {
-        Some(v) => v.clone(),
+    let deadline = match field("deadline-after") {
+        Some(v) => v,
         None => J::String(ctx.config.deadline_after(&project).map_err(config_error)?),
     };
-    let priority = match t.get("priority") {
-        Some(v) => v.clone(),
+    let priority = match field("priority") {
+        Some(v) => v,
         None => J::String(ctx.config.priority(&project).map_err(config_error)?),
     };
-    let mut tags: Map<String, J> = match t.get("tags") {
+    let mut tags: Map<String, J> = match field("tags") {
         None => Map::new(),
-        Some(J::Object(o)) => o.clone(),
+        Some(J::Object(o)) => o,
         Some(_) => return Err(fail("`tags` must not be null", Some(&null_at("tags")))),
     };
     for (k, v) in [
@@ -1093,11 +1128,10 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     ] {
         tags.insert(k.into(), J::String(v.to_owned()));
     }
-    let description = t
-        .get("description")
-        .and_then(J::as_str)
-        .unwrap_or("")
-        .to_owned();
+    let description = match node.get("description").map(|d| &d.value) {
+        Some(Value::Str(d)) => d.clone(),
+        _ => String::new(),
+    };
     let source = file_url(params, &kind_path).map_err(|m| fail(m, Some(&span)))?;
     let mut meta_description = description.clone();
     if extra.get("treeherder").is_some_and(truthy) {
@@ -1127,16 +1161,16 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         }),
     );
     task_def.insert("priority".into(), priority);
-    if let Some(r) = t.get("requires").filter(|r| truthy(r)) {
-        task_def.insert("requires".into(), r.clone());
+    if let Some(r) = field("requires").filter(truthy) {
+        task_def.insert("requires".into(), r);
     }
 
     // The payload; its scopes follow the input's.
-    let mut worker = match t.get("worker") {
-        Some(J::Object(o)) => o.clone(),
+    let mut worker = match json_of(worker_node) {
+        J::Object(o) => o,
         _ => Map::new(),
     };
-    let needs_sccache = t.get("needs-sccache").is_some_and(truthy);
+    let needs_sccache = node.get("needs-sccache").is_some_and(truthy_node);
     let payload = match implementation.as_str() {
         "docker-worker" => docker_payload(
             &mut worker,
@@ -1154,9 +1188,9 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     };
 
     // Attributes, with run-on-projects keyed by the task's own fields and build-platform.
-    let mut attributes: Map<String, J> = match t.get("attributes") {
+    let mut attributes: Map<String, J> = match field("attributes") {
         None => Map::new(),
-        Some(J::Object(o)) => o.clone(),
+        Some(J::Object(o)) => o,
         Some(_) => {
             return Err(fail(
                 "`attributes` must not be null",
@@ -1169,10 +1203,12 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         Some(n) => {
             let build_platform = attributes.get("build_platform").cloned();
             let lookup = |k: &str| -> Option<Value> {
-                if k == "build-platform" {
-                    return build_platform.as_ref().map(yaml_scalar);
+                match k {
+                    "build-platform" => build_platform.as_ref().map(yaml_scalar),
+                    // By now taskgraph's task holds the resolved worker type here.
+                    "worker-type" => Some(Value::Str(worker_path.clone())),
+                    _ => node.get(k).map(|n| yaml_scalar(&json_of(n))),
                 }
-                t.get(k).map(yaml_scalar)
             };
             let resolved =
                 keyed::resolve(n, &format!("item `run-on-projects` in `{label}`"), &lookup)
@@ -1185,20 +1221,18 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     attributes.insert("run_on_projects".into(), run_on_projects);
     attributes.insert(
         "run_on_tasks_for".into(),
-        t.get("run-on-tasks-for")
-            .cloned()
-            .unwrap_or_else(|| json!(["all"])),
+        field("run-on-tasks-for").unwrap_or_else(|| json!(["all"])),
     );
-    if let Some(b) = t.get("run-on-git-branches").filter(|b| truthy(b)) {
-        attributes.insert("run_on_git_branches".into(), b.clone());
+    if let Some(b) = field("run-on-git-branches").filter(truthy) {
+        attributes.insert("run_on_git_branches".into(), b);
     }
     attributes.insert(
         "always_target".into(),
-        t.get("always-target").cloned().unwrap_or(J::Bool(false)),
+        field("always-target").unwrap_or(J::Bool(false)),
     );
-    match t.get("shipping-phase").filter(|p| !p.is_null()) {
+    match field("shipping-phase").filter(|p| !p.is_null()) {
         Some(p) => {
-            attributes.insert("shipping_phase".into(), p.clone());
+            attributes.insert("shipping_phase".into(), p);
         }
         None => {
             attributes.entry("shipping_phase").or_insert(J::Null);
@@ -1212,7 +1246,7 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     }
 
     let mut dependencies = BTreeMap::new();
-    if let Some(J::Object(deps)) = t.get("dependencies") {
+    if let Some(J::Object(deps)) = field("dependencies") {
         for (name, dep) in deps {
             let Some(dep) = dep.as_str() else {
                 return Err(fail(
@@ -1220,11 +1254,11 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
                     Some(&null_at("dependencies")),
                 ));
             };
-            dependencies.insert(name.clone(), dep.to_owned());
+            dependencies.insert(name, dep.to_owned());
         }
     }
     let strings = |key: &str| -> Vec<String> {
-        match t.get(key) {
+        match field(key) {
             Some(J::Array(a)) => a.iter().map(py_str).collect(),
             _ => Vec::new(),
         }
@@ -1274,9 +1308,44 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         dependencies,
         soft_dependencies,
         if_dependencies,
-        optimization: t.get("optimization").cloned().unwrap_or(J::Null),
+        optimization: field("optimization").unwrap_or(J::Null),
         task: J::Object(task_def),
         span,
+    })
+}
+
+/// Every task of `kinds` through [`transform`], in kind and task order. Tasks do not depend on
+/// each other here, so big graphs are split among the cores; the results keep their order, so
+/// the first error is the one a serial run would meet first.
+pub fn transform_all<'k>(
+    kinds: &'k [Kind],
+    ctx: &Context,
+) -> Vec<(&'k Kind, &'k RawTask, Result<Task, TransformError>)> {
+    let work: Vec<(&Kind, &RawTask)> = kinds
+        .iter()
+        .flat_map(|k| k.tasks.iter().map(move |t| (k, t)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let run = |part: &[(&'k Kind, &'k RawTask)]| -> Vec<_> {
+        part.iter()
+            .map(|&(k, t)| (k, t, transform(k, t, ctx)))
+            .collect()
+    };
+    if threads == 1 || work.len() < 512 {
+        return run(&work);
+    }
+    let size = work.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let mut parts = work.chunks(size);
+        let first = parts.next().unwrap_or(&[]);
+        let handles: Vec<_> = parts.map(|p| s.spawn(move || run(p))).collect();
+        let mut out = run(first);
+        for h in handles {
+            out.extend(h.join().expect("the transform does not panic"));
+        }
+        out
     })
 }
 

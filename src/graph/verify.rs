@@ -19,14 +19,17 @@ const NOTIFY_FILTERS: [&str; 9] = [
     "on-transition",
 ];
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
+/// The value at a path of keys (a JSON pointer without the parsing: this runs per task).
+fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    at(v, path).and_then(Value::as_str)
 }
 
 fn tier(task: &Task) -> Option<i64> {
-    task.task
-        .pointer("/extra/treeherder/tier")
-        .and_then(Value::as_i64)
+    at(&task.task, &["extra", "treeherder", "tier"]).and_then(Value::as_i64)
 }
 
 fn identifier_ok(s: &str) -> bool {
@@ -50,13 +53,15 @@ pub fn verify(
     trust_domain: &str,
     level: &str,
 ) -> Result<(), String> {
-    let mut symbols: BTreeMap<(String, String, String, String), &str> = BTreeMap::new();
+    let mut symbols: BTreeMap<(&str, &str, &str, &str), &str> = BTreeMap::new();
+    let index_prefix = format!("index.{trust_domain}.v2");
+    let cache_prefix = format!("{trust_domain}-level-{level}-");
     let mut index_routes: BTreeMap<&str, &str> = BTreeMap::new();
     let mut toolchain_aliases: BTreeMap<String, &str> = BTreeMap::new();
     for (label, task) in tasks {
         let def = &task.task;
         // Treeherder: one collection, and a unique (platform, collection, group, symbol).
-        if let Some(th) = def.pointer("/extra/treeherder") {
+        if let Some(th) = at(def, &["extra", "treeherder"]) {
             let collections: Vec<&String> = th
                 .get("collection")
                 .and_then(Value::as_object)
@@ -68,20 +73,20 @@ pub fn verify(
                     collections.len()
                 ));
             }
-            let platform = str_at(th, "/machine/platform").unwrap_or("").to_owned();
-            let group = str_at(th, "/groupSymbol").map(str::to_owned);
-            let symbol = str_at(th, "/symbol").unwrap_or("").to_owned();
-            let shown = match &group {
-                Some(g) => format!("{g}({symbol})"),
-                None => format!("None({symbol})"),
-            };
+            let platform = str_at(th, &["machine", "platform"]).unwrap_or("");
+            let group = str_at(th, &["groupSymbol"]);
+            let symbol = str_at(th, &["symbol"]).unwrap_or("");
             let key = (
-                platform.clone(),
-                collections[0].clone(),
+                platform,
+                collections[0].as_str(),
                 group.unwrap_or_default(),
                 symbol,
             );
             if let Some(other) = symbols.insert(key, label) {
+                let shown = match group {
+                    Some(g) => format!("{g}({symbol})"),
+                    None => format!("None({symbol})"),
+                };
                 return Err(format!(
                     "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {platform}/{} {shown}",
                     collections[0]
@@ -102,7 +107,7 @@ pub fn verify(
                 if !index_route_ok(rest) {
                     return Err(format!("{label} has invalid index route: {route}"));
                 }
-                if route.starts_with(&format!("index.{trust_domain}.v2")) {
+                if route.starts_with(&index_prefix) {
                     if let Some(other) = index_routes.insert(route, label) {
                         return Err(format!(
                             "conflict between {other}:{label} for route: {route}"
@@ -119,7 +124,7 @@ pub fn verify(
         }
         // Identifiers.
         for field in ["provisionerId", "workerType"] {
-            let value = str_at(def, &format!("/{field}")).unwrap_or("");
+            let value = str_at(def, &[field]).unwrap_or("");
             if !identifier_ok(value) {
                 return Err(format!("{label} has an invalid {field}: '{value}'"));
             }
@@ -150,13 +155,11 @@ pub fn verify(
             }
         }
         // docker-worker caches carry the trust domain and level.
-        if let Some(caches) = def
-            .pointer("/payload/cache/task-reference")
-            .and_then(Value::as_object)
+        if let Some(caches) =
+            at(def, &["payload", "cache", "task-reference"]).and_then(Value::as_object)
         {
-            let prefix = format!("{trust_domain}-level-{level}-");
-            let command: Vec<&str> = def
-                .pointer("/payload/command")
+            let prefix = &cache_prefix;
+            let command: Vec<&str> = at(def, &["payload", "command"])
                 .and_then(Value::as_array)
                 .map(|c| c.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
@@ -166,7 +169,7 @@ pub fn verify(
                     .is_some_and(|b| b.starts_with("run-task"))
             });
             for name in caches.keys() {
-                let Some(rest) = name.strip_prefix(&prefix) else {
+                let Some(rest) = name.strip_prefix(prefix.as_str()) else {
                     return Err(format!(
                         "{label} uses cache {name}: cache names must start with {prefix}"
                     ));
@@ -187,7 +190,7 @@ pub fn verify(
         for dep in task.dependencies.values() {
             let Some(d) = tasks.get(dep) else { continue };
             let exempt = d.kind.contains("dummy")
-                || str_at(&d.task, "/workerType") == Some("always-optimized");
+                || str_at(&d.task, &["workerType"]) == Some("always-optimized");
             if exempt {
                 continue;
             }

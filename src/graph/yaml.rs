@@ -158,6 +158,25 @@ impl Node {
         })
     }
 
+    /// `to_json`'s error, if it has one, without building the value: callers that convert a
+    /// tree part by part check it whole first, so the first failure is the same.
+    pub fn check_json(&self) -> Result<(), YamlError> {
+        match &self.value {
+            Value::Seq(items) => items.iter().try_for_each(Node::check_json),
+            Value::Map(pairs) => pairs.iter().try_for_each(|(key, value)| {
+                match &key.value {
+                    Value::Float(_) | Value::Date(_) | Value::Seq(_) | Value::Map(_) => {
+                        key.json_key()?;
+                    }
+                    _ => {}
+                }
+                value.check_json()
+            }),
+            Value::Float(_) | Value::Date(_) => self.scalar_json().map(drop),
+            _ => Ok(()),
+        }
+    }
+
     #[inline(never)]
     fn scalar_json(&self) -> Result<serde_json::Value, YamlError> {
         use serde_json::Value as J;
