@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod docker;
+pub mod queue;
 pub mod repo;
 
 use std::path::PathBuf;
