@@ -2,7 +2,7 @@
 //! the signed blob URLs of tc's stand-in for S3.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
 use super::db::sql;
@@ -152,7 +152,7 @@ pub fn check_request(body: &Value, now: DateTime<Utc>) -> Result<Request, ApiErr
 }
 
 pub fn get(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     name: &str,
@@ -180,7 +180,7 @@ pub fn get(
 
 /// createArtifact in the database: the run's state, the expiry bound and the re-create rules.
 pub fn create(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     name: &str,
@@ -254,7 +254,7 @@ pub fn create(
 /// A page of a run's artifacts after `after` (keyset on name): (entries, the last name when
 /// more may exist).
 pub fn list(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     after: &str,
@@ -289,7 +289,7 @@ pub fn list(
 }
 
 /// The latest run of a task, or 404.
-pub fn latest_run(tx: &Transaction, task_id: &str) -> Result<i64, ApiError> {
+pub fn latest_run(tx: &Connection, task_id: &str) -> Result<i64, ApiError> {
     let exists: bool = sql(tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM tasks WHERE task_id = ?1)",
         [task_id],
@@ -308,7 +308,7 @@ pub fn latest_run(tx: &Transaction, task_id: &str) -> Result<i64, ApiError> {
 
 /// Records a finished upload.
 pub fn uploaded(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     name: &str,

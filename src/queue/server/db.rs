@@ -2,9 +2,8 @@
 //! IMMEDIATE` transaction per mutating call, replies only after the commit.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::ApiError;
 
@@ -70,9 +69,19 @@ CREATE TABLE IF NOT EXISTS groups (
 );
 ";
 
-/// The one connection, shared; every call runs on a blocking thread.
+/// A unit of work for the writer thread: it runs inside the batch's transaction and gives back
+/// whether it succeeded and how to deliver its result once the batch is committed (or not).
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// The most calls one transaction carries.
+const BATCH: usize = 256;
+
+/// The database, owned by one writer thread. Calls that arrive together share one transaction
+/// and one fsync (group commit); each call runs in its own savepoint, so a failing call leaves
+/// no trace, and every reply waits for the commit.
 #[derive(Clone)]
-pub struct Db(Arc<Mutex<Connection>>);
+pub struct Db(std::sync::mpsc::Sender<Job>);
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db, String> {
@@ -83,51 +92,141 @@ impl Db {
         )
         .and_then(|()| conn.execute_batch(SCHEMA))
         .map_err(|e| format!("cannot set up the queue database {}: {e}", path.display()))?;
-        Ok(Db(Arc::new(Mutex::new(conn))))
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("tc-queue-db".into())
+            .spawn(move || writer(conn, rx))
+            .map_err(|e| format!("cannot start the database thread: {e}"))?;
+        Ok(Db(tx))
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.
+    fn submit<T, F>(&self, f: F, deliver: impl FnOnce(Result<T, ApiError>) + Send + 'static)
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let job: Job = Box::new(move |conn| {
+            // No connection: the batch could not begin; the job must not run outside it.
+            let result = match conn {
+                Some(c) => f(c),
+                None => Err(ApiError::internal(
+                    "the database could not begin a transaction",
+                )),
+            };
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |commit| {
+                deliver(match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(ApiError::internal(e)),
+                })
+            });
+            (ok, finish)
+        });
+        // A closed channel means the writer is gone; the caller then sees an internal error.
+        let _ = self.0.send(job);
+    }
+
+    /// Runs `f` inside a transaction; the reply comes after the commit.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
-        let db = self.0.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db
-                .lock()
-                .map_err(|_| ApiError::internal("the database lock is poisoned"))?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(ApiError::internal)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(ApiError::internal)?;
-            Ok(out)
-        })
-        .await
-        .map_err(ApiError::internal)?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(f, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.await
+            .map_err(|_| ApiError::internal("the database thread stopped"))?
     }
 
-    /// A value of `meta`, created with `make` the first time.
-    pub fn meta(&self, key: &str, make: impl FnOnce() -> String) -> Result<String, String> {
-        let conn = self
-            .0
-            .lock()
-            .map_err(|_| "the database lock is poisoned".to_owned())?;
-        let found: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(|e| e.to_string())?;
-        if let Some(v) = found {
-            return Ok(v);
+    /// A value of `meta`, created with `make` the first time (blocking; for start-up).
+    pub fn meta(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String + Send + 'static,
+    ) -> Result<String, String> {
+        let key = key.to_owned();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.submit(
+            move |conn| {
+                let found: Option<String> = sql(conn
+                    .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
+                        r.get(0)
+                    })
+                    .optional())?;
+                if let Some(v) = found {
+                    return Ok(v);
+                }
+                let v = make();
+                sql(conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![key, v],
+                ))?;
+                Ok(v)
+            },
+            move |r| {
+                let _ = tx.send(r);
+            },
+        );
+        rx.recv()
+            .map_err(|_| "the database thread stopped".to_owned())?
+            .map_err(|e| e.message)
+    }
+}
+
+/// The writer thread: takes what is queued (up to `BATCH`), runs it in one transaction with a
+/// savepoint per job, commits, then delivers every result.
+fn writer(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
         }
-        let v = make();
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-            params![key, v],
-        )
-        .map_err(|e| e.to_string())?;
-        Ok(v)
+        let mut finishes = Vec::with_capacity(jobs.len());
+        let begun = conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| e.to_string());
+        for job in jobs {
+            if let Err(e) = &begun {
+                let (_, finish) = job(None);
+                finishes.push((finish, Some(e.clone())));
+                continue;
+            }
+            let _ = conn.execute_batch("SAVEPOINT job");
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(&conn))));
+            match outcome {
+                Ok((true, finish)) => {
+                    let _ = conn.execute_batch("RELEASE job");
+                    finishes.push((finish, None));
+                }
+                Ok((false, finish)) => {
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                    finishes.push((finish, None));
+                }
+                // The job's reply channel went with the panic: its caller sees an internal error.
+                Err(_) => {
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                }
+            }
+        }
+        let committed = match &begun {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
+                let _ = conn.execute_batch("ROLLBACK");
+                e.to_string()
+            }),
+            Err(e) => Err(e.clone()),
+        };
+        for (finish, failed) in finishes {
+            finish(match failed {
+                Some(e) => Err(e),
+                None => committed.clone(),
+            });
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! is one step of the run state machine inside the caller's transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
 use super::db::sql;
@@ -18,7 +18,7 @@ fn ts(t: DateTime<Utc>) -> String {
 }
 
 /// The stored definition of `task_id`.
-pub fn definition(tx: &Transaction, task_id: &str) -> Result<Option<Map<String, Value>>, ApiError> {
+pub fn definition(tx: &Connection, task_id: &str) -> Result<Option<Map<String, Value>>, ApiError> {
     let text: Option<String> = sql(tx
         .query_row(
             "SELECT definition FROM tasks WHERE task_id = ?1",
@@ -37,8 +37,17 @@ pub fn definition(tx: &Transaction, task_id: &str) -> Result<Option<Map<String, 
     }
 }
 
+/// Whether the task exists (without reading its definition).
+pub fn exists(tx: &Connection, task_id: &str) -> Result<bool, ApiError> {
+    sql(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM tasks WHERE task_id = ?1)",
+        [task_id],
+        |r| r.get(0),
+    ))
+}
+
 /// The status structure (§3.4), or `None` for an unknown task.
-pub fn status(tx: &Transaction, task_id: &str) -> Result<Option<Value>, ApiError> {
+pub fn status(tx: &Connection, task_id: &str) -> Result<Option<Value>, ApiError> {
     let Some(def) = definition(tx, task_id)? else {
         return Ok(None);
     };
@@ -100,11 +109,11 @@ pub fn status(tx: &Transaction, task_id: &str) -> Result<Option<Value>, ApiError
     })))
 }
 
-pub fn status_of(tx: &Transaction, task_id: &str) -> Result<Value, ApiError> {
+pub fn status_of(tx: &Connection, task_id: &str) -> Result<Value, ApiError> {
     status(tx, task_id)?.ok_or_else(|| ApiError::not_found(format!("task `{task_id}` not found")))
 }
 
-fn next_pending_seq(tx: &Transaction) -> Result<i64, ApiError> {
+fn next_pending_seq(tx: &Connection) -> Result<i64, ApiError> {
     sql(tx.query_row(
         "SELECT COALESCE(MAX(pending_seq), 0) + 1 FROM runs",
         [],
@@ -114,7 +123,7 @@ fn next_pending_seq(tx: &Transaction) -> Result<i64, ApiError> {
 
 /// Adds a pending run.
 fn add_pending_run(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     reason: &str,
@@ -129,7 +138,7 @@ fn add_pending_run(
     Ok(())
 }
 
-fn run_count(tx: &Transaction, task_id: &str) -> Result<i64, ApiError> {
+fn run_count(tx: &Connection, task_id: &str) -> Result<i64, ApiError> {
     sql(tx.query_row(
         "SELECT COUNT(*) FROM runs WHERE task_id = ?1",
         [task_id],
@@ -138,7 +147,7 @@ fn run_count(tx: &Transaction, task_id: &str) -> Result<i64, ApiError> {
 }
 
 /// Run 0, when the task has none and its deadline has not passed (the "schedule" row).
-fn schedule(tx: &Transaction, task_id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
+fn schedule(tx: &Connection, task_id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
     let deadline: String = sql(tx.query_row(
         "SELECT deadline FROM tasks WHERE task_id = ?1",
         [task_id],
@@ -163,7 +172,7 @@ pub struct CreateLimits {
 /// createTask steps 5–8 (§3.2); the caller did the schema, authorization and date checks.
 /// Returns the status and whether a run became pending.
 pub fn create_task(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     checked: &Checked,
     limits: &CreateLimits,
@@ -296,7 +305,7 @@ pub fn create_task(
 }
 
 /// Whether `dep` has already resolved in a way that satisfies an edge with `requires`.
-fn dependency_satisfied(tx: &Transaction, dep: &str, requires: &str) -> Result<bool, ApiError> {
+fn dependency_satisfied(tx: &Connection, dep: &str, requires: &str) -> Result<bool, ApiError> {
     // Sticky: any run of D that resolved so counts (a retry's exception does not resolve).
     let states: Vec<(String, Option<String>)> = {
         let mut stmt = sql(tx.prepare_cached(
@@ -321,7 +330,7 @@ fn dependency_satisfied(tx: &Transaction, dep: &str, requires: &str) -> Result<b
 /// After `task_id` resolved as `state` (a resolution that feeds §3.3): satisfy edges and
 /// schedule dependents whose last edge this was. Returns how many runs became pending.
 fn resolved(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     state: &str,
     now: DateTime<Utc>,
@@ -364,7 +373,7 @@ fn resolved(
 }
 
 /// The latest run: (run_id, state).
-fn latest_run(tx: &Transaction, task_id: &str) -> Result<Option<(i64, String)>, ApiError> {
+fn latest_run(tx: &Connection, task_id: &str) -> Result<Option<(i64, String)>, ApiError> {
     sql(tx
         .query_row(
             "SELECT run_id, state FROM runs WHERE task_id = ?1 ORDER BY run_id DESC LIMIT 1",
@@ -374,7 +383,7 @@ fn latest_run(tx: &Transaction, task_id: &str) -> Result<Option<(i64, String)>, 
         .optional())
 }
 
-fn deadline_passed(tx: &Transaction, task_id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
+fn deadline_passed(tx: &Connection, task_id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
     let deadline: String = sql(tx.query_row(
         "SELECT deadline FROM tasks WHERE task_id = ?1",
         [task_id],
@@ -392,7 +401,7 @@ pub struct Claimed {
 
 /// Claims up to `n` pending runs of `queue` (§4.3 order).
 pub fn claim(
-    tx: &Transaction,
+    tx: &Connection,
     queue: &str,
     n: usize,
     worker: (&str, &str),
@@ -435,7 +444,7 @@ fn round_up_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The running run `run_id` of `task_id`, or the §2 errors (404 / 409).
-fn running_run(tx: &Transaction, task_id: &str, run_id: i64) -> Result<(), ApiError> {
+fn running_run(tx: &Connection, task_id: &str, run_id: i64) -> Result<(), ApiError> {
     let state: Option<String> = sql(tx
         .query_row(
             "SELECT state FROM runs WHERE task_id = ?1 AND run_id = ?2",
@@ -456,13 +465,13 @@ fn running_run(tx: &Transaction, task_id: &str, run_id: i64) -> Result<(), ApiEr
 
 /// reclaimTask: a new `takenUntil`.
 pub fn reclaim(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     now: DateTime<Utc>,
     claim_timeout: i64,
 ) -> Result<DateTime<Utc>, ApiError> {
-    if definition(tx, task_id)?.is_none() {
+    if !exists(tx, task_id)? {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
     running_run(tx, task_id, run_id)?;
@@ -494,13 +503,13 @@ pub enum Resolution<'a> {
 
 /// reportCompleted / reportFailed / reportException. Returns (status, runs made pending).
 pub fn report(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     how: Resolution,
     now: DateTime<Utc>,
 ) -> Result<(Value, usize), ApiError> {
-    if definition(tx, task_id)?.is_none() {
+    if !exists(tx, task_id)? {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
     let row: Option<(String, Option<String>)> = sql(tx
@@ -536,7 +545,7 @@ pub fn report(
 
 /// Resolves a running or pending run, with the retry rules, and feeds §3.3.
 fn resolve_run(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     run_id: i64,
     state: &str,
@@ -574,7 +583,7 @@ fn resolve_run(
 }
 
 /// The claim-expiry and deadline resolvers (§4.4). Returns how many runs became pending.
-pub fn resolve_due(tx: &Transaction, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn resolve_due(tx: &Connection, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let now_s = ts(now);
     let expired: Vec<(String, i64)> = {
         let mut stmt = sql(tx.prepare_cached(
@@ -609,7 +618,7 @@ pub fn resolve_due(tx: &Transaction, now: DateTime<Utc>) -> Result<usize, ApiErr
 /// Resolves an unscheduled, pending or running task as `exception/<reason>` (deadline or
 /// cancel), feeding §3.3.
 fn end_unresolved(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     reason: &str,
     now: DateTime<Utc>,
@@ -636,11 +645,11 @@ fn end_unresolved(
 
 /// cancelTask.
 pub fn cancel(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(Value, usize), ApiError> {
-    if definition(tx, task_id)?.is_none() {
+    if !exists(tx, task_id)? {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
     if deadline_passed(tx, task_id, now)? {
@@ -654,11 +663,11 @@ pub fn cancel(
 
 /// scheduleTask: run 0 regardless of dependencies.
 pub fn schedule_task(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(Value, bool), ApiError> {
-    if definition(tx, task_id)?.is_none() {
+    if !exists(tx, task_id)? {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
     if deadline_passed(tx, task_id, now)? {
@@ -672,11 +681,11 @@ pub fn schedule_task(
 
 /// rerunTask.
 pub fn rerun(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(Value, bool), ApiError> {
-    if definition(tx, task_id)?.is_none() {
+    if !exists(tx, task_id)? {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
     if deadline_passed(tx, task_id, now)? {
@@ -712,7 +721,7 @@ pub fn rerun(
 }
 
 /// The group object (§4.2).
-pub fn group(tx: &Transaction, group_id: &str) -> Result<Option<Value>, ApiError> {
+pub fn group(tx: &Connection, group_id: &str) -> Result<Option<Value>, ApiError> {
     let row: Option<(String, String, Option<String>)> = sql(tx
         .query_row(
             "SELECT scheduler_id, expires, sealed FROM groups WHERE task_group_id = ?1",
@@ -731,7 +740,7 @@ pub fn group(tx: &Transaction, group_id: &str) -> Result<Option<Value>, ApiError
 
 /// A page of a group's tasks after `after` (keyset on taskId): (entries, more may exist).
 pub fn list_group(
-    tx: &Transaction,
+    tx: &Connection,
     group_id: &str,
     after: &str,
     limit: usize,
@@ -757,7 +766,7 @@ pub fn list_group(
 }
 
 /// sealTaskGroup.
-pub fn seal(tx: &Transaction, group_id: &str, now: DateTime<Utc>) -> Result<Value, ApiError> {
+pub fn seal(tx: &Connection, group_id: &str, now: DateTime<Utc>) -> Result<Value, ApiError> {
     sql(tx.execute(
         "UPDATE groups SET sealed = ?2 WHERE task_group_id = ?1 AND sealed IS NULL",
         params![group_id, ts(now)],
@@ -768,7 +777,7 @@ pub fn seal(tx: &Transaction, group_id: &str, now: DateTime<Utc>) -> Result<Valu
 
 /// A page of the tasks that depend on `task_id` (keyset on the dependent's taskId).
 pub fn dependents(
-    tx: &Transaction,
+    tx: &Connection,
     task_id: &str,
     after: &str,
     limit: usize,
@@ -795,7 +804,7 @@ pub fn dependents(
 /// cancelTaskGroup: every unscheduled, pending or running member becomes exception/canceled.
 /// Returns (group size, the canceled taskIds).
 pub fn cancel_group(
-    tx: &Transaction,
+    tx: &Connection,
     group_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(i64, Vec<String>), ApiError> {
