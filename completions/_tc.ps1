@@ -162,7 +162,21 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;submit' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The graph root (with --graph)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Parameters file for the graph (with --graph)')
+            [CompletionResult]::new('--parameters', '--parameters', [CompletionResultType]::ParameterName, 'Parameters file for the graph (with --graph)')
+            [CompletionResult]::new('--try', '--try', [CompletionResultType]::ParameterName, 'Try syntax choosing the graph''s target tasks (with --graph)')
+            [CompletionResult]::new('--task-id', '--task-id', [CompletionResultType]::ParameterName, 'The taskId of a single task (default a new slugid)')
+            [CompletionResult]::new('--task-queue', '--task-queue', [CompletionResultType]::ParameterName, 'The task queue of tasks that name none (default local/default)')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'Set each task''s deadline to its created time plus this duration (e.g. "2 hours")')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'The task group (default the first task''s id)')
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--graph', '--graph', [CompletionResultType]::ParameterName, 'Submit the optimized graph of the in-tree taskcluster/ directory')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for every task to resolve; exit by the worst state')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the final definitions and create nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask before submitting more than 100 tasks')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before submitting more than 100 tasks')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -236,16 +250,17 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'State, runs and deadline of a task')
             [CompletionResult]::new('def', 'def', [CompletionResultType]::ParameterValue, 'A task''s definition as JSON')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'A task''s log, optionally followed until it resolves')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'A task''s log (public/logs/live.log), optionally followed until it resolves')
             [CompletionResult]::new('artifacts', 'artifacts', [CompletionResultType]::ParameterValue, 'List or download a task''s artifacts')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task')
-            [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again')
-            [CompletionResult]::new('retrigger', 'retrigger', [CompletionResultType]::ParameterValue, 'Create a new task from a task''s definition')
+            [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again (dependencies are not checked)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tc;task;status' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the task resolves; exit 0 completed, 1 failed, 3 exception')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -255,6 +270,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;def' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
@@ -265,7 +281,10 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;log' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run (default the latest)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new output until the task resolves')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -275,7 +294,13 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;artifacts' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
+            [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'The run (default the latest)')
+            [CompletionResult]::new('--get', '--get', [CompletionResultType]::ParameterName, 'Download this artifact')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write (a file for --get, a directory for --all)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write (a file for --get, a directory for --all)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Download every artifact')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -285,7 +310,11 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;cancel' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the call that would be made, and make none')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -295,17 +324,11 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;rerun' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'tc;task;retrigger' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the call that would be made, and make none')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -317,11 +340,10 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;task;help' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'State, runs and deadline of a task')
             [CompletionResult]::new('def', 'def', [CompletionResultType]::ParameterValue, 'A task''s definition as JSON')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'A task''s log, optionally followed until it resolves')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'A task''s log (public/logs/live.log), optionally followed until it resolves')
             [CompletionResult]::new('artifacts', 'artifacts', [CompletionResultType]::ParameterValue, 'List or download a task''s artifacts')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task')
-            [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again')
-            [CompletionResult]::new('retrigger', 'retrigger', [CompletionResultType]::ParameterValue, 'Create a new task from a task''s definition')
+            [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again (dependencies are not checked)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -343,9 +365,6 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;task;help;rerun' {
             break
         }
-        'tc;task;help;retrigger' {
-            break
-        }
         'tc;task;help;help' {
             break
         }
@@ -357,15 +376,17 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Counts per state and the failed tasks of a group')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Counts per state, the failed tasks and the blocked-task hint of a group')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The tasks of a group')
-            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a group''s unresolved tasks')
-            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal a group so that no task can be added')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a group''s unresolved tasks (all of them, or those the filters keep)')
+            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal a group so that no task can join it (irreversible)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tc;group;status' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until nothing is pending or running and no unscheduled task can still run')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -375,6 +396,9 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;list' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)')
+            [CompletionResult]::new('--task-queue', '--task-queue', [CompletionResultType]::ParameterName, 'Only tasks of this task queue')
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
@@ -385,7 +409,14 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;cancel' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)')
+            [CompletionResult]::new('--task-queue', '--task-queue', [CompletionResultType]::ParameterName, 'Only tasks of this task queue')
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('--seal', '--seal', [CompletionResultType]::ParameterName, 'Seal the group first, then cancel it as a whole')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the calls that would be made, and make none')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -395,7 +426,10 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;seal' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -405,10 +439,10 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;group;help' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Counts per state and the failed tasks of a group')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Counts per state, the failed tasks and the blocked-task hint of a group')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The tasks of a group')
-            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a group''s unresolved tasks')
-            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal a group so that no task can be added')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a group''s unresolved tasks (all of them, or those the filters keep)')
+            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal a group so that no task can join it (irreversible)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -624,11 +658,10 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;help;task' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'State, runs and deadline of a task')
             [CompletionResult]::new('def', 'def', [CompletionResultType]::ParameterValue, 'A task''s definition as JSON')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'A task''s log, optionally followed until it resolves')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'A task''s log (public/logs/live.log), optionally followed until it resolves')
             [CompletionResult]::new('artifacts', 'artifacts', [CompletionResultType]::ParameterValue, 'List or download a task''s artifacts')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task')
-            [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again')
-            [CompletionResult]::new('retrigger', 'retrigger', [CompletionResultType]::ParameterValue, 'Create a new task from a task''s definition')
+            [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again (dependencies are not checked)')
             break
         }
         'tc;help;task;status' {
@@ -649,14 +682,11 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;help;task;rerun' {
             break
         }
-        'tc;help;task;retrigger' {
-            break
-        }
         'tc;help;group' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Counts per state and the failed tasks of a group')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Counts per state, the failed tasks and the blocked-task hint of a group')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The tasks of a group')
-            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a group''s unresolved tasks')
-            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal a group so that no task can be added')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a group''s unresolved tasks (all of them, or those the filters keep)')
+            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal a group so that no task can join it (irreversible)')
             break
         }
         'tc;help;group;status' {

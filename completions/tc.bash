@@ -178,9 +178,6 @@ _tc() {
             tc__subcmd__help__subcmd__task,rerun)
                 cmd="tc__subcmd__help__subcmd__task__subcmd__rerun"
                 ;;
-            tc__subcmd__help__subcmd__task,retrigger)
-                cmd="tc__subcmd__help__subcmd__task__subcmd__retrigger"
-                ;;
             tc__subcmd__help__subcmd__task,status)
                 cmd="tc__subcmd__help__subcmd__task__subcmd__status"
                 ;;
@@ -256,9 +253,6 @@ _tc() {
             tc__subcmd__task,rerun)
                 cmd="tc__subcmd__task__subcmd__rerun"
                 ;;
-            tc__subcmd__task,retrigger)
-                cmd="tc__subcmd__task__subcmd__retrigger"
-                ;;
             tc__subcmd__task,status)
                 cmd="tc__subcmd__task__subcmd__status"
                 ;;
@@ -279,9 +273,6 @@ _tc() {
                 ;;
             tc__subcmd__task__subcmd__help,rerun)
                 cmd="tc__subcmd__task__subcmd__help__subcmd__rerun"
-                ;;
-            tc__subcmd__task__subcmd__help,retrigger)
-                cmd="tc__subcmd__task__subcmd__help__subcmd__retrigger"
                 ;;
             tc__subcmd__task__subcmd__help,status)
                 cmd="tc__subcmd__task__subcmd__help__subcmd__status"
@@ -463,12 +454,24 @@ _tc() {
             return 0
             ;;
         tc__subcmd__group__subcmd__cancel)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-y -q -h -V --seal --state --task-queue --yes --dry-run --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --task-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -565,12 +568,24 @@ _tc() {
             return 0
             ;;
         tc__subcmd__group__subcmd__list)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --state --task-queue --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --task-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -583,12 +598,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__group__subcmd__seal)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-y -q -h -V --yes --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -601,12 +620,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__group__subcmd__status)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --wait --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -927,7 +950,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__help__subcmd__task)
-            opts="status def log artifacts cancel rerun retrigger"
+            opts="status def log artifacts cancel rerun"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,20 +1020,6 @@ _tc() {
             return 0
             ;;
         tc__subcmd__help__subcmd__task__subcmd__rerun)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        tc__subcmd__help__subcmd__task__subcmd__retrigger)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1609,12 +1618,48 @@ _tc() {
             return 0
             ;;
         tc__subcmd__submit)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-p -y -q -h -V --graph --root --parameters --try --task-id --task-queue --deadline --group --wait --dry-run --yes --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parameters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --try)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --task-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --task-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1627,7 +1672,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task)
-            opts="-q -h -V --format --quiet --help --version status def log artifacts cancel rerun retrigger help"
+            opts="-q -h -V --format --quiet --help --version status def log artifacts cancel rerun help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1645,12 +1690,32 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__artifacts)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-o -q -h -V --root-url --run --get --all --output --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --get)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1663,12 +1728,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__cancel)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-y -q -h -V --root-url --yes --dry-run --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1681,12 +1750,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__def)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1699,7 +1772,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__help)
-            opts="status def log artifacts cancel rerun retrigger help"
+            opts="status def log artifacts cancel rerun help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1796,20 +1869,6 @@ _tc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        tc__subcmd__task__subcmd__help__subcmd__retrigger)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         tc__subcmd__task__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1825,12 +1884,20 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__log)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --root-url --run --follow --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1843,30 +1910,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__rerun)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-y -q -h -V --root-url --yes --dry-run --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        tc__subcmd__task__subcmd__retrigger)
-            opts="-q -h -V --format --quiet --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
@@ -1879,12 +1932,16 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__status)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --root-url --wait --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0

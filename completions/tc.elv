@@ -149,7 +149,21 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;submit'= {
+            cand --root 'The graph root (with --graph)'
+            cand -p 'Parameters file for the graph (with --graph)'
+            cand --parameters 'Parameters file for the graph (with --graph)'
+            cand --try 'Try syntax choosing the graph''s target tasks (with --graph)'
+            cand --task-id 'The taskId of a single task (default a new slugid)'
+            cand --task-queue 'The task queue of tasks that name none (default local/default)'
+            cand --deadline 'Set each task''s deadline to its created time plus this duration (e.g. "2 hours")'
+            cand --group 'The task group (default the first task''s id)'
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --graph 'Submit the optimized graph of the in-tree taskcluster/ directory'
+            cand --wait 'Wait for every task to resolve; exit by the worst state'
+            cand --dry-run 'Print the final definitions and create nothing'
+            cand -y 'Do not ask before submitting more than 100 tasks'
+            cand --yes 'Do not ask before submitting more than 100 tasks'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -216,15 +230,16 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
             cand status 'State, runs and deadline of a task'
             cand def 'A task''s definition as JSON'
-            cand log 'A task''s log, optionally followed until it resolves'
+            cand log 'A task''s log (public/logs/live.log), optionally followed until it resolves'
             cand artifacts 'List or download a task''s artifacts'
             cand cancel 'Cancel a task'
-            cand rerun 'Run a resolved task again'
-            cand retrigger 'Create a new task from a task''s definition'
+            cand rerun 'Run a resolved task again (dependencies are not checked)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;task;status'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --wait 'Wait until the task resolves; exit 0 completed, 1 failed, 3 exception'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -233,6 +248,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;def'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -242,7 +258,10 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;log'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
+            cand --run 'The run (default the latest)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --follow 'Keep printing new output until the task resolves'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -251,7 +270,13 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;artifacts'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
+            cand --run 'The run (default the latest)'
+            cand --get 'Download this artifact'
+            cand -o 'Where to write (a file for --get, a directory for --all)'
+            cand --output 'Where to write (a file for --get, a directory for --all)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --all 'Download every artifact'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -260,7 +285,11 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;cancel'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the call that would be made, and make none'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -269,16 +298,11 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task;rerun'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
-            cand -q 'Print only the requested data: no progress bars or hints on stderr'
-            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tc;task;retrigger'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the call that would be made, and make none'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -289,11 +313,10 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;task;help'= {
             cand status 'State, runs and deadline of a task'
             cand def 'A task''s definition as JSON'
-            cand log 'A task''s log, optionally followed until it resolves'
+            cand log 'A task''s log (public/logs/live.log), optionally followed until it resolves'
             cand artifacts 'List or download a task''s artifacts'
             cand cancel 'Cancel a task'
-            cand rerun 'Run a resolved task again'
-            cand retrigger 'Create a new task from a task''s definition'
+            cand rerun 'Run a resolved task again (dependencies are not checked)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;task;help;status'= {
@@ -308,8 +331,6 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;task;help;rerun'= {
         }
-        &'tc;task;help;retrigger'= {
-        }
         &'tc;task;help;help'= {
         }
         &'tc;group'= {
@@ -320,14 +341,16 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand status 'Counts per state and the failed tasks of a group'
+            cand status 'Counts per state, the failed tasks and the blocked-task hint of a group'
             cand list 'The tasks of a group'
-            cand cancel 'Cancel a group''s unresolved tasks'
-            cand seal 'Seal a group so that no task can be added'
+            cand cancel 'Cancel a group''s unresolved tasks (all of them, or those the filters keep)'
+            cand seal 'Seal a group so that no task can join it (irreversible)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;group;status'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --wait 'Wait until nothing is pending or running and no unscheduled task can still run'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -336,6 +359,9 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;list'= {
+            cand --state 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)'
+            cand --task-queue 'Only tasks of this task queue'
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -345,7 +371,14 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;cancel'= {
+            cand --state 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)'
+            cand --task-queue 'Only tasks of this task queue'
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --seal 'Seal the group first, then cancel it as a whole'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the calls that would be made, and make none'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -354,7 +387,10 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;seal'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -363,10 +399,10 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;group;help'= {
-            cand status 'Counts per state and the failed tasks of a group'
+            cand status 'Counts per state, the failed tasks and the blocked-task hint of a group'
             cand list 'The tasks of a group'
-            cand cancel 'Cancel a group''s unresolved tasks'
-            cand seal 'Seal a group so that no task can be added'
+            cand cancel 'Cancel a group''s unresolved tasks (all of them, or those the filters keep)'
+            cand seal 'Seal a group so that no task can join it (irreversible)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;group;help;status'= {
@@ -548,11 +584,10 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;help;task'= {
             cand status 'State, runs and deadline of a task'
             cand def 'A task''s definition as JSON'
-            cand log 'A task''s log, optionally followed until it resolves'
+            cand log 'A task''s log (public/logs/live.log), optionally followed until it resolves'
             cand artifacts 'List or download a task''s artifacts'
             cand cancel 'Cancel a task'
-            cand rerun 'Run a resolved task again'
-            cand retrigger 'Create a new task from a task''s definition'
+            cand rerun 'Run a resolved task again (dependencies are not checked)'
         }
         &'tc;help;task;status'= {
         }
@@ -566,13 +601,11 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;help;task;rerun'= {
         }
-        &'tc;help;task;retrigger'= {
-        }
         &'tc;help;group'= {
-            cand status 'Counts per state and the failed tasks of a group'
+            cand status 'Counts per state, the failed tasks and the blocked-task hint of a group'
             cand list 'The tasks of a group'
-            cand cancel 'Cancel a group''s unresolved tasks'
-            cand seal 'Seal a group so that no task can be added'
+            cand cancel 'Cancel a group''s unresolved tasks (all of them, or those the filters keep)'
+            cand seal 'Seal a group so that no task can join it (irreversible)'
         }
         &'tc;help;group;status'= {
         }

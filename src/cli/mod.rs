@@ -5,11 +5,14 @@ mod doctor;
 mod from_now;
 mod generate;
 mod graph;
+mod group;
 mod not_yet;
 mod queue;
 mod run_local;
 mod scopes;
 mod slugid;
+mod submit;
+mod task;
 mod try_cmd;
 
 use clap::{Parser, Subcommand};
@@ -53,7 +56,7 @@ pub enum Command {
     /// Run a task on this machine with the real worker rules (native engine; Docker comes next).
     RunLocal(run_local::RunLocalArgs),
     /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
-    Submit(not_yet::Args),
+    Submit(submit::SubmitArgs),
     /// The embedded TaskCluster queue.
     #[command(subcommand)]
     Queue(queue::QueueCommand),
@@ -61,10 +64,10 @@ pub enum Command {
     Worker(not_yet::Args),
     /// Look at and act on one task of a queue.
     #[command(subcommand)]
-    Task(not_yet::TaskCommand),
+    Task(task::TaskCommand),
     /// Look at and act on a task group of a queue.
     #[command(subcommand)]
-    Group(not_yet::GroupCommand),
+    Group(group::GroupCommand),
     /// TaskCluster scope satisfaction and normalisation.
     #[command(subcommand)]
     Scopes(scopes::ScopesCommand),
@@ -130,11 +133,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Man(args) => generate::man(args),
         Command::Graph(args) => graph::run(args, cli.format, cli.quiet),
         Command::RunLocal(args) => run_local::run(args, format?),
-        Command::Submit(_) => not_yet::fail("submit", "it lands with the queue client"),
+        Command::Submit(args) => submit::run(args, format?),
         Command::Queue(cmd) => queue::run(cmd),
         Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),
-        Command::Task(_) => not_yet::fail("task", "it lands with the queue client"),
-        Command::Group(_) => not_yet::fail("group", "it lands with the queue client"),
+        Command::Task(cmd) => task::run(cmd, format?),
+        Command::Group(cmd) => group::run(cmd, format?),
         Command::Scopes(cmd) => scopes::run(cmd, format?),
         Command::Doctor(args) => doctor::run(args, format?),
     }

@@ -1,0 +1,377 @@
+//! `tc group …` (queue-api.md §8.2): a task group's status with the blocked-task hint, its
+//! tasks, cancel (whole or filtered) and seal.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use super::task::{QueueArgs, confirm, runtime};
+use crate::error::{Error, Result};
+use crate::output::{self, Format};
+use crate::queue::client::{Client, encode};
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Counts per state, the failed tasks and the blocked-task hint of a group.
+    Status(StatusArgs),
+    /// The tasks of a group.
+    List(ListArgs),
+    /// Cancel a group's unresolved tasks (all of them, or those the filters keep).
+    Cancel(CancelArgs),
+    /// Seal a group so that no task can join it (irreversible).
+    Seal(SealArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The taskGroupId.
+    pub group: String,
+    /// Wait until nothing is pending or running and no unscheduled task can still run.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Filters {
+    /// Only tasks in these states (comma-separated: unscheduled, pending, running, completed,
+    /// failed, exception).
+    #[arg(long, value_name = "S,…", value_delimiter = ',')]
+    pub state: Vec<String>,
+    /// Only tasks of this task queue.
+    #[arg(long, value_name = "QUEUE")]
+    pub task_queue: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The taskGroupId.
+    pub group: String,
+    #[command(flatten)]
+    pub filters: Filters,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CancelArgs {
+    /// The taskGroupId.
+    pub group: String,
+    /// Seal the group first, then cancel it as a whole.
+    #[arg(long)]
+    pub seal: bool,
+    #[command(flatten)]
+    pub filters: Filters,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print the calls that would be made, and make none.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SealArgs {
+    /// The taskGroupId.
+    pub group: String,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+fn check_id(id: &str) -> Result<()> {
+    crate::taskdef::slugid::decode(id)
+        .map(|_| ())
+        .map_err(Error::Usage)
+}
+
+/// Every `{status, task}` of a group, page by page.
+async fn members(client: &Client, group: &str) -> Result<Vec<Value>> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let query = match &token {
+            Some(t) => format!("?continuationToken={}", encode(t)),
+            None => String::new(),
+        };
+        let page = client
+            .ok(
+                "GET",
+                &format!("task-group/{}/list{query}", encode(group)),
+                None,
+            )
+            .await?
+            .body;
+        all.extend(page["tasks"].as_array().cloned().unwrap_or_default());
+        token = page["continuationToken"].as_str().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+fn state(t: &Value) -> &str {
+    t["status"]["state"].as_str().unwrap_or_default()
+}
+
+fn keep(t: &Value, f: &Filters) -> bool {
+    (f.state.is_empty() || f.state.iter().any(|s| s == state(t)))
+        && f.task_queue
+            .as_deref()
+            .is_none_or(|q| t["status"]["taskQueueId"] == json!(q))
+}
+
+/// Unscheduled `all-completed` tasks whose dependency in the group failed (§3.3).
+fn blocked(tasks: &[Value]) -> Vec<&Value> {
+    let states: BTreeMap<&str, &str> = tasks
+        .iter()
+        .map(|t| (t["status"]["taskId"].as_str().unwrap_or_default(), state(t)))
+        .collect();
+    tasks
+        .iter()
+        .filter(|t| state(t) == "unscheduled" && t["task"]["requires"] == json!("all-completed"))
+        .filter(|t| {
+            t["task"]["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|d| {
+                    matches!(
+                        states.get(d.as_str().unwrap_or_default()),
+                        Some(&"failed") | Some(&"exception")
+                    )
+                })
+        })
+        .collect()
+}
+
+fn summary(group: &str, tasks: &[Value]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in tasks {
+        *counts.entry(state(t)).or_default() += 1;
+    }
+    let mut out = format!("task group {group}: {} tasks\n", tasks.len());
+    for (s, n) in &counts {
+        out.push_str(&format!("  {s:<12} {n}\n"));
+    }
+    for t in tasks
+        .iter()
+        .filter(|t| matches!(state(t), "failed" | "exception"))
+    {
+        out.push_str(&format!(
+            "  {} {} {}\n",
+            state(t),
+            t["status"]["taskId"].as_str().unwrap_or_default(),
+            t["task"]["metadata"]["name"].as_str().unwrap_or_default()
+        ));
+    }
+    let stuck = blocked(tasks);
+    if !stuck.is_empty() {
+        let until = stuck
+            .iter()
+            .filter_map(|t| t["task"]["deadline"].as_str())
+            .max()
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {} unscheduled task(s) wait on a dependency that did not complete (requires: all-completed); they resolve exception/deadline-exceeded at their deadlines (the last at {until}). Rerun the failed dependency, `tc task rerun` them (ignores dependencies), or cancel them\n",
+            stuck.len()
+        ));
+    }
+    out
+}
+
+/// Whether the group is done: nothing pending or running, nothing unscheduled that can run.
+fn settled(tasks: &[Value]) -> bool {
+    let stuck = blocked(tasks).len();
+    let unscheduled = tasks.iter().filter(|t| state(t) == "unscheduled").count();
+    !tasks
+        .iter()
+        .any(|t| matches!(state(t), "pending" | "running"))
+        && unscheduled == stuck
+}
+
+pub fn run(cmd: GroupCommand, format: Format) -> Result<i32> {
+    runtime()?.block_on(run_async(cmd, format))
+}
+
+async fn run_async(cmd: GroupCommand, format: Format) -> Result<i32> {
+    match cmd {
+        GroupCommand::Status(a) => {
+            check_id(&a.group)?;
+            let client = a.queue.client()?;
+            let mut pause = Duration::from_secs(2);
+            loop {
+                let tasks = members(&client, &a.group).await?;
+                if !a.wait || settled(&tasks) {
+                    match format {
+                        Format::Human => output::print_text(&summary(&a.group, &tasks))?,
+                        _ => output::print_document(
+                            format,
+                            &json!({"taskGroupId": a.group, "tasks": tasks}),
+                        )?,
+                    }
+                    let failed = tasks
+                        .iter()
+                        .any(|t| matches!(state(t), "failed" | "exception"));
+                    return Ok(if a.wait && failed {
+                        crate::exit_codes::FAILED
+                    } else {
+                        0
+                    });
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 3 / 2).min(Duration::from_secs(10));
+            }
+        }
+        GroupCommand::List(a) => {
+            check_id(&a.group)?;
+            let client = a.queue.client()?;
+            let tasks = members(&client, &a.group).await?;
+            let kept: Vec<&Value> = tasks.iter().filter(|t| keep(t, &a.filters)).collect();
+            match format {
+                Format::Human => {
+                    let mut text = String::new();
+                    for t in &kept {
+                        text.push_str(&format!(
+                            "{}  {:<11}  {}\n",
+                            t["status"]["taskId"].as_str().unwrap_or_default(),
+                            state(t),
+                            t["task"]["metadata"]["name"].as_str().unwrap_or_default()
+                        ));
+                    }
+                    output::print_text(&text)?;
+                }
+                _ => {
+                    output::print_document(format, &json!({"taskGroupId": a.group, "tasks": kept}))?
+                }
+            }
+            Ok(0)
+        }
+        GroupCommand::Seal(a) => {
+            check_id(&a.group)?;
+            let client = a.queue.client()?;
+            confirm(
+                &format!("seal task group {} (irreversible)", a.group),
+                a.yes,
+            )?;
+            let g = client
+                .ok(
+                    "POST",
+                    &format!("task-group/{}/seal", encode(&a.group)),
+                    None,
+                )
+                .await?
+                .body;
+            output::print_document(
+                if format == Format::Human {
+                    Format::Json
+                } else {
+                    format
+                },
+                &g,
+            )?;
+            Ok(0)
+        }
+        GroupCommand::Cancel(a) => cancel(a, format).await,
+    }
+}
+
+async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
+    check_id(&a.group)?;
+    let client = a.queue.client()?;
+    let group = client
+        .ok("GET", &format!("task-group/{}", encode(&a.group)), None)
+        .await?
+        .body;
+    let sealed = group.get("sealed").is_some();
+    let filtered = !a.filters.state.is_empty() || a.filters.task_queue.is_some();
+    let tasks = members(&client, &a.group).await?;
+    let open: Vec<&Value> = tasks
+        .iter()
+        .filter(|t| matches!(state(t), "unscheduled" | "pending" | "running"))
+        .filter(|t| keep(t, &a.filters))
+        .collect();
+    let whole = !filtered && (sealed || a.seal);
+    let mut calls = Vec::new();
+    if whole {
+        if !sealed {
+            calls.push(format!("POST task-group/{}/seal", a.group));
+        }
+        calls.push(format!("POST task-group/{}/cancel", a.group));
+    } else {
+        calls.extend(open.iter().map(|t| {
+            format!(
+                "POST task/{}/cancel",
+                t["status"]["taskId"].as_str().unwrap_or_default()
+            )
+        }));
+    }
+    if a.dry_run {
+        output::print_text(&format!("{}\n", calls.join("\n")))?;
+        return Ok(0);
+    }
+    if !whole && !sealed {
+        eprintln!(
+            "warning: the group is not sealed: new tasks can still join it (use --seal to seal it first)"
+        );
+    }
+    confirm(
+        &format!(
+            "cancel {} unresolved task(s) of group {} ({} tasks)",
+            open.len(),
+            a.group,
+            tasks.len()
+        ),
+        a.yes,
+    )?;
+    let mut canceled: Vec<String> = Vec::new();
+    if whole {
+        if !sealed {
+            client
+                .ok(
+                    "POST",
+                    &format!("task-group/{}/seal", encode(&a.group)),
+                    None,
+                )
+                .await?;
+        }
+        let r = client
+            .ok(
+                "POST",
+                &format!("task-group/{}/cancel", encode(&a.group)),
+                None,
+            )
+            .await?
+            .body;
+        canceled = r["taskIds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+    } else {
+        for t in &open {
+            let id = t["status"]["taskId"].as_str().unwrap_or_default();
+            client
+                .ok("POST", &format!("task/{}/cancel", encode(id)), None)
+                .await?;
+            canceled.push(id.to_owned());
+        }
+    }
+    match format {
+        Format::Human => output::print_text(&format!("canceled {} task(s)\n", canceled.len()))?,
+        _ => output::print_document(
+            format,
+            &json!({"taskGroupId": a.group, "canceled": canceled}),
+        )?,
+    }
+    Ok(0)
+}

@@ -1,0 +1,547 @@
+//! `tc task …` (queue-api.md §8.2): one task of a queue — status, definition, log, artifacts,
+//! cancel, rerun and retrigger — through tc's client.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::exit_codes;
+use crate::output::{self, Format};
+use crate::queue::client::{Client, encode};
+
+/// Where the queue is (shared by `tc task`, `tc group` and `tc submit`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueueArgs {
+    /// The queue's root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080).
+    #[arg(long, value_name = "URL")]
+    pub root_url: Option<String>,
+}
+
+impl QueueArgs {
+    pub fn client(&self) -> Result<Client> {
+        Ok(Client::from_env(self.root_url.as_deref())?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// State, runs and deadline of a task.
+    Status(StatusArgs),
+    /// A task's definition as JSON.
+    Def(IdArgs),
+    /// A task's log (public/logs/live.log), optionally followed until it resolves.
+    Log(LogArgs),
+    /// List or download a task's artifacts.
+    Artifacts(ArtifactsArgs),
+    /// Cancel a task.
+    Cancel(ConfirmArgs),
+    /// Run a resolved task again (dependencies are not checked).
+    Rerun(ConfirmArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IdArgs {
+    /// The taskId.
+    pub task_id: String,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// Wait until the task resolves; exit 0 completed, 1 failed, 3 exception.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// The run (default the latest).
+    #[arg(long, value_name = "N")]
+    pub run: Option<u32>,
+    /// Keep printing new output until the task resolves.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArtifactsArgs {
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// The run (default the latest).
+    #[arg(long, value_name = "N")]
+    pub run: Option<u32>,
+    /// Download this artifact.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub get: Option<String>,
+    /// Download every artifact.
+    #[arg(long)]
+    pub all: bool,
+    /// Where to write (a file for --get, a directory for --all).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print the call that would be made, and make none.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
+}
+
+fn check_id(id: &str) -> Result<()> {
+    crate::taskdef::slugid::decode(id)
+        .map(|_| ())
+        .map_err(Error::Usage)
+}
+
+/// `Proceed? [y/N]` on a terminal; without one, `--yes` is needed (exit 2).
+pub fn confirm(what: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "{what}: confirm with -y/--yes (stdin is not a terminal)"
+        )));
+    }
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(format!("{what}. Proceed?"))
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Usage(format!("cannot ask for confirmation: {e}")))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage("not confirmed; nothing was changed".into()))
+    }
+}
+
+/// The task's status structure.
+pub async fn status(client: &Client, id: &str) -> Result<Value> {
+    let a = client
+        .ok("GET", &format!("task/{}/status", encode(id)), None)
+        .await?;
+    Ok(a.body["status"].clone())
+}
+
+/// Exit status by a resolved state (§8.2).
+pub fn exit_for(state: &str) -> i32 {
+    match state {
+        "completed" => exit_codes::OK,
+        "failed" => exit_codes::FAILED,
+        _ => exit_codes::EXCEPTION,
+    }
+}
+
+fn resolved(state: &str) -> bool {
+    matches!(state, "completed" | "failed" | "exception")
+}
+
+/// Polls (2 s backing off to 10 s) until the task resolves.
+pub async fn wait(client: &Client, id: &str) -> Result<Value> {
+    let mut pause = Duration::from_secs(2);
+    loop {
+        let s = status(client, id).await?;
+        if resolved(s["state"].as_str().unwrap_or_default()) {
+            return Ok(s);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 3 / 2).min(Duration::from_secs(10));
+    }
+}
+
+/// The human form of a status: state, runs and deadline.
+pub fn describe_status(s: &Value) -> String {
+    let mut out = format!(
+        "{}  {}  queue {}  deadline {}\n",
+        s["taskId"].as_str().unwrap_or_default(),
+        s["state"].as_str().unwrap_or_default(),
+        s["taskQueueId"].as_str().unwrap_or_default(),
+        s["deadline"].as_str().unwrap_or_default()
+    );
+    for r in s["runs"].as_array().into_iter().flatten() {
+        let f = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("-");
+        out.push_str(&format!(
+            "  run {}  {}  created {}  resolved {}  worker {}/{}  {} → {}\n",
+            r["runId"],
+            f("state"),
+            f("reasonCreated"),
+            f("reasonResolved"),
+            f("workerGroup"),
+            f("workerId"),
+            f("started"),
+            f("resolved")
+        ));
+    }
+    out
+}
+
+/// For an unscheduled task: the dependencies that block it, and the §3.3 hint.
+async fn blocking_hint(client: &Client, id: &str) -> Result<Option<String>> {
+    let def = client
+        .ok("GET", &format!("task/{}", encode(id)), None)
+        .await?
+        .body;
+    let deps: Vec<String> = def["dependencies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str().map(str::to_owned))
+        .collect();
+    let mut lines = Vec::new();
+    let mut failed = false;
+    for d in deps.iter().filter(|d| *d != id) {
+        let s = status(client, d).await?;
+        let state = s["state"].as_str().unwrap_or_default().to_owned();
+        if state != "completed" {
+            failed |= state == "failed" || state == "exception";
+            lines.push(format!("  waiting on {d} ({state})"));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    if failed && def["requires"] == json!("all-completed") {
+        lines.push(format!(
+            "  a dependency did not complete: this task stays unscheduled until its deadline ({}), then resolves exception/deadline-exceeded. Rerun the dependency, `tc task rerun {id}` (ignores dependencies), or cancel it",
+            def["deadline"].as_str().unwrap_or_default()
+        ));
+    }
+    Ok(Some(lines.join("\n")))
+}
+
+pub fn run(cmd: TaskCommand, format: Format) -> Result<i32> {
+    let rt = runtime()?;
+    rt.block_on(run_async(cmd, format))
+}
+
+async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
+    match cmd {
+        TaskCommand::Status(a) => {
+            check_id(&a.id.task_id)?;
+            let client = a.id.queue.client()?;
+            let s = if a.wait {
+                wait(&client, &a.id.task_id).await?
+            } else {
+                status(&client, &a.id.task_id).await?
+            };
+            match format {
+                Format::Human => {
+                    let mut text = describe_status(&s);
+                    if s["state"] == json!("unscheduled") {
+                        if let Some(h) = blocking_hint(&client, &a.id.task_id).await? {
+                            text.push_str(&h);
+                            text.push('\n');
+                        }
+                    }
+                    output::print_text(&text)?;
+                }
+                _ => output::print_document(format, &json!({"status": s}))?,
+            }
+            Ok(if a.wait {
+                exit_for(s["state"].as_str().unwrap_or_default())
+            } else {
+                0
+            })
+        }
+        TaskCommand::Def(a) => {
+            check_id(&a.task_id)?;
+            let client = a.queue.client()?;
+            let def = client
+                .ok("GET", &format!("task/{}", encode(&a.task_id)), None)
+                .await?
+                .body;
+            match format {
+                Format::Yaml => output::print_document(format, &def)?,
+                _ => output::print_text(&serde_json::to_string_pretty(&def).unwrap_or_default())?,
+            }
+            Ok(0)
+        }
+        TaskCommand::Log(a) => log(a).await,
+        TaskCommand::Artifacts(a) => artifacts(a, format).await,
+        TaskCommand::Cancel(a) => mutate("cancel", a, format).await,
+        TaskCommand::Rerun(a) => mutate("rerun", a, format).await,
+    }
+}
+
+/// cancelTask or rerunTask after a confirmation.
+async fn mutate(action: &str, a: ConfirmArgs, format: Format) -> Result<i32> {
+    check_id(&a.id.task_id)?;
+    {
+        let client = a.id.queue.client()?;
+        let id = &a.id.task_id;
+        let route = format!("task/{}/{action}", encode(id));
+        if a.dry_run {
+            output::print_text(&format!("POST {}/api/queue/v1/{route}\n", client.root_url))?;
+            return Ok(0);
+        }
+        let s = status(&client, id).await?;
+        let def = client
+            .ok("GET", &format!("task/{}", encode(id)), None)
+            .await?
+            .body;
+        if action == "rerun" {
+            let deps = def["dependencies"].as_array().map_or(0, Vec::len);
+            if deps > 0 {
+                eprintln!("warning: rerun ignores the task's {deps} dependencies, resolved or not");
+            }
+        }
+        confirm(
+            &format!(
+                "{action} task {id} \"{}\" ({}, queue {})",
+                def.pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+                s["state"].as_str().unwrap_or_default(),
+                s["taskQueueId"].as_str().unwrap_or_default()
+            ),
+            a.yes,
+        )?;
+        let s = client.ok("POST", &route, None).await?.body["status"].clone();
+        match format {
+            Format::Human => output::print_text(&describe_status(&s))?,
+            _ => output::print_document(format, &json!({"status": s}))?,
+        }
+        Ok(0)
+    }
+}
+
+/// The latest run of a task, or the one asked for.
+async fn run_of(client: &Client, id: &str, run: Option<u32>) -> Result<u32> {
+    if let Some(r) = run {
+        return Ok(r);
+    }
+    let s = status(client, id).await?;
+    s["runs"]
+        .as_array()
+        .and_then(|r| r.last())
+        .and_then(|r| r["runId"].as_u64())
+        .map(|r| r as u32)
+        .ok_or_else(|| Error::Api(format!("task {id} has no runs yet")))
+}
+
+/// The bytes of an artifact: getArtifact, then its 303 without credentials (§8.1); a 424 is an
+/// error artifact.
+async fn fetch(
+    client: &Client,
+    id: &str,
+    run: u32,
+    name: &str,
+    range_from: Option<u64>,
+) -> Result<Option<Vec<u8>>> {
+    let a = client
+        .call(
+            "GET",
+            &format!("task/{}/runs/{run}/artifacts/{}", encode(id), encode(name)),
+            None,
+        )
+        .await?;
+    match a.status {
+        303 => {}
+        424 => {
+            return Err(Error::Api(format!(
+                "artifact {name} is an error artifact: {}: {}",
+                a.body["reason"].as_str().unwrap_or_default(),
+                a.body["message"].as_str().unwrap_or_default()
+            )));
+        }
+        404 => return Ok(None),
+        _ => return Err(crate::queue::client::api_error(&a).into()),
+    }
+    let url = a
+        .location
+        .or_else(|| a.body["url"].as_str().map(str::to_owned))
+        .ok_or_else(|| Error::Api(format!("the queue gave no URL for {name}")))?;
+    let http = reqwest::Client::new();
+    let mut req = http.get(&url);
+    if let Some(from) = range_from {
+        req = req.header("Range", format!("bytes={from}-"));
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| Error::Unavailable(format!("{url}: {e}")))?;
+    if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
+        return Ok(Some(Vec::new()));
+    }
+    if !resp.status().is_success() {
+        return Err(Error::Api(format!("{url} answered {}", resp.status())));
+    }
+    let gzip = resp
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| Error::Unavailable(format!("{url}: {e}")))?;
+    if gzip {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .map_err(|e| Error::Api(format!("{name}: not gzip: {e}")))?;
+        return Ok(Some(out));
+    }
+    Ok(Some(bytes.to_vec()))
+}
+
+async fn log(a: LogArgs) -> Result<i32> {
+    check_id(&a.id.task_id)?;
+    let client = a.id.queue.client()?;
+    let id = &a.id.task_id;
+    let mut printed: u64 = 0;
+    loop {
+        let s = status(&client, id).await?;
+        let state = s["state"].as_str().unwrap_or_default().to_owned();
+        let has_runs = s["runs"].as_array().is_some_and(|r| !r.is_empty());
+        if has_runs {
+            let run = run_of(&client, id, a.run).await?;
+            let from = (a.follow && printed > 0).then_some(printed);
+            let mut got = fetch(&client, id, run, "public/logs/live.log", from).await?;
+            if got.is_none() {
+                got = fetch(&client, id, run, "public/logs/live_backing.log", from).await?;
+            }
+            if let Some(bytes) = got {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                out.write_all(&bytes)?;
+                out.flush()?;
+                printed += bytes.len() as u64;
+            } else if !a.follow {
+                return Err(Error::Api(format!("task {id} has no log yet")));
+            }
+        }
+        if !a.follow || resolved(&state) {
+            return Ok(0);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
+    check_id(&a.id.task_id)?;
+    let client = a.id.queue.client()?;
+    let id = &a.id.task_id;
+    let run = run_of(&client, id, a.run).await?;
+    let mut list: Vec<Value> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let query = match &token {
+            Some(t) => format!("?continuationToken={}", encode(t)),
+            None => String::new(),
+        };
+        let page = client
+            .ok(
+                "GET",
+                &format!("task/{}/runs/{run}/artifacts{query}", encode(id)),
+                None,
+            )
+            .await?
+            .body;
+        list.extend(page["artifacts"].as_array().cloned().unwrap_or_default());
+        token = page["continuationToken"].as_str().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    if let Some(name) = &a.get {
+        let bytes = fetch(&client, id, run, name, None)
+            .await?
+            .ok_or_else(|| Error::Api(format!("task {id} run {run} has no artifact {name}")))?;
+        let path = a
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(name.rsplit('/').next().unwrap_or("artifact")));
+        write_atomically(&path, &bytes)?;
+        eprintln!("{name} → {} ({} bytes)", path.display(), bytes.len());
+        return Ok(0);
+    }
+    if a.all {
+        let dir = a
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(id.as_str()));
+        let mut worst = 0;
+        for art in &list {
+            let name = art["name"].as_str().unwrap_or_default();
+            if art["storageType"] == json!("link") {
+                continue;
+            }
+            match fetch(&client, id, run, name, None).await {
+                Ok(Some(bytes)) => {
+                    let path = inside(&dir, name).ok_or_else(|| {
+                        Error::Api(format!(
+                            "artifact name {name} would leave {}; not written",
+                            dir.display()
+                        ))
+                    })?;
+                    write_atomically(&path, &bytes)?;
+                    eprintln!("{name} → {}", path.display());
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    worst = exit_codes::FAILED;
+                }
+            }
+        }
+        return Ok(worst);
+    }
+    match format {
+        Format::Human => {
+            let mut t = output::table::new(&["Name", "Storage", "Content type", "Expires"]);
+            for art in &list {
+                let f = |k: &str| art[k].as_str().unwrap_or_default().to_owned();
+                t.add_row(vec![
+                    f("name"),
+                    f("storageType"),
+                    f("contentType"),
+                    f("expires"),
+                ]);
+            }
+            output::print_text(&format!("{t}\n"))?;
+        }
+        _ => output::print_document(format, &json!({"artifacts": list}))?,
+    }
+    Ok(0)
+}
+
+/// `dir/name` when `name` stays inside `dir` (no `..`, no absolute path).
+fn inside(dir: &std::path::Path, name: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let rel = std::path::Path::new(name);
+    rel.components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| dir.join(rel))
+}
+
+/// Writes through a temporary file, then renames it into place.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tc-download");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
