@@ -254,6 +254,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('artifacts', 'artifacts', [CompletionResultType]::ParameterValue, 'List or download a task''s artifacts')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task')
             [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again (dependencies are not checked)')
+            [CompletionResult]::new('retrigger', 'retrigger', [CompletionResultType]::ParameterValue, 'Create a new task from a task''s definition, with fresh times')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -337,6 +338,24 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tc;task;retrigger' {
+            [CompletionResult]::new('--root-url', '--root-url', [CompletionResultType]::ParameterName, 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the call that would be made, and make none')
+            [CompletionResult]::new('--no-deps', '--no-deps', [CompletionResultType]::ParameterName, 'Drop the dependencies')
+            [CompletionResult]::new('--keep-routes', '--keep-routes', [CompletionResultType]::ParameterName, 'Keep the routes (dropped by default, so indexes and notifications do not fire twice)')
+            [CompletionResult]::new('--exact', '--exact', [CompletionResultType]::ParameterName, 'Keep everything but the times: dependencies and routes')
+            [CompletionResult]::new('--new-group', '--new-group', [CompletionResultType]::ParameterName, 'Put the new task in a new group (its own id)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the requested data: no progress bars or hints on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tc;task;help' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'State, runs and deadline of a task')
             [CompletionResult]::new('def', 'def', [CompletionResultType]::ParameterValue, 'A task''s definition as JSON')
@@ -344,6 +363,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('artifacts', 'artifacts', [CompletionResultType]::ParameterValue, 'List or download a task''s artifacts')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task')
             [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again (dependencies are not checked)')
+            [CompletionResult]::new('retrigger', 'retrigger', [CompletionResultType]::ParameterValue, 'Create a new task from a task''s definition, with fresh times')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -363,6 +383,9 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;task;help;rerun' {
+            break
+        }
+        'tc;task;help;retrigger' {
             break
         }
         'tc;task;help;help' {
@@ -662,6 +685,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('artifacts', 'artifacts', [CompletionResultType]::ParameterValue, 'List or download a task''s artifacts')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task')
             [CompletionResult]::new('rerun', 'rerun', [CompletionResultType]::ParameterValue, 'Run a resolved task again (dependencies are not checked)')
+            [CompletionResult]::new('retrigger', 'retrigger', [CompletionResultType]::ParameterValue, 'Create a new task from a task''s definition, with fresh times')
             break
         }
         'tc;help;task;status' {
@@ -680,6 +704,9 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             break
         }
         'tc;help;task;rerun' {
+            break
+        }
+        'tc;help;task;retrigger' {
             break
         }
         'tc;help;group' {

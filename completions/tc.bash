@@ -178,6 +178,9 @@ _tc() {
             tc__subcmd__help__subcmd__task,rerun)
                 cmd="tc__subcmd__help__subcmd__task__subcmd__rerun"
                 ;;
+            tc__subcmd__help__subcmd__task,retrigger)
+                cmd="tc__subcmd__help__subcmd__task__subcmd__retrigger"
+                ;;
             tc__subcmd__help__subcmd__task,status)
                 cmd="tc__subcmd__help__subcmd__task__subcmd__status"
                 ;;
@@ -253,6 +256,9 @@ _tc() {
             tc__subcmd__task,rerun)
                 cmd="tc__subcmd__task__subcmd__rerun"
                 ;;
+            tc__subcmd__task,retrigger)
+                cmd="tc__subcmd__task__subcmd__retrigger"
+                ;;
             tc__subcmd__task,status)
                 cmd="tc__subcmd__task__subcmd__status"
                 ;;
@@ -273,6 +279,9 @@ _tc() {
                 ;;
             tc__subcmd__task__subcmd__help,rerun)
                 cmd="tc__subcmd__task__subcmd__help__subcmd__rerun"
+                ;;
+            tc__subcmd__task__subcmd__help,retrigger)
+                cmd="tc__subcmd__task__subcmd__help__subcmd__retrigger"
                 ;;
             tc__subcmd__task__subcmd__help,status)
                 cmd="tc__subcmd__task__subcmd__help__subcmd__status"
@@ -950,7 +959,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__help__subcmd__task)
-            opts="status def log artifacts cancel rerun"
+            opts="status def log artifacts cancel rerun retrigger"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1020,6 +1029,20 @@ _tc() {
             return 0
             ;;
         tc__subcmd__help__subcmd__task__subcmd__rerun)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tc__subcmd__help__subcmd__task__subcmd__retrigger)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1672,7 +1695,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task)
-            opts="-q -h -V --format --quiet --help --version status def log artifacts cancel rerun help"
+            opts="-q -h -V --format --quiet --help --version status def log artifacts cancel rerun retrigger help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1772,7 +1795,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__help)
-            opts="status def log artifacts cancel rerun help"
+            opts="status def log artifacts cancel rerun retrigger help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1869,6 +1892,20 @@ _tc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tc__subcmd__task__subcmd__help__subcmd__retrigger)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tc__subcmd__task__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1911,6 +1948,28 @@ _tc() {
             ;;
         tc__subcmd__task__subcmd__rerun)
             opts="-y -q -h -V --root-url --yes --dry-run --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tc__subcmd__task__subcmd__retrigger)
+            opts="-y -q -h -V --root-url --yes --dry-run --no-deps --keep-routes --exact --new-group --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

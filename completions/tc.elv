@@ -234,6 +234,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand artifacts 'List or download a task''s artifacts'
             cand cancel 'Cancel a task'
             cand rerun 'Run a resolved task again (dependencies are not checked)'
+            cand retrigger 'Create a new task from a task''s definition, with fresh times'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;task;status'= {
@@ -310,6 +311,23 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tc;task;retrigger'= {
+            cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
+            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the call that would be made, and make none'
+            cand --no-deps 'Drop the dependencies'
+            cand --keep-routes 'Keep the routes (dropped by default, so indexes and notifications do not fire twice)'
+            cand --exact 'Keep everything but the times: dependencies and routes'
+            cand --new-group 'Put the new task in a new group (its own id)'
+            cand -q 'Print only the requested data: no progress bars or hints on stderr'
+            cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tc;task;help'= {
             cand status 'State, runs and deadline of a task'
             cand def 'A task''s definition as JSON'
@@ -317,6 +335,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand artifacts 'List or download a task''s artifacts'
             cand cancel 'Cancel a task'
             cand rerun 'Run a resolved task again (dependencies are not checked)'
+            cand retrigger 'Create a new task from a task''s definition, with fresh times'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;task;help;status'= {
@@ -330,6 +349,8 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;task;help;cancel'= {
         }
         &'tc;task;help;rerun'= {
+        }
+        &'tc;task;help;retrigger'= {
         }
         &'tc;task;help;help'= {
         }
@@ -588,6 +609,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand artifacts 'List or download a task''s artifacts'
             cand cancel 'Cancel a task'
             cand rerun 'Run a resolved task again (dependencies are not checked)'
+            cand retrigger 'Create a new task from a task''s definition, with fresh times'
         }
         &'tc;help;task;status'= {
         }
@@ -600,6 +622,8 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;help;task;cancel'= {
         }
         &'tc;help;task;rerun'= {
+        }
+        &'tc;help;task;retrigger'= {
         }
         &'tc;help;group'= {
             cand status 'Counts per state, the failed tasks and the blocked-task hint of a group'

@@ -105,9 +105,7 @@ fn from_now_rejects_bad_input_with_exit_2() {
 
 #[test]
 fn commands_not_there_yet_exit_2_with_one_line() {
-    for args in [
-        &["worker", "--once"][..],
-    ] {
+    for args in [&["worker", "--once"][..]] {
         let (code, out, err) = stdout(args);
         assert_eq!(code, Some(2), "{args:?}");
         assert!(out.is_empty(), "no fake output for {args:?}");

@@ -334,3 +334,42 @@ fn the_unreachable_default_queue_says_how_to_start_one() {
         "{err}"
     );
 }
+
+#[test]
+fn retrigger_keeps_dependencies_and_drops_routes() {
+    if !pyclient_available() {
+        return;
+    }
+    let q = Queue::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "pair.yml",
+        "tasks:\n  - label: a\n    task:\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n  - label: b\n    task:\n      dependencies: ['@a']\n      routes: [index.x]\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n",
+    );
+    let ids: Vec<String> = ok(&q, &["submit", &file])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let new = ok(&q, &["task", "retrigger", &ids[1], "-y"])
+        .trim()
+        .to_owned();
+    assert_ne!(new, ids[1]);
+    let def: Value = serde_json::from_str(&ok(&q, &["task", "def", &new])).unwrap();
+    assert_eq!(def["dependencies"], serde_json::json!([ids[0]]));
+    assert_eq!(def["routes"], serde_json::json!([]));
+    assert_eq!(def["taskGroupId"], Value::String(ids[0].clone()));
+    let exact = ok(
+        &q,
+        &["task", "retrigger", &ids[1], "--exact", "--new-group", "-y"],
+    )
+    .trim()
+    .to_owned();
+    let def: Value = serde_json::from_str(&ok(&q, &["task", "def", &exact])).unwrap();
+    assert_eq!(def["routes"], serde_json::json!(["index.x"]));
+    assert_eq!(def["taskGroupId"], Value::String(exact.clone()));
+    ok(&q, &["group", "seal", &ids[0], "-y"]);
+    let out = tc(&q, &["task", "retrigger", &ids[1], "-y"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--new-group"));
+}

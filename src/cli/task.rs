@@ -41,6 +41,26 @@ pub enum TaskCommand {
     Cancel(ConfirmArgs),
     /// Run a resolved task again (dependencies are not checked).
     Rerun(ConfirmArgs),
+    /// Create a new task from a task's definition, with fresh times.
+    Retrigger(RetriggerArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RetriggerArgs {
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    /// Drop the dependencies.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Keep the routes (dropped by default, so indexes and notifications do not fire twice).
+    #[arg(long)]
+    pub keep_routes: bool,
+    /// Keep everything but the times: dependencies and routes.
+    #[arg(long)]
+    pub exact: bool,
+    /// Put the new task in a new group (its own id).
+    #[arg(long)]
+    pub new_group: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -282,7 +302,89 @@ async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
         TaskCommand::Artifacts(a) => artifacts(a, format).await,
         TaskCommand::Cancel(a) => mutate("cancel", a, format).await,
         TaskCommand::Rerun(a) => mutate("rerun", a, format).await,
+        TaskCommand::Retrigger(a) => retrigger(a, format).await,
     }
+}
+
+/// A new task from T's definition: `created` now, `deadline` and `expires` at their old
+/// offsets from `created` (§8.2).
+async fn retrigger(a: RetriggerArgs, format: Format) -> Result<i32> {
+    let c = &a.confirm;
+    check_id(&c.id.task_id)?;
+    let client = c.id.queue.client()?;
+    let old = client
+        .ok("GET", &format!("task/{}", encode(&c.id.task_id)), None)
+        .await?
+        .body;
+    let Value::Object(mut def) = old else {
+        return Err(Error::Api(
+            "the queue gave a task definition that is not an object".into(),
+        ));
+    };
+    let time = |k: &str| {
+        def.get(k)
+            .and_then(Value::as_str)
+            .and_then(|t| crate::taskdef::reltime::parse_timestamp(t).ok())
+    };
+    let (created, deadline, expires) = (time("created"), time("deadline"), time("expires"));
+    let now = chrono::Utc::now();
+    let fmt = crate::taskdef::reltime::format_timestamp;
+    def.insert("created".into(), json!(fmt(now)));
+    if let (Some(c0), Some(d)) = (created, deadline) {
+        def.insert("deadline".into(), json!(fmt(now + (d - c0))));
+    }
+    if let (Some(c0), Some(e)) = (created, expires) {
+        def.insert("expires".into(), json!(fmt(now + (e - c0))));
+    }
+    if a.no_deps && !a.exact {
+        def.insert("dependencies".into(), json!([]));
+    }
+    if !a.keep_routes && !a.exact {
+        def.insert("routes".into(), json!([]));
+    }
+    let new_id = crate::taskdef::slugid::nice();
+    if a.new_group {
+        def.insert("taskGroupId".into(), json!(new_id));
+    }
+    let body = Value::Object(def);
+    if c.dry_run {
+        output::print_text(&format!(
+            "PUT {}/api/queue/v1/task/{new_id}
+{}
+",
+            client.root_url,
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        ))?;
+        return Ok(0);
+    }
+    confirm(
+        &format!("retrigger task {} as {new_id}", c.id.task_id),
+        c.yes,
+    )?;
+    let answer = client
+        .call("PUT", &format!("task/{}", encode(&new_id)), Some(&body))
+        .await?;
+    if answer.status == 409
+        && answer.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sealed"))
+    {
+        return Err(Error::Api(format!(
+            "the task group {} is sealed and takes no new tasks; retrigger with --new-group",
+            body["taskGroupId"].as_str().unwrap_or_default()
+        )));
+    }
+    if !(200..300).contains(&answer.status) {
+        return Err(crate::queue::client::api_error(&answer).into());
+    }
+    match format {
+        Format::Human => output::print_text(&format!("{new_id}\n"))?,
+        _ => output::print_document(
+            format,
+            &json!({"taskId": new_id, "status": answer.body["status"]}),
+        )?,
+    }
+    Ok(0)
 }
 
 /// cancelTask or rerunTask after a confirmation.

@@ -180,6 +180,24 @@ async fn resolve_due(state: &State) {
     }
 }
 
+/// The hourly expiration sweep (§4.4): rows first, then their blob files.
+async fn sweep(state: &State) {
+    let now = chrono::Utc::now();
+    match state
+        .db
+        .write(move |tx| store::sweep_expired(tx, now))
+        .await
+    {
+        Ok(blobs) => {
+            for (task_id, run_id, name) in blobs {
+                let path = artifacts::blob_path(&state.blobs, &task_id, run_id, &name);
+                let _ = tokio::fs::remove_file(path).await;
+            }
+        }
+        Err(e) => eprintln!("tc queue: the expiration sweep failed: {}", e.message),
+    }
+}
+
 /// Serves until SIGINT or SIGTERM.
 pub async fn serve(mut config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -211,6 +229,13 @@ pub async fn serve(mut config: Config) -> Result<(), String> {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             resolve_due(&resolver_state).await;
+        }
+    });
+    let sweeper_state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            sweep(&sweeper_state).await;
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
     let handler_state = state.clone();

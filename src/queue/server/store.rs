@@ -832,3 +832,39 @@ pub fn cancel_group(
     }
     Ok((ids.len() as i64, canceled))
 }
+
+/// The expiration sweep (§4.4): artifacts past `expires`, then tasks past `expires` with their
+/// runs, edges and artifacts, then groups past `expires`. Returns the blobs to delete as
+/// (taskId, runId, name).
+pub fn sweep_expired(
+    tx: &Connection,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, i64, String)>, ApiError> {
+    let now = ts(now);
+    let blobs: Vec<(String, i64, String)> = {
+        let mut stmt = sql(tx.prepare_cached(
+            "SELECT a.task_id, a.run_id, a.name FROM artifacts a
+             WHERE a.storage_type = 's3' AND (a.expires < ?1
+                OR a.task_id IN (SELECT task_id FROM tasks WHERE expires < ?1))",
+        ))?;
+        sql(stmt
+            .query_map([&now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect()))?
+    };
+    sql(tx.execute(
+        "DELETE FROM artifacts WHERE expires < ?1 OR task_id IN (SELECT task_id FROM tasks WHERE expires < ?1)",
+        [&now],
+    ))?;
+    sql(tx.execute(
+        "DELETE FROM runs WHERE task_id IN (SELECT task_id FROM tasks WHERE expires < ?1)",
+        [&now],
+    ))?;
+    sql(tx.execute(
+        "DELETE FROM deps WHERE task_id IN (SELECT task_id FROM tasks WHERE expires < ?1)
+            OR dep_id IN (SELECT task_id FROM tasks WHERE expires < ?1)",
+        [&now],
+    ))?;
+    sql(tx.execute("DELETE FROM tasks WHERE expires < ?1", [&now]))?;
+    sql(tx.execute("DELETE FROM groups WHERE expires < ?1", [&now]))?;
+    Ok(blobs)
+}
