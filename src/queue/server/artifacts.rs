@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use super::db::sql;
+use super::db::{exec, row, sql};
 use super::error::ApiError;
 use super::validate::parse_time;
 use crate::taskdef::reltime::format_timestamp;
@@ -242,7 +242,7 @@ pub fn create(
         }
     }
     let details = Value::Object(req.details.clone()).to_string();
-    sql(tx.execute(
+    sql(exec(tx,
         "INSERT INTO artifacts (task_id, run_id, name, storage_type, content_type, expires, details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (task_id, run_id, name) DO UPDATE SET storage_type = ?4, content_type = ?5, expires = ?6, details = ?7",
@@ -290,7 +290,8 @@ pub fn list(
 
 /// The latest run of a task, or 404.
 pub fn latest_run(tx: &Connection, task_id: &str) -> Result<i64, ApiError> {
-    let exists: bool = sql(tx.query_row(
+    let exists: bool = sql(row(
+        tx,
         "SELECT EXISTS (SELECT 1 FROM tasks WHERE task_id = ?1)",
         [task_id],
         |r| r.get(0),
@@ -298,7 +299,8 @@ pub fn latest_run(tx: &Connection, task_id: &str) -> Result<i64, ApiError> {
     if !exists {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
-    sql(tx.query_row(
+    sql(row(
+        tx,
         "SELECT MAX(run_id) FROM runs WHERE task_id = ?1",
         [task_id],
         |r| r.get::<_, Option<i64>>(0),
@@ -315,7 +317,8 @@ pub fn uploaded(
     size: i64,
     encoding: Option<&str>,
 ) -> Result<(), ApiError> {
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "UPDATE artifacts SET uploaded_size = ?4, content_encoding = ?5 WHERE task_id = ?1 AND run_id = ?2 AND name = ?3",
         params![task_id, run_id, name, size, encoding],
     ))?;

@@ -92,6 +92,8 @@ impl Db {
         )
         .and_then(|()| conn.execute_batch(SCHEMA))
         .map_err(|e| format!("cannot set up the queue database {}: {e}", path.display()))?;
+        // Every statement of the queue stays prepared.
+        conn.set_prepared_statement_cache_capacity(128);
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("tc-queue-db".into())
@@ -228,6 +230,25 @@ fn writer(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
             });
         }
     }
+}
+
+/// `query_row` through the statement cache (statements are parsed once per connection).
+pub fn row<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    f: F,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
+/// `execute` through the statement cache.
+pub fn exec<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
 }
 
 /// A database error inside a transaction is a 500.

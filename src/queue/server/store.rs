@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use super::db::sql;
+use super::db::{exec, row, sql};
 use super::error::ApiError;
 use super::validate::{Checked, PRIORITIES};
 use crate::taskdef::reltime::format_timestamp;
@@ -39,7 +39,8 @@ pub fn definition(tx: &Connection, task_id: &str) -> Result<Option<Map<String, V
 
 /// Whether the task exists (without reading its definition).
 pub fn exists(tx: &Connection, task_id: &str) -> Result<bool, ApiError> {
-    sql(tx.query_row(
+    sql(row(
+        tx,
         "SELECT EXISTS (SELECT 1 FROM tasks WHERE task_id = ?1)",
         [task_id],
         |r| r.get(0),
@@ -51,7 +52,8 @@ pub fn status(tx: &Connection, task_id: &str) -> Result<Option<Value>, ApiError>
     let Some(def) = definition(tx, task_id)? else {
         return Ok(None);
     };
-    let retries_left: i64 = sql(tx.query_row(
+    let retries_left: i64 = sql(row(
+        tx,
         "SELECT retries_left FROM tasks WHERE task_id = ?1",
         [task_id],
         |r| r.get(0),
@@ -114,7 +116,8 @@ pub fn status_of(tx: &Connection, task_id: &str) -> Result<Value, ApiError> {
 }
 
 fn next_pending_seq(tx: &Connection) -> Result<i64, ApiError> {
-    sql(tx.query_row(
+    sql(row(
+        tx,
         "SELECT COALESCE(MAX(pending_seq), 0) + 1 FROM runs",
         [],
         |r| r.get(0),
@@ -130,7 +133,8 @@ fn add_pending_run(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let seq = next_pending_seq(tx)?;
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "INSERT INTO runs (task_id, run_id, state, reason_created, scheduled, pending_seq)
          VALUES (?1, ?2, 'pending', ?3, ?4, ?5)",
         params![task_id, run_id, reason, ts(now), seq],
@@ -139,7 +143,8 @@ fn add_pending_run(
 }
 
 fn run_count(tx: &Connection, task_id: &str) -> Result<i64, ApiError> {
-    sql(tx.query_row(
+    sql(row(
+        tx,
         "SELECT COUNT(*) FROM runs WHERE task_id = ?1",
         [task_id],
         |r| r.get(0),
@@ -148,7 +153,8 @@ fn run_count(tx: &Connection, task_id: &str) -> Result<i64, ApiError> {
 
 /// Run 0, when the task has none and its deadline has not passed (the "schedule" row).
 fn schedule(tx: &Connection, task_id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
-    let deadline: String = sql(tx.query_row(
+    let deadline: String = sql(row(
+        tx,
         "SELECT deadline FROM tasks WHERE task_id = ?1",
         [task_id],
         |r| r.get(0),
@@ -156,7 +162,8 @@ fn schedule(tx: &Connection, task_id: &str, now: DateTime<Utc>) -> Result<bool, 
     if run_count(tx, task_id)? > 0 || deadline < ts(now) {
         return Ok(false);
     }
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "UPDATE tasks SET retries_left = retries WHERE task_id = ?1",
         [task_id],
     ))?;
@@ -275,11 +282,13 @@ pub fn create_task(
         )));
     }
     match group_row {
-        None => sql(tx.execute(
+        None => sql(exec(
+            tx,
             "INSERT INTO groups (task_group_id, scheduler_id, expires) VALUES (?1, ?2, ?3)",
             params![group, scheduler, group_expires],
         ))?,
-        Some((_, _, exp)) if exp < group_expires => sql(tx.execute(
+        Some((_, _, exp)) if exp < group_expires => sql(exec(
+            tx,
             "UPDATE groups SET expires = ?2 WHERE task_group_id = ?1",
             params![group, group_expires],
         ))?,
@@ -289,13 +298,14 @@ pub fn create_task(
     let rank = PRIORITIES.iter().position(|p| *p == priority).unwrap_or(6) as i64;
     let retries = def.get("retries").and_then(Value::as_i64).unwrap_or(5);
     let text = serde_json::to_string(def).map_err(ApiError::internal)?;
-    sql(tx.execute(
+    sql(exec(tx,
         "INSERT INTO tasks (task_id, definition, task_group_id, task_queue_id, priority_rank, requires, retries, retries_left, deadline, expires, unsatisfied)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
         params![task_id, text, group, checked.task_queue_id, rank, s("requires"), retries, deadline, ts(checked.expires), unsatisfied],
     ))?;
     for (dep, done) in edges {
-        sql(tx.execute(
+        sql(exec(
+            tx,
             "INSERT INTO deps (task_id, dep_id, satisfied) VALUES (?1, ?2, ?3)",
             params![task_id, dep, done],
         ))?;
@@ -352,15 +362,18 @@ fn resolved(
         if state != "completed" && requires != "all-resolved" {
             continue;
         }
-        sql(tx.execute(
+        sql(exec(
+            tx,
             "UPDATE deps SET satisfied = 1 WHERE task_id = ?1 AND dep_id = ?2",
             params![dependent, task_id],
         ))?;
-        sql(tx.execute(
+        sql(exec(
+            tx,
             "UPDATE tasks SET unsatisfied = unsatisfied - 1 WHERE task_id = ?1",
             [&dependent],
         ))?;
-        let left: i64 = sql(tx.query_row(
+        let left: i64 = sql(row(
+            tx,
             "SELECT unsatisfied FROM tasks WHERE task_id = ?1",
             [&dependent],
             |r| r.get(0),
@@ -384,7 +397,8 @@ fn latest_run(tx: &Connection, task_id: &str) -> Result<Option<(i64, String)>, A
 }
 
 fn deadline_passed(tx: &Connection, task_id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
-    let deadline: String = sql(tx.query_row(
+    let deadline: String = sql(row(
+        tx,
         "SELECT deadline FROM tasks WHERE task_id = ?1",
         [task_id],
         |r| r.get(0),
@@ -423,7 +437,7 @@ pub fn claim(
     let taken_until = round_up_seconds(now + chrono::TimeDelta::seconds(claim_timeout));
     let mut out = Vec::new();
     for (task_id, run_id) in picked {
-        sql(tx.execute(
+        sql(exec(tx,
             "UPDATE runs SET state = 'running', worker_group = ?3, worker_id = ?4, started = ?5, taken_until = ?6, pending_seq = NULL
              WHERE task_id = ?1 AND run_id = ?2",
             params![task_id, run_id, worker.0, worker.1, ts(now), ts(taken_until)],
@@ -486,7 +500,8 @@ pub fn reclaim(
         )));
     }
     let taken_until = round_up_seconds(now + chrono::TimeDelta::seconds(claim_timeout));
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "UPDATE runs SET taken_until = ?3 WHERE task_id = ?1 AND run_id = ?2",
         params![task_id, run_id, ts(taken_until)],
     ))?;
@@ -552,7 +567,8 @@ fn resolve_run(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(Value, usize), ApiError> {
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "UPDATE runs SET state = ?3, reason_resolved = ?4, resolved = ?5, pending_seq = NULL
          WHERE task_id = ?1 AND run_id = ?2",
         params![task_id, run_id, state, reason, ts(now)],
@@ -563,14 +579,16 @@ fn resolve_run(
         _ => None,
     };
     let mut woken = 0;
-    let retries_left: i64 = sql(tx.query_row(
+    let retries_left: i64 = sql(row(
+        tx,
         "SELECT retries_left FROM tasks WHERE task_id = ?1",
         [task_id],
         |r| r.get(0),
     ))?;
     match retry_reason {
         Some(created) if retries_left > 0 && run_count(tx, task_id)? < MAX_RUNS => {
-            sql(tx.execute(
+            sql(exec(
+                tx,
                 "UPDATE tasks SET retries_left = retries_left - 1 WHERE task_id = ?1",
                 [task_id],
             ))?;
@@ -625,7 +643,7 @@ fn end_unresolved(
 ) -> Result<usize, ApiError> {
     match latest_run(tx, task_id)? {
         Some((run_id, state)) if state == "pending" || state == "running" => {
-            sql(tx.execute(
+            sql(exec(tx,
                 "UPDATE runs SET state = 'exception', reason_resolved = ?3, resolved = ?4, pending_seq = NULL
                  WHERE task_id = ?1 AND run_id = ?2",
                 params![task_id, run_id, reason, ts(now)],
@@ -633,7 +651,7 @@ fn end_unresolved(
         }
         Some(_) => return Ok(0),
         None => {
-            sql(tx.execute(
+            sql(exec(tx,
                 "INSERT INTO runs (task_id, run_id, state, reason_created, reason_resolved, scheduled, resolved)
                  VALUES (?1, 0, 'exception', 'exception', ?2, ?3, ?3)",
                 params![task_id, reason, ts(now)],
@@ -713,7 +731,8 @@ pub fn rerun(
         if next == 0 { "scheduled" } else { "rerun" },
         now,
     )?;
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "UPDATE tasks SET retries_left = MIN(retries, ?2) WHERE task_id = ?1",
         params![task_id, MAX_RUNS - (count + 1)],
     ))?;
@@ -767,7 +786,8 @@ pub fn list_group(
 
 /// sealTaskGroup.
 pub fn seal(tx: &Connection, group_id: &str, now: DateTime<Utc>) -> Result<Value, ApiError> {
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "UPDATE groups SET sealed = ?2 WHERE task_group_id = ?1 AND sealed IS NULL",
         params![group_id, ts(now)],
     ))?;
@@ -851,20 +871,23 @@ pub fn sweep_expired(
             .query_map([&now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .and_then(|rows| rows.collect()))?
     };
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "DELETE FROM artifacts WHERE expires < ?1 OR task_id IN (SELECT task_id FROM tasks WHERE expires < ?1)",
         [&now],
     ))?;
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "DELETE FROM runs WHERE task_id IN (SELECT task_id FROM tasks WHERE expires < ?1)",
         [&now],
     ))?;
-    sql(tx.execute(
+    sql(exec(
+        tx,
         "DELETE FROM deps WHERE task_id IN (SELECT task_id FROM tasks WHERE expires < ?1)
             OR dep_id IN (SELECT task_id FROM tasks WHERE expires < ?1)",
         [&now],
     ))?;
-    sql(tx.execute("DELETE FROM tasks WHERE expires < ?1", [&now]))?;
-    sql(tx.execute("DELETE FROM groups WHERE expires < ?1", [&now]))?;
+    sql(exec(tx, "DELETE FROM tasks WHERE expires < ?1", [&now]))?;
+    sql(exec(tx, "DELETE FROM groups WHERE expires < ?1", [&now]))?;
     Ok(blobs)
 }
