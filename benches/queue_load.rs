@@ -70,7 +70,12 @@ async fn main() {
         }));
     }
     for w in 0..4 {
-        let (c, s, resolved, finished) = (client.clone(), samples.clone(), resolved.clone(), finished.clone());
+        let (c, s, resolved, finished) = (
+            client.clone(),
+            samples.clone(),
+            resolved.clone(),
+            finished.clone(),
+        );
         jobs.push(tokio::spawn(async move {
             let body = json!({"workerGroup": "bench", "workerId": format!("w{w}"), "tasks": 32});
             // The claimers stop once every task resolved; a last empty long-poll may remain.
@@ -115,7 +120,10 @@ async fn main() {
     for j in jobs {
         j.await.unwrap();
     }
-    let elapsed = finished.lock().await.map_or_else(|| start.elapsed(), |f| f - start);
+    let elapsed = finished
+        .lock()
+        .await
+        .map_or_else(|| start.elapsed(), |f| f - start);
     println!(
         "{total} tasks created, claimed and resolved in {:.2} s: {:.0} tasks/s",
         elapsed.as_secs_f64(),

@@ -137,3 +137,50 @@ fn malformed_requests_never_get_a_500() {
     );
     assert!(!q.log().contains("internal error"), "{}", q.log());
 }
+
+#[test]
+fn credentials_stay_private_and_print_env_points_clients_at_the_queue() {
+    use std::os::unix::fs::PermissionsExt;
+    let q = Queue::start(&[]);
+    let creds = q.state_dir.path().join("credentials.json");
+    let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        !q.log().contains(common::queue::ACCESS_TOKEN),
+        "the log never shows a token"
+    );
+    // A second state dir: the root token is generated once and kept.
+    let dir = tempfile::tempdir().unwrap();
+    let env = |dir: &std::path::Path| {
+        let out = common::tc()
+            .args([
+                "queue",
+                "serve",
+                "--print-env",
+                "--listen",
+                "127.0.0.1:9999",
+                "--state-dir",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = env(dir.path());
+    assert!(
+        first.contains("export TASKCLUSTER_ROOT_URL=http://127.0.0.1:9999\n"),
+        "{first}"
+    );
+    assert!(
+        first.contains("export TASKCLUSTER_CLIENT_ID=static/taskcluster/root\n"),
+        "{first}"
+    );
+    let token = first
+        .lines()
+        .find_map(|l| l.strip_prefix("export TASKCLUSTER_ACCESS_TOKEN="))
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 44, "{token}");
+    assert_eq!(env(dir.path()), first, "the same token on the next start");
+}
