@@ -146,6 +146,19 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
         );
     };
     let route = route.to_owned();
+    // A declared length over the limit is refused before any of the body is read.
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return ApiError::too_large("the request body is over 10 MiB").reply(
+            "unknown",
+            json!({}),
+            json!({}),
+        );
+    }
     let body = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
