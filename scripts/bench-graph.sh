@@ -13,7 +13,7 @@ export LC_ALL=C
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TC="$ROOT/target/release/tc"
-SIZES="${N:-1000 5000 20000}"
+read -ra SIZES <<< "${N:-1000 5000 20000}"
 RUNS="${RUNS:-5}"
 GEN="${TC_SYNTHETIC_GENERATOR:-}"
 if [[ -z "$GEN" ]]; then
@@ -52,7 +52,7 @@ git_() {
         git -c user.name=bench -c user.email=bench@example.com -c commit.gpgsign=false \
         -c core.hooksPath=/dev/null "$@"
 }
-for n in $SIZES; do
+for n in "${SIZES[@]}"; do
     echo "==> fixture N=$n" >&2
     repo="$WORK/synth-$n"
     python3 "$GEN" "$repo" "$n" >/dev/null
@@ -68,7 +68,7 @@ for v in HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy; do
 done
 export TASKCLUSTER_ROOT_URL=https://tc.example.com TASKGRAPH_SERIAL=1 PYTHONDONTWRITEBYTECODE=1 GIT_TERMINAL_PROMPT=0
 
-python3 - "$TC" "$WORK" "$RUNS" $SIZES <<'PY'
+python3 - "$TC" "$WORK" "$RUNS" "${SIZES[@]}" <<'PY'
 import json, os, statistics, subprocess, sys, time
 
 tc, work, runs, sizes = sys.argv[1], sys.argv[2], int(sys.argv[3]), [int(n) for n in sys.argv[4:]]
