@@ -185,6 +185,11 @@ fn logs_and_artifacts_download() {
     );
     assert!(done, "{out}");
     assert_eq!(ok(&q, &["task", "log", &id]), "line one\nline two\n");
+    // --follow prints the same once and stops because the task has resolved.
+    assert_eq!(
+        ok(&q, &["task", "log", &id, "--follow"]),
+        "line one\nline two\n"
+    );
     let listed = json(&q, &["task", "artifacts", &id]);
     let names: Vec<&str> = listed["artifacts"]
         .as_array()
@@ -372,4 +377,32 @@ fn retrigger_keeps_dependencies_and_drops_routes() {
     let out = tc(&q, &["task", "retrigger", &ids[1], "-y"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--new-group"));
+}
+
+#[test]
+fn log_follow_prints_new_output_until_the_task_resolves() {
+    if !pyclient_available() {
+        return;
+    }
+    let q = Queue::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "slow.yml",
+        &format!("taskQueueId: proj-tc/slow\n{PARTIAL}"),
+    );
+    let id = ok(&q, &["submit", &file]).trim().to_owned();
+    let worker = std::process::Command::new("python3")
+        .arg(common::root().join("tests/queue/worker_steps.py"))
+        .args(["slow-log", "proj-tc/slow"])
+        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
+        .env("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
+        .env("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
+        .spawn()
+        .unwrap();
+    // Started while the task is still pending; it ends when the task resolves.
+    let text = ok(&q, &["task", "log", &id, "--follow"]);
+    let status = worker.wait_with_output().unwrap().status;
+    assert!(status.success());
+    assert_eq!(text, "part one\npart two\n");
 }
