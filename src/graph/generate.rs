@@ -282,9 +282,16 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
             shown: Shown::All,
         });
     }
-    graph.edges = edges(&graph.tasks, &written)?;
-    super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
-        .map_err(|message| invalid(message, None))?;
+    // Both only read the tasks: the verifications run beside the edges, whose error comes first.
+    let (found, verified) = std::thread::scope(|s| {
+        let verified = s.spawn(|| {
+            super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
+        });
+        let found = edges(&graph.tasks, &written);
+        (found, verified.join().expect("verification does not panic"))
+    });
+    graph.edges = found?;
+    verified.map_err(|message| invalid(message, None))?;
     let shown = match opts.stage {
         Stage::Tasks | Stage::Full => Shown::All,
         Stage::Target | Stage::Optimized => {
