@@ -161,6 +161,8 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             .collect(),
     };
     let rows: Vec<Row> = rows.into_iter().filter(|r| keep(r.label)).collect();
+    // JSON is written straight to the output, task by task: no copy of the document.
+    let mut json = None;
     let text = match format {
         FormatArg::Human | FormatArg::Labels => {
             let mut out = String::new();
@@ -177,9 +179,8 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
                 .collect();
             // Keys in code-point order, as json.dumps(sort_keys=True): taskIds for `optimized`.
             entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            let mut s = crate::graph::render::tasks_json(&entries);
-            s.push('\n');
-            s
+            json = Some(entries);
+            String::new()
         }
         FormatArg::Yaml => {
             let doc: serde_json::Map<String, serde_json::Value> = rows
@@ -218,30 +219,49 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             let mut table =
                 crate::output::table::new(&["Label", "Kind", "Worker type", "Dependencies"]);
             for r in &rows {
-                let field = |k: &str| r.task.task.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                let facts = &r.task.task.facts;
+                let field = |f: &Option<String>| f.clone().unwrap_or_default();
                 table.add_row(vec![
                     r.label.to_owned(),
                     r.task.kind.clone(),
-                    format!("{}/{}", field("provisionerId"), field("workerType")),
+                    format!(
+                        "{}/{}",
+                        field(&facts.provisioner_id),
+                        field(&facts.worker_type)
+                    ),
                     r.task.dependencies.len().to_string(),
                 ]);
             }
             format!("{table}\n")
         }
     };
-    // The process ends next: freeing every task one by one would only cost time.
-    std::mem::forget(graph);
+    let write = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match &json {
+            Some(entries) => {
+                crate::graph::render::write_tasks_json(entries, out)?;
+                out.write_all(b"\n")?;
+            }
+            None => out.write_all(text.as_bytes())?,
+        }
+        out.flush()
+    };
     match &args.output {
-        None => crate::output::print_text(&text)?,
-        Some(path) => std::fs::write(path, text).map_err(|e| {
-            Error::Output(std::io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot write {}: {e}; choose another -o FILE",
-                    path.display()
-                ),
-            ))
-        })?,
+        None if json.is_none() => crate::output::print_text(&text)?,
+        None => write(&mut std::io::stdout().lock())?,
+        Some(path) => std::fs::File::create(path)
+            .and_then(|f| write(&mut std::io::BufWriter::with_capacity(1 << 16, f)))
+            .map_err(|e| {
+                Error::Output(std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot write {}: {e}; choose another -o FILE",
+                        path.display()
+                    ),
+                ))
+            })?,
     }
+    // The process ends next: freeing every task one by one would only cost time.
+    drop(json);
+    std::mem::forget(graph);
     Ok(0)
 }

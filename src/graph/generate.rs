@@ -221,41 +221,77 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         task_id_env: task_id.as_deref(),
     };
     let mut graph = Graph::default();
-    // Where each label's task is written: its key, and its `dependencies` entries.
-    let mut written: BTreeMap<String, &kinds::RawTask> = BTreeMap::new();
-    for (kind, raw, task) in transform::transform_all(&kinds, &ctx) {
-        let task = task.map_err(|e| {
-            if e.unsupported {
-                GraphError::Unsupported(vec![e.message])
-            } else {
-                GraphError::Invalid {
-                    message: e.message,
-                    at: e.at,
-                    context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
-                }
+    let mut kinds = kinds;
+    let all = transform::transform_all(&mut kinds, &ctx);
+    // The tasks up to the first failure, in kind and task order, with their raw tasks.
+    let raws = kinds
+        .iter()
+        .flat_map(|k| k.tasks.iter().map(move |t| (k, t)));
+    let mut made: Vec<(Task, &kinds::RawTask, usize)> = Vec::with_capacity(all.len());
+    let mut failure = None;
+    for (i, ((kind, raw), task)) in raws.zip(all).enumerate() {
+        match task {
+            Ok(task) => made.push((task, raw, i)),
+            Err(e) => {
+                failure = Some(if e.unsupported {
+                    GraphError::Unsupported(vec![e.message])
+                } else {
+                    GraphError::Invalid {
+                        message: e.message,
+                        at: e.at,
+                        context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
+                    }
+                });
+                break;
             }
-        })?;
-        if let Some(earlier) = written.get(&task.label) {
-            return Err(invalid(
-                format!(
-                    "duplicate task label '{}' ({} and {})",
-                    task.label, earlier.key_span, raw.key_span
-                ),
-                Some(raw.key_span.to_string()),
-            ));
         }
-        written.insert(task.label.clone(), raw);
-        graph.tasks.insert(task.label.clone(), task);
     }
+    // Sorted by label (stable: a repeated label's first task comes first), the graph is built
+    // in one go; a duplicate label met before the failure is the error a serial walk meets.
+    made.sort_by(|a, b| a.0.label.cmp(&b.0.label));
+    let duplicate = made
+        .windows(2)
+        .filter(|w| w[0].0.label == w[1].0.label)
+        .min_by_key(|w| w[1].2);
+    if let Some(w) = duplicate {
+        // The earliest repeat; before it in the window is the label's first task.
+        let (earlier, second) = (&w[0], &w[1]);
+        return Err(invalid(
+            format!(
+                "duplicate task label '{}' ({} and {})",
+                second.0.label, earlier.1.key_span, second.1.key_span
+            ),
+            Some(second.1.key_span.to_string()),
+        ));
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    // Where each task is written, in label order (the order of `graph.tasks`).
+    let mut written: Vec<&kinds::RawTask> = Vec::with_capacity(made.len());
+    graph.tasks = made
+        .into_iter()
+        .map(|(task, raw, _)| {
+            written.push(raw);
+            (task.label.clone(), task)
+        })
+        .collect();
     if opts.stage == Stage::Tasks {
         return Ok(Generated {
             graph,
             shown: Shown::All,
         });
     }
-    graph.edges = edges(&graph.tasks, &written)?;
-    super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
-        .map_err(|message| invalid(message, None))?;
+    // Both only read the tasks: the verifications run beside the edges, whose error comes first.
+    let (found, verified) = std::thread::scope(|s| {
+        let verified = s.spawn(|| {
+            super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
+        });
+        let found = edges(&graph.tasks, &written);
+        (found, verified.join().expect("verification does not panic"))
+    });
+    graph.edges = found?;
+    verified.map_err(|message| invalid(message, None))?;
     let shown = match opts.stage {
         Stage::Tasks | Stage::Full => Shown::All,
         Stage::Target | Stage::Optimized => {
@@ -274,18 +310,14 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
 /// The dependency edges, each dependency checked to exist, and no cycle (§4.1).
 fn edges(
     tasks: &BTreeMap<String, Task>,
-    written: &BTreeMap<String, &kinds::RawTask>,
+    written: &[&kinds::RawTask],
 ) -> Result<Vec<(String, String, String)>, GraphError> {
     let mut out = Vec::new();
-    for (label, task) in tasks {
+    for ((label, task), raw) in tasks.iter().zip(written) {
         for (name, dep) in &task.dependencies {
             if !tasks.contains_key(dep) {
                 // At the `dependencies` entry that names it.
-                let at = written
-                    .get(label)
-                    .and_then(|raw| raw.node.get("dependencies"))
-                    .and_then(|deps| deps.get(name))
-                    .map_or_else(|| task.span.to_string(), |n| n.span.to_string());
+                let at = raw.dependency_span(name).unwrap_or(&task.span).to_string();
                 return Err(invalid(
                     format!("Task '{label}' lists a dependency that does not exist: '{dep}'"),
                     Some(at),

@@ -27,6 +27,43 @@ pub struct RawTask {
     pub node: Node,
     /// `kind.yml` or the `tasks-from` file name.
     pub task_from: String,
+    /// Where each `dependencies` entry is written, kept when the transform uses up `node`.
+    pub dependency_spans: Vec<(String, yaml::Span)>,
+}
+
+impl RawTask {
+    /// Where the `dependencies` entry `name` is written.
+    pub fn dependency_span(&self, name: &str) -> Option<&yaml::Span> {
+        match self.node.get("dependencies") {
+            Some(deps) => deps.get(name).map(|n| &n.span),
+            None => self
+                .dependency_spans
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s),
+        }
+    }
+
+    /// Takes the node out, keeping what errors after the transform need of it.
+    pub fn take_node(&mut self) -> Node {
+        if let Some(Value::Map(deps)) = self.node.get("dependencies").map(|d| &d.value) {
+            self.dependency_spans = deps
+                .iter()
+                .filter_map(|(k, v)| match &k.value {
+                    Value::Str(name) => Some((name.clone(), v.span.clone())),
+                    _ => None,
+                })
+                .collect();
+        }
+        let span = self.node.span.clone();
+        std::mem::replace(
+            &mut self.node,
+            Node {
+                value: Value::Null,
+                span,
+            },
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -183,19 +220,39 @@ fn tasks_of(
             Some(&node),
         ));
     };
-    out.reserve(entries.len());
-    for (key, task) in entries {
-        let node = match defaults {
+    let raw = |(key, task): (Node, Node)| RawTask {
+        key: python_str(&key.value),
+        key_span: key.span,
+        node: match defaults {
             Some(d) => merge_owned(d, task),
             None => task,
-        };
-        out.push(RawTask {
-            key: python_str(&key.value),
-            key_span: key.span.clone(),
-            node,
-            task_from: task_from.to_owned(),
-        });
+        },
+        task_from: task_from.to_owned(),
+        dependency_spans: Vec::new(),
+    };
+    out.reserve(entries.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    if defaults.is_none() || threads == 1 || entries.len() < 1024 {
+        out.extend(entries.into_iter().map(raw));
+        return Ok(());
     }
+    // Merging copies the defaults into every task: big kinds do it on all cores.
+    let size = entries.len().div_ceil(threads);
+    let mut entries = entries.into_iter();
+    let parts: Vec<Vec<(Node, Node)>> = (0..threads)
+        .map(|_| entries.by_ref().take(size).collect())
+        .collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|p| s.spawn(|| p.into_iter().map(raw).collect::<Vec<_>>()))
+            .collect();
+        for h in handles {
+            out.extend(h.join().expect("merging does not panic"));
+        }
+    });
     Ok(())
 }
 
@@ -370,31 +427,81 @@ fn take(doc: &mut Node, key: &str) -> Option<Node> {
     Some(pairs.remove(i).1)
 }
 
-/// Every `kind.yml`, read and parsed on all cores: big kinds dominate the load.
+/// Every `kind.yml`, read and parsed on all cores: files, and the pieces of big files (see
+/// `yaml_split`), are shared out among the threads; big kinds dominate the load.
 fn load_all(found: &[(String, PathBuf)]) -> Vec<Result<(Node, Vec<String>), KindsError>> {
-    let one = |dir: &PathBuf| {
-        let mut warnings = Vec::new();
-        load_yaml(&dir.join("kind.yml"), &mut warnings).map(|doc| (doc, warnings))
-    };
+    const PIECE: usize = 128 * 1024;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(found.len());
+        .clamp(1, 8);
+    let yaml_error = |e: yaml::YamlError| KindsError::Invalid {
+        message: e.message,
+        at: Some(e.span.to_string()),
+    };
+    // Each file: its name, its text, and its pieces when it is cut.
+    let files: Vec<Result<(String, String, Option<Vec<String>>), KindsError>> = found
+        .iter()
+        .map(|(_, dir)| {
+            let path = dir.join("kind.yml");
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| invalid(format!("cannot read {}: {e}", path.display()), None))?;
+            let pieces = (threads > 1)
+                .then(|| super::yaml_split::split(&text, PIECE))
+                .flatten();
+            Ok((path.display().to_string(), text, pieces))
+        })
+        .collect();
+    let jobs: Vec<(&str, &str)> = files
+        .iter()
+        .flatten()
+        .flat_map(|(name, text, pieces)| match pieces {
+            Some(p) => p.iter().map(|p| (name.as_str(), p.as_str())).collect(),
+            None => vec![(name.as_str(), text.as_str())],
+        })
+        .collect();
+    let mut parsed =
+        parallel_map(&jobs, threads, |(name, text)| yaml::load(name, text)).into_iter();
+    files
+        .iter()
+        .map(|file| {
+            let (name, text, pieces) = file.as_ref().map_err(Clone::clone)?;
+            let loaded = match pieces {
+                None => parsed.next().unwrap_or_else(|| yaml::load(name, text)),
+                Some(p) => {
+                    let parts: Result<Vec<_>, _> = parsed.by_ref().take(p.len()).collect();
+                    // Anything unusual: the whole file, as one parse gives it.
+                    match parts.ok().and_then(super::yaml_split::join) {
+                        Some(l) => Ok(l),
+                        None => yaml::load(name, text),
+                    }
+                }
+            };
+            loaded.map(|l| (l.node, l.warnings)).map_err(yaml_error)
+        })
+        .collect()
+}
+
+/// `f` of every item on up to `threads` threads, each taking the next item; results in order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len());
     if threads <= 1 {
-        return found.iter().map(|(_, dir)| one(dir)).collect();
+        return items.iter().map(f).collect();
     }
-    // Each thread takes the next file; the slots keep the directory order.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<_>>> =
-        found.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let slots: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((_, dir)) = found.get(i) else { break };
-                    let loaded = one(dir);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                 }
             });
         }
@@ -404,7 +511,7 @@ fn load_all(found: &[(String, PathBuf)]) -> Vec<Result<(Node, Vec<String>), Kind
         .map(|slot| {
             slot.into_inner()
                 .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| Err(invalid("a kind file was not read".to_owned(), None)))
+                .expect("every item was taken")
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 //! transform, the `tasks` and `full` stages with their verifications, and the output formats.
 
 pub mod config;
+pub mod def;
 pub mod generate;
 pub mod keyed;
 pub mod kinds;
@@ -16,3 +17,4 @@ pub mod target;
 pub mod transform;
 pub mod verify;
 pub mod yaml;
+pub mod yaml_split;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use regex::Regex;
 use serde_json::{Map, Value as J};
 
+use super::def::Def;
 use super::generate::{Graph, GraphError};
 use super::parameters::Parameters;
 use super::references::References;
@@ -397,7 +398,7 @@ pub fn optimize(
         }
         let mut refs = References::new(label, &task_id, &named, &root_url);
         let mut task = source.clone();
-        task.task = refs.resolve(&source.task);
+        let mut def = refs.resolve(&source.task.value());
         if let Some(name) = refs.missing.first() {
             return Err(GraphError::invalid(format!(
                 "task '{label}' has no dependency named '{name}'"
@@ -408,7 +409,7 @@ pub fn optimize(
         }
         let mut ids: Vec<J> = named.values().map(|id| J::String(id.clone())).collect();
         ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-        if let Some(def) = task.task.as_object_mut() {
+        if let Some(def) = def.as_object_mut() {
             match def
                 .entry("dependencies")
                 .or_insert_with(|| J::Array(Vec::new()))
@@ -422,7 +423,8 @@ pub fn optimize(
             }
         }
         task.dependencies.extend(named);
-        if task.task.get("workerType").and_then(J::as_str) == Some("always-optimized") {
+        task.task = Def::new(def);
+        if task.task.facts.worker_type.as_deref() == Some("always-optimized") {
             return Err(GraphError::invalid(format!(
                 "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
             )));

@@ -10,9 +10,19 @@ use super::transform::Task;
 /// `value` as `json.dumps(value, sort_keys=True, indent=2)`: keys sorted by code point,
 /// `", "`-free separators with newlines, non-ASCII escaped, floats as Python's `repr`.
 pub fn python_json(value: &Value) -> String {
+    python_json_at(value, 0)
+}
+
+/// `python_json(value)` as it is written nested `level` deep in a document.
+pub fn python_json_at(value: &Value, level: usize) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, 0);
+    write_json_at(&mut out, value, level);
     out
+}
+
+/// [`python_json_at`] appended to `out`.
+pub fn write_json_at(out: &mut String, value: &Value, level: usize) {
+    write_value(out, value, level);
 }
 
 /// One entry of a JSON document: its key, the task, and (for `optimized`) its taskId.
@@ -20,43 +30,38 @@ pub type Entry<'a> = (&'a str, &'a Task, Option<&'a str>);
 
 /// The JSON document of tasks keyed by label or taskId (§4.7), exactly as `python_json` writes
 /// the tasks' `to_json()` values (with `task_id` when given), but written straight from the
-/// tasks: no copy of the graph. A big graph is written in two halves on two threads.
+/// tasks: no copy of the graph.
 pub fn tasks_json(tasks: &[Entry]) -> String {
+    let mut out = Vec::new();
+    write_tasks_json(tasks, &mut out).expect("a Vec takes every write");
+    String::from_utf8(out).expect("the writer writes UTF-8")
+}
+
+/// [`tasks_json`] into `out`, a piece at a time. The definitions are text already, so this
+/// is mostly copying.
+pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     if tasks.is_empty() {
-        return "{}".to_owned();
+        return out.write_all(b"{}");
     }
-    let write = |part: &[Entry], first: bool| {
-        // About 1.9 KB of JSON per task in the synthetic fixture: one allocation, usually.
-        let mut out = String::with_capacity(part.len() * 2048 + 16);
-        for (i, (key, task, task_id)) in part.iter().enumerate() {
-            if i > 0 || !first {
-                out.push(',');
-            }
-            indent(&mut out, 1);
-            write_string(&mut out, key);
-            out.push_str(": ");
-            write_task(&mut out, task, *task_id, 1);
+    const PIECE: usize = 1 << 16;
+    let mut buf = String::with_capacity(PIECE + 8192);
+    buf.push('{');
+    for (i, (key, task, task_id)) in tasks.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
         }
-        out
-    };
-    let mut out = String::new();
-    out.push('{');
-    if tasks.len() < 2000 {
-        out.push_str(&write(tasks, true));
-    } else {
-        let (a, b) = tasks.split_at(tasks.len() / 2);
-        std::thread::scope(|s| {
-            let second = s.spawn(|| write(b, false));
-            let first = write(a, true);
-            out.reserve(first.len() + b.len() * 2048 + 4);
-            out.push_str(&first);
-            drop(first);
-            out.push_str(&second.join().expect("the JSON writer does not panic"));
-        });
+        indent(&mut buf, 1);
+        write_string(&mut buf, key);
+        buf.push_str(": ");
+        write_task(&mut buf, task, *task_id, 1);
+        if buf.len() >= PIECE {
+            out.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
     }
-    indent(&mut out, 0);
-    out.push('}');
-    out
+    indent(&mut buf, 0);
+    buf.push('}');
+    out.write_all(buf.as_bytes())
 }
 
 /// One task as `Task::to_json` then `python_json` would write it; the keys are in sorted order.
@@ -118,7 +123,9 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
     field(out, "soft_dependencies", false);
     strings(out, &t.soft_dependencies);
     field(out, "task", false);
-    write_value(out, &t.task, level + 1);
+    // Written by the transform already, at this depth.
+    debug_assert_eq!(level, 1);
+    out.push_str(t.task.text());
     if let Some(id) = task_id {
         field(out, "task_id", false);
         write_string(out, id);
@@ -311,7 +318,9 @@ mod tests {
             soft_dependencies: vec!["s".into()],
             if_dependencies: Vec::new(),
             optimization: json!({"skip-unless-changed": ["src/**"]}),
-            task: json!({"payload": {"env": {"B": "1", "A": "2"}}, "created": {}}),
+            task: crate::graph::def::Def::new(
+                json!({"payload": {"env": {"B": "1", "A": "2"}}, "created": {}}),
+            ),
             span: Span {
                 file: "f".into(),
                 line: 1,

@@ -266,9 +266,7 @@ const BUILD_KINDS: [&str; 6] = [
 ];
 
 fn tier(task: &Task) -> Option<i64> {
-    task.task
-        .pointer("/extra/treeherder/tier")
-        .and_then(J::as_i64)
+    task.task.facts.tier
 }
 
 /// What the resolved options select, as gecko's `task_matches` (try-syntax.md §11).
@@ -440,15 +438,17 @@ fn try_select(
     if !routes.is_empty() {
         let owner = params.get_str("owner").to_owned();
         for task in graph.tasks.values_mut() {
-            let Some(def) = task.task.as_object_mut() else {
-                continue;
-            };
-            let list = def.entry("routes").or_insert_with(|| json!([]));
-            if let Some(list) = list.as_array_mut() {
-                for r in &routes {
-                    list.push(J::String(format!("notify.email.{owner}.{r}")));
+            task.task.edit(|def| {
+                let Some(def) = def.as_object_mut() else {
+                    return;
+                };
+                let list = def.entry("routes").or_insert_with(|| json!([]));
+                if let Some(list) = list.as_array_mut() {
+                    for r in &routes {
+                        list.push(J::String(format!("notify.email.{owner}.{r}")));
+                    }
                 }
-            }
+            });
         }
     }
     Ok(selected)

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value as J, json};
 
 use super::config::{self, Config};
+use super::def::Def;
 use super::keyed;
 use super::kinds::{Kind, Loader, RawTask};
 use super::parameters::Parameters;
@@ -38,7 +39,7 @@ pub struct Task {
     pub if_dependencies: Vec<String>,
     /// null or an object.
     pub optimization: J,
-    pub task: J,
+    pub task: Def,
     pub span: Span,
 }
 
@@ -54,7 +55,7 @@ impl Task {
             "label": self.label,
             "optimization": self.optimization,
             "soft_dependencies": self.soft_dependencies,
-            "task": self.task,
+            "task": self.task.value(),
         })
     }
 }
@@ -652,6 +653,16 @@ fn yaml_scalar(v: &J) -> Value {
 
 /// One task of a kind through `taskgraph.transforms.task`.
 pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, TransformError> {
+    transform_node(kind, raw, None, ctx)
+}
+
+/// [`transform`], on `node` (the raw task's, taken out of it) when given.
+fn transform_node(
+    kind: &Kind,
+    raw: &RawTask,
+    node: Option<Node>,
+    ctx: &Context,
+) -> Result<Task, TransformError> {
     let params = ctx.params;
     let level = params.get_str("level").to_owned();
     let project = params.get_str("project").to_owned();
@@ -659,7 +670,7 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
     // The default loader and `run` kinds describe a run first; the run transform makes the
     // task description (label, implementation and tags set) that this transform finishes.
     let mut node = match kind.loader {
-        Loader::Transform { run: false } => raw.node.clone(),
+        Loader::Transform { run: false } => node.unwrap_or_else(|| raw.node.clone()),
         Loader::Transform { run: true } | Loader::Default => super::run::describe(kind, raw, ctx)?,
     };
     let span = node.span.clone();
@@ -1309,44 +1320,63 @@ pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, Tran
         soft_dependencies,
         if_dependencies,
         optimization: field("optimization").unwrap_or(J::Null),
-        task: J::Object(task_def),
+        task: Def::new(J::Object(task_def)),
         span,
     })
 }
 
 /// Every task of `kinds` through [`transform`], in kind and task order. Tasks do not depend on
 /// each other here, so big graphs are split among the cores; the results keep their order, so
-/// the first error is the one a serial run would meet first.
-pub fn transform_all<'k>(
-    kinds: &'k [Kind],
-    ctx: &Context,
-) -> Vec<(&'k Kind, &'k RawTask, Result<Task, TransformError>)> {
-    let work: Vec<(&Kind, &RawTask)> = kinds
+/// the first error is the one a serial run would meet first. Each task's YAML node is used up
+/// (see [`RawTask::take_node`]): the trees are freed while the tasks are made, which keeps the
+/// peak memory, and with it the time the kernel spends handing out fresh pages, down.
+pub fn transform_all(kinds: &mut [Kind], ctx: &Context) -> Vec<Result<Task, TransformError>> {
+    let mut raws: Vec<Vec<RawTask>> = kinds
+        .iter_mut()
+        .map(|k| std::mem::take(&mut k.tasks))
+        .collect();
+    let mut work: Vec<(&Kind, &mut RawTask)> = kinds
         .iter()
-        .flat_map(|k| k.tasks.iter().map(move |t| (k, t)))
+        .zip(raws.iter_mut())
+        .flat_map(|(k, ts)| ts.iter_mut().map(move |t| (k, t)))
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let run = |part: &[(&'k Kind, &'k RawTask)]| -> Vec<_> {
-        part.iter()
-            .map(|&(k, t)| (k, t, transform(k, t, ctx)))
+    let run = |part: &mut [(&Kind, &mut RawTask)]| -> Vec<_> {
+        part.iter_mut()
+            .map(|(k, t)| {
+                if k.loader == (Loader::Transform { run: false }) {
+                    let node = t.take_node();
+                    transform_node(k, t, Some(node), ctx)
+                } else {
+                    let task = transform(k, t, ctx);
+                    t.take_node();
+                    task
+                }
+            })
             .collect()
     };
-    if threads == 1 || work.len() < 512 {
-        return run(&work);
+    let out = if threads == 1 || work.len() < 512 {
+        run(&mut work)
+    } else {
+        let size = work.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let mut parts = work.chunks_mut(size);
+            let first = parts.next().unwrap_or(&mut []);
+            let handles: Vec<_> = parts.map(|p| s.spawn(|| run(p))).collect();
+            let mut out = run(first);
+            for h in handles {
+                out.extend(h.join().expect("the transform does not panic"));
+            }
+            out
+        })
+    };
+    drop(work);
+    for (k, ts) in kinds.iter_mut().zip(raws) {
+        k.tasks = ts;
     }
-    let size = work.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let mut parts = work.chunks(size);
-        let first = parts.next().unwrap_or(&[]);
-        let handles: Vec<_> = parts.map(|p| s.spawn(move || run(p))).collect();
-        let mut out = run(first);
-        for h in handles {
-            out.extend(h.join().expect("the transform does not panic"));
-        }
-        out
-    })
+    out
 }
 
 /// `grp(sym)` into its parts; `?` is the group when there is none.
@@ -1897,10 +1927,11 @@ mod tests {
             .find(|t| t.label == "build-linux64")
             .unwrap();
         assert_eq!(
-            linux.task["routes"][1],
+            linux.task.value()["routes"][1],
             "tc-treeherder.v2.base-pr.0123456789abcdef0123456789abcdef01234567.0"
         );
-        let description = linux.task["metadata"]["description"].as_str().unwrap();
+        let def = linux.task.value();
+        let description = def["metadata"]["description"].as_str().unwrap();
         assert!(description.contains("repo=fork-pr&"), "{description}");
     }
 
@@ -1909,7 +1940,7 @@ mod tests {
         let ssh = params(json!({"head_repository": "git@github.com:example/demo.git"}));
         let t = run("example37", &ssh).remove(0).unwrap();
         assert_eq!(
-            t.task["metadata"]["source"],
+            t.task.value()["metadata"]["source"],
             "https://github.com/example/demo/blob/0123456789abcdef0123456789abcdef01234567/taskcluster/kinds/build"
         );
         let hg = params(
@@ -1917,12 +1948,12 @@ mod tests {
         );
         let t = run("example37", &hg).remove(0).unwrap();
         assert_eq!(
-            t.task["metadata"]["source"],
+            t.task.value()["metadata"]["source"],
             "https://hg.mozilla.org/mc/file/0123456789abcdef0123456789abcdef01234567/taskcluster/kinds/build"
         );
         // hg has no checks route.
         assert_eq!(
-            t.task["routes"].as_array().unwrap().last().unwrap(),
+            t.task.value()["routes"].as_array().unwrap().last().unwrap(),
             "tc-treeherder.v2.demo.0123456789abcdef0123456789abcdef01234567.0"
         );
         let other = params(json!({"head_repository": "https://gitlab.com/x/y"}));

@@ -19,17 +19,8 @@ const NOTIFY_FILTERS: [&str; 9] = [
     "on-transition",
 ];
 
-/// The value at a path of keys (a JSON pointer without the parsing: this runs per task).
-fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, k| v.get(k))
-}
-
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    at(v, path).and_then(Value::as_str)
-}
-
 fn tier(task: &Task) -> Option<i64> {
-    at(&task.task, &["extra", "treeherder", "tier"]).and_then(Value::as_i64)
+    task.task.facts.tier
 }
 
 fn identifier_ok(s: &str) -> bool {
@@ -59,28 +50,21 @@ pub fn verify(
     let mut index_routes: BTreeMap<&str, &str> = BTreeMap::new();
     let mut toolchain_aliases: BTreeMap<String, &str> = BTreeMap::new();
     for (label, task) in tasks {
-        let def = &task.task;
+        let def = &task.task.facts;
         // Treeherder: one collection, and a unique (platform, collection, group, symbol).
-        if let Some(th) = at(def, &["extra", "treeherder"]) {
-            let collections: Vec<&String> = th
-                .get("collection")
-                .and_then(Value::as_object)
-                .map(|c| c.keys().collect())
-                .unwrap_or_default();
-            if collections.len() != 1 {
+        if let Some(th) = &def.treeherder {
+            if th.collections.len() != 1 {
                 return Err(format!(
                     "Task {label} has {} collections, expected exactly one",
-                    collections.len()
+                    th.collections.len()
                 ));
             }
-            let platform = str_at(th, &["machine", "platform"]).unwrap_or("");
-            let group = str_at(th, &["groupSymbol"]);
-            let symbol = str_at(th, &["symbol"]).unwrap_or("");
+            let (platform, group, symbol) = (&th.platform, th.group.as_deref(), &th.symbol);
             let key = (
-                platform,
-                collections[0].as_str(),
+                platform.as_str(),
+                th.collections[0].as_str(),
                 group.unwrap_or_default(),
-                symbol,
+                symbol.as_str(),
             );
             if let Some(other) = symbols.insert(key, label) {
                 let shown = match group {
@@ -89,20 +73,12 @@ pub fn verify(
                 };
                 return Err(format!(
                     "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {platform}/{} {shown}",
-                    collections[0]
+                    th.collections[0]
                 ));
             }
         }
         // Routes.
-        for route in def
-            .get("routes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(route) = route.as_str() else {
-                continue;
-            };
+        for route in &def.routes {
             if let Some(rest) = route.strip_prefix("index.") {
                 if !index_route_ok(rest) {
                     return Err(format!("{label} has invalid index route: {route}"));
@@ -123,8 +99,11 @@ pub fn verify(
             }
         }
         // Identifiers.
-        for field in ["provisionerId", "workerType"] {
-            let value = str_at(def, &[field]).unwrap_or("");
+        for (field, value) in [
+            ("provisionerId", &def.provisioner_id),
+            ("workerType", &def.worker_type),
+        ] {
+            let value = value.as_deref().unwrap_or("");
             if !identifier_ok(value) {
                 return Err(format!("{label} has an invalid {field}: '{value}'"));
             }
@@ -155,20 +134,14 @@ pub fn verify(
             }
         }
         // docker-worker caches carry the trust domain and level.
-        if let Some(caches) =
-            at(def, &["payload", "cache", "task-reference"]).and_then(Value::as_object)
-        {
+        if let Some((caches, command)) = &def.caches {
             let prefix = &cache_prefix;
-            let command: Vec<&str> = at(def, &["payload", "command"])
-                .and_then(Value::as_array)
-                .map(|c| c.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let run_task = command.first().is_some_and(|c| {
+            let run_task = command.as_deref().is_some_and(|c| {
                 c.rsplit('/')
                     .next()
                     .is_some_and(|b| b.starts_with("run-task"))
             });
-            for name in caches.keys() {
+            for name in caches {
                 let Some(rest) = name.strip_prefix(prefix.as_str()) else {
                     return Err(format!(
                         "{label} uses cache {name}: cache names must start with {prefix}"
@@ -190,7 +163,7 @@ pub fn verify(
         for dep in task.dependencies.values() {
             let Some(d) = tasks.get(dep) else { continue };
             let exempt = d.kind.contains("dummy")
-                || str_at(&d.task, &["workerType"]) == Some("always-optimized");
+                || d.task.facts.worker_type.as_deref() == Some("always-optimized");
             if exempt {
                 continue;
             }

@@ -90,7 +90,7 @@ impl Source {
         };
         let root_url = Ok(root_url.trim_end_matches('/').to_owned());
         let mut refs = References::new(label, task_id, deps, &root_url);
-        let resolved = refs.resolve(&task.task);
+        let resolved = refs.resolve(&task.task.value());
         if !refs.missing.is_empty() {
             let flags: Vec<String> = refs
                 .missing
