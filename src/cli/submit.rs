@@ -231,7 +231,7 @@ fn from_graph(args: &SubmitArgs) -> Result<Vec<Entry>> {
     let now = Utc::now();
     let mut pending: Vec<Entry> = Vec::new();
     for (label, t) in tasks {
-        let mut def = t.task.task.clone();
+        let mut def = t.task.task.value();
         reltime::resolve_relative(&mut def, now).map_err(|e| usage(format!("{label}: {e}")))?;
         pending.push(Entry {
             task_id: t.task_id,
