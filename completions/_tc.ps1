@@ -174,6 +174,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`')
             [CompletionResult]::new('--graph', '--graph', [CompletionResultType]::ParameterName, 'Submit the optimized graph of the in-tree taskcluster/ directory')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for every task to resolve; exit by the worst state')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Print the task''s log as it runs, until it resolves; exit by its state (one task)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the final definitions and create nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask before submitting more than 100 tasks')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before submitting more than 100 tasks')

@@ -1641,7 +1641,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__submit)
-            opts="-p -y -q -h -V --graph --root --parameters --try --task-id --task-queue --deadline --group --wait --dry-run --yes --root-url --format --quiet --help --version"
+            opts="-p -y -q -h -V --graph --root --parameters --try --task-id --task-queue --deadline --group --wait --follow --dry-run --yes --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -161,6 +161,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand --graph 'Submit the optimized graph of the in-tree taskcluster/ directory'
             cand --wait 'Wait for every task to resolve; exit by the worst state'
+            cand --follow 'Print the task''s log as it runs, until it resolves; exit by its state (one task)'
             cand --dry-run 'Print the final definitions and create nothing'
             cand -y 'Do not ask before submitting more than 100 tasks'
             cand --yes 'Do not ask before submitting more than 100 tasks'

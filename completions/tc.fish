@@ -162,6 +162,7 @@ dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
 table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand submit" -l graph -d 'Submit the optimized graph of the in-tree taskcluster/ directory'
 complete -c tc -n "__fish_tc_using_subcommand submit" -l wait -d 'Wait for every task to resolve; exit by the worst state'
+complete -c tc -n "__fish_tc_using_subcommand submit" -l follow -d 'Print the task\'s log as it runs, until it resolves; exit by its state (one task)'
 complete -c tc -n "__fish_tc_using_subcommand submit" -l dry-run -d 'Print the final definitions and create nothing'
 complete -c tc -n "__fish_tc_using_subcommand submit" -s y -l yes -d 'Do not ask before submitting more than 100 tasks'
 complete -c tc -n "__fish_tc_using_subcommand submit" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'

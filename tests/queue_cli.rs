@@ -406,3 +406,41 @@ fn log_follow_prints_new_output_until_the_task_resolves() {
     assert!(status.success());
     assert_eq!(text, "part one\npart two\n");
 }
+
+#[test]
+fn submit_follow_tails_the_log_and_exits_by_state() {
+    if !pyclient_available() {
+        return;
+    }
+    let q = Queue::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "follow.yml",
+        &format!("taskQueueId: proj-tc/follow\n{PARTIAL}"),
+    );
+    let worker = std::process::Command::new("python3")
+        .arg(common::root().join("tests/queue/worker_steps.py"))
+        .args(["slow-log", "proj-tc/follow"])
+        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
+        .env("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
+        .env("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
+        .spawn()
+        .unwrap();
+    let out = tc(&q, &["submit", &file, "--follow"]);
+    assert!(worker.wait_with_output().unwrap().status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.ends_with("part one\npart two\n"), "{text}");
+    let two = write(
+        dir.path(),
+        "two.yml",
+        "tasks:\n  - task: {payload: {command: [[/bin/true]], maxRunTime: 60}}\n  - task: {payload: {command: [[/bin/true]], maxRunTime: 60}}\n",
+    );
+    assert_eq!(tc(&q, &["submit", &two, "--follow"]).status.code(), Some(2));
+}

@@ -71,6 +71,10 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Print the task's log as it runs, until it resolves; exit by its state (one task).
+    #[arg(long, conflicts_with = "graph")]
+    pub follow: bool,
+
     /// Print the final definitions and create nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -301,6 +305,11 @@ pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
             e.def["deadline"] = json!(reltime::format_timestamp(when));
         }
     }
+    if args.follow && entries.len() != 1 {
+        return Err(usage(
+            "--follow tails one task's log; this submission has several (use --wait)",
+        ));
+    }
     if args.dry_run {
         let doc: Vec<Value> = entries
             .iter()
@@ -339,6 +348,11 @@ pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
                 format,
                 &json!({"taskGroupId": group, "tasks": entries.iter().map(|e| json!({"taskId": e.task_id, "label": e.label})).collect::<Vec<_>>()}),
             )?,
+        }
+        if let (true, [id]) = (args.follow, created.as_slice()) {
+            super::task::print_log(&client, id, None, true).await?;
+            let s = wait(&client, id).await?;
+            return Ok(exit_for(s["state"].as_str().unwrap_or_default()));
         }
         if !args.wait {
             return Ok(0);

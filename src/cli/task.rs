@@ -510,18 +510,23 @@ async fn fetch(
 async fn log(a: LogArgs) -> Result<i32> {
     check_id(&a.id.task_id)?;
     let client = a.id.queue.client()?;
-    let id = &a.id.task_id;
+    print_log(&client, &a.id.task_id, a.run, a.follow).await
+}
+
+/// Prints a task's log; with `follow`, new output until the task resolves (Range requests
+/// for what is new, also while the task is still pending).
+pub async fn print_log(client: &Client, id: &str, run: Option<u32>, follow: bool) -> Result<i32> {
     let mut printed: u64 = 0;
     loop {
-        let s = status(&client, id).await?;
+        let s = status(client, id).await?;
         let state = s["state"].as_str().unwrap_or_default().to_owned();
         let has_runs = s["runs"].as_array().is_some_and(|r| !r.is_empty());
         if has_runs {
-            let run = run_of(&client, id, a.run).await?;
-            let from = (a.follow && printed > 0).then_some(printed);
-            let mut got = fetch(&client, id, run, "public/logs/live.log", from).await?;
+            let run = run_of(client, id, run).await?;
+            let from = (follow && printed > 0).then_some(printed);
+            let mut got = fetch(client, id, run, "public/logs/live.log", from).await?;
             if got.is_none() {
-                got = fetch(&client, id, run, "public/logs/live_backing.log", from).await?;
+                got = fetch(client, id, run, "public/logs/live_backing.log", from).await?;
             }
             if let Some(bytes) = got {
                 use std::io::Write;
@@ -529,11 +534,11 @@ async fn log(a: LogArgs) -> Result<i32> {
                 out.write_all(&bytes)?;
                 out.flush()?;
                 printed += bytes.len() as u64;
-            } else if !a.follow {
+            } else if !follow {
                 return Err(Error::Api(format!("task {id} has no log yet")));
             }
         }
-        if !a.follow || resolved(&state) {
+        if !follow || resolved(&state) {
             return Ok(0);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
