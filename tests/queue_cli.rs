@@ -392,12 +392,8 @@ fn log_follow_prints_new_output_until_the_task_resolves() {
         &format!("taskQueueId: proj-tc/slow\n{PARTIAL}"),
     );
     let id = ok(&q, &["submit", &file]).trim().to_owned();
-    let worker = std::process::Command::new("python3")
-        .arg(common::root().join("tests/queue/worker_steps.py"))
-        .args(["slow-log", "proj-tc/slow"])
-        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
-        .env("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
-        .env("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
+    let worker = q
+        .python_command("worker_steps.py", &["slow-log", "proj-tc/slow"])
         .spawn()
         .unwrap();
     // Started while the task is still pending; it ends when the task resolves.
@@ -419,12 +415,8 @@ fn submit_follow_tails_the_log_and_exits_by_state() {
         "follow.yml",
         &format!("taskQueueId: proj-tc/follow\n{PARTIAL}"),
     );
-    let worker = std::process::Command::new("python3")
-        .arg(common::root().join("tests/queue/worker_steps.py"))
-        .args(["slow-log", "proj-tc/follow"])
-        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
-        .env("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
-        .env("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
+    let worker = q
+        .python_command("worker_steps.py", &["slow-log", "proj-tc/follow"])
         .spawn()
         .unwrap();
     let out = tc(&q, &["submit", &file, "--follow"]);

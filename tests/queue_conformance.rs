@@ -102,13 +102,8 @@ fn acknowledged_writes_survive_kill_9() {
     }
     let mut q = Queue::start(&[]);
     let log = q.state_dir.path().join("acks.jsonl");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queue/durability.py");
-    let mut load = std::process::Command::new("python3")
-        .arg(&script)
-        .args(["load", log.to_str().unwrap(), "9"])
-        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
-        .env("TASKCLUSTER_CLIENT_ID", common::queue::CLIENT_ID)
-        .env("TASKCLUSTER_ACCESS_TOKEN", common::queue::ACCESS_TOKEN)
+    let load = q
+        .python_command("durability.py", &["load", log.to_str().unwrap(), "9"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

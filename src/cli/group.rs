@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
-use super::task::{QueueArgs, confirm, runtime};
-use crate::error::{Error, Result};
+use super::task::{QueueArgs, check_id, confirm, runtime};
+use crate::error::Result;
 use crate::output::{self, Format};
 use crate::queue::client::{Client, encode};
 
@@ -86,36 +86,10 @@ pub struct SealArgs {
     pub queue: QueueArgs,
 }
 
-fn check_id(id: &str) -> Result<()> {
-    crate::taskdef::slugid::decode(id)
-        .map(|_| ())
-        .map_err(Error::Usage)
-}
-
 /// Every `{status, task}` of a group, page by page.
 async fn members(client: &Client, group: &str) -> Result<Vec<Value>> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let query = match &token {
-            Some(t) => format!("?continuationToken={}", encode(t)),
-            None => String::new(),
-        };
-        let page = client
-            .ok(
-                "GET",
-                &format!("task-group/{}/list{query}", encode(group)),
-                None,
-            )
-            .await?
-            .body;
-        all.extend(page["tasks"].as_array().cloned().unwrap_or_default());
-        token = page["continuationToken"].as_str().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(all)
+    let route = format!("task-group/{}/list", encode(group));
+    Ok(client.list_all(&route, "tasks").await?)
 }
 
 fn state(t: &Value) -> &str {

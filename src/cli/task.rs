@@ -129,7 +129,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
 }
 
-fn check_id(id: &str) -> Result<()> {
+pub fn check_id(id: &str) -> Result<()> {
     crate::taskdef::slugid::decode(id)
         .map(|_| ())
         .map_err(Error::Usage)
@@ -550,27 +550,12 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
     let client = a.id.queue.client()?;
     let id = &a.id.task_id;
     let run = run_of(&client, id, a.run).await?;
-    let mut list: Vec<Value> = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let query = match &token {
-            Some(t) => format!("?continuationToken={}", encode(t)),
-            None => String::new(),
-        };
-        let page = client
-            .ok(
-                "GET",
-                &format!("task/{}/runs/{run}/artifacts{query}", encode(id)),
-                None,
-            )
-            .await?
-            .body;
-        list.extend(page["artifacts"].as_array().cloned().unwrap_or_default());
-        token = page["continuationToken"].as_str().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    let list = client
+        .list_all(
+            &format!("task/{}/runs/{run}/artifacts", encode(id)),
+            "artifacts",
+        )
+        .await?;
     if let Some(name) = &a.get {
         let bytes = fetch(&client, id, run, name, None)
             .await?

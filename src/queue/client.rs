@@ -350,6 +350,27 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Every item of a paged list (`GET route`, the items under `field`), following
+    /// `continuationToken` until the queue gives none.
+    pub async fn list_all(&self, route: &str, field: &str) -> Result<Vec<Value>, QueueError> {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let query = match &token {
+                Some(t) => format!("?continuationToken={}", encode(t)),
+                None => String::new(),
+            };
+            let page = self.ok("GET", &format!("{route}{query}"), None).await?.body;
+            all.extend(page[field].as_array().cloned().unwrap_or_default());
+            token = page["continuationToken"].as_str().map(str::to_owned);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+}
+
 /// The first paragraph of an error message (before upstream's `---` block).
 fn first_paragraph(text: &str) -> String {
     text.split("\n\n").next().unwrap_or_default().to_owned()

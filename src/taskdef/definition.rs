@@ -52,7 +52,8 @@ pub struct Defaults {
     pub source_tool: &'static str,
 }
 
-const KEYS: [&str; 19] = [
+/// The top-level keys of a queue task definition.
+pub const KEYS: [&str; 19] = [
     "taskQueueId",
     "provisionerId",
     "workerType",
@@ -86,7 +87,7 @@ pub const PRIORITIES: &[&str] = &[
 ];
 
 /// One calendar year later; Feb 29 becomes Mar 1, as the queue does.
-fn one_year_after(t: DateTime<Utc>) -> DateTime<Utc> {
+pub fn one_year_after(t: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::Datelike;
     if t.month() == 2 && t.day() == 29 {
         return t + chrono::TimeDelta::days(366);

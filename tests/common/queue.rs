@@ -109,19 +109,26 @@ impl Queue {
         self.spawn(&listen);
     }
 
-    /// Runs `tests/queue/<script>` with the client environment; returns (success, output).
-    pub fn python(&self, script: &str, args: &[&str]) -> (bool, String) {
+    /// `python3 tests/queue/<script> ARGS` with the client environment of this queue.
+    pub fn python_command(&self, script: &str, args: &[&str]) -> Command {
         let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/queue")
             .join(script);
-        let out = Command::new("python3")
-            .arg(&path)
+        let mut cmd = Command::new("python3");
+        cmd.arg(&path)
             .args(args)
             .env("TASKCLUSTER_ROOT_URL", &self.root_url)
             .env("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
             .env("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
             .env_remove("TASKCLUSTER_CERTIFICATE")
-            .env_remove("TASKCLUSTER_PROXY_URL")
+            .env_remove("TASKCLUSTER_PROXY_URL");
+        cmd
+    }
+
+    /// Runs `tests/queue/<script>` with the client environment; returns (success, output).
+    pub fn python(&self, script: &str, args: &[&str]) -> (bool, String) {
+        let out = self
+            .python_command(script, args)
             .output()
             .expect("python3 runs");
         let text = format!(

@@ -237,11 +237,6 @@ pub(super) async fn list(
         })
         .await?;
     let mut out = json!({"artifacts": items});
-    if let Some(last) = last {
-        out["continuationToken"] = json!(base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            last
-        ));
-    }
+    super::routes::continue_after(&mut out, last);
     Ok(out)
 }

@@ -56,7 +56,7 @@ async fn handle_inner(
     );
     let exp: i64 = exp
         .parse()
-        .map_err(|_| ApiError::auth("the blob URL has no valid expiry"))?;
+        .map_err(|_| ApiError::auth("the blob URL has no valid expiry; ask the queue for a new one (getArtifact or createArtifact)"))?;
     let want = artifacts::blob_signature(&state.blob_secret, &op, task_id, run, &name, exp);
     if !super::hawk::same(&want, &sig) || exp < chrono::Utc::now().timestamp() {
         return Err(ApiError::auth(

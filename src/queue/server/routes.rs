@@ -721,12 +721,17 @@ async fn claim_work(call: &mut Call<'_>, queue: &str) -> Result<Value, ApiError>
 async fn get_group(call: &Call<'_>, g: &str) -> Result<Value, ApiError> {
     call.authorize(&scope(format!("queue:list-task-group:{g}")))?;
     task_id_ok(g)?;
-    let id = g.to_owned();
-    call.state
-        .db
-        .write(move |tx| store::group(tx, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("task group `{g}` not found")))
+    group_or_404(call, g).await
+}
+
+/// Adds the `continuationToken` (base64url of the last sort key) when more rows may exist.
+pub(super) fn continue_after(out: &mut Value, last: Option<String>) {
+    if let Some(last) = last {
+        out["continuationToken"] = json!(base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            last
+        ));
+    }
 }
 
 /// `limit` and `continuationToken` (§1.4): (page size, the key to continue after).
@@ -784,24 +789,23 @@ async fn list_group(call: &Call<'_>, g: &str, query: &str) -> Result<Value, ApiE
         .await?;
     let mut out = group;
     out["tasks"] = json!(tasks);
-    if let Some(last) = last {
-        out["continuationToken"] = json!(base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            last
-        ));
-    }
+    continue_after(&mut out, last);
     Ok(out)
+}
+
+/// The group object, or 404.
+async fn group_or_404(call: &Call<'_>, g: &str) -> Result<Value, ApiError> {
+    let id = g.to_owned();
+    call.state
+        .db
+        .write(move |tx| store::group(tx, &id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("task group `{g}` not found")))
 }
 
 async fn seal_group(call: &Call<'_>, g: &str) -> Result<Value, ApiError> {
     task_id_ok(g)?;
-    let id = g.to_owned();
-    let group = call
-        .state
-        .db
-        .write(move |tx| store::group(tx, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("task group `{g}` not found")))?;
+    let group = group_or_404(call, g).await?;
     let scheduler = group["schedulerId"].as_str().unwrap_or_default();
     call.authorize(&scope(format!("queue:seal-task-group:{scheduler}/{g}")))?;
     let id = g.to_owned();
@@ -821,30 +825,20 @@ async fn dependents(call: &Call<'_>, t: &str, query: &str) -> Result<Value, ApiE
         .state
         .db
         .write(move |tx| {
-            store::definition(tx, &id)?
-                .ok_or_else(|| ApiError::not_found(format!("task `{id}` not found")))?;
+            if !store::exists(tx, &id)? {
+                return Err(ApiError::not_found(format!("task `{id}` not found")));
+            }
             store::dependents(tx, &id, &after, limit)
         })
         .await?;
     let mut out = json!({"taskId": t, "tasks": tasks});
-    if let Some(last) = last {
-        out["continuationToken"] = json!(base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            last
-        ));
-    }
+    continue_after(&mut out, last);
     Ok(out)
 }
 
 async fn cancel_group(call: &Call<'_>, g: &str) -> Result<Value, ApiError> {
     task_id_ok(g)?;
-    let id = g.to_owned();
-    let group = call
-        .state
-        .db
-        .write(move |tx| store::group(tx, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("task group `{g}` not found")))?;
+    let group = group_or_404(call, g).await?;
     if group.get("sealed").is_none() {
         return Err(ApiError::conflict(format!(
             "task group `{g}` is not sealed; seal it first (tc group cancel --seal), so no task joins while it is canceled"

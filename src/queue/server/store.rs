@@ -757,22 +757,21 @@ pub fn group(tx: &Connection, group_id: &str) -> Result<Option<Value>, ApiError>
     }))
 }
 
-/// A page of a group's tasks after `after` (keyset on taskId): (entries, more may exist).
-pub fn list_group(
+/// A page of `{status, task}` entries: the taskIds `select` gives for `key` after `after`
+/// (keyset on taskId), and the last one when more may exist.
+fn task_page(
     tx: &Connection,
-    group_id: &str,
+    select: &str,
+    key: &str,
     after: &str,
     limit: usize,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
     let ids: Vec<String> = {
-        let mut stmt = sql(tx.prepare_cached(
-            "SELECT task_id FROM tasks WHERE task_group_id = ?1 AND task_id > ?2 ORDER BY task_id LIMIT ?3",
-        ))?;
+        let mut stmt = sql(tx.prepare_cached(select))?;
         sql(stmt
-            .query_map(params![group_id, after, limit as i64 + 1], |r| r.get(0))
+            .query_map(params![key, after, limit as i64 + 1], |r| r.get(0))
             .and_then(|rows| rows.collect()))?
     };
-    let more = ids.len() > limit;
     let mut out = Vec::new();
     for id in ids.iter().take(limit) {
         let task = definition(tx, id)?
@@ -780,8 +779,23 @@ pub fn list_group(
             .unwrap_or(Value::Null);
         out.push(json!({"status": status_of(tx, id)?, "task": task}));
     }
-    let last = more.then(|| ids[limit - 1].clone());
-    Ok((out, last))
+    Ok((out, (ids.len() > limit).then(|| ids[limit - 1].clone())))
+}
+
+/// A page of a group's tasks.
+pub fn list_group(
+    tx: &Connection,
+    group_id: &str,
+    after: &str,
+    limit: usize,
+) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    task_page(
+        tx,
+        "SELECT task_id FROM tasks WHERE task_group_id = ?1 AND task_id > ?2 ORDER BY task_id LIMIT ?3",
+        group_id,
+        after,
+        limit,
+    )
 }
 
 /// sealTaskGroup.
@@ -795,30 +809,20 @@ pub fn seal(tx: &Connection, group_id: &str, now: DateTime<Utc>) -> Result<Value
         .ok_or_else(|| ApiError::not_found(format!("task group `{group_id}` not found")))
 }
 
-/// A page of the tasks that depend on `task_id` (keyset on the dependent's taskId).
+/// A page of the tasks that depend on `task_id`.
 pub fn dependents(
     tx: &Connection,
     task_id: &str,
     after: &str,
     limit: usize,
 ) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    let ids: Vec<String> = {
-        let mut stmt = sql(tx.prepare_cached(
-            "SELECT task_id FROM deps WHERE dep_id = ?1 AND task_id > ?2 ORDER BY task_id LIMIT ?3",
-        ))?;
-        sql(stmt
-            .query_map(params![task_id, after, limit as i64 + 1], |r| r.get(0))
-            .and_then(|rows| rows.collect()))?
-    };
-    let more = ids.len() > limit;
-    let mut out = Vec::new();
-    for id in ids.iter().take(limit) {
-        let task = definition(tx, id)?
-            .map(Value::Object)
-            .unwrap_or(Value::Null);
-        out.push(json!({"status": status_of(tx, id)?, "task": task}));
-    }
-    Ok((out, more.then(|| ids[limit - 1].clone())))
+    task_page(
+        tx,
+        "SELECT task_id FROM deps WHERE dep_id = ?1 AND task_id > ?2 ORDER BY task_id LIMIT ?3",
+        task_id,
+        after,
+        limit,
+    )
 }
 
 /// cancelTaskGroup: every unscheduled, pending or running member becomes exception/canceled.

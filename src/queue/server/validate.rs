@@ -7,37 +7,7 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use crate::taskdef::reltime::format_timestamp;
 
-pub const PRIORITIES: [&str; 7] = [
-    "highest",
-    "very-high",
-    "high",
-    "medium",
-    "low",
-    "very-low",
-    "lowest",
-];
-
-const KEYS: [&str; 19] = [
-    "taskQueueId",
-    "provisionerId",
-    "workerType",
-    "schedulerId",
-    "projectId",
-    "taskGroupId",
-    "dependencies",
-    "requires",
-    "routes",
-    "priority",
-    "retries",
-    "created",
-    "deadline",
-    "expires",
-    "scopes",
-    "payload",
-    "metadata",
-    "tags",
-    "extra",
-];
+pub use crate::taskdef::definition::{KEYS, PRIORITIES};
 
 pub fn slugid_ok(s: &str) -> bool {
     let b = s.as_bytes();
@@ -277,7 +247,7 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
         time("deadline").ok_or_else(|| ApiError::input("deadline is not a date-time"))?;
     let expires = match time("expires") {
         Some(e) => e,
-        None => add_year(deadline),
+        None => crate::taskdef::definition::one_year_after(deadline),
     };
     d.insert("created".into(), json!(format_timestamp(created)));
     d.insert("deadline".into(), json!(format_timestamp(deadline)));
@@ -288,15 +258,6 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
         created,
         deadline,
         expires,
-    })
-}
-
-/// One calendar year later; Feb 29 becomes Mar 1.
-fn add_year(t: DateTime<Utc>) -> DateTime<Utc> {
-    use chrono::Datelike;
-    t.with_year(t.year() + 1).unwrap_or_else(|| {
-        let next = t + chrono::TimeDelta::days(1);
-        next.with_year(next.year() + 1).unwrap_or(next)
     })
 }
 
