@@ -9,13 +9,6 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    /// A command that a later release fills in.
-    #[error("`tc {command}` is not implemented yet: {when}")]
-    NotImplemented {
-        command: &'static str,
-        when: &'static str,
-    },
-
     /// Bad try syntax; `text` is the try text its span indexes.
     #[error("{error}")]
     Try { error: TryError, text: String },
@@ -44,7 +37,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::NotImplemented { .. } => exit_codes::USAGE,
+            Error::Usage(_) => exit_codes::USAGE,
             Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,

@@ -12,6 +12,7 @@ pub mod run;
 pub mod scopes;
 pub mod taskdef;
 pub mod trysyntax;
+pub mod worker;
 
 /// Runs tc with the process's arguments and returns its exit status.
 pub fn main() -> i32 {

@@ -104,17 +104,6 @@ fn from_now_rejects_bad_input_with_exit_2() {
 }
 
 #[test]
-fn commands_not_there_yet_exit_2_with_one_line() {
-    for args in [&["worker", "--once"][..]] {
-        let (code, out, err) = stdout(args);
-        assert_eq!(code, Some(2), "{args:?}");
-        assert!(out.is_empty(), "no fake output for {args:?}");
-        assert!(err.contains("not implemented yet"), "{args:?}: {err}");
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
-    }
-}
-
-#[test]
 fn every_subcommand_has_help() {
     fn walk(cmd: &clap::Command, path: &mut Vec<String>) {
         for sub in cmd.get_subcommands() {

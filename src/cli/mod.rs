@@ -6,7 +6,6 @@ mod from_now;
 mod generate;
 mod graph;
 mod group;
-mod not_yet;
 mod queue;
 mod run_local;
 mod scopes;
@@ -14,6 +13,7 @@ mod slugid;
 mod submit;
 mod task;
 mod try_cmd;
+mod worker;
 
 use clap::{Parser, Subcommand};
 
@@ -61,7 +61,7 @@ pub enum Command {
     #[command(subcommand)]
     Queue(queue::QueueCommand),
     /// Claim tasks from a queue, run them and report the results.
-    Worker(not_yet::Args),
+    Worker(worker::WorkerArgs),
     /// Look at and act on one task of a queue.
     #[command(subcommand)]
     Task(task::TaskCommand),
@@ -135,7 +135,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::RunLocal(args) => run_local::run(args, format?),
         Command::Submit(args) => submit::run(args, format?),
         Command::Queue(cmd) => queue::run(cmd),
-        Command::Worker(_) => not_yet::fail("worker", "it lands with the worker loop"),
+        Command::Worker(args) => worker::run(args),
         Command::Task(cmd) => task::run(cmd, format?),
         Command::Group(cmd) => group::run(cmd, format?),
         Command::Scopes(cmd) => scopes::run(cmd, format?),

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::output::{self, Format};
 use crate::run::artifacts::LocalDir;
 use crate::run::env;
+use crate::run::log::Terminal;
 use crate::run::outcome::Interrupt;
 use crate::run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
 use crate::run::{input, label};
@@ -300,7 +301,12 @@ fn run_options(
         cli_env,
         secrets,
         allow_capabilities: args.allow_capabilities,
-        log_to_stderr: format == Format::Json,
+        terminal: if format == Format::Json {
+            Terminal::Stderr
+        } else {
+            Terminal::Stdout
+        },
+        max_run_time_cap: None,
         prefix: None,
         local: true,
         worker_group: "local".into(),

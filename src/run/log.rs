@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::mask::Masker;
 
 /// Where the live log goes on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Terminal {
     Stdout,
     Stderr,

@@ -96,11 +96,37 @@ impl Outcome {
     }
 }
 
-/// The signal that canceled a run.
+/// What stopped a run from outside: a signal to `tc run-local`, or `tc worker` shutting down
+/// or losing its claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
     Sigint,
     Sigterm,
+    /// `tc worker` is shutting down and its grace period is over: the queue retries the task.
+    Shutdown,
+    /// A reclaim answered 409 (the task was canceled, or its claim expired): nothing is reported.
+    Aborted,
+}
+
+impl Interrupt {
+    /// The exception the run resolves to.
+    pub fn reason(self) -> Reason {
+        match self {
+            Interrupt::Shutdown => Reason::WorkerShutdown,
+            _ => Reason::Canceled,
+        }
+    }
+
+    /// The live log's line when it happens.
+    pub fn log_line(self) -> &'static str {
+        match self {
+            Interrupt::Sigint | Interrupt::Sigterm => "Canceled by user",
+            Interrupt::Shutdown => "Worker shutting down: the task is stopped",
+            Interrupt::Aborted => {
+                "Aborted: the queue refused the reclaim (the task was canceled or its claim expired)"
+            }
+        }
+    }
 }
 
 /// What happened, in pipeline order (worker.md §13.2).
@@ -147,14 +173,19 @@ pub fn resolve(ev: &RunEvents) -> Resolution {
         message,
     };
     if let Some(signal) = ev.interrupted {
-        let (code, name) = match signal {
-            Interrupt::Sigint => (exit_codes::SIGINT, "SIGINT"),
-            Interrupt::Sigterm => (exit_codes::SIGTERM, "SIGTERM"),
+        let (code, message) = match signal {
+            Interrupt::Sigint => (exit_codes::SIGINT, "canceled by SIGINT"),
+            Interrupt::Sigterm => (exit_codes::SIGTERM, "canceled by SIGTERM"),
+            Interrupt::Shutdown => (exit_codes::EXCEPTION, "the worker shut down"),
+            Interrupt::Aborted => (
+                exit_codes::EXCEPTION,
+                "the queue refused the reclaim: the task was canceled or its claim expired",
+            ),
         };
         return Resolution {
-            outcome: Outcome::Exception(Reason::Canceled),
+            outcome: Outcome::Exception(signal.reason()),
             exit_code: code,
-            message: Some(format!("canceled by {name}")),
+            message: Some(message.to_owned()),
         };
     }
     if let Some(err) = &ev.before_start {

@@ -19,6 +19,7 @@ use crate::taskdef::payload::{self, DwPayload, Family, GwPayload, OnExitStatus};
 use crate::taskdef::reltime::{format_timestamp, parse_timestamp};
 
 /// The names of the two log artifacts.
+#[derive(Debug, Clone)]
 pub struct LogNames {
     pub live: String,
     pub backing: String,
@@ -272,6 +273,15 @@ pub fn validate(
                 "payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
             ));
         }
+    }
+    if let Some(cap) = opts
+        .max_run_time_cap
+        .filter(|cap| plan.max_run_time_secs > *cap)
+    {
+        errors.push(format!(
+            "payload/maxRunTime: {} seconds is more than this worker allows ({cap}, --max-task-run-time)",
+            plan.max_run_time_secs
+        ));
     }
     if !errors.is_empty() {
         return Err(TaskError::malformed(errors.join("\n")));

@@ -62,8 +62,11 @@ pub struct RunOptions {
     pub cli_env: Vec<(String, String)>,
     pub secrets: Vec<(String, String)>,
     pub allow_capabilities: bool,
-    /// The live log goes to stderr (with `--format json`) instead of stdout.
-    pub log_to_stderr: bool,
+    /// Where the live log is shown: stdout, stderr (with `--format json`), or nowhere (`tc
+    /// worker`, whose logs go to the queue).
+    pub terminal: Terminal,
+    /// `tc worker --max-task-run-time`: a larger maxRunTime is a malformed payload.
+    pub max_run_time_cap: Option<u64>,
     /// `[<name>] ` before each terminal line when several tasks run at once.
     pub prefix: Option<String>,
     /// `TC_LOCAL=1` for run-local; `tc worker` leaves it out.
@@ -190,12 +193,11 @@ pub async fn run(
     let started = format_timestamp(Utc::now());
     let mut warnings: Vec<String> = Vec::new();
     let secret_values: Vec<String> = opts.secrets.iter().map(|(_, v)| v.clone()).collect();
-    let terminal = if opts.log_to_stderr {
-        Terminal::Stderr
-    } else {
-        Terminal::Stdout
-    };
-    let mut log = LiveLog::new(Masker::new(&secret_values), terminal, opts.prefix.clone());
+    let mut log = LiveLog::new(
+        Masker::new(&secret_values),
+        opts.terminal,
+        opts.prefix.clone(),
+    );
     let mut events = RunEvents::default();
     let mut family = None;
     let mut engine_name = None;
@@ -227,11 +229,8 @@ pub async fn run(
     ));
 
     // A task still queued when the run was canceled never starts.
-    if events.before_start.is_none() && cancel.borrow().is_some() {
-        events.before_start = Some(TaskError::new(
-            super::outcome::Reason::Canceled,
-            "canceled before it started",
-        ));
+    if let (None, Some(why)) = (&events.before_start, *cancel.borrow()) {
+        events.before_start = Some(TaskError::new(why.reason(), "stopped before it started"));
     }
     let plan = match events.before_start.clone() {
         Some(e) => Err(e),
@@ -606,7 +605,7 @@ async fn supervise(
                 let signal = *cancel.borrow();
                 if let (Ok(()), Some(signal)) = (changed, signal) {
                     out.interrupted = Some(signal);
-                    log.line("Canceled by user");
+                    log.line(signal.log_line());
                     if terminating.is_none() {
                         terminating = terminate(sandbox);
                     }

@@ -1,0 +1,182 @@
+//! `tc worker` (queue-api.md §9, worker.md §3.6): claim tasks from a queue, run them through
+//! the task-run core, report the results.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::task::{QueueArgs, runtime};
+use crate::engine::docker::{DockerOptions, PullPolicy};
+use crate::error::{Error, Result};
+use crate::run::log::Terminal;
+use crate::run::taskrun::{EngineChoice, MissingPolicy, RunOptions};
+use crate::worker::{self, Stop};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = crate::exit_codes::HELP)]
+pub struct WorkerArgs {
+    /// A task queue to claim from (repeatable).
+    #[arg(
+        long = "task-queue",
+        value_name = "QUEUE",
+        default_value = "local/default"
+    )]
+    pub task_queues: Vec<String>,
+
+    /// The worker group this worker reports.
+    #[arg(long, default_value = "local", value_name = "GROUP")]
+    pub worker_group: String,
+
+    /// The worker id (default: the host name, characters outside [a-zA-Z0-9-_] as -, at most 38).
+    #[arg(long, value_name = "ID")]
+    pub worker_id: Option<String>,
+
+    /// How many tasks run at once, 1 to 1000.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub capacity: u32,
+
+    /// Claim one task, run it, and exit by its outcome (0 completed, 1 failed, 3 exception,
+    /// 4 nothing claimed within --wait-timeout).
+    #[arg(long)]
+    pub once: bool,
+
+    /// With --once: give up after this many seconds without a task.
+    #[arg(long, value_name = "S", requires = "once")]
+    pub wait_timeout: Option<u64>,
+
+    /// Seconds running tasks get to finish after SIGTERM/SIGINT before they are stopped and
+    /// reported worker-shutdown (a second signal skips them).
+    #[arg(long, default_value_t = 30, value_name = "S")]
+    pub shutdown_grace: u64,
+
+    /// Which engines run tasks: auto runs docker-worker payloads on Docker and generic-worker
+    /// payloads natively; a payload for an engine not enabled is malformed-payload.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+
+    /// The largest maxRunTime accepted, in seconds (a larger one is malformed-payload).
+    #[arg(long, default_value_t = 86400, value_name = "SECS")]
+    pub max_task_run_time: u64,
+
+    /// When to pull a registry image.
+    #[arg(long, value_enum, default_value_t = PullPolicy::Missing)]
+    pub pull: PullPolicy,
+
+    /// The containers' network mode: none, host or a network name (default: the daemon's).
+    #[arg(long, value_name = "MODE")]
+    pub network: Option<String>,
+
+    /// Accept docker-worker capabilities (privileged, devices, disableSeccomp).
+    #[arg(long)]
+    pub allow_capabilities: bool,
+
+    /// The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Whether a missing artifact fails the task.
+    #[arg(long, value_enum, default_value_t = MissingPolicy::Family)]
+    pub missing_artifacts: MissingPolicy,
+
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+/// The run options every claimed task gets.
+pub(super) fn run_options(
+    engine: EngineChoice,
+    missing: MissingPolicy,
+    cache_root: PathBuf,
+    docker: DockerOptions,
+) -> RunOptions {
+    RunOptions {
+        engine,
+        missing,
+        max_run_time: None,
+        max_run_time_cap: None,
+        cache_root,
+        keep: false,
+        no_caches: false,
+        interactive: false,
+        // The queue's root URL and the worker group are filled in per run.
+        root_url: String::new(),
+        cli_env: Vec::new(),
+        secrets: Vec::new(),
+        allow_capabilities: false,
+        terminal: Terminal::Nowhere,
+        prefix: None,
+        local: false,
+        worker_group: String::new(),
+        links: Vec::new(),
+        docker,
+    }
+}
+
+pub fn run(args: WorkerArgs) -> Result<i32> {
+    let client = args.queue.client()?;
+    let cache_root = super::run_local::cache_root(args.cache_dir.as_deref());
+    let mut opts = run_options(
+        args.engine,
+        args.missing_artifacts,
+        cache_root.clone(),
+        DockerOptions {
+            pull: args.pull,
+            network: args.network.clone(),
+            image_override: None,
+            binds: Vec::new(),
+            graph_root: None,
+            checkout: None,
+        },
+    );
+    opts.allow_capabilities = args.allow_capabilities;
+    opts.max_run_time_cap = Some(args.max_task_run_time);
+    let cfg = worker::Config {
+        client,
+        queues: args.task_queues.clone(),
+        worker_group: args.worker_group.clone(),
+        worker_id: args
+            .worker_id
+            .clone()
+            .unwrap_or_else(worker::default_worker_id),
+        capacity: args.capacity as usize,
+        once: args.once,
+        wait_timeout: args.wait_timeout.map(Duration::from_secs),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        run: opts,
+        runs_dir: cache_root.join("worker-runs"),
+        keep_runs: false,
+        events: None,
+    };
+    let rt = runtime()?;
+    rt.block_on(async {
+        let stop = watch_signals();
+        worker::work(cfg, stop).await.map_err(Error::Api)
+    })
+}
+
+/// The first SIGTERM/SIGINT drains the worker; a second one stops the runs at once.
+fn watch_signals() -> watch::Receiver<Stop> {
+    let (tx, rx) = watch::channel(Stop::Running);
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        let first = tokio::select! {
+            _ = int.recv() => crate::exit_codes::SIGINT,
+            _ = term.recv() => crate::exit_codes::SIGTERM,
+        };
+        let _ = tx.send(Stop::Draining(first));
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("[tc worker] second signal: stopping the running tasks now");
+        let _ = tx.send(Stop::Now(first));
+    });
+    rx
+}

@@ -1,0 +1,246 @@
+//! `tc worker` (queue-api.md §9): a claim loop per task queue up to the capacity; each claimed
+//! run goes through the task-run core (`run::taskrun`) with a reclaimer beside it, its log and
+//! artifacts go to the queue, and its outcome is reported. Nothing here assumes the embedded
+//! queue: only the public API and the claim's credentials are used.
+
+mod claims;
+mod job;
+mod upload;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc, watch};
+
+use crate::queue::client::Client;
+use crate::run::taskrun::RunOptions;
+
+/// How the worker is set up.
+pub struct Config {
+    /// The worker's own client (claimWork); runs use their claim's credentials.
+    pub client: Client,
+    pub queues: Vec<String>,
+    pub worker_group: String,
+    pub worker_id: String,
+    pub capacity: usize,
+    /// Claim one task, run it, exit by its outcome.
+    pub once: bool,
+    /// With `once`: give up when nothing was claimed for this long.
+    pub wait_timeout: Option<Duration>,
+    pub shutdown_grace: Duration,
+    /// What every run gets (engine, caches, pull policy...); the root URL is the queue's.
+    pub run: RunOptions,
+    /// Where each run's files wait for upload (`<dir>/<taskId>-<runId>`); removed afterwards
+    /// unless `keep_runs`.
+    pub runs_dir: PathBuf,
+    /// Keep each run's local directory (`tc run-local --graph` shows them afterwards).
+    pub keep_runs: bool,
+    /// Progress for a caller that shows it (`tc run-local --graph`); without one, the worker
+    /// prints a line per claim and per resolution on stderr.
+    pub events: Option<mpsc::UnboundedSender<Event>>,
+}
+
+/// What the worker tells a caller about its runs.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started { task_id: String, run_id: u32 },
+    Finished(Finished),
+}
+
+/// A run that ended.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub task_id: String,
+    pub run_id: u32,
+    /// `completed`, `failed`, `exception`, or `aborted` (a reclaim got 409: nothing reported).
+    pub state: &'static str,
+    /// The exception reason (or `failed`/`completed`).
+    pub reason: &'static str,
+    pub message: Option<String>,
+    /// Where the run's files are, when they were kept.
+    pub dir: Option<PathBuf>,
+}
+
+impl Finished {
+    /// `tc worker --once`'s exit status for this run (queue-api.md §8.2).
+    fn exit_code(&self) -> i32 {
+        match self.state {
+            "completed" => crate::exit_codes::OK,
+            "failed" => crate::exit_codes::FAILED,
+            _ => crate::exit_codes::EXCEPTION,
+        }
+    }
+}
+
+/// How far the worker is in stopping: running, draining (no more claims; runs get the grace
+/// period), or stopping now. The exit status of the signal rides along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Running,
+    Draining(i32),
+    Now(i32),
+}
+
+impl Stop {
+    fn stopping(self) -> bool {
+        self != Stop::Running
+    }
+
+    fn signal_code(self) -> Option<i32> {
+        match self {
+            Stop::Running => None,
+            Stop::Draining(c) | Stop::Now(c) => Some(c),
+        }
+    }
+}
+
+/// What the claim loops and the runs share.
+struct Ctx {
+    cfg: Config,
+    /// Blob uploads (signed URLs, no credentials).
+    http: reqwest::Client,
+    slots: Arc<Semaphore>,
+    /// Cleared when no more claims may be made (`--once` after its claim, or its timeout).
+    claiming: AtomicBool,
+    claimed: AtomicUsize,
+    stop: watch::Receiver<Stop>,
+    done: mpsc::UnboundedSender<Finished>,
+}
+
+impl Ctx {
+    fn may_claim(&self) -> bool {
+        self.claiming.load(Ordering::SeqCst) && !self.stop.borrow().stopping()
+    }
+
+    /// A line on stderr when nobody else shows progress.
+    fn say(&self, line: &str) {
+        if self.cfg.events.is_none() {
+            eprintln!("[tc worker] {line}");
+        }
+    }
+
+    fn event(&self, e: Event) {
+        if let Some(tx) = &self.cfg.events {
+            let _ = tx.send(e);
+        }
+    }
+}
+
+/// The default worker id: the host name with characters outside `[a-zA-Z0-9-_]` mapped to
+/// `-`, at most 38 characters.
+pub fn default_worker_id() -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    host.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(38)
+        .collect()
+}
+
+/// Works the queues until `stop` says so (or, with `once`, for one task). Returns the exit
+/// status: 0 after a shutdown; with `once`, the run's (or 4 when nothing came, or the
+/// signal's).
+pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, String> {
+    std::fs::create_dir_all(&cfg.runs_dir)
+        .map_err(|e| format!("cannot create {}: {e}", cfg.runs_dir.display()))?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let capacity = if cfg.once { 1 } else { cfg.capacity };
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let ctx = Arc::new(Ctx {
+        slots: Arc::new(Semaphore::new(capacity)),
+        claiming: AtomicBool::new(true),
+        claimed: AtomicUsize::new(0),
+        stop: stop.clone(),
+        done: done_tx,
+        http,
+        cfg,
+    });
+    ctx.say(&format!(
+        "{}/{} works {} at {} with capacity {capacity}",
+        ctx.cfg.worker_group,
+        ctx.cfg.worker_id,
+        ctx.cfg.queues.join(", "),
+        ctx.cfg.client.root_url
+    ));
+    let mut loops = tokio::task::JoinSet::new();
+    for queue in ctx.cfg.queues.clone() {
+        loops.spawn(claims::claim_loop(ctx.clone(), queue));
+    }
+    let mut stop_rx = stop.clone();
+    let code = if ctx.cfg.once {
+        let timeout = async {
+            match ctx.cfg.wait_timeout {
+                Some(t) => tokio::time::sleep(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            finished = done_rx.recv() => {
+                let f = finished.ok_or("the run ended without a result")?;
+                let signal = ctx.stop.borrow().signal_code();
+                match signal {
+                    Some(code) if f.reason == "worker-shutdown" => code,
+                    _ => f.exit_code(),
+                }
+            }
+            message = fatal(&mut loops) => return Err(message),
+            () = timeout => {
+                // A claimWork still waiting may yet bring a task: let it answer.
+                ctx.claiming.store(false, Ordering::SeqCst);
+                while loops.join_next().await.is_some() {}
+                match ctx.claimed.load(Ordering::SeqCst) {
+                    0 => crate::exit_codes::NO_TASK,
+                    _ => done_rx.recv().await.map_or(crate::exit_codes::EXCEPTION, |f| f.exit_code()),
+                }
+            }
+            _ = stop_rx.wait_for(|s| s.stopping()) => {
+                while loops.join_next().await.is_some() {}
+                let signal = ctx.stop.borrow().signal_code().unwrap_or(crate::exit_codes::SIGTERM);
+                match ctx.claimed.load(Ordering::SeqCst) {
+                    0 => signal,
+                    _ => match done_rx.recv().await {
+                        Some(f) if f.reason != "worker-shutdown" => f.exit_code(),
+                        _ => signal,
+                    },
+                }
+            }
+        }
+    } else {
+        tokio::select! {
+            message = fatal(&mut loops) => return Err(message),
+            _ = stop_rx.wait_for(|s| s.stopping()) => {}
+        }
+        ctx.say("shutting down: no more claims; running tasks get the grace period");
+        while loops.join_next().await.is_some() {}
+        crate::exit_codes::OK
+    };
+    // Every run gives its slot back when it has reported.
+    let _all = ctx.slots.acquire_many(capacity as u32).await;
+    Ok(code)
+}
+
+/// The first claim loop that fails for good (its message); never, when they all end well.
+async fn fatal(loops: &mut tokio::task::JoinSet<Result<(), String>>) -> String {
+    while let Some(ended) = loops.join_next().await {
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => return message,
+            Err(e) => return format!("a claim loop failed inside tc: {e}"),
+        }
+    }
+    std::future::pending().await
+}
