@@ -1271,7 +1271,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__run__subcmd__local)
-            opts="-p -v -i -o -j -q -h -V --parameters --dep --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --root --interactive --script --output --develop --checkout --yes --jobs --format --quiet --help --version"
+            opts="-p -v -i -o -j -q -h -V --parameters --dep --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --root --interactive --script --output --develop --checkout --yes --jobs --graph --try --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1386,6 +1386,10 @@ _tc() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --try)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2139,12 +2143,64 @@ _tc() {
             return 0
             ;;
         tc__subcmd__worker)
-            opts="-q -h -V --format --quiet --help --version"
+            opts="-q -h -V --task-queue --worker-group --worker-id --capacity --once --wait-timeout --shutdown-grace --engine --max-task-run-time --pull --network --allow-capabilities --cache-dir --missing-artifacts --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --task-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --worker-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --worker-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --capacity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "auto docker native" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-task-run-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --missing-artifacts)
+                    COMPREPLY=($(compgen -W "family fail ignore" -- "${cur}"))
+                    return 0
+                    ;;
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0

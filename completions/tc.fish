@@ -129,7 +129,8 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l root -d 'The graph r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l develop -d 'Use a local checkout where the task\'s run-task would clone REPO (default: the only repository in the task\'s REPOSITORIES): its run-task options go and the checkout is bound (Docker) or linked (native) in their place. The task may change your files' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l checkout -d 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)' -r -F
-complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs run at once' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs (or of the --graph\'s tasks) run at once' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l try -d 'With --graph: try syntax choosing the target tasks (as `tc graph --try`)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'
@@ -143,6 +144,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l dry-run -d 'Validate
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s i -l interactive -d 'Open a shell in the task\'s directory and environment instead of running it; `exec-task` runs the task\'s commands. Needs a terminal and one task'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l script -d 'Print an equivalent bash script instead of running (generic-worker payloads; secrets by name only)'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l yes -d 'With --develop: do not ask before letting the task use the checkout'
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l graph -d 'Run the whole target graph of the in-tree taskcluster/ directory: an embedded queue, every task submitted to it, a worker with -j slots, dependents after their dependencies; one progress line per task and a table of outcomes'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s V -l version -d 'Print version'
@@ -202,12 +204,33 @@ complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tc -n "__fish_tc_using_subcommand worker" -l task-queue -d 'A task queue to claim from (repeatable)' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l worker-group -d 'The worker group this worker reports' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l worker-id -d 'The worker id (default: the host name, characters outside [a-zA-Z0-9-_] as -, at most 38)' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l capacity -d 'How many tasks run at once, 1 to 1000' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l wait-timeout -d 'With --once: give up after this many seconds without a task' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l shutdown-grace -d 'Seconds running tasks get to finish after SIGTERM/SIGINT before they are stopped and reported worker-shutdown (a second signal skips them)' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l engine -d 'Which engines run tasks: auto runs docker-worker payloads on Docker and generic-worker payloads natively; a payload for an engine not enabled is malformed-payload' -r -f -a "auto\t'docker-worker payloads on Docker, generic-worker payloads natively'
+docker\t''
+native\t''"
+complete -c tc -n "__fish_tc_using_subcommand worker" -l max-task-run-time -d 'The largest maxRunTime accepted, in seconds (a larger one is malformed-payload)' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l pull -d 'When to pull a registry image' -r -f -a "always\t'Pull, then use'
+missing\t'Use the local image if the daemon has it, else pull'
+never\t'Never pull: an absent image is an error'"
+complete -c tc -n "__fish_tc_using_subcommand worker" -l network -d 'The containers\' network mode: none, host or a network name (default: the daemon\'s)' -r
+complete -c tc -n "__fish_tc_using_subcommand worker" -l cache-dir -d 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand worker" -l missing-artifacts -d 'Whether a missing artifact fails the task' -r -f -a "family\t'docker-worker: never; generic-worker: unless the artifact is optional'
+fail\t'Any missing artifact fails the task'
+ignore\t'Never'"
+complete -c tc -n "__fish_tc_using_subcommand worker" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
 complete -c tc -n "__fish_tc_using_subcommand worker" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'
 labels\t'tc graph: the sorted labels, one per line (its human form)'
 dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
 table\t'tc graph: a table of label, kind, worker type and dependency count'"
+complete -c tc -n "__fish_tc_using_subcommand worker" -l once -d 'Claim one task, run it, and exit by its outcome (0 completed, 1 failed, 3 exception, 4 nothing claimed within --wait-timeout)'
+complete -c tc -n "__fish_tc_using_subcommand worker" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s V -l version -d 'Print version'

@@ -7,6 +7,7 @@ mod generate;
 mod graph;
 mod group;
 mod queue;
+mod run_graph;
 mod run_local;
 mod scopes;
 mod slugid;

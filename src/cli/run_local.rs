@@ -154,9 +154,24 @@ pub struct RunLocalArgs {
     #[arg(long)]
     pub yes: bool,
 
-    /// How many of several TASKs run at once.
+    /// How many of several TASKs (or of the --graph's tasks) run at once.
     #[arg(short = 'j', long = "jobs", default_value_t = 1, value_name = "N")]
     pub jobs: usize,
+
+    /// Run the whole target graph of the in-tree taskcluster/ directory: an embedded queue,
+    /// every task submitted to it, a worker with -j slots, dependents after their
+    /// dependencies; one progress line per task and a table of outcomes.
+    #[arg(long, conflicts_with_all = ["tasks", "task_id", "script", "interactive", "dry_run", "develop", "local_task_id"])]
+    pub graph: bool,
+
+    /// With --graph: try syntax choosing the target tasks (as `tc graph --try`).
+    #[arg(
+        long = "try",
+        value_name = "STRING",
+        requires = "graph",
+        allow_hyphen_values = true
+    )]
+    pub try_syntax: Option<String>,
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -210,7 +225,7 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
 }
 
 /// `-v HOST:CTR[:ro]`: HOST must exist and is made absolute; CTR must be absolute.
-fn binds(volumes: &[String]) -> Result<Vec<String>> {
+pub(super) fn binds(volumes: &[String]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for v in volumes {
         let mut parts = v.splitn(3, ':');
@@ -249,7 +264,7 @@ pub(super) fn cache_root(flag: Option<&Path>) -> PathBuf {
 }
 
 /// `--secret K[=V]` and `--secret-file`, read now so nothing runs without them.
-fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
+pub(super) fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for s in &args.secrets {
         match s.split_once('=') {
@@ -282,7 +297,7 @@ fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
 }
 
 /// The run options the command line sets (one place for run-local and --script).
-fn run_options(
+pub(super) fn run_options(
     args: &RunLocalArgs,
     cli_env: Vec<(String, String)>,
     secrets: Vec<(String, String)>,
@@ -309,6 +324,7 @@ fn run_options(
         max_run_time_cap: None,
         prefix: None,
         local: true,
+        claimed: false,
         worker_group: "local".into(),
         links: Vec::new(),
         docker: DockerOptions {
@@ -322,7 +338,7 @@ fn run_options(
     }
 }
 
-fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
+pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for file in &args.env_files {
         let text = std::fs::read_to_string(file)
@@ -340,6 +356,9 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         return Err(usage(
             "tc run-local prints text or json (--format human|json)",
         ));
+    }
+    if args.graph {
+        return super::run_graph::run(&args, format);
     }
     let mut binds = binds(&args.volumes)?;
     let deps = label::deps(&args.deps).map_err(usage)?;

@@ -88,10 +88,10 @@ pub struct SubmitArgs {
 }
 
 /// One task to create.
-struct Entry {
-    task_id: String,
-    label: Option<String>,
-    def: Value,
+pub(super) struct Entry {
+    pub task_id: String,
+    pub label: Option<String>,
+    pub def: Value,
 }
 
 fn usage(m: impl Into<String>) -> Error {
@@ -204,16 +204,21 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// The optimized graph's tasks, each after its dependencies.
-fn from_graph(args: &SubmitArgs) -> Result<Vec<Entry>> {
-    let root = crate::run::input::graph_root(args.root.as_deref())
+/// The optimized graph's tasks, each after its dependencies (`tc submit --graph` and
+/// `tc run-local --graph`).
+pub(super) fn graph_entries(
+    root: Option<&std::path::Path>,
+    parameters: Option<PathBuf>,
+    try_syntax: Option<String>,
+) -> Result<Vec<Entry>> {
+    let root = crate::run::input::graph_root(root)
         .ok_or_else(|| usage("no taskcluster directory here: run tc in a repository that has one, or give --root DIR"))?;
     let opts = Options {
         root,
-        parameters: args.parameters.clone(),
+        parameters,
         target_kinds: Vec::new(),
         stage: Stage::Optimized,
-        try_syntax: args.try_syntax.clone(),
+        try_syntax,
     };
     let mut warnings = Vec::new();
     let generated = generate::generate(&opts, &mut warnings);
@@ -273,7 +278,11 @@ fn from_graph(args: &SubmitArgs) -> Result<Vec<Entry>> {
 
 pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     let mut entries = if args.graph {
-        from_graph(&args)?
+        graph_entries(
+            args.root.as_deref(),
+            args.parameters.clone(),
+            args.try_syntax.clone(),
+        )?
     } else {
         from_file(&args)?
     };

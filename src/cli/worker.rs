@@ -107,6 +107,7 @@ pub(super) fn run_options(
         terminal: Terminal::Nowhere,
         prefix: None,
         local: false,
+        claimed: true,
         worker_group: String::new(),
         links: Vec::new(),
         docker,

@@ -151,16 +151,17 @@ pub fn validate(
     let family = payload::family(&def.payload).map_err(TaskError::malformed)?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     warnings.extend(check.warnings);
-    if !def.scopes.is_empty() {
+    // A claimed run's queue checked the scopes, ordered the dependencies and kept the deadline.
+    if !def.scopes.is_empty() && !opts.claimed {
         warnings.push("scopes are not checked locally (see --allow-capabilities)".into());
     }
-    if !def.dependencies.is_empty() {
+    if !def.dependencies.is_empty() && !opts.claimed {
         warnings.push(format!(
             "the task's {} dependencies are not run",
             def.dependencies.len()
         ));
     }
-    if def.deadline_time().is_some_and(|d| d < Utc::now()) {
+    if def.deadline_time().is_some_and(|d| d < Utc::now()) && !opts.claimed {
         warnings.push(format!(
             "the deadline {} has passed; tc runs the task anyway",
             def.deadline

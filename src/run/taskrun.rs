@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub prefix: Option<String>,
     /// `TC_LOCAL=1` for run-local; `tc worker` leaves it out.
     pub local: bool,
+    /// The run was claimed from a queue (`tc worker`), which already checked scopes, ordered
+    /// dependencies and kept the deadline: no warnings about those.
+    pub claimed: bool,
     pub worker_group: String,
     /// `--develop` on the native engine: (path in the task dir, checkout) symlinks.
     pub links: Vec<(String, PathBuf)>,

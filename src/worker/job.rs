@@ -207,6 +207,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
     let mut opts = ctx.cfg.run.clone();
     opts.root_url = ctx.cfg.client.root_url.clone();
     opts.worker_group = ctx.cfg.worker_group.clone();
+    opts.claimed = true;
     let summary = taskrun::run(&task, run_id, &opts, &sink, cancel_rx.clone()).await;
     shutdown.abort();
     if let Some(h) = log_uploader {

@@ -207,7 +207,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
                     _ => done_rx.recv().await.map_or(crate::exit_codes::EXCEPTION, |f| f.exit_code()),
                 }
             }
-            _ = stop_rx.wait_for(|s| s.stopping()) => {
+            () = stopping(&mut stop_rx) => {
                 while loops.join_next().await.is_some() {}
                 let signal = ctx.stop.borrow().signal_code().unwrap_or(crate::exit_codes::SIGTERM);
                 match ctx.claimed.load(Ordering::SeqCst) {
@@ -222,7 +222,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
     } else {
         tokio::select! {
             message = fatal(&mut loops) => return Err(message),
-            _ = stop_rx.wait_for(|s| s.stopping()) => {}
+            () = stopping(&mut stop_rx) => {}
         }
         ctx.say("shutting down: no more claims; running tasks get the grace period");
         while loops.join_next().await.is_some() {}
@@ -243,4 +243,9 @@ async fn fatal(loops: &mut tokio::task::JoinSet<Result<(), String>>) -> String {
         }
     }
     std::future::pending().await
+}
+
+/// Until the worker starts stopping (the watch guard is not held across awaits).
+async fn stopping(rx: &mut watch::Receiver<Stop>) {
+    let _ = rx.wait_for(|s| s.stopping()).await;
 }

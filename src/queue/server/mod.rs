@@ -199,7 +199,17 @@ async fn sweep(state: &State) {
 }
 
 /// Serves until SIGINT or SIGTERM.
-pub async fn serve(mut config: Config) -> Result<(), String> {
+pub async fn serve(config: Config) -> Result<(), String> {
+    serve_until(config, shutdown_signal(), None).await
+}
+
+/// Serves until `stop` completes; `ready` gets the root URL once requests are accepted (an
+/// embedded queue, as `tc run-local --graph` runs one).
+pub async fn serve_until(
+    mut config: Config,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ready: Option<tokio::sync::oneshot::Sender<String>>,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -219,11 +229,13 @@ pub async fn serve(mut config: Config) -> Result<(), String> {
             config.listen
         );
     }
-    eprintln!(
-        "tc queue: serving {root_url} (state {}, root client {})",
-        config.state_dir.display(),
-        config.root_client_id
-    );
+    if ready.is_none() {
+        eprintln!(
+            "tc queue: serving {root_url} (state {}, root client {})",
+            config.state_dir.display(),
+            config.root_client_id
+        );
+    }
     let resolver_state = state.clone();
     tokio::spawn(async move {
         loop {
@@ -241,9 +253,12 @@ pub async fn serve(mut config: Config) -> Result<(), String> {
     let handler_state = state.clone();
     let app = axum::Router::new().fallback(move |req| routes::handle(handler_state.clone(), req));
     let stop_state = state.clone();
+    if let Some(ready) = ready {
+        let _ = ready.send(root_url.clone());
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop.await;
             stop_state.stopping.store(true, Ordering::Relaxed);
             stop_state.pending.notify_waiters();
         })
