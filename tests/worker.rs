@@ -266,7 +266,7 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
     // A payload tc cannot run: malformed-payload, and the queue does not retry it.
     let malformed = s.submit(
         "malformed",
-        "retries: 3\npayload: {maxRunTime: 60, command: [[true]], notAField: 1}\n",
+        "retries: 3\npayload: {maxRunTime: 60, command: [['true']], notAField: 1}\n",
     );
     let (code, err) = s.once(&[]);
     assert_eq!(code, 3, "{err}");
@@ -286,10 +286,15 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
     // maxRunTime above the worker's cap is malformed too.
     let too_long = s.submit(
         "too-long",
-        "payload: {maxRunTime: 7200, command: [[true]]}\n",
+        "payload: {maxRunTime: 7200, command: [['true']]}\n",
     );
     assert_eq!(s.once(&["--max-task-run-time", "3600"]).0, 3);
     assert_eq!(s.runs(&too_long)[0].2, "malformed-payload");
+    assert!(
+        s.log(&too_long).contains("more than this worker allows"),
+        "{}",
+        s.log(&too_long)
+    );
 
     // maxRunTime exceeded: failed, with the abort line in the log.
     let slow = s.submit(
