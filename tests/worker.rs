@@ -160,6 +160,8 @@ payload:
   maxRunTime: 60
   command:
     - [sh, -c, 'echo "hello from $TASK_ID run $RUN_ID on $TASKCLUSTER_WORKER_GROUP"; mkdir -p out; head -c 200000 /dev/urandom > out/blob.bin; cp out/blob.bin "$KEEP/blob.bin"']
+    # The worker's own credentials never reach the task, and it is not a local run.
+    - [sh, -c, 'test -z "$TASKCLUSTER_ACCESS_TOKEN$TASKCLUSTER_CLIENT_ID$TC_LOCAL"']
   env: {KEEP: "@KEEP@"}
   artifacts:
     - {name: public/blob.bin, path: out/blob.bin, type: file}
@@ -408,7 +410,7 @@ fn a_killed_worker_loses_its_claim_and_a_second_worker_completes_the_retry() {
 }
 
 #[test]
-fn a_long_task_is_reclaimed_until_it_completes() {
+fn a_long_task_is_reclaimed_and_its_log_can_be_read_while_it_runs() {
     if !pyclient_available() {
         return;
     }
@@ -416,12 +418,33 @@ fn a_long_task_is_reclaimed_until_it_completes() {
     let s = Setup::new(&["--claim-timeout", "3"]);
     let id = s.submit(
         "long",
-        "payload: {maxRunTime: 60, command: [[sh, -c, 'sleep 7; echo done']]}\n",
+        "payload: {maxRunTime: 60, command: [[sh, -c, 'echo part-one; sleep 7; echo part-$((1+1))']]}\n",
     );
-    let (code, err) = s.once(&[]);
-    assert_eq!(code, 0, "{err}");
+    let mut worker = s.spawn_worker("long", &["--once"]);
+    s.wait_for(&id, "the run to start", running);
+    // The backing log is uploaded while the task runs, not only at the end.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = s.tc(&["task", "log", &id]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.contains("\npart-one") {
+            assert!(!text.contains("part-2"), "read while running: {text}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live log while running: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        exit_of(&mut worker, "the worker"),
+        0,
+        "{}",
+        s.worker_log("long")
+    );
     assert_eq!(s.runs(&id).len(), 1, "one run, kept alive by reclaims");
-    assert!(s.log(&id).contains("done"));
+    assert!(s.log(&id).contains("part-2"));
 }
 
 #[test]
@@ -512,6 +535,14 @@ fn the_docker_engine_runs_claimed_docker_worker_tasks() {
         &dw("echo in a container; echo container data > /out.txt"),
     );
     let failed = s.submit("dw-fail", &dw("exit 3"));
+    let flaky = s.submit(
+        "dw-flaky",
+        &format!(
+            "retries: 1\n{}  onExitStatus: {{retry: [42]}}\n",
+            dw("exit 42")
+        ),
+    );
+    let malformed = s.submit("dw-malformed", &format!("{}  notAField: 1\n", dw("true")));
     let worker = |expect: i32| {
         let out = s
             .command(&[
@@ -536,6 +567,11 @@ fn the_docker_engine_runs_claimed_docker_worker_tasks() {
     };
     worker(0);
     worker(1);
+    worker(3);
+    worker(3);
+    assert_eq!(s.runs(&flaky)[0].2, "intermittent-task");
+    assert_eq!(s.runs(&flaky)[1].1, "task-retry");
+    assert_eq!(s.runs(&malformed)[0].2, "malformed-payload");
     assert!(s.log(&ok).contains("in a container"));
     let got = s.dir.path().join("out.txt");
     s.ok(&[

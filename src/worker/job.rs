@@ -70,18 +70,28 @@ pub(super) async fn run(ctx: Arc<Ctx>, claim: Value, permit: OwnedSemaphorePermi
     let finished = match parse_claim(&claim) {
         Ok(c) => run_claim(&ctx, c).await,
         Err(e) => {
-            ctx.say(&format!("a claim tc cannot read ({e}); it will expire"));
-            None
+            let message = format!("a claim tc cannot read ({e}); it will expire");
+            ctx.say(&message);
+            Finished {
+                task_id: claim
+                    .pointer("/status/taskId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                run_id: 0,
+                state: "exception",
+                reason: "internal-error",
+                message: Some(message),
+                dir: None,
+            }
         }
     };
     drop(permit);
-    if let Some(f) = finished {
-        ctx.event(Event::Finished(f.clone()));
-        let _ = ctx.done.send(f);
-    }
+    ctx.event(Event::Finished(finished.clone()));
+    let _ = ctx.done.send(finished);
 }
 
-async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
+async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
     let (task_id, run_id) = (claim.task_id.clone(), claim.run_id);
     let client: Current = Arc::new(Mutex::new(
         ctx.cfg
@@ -111,7 +121,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
             "worker-shutdown",
         )
         .await;
-        return Some(finish("exception", "worker-shutdown", None, None));
+        return finish("exception", "worker-shutdown", None, None);
     }
     ctx.say(&format!("{task_id} run {run_id} \"{name}\": claimed"));
     ctx.event(Event::Started {
@@ -132,12 +142,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
                 "malformed-payload",
             )
             .await;
-            return Some(finish(
-                "exception",
-                "malformed-payload",
-                Some(message),
-                None,
-            ));
+            return finish("exception", "malformed-payload", Some(message), None);
         }
     };
     let dir = ctx.cfg.runs_dir.join(format!("{task_id}-{run_id}"));
@@ -154,7 +159,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
                 "internal-error",
             )
             .await;
-            return Some(finish("exception", "internal-error", Some(e), None));
+            return finish("exception", "internal-error", Some(e), None);
         }
     };
     let names = log_names(&def);
@@ -191,11 +196,11 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
         tokio::spawn(upload_log_while_running(
             ctx.clone(),
             client.clone(),
-            task_id.clone(),
-            run_id,
+            (task_id.clone(), run_id),
             log_path.clone(),
             names.clone(),
             def.expires.clone(),
+            cancel_rx.clone(),
         ))
     });
 
@@ -224,7 +229,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
         if !ctx.cfg.keep_runs {
             let _ = std::fs::remove_dir_all(&dir);
         }
-        return Some(finish("aborted", "canceled", summary.message, keep));
+        return finish("aborted", "canceled", summary.message, keep);
     }
 
     // The final log, then every other artifact, before the report.
@@ -292,7 +297,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
     };
     if *cancel_rx.borrow() == Some(Interrupt::Aborted) {
         reclaimer.abort();
-        return Some(finish("aborted", "canceled", message, keep));
+        return finish("aborted", "canceled", message, keep);
     }
     report(ctx, &current(&client), &task_id, run_id, state, reason).await;
     reclaimer.abort();
@@ -306,7 +311,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Option<Finished> {
     if !ctx.cfg.keep_runs {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    Some(finish(state, reason, message, keep))
+    finish(state, reason, message, keep)
 }
 
 /// The claimed definition as a TaskDef (the queue stored a full one).
@@ -415,11 +420,11 @@ async fn shutdown_watch(ctx: Arc<Ctx>, cancel: Arc<watch::Sender<Option<Interrup
 async fn upload_log_while_running(
     ctx: Arc<Ctx>,
     client: Current,
-    task_id: String,
-    run_id: u32,
+    (task_id, run_id): (String, u32),
     path: PathBuf,
     names: LogNames,
     expires: String,
+    cancel: watch::Receiver<Option<Interrupt>>,
 ) {
     let up = upload::Run {
         http: &ctx.http,
@@ -429,7 +434,8 @@ async fn upload_log_while_running(
     let mut sent = None;
     // The first look comes soon after the start, so a follower sees the header quickly.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    loop {
+    // After a reclaim 409 the run is no longer ours: nothing more is uploaded.
+    while *cancel.borrow() != Some(Interrupt::Aborted) {
         let size = size_of(&path);
         if size.is_some() && size != sent && size <= Some(LOG_MAX) {
             let ok = up
