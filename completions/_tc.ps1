@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('try', 'try', [CompletionResultType]::ParameterValue, 'Mozilla try syntax: parse a try string or commit message, or count options over pushes')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph')
-            [CompletionResult]::new('run-local', 'run-local', [CompletionResultType]::ParameterValue, 'Run a task on this machine with the real worker rules (native engine; Docker comes next)')
+            [CompletionResult]::new('run-local', 'run-local', [CompletionResultType]::ParameterValue, 'Run a task (or the whole in-tree graph) on this machine with the real worker rules')
             [CompletionResult]::new('submit', 'submit', [CompletionResultType]::ParameterValue, 'Send a task, a list of tasks or a whole graph to a TaskCluster queue')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'The embedded TaskCluster queue')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Claim tasks from a queue, run them and report the results')
@@ -651,7 +651,7 @@ Register-ArgumentCompleter -Native -CommandName 'tc' -ScriptBlock {
         'tc;help' {
             [CompletionResult]::new('try', 'try', [CompletionResultType]::ParameterValue, 'Mozilla try syntax: parse a try string or commit message, or count options over pushes')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph')
-            [CompletionResult]::new('run-local', 'run-local', [CompletionResultType]::ParameterValue, 'Run a task on this machine with the real worker rules (native engine; Docker comes next)')
+            [CompletionResult]::new('run-local', 'run-local', [CompletionResultType]::ParameterValue, 'Run a task (or the whole in-tree graph) on this machine with the real worker rules')
             [CompletionResult]::new('submit', 'submit', [CompletionResultType]::ParameterValue, 'Send a task, a list of tasks or a whole graph to a TaskCluster queue')
             [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'The embedded TaskCluster queue')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Claim tasks from a queue, run them and report the results')

@@ -27,7 +27,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
             cand try 'Mozilla try syntax: parse a try string or commit message, or count options over pushes'
             cand graph 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph'
-            cand run-local 'Run a task on this machine with the real worker rules (native engine; Docker comes next)'
+            cand run-local 'Run a task (or the whole in-tree graph) on this machine with the real worker rules'
             cand submit 'Send a task, a list of tasks or a whole graph to a TaskCluster queue'
             cand queue 'The embedded TaskCluster queue'
             cand worker 'Claim tasks from a queue, run them and report the results'
@@ -585,7 +585,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;help'= {
             cand try 'Mozilla try syntax: parse a try string or commit message, or count options over pushes'
             cand graph 'Render the task graph of an in-tree `taskcluster/` directory, like taskgraph'
-            cand run-local 'Run a task on this machine with the real worker rules (native engine; Docker comes next)'
+            cand run-local 'Run a task (or the whole in-tree graph) on this machine with the real worker rules'
             cand submit 'Send a task, a list of tasks or a whole graph to a TaskCluster queue'
             cand queue 'The embedded TaskCluster queue'
             cand worker 'Claim tasks from a queue, run them and report the results'

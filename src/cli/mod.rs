@@ -54,7 +54,7 @@ pub enum Command {
     Try(try_cmd::TryCommand),
     /// Render the task graph of an in-tree `taskcluster/` directory, like taskgraph.
     Graph(graph::GraphArgs),
-    /// Run a task on this machine with the real worker rules (native engine; Docker comes next).
+    /// Run a task (or the whole in-tree graph) on this machine with the real worker rules.
     RunLocal(run_local::RunLocalArgs),
     /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
     Submit(submit::SubmitArgs),
