@@ -114,6 +114,21 @@ impl Setup {
         self.ok(&["task", "log", id])
     }
 
+    /// Waits (up to a minute) until the task's log in the queue holds `text`: the worker
+    /// uploads it while the task runs.
+    fn wait_for_log(&self, id: &str, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = self.tc(&["task", "log", id]);
+            let log = String::from_utf8_lossy(&out.stdout).into_owned();
+            if log.contains(text) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "no `{text}` in the log: {log}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// A background worker with `extra` flags, its stderr in `name`.log.
     fn spawn_worker(&self, name: &str, extra: &[&str]) -> Child {
         let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).unwrap();
@@ -423,20 +438,8 @@ fn a_long_task_is_reclaimed_and_its_log_can_be_read_while_it_runs() {
     let mut worker = s.spawn_worker("long", &["--once"]);
     s.wait_for(&id, "the run to start", running);
     // The backing log is uploaded while the task runs, not only at the end.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let out = s.tc(&["task", "log", &id]);
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        if text.contains("\npart-one") {
-            assert!(!text.contains("part-2"), "read while running: {text}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no live log while running: {text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let early = s.wait_for_log(&id, "\npart-one");
+    assert!(!early.contains("part-2"), "read while running: {early}");
     assert_eq!(
         exit_of(&mut worker, "the worker"),
         0,
@@ -458,7 +461,7 @@ fn cancel_makes_the_next_reclaim_409_and_the_worker_stops_without_reporting() {
         "payload: {maxRunTime: 600, command: [[sh, -c, 'sleep 600']]}\n",
     );
     let mut worker = s.spawn_worker("cancel", &["--once"]);
-    s.wait_for(&id, "the run to start", running);
+    s.wait_for_log(&id, "=== Task Starting ===");
     s.ok(&["task", "cancel", &id, "--yes"]);
     // The worker returns only after the task is gone: the sleep was killed.
     assert_eq!(exit_of(&mut worker, "the worker"), 3);
@@ -468,6 +471,9 @@ fn cancel_makes_the_next_reclaim_409_and_the_worker_stops_without_reporting() {
         !log.contains("report was refused"),
         "nothing reported: {log}"
     );
+    // Nothing was uploaded after the 409: the queue has only the log of the running task.
+    let uploaded = s.log(&id);
+    assert!(!uploaded.contains("Task Finished"), "{uploaded}");
     assert_eq!(
         s.runs(&id),
         [("exception".into(), "scheduled".into(), "canceled".into())]
@@ -484,8 +490,12 @@ fn sigterm_during_a_task_reports_worker_shutdown_and_the_queue_retries() {
         "shutdown",
         "retries: 1\npayload: {maxRunTime: 600, command: [[sh, -c, 'echo started; sleep 600']]}\n",
     );
-    let mut worker = s.spawn_worker("term", &["--once", "--shutdown-grace", "1"]);
-    s.wait_for(&id, "the run to start", running);
+    // The wait for a task ends with the claim: the signal decides the exit status.
+    let mut worker = s.spawn_worker(
+        "term",
+        &["--once", "--shutdown-grace", "1", "--wait-timeout", "1"],
+    );
+    s.wait_for_log(&id, "\nstarted");
     signal(&worker, nix::sys::signal::Signal::SIGTERM);
     assert_eq!(exit_of(&mut worker, "the worker"), 143);
     assert_eq!(
@@ -502,6 +512,28 @@ fn sigterm_during_a_task_reports_worker_shutdown_and_the_queue_retries() {
     // The log of the stopped run was uploaded.
     let log = s.ok(&["task", "log", &id, "--run", "0"]);
     assert!(log.contains("Worker shutting down"), "{log}");
+}
+
+#[test]
+fn a_task_that_finishes_within_the_grace_period_resolves_normally() {
+    if !pyclient_available() {
+        return;
+    }
+    let s = Setup::new(&[]);
+    let id = s.submit(
+        "graceful",
+        "payload: {maxRunTime: 60, command: [[sh, -c, 'echo begun; sleep 3; echo finished-$((2+2))']]}\n",
+    );
+    let mut worker = s.spawn_worker("grace", &["--capacity", "2", "--shutdown-grace", "60"]);
+    s.wait_for_log(&id, "\nbegun");
+    signal(&worker, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(exit_of(&mut worker, "the worker"), 0);
+    assert_eq!(
+        s.runs(&id),
+        [("completed".into(), "scheduled".into(), "completed".into())]
+    );
+    assert!(s.log(&id).contains("finished-4"));
+    assert!(s.worker_log("grace").contains("shutting down"));
 }
 
 #[test]
@@ -532,7 +564,7 @@ fn the_docker_engine_runs_claimed_docker_worker_tasks() {
     };
     let ok = s.submit(
         "dw-ok",
-        &dw("echo in a container; echo container data > /out.txt"),
+        &dw("test -z \"$TASKCLUSTER_ACCESS_TOKEN$TASKCLUSTER_CLIENT_ID\"; echo in a container; echo container data > /out.txt"),
     );
     let failed = s.submit("dw-fail", &dw("exit 3"));
     let flaky = s.submit(

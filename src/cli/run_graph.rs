@@ -157,6 +157,9 @@ async fn run_graph(
     runs_dir: std::path::PathBuf,
     format: Format,
 ) -> Result<i32> {
+    // Signals are watched before the first task is created, so Ctrl-C always ends here (and
+    // the queue's temporary directory goes).
+    let (signals, mut interrupt) = watch_signals()?;
     let multi = std::io::stderr()
         .is_terminal()
         .then(indicatif::MultiProgress::new);
@@ -168,6 +171,9 @@ async fn run_graph(
         .max()
         .unwrap_or(0);
     for e in &entries {
+        if let Some(code) = *interrupt.borrow() {
+            return Ok(code);
+        }
         client
             .ok("PUT", &format!("task/{}", encode(&e.task_id)), Some(&e.def))
             .await?;
@@ -228,42 +234,32 @@ async fn run_graph(
         events: Some(events_tx),
     };
     let worker = tokio::spawn(worker::work(cfg, stop_rx));
-    let mut interrupted = None;
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut int =
-            signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
-        let mut term =
-            signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.to_string()))?;
-        loop {
-            let event = tokio::select! {
-                e = events.recv() => e,
-                _ = int.recv() => { interrupted = Some(crate::exit_codes::SIGINT); break; }
-                _ = term.recv() => { interrupted = Some(crate::exit_codes::SIGTERM); break; }
-            };
-            match event {
-                Some(Event::Started { task_id, .. }) => {
-                    if let Some(&i) = index.get(&task_id) {
-                        rows[i].state = "running".into();
-                        rows[i].reason.clear();
-                        rows[i].show();
-                    }
+    loop {
+        let event = tokio::select! {
+            e = events.recv() => e,
+            _ = interrupt.wait_for(Option::is_some) => break,
+        };
+        match event {
+            Some(e) => {
+                if apply(client, &mut rows, &index, e).await {
+                    break;
                 }
-                Some(Event::Finished(f)) => {
-                    finished(client, &mut rows, &index, f).await;
-                    if settle(&mut rows, &index) {
-                        break;
-                    }
-                }
-                None => break,
             }
+            None => break,
         }
     }
+    let interrupted = *interrupt.borrow();
     let _ = stop_tx.send(match interrupted {
         Some(code) => Stop::Now(code),
         None => Stop::Draining(0),
     });
-    match worker.await {
+    let stopped = worker.await;
+    // What the worker said while stopping still belongs in the table.
+    while let Ok(e) = events.try_recv() {
+        apply(client, &mut rows, &index, e).await;
+    }
+    signals.abort();
+    match stopped {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => return Err(Error::Api(e)),
         Err(e) => return Err(Error::Internal(format!("the worker failed inside tc: {e}"))),
@@ -282,6 +278,55 @@ async fn run_graph(
         .max()
         .unwrap_or(0);
     Ok(interrupted.unwrap_or(worst))
+}
+
+/// Shows one event of the worker; true when nothing is left to run.
+async fn apply(
+    client: &Client,
+    rows: &mut [Row],
+    index: &HashMap<String, usize>,
+    event: Event,
+) -> bool {
+    match event {
+        Event::Started { task_id, .. } => {
+            if let Some(&i) = index.get(&task_id) {
+                rows[i].state = "running".into();
+                rows[i].reason.clear();
+                rows[i].show();
+            }
+            false
+        }
+        Event::Finished(f) => {
+            finished(client, rows, index, f).await;
+            settle(rows, index)
+        }
+    }
+}
+
+/// The first SIGINT/SIGTERM (its exit status) stops the run; a second one stops tc at once,
+/// killing what runs.
+fn watch_signals() -> Result<(tokio::task::JoinHandle<()>, watch::Receiver<Option<i32>>)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.to_string()))?;
+    let (tx, rx) = watch::channel(None);
+    let handle = tokio::spawn(async move {
+        let code = tokio::select! {
+            _ = int.recv() => crate::exit_codes::SIGINT,
+            _ = term.recv() => crate::exit_codes::SIGTERM,
+        };
+        let _ = tx.send(Some(code));
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        crate::engine::native::kill_every_group();
+        eprintln!(
+            "[tc] interrupted again: stopped at once; task directories or containers may be left"
+        );
+        std::process::exit(code);
+    });
+    Ok((handle, rx))
 }
 
 /// A run ended: the task's state is what the queue now says (a retry run may follow).

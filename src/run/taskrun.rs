@@ -304,7 +304,9 @@ pub async fn run(
         log.line(&format!("Error: {}", err.message));
     }
     let canceled = *cancel.borrow();
-    if events.interrupted.is_none() {
+    // A worker's shutdown that comes after the task exited does not undo its outcome.
+    let finished_in_grace = canceled == Some(Interrupt::Shutdown) && events.exit_code.is_some();
+    if events.interrupted.is_none() && !finished_in_grace {
         events.interrupted = canceled;
     }
     let resolution = resolve(&events);

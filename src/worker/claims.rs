@@ -34,8 +34,11 @@ pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), Strin
             p = ctx.slots.clone().acquire_owned() => p.map_err(|e| e.to_string())?,
             _ = stop.wait_for(|s| s.stopping()) => return Ok(()),
         };
+        // A fair share of the free slots, so one queue's long poll does not hold them all.
+        let free = 1 + ctx.slots.available_permits();
+        let share = free.div_ceil(ctx.cfg.queues.len().max(1)).min(MAX_CLAIM);
         let mut permits = vec![first];
-        while permits.len() < MAX_CLAIM {
+        while permits.len() < share {
             match ctx.slots.clone().try_acquire_owned() {
                 Ok(p) => permits.push(p),
                 Err(_) => break,

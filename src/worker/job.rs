@@ -2,6 +2,7 @@
 //! core, then the artifacts and the report, all with the claim's credentials.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,52 +57,75 @@ fn credentials(c: &Value) -> Option<Credentials> {
     ))
 }
 
-/// The claim's client, replaced after every reclaim.
-type Current = Arc<Mutex<Client>>;
-
-fn current(c: &Current) -> Client {
-    c.lock()
-        .map(|c| c.clone())
-        .unwrap_or_else(|p| p.into_inner().clone())
+/// What the pieces of one claimed run share: the claim's client (replaced after every
+/// reclaim), and whether the queue took the run back (a reclaim 409).
+struct Shared {
+    client: Mutex<Client>,
+    aborted: AtomicBool,
+    /// Stops the task: `Aborted` after a 409, `Shutdown` when the grace period is over.
+    cancel: watch::Sender<Option<Interrupt>>,
 }
 
-/// Runs one claimed task to its report; the slot is given back at the end.
+impl Shared {
+    fn client(&self) -> Client {
+        self.client
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+
+    /// The run is no longer ours: stop the task; nothing more is uploaded or reported.
+    fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        self.cancel.send_replace(Some(Interrupt::Aborted));
+    }
+}
+
+/// Runs one claimed task to its report; the slot is given back at the end. A panic inside
+/// the run still ends it (as internal-error), so `--once` never waits forever.
 pub(super) async fn run(ctx: Arc<Ctx>, claim: Value, permit: OwnedSemaphorePermit) {
+    let task_id = claim
+        .pointer("/status/taskId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let run_id = claim["runId"].as_u64().unwrap_or(0) as u32;
+    let broken = |message: String| Finished {
+        task_id: task_id.clone(),
+        run_id,
+        state: "exception",
+        reason: "internal-error",
+        message: Some(message),
+        dir: None,
+    };
     let finished = match parse_claim(&claim) {
-        Ok(c) => run_claim(&ctx, c).await,
+        Ok(c) => match tokio::spawn(run_claim(ctx.clone(), c)).await {
+            Ok(f) => f,
+            Err(e) => {
+                let message = format!("the run failed inside tc: {e}; its claim will expire");
+                ctx.say(&format!("{task_id} run {run_id}: {message}"));
+                broken(message)
+            }
+        },
         Err(e) => {
             let message = format!("a claim tc cannot read ({e}); it will expire");
             ctx.say(&message);
-            Finished {
-                task_id: claim
-                    .pointer("/status/taskId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                run_id: 0,
-                state: "exception",
-                reason: "internal-error",
-                message: Some(message),
-                dir: None,
-            }
+            broken(message)
         }
     };
     drop(permit);
     ctx.event(Event::Finished(finished.clone()));
-    let _ = ctx.done.send(finished);
+    if ctx.cfg.once {
+        let _ = ctx.done.send(finished);
+    }
 }
 
-async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
+async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
     let (task_id, run_id) = (claim.task_id.clone(), claim.run_id);
-    let client: Current = Arc::new(Mutex::new(
-        ctx.cfg
-            .client
-            .with_credentials(Some(claim.credentials.clone())),
-    ));
-    let name = claim.task["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     let finish = |state, reason, message: Option<String>, dir: Option<PathBuf>| Finished {
         task_id: task_id.clone(),
         run_id,
@@ -110,11 +134,21 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
         message,
         dir,
     };
+    let (cancel, cancel_rx) = watch::channel(None::<Interrupt>);
+    let shared = Arc::new(Shared {
+        client: Mutex::new(
+            ctx.cfg
+                .client
+                .with_credentials(Some(claim.credentials.clone())),
+        ),
+        aborted: AtomicBool::new(false),
+        cancel,
+    });
     // A claim that arrives while the worker stops goes straight back to the queue.
     if ctx.stop.borrow().stopping() {
         report(
-            ctx,
-            &current(&client),
+            &ctx,
+            &shared,
             &task_id,
             run_id,
             "exception",
@@ -123,6 +157,16 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
         .await;
         return finish("exception", "worker-shutdown", None, None);
     }
+    // The claim is kept alive from the start: everything below may take a while.
+    let reclaimer = tokio::spawn(reclaim_loop(
+        ctx.clone(),
+        shared.clone(),
+        task_id.clone(),
+        run_id,
+        claim.taken_until,
+    ));
+    let _stop_reclaiming = AbortOnDrop(reclaimer);
+    let name = claim.task["metadata"]["name"].as_str().unwrap_or_default();
     ctx.say(&format!("{task_id} run {run_id} \"{name}\": claimed"));
     ctx.event(Event::Started {
         task_id: task_id.clone(),
@@ -134,8 +178,8 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
             let message = format!("the task definition cannot be read:\n  {problems}");
             ctx.say(&format!("{task_id} run {run_id}: {message}"));
             report(
-                ctx,
-                &current(&client),
+                &ctx,
+                &shared,
                 &task_id,
                 run_id,
                 "exception",
@@ -145,14 +189,14 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
             return finish("exception", "malformed-payload", Some(message), None);
         }
     };
+    // `prepare` empties a directory tc wrote before and refuses anything else.
     let dir = ctx.cfg.runs_dir.join(format!("{task_id}-{run_id}"));
-    let _ = std::fs::remove_dir_all(&dir);
     let sink = match LocalDir::prepare(&dir) {
         Ok(s) => s,
         Err(e) => {
             report(
-                ctx,
-                &current(&client),
+                &ctx,
+                &shared,
                 &task_id,
                 run_id,
                 "exception",
@@ -172,7 +216,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
     if logs_ok {
         let link =
             json!({"storageType": "link", "artifact": names.backing, "expires": def.expires});
-        if let Err(e) = up.create_only(&current(&client), &names.live, link).await {
+        if let Err(e) = up.create_only(&shared.client(), &names.live, link).await {
             ctx.say(&format!(
                 "{task_id} run {run_id}: cannot create {}: {e}",
                 names.live
@@ -180,27 +224,16 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
         }
     }
 
-    let (cancel_tx, cancel_rx) = watch::channel(None::<Interrupt>);
-    let cancel_tx = Arc::new(cancel_tx);
-    let reclaimer = tokio::spawn(reclaim_loop(
-        ctx.clone(),
-        client.clone(),
-        task_id.clone(),
-        run_id,
-        claim.taken_until,
-        cancel_tx.clone(),
-    ));
-    let shutdown = tokio::spawn(shutdown_watch(ctx.clone(), cancel_tx.clone()));
+    let shutdown = AbortOnDrop(tokio::spawn(shutdown_watch(ctx.clone(), shared.clone())));
     let log_path = dir.join(&names.backing);
     let log_uploader = logs_ok.then(|| {
         tokio::spawn(upload_log_while_running(
             ctx.clone(),
-            client.clone(),
+            shared.clone(),
             (task_id.clone(), run_id),
             log_path.clone(),
             names.clone(),
             def.expires.clone(),
-            cancel_rx.clone(),
         ))
     });
 
@@ -213,77 +246,89 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
     opts.root_url = ctx.cfg.client.root_url.clone();
     opts.worker_group = ctx.cfg.worker_group.clone();
     opts.claimed = true;
-    let summary = taskrun::run(&task, run_id, &opts, &sink, cancel_rx.clone()).await;
-    shutdown.abort();
+    let summary = taskrun::run(&task, run_id, &opts, &sink, cancel_rx).await;
+    drop(shutdown);
     if let Some(h) = log_uploader {
         h.abort();
         let _ = h.await;
     }
-    let aborted = *cancel_rx.borrow() == Some(Interrupt::Aborted);
     let keep = ctx.cfg.keep_runs.then(|| dir.clone());
-    if aborted {
-        reclaimer.abort();
-        ctx.say(&format!(
-            "{task_id} run {run_id}: the queue refused the reclaim (canceled, or the claim expired): stopped, nothing reported"
-        ));
+    let remove_dir = || {
         if !ctx.cfg.keep_runs {
             let _ = std::fs::remove_dir_all(&dir);
         }
-        return finish("aborted", "canceled", summary.message, keep);
-    }
+    };
 
-    // The final log, then every other artifact, before the report.
-    let uploading = current(&client);
+    // The final log, then every other artifact, before the report; a reclaim 409 stops all.
     let mut upload_error = None;
+    let mut uploads = Vec::new();
     if logs_ok && log_path.is_file() {
-        if let Err(e) = up
-            .file(
-                &uploading,
-                &names.backing,
-                &log_path,
-                "text/plain; charset=utf-8",
-                &task.def.expires,
-            )
-            .await
-        {
-            upload_error = Some(format!("{}: {e}", names.backing));
-        }
+        uploads.push(Upload::File {
+            name: &names.backing,
+            content_type: "text/plain; charset=utf-8",
+            expires: &task.def.expires,
+        });
     }
     for r in &summary.artifacts {
-        if upload_error.is_some() {
-            break;
-        }
         if r.name == names.backing || r.name == names.live {
             continue;
         }
-        let client = current(&client);
-        let result = match r.kind {
-            "file" => {
-                up.file(
-                    &client,
-                    &r.name,
-                    &dir.join(&r.name),
-                    r.content_type
-                        .as_deref()
-                        .unwrap_or("application/octet-stream"),
-                    r.expires.as_deref().unwrap_or(&task.def.expires),
-                )
-                .await
-            }
-            "error" => {
+        match r.kind {
+            "file" => uploads.push(Upload::File {
+                name: &r.name,
+                content_type: r
+                    .content_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream"),
+                expires: r.expires.as_deref().unwrap_or(&task.def.expires),
+            }),
+            "error" => uploads.push(Upload::Error {
+                name: &r.name,
+                reason: r.reason.as_deref().unwrap_or_default(),
+                message: r.message.as_deref().unwrap_or_default(),
+            }),
+            _ => {}
+        }
+    }
+    for u in uploads {
+        if shared.aborted() || upload_error.is_some() {
+            break;
+        }
+        let client = shared.client();
+        let (name, result) = match u {
+            Upload::File {
+                name,
+                content_type,
+                expires,
+            } => (
+                name,
+                up.file(&client, name, &dir.join(name), content_type, expires)
+                    .await,
+            ),
+            Upload::Error {
+                name,
+                reason,
+                message,
+            } => {
                 let body = json!({
                     "storageType": "error",
-                    "reason": r.reason,
-                    "message": r.message.as_deref().unwrap_or_default().chars().take(4096).collect::<String>(),
+                    "reason": reason,
+                    "message": message.chars().take(4096).collect::<String>(),
                     "expires": task.def.expires,
                 });
-                up.create_only(&client, &r.name, body).await
+                (name, up.create_only(&client, name, body).await)
             }
-            _ => Ok(()),
         };
         if let Err(e) = result {
-            upload_error = Some(format!("{}: {e}", r.name));
+            upload_error = Some(format!("{name}: {e}"));
         }
+    }
+    if shared.aborted() {
+        ctx.say(&format!(
+            "{task_id} run {run_id}: the queue refused the reclaim (canceled, or the claim expired): stopped, nothing reported"
+        ));
+        remove_dir();
+        return finish("aborted", "canceled", summary.message, keep);
     }
     let (state, reason, message) = match upload_error {
         Some(e) => (
@@ -295,12 +340,7 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
         ),
         None => (summary.outcome, summary.reason, summary.message.clone()),
     };
-    if *cancel_rx.borrow() == Some(Interrupt::Aborted) {
-        reclaimer.abort();
-        return finish("aborted", "canceled", message, keep);
-    }
-    report(ctx, &current(&client), &task_id, run_id, state, reason).await;
-    reclaimer.abort();
+    report(&ctx, &shared, &task_id, run_id, state, reason).await;
     let took = summary.duration_seconds;
     match &message {
         Some(m) if state != "completed" => ctx.say(&format!(
@@ -308,10 +348,31 @@ async fn run_claim(ctx: &Arc<Ctx>, claim: Claim) -> Finished {
         )),
         _ => ctx.say(&format!("{task_id} run {run_id}: {state} after {took:.1}s")),
     }
-    if !ctx.cfg.keep_runs {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    remove_dir();
     finish(state, reason, message, keep)
+}
+
+/// One upload of the run's end.
+enum Upload<'a> {
+    File {
+        name: &'a str,
+        content_type: &'a str,
+        expires: &'a str,
+    },
+    Error {
+        name: &'a str,
+        reason: &'a str,
+        message: &'a str,
+    },
+}
+
+/// Aborts a helper task when the run is done with it, however the run ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The claimed definition as a TaskDef (the queue stored a full one).
@@ -329,7 +390,12 @@ fn read_definition(task: &Value) -> Result<TaskDef, String> {
 }
 
 /// reportCompleted, reportFailed or reportException; a 409 (already resolved) is only noted.
-async fn report(ctx: &Ctx, client: &Client, task_id: &str, run_id: u32, state: &str, reason: &str) {
+/// A run the queue took back, or one canceled, is never reported.
+async fn report(ctx: &Ctx, shared: &Shared, task_id: &str, run_id: u32, state: &str, reason: &str) {
+    if shared.aborted() || reason == "canceled" {
+        return;
+    }
+    let client = shared.client();
     let base = format!("task/{}/runs/{run_id}", encode(task_id));
     let (route, body) = match state {
         "completed" => (format!("{base}/completed"), None),
@@ -347,15 +413,14 @@ async fn report(ctx: &Ctx, client: &Client, task_id: &str, run_id: u32, state: &
 }
 
 /// Reclaims at `takenUntil − min(180 s, (takenUntil − now) / 2)`, swapping in the new
-/// credentials. A 409 aborts the run; other failures are retried until the claim runs out,
-/// and then the run is aborted too.
+/// credentials. A 409 aborts the run; other failures (an answer without new credentials
+/// among them) are retried until the claim runs out, and then the run is aborted too.
 async fn reclaim_loop(
     ctx: Arc<Ctx>,
-    client: Current,
+    shared: Arc<Shared>,
     task_id: String,
     run_id: u32,
     mut taken_until: DateTime<Utc>,
-    cancel: Arc<watch::Sender<Option<Interrupt>>>,
 ) {
     let route = format!("task/{}/runs/{run_id}/reclaim", encode(&task_id));
     loop {
@@ -363,47 +428,43 @@ async fn reclaim_loop(
         let wait = left.saturating_sub((left / 2).min(Duration::from_secs(180)));
         tokio::time::sleep(wait).await;
         loop {
-            let answer = current(&client).call("POST", &route, None).await;
-            match answer {
+            let why = match shared.client().call("POST", &route, None).await {
                 Ok(a) if a.status == 200 => {
                     let fresh = credentials(&a.body["credentials"]);
                     let until = a.body["takenUntil"]
                         .as_str()
                         .and_then(|t| parse_timestamp(t).ok());
                     if let (Some(c), Some(until)) = (fresh, until) {
-                        if let Ok(mut slot) = client.lock() {
+                        if let Ok(mut slot) = shared.client.lock() {
                             *slot = ctx.cfg.client.with_credentials(Some(c));
                         }
                         taken_until = until;
+                        break;
                     }
-                    break;
+                    "the answer holds no new credentials or takenUntil".to_owned()
                 }
                 Ok(a) if a.status == 409 => {
-                    let _ = cancel.send(Some(Interrupt::Aborted));
+                    shared.abort();
                     return;
                 }
-                other => {
-                    let why = match other {
-                        Ok(a) => api_error(&a).to_string(),
-                        Err(e) => e.to_string(),
-                    };
-                    if Utc::now() >= taken_until {
-                        ctx.say(&format!(
-                            "{task_id} run {run_id}: the claim ran out while reclaiming failed ({why}): stopped"
-                        ));
-                        let _ = cancel.send(Some(Interrupt::Aborted));
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+                Ok(a) => api_error(&a).to_string(),
+                Err(e) => e.to_string(),
+            };
+            if Utc::now() >= taken_until {
+                ctx.say(&format!(
+                    "{task_id} run {run_id}: the claim ran out while reclaiming failed ({why}): stopped"
+                ));
+                shared.abort();
+                return;
             }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }
 
 /// When the worker drains, the run gets the grace period to finish; then (or at a second
-/// signal) it is stopped as worker-shutdown.
-async fn shutdown_watch(ctx: Arc<Ctx>, cancel: Arc<watch::Sender<Option<Interrupt>>>) {
+/// signal) it is stopped as worker-shutdown, unless the queue already took it back.
+async fn shutdown_watch(ctx: Arc<Ctx>, shared: Arc<Shared>) {
     let mut stop = ctx.stop.clone();
     if stop.wait_for(|s| s.stopping()).await.is_err() {
         return;
@@ -412,19 +473,24 @@ async fn shutdown_watch(ctx: Arc<Ctx>, cancel: Arc<watch::Sender<Option<Interrup
         () = tokio::time::sleep(ctx.cfg.shutdown_grace) => {}
         _ = stop.wait_for(|s| matches!(s, Stop::Now(_))) => {}
     }
-    let _ = cancel.send(Some(Interrupt::Shutdown));
+    shared.cancel.send_if_modified(|now| {
+        let first = now.is_none();
+        if first {
+            *now = Some(Interrupt::Shutdown);
+        }
+        first
+    });
 }
 
-/// Uploads the backing log at once and then every 10 s while it changes, so the live log
-/// can be followed while the task runs.
+/// Uploads the backing log soon after the start and then every 10 s while it changes, so
+/// the live log can be followed while the task runs; never after a reclaim 409.
 async fn upload_log_while_running(
     ctx: Arc<Ctx>,
-    client: Current,
+    shared: Arc<Shared>,
     (task_id, run_id): (String, u32),
     path: PathBuf,
     names: LogNames,
     expires: String,
-    cancel: watch::Receiver<Option<Interrupt>>,
 ) {
     let up = upload::Run {
         http: &ctx.http,
@@ -432,15 +498,13 @@ async fn upload_log_while_running(
         run_id,
     };
     let mut sent = None;
-    // The first look comes soon after the start, so a follower sees the header quickly.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    // After a reclaim 409 the run is no longer ours: nothing more is uploaded.
-    while *cancel.borrow() != Some(Interrupt::Aborted) {
+    while !shared.aborted() {
         let size = size_of(&path);
         if size.is_some() && size != sent && size <= Some(LOG_MAX) {
             let ok = up
                 .file(
-                    &current(&client),
+                    &shared.client(),
                     &names.backing,
                     &path,
                     "text/plain; charset=utf-8",

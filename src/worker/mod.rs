@@ -182,10 +182,14 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
     }
     let mut stop_rx = stop.clone();
     let code = if ctx.cfg.once {
+        // The wait ends with a claim: a run may outlast it.
         let timeout = async {
             match ctx.cfg.wait_timeout {
                 Some(t) => tokio::time::sleep(t).await,
                 None => std::future::pending().await,
+            }
+            if ctx.claimed.load(Ordering::SeqCst) > 0 {
+                std::future::pending::<()>().await;
             }
         };
         tokio::select! {
@@ -197,7 +201,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
                     _ => f.exit_code(),
                 }
             }
-            message = fatal(&mut loops) => return Err(message),
+            message = fatal(&mut loops) => return Err(drain(&ctx, capacity, message).await),
             () = timeout => {
                 // A claimWork still waiting may yet bring a task: let it answer.
                 ctx.claiming.store(false, Ordering::SeqCst);
@@ -221,7 +225,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
         }
     } else {
         tokio::select! {
-            message = fatal(&mut loops) => return Err(message),
+            message = fatal(&mut loops) => return Err(drain(&ctx, capacity, message).await),
             () = stopping(&mut stop_rx) => {}
         }
         ctx.say("shutting down: no more claims; running tasks get the grace period");
@@ -231,6 +235,19 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
     // Every run gives its slot back when it has reported.
     let _all = ctx.slots.acquire_many(capacity as u32).await;
     Ok(code)
+}
+
+/// Stops claiming and lets the running tasks finish and report before the worker gives up
+/// with `message`: exiting under them would leave their claims to expire.
+async fn drain(ctx: &Ctx, capacity: usize, message: String) -> String {
+    ctx.claiming.store(false, Ordering::SeqCst);
+    if ctx.slots.available_permits() < capacity {
+        ctx.say(&format!(
+            "{message}; waiting for the running tasks before exiting"
+        ));
+    }
+    let _all = ctx.slots.acquire_many(capacity as u32).await;
+    message
 }
 
 /// The first claim loop that fails for good (its message); never, when they all end well.

@@ -87,7 +87,8 @@ impl Run<'_> {
                 .body(reqwest::Body::wrap_stream(stream))
                 .send()
                 .await
-                .map_err(|e| format!("PUT {name}: {e}"))?;
+                // Without the URL: its signature must not reach a log.
+                .map_err(|e| format!("PUT {name}: {}", e.without_url()))?;
             if resp.status().is_success() {
                 Ok(())
             } else {
