@@ -401,6 +401,36 @@ fn capacity_four_works_tasks_from_tc_submit_and_the_python_client_at_once() {
 }
 
 #[test]
+fn one_worker_serves_several_task_queues() {
+    if !pyclient_available() {
+        return;
+    }
+    let s = Setup::new(&[]);
+    let path = s.dir.path().join("q.yml");
+    std::fs::write(
+        &path,
+        "payload: {maxRunTime: 60, command: [[sh, -c, 'echo on $TASKCLUSTER_WORKER_POOL']]}\n",
+    )
+    .unwrap();
+    let on = |queue: &str| {
+        s.ok(&["submit", "--task-queue", queue, path.to_str().unwrap()])
+            .trim()
+            .to_owned()
+    };
+    let (a, b) = (on("proj/alpha"), on("proj/beta"));
+    let mut worker = s.spawn_worker(
+        "queues",
+        &["--task-queue", "proj/alpha", "--task-queue", "proj/beta"],
+    );
+    s.wait_for(&a, "the alpha task", |st| st["state"] == "completed");
+    s.wait_for(&b, "the beta task", |st| st["state"] == "completed");
+    signal(&worker, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(exit_of(&mut worker, "the worker"), 0);
+    assert!(s.log(&a).contains("on proj/alpha"));
+    assert!(s.log(&b).contains("on proj/beta"));
+}
+
+#[test]
 fn a_killed_worker_loses_its_claim_and_a_second_worker_completes_the_retry() {
     if !pyclient_available() {
         return;
