@@ -202,3 +202,24 @@ fn credentials_stay_private_and_print_env_points_clients_at_the_queue() {
     assert_eq!(token.len(), 44, "{token}");
     assert_eq!(env(dir.path()), first, "the same token on the next start");
 }
+
+#[test]
+fn sigterm_answers_waiting_claims_with_no_tasks_and_exits_0() {
+    if !common::queue::pyclient_available() {
+        return;
+    }
+    // claimWork would hold a minute; SIGTERM must answer it at once with no tasks.
+    let mut q = Queue::start(&["--claim-work-timeout", "60"]);
+    let mut waiting = q
+        .python_command("claim_one.py", &["proj/none"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The claim is in the server's long poll once the Python client has started and connected
+    // (well under 4 s; the poll itself would last 60).
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(q.terminate(), Some(0), "{}", q.log());
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 tasks");
+}

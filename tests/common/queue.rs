@@ -93,6 +93,22 @@ impl Queue {
         std::fs::read_to_string(self.state_dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// SIGTERM, then the server's exit status (waiting up to a minute).
+    pub fn terminate(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        None
+    }
+
     /// `kill -9`, then a new server on the same port and state directory.
     pub fn kill9_and_restart(&mut self) {
         self.kill9_and_restart_after(Duration::ZERO);
