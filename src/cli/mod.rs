@@ -10,6 +10,7 @@ mod queue;
 mod run_graph;
 mod run_local;
 mod scopes;
+mod signals;
 mod slugid;
 mod submit;
 mod task;

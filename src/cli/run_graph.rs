@@ -306,26 +306,14 @@ async fn apply(
 /// The first SIGINT/SIGTERM (its exit status) stops the run; a second one stops tc at once,
 /// killing what runs.
 fn watch_signals() -> Result<(tokio::task::JoinHandle<()>, watch::Receiver<Option<i32>>)> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::Internal(e.to_string()))?;
     let (tx, rx) = watch::channel(None);
-    let handle = tokio::spawn(async move {
-        let code = tokio::select! {
-            _ = int.recv() => crate::exit_codes::SIGINT,
-            _ = term.recv() => crate::exit_codes::SIGTERM,
-        };
-        let _ = tx.send(Some(code));
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-        crate::engine::native::kill_every_group();
-        eprintln!(
-            "[tc] interrupted again: stopped at once; task directories or containers may be left"
-        );
-        std::process::exit(code);
-    });
+    let handle = super::signals::on_signals(
+        move |code| {
+            let _ = tx.send(Some(code));
+        },
+        |code| async move { super::signals::stop_now(code, "task directories may be left") },
+    )
+    .map_err(|e| Error::Internal(format!("cannot watch signals: {e}")))?;
     Ok((handle, rx))
 }
 

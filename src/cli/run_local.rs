@@ -646,36 +646,27 @@ fn source_stem(source: &str) -> Option<String> {
 
 /// Cancels every run on the first SIGINT/SIGTERM; a second one kills what runs and leaves at
 /// once, saying what was left behind.
-fn watch_signals(cache_root: PathBuf) -> tokio::sync::watch::Receiver<Option<Interrupt>> {
+fn watch_signals(cache_root: PathBuf) -> Result<tokio::sync::watch::Receiver<Option<Interrupt>>> {
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(None);
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return;
-        };
-        let which = tokio::select! {
-            _ = int.recv() => Interrupt::Sigint,
-            _ = term.recv() => Interrupt::Sigterm,
-        };
-        let _ = cancel_tx.send(Some(which));
-        let code = tokio::select! {
-            _ = int.recv() => crate::exit_codes::SIGINT,
-            _ = term.recv() => crate::exit_codes::SIGTERM,
-        };
-        crate::engine::native::kill_every_group();
-        eprintln!(
-            "[tc] interrupted again: stopped without cleaning up; task directories may be left in {}",
-            cache_root.join("tasks").display()
-        );
-        for name in crate::engine::docker::live_containers() {
-            eprintln!("[tc] container left: {name} (remove it with docker rm -f {name})");
-        }
-        std::process::exit(code);
-    });
-    cancel_rx
+    super::signals::on_signals(
+        move |code| {
+            let which = if code == crate::exit_codes::SIGINT {
+                Interrupt::Sigint
+            } else {
+                Interrupt::Sigterm
+            };
+            let _ = cancel_tx.send(Some(which));
+        },
+        move |code| async move {
+            let left = format!(
+                "task directories may be left in {}",
+                cache_root.join("tasks").display()
+            );
+            super::signals::stop_now(code, &left)
+        },
+    )
+    .map_err(|e| Error::Internal(format!("cannot watch signals: {e}")))?;
+    Ok(cancel_rx)
 }
 
 /// Where run N's artifacts move before run N + 1: `<A>.run<N>` beside `<A>`.
@@ -697,7 +688,7 @@ async fn run_all(
         jobs.first()
             .map(|(_, o, _)| o.cache_root.clone())
             .unwrap_or_default(),
-    );
+    )?;
     if jobs
         .iter()
         .any(|(t, _, _)| t.def.payload.get("image").is_none())

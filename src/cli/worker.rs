@@ -151,33 +151,26 @@ pub fn run(args: WorkerArgs) -> Result<i32> {
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let stop = watch_signals();
+        let stop = watch_signals()?;
         worker::work(cfg, stop).await.map_err(Error::Api)
     })
 }
 
-/// The first SIGTERM/SIGINT drains the worker; a second one stops the runs at once.
-fn watch_signals() -> watch::Receiver<Stop> {
+/// The first SIGTERM/SIGINT drains the worker; a second one stops the runs at once (they
+/// are still reported worker-shutdown).
+fn watch_signals() -> Result<watch::Receiver<Stop>> {
     let (tx, rx) = watch::channel(Stop::Running);
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return;
-        };
-        let first = tokio::select! {
-            _ = int.recv() => crate::exit_codes::SIGINT,
-            _ = term.recv() => crate::exit_codes::SIGTERM,
-        };
-        let _ = tx.send(Stop::Draining(first));
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-        eprintln!("[tc worker] second signal: stopping the running tasks now");
-        let _ = tx.send(Stop::Now(first));
-    });
-    rx
+    let tx = std::sync::Arc::new(tx);
+    let again = tx.clone();
+    super::signals::on_signals(
+        move |code| {
+            let _ = tx.send(Stop::Draining(code));
+        },
+        move |code| async move {
+            eprintln!("[tc worker] second signal: stopping the running tasks now");
+            let _ = again.send(Stop::Now(code));
+        },
+    )
+    .map_err(|e| Error::Internal(format!("cannot watch signals: {e}")))?;
+    Ok(rx)
 }

@@ -145,17 +145,23 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
         cancel,
     });
     // A claim that arrives while the worker stops goes straight back to the queue.
+    // An exception before the task could start: reported, and the run ends.
+    let give_up = |reason: &'static str, message: Option<String>| {
+        let (ctx, shared, task_id) = (ctx.clone(), shared.clone(), task_id.clone());
+        async move {
+            report(&ctx, &shared, &task_id, run_id, "exception", reason).await;
+            Finished {
+                task_id,
+                run_id,
+                state: "exception",
+                reason,
+                message,
+                dir: None,
+            }
+        }
+    };
     if ctx.stop.borrow().stopping() {
-        report(
-            &ctx,
-            &shared,
-            &task_id,
-            run_id,
-            "exception",
-            "worker-shutdown",
-        )
-        .await;
-        return finish("exception", "worker-shutdown", None, None);
+        return give_up("worker-shutdown", None).await;
     }
     // The claim is kept alive from the start: everything below may take a while.
     let reclaimer = tokio::spawn(reclaim_loop(
@@ -177,16 +183,7 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
         Err(problems) => {
             let message = format!("the task definition cannot be read:\n  {problems}");
             ctx.say(&format!("{task_id} run {run_id}: {message}"));
-            report(
-                &ctx,
-                &shared,
-                &task_id,
-                run_id,
-                "exception",
-                "malformed-payload",
-            )
-            .await;
-            return finish("exception", "malformed-payload", Some(message), None);
+            return give_up("malformed-payload", Some(message)).await;
         }
     };
     // `prepare` empties a directory tc wrote before and refuses anything else.
@@ -194,16 +191,7 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
     let sink = match LocalDir::prepare(&dir) {
         Ok(s) => s,
         Err(e) => {
-            report(
-                &ctx,
-                &shared,
-                &task_id,
-                run_id,
-                "exception",
-                "internal-error",
-            )
-            .await;
-            return finish("exception", "internal-error", Some(e), None);
+            return give_up("internal-error", Some(e)).await;
         }
     };
     let names = log_names(&def);
