@@ -413,8 +413,7 @@ async fn reclaim_loop(
     let route = format!("task/{}/runs/{run_id}/reclaim", encode(&task_id));
     loop {
         let left = (taken_until - Utc::now()).to_std().unwrap_or_default();
-        let wait = left.saturating_sub((left / 2).min(Duration::from_secs(180)));
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(reclaim_after(left)).await;
         loop {
             let why = match shared.client().call("POST", &route, None).await {
                 Ok(a) if a.status == 200 => {
@@ -448,6 +447,12 @@ async fn reclaim_loop(
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
+}
+
+/// How long to wait before reclaiming a claim that has `left` to run: until
+/// `takenUntil − min(180 s, left / 2)`.
+fn reclaim_after(left: Duration) -> Duration {
+    left.saturating_sub((left / 2).min(Duration::from_secs(180)))
 }
 
 /// When the worker drains, the run gets the grace period to finish; then (or at a second
@@ -509,4 +514,36 @@ async fn upload_log_while_running(
 
 fn size_of(path: &Path) -> Option<u64> {
     std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reclaims_three_minutes_early_or_halfway_for_short_claims() {
+        let s = Duration::from_secs;
+        assert_eq!(reclaim_after(s(1200)), s(1020));
+        assert_eq!(reclaim_after(s(360)), s(180));
+        assert_eq!(reclaim_after(s(4)), s(2));
+        assert_eq!(reclaim_after(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_claim_is_read_with_its_credentials() {
+        let v = serde_json::json!({
+            "status": {"taskId": "fN1SbArXTPSVFNUvaOlinQ"}, "runId": 2,
+            "takenUntil": "2026-11-26T12:00:00.000Z", "task": {"payload": {}},
+            "credentials": {"clientId": "task-client/x", "accessToken": "t", "certificate": "{}"},
+        });
+        let c = parse_claim(&v).unwrap();
+        assert_eq!(
+            (c.task_id.as_str(), c.run_id),
+            ("fN1SbArXTPSVFNUvaOlinQ", 2)
+        );
+        assert_eq!(c.credentials.client_id, "task-client/x");
+        let mut broken = v.clone();
+        broken["credentials"] = Value::Null;
+        assert!(parse_claim(&broken).is_err());
+    }
 }

@@ -136,6 +136,10 @@ pub fn default_worker_id() -> String {
         .and_then(|h| h.into_string().ok())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_owned());
+    worker_id_from(&host)
+}
+
+fn worker_id_from(host: &str) -> String {
     host.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -265,4 +269,17 @@ async fn fatal(loops: &mut tokio::task::JoinSet<Result<(), String>>) -> String {
 /// Until the worker starts stopping (the watch guard is not held across awaits).
 async fn stopping(rx: &mut watch::Receiver<Stop>) {
     let _ = rx.wait_for(|s| s.stopping()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn host_names_become_worker_ids() {
+        assert_eq!(
+            super::worker_id_from("build.example.com"),
+            "build-example-com"
+        );
+        assert_eq!(super::worker_id_from("a_b-C9"), "a_b-C9");
+        assert_eq!(super::worker_id_from(&"x".repeat(60)).len(), 38);
+    }
 }
