@@ -134,7 +134,7 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
     out.push('}');
 }
 
-fn indent(out: &mut String, level: usize) {
+pub(super) fn indent(out: &mut String, level: usize) {
     const SPACES: &str = "                                                                ";
     out.push('\n');
     let mut n = level * 2;
@@ -209,9 +209,17 @@ fn write_object(out: &mut String, map: &serde_json::Map<String, Value>, level: u
 
 /// A string with Python's `ensure_ascii` escapes (`/` is not escaped). Runs of printable ASCII,
 /// nearly everything, are copied at once.
-fn write_string(out: &mut String, s: &str) {
+pub(super) fn write_string(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
+    // Nearly every string needs no escape: one branch-free pass (the compiler vectorises it)
+    // decides, and the string is copied whole.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    if bytes.iter().fold(true, |all, &b| all & plain(b)) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
