@@ -135,12 +135,15 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
 }
 
 pub(super) fn indent(out: &mut String, level: usize) {
-    const SPACES: &str = "                                                                ";
-    out.push('\n');
+    const LINE: &str = "\n                                                                ";
     let mut n = level * 2;
+    // One copy for any usual depth.
+    let k = n.min(LINE.len() - 1);
+    out.push_str(&LINE[..1 + k]);
+    n -= k;
     while n > 0 {
-        let k = n.min(SPACES.len());
-        out.push_str(&SPACES[..k]);
+        let k = n.min(LINE.len() - 1);
+        out.push_str(&LINE[1..1 + k]);
         n -= k;
     }
 }
@@ -214,8 +217,7 @@ pub(super) fn write_string(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     // Nearly every string needs no escape: one branch-free pass (the compiler vectorises it)
     // decides, and the string is copied whole.
-    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
-    if bytes.iter().fold(true, |all, &b| all & plain(b)) {
+    if !needs_escape(bytes) {
         out.push_str(s);
         out.push('"');
         return;
@@ -250,6 +252,33 @@ pub(super) fn write_string(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Whether any byte is outside printable ASCII or is `"` or `\\`: eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` below `n` (n <= 128) or equal to zero sets its high bit here.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let chunks = bytes.chunks_exact(8);
+    let tail = chunks.remainder();
+    let word = |x: u64| {
+        // 0x7f and up: the low seven bits carry into the high bit only for 0x7f.
+        let high = (((x & !HIGH) + ONES) | x) & HIGH;
+        below(x, 0x20)
+            | high
+            | zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+    };
+    let mut hit = 0;
+    for c in chunks {
+        hit |= word(u64::from_le_bytes(c.try_into().expect("eight bytes")));
+    }
+    hit != 0
+        || tail
+            .iter()
+            .any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
 }
 
 /// A float as `json.dumps` writes it: Python's `repr`, except the non-finite ones.
@@ -360,6 +389,24 @@ mod tests {
                 .collect();
             assert_eq!(tasks_json(&list), python_json(&Value::Object(doc)));
         }
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_place() {
+        let simple = |b: &[u8]| {
+            b.iter()
+                .any(|&c| !(0x20..0x7f).contains(&c) || c == b'"' || c == b'\\')
+        };
+        for len in [1, 7, 8, 9, 16, 23] {
+            for at in 0..len {
+                for c in 0..=255u8 {
+                    let mut b = vec![b'a'; len];
+                    b[at] = c;
+                    assert_eq!(needs_escape(&b), simple(&b), "{c:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
     }
 
     #[test]

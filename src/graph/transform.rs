@@ -648,14 +648,33 @@ fn yaml_scalar(v: &J) -> Value {
 // ---------------------------------------------------------------------------------------------
 // The transform.
 
+/// What every task of a kind shares, worked out once per kind.
+struct PerKind {
+    /// The kind's directory as taskgraph names it.
+    path: String,
+    /// `metadata.source`, or why there is none.
+    source: Result<String, String>,
+}
+
+impl PerKind {
+    fn of(kind: &Kind, ctx: &Context) -> PerKind {
+        let path = kind_path(kind, ctx);
+        PerKind {
+            source: file_url(ctx.params, &path),
+            path,
+        }
+    }
+}
+
 /// One task of a kind through `taskgraph.transforms.task`.
 pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, TransformError> {
-    transform_node(kind, raw, None, ctx)
+    transform_node(kind, &PerKind::of(kind, ctx), raw, None, ctx)
 }
 
 /// [`transform`], on `node` (the raw task's, taken out of it) when given.
 fn transform_node(
     kind: &Kind,
+    per_kind: &PerKind,
     raw: &RawTask,
     node: Option<Node>,
     ctx: &Context,
@@ -886,7 +905,7 @@ fn transform_node(
         project.clone()
     };
     let head_rev = params.get_str("head_rev").to_owned();
-    let kind_path = kind_path(kind, ctx);
+    let kind_path = &per_kind.path;
     let treeherder = field("treeherder");
     if let Some(th) = treeherder.as_ref().filter(|v| truthy_jv(v)) {
         let th_span = null_at("treeherder");
@@ -1152,7 +1171,7 @@ fn transform_node(
         Some(Value::Str(d)) => d.clone(),
         _ => String::new(),
     };
-    let source = file_url(params, &kind_path).map_err(|m| fail(m, Some(&span)))?;
+    let source = per_kind.source.clone().map_err(|m| fail(m, Some(&span)))?;
     let mut meta_description = description.clone();
     if extra.get("treeherder").is_some_and(truthy_jv) {
         let repo = if tasks_for_pr {
@@ -1347,22 +1366,24 @@ pub fn transform_all(kinds: &mut [Kind], ctx: &Context) -> Vec<Result<Task, Tran
         .iter_mut()
         .map(|k| std::mem::take(&mut k.tasks))
         .collect();
-    let mut work: Vec<(&Kind, &mut RawTask)> = kinds
+    let per_kind: Vec<PerKind> = kinds.iter().map(|k| PerKind::of(k, ctx)).collect();
+    let mut work: Vec<(&Kind, &PerKind, &mut RawTask)> = kinds
         .iter()
+        .zip(&per_kind)
         .zip(raws.iter_mut())
-        .flat_map(|(k, ts)| ts.iter_mut().map(move |t| (k, t)))
+        .flat_map(|((k, pk), ts)| ts.iter_mut().map(move |t| (k, pk, t)))
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let run = |part: &mut [(&Kind, &mut RawTask)]| -> Vec<_> {
+    let run = |part: &mut [(&Kind, &PerKind, &mut RawTask)]| -> Vec<_> {
         part.iter_mut()
-            .map(|(k, t)| {
+            .map(|(k, pk, t)| {
                 if k.loader == (Loader::Transform { run: false }) {
                     let node = t.take_node();
-                    transform_node(k, t, Some(node), ctx)
+                    transform_node(k, pk, t, Some(node), ctx)
                 } else {
-                    let task = transform(k, t, ctx);
+                    let task = transform_node(k, pk, t, None, ctx);
                     t.take_node();
                     task
                 }
