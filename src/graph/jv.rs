@@ -289,8 +289,15 @@ pub fn write(out: &mut String, value: &Jv, level: usize) {
             super::render::indent(out, level);
             out.push(']');
         }
-        Jv::Object(o) if o.is_empty() => out.push_str("{}"),
-        Jv::Object(o) => {
+        Jv::Object(o) => write_obj(out, o, level),
+    }
+}
+
+/// [`write`] of an object.
+pub fn write_obj(out: &mut String, o: &Obj, level: usize) {
+    match o {
+        o if o.is_empty() => out.push_str("{}"),
+        o => {
             // Python sorts str keys by code point, which is UTF-8 byte order. Small objects
             // (nearly all) are sorted on the stack.
             const SMALL: usize = 16;

@@ -37,31 +37,69 @@ pub fn tasks_json(tasks: &[Entry]) -> String {
     String::from_utf8(out).expect("the writer writes UTF-8")
 }
 
-/// [`tasks_json`] into `out`, a piece at a time. The definitions are text already, so this
-/// is mostly copying.
+/// [`tasks_json`] into `out`, a batch of tasks at a time. The definitions are text already, so
+/// this is mostly copying; big graphs render their batches on all cores, written in order, with
+/// only a few batches held at once.
 pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     if tasks.is_empty() {
         return out.write_all(b"{}");
     }
-    const PIECE: usize = 1 << 16;
-    let mut buf = String::with_capacity(PIECE + 8192);
-    buf.push('{');
-    for (i, (key, task, task_id)) in tasks.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
+    const BATCH: usize = 256;
+    let batches: Vec<&[Entry]> = tasks.chunks(BATCH).collect();
+    let render = |i: usize| -> String {
+        let mut buf = String::with_capacity(BATCH * 2048);
+        for (j, (key, task, task_id)) in batches[i].iter().enumerate() {
+            if i > 0 || j > 0 {
+                buf.push(',');
+            }
+            indent(&mut buf, 1);
+            write_string(&mut buf, key);
+            buf.push_str(": ");
+            write_task(&mut buf, task, *task_id, 1);
         }
-        indent(&mut buf, 1);
-        write_string(&mut buf, key);
-        buf.push_str(": ");
-        write_task(&mut buf, task, *task_id, 1);
-        if buf.len() >= PIECE {
-            out.write_all(buf.as_bytes())?;
-            buf.clear();
+        buf
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    out.write_all(b"{")?;
+    if threads == 1 || batches.len() < 2 * threads {
+        for i in 0..batches.len() {
+            out.write_all(render(i).as_bytes())?;
         }
+    } else {
+        std::thread::scope(|s| -> std::io::Result<()> {
+            // Thread `t` renders batches t, t + threads, …; a bounded channel each keeps the
+            // memory down and the order easy.
+            let receivers: Vec<std::sync::mpsc::Receiver<String>> = (0..threads)
+                .map(|t| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                    let render = &render;
+                    let count = batches.len();
+                    s.spawn(move || {
+                        for i in (t..count).step_by(threads) {
+                            // The writer is gone after a write error: stop.
+                            if tx.send(render(i)).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    rx
+                })
+                .collect();
+            for i in 0..batches.len() {
+                let piece = receivers[i % threads]
+                    .recv()
+                    .expect("a renderer sends every batch it takes");
+                out.write_all(piece.as_bytes())?;
+            }
+            Ok(())
+        })?;
     }
-    indent(&mut buf, 0);
-    buf.push('}');
-    out.write_all(buf.as_bytes())
+    let mut end = String::new();
+    indent(&mut end, 0);
+    end.push('}');
+    out.write_all(end.as_bytes())
 }
 
 /// One task as `Task::to_json` then `python_json` would write it; the keys are in sorted order.
@@ -92,7 +130,7 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
     };
     out.push('{');
     field(out, "attributes", true);
-    write_object(out, &t.attributes, level + 1);
+    super::jv::write_obj(out, &t.attributes, level + 1);
     field(out, "dependencies", false);
     if t.dependencies.is_empty() {
         out.push_str("{}");
@@ -344,10 +382,12 @@ mod tests {
             label: label.into(),
             kind: "k\u{e9}".into(),
             description: "d \"q\" \\ \t\u{7f}".into(),
-            attributes: json!({"z": 1, "a": [true, 1.5, null], "m": {}})
-                .as_object()
-                .unwrap()
-                .clone(),
+            attributes: match crate::graph::jv::Jv::from_serde(
+                &json!({"z": 1, "a": [true, 1.5, null], "m": {}}),
+            ) {
+                crate::graph::jv::Jv::Object(o) => o,
+                _ => unreachable!(),
+            },
             dependencies: deps
                 .iter()
                 .map(|(n, l)| ((*n).to_owned(), (*l).to_owned()))

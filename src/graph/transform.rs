@@ -35,7 +35,7 @@ pub struct Task {
     pub label: String,
     pub kind: String,
     pub description: String,
-    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub attributes: Map,
     pub dependencies: BTreeMap<String, String>,
     pub soft_dependencies: Vec<String>,
     pub if_dependencies: Vec<String>,
@@ -49,7 +49,7 @@ impl Task {
     /// The task as taskgraph's JSON output writes it (§4.7).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
-            "attributes": self.attributes,
+            "attributes": self.attributes.to_serde(),
             "dependencies": self.dependencies,
             "description": self.description,
             "if_dependencies": self.if_dependencies,
@@ -590,19 +590,6 @@ pub(super) fn get_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Node> {
 pub(super) fn remove(n: &mut Node, key: &str) {
     if let Some(m) = entries_mut(n) {
         m.retain(|(k, _)| !matches!(&k.value, Value::Str(s) if s == key));
-    }
-}
-
-/// Python's truth value of a JSON value.
-pub(super) fn truthy(v: &serde_json::Value) -> bool {
-    use serde_json::Value as S;
-    match v {
-        S::Null => false,
-        S::Bool(b) => *b,
-        S::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        S::String(s) => !s.is_empty(),
-        S::Array(a) => !a.is_empty(),
-        S::Object(o) => !o.is_empty(),
     }
 }
 
@@ -1343,7 +1330,7 @@ fn transform_node(
         label,
         kind: kind.name.clone(),
         description,
-        attributes: attributes.to_serde(),
+        attributes,
         dependencies,
         soft_dependencies,
         if_dependencies,
