@@ -292,15 +292,14 @@ pub(super) fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Whether any byte is outside printable ASCII or is `"` or `\\`: eight bytes at a time.
+/// Whether any byte is outside printable ASCII or is `"` or `\\`: eight bytes at a time, the
+/// last (or only) eight read overlapping, so short strings take no byte loop.
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // A byte of `x` below `n` (n <= 128) or equal to zero sets its high bit here.
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let chunks = bytes.chunks_exact(8);
-    let tail = chunks.remainder();
     let word = |x: u64| {
         // 0x7f and up: the low seven bits carry into the high bit only for 0x7f.
         let high = (((x & !HIGH) + ONES) | x) & HIGH;
@@ -309,14 +308,31 @@ fn needs_escape(bytes: &[u8]) -> bool {
             | zero(x ^ (ONES * u64::from(b'"')))
             | zero(x ^ (ONES * u64::from(b'\\')))
     };
-    let mut hit = 0;
-    for c in chunks {
-        hit |= word(u64::from_le_bytes(c.try_into().expect("eight bytes")));
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+    let u32_at = |i: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[i..i + 4].try_into().expect("four"),
+        ))
+    };
+    let u16_at = |i: usize| u64::from(u16::from_le_bytes(bytes[i..i + 2].try_into().expect("two")));
+    // Bytes a short string does not fill are a harmless `a`.
+    const PAD: u64 = 0x6161_6161_6161_6161;
+    let n = bytes.len();
+    match n {
+        0 => false,
+        1 => word(u64::from(bytes[0]) | (PAD << 8)) != 0,
+        2..=3 => word(u16_at(0) | (u16_at(n - 2) << 16) | (PAD << 32)) != 0,
+        4..=7 => word(u32_at(0) | (u32_at(n - 4) << 32)) != 0,
+        _ => {
+            let mut hit = word(u64_at(n - 8));
+            let mut i = 0;
+            while i + 8 <= n {
+                hit |= word(u64_at(i));
+                i += 8;
+            }
+            hit != 0
+        }
     }
-    hit != 0
-        || tail
-            .iter()
-            .any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
 }
 
 /// A float as `json.dumps` writes it: Python's `repr`, except the non-finite ones.
@@ -437,7 +453,7 @@ mod tests {
             b.iter()
                 .any(|&c| !(0x20..0x7f).contains(&c) || c == b'"' || c == b'\\')
         };
-        for len in [1, 7, 8, 9, 16, 23] {
+        for len in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 23] {
             for at in 0..len {
                 for c in 0..=255u8 {
                     let mut b = vec![b'a'; len];

@@ -97,6 +97,19 @@ pub fn intern(name: &str) -> &'static str {
 pub fn load(file: &str, text: &str) -> Result<Loaded, YamlError> {
     let file = intern(file);
     let text = yaml11_line_breaks(file, text)?;
+    if let Some(root) = compose_plain(file, &text) {
+        return Ok(Loaded {
+            node: root.unwrap_or(Node {
+                value: Value::Null,
+                span: Span {
+                    file,
+                    line: 1,
+                    col: 1,
+                },
+            }),
+            warnings: Vec::new(),
+        });
+    }
     let root = compose(file, &text)?;
     let mut builder = Builder {
         file,
@@ -559,6 +572,143 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
     }
     check_indentation_tabs(file, text, &inside)?;
     Ok(root)
+}
+
+/// A collection the plain path is building.
+struct PlainOpen {
+    is_map: bool,
+    /// The line a flow collection starts on.
+    flow_line: Option<u32>,
+    line: u32,
+    col: u32,
+    /// A mapping's keys and values alternate.
+    items: Vec<Node>,
+}
+
+/// The document straight from the events, for the usual file: no anchors, aliases, tags, merge
+/// or `=` keys, duplicate keys or collection keys. Building the shared raw tree first (what
+/// aliases need) costs a third of the load. `None` for anything else, errors included: then
+/// [`compose`] and the builder make the document, or the error, as always.
+fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
+    let options = granit_parser::options! {
+        emit_comments: false,
+        block_scalar_eof_without_line_feed: true,
+        bom_inside_document_as_content: true,
+        emit_anchor_events: true,
+    };
+    let mut stack: Vec<PlainOpen> = Vec::new();
+    let mut inside: Vec<(u32, u32)> = Vec::new();
+    let mut root = None;
+    let mut documents = 0u32;
+    let mut nodes = 0u64;
+    for item in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = item.ok()?;
+        let at = position(span.tag_start.unwrap_or(span.start));
+        let done = match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                let (first, last) = (to_u32(span.start.line()), to_u32(span.end.line()));
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    inside.push((first, last));
+                } else if last > first {
+                    inside.push((first.saturating_add(1), last));
+                }
+                let plain = style == ScalarStyle::Plain;
+                let text = if plain && span.start.index() == span.end.index() {
+                    String::new()
+                } else {
+                    value.into_owned()
+                };
+                let value = match if plain {
+                    implicit_kind(&text)
+                } else {
+                    Kind::Str
+                } {
+                    Kind::Str => Value::Str(text),
+                    Kind::Merge | Kind::ValueKey => return None,
+                    kind => construct_scalar(kind, &text).ok()?,
+                };
+                Node {
+                    value,
+                    span: Span {
+                        file,
+                        line: at.0,
+                        col: at.1,
+                    },
+                }
+            }
+            Event::SequenceStart(style, anchor, ref tag)
+            | Event::MappingStart(style, anchor, ref tag) => {
+                // Deep documents take the full path, which knows the limit's message.
+                if anchor != 0 || tag.is_some() || stack.len() + 2 >= MAX_DEPTH as usize {
+                    return None;
+                }
+                stack.push(PlainOpen {
+                    is_map: matches!(event, Event::MappingStart(..)),
+                    flow_line: (style == StructureStyle::Flow).then(|| to_u32(span.start.line())),
+                    line: at.0,
+                    col: at.1,
+                    items: Vec::new(),
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let open = stack.pop()?;
+                if let Some(first) = open.flow_line {
+                    inside.push((first.saturating_add(1), to_u32(span.end.line())));
+                }
+                let value = if open.is_map {
+                    let mut map = MapBuilder::with_capacity(open.items.len() / 2);
+                    let mut items = open.items.into_iter();
+                    while let Some(key) = items.next() {
+                        let value = items.next()?;
+                        if matches!(key.value, Value::Seq(_) | Value::Map(_))
+                            || map.find(&key.value).is_some()
+                        {
+                            return None;
+                        }
+                        map.add_index(&key.value);
+                        map.entries.push((key, value));
+                    }
+                    Value::Map(map.entries)
+                } else {
+                    Value::Seq(open.items)
+                };
+                Node {
+                    value,
+                    span: Span {
+                        file,
+                        line: open.line,
+                        col: open.col,
+                    },
+                }
+            }
+            Event::Alias(_) | Event::Anchor(..) => return None,
+            _ => continue,
+        };
+        nodes += 1;
+        if nodes > MAX_NODES {
+            return None;
+        }
+        match stack.last_mut() {
+            Some(open) => open.items.push(done),
+            None => root = Some(done),
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    check_indentation_tabs(file, text, &inside).ok()?;
+    Some(root)
 }
 
 /// PyYAML refuses a tab in the indentation of a line, block indicators (`- `, `? `, `: `) counted
