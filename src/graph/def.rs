@@ -6,6 +6,8 @@
 
 use serde_json::Value as J;
 
+use super::jv::Jv;
+
 /// The depth of `task` in the output document `{label: {"task": …}}`.
 const LEVEL: usize = 2;
 
@@ -42,20 +44,20 @@ pub struct Treeherder {
     pub symbol: String,
 }
 
-fn at<'a>(v: &'a J, path: &[&str]) -> Option<&'a J> {
+fn at<'a>(v: &'a Jv, path: &[&str]) -> Option<&'a Jv> {
     path.iter().try_fold(v, |v, k| v.get(k))
 }
 
-fn str_at(v: &J, path: &[&str]) -> Option<String> {
-    at(v, path).and_then(J::as_str).map(str::to_owned)
+fn str_at(v: &Jv, path: &[&str]) -> Option<String> {
+    at(v, path).and_then(Jv::as_str).map(str::to_owned)
 }
 
 impl Facts {
-    fn of(v: &J) -> Facts {
+    fn of(v: &Jv) -> Facts {
         let treeherder = at(v, &["extra", "treeherder"]).map(|th| Treeherder {
             collections: th
                 .get("collection")
-                .and_then(J::as_object)
+                .and_then(Jv::as_object)
                 .map(|c| c.keys().cloned().collect())
                 .unwrap_or_default(),
             platform: str_at(th, &["machine", "platform"]).unwrap_or_default(),
@@ -63,11 +65,11 @@ impl Facts {
             symbol: str_at(th, &["symbol"]).unwrap_or_default(),
         });
         let caches = at(v, &["payload", "cache", "task-reference"])
-            .and_then(J::as_object)
+            .and_then(Jv::as_object)
             .map(|c| {
                 let command = at(v, &["payload", "command"])
-                    .and_then(J::as_array)
-                    .and_then(|c| c.iter().find_map(J::as_str))
+                    .and_then(Jv::as_array)
+                    .and_then(|c| c.iter().find_map(Jv::as_str))
                     .map(str::to_owned);
                 (c.keys().cloned().collect(), command)
             });
@@ -76,10 +78,10 @@ impl Facts {
             worker_type: str_at(v, &["workerType"]),
             routes: v
                 .get("routes")
-                .and_then(J::as_array)
-                .map(|r| r.iter().filter_map(J::as_str).map(str::to_owned).collect())
+                .and_then(Jv::as_array)
+                .map(|r| r.iter().filter_map(Jv::as_str).map(str::to_owned).collect())
                 .unwrap_or_default(),
-            tier: at(v, &["extra", "treeherder", "tier"]).and_then(J::as_i64),
+            tier: at(v, &["extra", "treeherder", "tier"]).and_then(Jv::as_i64),
             treeherder,
             caches,
         }
@@ -87,8 +89,13 @@ impl Facts {
 }
 
 impl Def {
-    /// The definition `value`, which is dropped once written.
+    /// The definition `value`.
     pub fn new(value: J) -> Def {
+        Def::from_jv(&Jv::from_serde(&value))
+    }
+
+    /// The definition `value`, as the transform builds it.
+    pub fn from_jv(value: &Jv) -> Def {
         // Written into a buffer each thread keeps, then copied once at its size: a string
         // grown in place would pass through every smaller allocation size on the way.
         thread_local! {
@@ -97,11 +104,11 @@ impl Def {
         let text = BUFFER.with(|b| {
             let mut b = b.borrow_mut();
             b.clear();
-            super::render::write_json_at(&mut b, &value, LEVEL);
+            super::jv::write(&mut b, value, LEVEL);
             Box::from(b.as_str())
         });
         Def {
-            facts: Facts::of(&value),
+            facts: Facts::of(value),
             text,
         }
     }

@@ -307,15 +307,23 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     Ok(Generated { graph, shown })
 }
 
+/// Labels to their places in label order.
+type Index<'a> = rustc_hash::FxHashMap<&'a str, usize>;
+
 /// The dependency edges, each dependency checked to exist, and no cycle (§4.1).
 fn edges(
     tasks: &BTreeMap<String, Task>,
     written: &[&kinds::RawTask],
 ) -> Result<Vec<(String, String, String)>, GraphError> {
+    let index: Index = tasks
+        .keys()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
     let mut out = Vec::new();
     for ((label, task), raw) in tasks.iter().zip(written) {
         for (name, dep) in &task.dependencies {
-            if !tasks.contains_key(dep) {
+            if !index.contains_key(dep.as_str()) {
                 // At the `dependencies` entry that names it.
                 let at = raw.dependency_span(name).unwrap_or(&task.span).to_string();
                 return Err(invalid(
@@ -326,7 +334,7 @@ fn edges(
             out.push((label.clone(), dep.clone(), name.clone()));
         }
     }
-    if let Some(cycle) = cycle(tasks) {
+    if let Some(cycle) = cycle(tasks, &index) {
         let stuck: BTreeSet<&String> = cycle.iter().collect();
         let stuck: Vec<&str> = stuck.into_iter().map(String::as_str).collect();
         return Err(invalid(
@@ -341,38 +349,48 @@ fn edges(
     Ok(out)
 }
 
-/// One concrete dependency cycle, its first task repeated at the end.
-fn cycle(tasks: &BTreeMap<String, Task>) -> Option<Vec<String>> {
-    // Iterative depth-first search: graphs can be deep.
-    let mut state: BTreeMap<&str, u8> = BTreeMap::new(); // 1 = on the path, 2 = done
-    for start in tasks.keys() {
-        if state.contains_key(start.as_str()) {
+/// One concrete dependency cycle, its first task repeated at the end. Every dependency is in
+/// `index` (checked before).
+fn cycle(tasks: &BTreeMap<String, Task>, index: &Index) -> Option<Vec<String>> {
+    // Iterative depth-first search over places in label order: graphs can be deep.
+    let labels: Vec<&str> = tasks.keys().map(String::as_str).collect();
+    let all: Vec<&Task> = tasks.values().collect();
+    let deps = |i: usize| -> Vec<usize> {
+        all[i]
+            .dependencies
+            .values()
+            .map(|d| index[d.as_str()])
+            .collect()
+    };
+    let mut state = vec![0u8; labels.len()]; // 1 = on the path, 2 = done
+    for start in 0..labels.len() {
+        if state[start] != 0 {
             continue;
         }
-        let mut path: Vec<(&str, Vec<&str>)> = Vec::new();
-        let deps =
-            |l: &str| -> Vec<&str> { tasks[l].dependencies.values().map(String::as_str).collect() };
-        state.insert(start, 1);
+        let mut path: Vec<(usize, Vec<usize>)> = Vec::new();
+        state[start] = 1;
         path.push((start, deps(start)));
         while let Some((node, pending)) = path.last_mut() {
             let node = *node;
             match pending.pop() {
-                Some(next) => match state.get(next) {
-                    Some(1) => {
+                Some(next) => match state[next] {
+                    1 => {
                         let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
-                        let mut c: Vec<String> =
-                            path[from..].iter().map(|(n, _)| (*n).to_owned()).collect();
-                        c.push(next.to_owned());
+                        let mut c: Vec<String> = path[from..]
+                            .iter()
+                            .map(|(n, _)| labels[*n].to_owned())
+                            .collect();
+                        c.push(labels[next].to_owned());
                         return Some(c);
                     }
-                    Some(_) => {}
-                    None => {
-                        state.insert(next, 1);
+                    2 => {}
+                    _ => {
+                        state[next] = 1;
                         path.push((next, deps(next)));
                     }
                 },
                 None => {
-                    state.insert(node, 2);
+                    state[node] = 2;
                     path.pop();
                 }
             }

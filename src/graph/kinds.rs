@@ -430,7 +430,6 @@ fn take(doc: &mut Node, key: &str) -> Option<Node> {
 /// Every `kind.yml`, read and parsed on all cores: files, and the pieces of big files (see
 /// `yaml_split`), are shared out among the threads; big kinds dominate the load.
 fn load_all(found: &[(String, PathBuf)]) -> Vec<Result<(Node, Vec<String>), KindsError>> {
-    const PIECE: usize = 128 * 1024;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
@@ -438,15 +437,29 @@ fn load_all(found: &[(String, PathBuf)]) -> Vec<Result<(Node, Vec<String>), Kind
         message: e.message,
         at: Some(e.span.to_string()),
     };
-    // Each file: its name, its text, and its pieces when it is cut.
-    let files: Vec<Result<(String, String, Option<Vec<String>>), KindsError>> = found
+    let texts: Vec<(PathBuf, Result<String, KindsError>)> = found
         .iter()
         .map(|(_, dir)| {
             let path = dir.join("kind.yml");
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| invalid(format!("cannot read {}: {e}", path.display()), None))?;
+                .map_err(|e| invalid(format!("cannot read {}: {e}", path.display()), None));
+            (path, text)
+        })
+        .collect();
+    // Pieces small enough that every core gets a few even when one file holds most tasks,
+    // and big enough that each is worth a parser.
+    let total: usize = texts
+        .iter()
+        .map(|(_, t)| t.as_ref().map_or(0, String::len))
+        .sum();
+    let piece = (total / (threads * 4)).clamp(16 * 1024, 128 * 1024);
+    // Each file: its name, its text, and its pieces when it is cut.
+    let files: Vec<Result<(String, String, Option<Vec<String>>), KindsError>> = texts
+        .into_iter()
+        .map(|(path, text)| {
+            let text = text?;
             let pieces = (threads > 1)
-                .then(|| super::yaml_split::split(&text, PIECE))
+                .then(|| super::yaml_split::split(&text, piece))
                 .flatten();
             Ok((path.display().to_string(), text, pieces))
         })

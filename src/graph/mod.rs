@@ -5,6 +5,7 @@
 pub mod config;
 pub mod def;
 pub mod generate;
+pub mod jv;
 pub mod keyed;
 pub mod kinds;
 pub mod merge;

@@ -37,31 +37,69 @@ pub fn tasks_json(tasks: &[Entry]) -> String {
     String::from_utf8(out).expect("the writer writes UTF-8")
 }
 
-/// [`tasks_json`] into `out`, a piece at a time. The definitions are text already, so this
-/// is mostly copying.
+/// [`tasks_json`] into `out`, a batch of tasks at a time. The definitions are text already, so
+/// this is mostly copying; big graphs render their batches on all cores, written in order, with
+/// only a few batches held at once.
 pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     if tasks.is_empty() {
         return out.write_all(b"{}");
     }
-    const PIECE: usize = 1 << 16;
-    let mut buf = String::with_capacity(PIECE + 8192);
-    buf.push('{');
-    for (i, (key, task, task_id)) in tasks.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
+    const BATCH: usize = 256;
+    let batches: Vec<&[Entry]> = tasks.chunks(BATCH).collect();
+    let render = |i: usize| -> String {
+        let mut buf = String::with_capacity(BATCH * 2048);
+        for (j, (key, task, task_id)) in batches[i].iter().enumerate() {
+            if i > 0 || j > 0 {
+                buf.push(',');
+            }
+            indent(&mut buf, 1);
+            write_string(&mut buf, key);
+            buf.push_str(": ");
+            write_task(&mut buf, task, *task_id, 1);
         }
-        indent(&mut buf, 1);
-        write_string(&mut buf, key);
-        buf.push_str(": ");
-        write_task(&mut buf, task, *task_id, 1);
-        if buf.len() >= PIECE {
-            out.write_all(buf.as_bytes())?;
-            buf.clear();
+        buf
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    out.write_all(b"{")?;
+    if threads == 1 || batches.len() < 2 * threads {
+        for i in 0..batches.len() {
+            out.write_all(render(i).as_bytes())?;
         }
+    } else {
+        std::thread::scope(|s| -> std::io::Result<()> {
+            // Thread `t` renders batches t, t + threads, …; a bounded channel each keeps the
+            // memory down and the order easy.
+            let receivers: Vec<std::sync::mpsc::Receiver<String>> = (0..threads)
+                .map(|t| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                    let render = &render;
+                    let count = batches.len();
+                    s.spawn(move || {
+                        for i in (t..count).step_by(threads) {
+                            // The writer is gone after a write error: stop.
+                            if tx.send(render(i)).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    rx
+                })
+                .collect();
+            for i in 0..batches.len() {
+                let piece = receivers[i % threads]
+                    .recv()
+                    .expect("a renderer sends every batch it takes");
+                out.write_all(piece.as_bytes())?;
+            }
+            Ok(())
+        })?;
     }
-    indent(&mut buf, 0);
-    buf.push('}');
-    out.write_all(buf.as_bytes())
+    let mut end = String::new();
+    indent(&mut end, 0);
+    end.push('}');
+    out.write_all(end.as_bytes())
 }
 
 /// One task as `Task::to_json` then `python_json` would write it; the keys are in sorted order.
@@ -92,7 +130,7 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
     };
     out.push('{');
     field(out, "attributes", true);
-    write_object(out, &t.attributes, level + 1);
+    super::jv::write_obj(out, &t.attributes, level + 1);
     field(out, "dependencies", false);
     if t.dependencies.is_empty() {
         out.push_str("{}");
@@ -134,13 +172,16 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
     out.push('}');
 }
 
-fn indent(out: &mut String, level: usize) {
-    const SPACES: &str = "                                                                ";
-    out.push('\n');
+pub(super) fn indent(out: &mut String, level: usize) {
+    const LINE: &str = "\n                                                                ";
     let mut n = level * 2;
+    // One copy for any usual depth.
+    let k = n.min(LINE.len() - 1);
+    out.push_str(&LINE[..1 + k]);
+    n -= k;
     while n > 0 {
-        let k = n.min(SPACES.len());
-        out.push_str(&SPACES[..k]);
+        let k = n.min(LINE.len() - 1);
+        out.push_str(&LINE[1..1 + k]);
         n -= k;
     }
 }
@@ -209,9 +250,16 @@ fn write_object(out: &mut String, map: &serde_json::Map<String, Value>, level: u
 
 /// A string with Python's `ensure_ascii` escapes (`/` is not escaped). Runs of printable ASCII,
 /// nearly everything, are copied at once.
-fn write_string(out: &mut String, s: &str) {
+pub(super) fn write_string(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
+    // Nearly every string needs no escape: one branch-free pass (the compiler vectorises it)
+    // decides, and the string is copied whole.
+    if !needs_escape(bytes) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -242,6 +290,49 @@ fn write_string(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Whether any byte is outside printable ASCII or is `"` or `\\`: eight bytes at a time, the
+/// last (or only) eight read overlapping, so short strings take no byte loop.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` below `n` (n <= 128) or equal to zero sets its high bit here.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let word = |x: u64| {
+        // 0x7f and up: the low seven bits carry into the high bit only for 0x7f.
+        let high = (((x & !HIGH) + ONES) | x) & HIGH;
+        below(x, 0x20)
+            | high
+            | zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+    };
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+    let u32_at = |i: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[i..i + 4].try_into().expect("four"),
+        ))
+    };
+    let u16_at = |i: usize| u64::from(u16::from_le_bytes(bytes[i..i + 2].try_into().expect("two")));
+    // Bytes a short string does not fill are a harmless `a`.
+    const PAD: u64 = 0x6161_6161_6161_6161;
+    let n = bytes.len();
+    match n {
+        0 => false,
+        1 => word(u64::from(bytes[0]) | (PAD << 8)) != 0,
+        2..=3 => word(u16_at(0) | (u16_at(n - 2) << 16) | (PAD << 32)) != 0,
+        4..=7 => word(u32_at(0) | (u32_at(n - 4) << 32)) != 0,
+        _ => {
+            let mut hit = word(u64_at(n - 8));
+            let mut i = 0;
+            while i + 8 <= n {
+                hit |= word(u64_at(i));
+                i += 8;
+            }
+            hit != 0
+        }
+    }
 }
 
 /// A float as `json.dumps` writes it: Python's `repr`, except the non-finite ones.
@@ -307,10 +398,12 @@ mod tests {
             label: label.into(),
             kind: "k\u{e9}".into(),
             description: "d \"q\" \\ \t\u{7f}".into(),
-            attributes: json!({"z": 1, "a": [true, 1.5, null], "m": {}})
-                .as_object()
-                .unwrap()
-                .clone(),
+            attributes: match crate::graph::jv::Jv::from_serde(
+                &json!({"z": 1, "a": [true, 1.5, null], "m": {}}),
+            ) {
+                crate::graph::jv::Jv::Object(o) => o,
+                _ => unreachable!(),
+            },
             dependencies: deps
                 .iter()
                 .map(|(n, l)| ((*n).to_owned(), (*l).to_owned()))
@@ -352,6 +445,24 @@ mod tests {
                 .collect();
             assert_eq!(tasks_json(&list), python_json(&Value::Object(doc)));
         }
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_place() {
+        let simple = |b: &[u8]| {
+            b.iter()
+                .any(|&c| !(0x20..0x7f).contains(&c) || c == b'"' || c == b'\\')
+        };
+        for len in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 23] {
+            for at in 0..len {
+                for c in 0..=255u8 {
+                    let mut b = vec![b'a'; len];
+                    b[at] = c;
+                    assert_eq!(needs_escape(&b), simple(&b), "{c:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
     }
 
     #[test]

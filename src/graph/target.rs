@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value as J, json};
 
+use super::jv::Jv;
+
 use super::config::Config;
 use super::generate::{Graph, GraphError};
 use super::parameters::Parameters;
@@ -23,9 +25,9 @@ pub struct Targets {
     pub graph: BTreeSet<String>,
 }
 
-fn strings(v: Option<&J>) -> Vec<&str> {
+fn strings(v: Option<&Jv>) -> Vec<&str> {
     match v {
-        Some(J::Array(items)) => items.iter().filter_map(J::as_str).collect(),
+        Some(Jv::Array(items)) => items.iter().filter_map(Jv::as_str).collect(),
         _ => Vec::new(),
     }
 }
@@ -33,16 +35,16 @@ fn strings(v: Option<&J>) -> Vec<&str> {
 /// An attribute as Python's `str()` of a scalar; missing, null or a container never matches.
 fn attr(task: &Task, key: &str) -> Option<String> {
     match task.attributes.get(key)? {
-        J::String(s) => Some(s.clone()),
-        J::Bool(true) => Some("True".into()),
-        J::Bool(false) => Some("False".into()),
-        J::Number(n) => Some(n.to_string()),
+        Jv::String(s) => Some(s.clone()),
+        Jv::Bool(true) => Some("True".into()),
+        Jv::Bool(false) => Some("False".into()),
+        n @ (Jv::Int(_) | Jv::Float(_)) => Some(n.to_string()),
         _ => None,
     }
 }
 
-fn truthy(v: Option<&J>) -> bool {
-    v.is_some_and(super::transform::truthy)
+fn truthy(v: Option<&Jv>) -> bool {
+    v.is_some_and(Jv::truthy)
 }
 
 /// taskgraph's `standard_filter`: cron, shipping phase, project, tasks-for, git branch.
@@ -51,8 +53,8 @@ fn standard_filter(task: &Task, params: &Parameters) -> Result<bool, GraphError>
     if truthy(a.get("cron")) {
         return Ok(false);
     }
-    if !matches!(a.get("shipping_phase"), None | Some(J::Null))
-        && a.get("shipping_phase").and_then(J::as_str) != Some("build")
+    if !matches!(a.get("shipping_phase"), None | Some(Jv::Null))
+        && a.get("shipping_phase").and_then(Jv::as_str) != Some("build")
     {
         return Ok(false);
     }
@@ -337,7 +339,7 @@ impl Selector<'_> {
         };
         if let Some(chunks) = &entry.only_chunks {
             // taskgraph.md §4.4: `test_chunk` is compared as given, so only a string matches.
-            let chunk = task.attributes.get("test_chunk").and_then(J::as_str);
+            let chunk = task.attributes.get("test_chunk").and_then(Jv::as_str);
             if !chunk.is_some_and(|c| chunks.contains(c)) {
                 return false;
             }
@@ -424,11 +426,12 @@ fn try_select(
                 _ => raw.rebuild,
             };
             task.attributes
-                .insert("task_duplicates".into(), json!(duplicates));
+                .insert("task_duplicates".into(), Jv::from_serde(&json!(duplicates)));
         }
         task.attributes
-            .insert("no_retry".into(), json!(raw.no_retry));
-        task.attributes.insert("tag".into(), json!(raw.tag));
+            .insert("no_retry".into(), Jv::from_serde(&json!(raw.no_retry)));
+        task.attributes
+            .insert("tag".into(), Jv::from_serde(&json!(raw.tag)));
     }
     let routes: Vec<String> = match raw.notify.as_deref() {
         Some("all") => vec!["on-any".into()],

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Map, Value as J, json};
+use serde_json::json;
+
+use super::jv::{Jv as J, Obj as Map};
 
 use super::config::{self, Config};
 use super::def::Def;
@@ -33,21 +35,21 @@ pub struct Task {
     pub label: String,
     pub kind: String,
     pub description: String,
-    pub attributes: Map<String, J>,
+    pub attributes: Map,
     pub dependencies: BTreeMap<String, String>,
     pub soft_dependencies: Vec<String>,
     pub if_dependencies: Vec<String>,
     /// null or an object.
-    pub optimization: J,
+    pub optimization: serde_json::Value,
     pub task: Def,
     pub span: Span,
 }
 
 impl Task {
     /// The task as taskgraph's JSON output writes it (§4.7).
-    pub fn to_json(&self) -> J {
+    pub fn to_json(&self) -> serde_json::Value {
         json!({
-            "attributes": self.attributes,
+            "attributes": self.attributes.to_serde(),
             "dependencies": self.dependencies,
             "description": self.description,
             "if_dependencies": self.if_dependencies,
@@ -591,47 +593,31 @@ pub(super) fn remove(n: &mut Node, key: &str) {
     }
 }
 
-pub(super) fn truthy(v: &J) -> bool {
-    match v {
-        J::Null => false,
-        J::Bool(b) => *b,
-        J::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        J::String(s) => !s.is_empty(),
-        J::Array(a) => !a.is_empty(),
-        J::Object(o) => !o.is_empty(),
-    }
+fn truthy_jv(v: &J) -> bool {
+    v.truthy()
 }
 
 /// Python's `str()` of a scalar, as `str.format` would insert it.
 fn py_str(v: &J) -> String {
-    match v {
-        J::Null => "None".into(),
-        J::Bool(true) => "True".into(),
-        J::Bool(false) => "False".into(),
-        J::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    v.py_str()
 }
 
 /// The JSON object at `key`, created when missing; an error names `what` if it is not one.
 fn obj_at<'a>(
-    m: &'a mut Map<String, J>,
+    m: &'a mut Map,
     key: &str,
     what: &str,
     span: &Span,
-) -> Result<&'a mut Map<String, J>, TransformError> {
-    match m
-        .entry(key.to_owned())
-        .or_insert_with(|| J::Object(Map::new()))
-    {
+) -> Result<&'a mut Map, TransformError> {
+    match m.get_or_insert_with(key, || J::Object(Map::new())) {
         J::Object(o) => Ok(o),
         _ => Err(fail(format!("{what} must be a mapping"), Some(span))),
     }
 }
 
 /// A node as JSON, once the whole task passed `check_json` (so this cannot fail).
-fn json_of(n: &Node) -> J {
-    n.to_json().unwrap_or(J::Null)
+fn jv_of(n: &Node) -> J {
+    n.to_jv().unwrap_or(J::Null)
 }
 
 /// A JSON scalar as a keyed-by context value.
@@ -639,10 +625,8 @@ fn yaml_scalar(v: &J) -> Value {
     match v {
         J::Null => Value::Null,
         J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(0.0)),
-        },
+        J::Int(i) => Value::Int(*i),
+        J::Float(f) => Value::Float(*f),
         J::String(s) => Value::Str(s.clone()),
         J::Array(_) | J::Object(_) => Value::Seq(Vec::new()),
     }
@@ -651,14 +635,33 @@ fn yaml_scalar(v: &J) -> Value {
 // ---------------------------------------------------------------------------------------------
 // The transform.
 
+/// What every task of a kind shares, worked out once per kind.
+struct PerKind {
+    /// The kind's directory as taskgraph names it.
+    path: String,
+    /// `metadata.source`, or why there is none.
+    source: Result<String, String>,
+}
+
+impl PerKind {
+    fn of(kind: &Kind, ctx: &Context) -> PerKind {
+        let path = kind_path(kind, ctx);
+        PerKind {
+            source: file_url(ctx.params, &path),
+            path,
+        }
+    }
+}
+
 /// One task of a kind through `taskgraph.transforms.task`.
 pub fn transform(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Task, TransformError> {
-    transform_node(kind, raw, None, ctx)
+    transform_node(kind, &PerKind::of(kind, ctx), raw, None, ctx)
 }
 
 /// [`transform`], on `node` (the raw task's, taken out of it) when given.
 fn transform_node(
     kind: &Kind,
+    per_kind: &PerKind,
     raw: &RawTask,
     node: Option<Node>,
     ctx: &Context,
@@ -863,7 +866,7 @@ fn transform_node(
     // hold fails here first, as a whole-task conversion would.
     node.check_json()
         .map_err(|e| fail(e.message, Some(&e.span)))?;
-    let field = |key: &str| node.get(key).map(json_of);
+    let field = |key: &str| node.get(key).map(jv_of);
     let null_at = |key: &str| -> Span { node.get(key).map_or(span.clone(), |n| n.span.clone()) };
 
     // 4. Treeherder.
@@ -872,7 +875,7 @@ fn transform_node(
         Some(J::Array(a)) => a,
         Some(_) => return Err(fail("`routes` must be a list", Some(&null_at("routes")))),
     };
-    let mut extra: Map<String, J> = match field("extra") {
+    let mut extra: Map = match field("extra") {
         None => Map::new(),
         Some(J::Object(o)) => o,
         Some(_) => return Err(fail("`extra` must be a mapping", Some(&null_at("extra")))),
@@ -889,9 +892,9 @@ fn transform_node(
         project.clone()
     };
     let head_rev = params.get_str("head_rev").to_owned();
-    let kind_path = kind_path(kind, ctx);
+    let kind_path = &per_kind.path;
     let treeherder = field("treeherder");
-    if let Some(th) = treeherder.as_ref().filter(|v| truthy(v)) {
+    if let Some(th) = treeherder.as_ref().filter(|v| truthy_jv(v)) {
         let th_span = null_at("treeherder");
         let initials: Option<String> = kind
             .name
@@ -907,12 +910,19 @@ fn transform_node(
                 Some(&th_span),
             ));
         };
-        let mut merged = json!({
-            "platform": "default/opt",
-            "tier": 1,
-            "kind": if kind.name.contains("build") { "build" } else if kind.name.contains("test") { "test" } else { "other" },
-            "symbol": initials.to_uppercase(),
-        });
+        let job_kind = if kind.name.contains("build") {
+            "build"
+        } else if kind.name.contains("test") {
+            "test"
+        } else {
+            "other"
+        };
+        let mut merged = J::Object(Map::of([
+            ("platform", J::from("default/opt")),
+            ("tier", J::Int(1)),
+            ("kind", J::from(job_kind)),
+            ("symbol", J::String(initials.to_uppercase())),
+        ]));
         if let (J::Object(m), J::Object(given)) = (&mut merged, th) {
             for (k, v) in given {
                 if v.is_null() {
@@ -924,8 +934,9 @@ fn transform_node(
                 m.insert(k.clone(), v.clone());
             }
         }
-        let platform = py_str(&merged["platform"]);
-        let symbol_full = py_str(&merged["symbol"]);
+        let merged_at = |k: &str| merged.get(k).cloned().unwrap_or(J::Null);
+        let platform = py_str(&merged_at("platform"));
+        let symbol_full = py_str(&merged_at("symbol"));
         if !extra.contains_key("treeherder-platform") {
             extra.insert("treeherder-platform".into(), J::String(platform.clone()));
         }
@@ -938,8 +949,8 @@ fn transform_node(
                 Some(&th_span),
             ));
         };
-        treeherder.insert("machine".into(), json!({ "platform": machine }));
-        treeherder.insert("collection".into(), json!({ collection: true }));
+        treeherder.insert("machine".into(), J::obj1("platform", machine));
+        treeherder.insert("collection".into(), J::obj1(collection, J::Bool(true)));
         let (group, symbol) = split_symbol(&symbol_full).ok_or_else(|| {
             fail(
                 format!("`{symbol_full}` is not a valid treeherder symbol."),
@@ -968,8 +979,8 @@ fn transform_node(
                 Some(&th_span),
             ));
         }
-        treeherder.insert("jobKind".into(), merged["kind"].clone());
-        treeherder.insert("tier".into(), merged["tier"].clone());
+        treeherder.insert("jobKind".into(), merged_at("kind"));
+        treeherder.insert("tier".into(), merged_at("tier"));
         routes.push(J::String(format!(
             "tc-treeherder.v2.{th_project}.{head_rev}.{}",
             params.get_str("pushlog_id")
@@ -977,7 +988,11 @@ fn transform_node(
     }
 
     // 5. Index: the rank always, routes with `index`.
-    let build_date = params.0.get("build_date").and_then(J::as_i64).unwrap_or(0);
+    let build_date = params
+        .0
+        .get("build_date")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
     let index = match field("index") {
         None => Map::new(),
         Some(J::Object(o)) => o,
@@ -986,8 +1001,8 @@ fn transform_node(
     let rank = match index.get("rank").unwrap_or(&J::String("by-tier".into())) {
         J::String(s) if s == "by-tier" => {
             let tier = match extra.get("treeherder") {
-                None => J::from(3),
-                Some(J::Object(th)) => th.get("tier").cloned().unwrap_or(J::from(3)),
+                None => J::Int(3),
+                Some(J::Object(th)) => th.get("tier").cloned().unwrap_or(J::Int(3)),
                 Some(_) => {
                     return Err(fail(
                         "`extra.treeherder` must be a mapping",
@@ -997,7 +1012,7 @@ fn transform_node(
             };
             let tier = match tier {
                 J::Bool(b) => i64::from(b),
-                J::Number(n) if n.is_i64() => n.as_i64().unwrap_or(0),
+                J::Int(i) => i,
                 other => {
                     return Err(fail(
                         format!("In task '{label}': the treeherder tier {other} is not an int"),
@@ -1006,12 +1021,12 @@ fn transform_node(
                 }
             };
             if tier > 1 {
-                J::from(0)
+                J::Int(0)
             } else {
-                J::from(build_date)
+                J::Int(build_date)
             }
         }
-        J::String(_) => J::from(build_date),
+        J::String(_) => J::Int(build_date),
         other => other.clone(),
     };
     obj_at(&mut extra, "index", "extra.index", &null_at("extra"))?.insert("rank".into(), rank);
@@ -1125,7 +1140,7 @@ fn transform_node(
         Some(v) => v,
         None => J::String(ctx.config.priority(&project).map_err(config_error)?),
     };
-    let mut tags: Map<String, J> = match field("tags") {
+    let mut tags: Map = match field("tags") {
         None => Map::new(),
         Some(J::Object(o)) => o,
         Some(_) => return Err(fail("`tags` must not be null", Some(&null_at("tags")))),
@@ -1143,9 +1158,9 @@ fn transform_node(
         Some(Value::Str(d)) => d.clone(),
         _ => String::new(),
     };
-    let source = file_url(params, &kind_path).map_err(|m| fail(m, Some(&span)))?;
+    let source = per_kind.source.clone().map_err(|m| fail(m, Some(&span)))?;
     let mut meta_description = description.clone();
-    if extra.get("treeherder").is_some_and(truthy) {
+    if extra.get("treeherder").is_some_and(truthy_jv) {
         let repo = if tasks_for_pr {
             format!("{project}-pr")
         } else {
@@ -1155,29 +1170,29 @@ fn transform_node(
             " ([Treeherder push](https://treeherder.mozilla.org/#/jobs?repo={repo}&revision={head_rev}))"
         ));
     }
-    let expires_ds = json!({ "relative-datestamp": expires });
+    let expires_ds = J::obj1("relative-datestamp", expires);
     let mut task_def = Map::new();
     task_def.insert("provisionerId".into(), J::String(provisioner.clone()));
     task_def.insert("workerType".into(), J::String(worker_type.clone()));
-    task_def.insert("created".into(), json!({"relative-datestamp": "0 seconds"}));
-    task_def.insert("deadline".into(), json!({ "relative-datestamp": deadline }));
+    task_def.insert("created".into(), J::obj1("relative-datestamp", "0 seconds"));
+    task_def.insert("deadline".into(), J::obj1("relative-datestamp", deadline));
     task_def.insert("expires".into(), expires_ds.clone());
     task_def.insert(
         "metadata".into(),
-        json!({
-            "description": meta_description,
-            "name": label,
-            "owner": params.get_str("owner"),
-            "source": source,
-        }),
+        J::Object(Map::of([
+            ("description", J::String(meta_description)),
+            ("name", J::from(label.as_str())),
+            ("owner", J::from(params.get_str("owner"))),
+            ("source", J::String(source)),
+        ])),
     );
     task_def.insert("priority".into(), priority);
-    if let Some(r) = field("requires").filter(truthy) {
+    if let Some(r) = field("requires").filter(truthy_jv) {
         task_def.insert("requires".into(), r);
     }
 
     // The payload; its scopes follow the input's.
-    let mut worker = match json_of(worker_node) {
+    let mut worker = match jv_of(worker_node) {
         J::Object(o) => o,
         _ => Map::new(),
     };
@@ -1199,7 +1214,7 @@ fn transform_node(
     };
 
     // Attributes, with run-on-projects keyed by the task's own fields and build-platform.
-    let mut attributes: Map<String, J> = match field("attributes") {
+    let mut attributes: Map = match field("attributes") {
         None => Map::new(),
         Some(J::Object(o)) => o,
         Some(_) => {
@@ -1210,7 +1225,7 @@ fn transform_node(
         }
     };
     let run_on_projects = match node.get("run-on-projects") {
-        None => json!(["all"]),
+        None => J::Array(vec![J::from("all")]),
         Some(n) => {
             let build_platform = attributes.get("build_platform").cloned();
             let lookup = |k: &str| -> Option<Value> {
@@ -1218,23 +1233,23 @@ fn transform_node(
                     "build-platform" => build_platform.as_ref().map(yaml_scalar),
                     // By now taskgraph's task holds the resolved worker type here.
                     "worker-type" => Some(Value::Str(worker_path.clone())),
-                    _ => node.get(k).map(|n| yaml_scalar(&json_of(n))),
+                    _ => node.get(k).map(|n| yaml_scalar(&jv_of(n))),
                 }
             };
             let resolved =
                 keyed::resolve(n, &format!("item `run-on-projects` in `{label}`"), &lookup)
                     .map_err(|e| fail(e.message, Some(&e.span)))?;
             resolved
-                .to_json()
+                .to_jv()
                 .map_err(|e| fail(e.message, Some(&e.span)))?
         }
     };
     attributes.insert("run_on_projects".into(), run_on_projects);
     attributes.insert(
         "run_on_tasks_for".into(),
-        field("run-on-tasks-for").unwrap_or_else(|| json!(["all"])),
+        field("run-on-tasks-for").unwrap_or_else(|| J::Array(vec![J::from("all")])),
     );
-    if let Some(b) = field("run-on-git-branches").filter(truthy) {
+    if let Some(b) = field("run-on-git-branches").filter(truthy_jv) {
         attributes.insert("run_on_git_branches".into(), b);
     }
     attributes.insert(
@@ -1246,7 +1261,7 @@ fn transform_node(
             attributes.insert("shipping_phase".into(), p);
         }
         None => {
-            attributes.entry("shipping_phase").or_insert(J::Null);
+            attributes.get_or_insert_with("shipping_phase", || J::Null);
         }
     }
     let mut payload = payload;
@@ -1297,11 +1312,11 @@ fn transform_node(
     let cot = payload
         .get("features")
         .and_then(|f| f.get("chainOfTrust"))
-        .is_some_and(truthy);
+        .is_some_and(truthy_jv);
     if cot && dependencies.contains_key("docker-image") {
         obj_at(&mut extra, "chainOfTrust", "extra.chainOfTrust", &span)?.insert(
             "inputs".into(),
-            json!({"docker-image": {"task-reference": "<docker-image>"}}),
+            J::obj1("docker-image", J::obj1("task-reference", "<docker-image>")),
         );
     }
     task_def.insert("routes".into(), J::Array(routes));
@@ -1319,8 +1334,11 @@ fn transform_node(
         dependencies,
         soft_dependencies,
         if_dependencies,
-        optimization: field("optimization").unwrap_or(J::Null),
-        task: Def::new(J::Object(task_def)),
+        optimization: node
+            .get("optimization")
+            .and_then(|n| n.to_json().ok())
+            .unwrap_or(serde_json::Value::Null),
+        task: Def::from_jv(&J::Object(task_def)),
         span,
     })
 }
@@ -1335,22 +1353,24 @@ pub fn transform_all(kinds: &mut [Kind], ctx: &Context) -> Vec<Result<Task, Tran
         .iter_mut()
         .map(|k| std::mem::take(&mut k.tasks))
         .collect();
-    let mut work: Vec<(&Kind, &mut RawTask)> = kinds
+    let per_kind: Vec<PerKind> = kinds.iter().map(|k| PerKind::of(k, ctx)).collect();
+    let mut work: Vec<(&Kind, &PerKind, &mut RawTask)> = kinds
         .iter()
+        .zip(&per_kind)
         .zip(raws.iter_mut())
-        .flat_map(|(k, ts)| ts.iter_mut().map(move |t| (k, t)))
+        .flat_map(|((k, pk), ts)| ts.iter_mut().map(move |t| (k, pk, t)))
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let run = |part: &mut [(&Kind, &mut RawTask)]| -> Vec<_> {
+    let run = |part: &mut [(&Kind, &PerKind, &mut RawTask)]| -> Vec<_> {
         part.iter_mut()
-            .map(|(k, t)| {
+            .map(|(k, pk, t)| {
                 if k.loader == (Loader::Transform { run: false }) {
                     let node = t.take_node();
-                    transform_node(k, t, Some(node), ctx)
+                    transform_node(k, pk, t, Some(node), ctx)
                 } else {
-                    let task = transform(k, t, ctx);
+                    let task = transform_node(k, pk, t, None, ctx);
                     t.take_node();
                     task
                 }
@@ -1468,14 +1488,14 @@ fn level_number(ctx: &Context) -> Result<i64, TransformError> {
 
 /// §3.3.
 fn docker_payload(
-    worker: &mut Map<String, J>,
+    worker: &mut Map,
     worker_node: &Node,
     needs_sccache: bool,
     expires: &J,
     scopes: &mut Vec<J>,
     ctx: &Context,
     label: &str,
-) -> Result<Map<String, J>, TransformError> {
+) -> Result<Map, TransformError> {
     let level = level_number(ctx)?;
     let level_str = ctx.params.get_str("level");
     let td = &ctx.config.trust_domain;
@@ -1485,15 +1505,15 @@ fn docker_payload(
             .get(key)
             .map_or(wspan.clone(), |n| n.span.clone())
     };
-    let flag = |w: &Map<String, J>, k: &str| w.get(k).is_some_and(truthy);
+    let flag = |w: &Map, k: &str| w.get(k).is_some_and(truthy_jv);
 
     let image = match worker.get("docker-image") {
         Some(J::String(s)) => J::String(s.clone()),
-        Some(J::Object(o)) if o.contains_key("indexed") => json!({
-            "path": "public/image.tar.zst",
-            "namespace": o["indexed"],
-            "type": "indexed-image",
-        }),
+        Some(J::Object(o)) if o.contains_key("indexed") => J::Object(Map::of([
+            ("path", J::from("public/image.tar.zst")),
+            ("namespace", o.get("indexed").cloned().unwrap_or(J::Null)),
+            ("type", J::from("indexed-image")),
+        ])),
         _ => {
             return Err(fail(
                 "unknown docker image type",
@@ -1528,7 +1548,7 @@ fn docker_payload(
     }
     let mut capabilities = Map::new();
     if flag(worker, "loopback-video") {
-        capabilities.insert("devices".into(), json!({"loopbackVideo": true}));
+        capabilities.insert("devices".into(), J::obj1("loopbackVideo", J::Bool(true)));
         scopes.push(J::String(
             "docker-worker:capability:device:loopbackVideo".into(),
         ));
@@ -1589,7 +1609,7 @@ fn docker_payload(
             }
         };
         if run_task {
-            codes.get_or_insert_with(Vec::new).push(J::from(72));
+            codes.get_or_insert_with(Vec::new).push(J::Int(72));
         }
         if let Some(codes) = codes {
             on_exit.insert(out.into(), J::Array(codes));
@@ -1626,7 +1646,11 @@ fn docker_payload(
             let ty = field("type")?;
             out.insert(
                 py_str(&name),
-                json!({"path": path, "type": ty, "expires": expires}),
+                J::Object(Map::of([
+                    ("path", path),
+                    ("type", ty),
+                    ("expires", expires.clone()),
+                ])),
             );
         }
         payload.insert("artifacts".into(), J::Object(out));
@@ -1664,7 +1688,7 @@ fn docker_payload(
         };
         let mut out = Map::new();
         for (i, c) in list.iter().enumerate() {
-            if c.get("skip-untrusted").is_some_and(truthy) && level == 1 {
+            if c.get("skip-untrusted").is_some_and(truthy_jv) && level == 1 {
                 continue;
             }
             let here = nodes.get(i).map_or(at_key("caches"), |n| n.span.clone());
@@ -1684,17 +1708,20 @@ fn docker_payload(
             );
             let mount = field("mount-point")?;
             out.insert(name.clone(), mount);
-            scopes.push(json!({ "task-reference": format!("docker-worker:cache:{name}") }));
+            scopes.push(J::obj1(
+                "task-reference",
+                format!("docker-worker:cache:{name}"),
+            ));
         }
         if run_task {
             let mut points: Vec<String> = out.values().map(py_str).collect();
             points.sort();
             env.insert("TASKCLUSTER_CACHES".into(), J::String(points.join(";")));
         }
-        payload.insert("cache".into(), json!({ "task-reference": out }));
+        payload.insert("cache".into(), J::obj1("task-reference", out));
     }
     if run_task {
-        if let Some(J::Array(volumes)) = worker.get("volumes").filter(|v| truthy(v)) {
+        if let Some(J::Array(volumes)) = worker.get("volumes").filter(|v| truthy_jv(v)) {
             let mut v: Vec<String> = volumes.iter().map(py_str).collect();
             v.sort();
             env.insert("TASKCLUSTER_VOLUMES".into(), J::String(v.join(";")));
@@ -1716,15 +1743,15 @@ fn docker_payload(
 
 /// §3.4.
 fn generic_payload(
-    worker: &mut Map<String, J>,
+    worker: &mut Map,
     needs_sccache: bool,
     worker_path: &str,
     scopes: &mut Vec<J>,
     ctx: &Context,
-) -> Result<Map<String, J>, TransformError> {
+) -> Result<Map, TransformError> {
     let td = &ctx.config.trust_domain;
     let level = ctx.params.get_str("level");
-    let flag = |k: &str| worker.get(k).is_some_and(truthy);
+    let flag = |k: &str| worker.get(k).is_some_and(truthy_jv);
     let mut payload = Map::new();
     payload.insert(
         "command".into(),
@@ -1745,11 +1772,8 @@ fn generic_payload(
     }
     if worker.get("os").and_then(J::as_str) == Some("windows") {
         // Process interruptions on Windows (shutdown, Ctrl-C) are retried, not failures.
-        match on_exit
-            .entry("retry")
-            .or_insert_with(|| J::Array(Vec::new()))
-        {
-            J::Array(a) => a.extend([J::from(1_073_807_364_i64), J::from(3_221_225_786_i64)]),
+        match on_exit.get_or_insert_with("retry", || J::Array(Vec::new())) {
+            J::Array(a) => a.extend([J::Int(1_073_807_364_i64), J::Int(3_221_225_786_i64)]),
             _ => {
                 return Err(fail("worker.retry-exit-status must not be null", None));
             }
@@ -1790,13 +1814,13 @@ fn generic_payload(
     };
     for mount in &mut mounts {
         let J::Object(m) = mount else { continue };
-        if let Some(name) = m.shift_remove("cache-name") {
+        if let Some(name) = m.remove("cache-name") {
             let cache = format!("{td}-level-{level}-{}", py_str(&name));
             scopes.push(J::String(format!("generic-worker:cache:{cache}")));
             m.insert("cacheName".into(), J::String(cache));
         }
         if let Some(J::Object(content)) = m.get_mut("content") {
-            if let Some(id) = content.shift_remove("task-id") {
+            if let Some(id) = content.remove("task-id") {
                 content.insert("taskId".into(), id);
             }
             if let Some(J::String(artifact)) = content.get("artifact") {
@@ -1809,7 +1833,7 @@ fn generic_payload(
     if !mounts.is_empty() {
         payload.insert("mounts".into(), J::Array(mounts));
     }
-    if let Some(J::Array(groups)) = worker.get("os-groups").filter(|g| truthy(g)) {
+    if let Some(J::Array(groups)) = worker.get("os-groups").filter(|g| truthy_jv(g)) {
         payload.insert("osGroups".into(), J::Array(groups.clone()));
         for g in groups {
             scopes.push(J::String(format!(
@@ -1850,6 +1874,7 @@ fn generic_payload(
 mod tests {
     use super::*;
     use crate::graph::kinds;
+    use serde_json::Value as J;
     use std::path::PathBuf;
 
     fn corpus(name: &str) -> PathBuf {

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::transform::Task;
 
 const NOTIFY_FILTERS: [&str; 9] = [
@@ -118,8 +116,8 @@ pub fn verify(
         }
         if let Some(alias) = task.attributes.get("toolchain-alias") {
             let names: Vec<String> = match alias {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(items) => items
+                super::jv::Jv::String(s) => vec![s.clone()],
+                super::jv::Jv::Array(items) => items
                     .iter()
                     .filter_map(|i| i.as_str().map(str::to_owned))
                     .collect(),

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::Mutex;
 
 use granit_parser::{Event, Marker, Parser, ScalarStyle, ScanError, StructureStyle};
 
@@ -25,7 +25,9 @@ const CORE: &str = "tag:yaml.org,2002:";
 /// Where a node is: file, 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
-    pub file: Arc<str>,
+    /// Interned (see [`intern`]): a span is copied into every node, and a shared counter
+    /// would be touched by every thread that copies or drops one.
+    pub file: &'static str,
     pub line: u32,
     pub col: u32,
 }
@@ -78,14 +80,39 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// `name` for the life of the process; each distinct file name is kept once.
+pub fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = names.iter().rev().find(|n| **n == name) {
+        return known;
+    }
+    let kept: &'static str = Box::leak(name.into());
+    names.push(kept);
+    kept
+}
+
 /// Loads one YAML document as PyYAML's `yaml.safe_load` would; an empty document is `Null`.
 /// A second document is an error, as with taskgraph's `get_single_data`.
 pub fn load(file: &str, text: &str) -> Result<Loaded, YamlError> {
-    let file: Arc<str> = Arc::from(file);
-    let text = yaml11_line_breaks(&file, text)?;
-    let root = compose(&file, &text)?;
+    let file = intern(file);
+    let text = yaml11_line_breaks(file, text)?;
+    if let Some(root) = compose_plain(file, &text) {
+        return Ok(Loaded {
+            node: root.unwrap_or(Node {
+                value: Value::Null,
+                span: Span {
+                    file,
+                    line: 1,
+                    col: 1,
+                },
+            }),
+            warnings: Vec::new(),
+        });
+    }
+    let root = compose(file, &text)?;
     let mut builder = Builder {
-        file: file.clone(),
+        file,
         warnings: Vec::new(),
         seen: HashSet::new(),
     };
@@ -109,7 +136,7 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, YamlError> {
 /// YAML 1.1 also breaks lines at NEL, LS and PS. PyYAML reads NEL as a line feed, which the
 /// parser gets by substitution (one character for one: positions hold). LS and PS are breaks
 /// that PyYAML keeps as text in places; tc refuses them rather than guess.
-fn yaml11_line_breaks<'t>(file: &Arc<str>, text: &'t str) -> Result<Cow<'t, str>, YamlError> {
+fn yaml11_line_breaks<'t>(file: &'static str, text: &'t str) -> Result<Cow<'t, str>, YamlError> {
     if !text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
         return Ok(Cow::Borrowed(text));
     }
@@ -155,6 +182,35 @@ impl Node {
                 serde_json::Value::Object(map)
             }
             _ => self.scalar_json()?,
+        })
+    }
+
+    /// [`Node::to_json`] as the transform's light value; the same values and errors.
+    pub fn to_jv(&self) -> Result<super::jv::Jv, YamlError> {
+        use super::jv::{Jv, Obj};
+        Ok(match &self.value {
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(item.to_jv()?);
+                }
+                Jv::Array(out)
+            }
+            Value::Map(pairs) => {
+                let mut map = Obj::with_capacity(pairs.len());
+                for (key, value) in pairs {
+                    map.insert(key.json_key()?, value.to_jv()?);
+                }
+                Jv::Object(map)
+            }
+            Value::Null => Jv::Null,
+            Value::Bool(b) => Jv::Bool(*b),
+            Value::Int(i) => Jv::Int(*i),
+            Value::Float(f) if f.is_finite() => Jv::Float(*f),
+            Value::Str(s) => Jv::String(s.clone()),
+            Value::Float(_) | Value::BigInt(_) | Value::Date(_) => {
+                return self.scalar_json().map(|_| Jv::Null);
+            }
         })
     }
 
@@ -346,18 +402,14 @@ fn position(mark: Marker) -> (u32, u32) {
     (to_u32(mark.line()), to_u32(mark.col()).saturating_add(1))
 }
 
-fn error_at(file: &Arc<str>, (line, col): (u32, u32), message: impl Into<String>) -> YamlError {
+fn error_at(file: &'static str, (line, col): (u32, u32), message: impl Into<String>) -> YamlError {
     YamlError {
-        span: Span {
-            file: file.clone(),
-            line,
-            col,
-        },
+        span: Span { file, line, col },
         message: message.into(),
     }
 }
 
-fn scan_error(file: &Arc<str>, text: &str, e: &ScanError) -> YamlError {
+fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
     let mut message = e.info();
     if message.is_empty() {
         message = "invalid YAML".to_owned();
@@ -380,7 +432,7 @@ fn scan_error(file: &Arc<str>, text: &str, e: &ScanError) -> YamlError {
     error_at(file, position(*e.marker()), message)
 }
 
-fn compose(file: &Arc<str>, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
+fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
     let options = granit_parser::options! {
         emit_comments: false,
         // libyaml (so PyYAML) adds no line feed after a block scalar that ends the input.
@@ -522,12 +574,149 @@ fn compose(file: &Arc<str>, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
     Ok(root)
 }
 
+/// A collection the plain path is building.
+struct PlainOpen {
+    is_map: bool,
+    /// The line a flow collection starts on.
+    flow_line: Option<u32>,
+    line: u32,
+    col: u32,
+    /// A mapping's keys and values alternate.
+    items: Vec<Node>,
+}
+
+/// The document straight from the events, for the usual file: no anchors, aliases, tags, merge
+/// or `=` keys, duplicate keys or collection keys. Building the shared raw tree first (what
+/// aliases need) costs a third of the load. `None` for anything else, errors included: then
+/// [`compose`] and the builder make the document, or the error, as always.
+fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
+    let options = granit_parser::options! {
+        emit_comments: false,
+        block_scalar_eof_without_line_feed: true,
+        bom_inside_document_as_content: true,
+        emit_anchor_events: true,
+    };
+    let mut stack: Vec<PlainOpen> = Vec::new();
+    let mut inside: Vec<(u32, u32)> = Vec::new();
+    let mut root = None;
+    let mut documents = 0u32;
+    let mut nodes = 0u64;
+    for item in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = item.ok()?;
+        let at = position(span.tag_start.unwrap_or(span.start));
+        let done = match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                let (first, last) = (to_u32(span.start.line()), to_u32(span.end.line()));
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    inside.push((first, last));
+                } else if last > first {
+                    inside.push((first.saturating_add(1), last));
+                }
+                let plain = style == ScalarStyle::Plain;
+                let text = if plain && span.start.index() == span.end.index() {
+                    String::new()
+                } else {
+                    value.into_owned()
+                };
+                let value = match if plain {
+                    implicit_kind(&text)
+                } else {
+                    Kind::Str
+                } {
+                    Kind::Str => Value::Str(text),
+                    Kind::Merge | Kind::ValueKey => return None,
+                    kind => construct_scalar(kind, &text).ok()?,
+                };
+                Node {
+                    value,
+                    span: Span {
+                        file,
+                        line: at.0,
+                        col: at.1,
+                    },
+                }
+            }
+            Event::SequenceStart(style, anchor, ref tag)
+            | Event::MappingStart(style, anchor, ref tag) => {
+                // Deep documents take the full path, which knows the limit's message.
+                if anchor != 0 || tag.is_some() || stack.len() + 2 >= MAX_DEPTH as usize {
+                    return None;
+                }
+                stack.push(PlainOpen {
+                    is_map: matches!(event, Event::MappingStart(..)),
+                    flow_line: (style == StructureStyle::Flow).then(|| to_u32(span.start.line())),
+                    line: at.0,
+                    col: at.1,
+                    items: Vec::new(),
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let open = stack.pop()?;
+                if let Some(first) = open.flow_line {
+                    inside.push((first.saturating_add(1), to_u32(span.end.line())));
+                }
+                let value = if open.is_map {
+                    let mut map = MapBuilder::with_capacity(open.items.len() / 2);
+                    let mut items = open.items.into_iter();
+                    while let Some(key) = items.next() {
+                        let value = items.next()?;
+                        if matches!(key.value, Value::Seq(_) | Value::Map(_))
+                            || map.find(&key.value).is_some()
+                        {
+                            return None;
+                        }
+                        map.add_index(&key.value);
+                        map.entries.push((key, value));
+                    }
+                    Value::Map(map.entries)
+                } else {
+                    Value::Seq(open.items)
+                };
+                Node {
+                    value,
+                    span: Span {
+                        file,
+                        line: open.line,
+                        col: open.col,
+                    },
+                }
+            }
+            Event::Alias(_) | Event::Anchor(..) => return None,
+            _ => continue,
+        };
+        nodes += 1;
+        if nodes > MAX_NODES {
+            return None;
+        }
+        match stack.last_mut() {
+            Some(open) => open.items.push(done),
+            None => root = Some(done),
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    check_indentation_tabs(file, text, &inside).ok()?;
+    Some(root)
+}
+
 /// PyYAML refuses a tab in the indentation of a line, block indicators (`- `, `? `, `: `) counted
 /// as indentation; YAML 1.2, so the parser, allows tabs after the spaces. Lines inside scalars
 /// and flow collections are exempt. Blank and comment lines are not: the pure-Python loader
 /// refuses them all, libyaml most (it takes a few after a plain scalar, by its indentation).
 fn check_indentation_tabs(
-    file: &Arc<str>,
+    file: &'static str,
     text: &str,
     inside: &[(u32, u32)],
 ) -> Result<(), YamlError> {
@@ -573,7 +762,7 @@ fn check_indentation_tabs(
     Ok(())
 }
 
-fn close(file: &Arc<str>, open: Open) -> Result<Rc<Raw>, YamlError> {
+fn close(file: &'static str, open: Open) -> Result<Rc<Raw>, YamlError> {
     let height = open
         .items
         .iter()
@@ -694,7 +883,7 @@ fn unsupported_tag(suffix: &str) -> String {
 }
 
 struct Builder {
-    file: Arc<str>,
+    file: &'static str,
     warnings: Vec<String>,
     /// An anchored node is built again for each alias; its warnings are given once.
     seen: HashSet<String>,
@@ -703,7 +892,7 @@ struct Builder {
 impl Builder {
     fn span(&self, raw: &Raw) -> Span {
         Span {
-            file: self.file.clone(),
+            file: self.file,
             line: raw.line,
             col: raw.col,
         }
@@ -871,11 +1060,8 @@ impl Builder {
     /// spelling, and takes the new value.
     #[inline(never)]
     fn insert(&mut self, map: &mut MapBuilder, key: Node, value: Node, own: bool) {
-        let id = key_id(&key.value);
-        let Some(i) = id.as_ref().and_then(|id| map.index.get(id).copied()) else {
-            if let Some(id) = id {
-                map.index.insert(id, map.entries.len());
-            }
+        let Some(i) = map.find(&key.value) else {
+            map.add_index(&key.value);
             map.written.push(own.then(|| key.span.clone()));
             map.entries.push((key, value));
             return;
@@ -900,16 +1086,59 @@ struct MapBuilder {
     entries: Vec<(Node, Node)>,
     /// Where each entry was last written by the mapping itself (not merged in).
     written: Vec<Option<Span>>,
-    index: HashMap<KeyId, usize>,
+    /// Key identities to entries, made only once the mapping is big: a small one (nearly all)
+    /// is searched in place, without a copy of each key.
+    index: Option<HashMap<KeyId, usize>>,
 }
+
+/// Mappings up to this size are searched linearly.
+const INDEXED_FROM: usize = 16;
 
 impl MapBuilder {
     fn with_capacity(n: usize) -> Self {
         MapBuilder {
             entries: Vec::with_capacity(n),
             written: Vec::with_capacity(n),
-            index: HashMap::with_capacity(n),
+            index: None,
         }
+    }
+
+    /// The entry whose key Python's dict holds equal to `key`.
+    fn find(&mut self, key: &Value) -> Option<usize> {
+        if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
+            let mut index = HashMap::with_capacity(self.entries.len() * 2);
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                if let Some(id) = key_id(&k.value) {
+                    index.entry(id).or_insert(i);
+                }
+            }
+            self.index = Some(index);
+        }
+        match &self.index {
+            Some(index) => key_id(key).and_then(|id| index.get(&id).copied()),
+            None => self
+                .entries
+                .iter()
+                .position(|(k, _)| same_key(&k.value, key)),
+        }
+    }
+
+    /// Indexes `key` as the next entry, once the index exists.
+    fn add_index(&mut self, key: &Value) {
+        let at = self.entries.len();
+        if let (Some(index), Some(id)) = (&mut self.index, key_id(key)) {
+            index.insert(id, at);
+        }
+    }
+}
+
+/// Whether two keys are one key of a Python dict (`key_id` equality), without copies for the
+/// common string keys.
+fn same_key(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(_), _) | (_, Value::Str(_)) => false,
+        _ => matches!((key_id(a), key_id(b)), (Some(x), Some(y)) if x == y),
     }
 }
 
@@ -2035,7 +2264,7 @@ mod tests {
     #[test]
     fn an_unquoted_brace_in_a_flow_sequence_is_a_yaml_error() {
         let e = err("task:\n  scopes: [a-{level}]\n");
-        assert_eq!(e.span.file.as_ref(), "t.yml");
+        assert_eq!(e.span.file, "t.yml");
         assert_eq!((e.span.line, e.span.col), (2, 14), "{e}");
         assert!(e.to_string().starts_with("t.yml:2:14: "), "{e}");
     }
