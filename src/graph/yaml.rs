@@ -397,6 +397,30 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// A scalar's text as PyYAML reads it, noting the lines inside it (where a leading tab is no
+/// indentation): a block scalar's all, a multi-line flow scalar's after the first.
+fn scalar_text(
+    value: std::borrow::Cow<'_, str>,
+    style: ScalarStyle,
+    start: Marker,
+    end: Marker,
+    inside: &mut Vec<(u32, u32)>,
+) -> String {
+    let (first, last) = (to_u32(start.line()), to_u32(end.line()));
+    if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+        inside.push((first, last));
+    } else if last > first {
+        inside.push((first.saturating_add(1), last));
+    }
+    // The parser reports an empty plain scalar as `~`; PyYAML sees "" (which matters under a
+    // tag: `!!str` alone is "").
+    if style == ScalarStyle::Plain && start.index() == end.index() {
+        String::new()
+    } else {
+        value.into_owned()
+    }
+}
+
 /// 1-based line and column of a parser marker (its columns count from 0).
 fn position(mark: Marker) -> (u32, u32) {
     (to_u32(mark.line()), to_u32(mark.col()).saturating_add(1))
@@ -466,20 +490,8 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
                 continue;
             }
             Event::Scalar(value, style, anchor, tag) => {
-                let (first, last) = (to_u32(span.start.line()), to_u32(span.end.line()));
-                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-                    inside.push((first, last));
-                } else if last > first {
-                    inside.push((first.saturating_add(1), last));
-                }
                 let plain = style == ScalarStyle::Plain;
-                // The parser reports an empty plain scalar as `~`; PyYAML sees "" (which matters
-                // under a tag: `!!str` alone is "").
-                let text = if plain && span.start.index() == span.end.index() {
-                    String::new()
-                } else {
-                    value.into_owned()
-                };
+                let text = scalar_text(value, style, span.start, span.end, &mut inside);
                 let raw = Rc::new(Raw {
                     kind: RawKind::Scalar { text, plain },
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
@@ -616,18 +628,8 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
                 if anchor != 0 || tag.is_some() {
                     return None;
                 }
-                let (first, last) = (to_u32(span.start.line()), to_u32(span.end.line()));
-                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-                    inside.push((first, last));
-                } else if last > first {
-                    inside.push((first.saturating_add(1), last));
-                }
                 let plain = style == ScalarStyle::Plain;
-                let text = if plain && span.start.index() == span.end.index() {
-                    String::new()
-                } else {
-                    value.into_owned()
-                };
+                let text = scalar_text(value, style, span.start, span.end, &mut inside);
                 let value = match if plain {
                     implicit_kind(&text)
                 } else {
