@@ -44,6 +44,15 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
+/// `tc submit` of a file written from `yaml`; the taskIds it prints.
+fn submit_ids(q: &Queue, dir: &std::path::Path, name: &str, yaml: &str) -> Vec<String> {
+    let file = write(dir, name, yaml);
+    ok(q, &["submit", &file])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn submit_status_def_and_wait() {
     if !pyclient_available() {
@@ -92,15 +101,12 @@ fn task_lists_with_label_dependencies() {
     }
     let q = Queue::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
+    let ids = submit_ids(
+        &q,
         dir.path(),
         "two.yml",
         "tasks:\n  - label: build\n    task:\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n  - label: test\n    task:\n      dependencies: ['@build']\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n",
     );
-    let ids: Vec<String> = ok(&q, &["submit", &file])
-        .lines()
-        .map(str::to_owned)
-        .collect();
     assert_eq!(ids.len(), 2);
     let def: Value = serde_json::from_str(&ok(&q, &["task", "def", &ids[1]])).unwrap();
     assert_eq!(def["dependencies"], serde_json::json!([ids[0]]));
@@ -124,15 +130,12 @@ fn blocked_tasks_get_the_hint_and_groups_cancel() {
     }
     let q = Queue::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
+    let ids = submit_ids(
+        &q,
         dir.path(),
         "chain.yml",
         "tasks:\n  - label: a\n    task:\n      taskQueueId: proj-tc/chain\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n  - label: b\n    task:\n      taskQueueId: proj-tc/chain\n      dependencies: ['@a']\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n",
     );
-    let ids: Vec<String> = ok(&q, &["submit", &file])
-        .lines()
-        .map(str::to_owned)
-        .collect();
     let (done, out) = q.python("worker_steps.py", &["fail", "proj-tc/chain"]);
     assert!(done, "{out}");
     let status = ok(&q, &["group", "status", &ids[0]]);
@@ -297,11 +300,7 @@ fn many_tasks_list_through_signed_pages() {
             "  - label: t{i}\n    task: {{taskQueueId: proj-tc/many, payload: {{command: [[/bin/true]], maxRunTime: 60}}}}\n"
         ));
     }
-    let file = write(dir.path(), "many.yml", &doc);
-    let ids: Vec<String> = ok(&q, &["submit", &file])
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let ids = submit_ids(&q, dir.path(), "many.yml", &doc);
     assert_eq!(ids.len(), 1005);
     // 1005 tasks take two pages: the second call signs a continuationToken query.
     let listed = json(&q, &["group", "list", &ids[0]]);
@@ -347,15 +346,12 @@ fn retrigger_keeps_dependencies_and_drops_routes() {
     }
     let q = Queue::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
+    let ids = submit_ids(
+        &q,
         dir.path(),
         "pair.yml",
         "tasks:\n  - label: a\n    task:\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n  - label: b\n    task:\n      dependencies: ['@a']\n      routes: [index.x]\n      payload: {command: [[/bin/true]], maxRunTime: 60}\n",
     );
-    let ids: Vec<String> = ok(&q, &["submit", &file])
-        .lines()
-        .map(str::to_owned)
-        .collect();
     let new = ok(&q, &["task", "retrigger", &ids[1], "-y"])
         .trim()
         .to_owned();

@@ -86,3 +86,17 @@ fn json_names_each_task_with_its_kept_log() {
     assert_eq!(broken["state"], "blocked");
     assert!(broken["artifactsDir"].is_null());
 }
+
+#[test]
+fn slots_outside_one_to_a_thousand_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for jobs in ["0", "1001"] {
+        let out = common::tc()
+            .current_dir(dir.path())
+            .args(["run-local", "--graph", "-j", jobs])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "-j {jobs}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("-j takes 1 to 1000"));
+    }
+}

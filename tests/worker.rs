@@ -328,6 +328,22 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
 }
 
 #[test]
+fn refused_credentials_end_the_worker_with_the_scopes_it_needs() {
+    if !pyclient_available() {
+        return;
+    }
+    let s = Setup::new(&[]);
+    let out = s
+        .command(&["worker", "--once", "--wait-timeout", "5"])
+        .env("TASKCLUSTER_ACCESS_TOKEN", "not-the-token")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("queue:claim-work:local/default"), "{err}");
+}
+
+#[test]
 fn capacity_four_works_tasks_from_tc_submit_and_the_python_client_at_once() {
     if !pyclient_available() {
         return;

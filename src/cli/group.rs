@@ -274,22 +274,23 @@ async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
         .filter(|t| keep(t, &a.filters))
         .collect();
     let whole = !filtered && (sealed || a.seal);
-    let mut calls = Vec::new();
+    // The calls to make: `--dry-run` prints them, a run makes them in order. A per-task cancel
+    // carries its taskId; cancelTaskGroup answers with the ones it canceled.
+    let mut calls: Vec<(String, Option<String>)> = Vec::new();
     if whole {
         if !sealed {
-            calls.push(format!("POST task-group/{}/seal", a.group));
+            calls.push((format!("task-group/{}/seal", encode(&a.group)), None));
         }
-        calls.push(format!("POST task-group/{}/cancel", a.group));
+        calls.push((format!("task-group/{}/cancel", encode(&a.group)), None));
     } else {
-        calls.extend(open.iter().map(|t| {
-            format!(
-                "POST task/{}/cancel",
-                t["status"]["taskId"].as_str().unwrap_or_default()
-            )
-        }));
+        for t in &open {
+            let id = t["status"]["taskId"].as_str().unwrap_or_default();
+            calls.push((format!("task/{}/cancel", encode(id)), Some(id.to_owned())));
+        }
     }
     if a.dry_run {
-        output::print_text(&format!("{}\n", calls.join("\n")))?;
+        let lines: Vec<String> = calls.iter().map(|(r, _)| format!("POST {r}\n")).collect();
+        output::print_text(&lines.concat())?;
         return Ok(0);
     }
     if !whole && !sealed {
@@ -307,37 +308,17 @@ async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
         a.yes,
     )?;
     let mut canceled: Vec<String> = Vec::new();
-    if whole {
-        if !sealed {
-            client
-                .ok(
-                    "POST",
-                    &format!("task-group/{}/seal", encode(&a.group)),
-                    None,
-                )
-                .await?;
-        }
-        let r = client
-            .ok(
-                "POST",
-                &format!("task-group/{}/cancel", encode(&a.group)),
-                None,
-            )
-            .await?
-            .body;
-        canceled = r["taskIds"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
-    } else {
-        for t in &open {
-            let id = t["status"]["taskId"].as_str().unwrap_or_default();
-            client
-                .ok("POST", &format!("task/{}/cancel", encode(id)), None)
-                .await?;
-            canceled.push(id.to_owned());
+    for (route, task_id) in &calls {
+        let answer = client.ok("POST", route, None).await?.body;
+        match task_id {
+            Some(id) => canceled.push(id.clone()),
+            None => canceled.extend(
+                answer["taskIds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_owned)),
+            ),
         }
     }
     match format {

@@ -58,23 +58,23 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 
     /// Seconds a claim lasts before it must be reclaimed.
-    #[arg(long, default_value_t = 1200, value_name = "S")]
+    #[arg(long, default_value_t = Limits::DEFAULT.claim_timeout, value_name = "S")]
     pub claim_timeout: i64,
 
     /// Seconds claimWork waits for work before answering with no tasks.
-    #[arg(long, default_value_t = 20.0, value_name = "S")]
+    #[arg(long, default_value_t = Limits::DEFAULT.claim_work_timeout, value_name = "S")]
     pub claim_work_timeout: f64,
 
     /// How many days ahead a task's deadline may be.
-    #[arg(long, default_value_t = 5, value_name = "D")]
+    #[arg(long, default_value_t = Limits::DEFAULT.max_deadline_days, value_name = "D")]
     pub max_deadline_days: i64,
 
     /// How many dependencies a task may have.
-    #[arg(long, default_value_t = 10000, value_name = "N")]
+    #[arg(long, default_value_t = Limits::DEFAULT.max_dependencies, value_name = "N")]
     pub max_dependencies: usize,
 
     /// The largest blob (s3 artifact) upload accepted, in bytes.
-    #[arg(long, default_value_t = 2 * 1024 * 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value_t = Limits::DEFAULT.max_blob_size, value_name = "BYTES")]
     pub max_blob_size: u64,
 
     /// Print the environment that points TaskCluster clients at this queue, and exit.

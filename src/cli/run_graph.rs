@@ -74,8 +74,8 @@ fn queue_of(def: &Value) -> String {
 }
 
 pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
-    if args.jobs == 0 {
-        return Err(usage("-j takes at least 1"));
+    if !(1..=1000).contains(&args.jobs) {
+        return Err(usage("-j takes 1 to 1000 slots"));
     }
     let mut entries = graph_entries(
         args.root.as_deref(),
@@ -111,12 +111,9 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
         public_url: None,
         clients_file: None,
         limits: Limits {
-            claim_timeout: 1200,
             // Short, so the worker notices the end quickly.
             claim_work_timeout: 1.0,
-            max_deadline_days: 5,
-            max_dependencies: 10_000,
-            max_blob_size: 1 << 40,
+            ..Limits::DEFAULT
         },
     };
     let rt = super::task::runtime()?;

@@ -79,8 +79,10 @@ pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), Strin
             }
             Ok(a) if matches!(a.status, 401 | 403) => {
                 return Err(format!(
-                    "the queue refused claimWork on {queue}: {}",
-                    api_error(&a)
+                    "the queue refused claimWork on {queue}: {}\nThe worker's client needs queue:claim-work:{queue} and queue:worker-id:{}/{}: check TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (or the local queue's credentials.json)",
+                    api_error(&a),
+                    ctx.cfg.worker_group,
+                    ctx.cfg.worker_id
                 ));
             }
             Ok(a) => {

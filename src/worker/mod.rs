@@ -156,8 +156,12 @@ fn worker_id_from(host: &str) -> String {
 /// status: 0 after a shutdown; with `once`, the run's (or 4 when nothing came, or the
 /// signal's).
 pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, String> {
-    std::fs::create_dir_all(&cfg.runs_dir)
-        .map_err(|e| format!("cannot create {}: {e}", cfg.runs_dir.display()))?;
+    std::fs::create_dir_all(&cfg.runs_dir).map_err(|e| {
+        format!(
+            "cannot create {}: {e}; choose a writable --cache-dir",
+            cfg.runs_dir.display()
+        )
+    })?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
@@ -198,12 +202,8 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
         };
         tokio::select! {
             finished = done_rx.recv() => {
-                let f = finished.ok_or("the run ended without a result")?;
                 let signal = ctx.stop.borrow().signal_code();
-                match signal {
-                    Some(code) if f.reason == "worker-shutdown" => code,
-                    _ => f.exit_code(),
-                }
+                once_exit(finished.as_ref(), signal)
             }
             message = fatal(&mut loops) => return Err(drain(&ctx, capacity, message).await),
             () = timeout => {
@@ -212,7 +212,11 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
                 while loops.join_next().await.is_some() {}
                 match ctx.claimed.load(Ordering::SeqCst) {
                     0 => crate::exit_codes::NO_TASK,
-                    _ => done_rx.recv().await.map_or(crate::exit_codes::EXCEPTION, |f| f.exit_code()),
+                    _ => {
+                        let finished = done_rx.recv().await;
+                        let signal = ctx.stop.borrow().signal_code();
+                        once_exit(finished.as_ref(), signal)
+                    }
                 }
             }
             () = stopping(&mut stop_rx) => {
@@ -220,10 +224,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
                 let signal = ctx.stop.borrow().signal_code().unwrap_or(crate::exit_codes::SIGTERM);
                 match ctx.claimed.load(Ordering::SeqCst) {
                     0 => signal,
-                    _ => match done_rx.recv().await {
-                        Some(f) if f.reason != "worker-shutdown" => f.exit_code(),
-                        _ => signal,
-                    },
+                    _ => once_exit(done_rx.recv().await.as_ref(), Some(signal)),
                 }
             }
         }
@@ -239,6 +240,17 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
     // Every run gives its slot back when it has reported.
     let _all = ctx.slots.acquire_many(capacity as u32).await;
     Ok(code)
+}
+
+/// `--once`'s exit status: the run's (queue-api.md §8.2), unless a signal cut it short and it
+/// was reported worker-shutdown: then the signal's.
+fn once_exit(finished: Option<&Finished>, signal: Option<i32>) -> i32 {
+    match (finished, signal) {
+        (Some(f), Some(code)) if f.reason == "worker-shutdown" => code,
+        (Some(f), _) => f.exit_code(),
+        (None, Some(code)) => code,
+        (None, None) => crate::exit_codes::EXCEPTION,
+    }
 }
 
 /// Stops claiming and lets the running tasks finish and report before the worker gives up

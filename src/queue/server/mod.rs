@@ -32,6 +32,17 @@ pub struct Limits {
     pub max_blob_size: u64,
 }
 
+impl Limits {
+    /// The spec's defaults (`tc queue serve`'s flags start from them).
+    pub const DEFAULT: Limits = Limits {
+        claim_timeout: 1200,
+        claim_work_timeout: 20.0,
+        max_deadline_days: 5,
+        max_dependencies: 10_000,
+        max_blob_size: 2 * 1024 * 1024 * 1024,
+    };
+}
+
 /// How the server is set up.
 #[derive(Debug, Clone)]
 pub struct Config {
