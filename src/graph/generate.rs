@@ -10,13 +10,15 @@ use serde_json::{Map, Value};
 
 use super::config::Config;
 use super::kinds::{self, KindsError, Loader};
+use super::load;
 use super::parameters::Parameters;
-use super::transform::{self, Context, Task};
+use super::transform::{self, Context, PerKind, Task};
 
 /// A generated graph: tasks by label, and the edges `(label, dependency label, name)`.
 #[derive(Debug, Default)]
 pub struct Graph {
-    pub tasks: BTreeMap<String, Task>,
+    /// Boxed: a task is big, and the map moves its entries as it grows.
+    pub tasks: BTreeMap<String, Box<Task>>,
     pub edges: Vec<(String, String, String)>,
 }
 
@@ -150,6 +152,27 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
     Ok(params)
 }
 
+/// What became of one task as it was read.
+enum Made {
+    /// Boxed: a task is moved a few times on its way into the graph.
+    Task(Result<Box<Task>, transform::TransformError>),
+    /// The run transform excludes it: the line that says so.
+    Refused(String),
+    /// Not made: something else is refused already.
+    Skipped,
+}
+
+fn refusal_line(kind: &kinds::Kind, raw: &kinds::RawTask, why: &str) -> String {
+    let label = match raw.node.get("label").map(|l| &l.value) {
+        Some(super::yaml::Value::Str(l)) => l.clone(),
+        _ => format!("{}-{}", kind.name, raw.key),
+    };
+    format!(
+        "kind '{}': task '{label}' {why}, which tc cannot run; use taskgraph ({})",
+        kind.name, raw.key_span
+    )
+}
+
 pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
     let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
     let config = Config::load(&root).map_err(|e| invalid(e.message, e.at))?;
@@ -165,12 +188,12 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     }
     let vcs = vcs_root(&root);
     // The kinds are read while git answers for the parameters; kinds come second as before.
-    let (params, kinds, kind_warnings) = std::thread::scope(|s| {
+    let (params, loading, kind_warnings) = std::thread::scope(|s| {
         let params = s.spawn(|| parameters(&vcs, opts.parameters.as_deref()));
         let mut kind_warnings = Vec::new();
-        let kinds = kinds::load(&root, &opts.target_kinds, &mut kind_warnings);
+        let loading = load::begin(&root, &opts.target_kinds, &mut kind_warnings);
         let params = params.join().expect("parameters do not panic");
-        (params, kinds, kind_warnings)
+        (params, loading, kind_warnings)
     });
     let params = params?;
     warnings.extend(kind_warnings);
@@ -181,37 +204,14 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     {
         refused.push("the parameter optimize_strategies names project code, which tc cannot run; use taskgraph".to_owned());
     }
-    let kinds = match kinds {
-        Ok(k) => k,
+    let loading = match loading {
+        Ok(l) => l,
         Err(KindsError::Invalid { message, at }) => return Err(invalid(message, at)),
         Err(KindsError::Unsupported(lines)) => {
             refused.extend(lines);
             return Err(GraphError::Unsupported(refused));
         }
     };
-    // The run transform's exclusions, one line per kind, before any task is made.
-    for kind in kinds
-        .iter()
-        .filter(|k| k.loader != Loader::Transform { run: false })
-    {
-        if let Some((raw, why)) = kind
-            .tasks
-            .iter()
-            .find_map(|t| super::run::refusal(t, &config).map(|why| (t, why)))
-        {
-            let label = match raw.node.get("label").map(|l| &l.value) {
-                Some(super::yaml::Value::Str(l)) => l.clone(),
-                _ => format!("{}-{}", kind.name, raw.key),
-            };
-            refused.push(format!(
-                "kind '{}': task '{label}' {why}, which tc cannot run; use taskgraph ({})",
-                kind.name, raw.key_span
-            ));
-        }
-    }
-    if !refused.is_empty() {
-        return Err(GraphError::Unsupported(refused));
-    }
     let task_id = std::env::var("TASK_ID").ok();
     let ctx = Context {
         config: &config,
@@ -220,14 +220,57 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         vcs_root: &vcs,
         task_id_env: task_id.as_deref(),
     };
+    let per_kind: Vec<PerKind> = loading.kinds.iter().map(|k| PerKind::of(k, &ctx)).collect();
+    // Each task is made as soon as it is read, so the parsed tasks are never all held at once.
+    // Tasks are only made when nothing is refused so far; a refusal found among them (the run
+    // transform's exclusions) still comes before any task's error.
+    let make_tasks = refused.is_empty();
+    let made = loading.finish(warnings, |k, kind, raw| {
+        let why = (kind.loader != Loader::Transform { run: false })
+            .then(|| super::run::refusal(raw, &config))
+            .flatten();
+        match why {
+            Some(why) => Made::Refused(refusal_line(kind, raw, &why)),
+            None if make_tasks => {
+                Made::Task(transform::transform_raw(kind, &per_kind[k], raw, &ctx).map(Box::new))
+            }
+            None => Made::Skipped,
+        }
+    });
+    let (kinds, made) = match made {
+        Ok(m) => m,
+        Err(KindsError::Invalid { message, at }) => return Err(invalid(message, at)),
+        Err(KindsError::Unsupported(lines)) => {
+            refused.extend(lines);
+            return Err(GraphError::Unsupported(refused));
+        }
+    };
+    // The run transform's exclusions, one line per kind.
+    for tasks in &made {
+        if let Some(line) = tasks.iter().find_map(|m| match m {
+            Made::Refused(line) => Some(line),
+            _ => None,
+        }) {
+            refused.push(line.clone());
+        }
+    }
+    if !refused.is_empty() {
+        return Err(GraphError::Unsupported(refused));
+    }
     let mut graph = Graph::default();
-    let mut kinds = kinds;
-    let all = transform::transform_all(&mut kinds, &ctx);
+    let all: Vec<Result<Box<Task>, transform::TransformError>> = made
+        .into_iter()
+        .flatten()
+        .filter_map(|m| match m {
+            Made::Task(t) => Some(t),
+            Made::Refused(_) | Made::Skipped => None,
+        })
+        .collect();
     // The tasks up to the first failure, in kind and task order, with their raw tasks.
     let raws = kinds
         .iter()
         .flat_map(|k| k.tasks.iter().map(move |t| (k, t)));
-    let mut made: Vec<(Task, &kinds::RawTask, usize)> = Vec::with_capacity(all.len());
+    let mut made: Vec<(Box<Task>, &kinds::RawTask, usize)> = Vec::with_capacity(all.len());
     let mut failure = None;
     for (i, ((kind, raw), task)) in raws.zip(all).enumerate() {
         match task {
@@ -312,7 +355,7 @@ type Index<'a> = rustc_hash::FxHashMap<&'a str, usize>;
 
 /// The dependency edges, each dependency checked to exist, and no cycle (§4.1).
 fn edges(
-    tasks: &BTreeMap<String, Task>,
+    tasks: &BTreeMap<String, Box<Task>>,
     written: &[&kinds::RawTask],
 ) -> Result<Vec<(String, String, String)>, GraphError> {
     let index: Index = tasks
@@ -351,10 +394,10 @@ fn edges(
 
 /// One concrete dependency cycle, its first task repeated at the end. Every dependency is in
 /// `index` (checked before).
-fn cycle(tasks: &BTreeMap<String, Task>, index: &Index) -> Option<Vec<String>> {
+fn cycle(tasks: &BTreeMap<String, Box<Task>>, index: &Index) -> Option<Vec<String>> {
     // Iterative depth-first search over places in label order: graphs can be deep.
     let labels: Vec<&str> = tasks.keys().map(String::as_str).collect();
-    let all: Vec<&Task> = tasks.values().collect();
+    let all: Vec<&Task> = tasks.values().map(|t| &**t).collect();
     let deps = |i: usize| -> Vec<usize> {
         all[i]
             .dependencies

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod jv;
 pub mod keyed;
 pub mod kinds;
+pub mod load;
 pub mod merge;
 pub mod optimize;
 pub mod parameters;
@@ -19,3 +20,14 @@ pub mod transform;
 pub mod verify;
 pub mod yaml;
 pub mod yaml_split;
+
+/// The threads the graph's parallel parts use: the cores, at most 8. Asked once, because the
+/// standard library reads the cgroup files again on every call.
+pub(crate) fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8)
+    })
+}

@@ -18,7 +18,7 @@ use super::transform::Task;
 #[derive(Debug)]
 pub struct Optimized {
     pub task_id: String,
-    pub task: Task,
+    pub task: Box<Task>,
 }
 
 enum Strategy {

@@ -160,6 +160,74 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
 }
 
+/// What `git remote get-url origin` prints, read from `.git/config` (a git process costs
+/// milliseconds); `None` when anything could make git answer otherwise (includes, URL rewrites,
+/// the variables that change git's configuration, an unusual layout or line): git is asked then.
+fn origin_url(vcs_root: &Path) -> Option<String> {
+    let configuring = |k: &str| {
+        k.starts_with("GIT_CONFIG") || ["GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE"].contains(&k)
+    };
+    if std::env::vars_os().any(|(k, _)| configuring(&k.to_string_lossy())) {
+        return None;
+    }
+    let git_dir = vcs_root.join(".git");
+    if !git_dir.is_dir() || git_dir.join("config.worktree").exists() {
+        return None;
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let elsewhere = [
+        home.map(|h| h.join(".gitconfig")),
+        xdg.map(|x| x.join("git/config")),
+        Some("/etc/gitconfig".into()),
+        Some("/usr/local/etc/gitconfig".into()),
+    ];
+    let plain = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        !text.contains("include") && !text.contains("insteadof")
+    };
+    for file in elsewhere.into_iter().flatten() {
+        if std::fs::read_to_string(file).is_ok_and(|text| !plain(&text)) {
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(git_dir.join("config")).ok()?;
+    if !plain(&text) {
+        return None;
+    }
+    let mut in_origin = false;
+    let mut url = None;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if line.starts_with('[') {
+            // Only the usual header; `[remote.origin]` and the like are git's to read.
+            in_origin = line == "[remote \"origin\"]";
+            if !in_origin && !line.ends_with(']')
+                || line.to_ascii_lowercase().starts_with("[remote.")
+            {
+                return None;
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if in_origin && key.trim().eq_ignore_ascii_case("url") {
+            let value = value.trim();
+            // Quotes, escapes, comments or a second URL: git knows.
+            if value.is_empty() || value.contains(['"', '\\', '#', ';']) || url.is_some() {
+                return None;
+            }
+            url = Some(value.to_owned());
+        }
+    }
+    url
+}
+
 /// What `git branch --show-current` prints, read from `HEAD` (`""` when detached); `None`
 /// when the repository is laid out in a way only git should interpret.
 fn head_branch(vcs_root: &Path) -> Option<String> {
@@ -213,7 +281,11 @@ impl Parameters {
             let ask = |need: bool, args: &'static [&'static str]| {
                 s.spawn(move || if need { git(vcs_root, args) } else { None })
             };
-            let url = ask(need_url, &["remote", "get-url", "origin"]);
+            let url_file = need_url.then(|| origin_url(vcs_root)).flatten();
+            let url = ask(
+                need_url && url_file.is_none(),
+                &["remote", "get-url", "origin"],
+            );
             let rev = ask(need_rev, &["rev-parse", "--verify", "HEAD"]);
             let branch = ask(
                 need_branch && branch_file.is_none(),
@@ -225,7 +297,12 @@ impl Parameters {
             );
             let join =
                 |h: std::thread::ScopedJoinHandle<'_, Option<String>>| h.join().ok().flatten();
-            (join(url), join(rev), join(branch), join(changed))
+            (
+                join(url).or(url_file),
+                join(rev),
+                join(branch),
+                join(changed),
+            )
         });
         let branch = branch.or(branch_file);
         let url = url.unwrap_or_default();
@@ -408,5 +485,47 @@ mod tests {
         assert_eq!(p.get_str("level"), "3");
         assert_eq!(p.0["files_changed"], json!([]));
         assert_eq!(p.0["filters"], json!(["target_tasks_method"]));
+    }
+
+    /// `origin_url` reads what git would print, or leaves the question to git.
+    #[test]
+    fn the_origin_url_is_read_as_git_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "git {args:?}");
+        };
+        run(&["init", "-q"]);
+        // No origin: nothing to read, and git has nothing either.
+        assert_eq!(origin_url(dir.path()), None);
+        run(&["remote", "add", "origin", "https://example.com/a/b.git"]);
+        run(&["remote", "add", "other", "https://example.com/c"]);
+        let config_env = std::env::vars().any(|(k, _)| {
+            k.starts_with("GIT_CONFIG")
+                || ["GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE"].contains(&k.as_str())
+        });
+        let by_git = git(dir.path(), &["remote", "get-url", "origin"]);
+        assert_eq!(by_git.as_deref(), Some("https://example.com/a/b.git"));
+        if config_env {
+            assert_eq!(origin_url(dir.path()), None);
+        } else {
+            assert_eq!(origin_url(dir.path()), by_git);
+        }
+        // A rewrite only git applies: git is asked.
+        run(&[
+            "config",
+            "url.https://mirror.example/.insteadOf",
+            "https://example.com/",
+        ]);
+        assert_eq!(
+            git(dir.path(), &["remote", "get-url", "origin"]).as_deref(),
+            Some("https://mirror.example/a/b.git")
+        );
+        assert_eq!(origin_url(dir.path()), None);
     }
 }

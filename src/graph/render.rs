@@ -59,9 +59,7 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
         }
         buf
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
+    let threads = super::threads();
     out.write_all(b"{")?;
     if threads == 1 || batches.len() < 2 * threads {
         for i in 0..batches.len() {

@@ -355,7 +355,7 @@ impl Selector<'_> {
                 .dependencies
                 .get("build")
                 .and_then(|b| self.graph.tasks.get(b))
-                .and_then(tier);
+                .and_then(|t| tier(t));
             if let (Some(own), Some(build)) = (own, build_tier) {
                 if own <= build {
                     return true;

@@ -636,7 +636,7 @@ fn yaml_scalar(v: &J) -> Value {
 // The transform.
 
 /// What every task of a kind shares, worked out once per kind.
-struct PerKind {
+pub struct PerKind {
     /// The kind's directory as taskgraph names it.
     path: String,
     /// `metadata.source`, or why there is none.
@@ -644,7 +644,7 @@ struct PerKind {
 }
 
 impl PerKind {
-    fn of(kind: &Kind, ctx: &Context) -> PerKind {
+    pub fn of(kind: &Kind, ctx: &Context) -> PerKind {
         let path = kind_path(kind, ctx);
         PerKind {
             source: file_url(ctx.params, &path),
@@ -1343,60 +1343,22 @@ fn transform_node(
     })
 }
 
-/// Every task of `kinds` through [`transform`], in kind and task order. Tasks do not depend on
-/// each other here, so big graphs are split among the cores; the results keep their order, so
-/// the first error is the one a serial run would meet first. Each task's YAML node is used up
-/// (see [`RawTask::take_node`]): the trees are freed while the tasks are made, which keeps the
-/// peak memory, and with it the time the kernel spends handing out fresh pages, down.
-pub fn transform_all(kinds: &mut [Kind], ctx: &Context) -> Vec<Result<Task, TransformError>> {
-    let mut raws: Vec<Vec<RawTask>> = kinds
-        .iter_mut()
-        .map(|k| std::mem::take(&mut k.tasks))
-        .collect();
-    let per_kind: Vec<PerKind> = kinds.iter().map(|k| PerKind::of(k, ctx)).collect();
-    let mut work: Vec<(&Kind, &PerKind, &mut RawTask)> = kinds
-        .iter()
-        .zip(&per_kind)
-        .zip(raws.iter_mut())
-        .flat_map(|((k, pk), ts)| ts.iter_mut().map(move |t| (k, pk, t)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let run = |part: &mut [(&Kind, &PerKind, &mut RawTask)]| -> Vec<_> {
-        part.iter_mut()
-            .map(|(k, pk, t)| {
-                if k.loader == (Loader::Transform { run: false }) {
-                    let node = t.take_node();
-                    transform_node(k, pk, t, Some(node), ctx)
-                } else {
-                    let task = transform_node(k, pk, t, None, ctx);
-                    t.take_node();
-                    task
-                }
-            })
-            .collect()
-    };
-    let out = if threads == 1 || work.len() < 512 {
-        run(&mut work)
+/// [`transform`], on the raw task's node, which it uses up (errors after it need only the rest
+/// of the raw task).
+pub fn transform_raw(
+    kind: &Kind,
+    per_kind: &PerKind,
+    raw: &mut RawTask,
+    ctx: &Context,
+) -> Result<Task, TransformError> {
+    if kind.loader == (Loader::Transform { run: false }) {
+        let node = raw.take_node();
+        transform_node(kind, per_kind, raw, Some(node), ctx)
     } else {
-        let size = work.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let mut parts = work.chunks_mut(size);
-            let first = parts.next().unwrap_or(&mut []);
-            let handles: Vec<_> = parts.map(|p| s.spawn(|| run(p))).collect();
-            let mut out = run(first);
-            for h in handles {
-                out.extend(h.join().expect("the transform does not panic"));
-            }
-            out
-        })
-    };
-    drop(work);
-    for (k, ts) in kinds.iter_mut().zip(raws) {
-        k.tasks = ts;
+        let task = transform_node(kind, per_kind, raw, None, ctx);
+        raw.take_node();
+        task
     }
-    out
 }
 
 /// `grp(sym)` into its parts; `?` is the group when there is none.

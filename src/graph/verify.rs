@@ -38,7 +38,7 @@ fn index_route_ok(rest: &str) -> bool {
 
 /// Checks the full graph; `Err` is the first failure's message.
 pub fn verify(
-    tasks: &BTreeMap<String, Task>,
+    tasks: &BTreeMap<String, Box<Task>>,
     trust_domain: &str,
     level: &str,
 ) -> Result<(), String> {

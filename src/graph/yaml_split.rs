@@ -1,19 +1,17 @@
 //! A big `kind.yml` read in pieces on several cores. Parsing is most of the time a big graph
 //! takes to load, and one file usually holds most of the tasks. The top-level `tasks` mapping is
-//! cut at task keys into pieces that parse on their own; every piece is padded with empty lines
-//! so positions stay those of the file. Only plain files are cut (no anchors, tabs, directives,
-//! odd line breaks), and the pieces are joined only when nothing could differ from one parse of
-//! the whole (no warnings, no key in two pieces); otherwise the caller parses the whole file.
-//! A cut inside a quoted scalar or a flow collection leaves a piece that ends inside it, which
-//! fails to parse, so it falls back too.
+//! cut at task keys into pieces that parse on their own, each as `tasks: {…}` with its
+//! positions moved back to the file's. Only plain files are cut (no anchors, tabs, directives,
+//! odd line breaks), and a piece is used only when nothing could differ from one parse of the
+//! whole (no error, no warning, no key in two pieces); otherwise the caller parses the whole
+//! file. A cut inside a quoted scalar or a flow collection leaves a piece that ends inside it,
+//! which fails to parse, so it falls back too.
 
-use std::collections::HashSet;
+use super::yaml::{Node, Value, load};
 
-use super::yaml::{Loaded, Node, Value};
-
-/// The texts to parse: the file without the tasks first, then the pieces of `tasks`. `None`
-/// when the file is small or not one tc cuts.
-pub fn split(text: &str, piece: usize) -> Option<Vec<String>> {
+/// The file without its tasks, and the tasks in pieces of about `piece` bytes. `None` when the
+/// file is small or not one tc cuts.
+pub fn split(text: &str, piece: usize) -> Option<Split> {
     // The ASCII ones by memchr; the others only matter in a file that is not all ASCII.
     let odd = memchr::memchr3(b'&', b'\t', b'\r', text.as_bytes()).is_some()
         || (!text.is_ascii() && text.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}']));
@@ -84,68 +82,74 @@ pub fn split(text: &str, piece: usize) -> Option<Vec<String>> {
         return None;
     }
     let offset = |i: usize| lines.get(i).map_or(text.len(), |(o, _)| *o);
-    let newlines = |n: usize| "\n".repeat(n);
-    let mut parts = Vec::with_capacity(cuts.len() + 2);
-    // The file without the tasks: `tasks:` is null there.
-    parts.push(format!(
+    // The file without the tasks: `tasks:` is null there. Blank lines keep the later lines'
+    // positions.
+    let head = format!(
         "{}{}{}",
         &text[..offset(body)],
-        newlines(end - body),
+        "\n".repeat(end - body),
         &text[offset(end)..]
-    ));
+    );
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
     let mut from = body;
     for to in cuts.into_iter().chain([end]) {
-        parts.push(format!(
-            "{}tasks:{}{}",
-            newlines(tasks_line),
-            newlines(from - tasks_line),
-            &text[offset(from)..offset(to)]
-        ));
+        // Line 2 of the piece is line `from + 1` of the file.
+        pieces.push(Piece {
+            text: format!("tasks:\n{}", &text[offset(from)..offset(to)]),
+            shift: u32::try_from(from - 1).ok()?,
+        });
         from = to;
     }
-    Some(parts)
+    Some(Split { head, pieces })
 }
 
-/// The whole document from the parsed parts of [`split`], or `None` when it could differ from
-/// one parse of the file.
-pub fn join(mut parts: Vec<Loaded>) -> Option<Loaded> {
-    if parts.iter().any(|p| !p.warnings.is_empty()) {
-        return None;
-    }
-    let pieces = parts.split_off(1);
-    let mut head = parts.pop()?;
-    let mut entries = Vec::new();
-    let mut span = None;
-    let mut seen = HashSet::new();
-    for piece in pieces {
-        let Value::Map(mut top) = piece.node.value else {
+/// A file cut by [`split`].
+pub struct Split {
+    /// The file without the tasks (`tasks:` is null), positions as in the file.
+    pub head: String,
+    pub pieces: Vec<Piece>,
+}
+
+/// Some of the tasks, as the document `tasks: {…}`.
+pub struct Piece {
+    pub text: String,
+    /// Lines to add to a position in `text` to make it the file's.
+    pub shift: u32,
+}
+
+impl Piece {
+    /// The `{key: task}` entries of the piece, positions as in the file, or `None` when the
+    /// piece could read differently from the whole file (an error, a warning, not a mapping).
+    pub fn entries(&self, file: &str) -> Option<Vec<(Node, Node)>> {
+        let loaded = load(file, &self.text).ok()?;
+        if !loaded.warnings.is_empty() {
+            return None;
+        }
+        let Value::Map(mut top) = loaded.node.value else {
             return None;
         };
         let (_, tasks) = top.pop().filter(|_| top.is_empty())?;
-        let Value::Map(tasks_entries) = tasks.value else {
+        let Value::Map(mut entries) = tasks.value else {
             return None;
         };
-        span.get_or_insert(tasks.span);
-        for (k, v) in tasks_entries {
-            match &k.value {
-                Value::Str(name) if seen.insert(name.clone()) => entries.push((k, v)),
-                _ => return None,
-            }
+        for (k, v) in &mut entries {
+            shift(k, self.shift);
+            shift(v, self.shift);
         }
+        Some(entries)
     }
-    let Value::Map(top) = &mut head.node.value else {
-        return None;
-    };
-    let slot = top
-        .iter_mut()
-        .find(|(k, _)| k.value == Value::Str("tasks".into()))
-        .map(|(_, v)| v)
-        .filter(|v| v.value == Value::Null)?;
-    *slot = Node {
-        value: Value::Map(entries),
-        span: span?,
-    };
-    Some(head)
+}
+
+fn shift(node: &mut Node, lines: u32) {
+    node.span.line += lines;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, lines)),
+        Value::Map(pairs) => pairs.iter_mut().for_each(|(k, v)| {
+            shift(k, lines);
+            shift(v, lines);
+        }),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -153,11 +157,36 @@ mod tests {
     use super::*;
     use crate::graph::yaml::load;
 
+    /// The head with the pieces' tasks put back, as the loader uses them: `None` when a piece
+    /// is refused or a key is in two pieces.
+    fn joined(split: &Split) -> Option<Node> {
+        let mut head = load("f", &split.head).unwrap().node;
+        let mut entries = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for piece in &split.pieces {
+            for (k, v) in piece.entries("f")? {
+                match &k.value {
+                    Value::Str(name) if seen.insert(name.clone()) => entries.push((k, v)),
+                    _ => return None,
+                }
+            }
+        }
+        let Value::Map(top) = &mut head.value else {
+            return None;
+        };
+        let slot = top
+            .iter_mut()
+            .find(|(k, _)| k.value == Value::Str("tasks".into()))?;
+        slot.1 = Node {
+            span: entries.first()?.0.span.clone(),
+            value: Value::Map(entries),
+        };
+        Some(head)
+    }
+
     fn same_as_whole(text: &str, piece: usize) -> bool {
-        let parts = split(text, piece).expect("cut");
-        let loaded: Vec<Loaded> = parts.iter().map(|p| load("f", p).unwrap()).collect();
-        let joined = join(loaded).expect("joined");
-        joined.node == load("f", text).unwrap().node
+        let split = split(text, piece).expect("cut");
+        joined(&split).expect("joined") == load("f", text).unwrap().node
     }
 
     #[test]
@@ -175,9 +204,7 @@ mod tests {
         assert!(split(&text.replace("x}", "&y x}"), 200).is_none());
         // A key twice: left to the whole parse (which warns).
         let twice = text.replace("  t40:", "  t1:");
-        let parts = split(&twice, 200).unwrap();
-        let loaded: Vec<Loaded> = parts.iter().map(|p| load("f", p).unwrap()).collect();
-        assert!(join(loaded).is_none());
+        assert!(joined(&split(&twice, 200).unwrap()).is_none());
     }
 
     #[test]
@@ -188,13 +215,12 @@ mod tests {
         }
         // Lines at the task indentation that continue a flow mapping.
         let text = text.replace("  t20:\n    d: 20\n", "  t20: {a: 1,\n  t21x:\n    }\n");
-        if let Some(parts) = split(&text, 40) {
-            let loaded: Result<Vec<Loaded>, _> = parts.iter().map(|p| load("f", p)).collect();
-            if let Ok(loaded) = loaded {
-                if let Some(joined) = join(loaded) {
-                    assert_eq!(joined.node, load("f", &text).unwrap().node);
-                }
-            }
+        let whole = load("f", &text).unwrap().node;
+        let split = split(&text, 40).expect("cut");
+        // Some piece ends inside the flow mapping: it is refused, never read differently.
+        assert!(split.pieces.iter().any(|p| p.entries("f").is_none()));
+        if let Some(joined) = joined(&split) {
+            assert_eq!(joined, whole);
         }
     }
 }
