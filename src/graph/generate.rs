@@ -326,13 +326,10 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         });
     }
     // Both only read the tasks: the verifications run beside the edges, whose error comes first.
-    let (found, verified) = std::thread::scope(|s| {
-        let verified = s.spawn(|| {
-            super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level"))
-        });
-        let found = edges(&graph.tasks, &written);
-        (found, verified.join().expect("verification does not panic"))
-    });
+    let (found, verified) = rayon::join(
+        || edges(&graph.tasks, &written),
+        || super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level")),
+    );
     graph.edges = found?;
     verified.map_err(|message| invalid(message, None))?;
     let shown = match opts.stage {

@@ -243,20 +243,8 @@ pub(super) fn tasks_of(
         return Ok(());
     }
     // Merging copies the defaults into every task: big kinds do it on all cores.
-    let size = entries.len().div_ceil(threads);
-    let mut entries = entries.into_iter();
-    let parts: Vec<Vec<(Node, Node)>> = (0..threads)
-        .map(|_| entries.by_ref().take(size).collect())
-        .collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|p| s.spawn(|| p.into_iter().map(raw).collect::<Vec<_>>()))
-            .collect();
-        for h in handles {
-            out.extend(h.join().expect("merging does not panic"));
-        }
-    });
+    use rayon::prelude::*;
+    out.par_extend(entries.into_par_iter().map(raw));
     Ok(())
 }
 

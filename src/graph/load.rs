@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::kinds::{Kind, KindsError, RawTask, find_cycle, invalid, loader, strings, tasks_of};
 use super::merge::merge;
 use super::threads;
@@ -186,17 +188,20 @@ fn read_all(found: &[(String, PathBuf)], cut: bool) -> Vec<Result<Read, KindsErr
             Ok((name, text, split))
         })
         .collect();
-    let parsed = parallel_map(&files, threads, |file| {
-        let Ok((name, text, split)) = file else {
-            return None;
-        };
-        let head = split.as_ref().and_then(|s| yaml::load(name, &s.head).ok());
-        // A head with a warning: the whole file says where.
-        Some(match head.filter(|h| h.warnings.is_empty()) {
-            Some(head) => (Ok(head), true),
-            None => (yaml::load(name, text), false),
+    let parsed: Vec<_> = files
+        .par_iter()
+        .map(|file| {
+            let Ok((name, text, split)) = file else {
+                return None;
+            };
+            let head = split.as_ref().and_then(|s| yaml::load(name, &s.head).ok());
+            // A head with a warning: the whole file says where.
+            Some(match head.filter(|h| h.warnings.is_empty()) {
+                Some(head) => (Ok(head), true),
+                None => (yaml::load(name, text), false),
+            })
         })
-    });
+        .collect();
     files
         .into_iter()
         .zip(parsed)
@@ -357,9 +362,10 @@ impl Loading {
             .iter()
             .flat_map(|c| c.pieces.iter().map(move |p| (c, p)))
             .collect();
-        let read = parallel_map(&jobs, threads(), |(file, piece)| {
-            piece_tasks(file, piece, &kinds, &sources, &make)
-        });
+        let read: Vec<Option<PieceTasks<T>>> = jobs
+            .par_iter()
+            .map(|(file, piece)| piece_tasks(file, piece, &kinds, &sources, &make))
+            .collect();
         let mut read = read.into_iter();
         let mut from_pieces: Vec<Vec<PieceTasks<T>>> = kinds.iter().map(|_| Vec::new()).collect();
         for file in &cut {
@@ -436,18 +442,10 @@ impl Loading {
         for (k, tasks) in pending.iter_mut().enumerate() {
             chunks.extend(tasks.chunks_mut(64).map(|c| (k, c)));
         }
-        let chunks: Vec<std::sync::Mutex<(usize, &mut [RawTask])>> =
-            chunks.into_iter().map(std::sync::Mutex::new).collect();
-        let made = parallel_map(&chunks, threads(), |chunk| {
-            let mut chunk = chunk.lock().unwrap_or_else(|e| e.into_inner());
-            let k = chunk.0;
-            chunk
-                .1
-                .iter_mut()
-                .map(|t| make(k, &kinds[k], t))
-                .collect::<Vec<T>>()
-        });
-        drop(chunks);
+        let made: Vec<Vec<T>> = chunks
+            .into_par_iter()
+            .map(|(k, chunk)| chunk.iter_mut().map(|t| make(k, &kinds[k], t)).collect())
+            .collect();
         let mut made = made.into_iter().flatten();
         let mut results = Vec::with_capacity(kinds.len());
         for ((kind, pieces), tasks) in kinds.iter_mut().zip(from_pieces).zip(pending) {
@@ -518,41 +516,6 @@ fn take(doc: &mut Node, key: &str) -> Option<Node> {
         .iter()
         .position(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))?;
     Some(pairs.remove(i).1)
-}
-
-/// `f` of every item on up to `threads` threads, each taking the next item; results in order.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every item was taken")
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -66,33 +66,17 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
             out.write_all(render(i).as_bytes())?;
         }
     } else {
-        std::thread::scope(|s| -> std::io::Result<()> {
-            // Thread `t` renders batches t, t + threads, …; a bounded channel each keeps the
-            // memory down and the order easy.
-            let receivers: Vec<std::sync::mpsc::Receiver<String>> = (0..threads)
-                .map(|t| {
-                    let (tx, rx) = std::sync::mpsc::sync_channel(2);
-                    let render = &render;
-                    let count = batches.len();
-                    s.spawn(move || {
-                        for i in (t..count).step_by(threads) {
-                            // The writer is gone after a write error: stop.
-                            if tx.send(render(i)).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                    rx
-                })
-                .collect();
-            for i in 0..batches.len() {
-                let piece = receivers[i % threads]
-                    .recv()
-                    .expect("a renderer sends every batch it takes");
+        // A few batches per core at a time: rendered on the pool, written in order, so only
+        // those few are held.
+        use rayon::prelude::*;
+        let window = 2 * threads;
+        for start in (0..batches.len()).step_by(window) {
+            let end = (start + window).min(batches.len());
+            let pieces: Vec<String> = (start..end).into_par_iter().map(render).collect();
+            for piece in pieces {
                 out.write_all(piece.as_bytes())?;
             }
-            Ok(())
-        })?;
+        }
     }
     let mut end = String::new();
     indent(&mut end, 0);
