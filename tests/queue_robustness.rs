@@ -210,7 +210,7 @@ fn sigterm_answers_waiting_claims_with_no_tasks_and_exits_0() {
     }
     // claimWork would hold a minute; SIGTERM must answer it at once with no tasks.
     let mut q = Queue::start(&["--claim-work-timeout", "60"]);
-    let mut waiting = q
+    let waiting = q
         .python_command("claim_one.py", &["proj/none"])
         .stdout(std::process::Stdio::piped())
         .spawn()

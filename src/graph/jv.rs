@@ -90,6 +90,11 @@ impl Obj {
         self.0.len()
     }
 
+    /// Drops the room a growing vector kept (an object kept for the life of the graph).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Jv)> {
         self.0.iter().map(|(k, v)| (k, v))
     }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod def;
+pub mod deps;
 pub mod generate;
 pub mod jv;
 pub mod keyed;

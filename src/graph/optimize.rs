@@ -386,7 +386,7 @@ pub fn optimize(
         }
         let source = &graph.tasks[label];
         let task_id = label_to_id[label.as_str()].clone();
-        let mut named: BTreeMap<String, String> = source
+        let mut named: super::deps::Dependencies = source
             .dependencies
             .iter()
             .map(|(name, dep)| (name.clone(), label_to_id[dep.as_str()].clone()))

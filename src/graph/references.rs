@@ -1,7 +1,6 @@
 //! `task-reference` and `artifact-reference` objects in a task definition (taskgraph.md §4.6
 //! steps 4 and 5), resolved for the optimized graph and for `tc run-local LABEL`.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -20,7 +19,7 @@ pub struct References<'a> {
     label: &'a str,
     task_id: &'a str,
     /// taskIds by dependency name.
-    dependencies: &'a BTreeMap<String, String>,
+    dependencies: &'a super::deps::Dependencies,
     /// The root URL artifact references live under, or why there is none.
     root_url: &'a Result<String, String>,
     /// Dependency names that `dependencies` does not give, in order, without repeats.
@@ -33,7 +32,7 @@ impl<'a> References<'a> {
     pub fn new(
         label: &'a str,
         task_id: &'a str,
-        dependencies: &'a BTreeMap<String, String>,
+        dependencies: &'a super::deps::Dependencies,
         root_url: &'a Result<String, String>,
     ) -> Self {
         References {
@@ -163,7 +162,9 @@ mod tests {
 
     #[test]
     fn references_resolve_like_taskgraph() {
-        let deps = BTreeMap::from([("build".to_owned(), "BUILDID".to_owned())]);
+        let deps: super::super::deps::Dependencies = [("build".to_owned(), "BUILDID".to_owned())]
+            .into_iter()
+            .collect();
         let root = Ok("https://tc.example.com".to_owned());
         let mut refs = References::new("t", "SELFID", &deps, &root);
         let got = refs.resolve(&json!({
@@ -188,7 +189,7 @@ mod tests {
 
     #[test]
     fn every_missing_name_is_collected_once() {
-        let deps = BTreeMap::new();
+        let deps = super::super::deps::Dependencies::default();
         let root = Err("no root URL".to_owned());
         let mut refs = References::new("t", "SELFID", &deps, &root);
         refs.resolve(&json!([

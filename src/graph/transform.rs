@@ -3,7 +3,6 @@
 //! implementation, defaults, label, validation, treeherder, index, the task definition (payload
 //! included), the `checks` route and chain of trust. Values are taskgraph's byte for byte.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
@@ -36,7 +35,7 @@ pub struct Task {
     pub kind: String,
     pub description: String,
     pub attributes: Map,
-    pub dependencies: BTreeMap<String, String>,
+    pub dependencies: super::deps::Dependencies,
     pub soft_dependencies: Vec<String>,
     pub if_dependencies: Vec<String>,
     /// null or an object.
@@ -1271,7 +1270,7 @@ fn transform_node(
             .insert("MOZ_AUTOMATION".into(), J::String("1".into()));
     }
 
-    let mut dependencies = BTreeMap::new();
+    let mut dependencies = super::deps::Dependencies::default();
     if let Some(J::Object(deps)) = field("dependencies") {
         for (name, dep) in deps {
             let Some(dep) = dep.as_str() else {
@@ -1282,6 +1281,7 @@ fn transform_node(
             };
             dependencies.insert(name, dep.to_owned());
         }
+        dependencies.shrink_to_fit();
     }
     let strings = |key: &str| -> Vec<String> {
         match field(key) {
@@ -1325,6 +1325,7 @@ fn transform_node(
     task_def.insert("tags".into(), J::Object(tags));
     task_def.insert("payload".into(), J::Object(payload));
     attributes.insert("kind".into(), J::String(kind.name.clone()));
+    attributes.shrink_to_fit();
 
     Ok(Task {
         label,

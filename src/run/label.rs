@@ -1,7 +1,6 @@
 //! `tc run-local LABEL` (worker.md §2.5): one task of the in-tree full graph, with its
 //! references resolved for a run on this machine, and the label picker.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::json;
@@ -68,7 +67,7 @@ impl Source {
     pub fn load(
         &self,
         label: &str,
-        deps: &BTreeMap<String, String>,
+        deps: &crate::graph::deps::Dependencies,
         task_id: &str,
         root_url: &str,
     ) -> Result<Loaded, LabelError> {
@@ -134,8 +133,8 @@ fn nearest<'a>(label: &str, labels: impl Iterator<Item = &'a String>) -> Vec<Str
 }
 
 /// `--dep NAME=TASKID` values by name.
-pub fn deps(flags: &[String]) -> Result<BTreeMap<String, String>, String> {
-    let mut out = BTreeMap::new();
+pub fn deps(flags: &[String]) -> Result<crate::graph::deps::Dependencies, String> {
+    let mut out = crate::graph::deps::Dependencies::default();
     for flag in flags {
         let Some((name, id)) = flag
             .split_once('=')
