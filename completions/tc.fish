@@ -129,7 +129,7 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l root -d 'The graph r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s o -l output -d 'With --script: write the script to FILE (mode 0755) instead of stdout' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l develop -d 'Use a local checkout where the task\'s run-task would clone REPO (default: the only repository in the task\'s REPOSITORIES): its run-task options go and the checkout is bound (Docker) or linked (native) in their place. The task may change your files' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l checkout -d 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)' -r -F
-complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs (or of the --graph\'s tasks) run at once' -r
+complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs (or of the --graph\'s tasks) run at once, 1 to 1000' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l try -d 'With --graph: try syntax choosing the target tasks (as `tc graph --try`)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'

@@ -152,9 +152,19 @@ fn blocked_tasks_get_the_hint_and_groups_cancel() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
     let plan = ok(&q, &["group", "cancel", &ids[0], "--seal", "--dry-run"]);
     assert!(plan.contains("/seal") && plan.contains("/cancel"), "{plan}");
-    ok(&q, &["group", "cancel", &ids[0], "--seal", "-y"]);
+    let out = json(&q, &["group", "cancel", &ids[0], "--seal", "-y"]);
+    let canceled = out["canceled"].as_array().unwrap();
+    assert!(canceled.contains(&Value::from(ids[1].as_str())), "{out}");
     let s = json(&q, &["task", "status", &ids[1]]);
     assert_eq!(s["status"]["runs"][0]["reasonResolved"], "canceled");
+    // With a filter, the group's tasks are canceled one by one: those are the ones listed.
+    let lone = ok(&q, &["submit", &write(dir.path(), "lone.yml", PARTIAL)])
+        .trim()
+        .to_owned();
+    let out = json(&q, &["group", "cancel", &lone, "--state", "pending", "-y"]);
+    assert_eq!(out["canceled"], Value::from(vec![lone.clone()]), "{out}");
+    let s = json(&q, &["task", "status", &lone]);
+    assert_eq!(s["status"]["state"], "exception");
 
     let again = ok(&q, &["submit", &write(dir.path(), "one.yml", PARTIAL)])
         .trim()

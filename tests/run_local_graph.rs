@@ -97,6 +97,7 @@ fn slots_outside_one_to_a_thousand_are_refused() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "-j {jobs}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("-j takes 1 to 1000"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--jobs") && err.contains("1..=1000"), "{err}");
     }
 }

@@ -274,22 +274,31 @@ async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
         .filter(|t| keep(t, &a.filters))
         .collect();
     let whole = !filtered && (sealed || a.seal);
-    // The calls to make: `--dry-run` prints them, a run makes them in order. A per-task cancel
-    // carries its taskId; cancelTaskGroup answers with the ones it canceled.
-    let mut calls: Vec<(String, Option<String>)> = Vec::new();
+    // The calls to make: `--dry-run` prints them, a run makes them in order.
+    let open_ids: Vec<String> = open
+        .iter()
+        .map(|t| {
+            t["status"]["taskId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    let mut calls: Vec<String> = Vec::new();
     if whole {
         if !sealed {
-            calls.push((format!("task-group/{}/seal", encode(&a.group)), None));
+            calls.push(format!("task-group/{}/seal", encode(&a.group)));
         }
-        calls.push((format!("task-group/{}/cancel", encode(&a.group)), None));
+        calls.push(format!("task-group/{}/cancel", encode(&a.group)));
     } else {
-        for t in &open {
-            let id = t["status"]["taskId"].as_str().unwrap_or_default();
-            calls.push((format!("task/{}/cancel", encode(id)), Some(id.to_owned())));
-        }
+        calls.extend(
+            open_ids
+                .iter()
+                .map(|id| format!("task/{}/cancel", encode(id))),
+        );
     }
     if a.dry_run {
-        let lines: Vec<String> = calls.iter().map(|(r, _)| format!("POST {r}\n")).collect();
+        let lines: Vec<String> = calls.iter().map(|r| format!("POST {r}\n")).collect();
         output::print_text(&lines.concat())?;
         return Ok(0);
     }
@@ -307,20 +316,22 @@ async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
         ),
         a.yes,
     )?;
-    let mut canceled: Vec<String> = Vec::new();
-    for (route, task_id) in &calls {
-        let answer = client.ok("POST", route, None).await?.body;
-        match task_id {
-            Some(id) => canceled.push(id.clone()),
-            None => canceled.extend(
-                answer["taskIds"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(str::to_owned)),
-            ),
-        }
+    let mut last = Value::Null;
+    for route in &calls {
+        last = client.ok("POST", route, None).await?.body;
     }
+    // cancelTaskGroup (the last call) answers with the tasks it canceled; one by one, they
+    // are the open ones.
+    let canceled: Vec<String> = if whole {
+        last["taskIds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    } else {
+        open_ids
+    };
     match format {
         Format::Human => output::print_text(&format!("canceled {} task(s)\n", canceled.len()))?,
         _ => output::print_document(

@@ -21,10 +21,6 @@ use crate::worker::{self, Event, Finished, Stop};
 
 const ROOT_CLIENT: &str = "static/taskcluster/root";
 
-fn usage(m: impl Into<String>) -> Error {
-    Error::Usage(m.into())
-}
-
 /// One task of the graph as the run goes.
 struct Row {
     label: String,
@@ -74,9 +70,6 @@ fn queue_of(def: &Value) -> String {
 }
 
 pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
-    if !(1..=1000).contains(&args.jobs) {
-        return Err(usage("-j takes 1 to 1000 slots"));
-    }
     let mut entries = graph_entries(
         args.root.as_deref(),
         args.parameters.clone(),
@@ -113,6 +106,8 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
         limits: Limits {
             // Short, so the worker notices the end quickly.
             claim_work_timeout: 1.0,
+            // A local run takes artifacts of any size, as `tc run-local` of one task does.
+            max_blob_size: 1 << 40,
             ..Limits::DEFAULT
         },
     };
@@ -138,7 +133,7 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
             }
         };
         let client = Client::new(&root_url, Some(Credentials::new(ROOT_CLIENT, &token, None)))?;
-        let code = run_graph(&client, entries, opts, args.jobs, runs_dir, format).await;
+        let code = run_graph(&client, entries, opts, args.jobs as usize, runs_dir, format).await;
         let _ = server_stop_tx.send(());
         let _ = server.await;
         drop(state);
@@ -156,7 +151,7 @@ async fn run_graph(
 ) -> Result<i32> {
     // Signals are watched before the first task is created, so Ctrl-C always ends here (and
     // the queue's temporary directory goes).
-    let (signals, mut interrupt) = watch_signals()?;
+    let (signals, mut interrupt) = watch_signals(&opts.cache_root.join("tasks"))?;
     let multi = std::io::stderr()
         .is_terminal()
         .then(indicatif::MultiProgress::new);
@@ -302,13 +297,16 @@ async fn apply(
 
 /// The first SIGINT/SIGTERM (its exit status) stops the run; a second one stops tc at once,
 /// killing what runs.
-fn watch_signals() -> Result<(tokio::task::JoinHandle<()>, watch::Receiver<Option<i32>>)> {
+fn watch_signals(
+    tasks_dir: &std::path::Path,
+) -> Result<(tokio::task::JoinHandle<()>, watch::Receiver<Option<i32>>)> {
+    let left = format!("task directories may be left in {}", tasks_dir.display());
     let (tx, rx) = watch::channel(None);
     let handle = super::signals::on_signals(
         move |code| {
             let _ = tx.send(Some(code));
         },
-        |code| async move { super::signals::stop_now(code, "task directories may be left") },
+        move |code| super::signals::stop_now(code, &left),
     )
     .map_err(|e| Error::Internal(format!("cannot watch signals: {e}")))?;
     Ok((handle, rx))

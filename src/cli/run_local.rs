@@ -154,9 +154,9 @@ pub struct RunLocalArgs {
     #[arg(long)]
     pub yes: bool,
 
-    /// How many of several TASKs (or of the --graph's tasks) run at once.
-    #[arg(short = 'j', long = "jobs", default_value_t = 1, value_name = "N")]
-    pub jobs: usize,
+    /// How many of several TASKs (or of the --graph's tasks) run at once, 1 to 1000.
+    #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub jobs: u32,
 
     /// Run the whole target graph of the in-tree taskcluster/ directory: an embedded queue,
     /// every task submitted to it, a worker with -j slots, dependents after their
@@ -383,9 +383,6 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             None => return Err(usage("no task chosen")),
         }
     }
-    if args.jobs == 0 {
-        return Err(usage("-j takes at least 1"));
-    }
     if args.interactive && !args.script {
         use std::io::IsTerminal;
         if task_args.len() > 1 {
@@ -547,7 +544,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         }
         jobs.push((task, opts, dir));
     }
-    runtime.block_on(run_all(jobs, args.retries, args.jobs, format))
+    runtime.block_on(run_all(jobs, args.retries, args.jobs as usize, format))
 }
 
 /// `--task-id ID`: the definition from the queue's `task` method (worker.md §2.6), read as a
@@ -657,7 +654,7 @@ fn watch_signals(cache_root: PathBuf) -> Result<tokio::sync::watch::Receiver<Opt
             };
             let _ = cancel_tx.send(Some(which));
         },
-        move |code| async move {
+        move |code| {
             let left = format!(
                 "task directories may be left in {}",
                 cache_root.join("tasks").display()

@@ -1,40 +1,28 @@
 //! SIGINT and SIGTERM for the commands that run tasks: the first one asks them to stop, a
 //! second one is handled by the caller (usually: stop at once).
 
-use std::future::Future;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Watches both signals: `first(code)` at the first one, then `again(code)` at a second, each
 /// with the exit status of the signal received (130 or 143). Registered before this returns.
-pub fn on_signals<A, F>(
+pub fn on_signals(
     first: impl FnOnce(i32) + Send + 'static,
-    again: A,
-) -> std::io::Result<tokio::task::JoinHandle<()>>
-where
-    A: FnOnce(i32) -> F + Send + 'static,
-    F: Future<Output = ()> + Send,
-{
-    use tokio::signal::unix::{SignalKind, signal};
+    again: impl FnOnce(i32) + Send + 'static,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
     Ok(tokio::spawn(async move {
-        let code = |int: bool| {
-            if int {
-                crate::exit_codes::SIGINT
-            } else {
-                crate::exit_codes::SIGTERM
-            }
-        };
-        let was_int = tokio::select! {
-            _ = int.recv() => true,
-            _ = term.recv() => false,
-        };
-        first(code(was_int));
-        let was_int = tokio::select! {
-            _ = int.recv() => true,
-            _ = term.recv() => false,
-        };
-        again(code(was_int)).await;
+        first(next(&mut int, &mut term).await);
+        again(next(&mut int, &mut term).await);
     }))
+}
+
+/// The exit status of the next of the two signals.
+async fn next(int: &mut Signal, term: &mut Signal) -> i32 {
+    tokio::select! {
+        _ = int.recv() => crate::exit_codes::SIGINT,
+        _ = term.recv() => crate::exit_codes::SIGTERM,
+    }
 }
 
 /// What a second signal does where tasks run on this machine: kill every task's process

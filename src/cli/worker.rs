@@ -160,13 +160,12 @@ pub fn run(args: WorkerArgs) -> Result<i32> {
 /// are still reported worker-shutdown).
 fn watch_signals() -> Result<watch::Receiver<Stop>> {
     let (tx, rx) = watch::channel(Stop::Running);
-    let tx = std::sync::Arc::new(tx);
     let again = tx.clone();
     super::signals::on_signals(
         move |code| {
             let _ = tx.send(Stop::Draining(code));
         },
-        move |code| async move {
+        move |code| {
             eprintln!("[tc worker] second signal: stopping the running tasks now");
             let _ = again.send(Stop::Now(code));
         },

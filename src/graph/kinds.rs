@@ -98,6 +98,16 @@ pub enum KindsError {
     Unsupported(Vec<String>),
 }
 
+impl From<yaml::YamlError> for KindsError {
+    /// A kind file's syntax or construction error, at its place.
+    fn from(e: yaml::YamlError) -> KindsError {
+        KindsError::Invalid {
+            message: e.message,
+            at: Some(e.span.to_string()),
+        }
+    }
+}
+
 pub(super) fn invalid(message: String, at: Option<&Node>) -> KindsError {
     KindsError::Invalid {
         message,

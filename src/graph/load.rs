@@ -208,10 +208,7 @@ fn read_all(found: &[(String, PathBuf)], cut: bool) -> Vec<Result<Read, KindsErr
         .map(|(file, parsed)| {
             let (name, text, split) = file?;
             let (doc, is_cut) = parsed.expect("a file that was read is parsed");
-            let doc = doc.map_err(|e| KindsError::Invalid {
-                message: e.message,
-                at: Some(e.span.to_string()),
-            })?;
+            let doc = doc?;
             Ok(Read {
                 name,
                 text,
@@ -387,10 +384,7 @@ impl Loading {
                 Ok(l) => l,
                 Err(e) => {
                     warnings.extend(file_warnings.into_iter().take(file.file).flatten());
-                    return Err(KindsError::Invalid {
-                        message: e.message,
-                        at: Some(e.span.to_string()),
-                    });
+                    return Err(e.into());
                 }
             };
             file_warnings[file.file] = loaded.warnings;
@@ -498,11 +492,7 @@ fn piece_tasks<T>(
 fn load_yaml(path: &Path, warnings: &mut Vec<String>) -> Result<Node, KindsError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid(format!("cannot read {}: {e}", path.display()), None))?;
-    let loaded =
-        yaml::load(&path.display().to_string(), &text).map_err(|e| KindsError::Invalid {
-            message: e.message,
-            at: Some(e.span.to_string()),
-        })?;
+    let loaded = yaml::load(&path.display().to_string(), &text)?;
     warnings.extend(loaded.warnings);
     Ok(loaded.node)
 }

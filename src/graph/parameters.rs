@@ -160,14 +160,19 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
 }
 
+/// Whether a variable changes where git finds the repository or its configuration.
+fn git_configured_by_env() -> bool {
+    std::env::vars_os().any(|(k, _)| {
+        let k = k.to_string_lossy();
+        k.starts_with("GIT_CONFIG") || ["GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE"].contains(&&*k)
+    })
+}
+
 /// What `git remote get-url origin` prints, read from `.git/config` (a git process costs
 /// milliseconds); `None` when anything could make git answer otherwise (includes, URL rewrites,
 /// the variables that change git's configuration, an unusual layout or line): git is asked then.
 fn origin_url(vcs_root: &Path) -> Option<String> {
-    let configuring = |k: &str| {
-        k.starts_with("GIT_CONFIG") || ["GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE"].contains(&k)
-    };
-    if std::env::vars_os().any(|(k, _)| configuring(&k.to_string_lossy())) {
+    if git_configured_by_env() {
         return None;
     }
     let git_dir = vcs_root.join(".git");
@@ -505,10 +510,7 @@ mod tests {
         assert_eq!(origin_url(dir.path()), None);
         run(&["remote", "add", "origin", "https://example.com/a/b.git"]);
         run(&["remote", "add", "other", "https://example.com/c"]);
-        let config_env = std::env::vars().any(|(k, _)| {
-            k.starts_with("GIT_CONFIG")
-                || ["GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE"].contains(&k.as_str())
-        });
+        let config_env = git_configured_by_env();
         let by_git = git(dir.path(), &["remote", "get-url", "origin"]);
         assert_eq!(by_git.as_deref(), Some("https://example.com/a/b.git"));
         if config_env {

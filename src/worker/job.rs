@@ -144,22 +144,15 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
         aborted: AtomicBool::new(false),
         cancel,
     });
-    // A claim that arrives while the worker stops goes straight back to the queue.
-    // An exception before the task could start: reported, and the run ends.
-    let give_up = |reason: &'static str, message: Option<String>| {
-        let (ctx, shared, task_id) = (ctx.clone(), shared.clone(), task_id.clone());
-        async move {
-            report(&ctx, &shared, &task_id, run_id, "exception", reason).await;
-            Finished {
-                task_id,
-                run_id,
-                state: "exception",
-                reason,
-                message,
-                dir: None,
-            }
+    // An exception before the task could start: said, reported, and the run ends.
+    let give_up = async |reason: &'static str, message: Option<String>| {
+        if let Some(m) = &message {
+            ctx.say(&format!("{task_id} run {run_id}: {m}"));
         }
+        report(&ctx, &shared, &task_id, run_id, "exception", reason).await;
+        finish("exception", reason, message, None)
     };
+    // A claim that arrives while the worker stops goes straight back to the queue.
     if ctx.stop.borrow().stopping() {
         return give_up("worker-shutdown", None).await;
     }
@@ -182,7 +175,6 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
         Ok(def) => def,
         Err(problems) => {
             let message = format!("the task definition cannot be read:\n  {problems}");
-            ctx.say(&format!("{task_id} run {run_id}: {message}"));
             return give_up("malformed-payload", Some(message)).await;
         }
     };

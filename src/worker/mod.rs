@@ -285,6 +285,46 @@ async fn stopping(rx: &mut watch::Receiver<Stop>) {
 
 #[cfg(test)]
 mod tests {
+    use super::{Finished, once_exit};
+    use crate::exit_codes::{EXCEPTION, FAILED, OK, SIGINT, SIGTERM};
+
+    #[test]
+    fn once_exits_by_the_run_unless_a_signal_cut_it_short() {
+        let run = |state, reason| Finished {
+            task_id: "t".into(),
+            run_id: 0,
+            state,
+            reason,
+            message: None,
+            dir: None,
+        };
+        let shutdown = run("exception", "worker-shutdown");
+        let failed = run("failed", "failed");
+        let completed = run("completed", "completed");
+        let malformed = run("exception", "malformed-payload");
+        for (finished, signal, code) in [
+            (Some(&completed), None, OK),
+            (Some(&failed), None, FAILED),
+            (Some(&malformed), None, EXCEPTION),
+            (Some(&shutdown), None, EXCEPTION),
+            // Cut short by the signal: its status.
+            (Some(&shutdown), Some(SIGTERM), SIGTERM),
+            // Finished on its own within the grace: the run's.
+            (Some(&failed), Some(SIGINT), FAILED),
+            (Some(&completed), Some(SIGTERM), OK),
+            // Nothing ran.
+            (None, Some(SIGINT), SIGINT),
+            (None, None, EXCEPTION),
+        ] {
+            assert_eq!(
+                once_exit(finished, signal),
+                code,
+                "{:?} {signal:?}",
+                finished.map(|f| f.reason)
+            );
+        }
+    }
+
     #[test]
     fn host_names_become_worker_ids() {
         assert_eq!(
