@@ -456,7 +456,8 @@ fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
     error_at(file, position(*e.marker()), message)
 }
 
-fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
+/// The parser as PyYAML reads: both composition paths use it.
+fn parser(text: &str) -> Parser<'_, granit_parser::StrInput<'_>> {
     let options = granit_parser::options! {
         emit_comments: false,
         // libyaml (so PyYAML) adds no line feed after a block scalar that ends the input.
@@ -466,6 +467,10 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
         // For PyYAML's "found duplicate anchor".
         emit_anchor_events: true,
     };
+    Parser::new_from_str_with_options(text, options)
+}
+
+fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, Rc<Raw>> = HashMap::new();
     let mut anchor_names: HashMap<String, (u32, u32)> = HashMap::new();
@@ -473,7 +478,7 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
     let mut inside: Vec<(u32, u32)> = Vec::new();
     let mut root = None;
     let mut documents = 0u32;
-    for item in Parser::new_from_str_with_options(text, options) {
+    for item in parser(text) {
         let (event, span) = item.map_err(|e| scan_error(file, text, &e))?;
         // PyYAML places a node at its properties (tag) when it has some.
         let at = position(span.tag_start.unwrap_or(span.start));
@@ -602,18 +607,12 @@ struct PlainOpen {
 /// aliases need) costs a third of the load. `None` for anything else, errors included: then
 /// [`compose`] and the builder make the document, or the error, as always.
 fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
-    let options = granit_parser::options! {
-        emit_comments: false,
-        block_scalar_eof_without_line_feed: true,
-        bom_inside_document_as_content: true,
-        emit_anchor_events: true,
-    };
     let mut stack: Vec<PlainOpen> = Vec::new();
     let mut inside: Vec<(u32, u32)> = Vec::new();
     let mut root = None;
     let mut documents = 0u32;
     let mut nodes = 0u64;
-    for item in Parser::new_from_str_with_options(text, options) {
+    for item in parser(text) {
         let (event, span) = item.ok()?;
         let at = position(span.tag_start.unwrap_or(span.start));
         let done = match event {
