@@ -20,6 +20,7 @@ pub mod target;
 pub mod transform;
 pub mod verify;
 pub mod yaml;
+mod yaml_quick;
 pub mod yaml_split;
 
 /// The threads the graph's parallel parts use: the cores, at most 8. Asked once, because the

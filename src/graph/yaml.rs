@@ -16,9 +16,9 @@ use granit_parser::{Event, Marker, Parser, ScalarStyle, ScanError, StructureStyl
 /// Deeper trees are refused: aliases can nest a document beyond the parser's own nesting limits,
 /// and every walk over a `Node` (`Drop` included) recurses. Kind files nest a dozen levels; 256
 /// levels fit a 2 MiB thread stack with room to spare, even in a debug build.
-const MAX_DEPTH: u32 = 256;
+pub(super) const MAX_DEPTH: u32 = 256;
 /// Nodes after alias expansion, against exponential alias bombs.
-const MAX_NODES: u64 = 2_000_000;
+pub(super) const MAX_NODES: u64 = 2_000_000;
 
 const CORE: &str = "tag:yaml.org,2002:";
 
@@ -95,9 +95,18 @@ pub fn intern(name: &str) -> &'static str {
 /// Loads one YAML document as PyYAML's `yaml.safe_load` would; an empty document is `Null`.
 /// A second document is an error, as with taskgraph's `get_single_data`.
 pub fn load(file: &str, text: &str) -> Result<Loaded, YamlError> {
+    load_with(file, text, true)
+}
+
+/// [`load`], trying the quick reader first when `quick` (the tests compare the paths).
+pub(super) fn load_with(file: &str, text: &str, quick: bool) -> Result<Loaded, YamlError> {
     let file = intern(file);
     let text = yaml11_line_breaks(file, text)?;
-    if let Some(root) = compose_plain(file, &text) {
+    let simple = quick
+        .then(|| super::yaml_quick::compose(file, &text))
+        .flatten()
+        .or_else(|| compose_plain(file, &text));
+    if let Some(root) = simple {
         return Ok(Loaded {
             node: root.unwrap_or(Node {
                 value: Value::Null,
@@ -629,15 +638,7 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
                 }
                 let plain = style == ScalarStyle::Plain;
                 let text = scalar_text(value, style, span.start, span.end, &mut inside);
-                let value = match if plain {
-                    implicit_kind(&text)
-                } else {
-                    Kind::Str
-                } {
-                    Kind::Str => Value::Str(text),
-                    Kind::Merge | Kind::ValueKey => return None,
-                    kind => construct_scalar(kind, &text).ok()?,
-                };
+                let value = simple_scalar(text, plain)?;
                 Node {
                     value,
                     span: Span {
@@ -668,19 +669,7 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
                     inside.push((first.saturating_add(1), to_u32(span.end.line())));
                 }
                 let value = if open.is_map {
-                    let mut map = MapBuilder::with_capacity(open.items.len() / 2);
-                    let mut items = open.items.into_iter();
-                    while let Some(key) = items.next() {
-                        let value = items.next()?;
-                        if matches!(key.value, Value::Seq(_) | Value::Map(_))
-                            || map.find(&key.value).is_some()
-                        {
-                            return None;
-                        }
-                        map.add_index(&key.value);
-                        map.entries.push((key, value));
-                    }
-                    Value::Map(map.entries)
+                    simple_map(open.items)?
                 } else {
                     Value::Seq(open.items)
                 };
@@ -710,6 +699,38 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
     }
     check_indentation_tabs(file, text, &inside).ok()?;
     Some(root)
+}
+
+/// A scalar of the plain paths (`plain` when unquoted); `None` for what only the full path
+/// builds: merge and value keys, and values that do not construct (the full path says why).
+pub(super) fn simple_scalar(text: String, plain: bool) -> Option<Value> {
+    Some(
+        match if plain {
+            implicit_kind(&text)
+        } else {
+            Kind::Str
+        } {
+            Kind::Str => Value::Str(text),
+            Kind::Merge | Kind::ValueKey => return None,
+            kind => construct_scalar(kind, &text).ok()?,
+        },
+    )
+}
+
+/// A mapping of the plain paths from its keys and values in turn; `None` for a collection
+/// key or a repeated key (the full path warns about it).
+pub(super) fn simple_map(items: Vec<Node>) -> Option<Value> {
+    let mut map = MapBuilder::with_capacity(items.len() / 2);
+    let mut items = items.into_iter();
+    while let Some(key) = items.next() {
+        let value = items.next()?;
+        if matches!(key.value, Value::Seq(_) | Value::Map(_)) || map.find(&key.value).is_some() {
+            return None;
+        }
+        map.add_index(&key.value);
+        map.entries.push((key, value));
+    }
+    Some(Value::Map(map.entries))
 }
 
 /// PyYAML refuses a tab in the indentation of a line, block indicators (`- `, `? `, `: `) counted
@@ -1099,7 +1120,7 @@ impl MapBuilder {
     fn with_capacity(n: usize) -> Self {
         MapBuilder {
             entries: Vec::with_capacity(n),
-            written: Vec::with_capacity(n),
+            written: Vec::new(),
             index: None,
         }
     }
