@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value as J;
 
+use super::yaml::same_text;
+
 /// A JSON value; the variant names follow serde_json's where they mean the same.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Jv {
@@ -39,7 +41,7 @@ impl Obj {
     }
 
     fn index(&self, key: &str) -> Option<usize> {
-        self.0.iter().position(|(k, _)| k == key)
+        self.0.iter().position(|(k, _)| same_text(k, key))
     }
 
     /// Sets `key`: in place if present (the old value is returned), else at the end.
@@ -54,11 +56,17 @@ impl Obj {
     }
 
     pub fn get(&self, key: &str) -> Option<&Jv> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(k, _)| same_text(k, key))
+            .map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Jv> {
-        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0
+            .iter_mut()
+            .find(|(k, _)| same_text(k, key))
+            .map(|(_, v)| v)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {

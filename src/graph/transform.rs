@@ -555,10 +555,7 @@ pub(super) fn set(n: &mut Node, key: &str, value: Value) {
             value,
             span: span.clone(),
         };
-        match m
-            .iter_mut()
-            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
-        {
+        match m.iter_mut().find(|(k, _)| k.is_key(key)) {
             Some((_, v)) => *v = node,
             None => m.push((
                 Node {
@@ -581,14 +578,12 @@ pub(super) fn get_mut<'a>(n: &'a mut Node, key: &str) -> Option<&'a mut Node> {
     let Value::Map(m) = &mut n.value else {
         return None;
     };
-    m.iter_mut()
-        .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
-        .map(|(_, v)| v)
+    m.iter_mut().find(|(k, _)| k.is_key(key)).map(|(_, v)| v)
 }
 
 pub(super) fn remove(n: &mut Node, key: &str) {
     if let Some(m) = entries_mut(n) {
-        m.retain(|(k, _)| !matches!(&k.value, Value::Str(s) if s == key));
+        m.retain(|(k, _)| !k.is_key(key));
     }
 }
 

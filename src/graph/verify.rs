@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use super::transform::Task;
 
 const NOTIFY_FILTERS: [&str; 9] = [
@@ -42,10 +44,11 @@ pub fn verify(
     trust_domain: &str,
     level: &str,
 ) -> Result<(), String> {
-    let mut symbols: BTreeMap<(&str, &str, &str, &str), &str> = BTreeMap::new();
+    // Hashed: only whether a key was seen before matters, and the labels come in order.
+    let mut symbols: FxHashMap<(&str, &str, &str, &str), &str> = FxHashMap::default();
     let index_prefix = format!("index.{trust_domain}.v2");
     let cache_prefix = format!("{trust_domain}-level-{level}-");
-    let mut index_routes: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut index_routes: FxHashMap<&str, &str> = FxHashMap::default();
     let mut toolchain_aliases: BTreeMap<String, &str> = BTreeMap::new();
     for (label, task) in tasks {
         let def = &task.task.facts;

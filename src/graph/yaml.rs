@@ -80,6 +80,11 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// `a == b`, the length and first byte compared first (see [`Node::is_key`]).
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// `name` for the life of the process; each distinct file name is kept once.
 pub fn intern(name: &str) -> &'static str {
     static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
@@ -278,12 +283,15 @@ impl Node {
     /// The value under a string key of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map(pairs) => pairs
-                .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
-                .map(|(_, v)| v),
+            Value::Map(pairs) => pairs.iter().find(|(k, _)| k.is_key(key)).map(|(_, v)| v),
             _ => None,
         }
+    }
+
+    /// Whether this is the string key `key`. Keys are short and mostly differ in length or
+    /// first byte, which are compared before a call to compare the rest.
+    pub fn is_key(&self, key: &str) -> bool {
+        matches!(&self.value, Value::Str(s) if same_text(s, key))
     }
 
     fn error(&self, message: String) -> YamlError {

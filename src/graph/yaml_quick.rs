@@ -683,7 +683,7 @@ mod tests {
             let key = WORDS[(c / 7 + i) % WORDS.len()];
             let pad = "  ".repeat(depth);
             match c % 9 {
-                0 | 1 | 2 => text.push_str(&format!("{pad}{key}{i}: {word}\n")),
+                0..=2 => text.push_str(&format!("{pad}{key}{i}: {word}\n")),
                 3 => {
                     text.push_str(&format!("{pad}{key}{i}:\n"));
                     depth += 1;
