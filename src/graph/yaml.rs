@@ -1211,7 +1211,8 @@ fn key_id(value: &Value) -> Option<KeyId> {
         Value::Int(i) => KeyId::Num(*i),
         // Beyond 64 bits no float or smaller int equals it; equal texts are one key.
         Value::BigInt(i) => KeyId::BigInt(i.clone()),
-        Value::Float(f) if f.is_nan() => return None,
+        // PyYAML builds every NaN as one object, so NaN keys are one key.
+        Value::Float(f) if f.is_nan() => KeyId::FloatBits(f64::NAN.to_bits()),
         Value::Float(f) => {
             // Integral floats within i64 convert exactly, so they meet equal ints.
             let bound = -(i64::MIN as f64); // 2^63, exact
@@ -2258,9 +2259,13 @@ mod tests {
         // A duplicate inside an anchor reused by aliases is reported once.
         let loaded = load("k.yml", "a: &a {x: 1, x: 2}\nb: *a\nc: *a\n").unwrap();
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
-        // NaN keys never collide, as in Python.
-        let loaded = load("k.yml", ".nan: 1\n.nan: 2\n").unwrap();
-        assert_eq!(keys(&loaded.node).len(), 2);
+        // PyYAML makes every NaN the same object, so NaN keys are one key ({nan: 2}).
+        let loaded = load("k.yml", ".nan: 1\n.NaN: 2\n").unwrap();
+        assert_eq!(keys(&loaded.node).len(), 1);
+        assert!(
+            matches!(&loaded.node.value, Value::Map(pairs) if pairs[0].1.value == Value::Int(2))
+        );
+        assert_eq!(loaded.warnings.len(), 1);
         // Equal instants in different zones are one key; a date is not a datetime.
         let loaded = load(
             "k.yml",

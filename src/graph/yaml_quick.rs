@@ -51,9 +51,13 @@ fn plain_text(text: &str) -> bool {
     }
     text.is_ascii()
         || text.chars().all(|c| {
-            c.is_ascii() || matches!(c, '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
+            c.is_ascii()
+                || matches!(c, '\u{a0}'..='\u{2027}' | '\u{202a}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
         })
 }
+
+/// Bytes a key may take up to its `:`: PyYAML and the general path allow 1024 characters.
+const LONGEST_KEY: usize = 1000;
 
 struct Reader<'t> {
     file: &'static str,
@@ -241,6 +245,7 @@ impl<'t> Reader<'t> {
         let mut span = self.span(self.pos);
         let mut items = Vec::new();
         loop {
+            let dash_line = self.line;
             self.pos += 1;
             if self.peek() == Some(b' ') {
                 self.skip_spaces();
@@ -257,12 +262,14 @@ impl<'t> Reader<'t> {
                     self.pos = start;
                     items.push(self.value(indent, false, depth)?);
                 }
-            } else if indentless && items.is_empty() {
-                return None;
             } else {
                 items.push(self.value(indent, false, depth)?);
             }
             if indentless && items.len() == 1 {
+                // Only a first item on the dash's line is where the general path puts it.
+                if items[0].span.line != dash_line {
+                    return None;
+                }
                 span = items[0].span.clone();
             }
             match self.content_line()? {
@@ -290,7 +297,8 @@ impl<'t> Reader<'t> {
             b'\'' | b'"' => {
                 let text = self.quoted()?;
                 self.skip_spaces();
-                if self.peek() != Some(b':') {
+                // A simple key ends within 1024 characters (bytes are never fewer).
+                if self.peek() != Some(b':') || self.pos - start > LONGEST_KEY {
                     return None;
                 }
                 (text, false)
@@ -304,7 +312,7 @@ impl<'t> Reader<'t> {
                 })?;
                 let key = &line[..colon];
                 // A comment before the `:` leaves no key; over 1024 characters, none either.
-                if key.windows(2).any(|w| w == b" #") || key.len() > 1000 {
+                if key.windows(2).any(|w| w == b" #") || key.len() > LONGEST_KEY {
                     return None;
                 }
                 self.pos = start + colon;
@@ -401,9 +409,13 @@ impl<'t> Reader<'t> {
                 break;
             }
             if is_map {
+                let key_start = self.pos;
                 items.push(self.flow_item(depth, true)?);
                 self.skip_spaces();
-                if self.peek() != Some(b':') || self.peek_at(1) != Some(b' ') {
+                if self.peek() != Some(b':')
+                    || self.peek_at(1) != Some(b' ')
+                    || self.pos - key_start > LONGEST_KEY
+                {
                     return None;
                 }
                 self.pos += 2;
@@ -453,9 +465,10 @@ impl<'t> Reader<'t> {
                 let rest = &self.b[start..];
                 let len = rest
                     .iter()
-                    .position(|c| b",[]{}:\n#".contains(c))
+                    .position(|c| b",[]{}:\n#?".contains(c))
                     .unwrap_or(rest.len());
-                // A `:` must be a key's indicator; `#` or a line's end is for the general path.
+                // A `:` must be a key's indicator; `#`, `?` (PyYAML ends a flow scalar there)
+                // or a line's end is for the general path.
                 match rest.get(len) {
                     Some(b':') if key => {}
                     Some(b',' | b']' | b'}') => {}
@@ -600,9 +613,30 @@ mod tests {
             "a:\n  b: 1\n c: 2\n",
             "a:\n- b\n c\n",
             "{a: 1}: 2\n",
+            // An indentless sequence whose first item starts below its dash.
+            "k:\n- \n  a: 1\n",
+            "k:\n-   \n  - x\n",
+            "- k:\n  - \n    a: 1\n",
+            // PyYAML ends a flow plain scalar at `?`.
+            "a: [a?b]\n",
+            "a: {k: b?}\n",
         ];
         for text in refused {
             assert!(!same(text), "the general path reads:\n{text}");
+        }
+        // Keys longer than a simple key may be, quoted or in a flow mapping, fail in the
+        // general path; the quick one leaves them to it.
+        let x = "x".repeat(1023);
+        let long = [
+            format!("\"{x}\": 1\n"),
+            format!("'a'{}: 1\n", " ".repeat(1100)),
+            format!("a: {{{x}xx: 1}}\n"),
+            format!("a: {{'{x}': 1}}\n"),
+            format!("- '{}': 1\n", "\u{e9}".repeat(1030)),
+        ];
+        for text in &long {
+            assert!(compose("f.yml", text).is_none(), "{text}");
+            assert!(load_with("f.yml", text, false).is_err(), "{text}");
         }
     }
 
