@@ -473,6 +473,35 @@ fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
     error_at(file, position(*e.marker()), message)
 }
 
+/// PyYAML ends a plain scalar inside a flow collection at `?` and then fails on it; YAML 1.2
+/// (the parser) reads on. A `?` that starts the scalar is a complex key, which the parser
+/// reads differently too: both are refused at the `?`.
+fn flow_question_mark(
+    file: &'static str,
+    (line, col): (u32, u32),
+    text: &str,
+    in_map: bool,
+) -> Result<(), YamlError> {
+    let Some(i) = text.find('?') else {
+        return Ok(());
+    };
+    let before = &text[..i];
+    let at = if before.contains('\n') {
+        (line, col)
+    } else {
+        (line, col.saturating_add(to_u32(before.chars().count())))
+    };
+    let close = if in_map { '}' } else { ']' };
+    let message = if i == 0 {
+        "tc does not read a complex key ('?') in a flow collection; quote the scalar".to_owned()
+    } else {
+        format!(
+            "expected ',' or '{close}', but got '?' (PyYAML ends a plain scalar in a flow collection at '?'; quote the scalar)"
+        )
+    };
+    Err(error_at(file, at, message))
+}
+
 /// The parser as PyYAML reads: both composition paths use it.
 fn parser(text: &str) -> Parser<'_, granit_parser::StrInput<'_>> {
     let options = granit_parser::options! {
@@ -514,6 +543,9 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = style == ScalarStyle::Plain;
                 let text = scalar_text(value, style, span.start, span.end, &mut inside);
+                if let Some(open) = stack.last().filter(|o| plain && o.flow_line.is_some()) {
+                    flow_question_mark(file, at, &text, open.is_map)?;
+                }
                 let raw = Rc::new(Raw {
                     kind: RawKind::Scalar { text, plain },
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
@@ -645,6 +677,13 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
                     return None;
                 }
                 let plain = style == ScalarStyle::Plain;
+                // A `?` in a flow scalar is an error, which the full path gives.
+                if plain
+                    && value.contains('?')
+                    && stack.last().is_some_and(|o| o.flow_line.is_some())
+                {
+                    return None;
+                }
                 let text = scalar_text(value, style, span.start, span.end, &mut inside);
                 let value = simple_scalar(text, plain)?;
                 Node {
@@ -2229,6 +2268,18 @@ mod tests {
             e.to_string(),
             "t.yml:2:16: expected a mapping for merging, but found a sequence"
         );
+    }
+
+    #[test]
+    fn a_question_mark_in_a_flow_scalar_is_an_error_at_it() {
+        for (text, col) in [("a: [x, a?b]\n", 9), ("a: {k: b?}\n", 9), ("a: [?]\n", 5)] {
+            let e = load("t.yml", text).unwrap_err();
+            assert_eq!((e.span.line, e.span.col), (1, col), "{text}: {e}");
+            assert!(e.message.contains("'?'"), "{e}");
+        }
+        // Quoted, or outside a flow collection, it is text.
+        assert_eq!(json("a: ['a?b']\n"), serde_json::json!({"a": ["a?b"]}));
+        assert_eq!(json("a: b?c\n"), serde_json::json!({"a": "b?c"}));
     }
 
     #[test]
