@@ -381,13 +381,7 @@ impl<'t> Reader<'t> {
                 if line[..stop].ends_with(b":") {
                     return None;
                 }
-                let span = self.span(start);
-                self.pos = start + stop;
-                let text = std::str::from_utf8(&line[..stop])
-                    .ok()?
-                    .trim_end_matches(' ');
-                let value = simple_scalar(text.to_owned(), true)?;
-                self.node(value, span)
+                self.plain(start, stop)
             }
             _ => None,
         }
@@ -474,15 +468,22 @@ impl<'t> Reader<'t> {
                     Some(b',' | b']' | b'}') => {}
                     _ => return None,
                 }
-                self.pos = start + len;
-                let text = std::str::from_utf8(&rest[..len])
-                    .ok()?
-                    .trim_end_matches(' ');
-                let value = simple_scalar(text.to_owned(), true)?;
-                self.node(value, span)
+                self.plain(start, len)
             }
             _ => None,
         }
+    }
+
+    /// The plain scalar in the `len` bytes at `start`, without trailing spaces; `pos` after
+    /// them.
+    fn plain(&mut self, start: usize, len: usize) -> Option<Node> {
+        let span = self.span(start);
+        self.pos = start + len;
+        let text = std::str::from_utf8(&self.b[start..self.pos])
+            .ok()?
+            .trim_end_matches(' ');
+        let value = simple_scalar(text.to_owned(), true)?;
+        self.node(value, span)
     }
 
     /// A one-line quoted scalar's text; `pos` at its quote, left after the closing one.
