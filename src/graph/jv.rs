@@ -49,10 +49,19 @@ impl Obj {
         match self.index(&key) {
             Some(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             None => {
-                self.0.push((key, value));
+                self.push(key, value);
                 None
             }
         }
+    }
+
+    /// Appends a pair whose key is new. The transform adds a few keys to most objects it
+    /// builds: room for eight at least saves regrowing them one size at a time.
+    fn push(&mut self, key: String, value: Jv) {
+        if self.0.len() == self.0.capacity() {
+            self.0.reserve(self.0.len().max(8));
+        }
+        self.0.push((key, value));
     }
 
     pub fn get(&self, key: &str) -> Option<&Jv> {
@@ -78,7 +87,7 @@ impl Obj {
         let i = match self.index(key) {
             Some(i) => i,
             None => {
-                self.0.push((key.to_owned(), f()));
+                self.push(key.to_owned(), f());
                 self.0.len() - 1
             }
         };
@@ -312,22 +321,30 @@ pub fn write_obj(out: &mut String, o: &Obj, level: usize) {
         o if o.is_empty() => out.push_str("{}"),
         o => {
             // Python sorts str keys by code point, which is UTF-8 byte order. Small objects
-            // (nearly all) are sorted on the stack.
+            // (nearly all) are sorted on the stack, by their first eight bytes as a number
+            // (zero-padded, so the order is the bytes') and whole only when those tie.
+            type Sorted<'a> = (u64, &'a (String, Jv));
+            let prefix = |k: &str| {
+                let mut head = [0u8; 8];
+                let n = k.len().min(8);
+                head[..n].copy_from_slice(&k.as_bytes()[..n]);
+                u64::from_be_bytes(head)
+            };
             const SMALL: usize = 16;
-            let mut small: [&(String, Jv); SMALL] = [&o.0[0]; SMALL];
-            let mut large: Vec<&(String, Jv)> = Vec::new();
-            let pairs: &mut [&(String, Jv)] = if o.0.len() <= SMALL {
+            let mut small: [Sorted; SMALL] = [(0, &o.0[0]); SMALL];
+            let mut large: Vec<Sorted> = Vec::new();
+            let pairs: &mut [Sorted] = if o.0.len() <= SMALL {
                 for (slot, pair) in small.iter_mut().zip(&o.0) {
-                    *slot = pair;
+                    *slot = (prefix(&pair.0), pair);
                 }
                 &mut small[..o.0.len()]
             } else {
-                large.extend(&o.0);
+                large.extend(o.0.iter().map(|pair| (prefix(&pair.0), pair)));
                 &mut large
             };
-            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.0.cmp(&b.1.0)));
             out.push('{');
-            for (i, (k, v)) in pairs.iter().map(|p| (&p.0, &p.1)).enumerate() {
+            for (i, (k, v)) in pairs.iter().map(|p| (&p.1.0, &p.1.1)).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -355,6 +372,48 @@ mod tests {
         write(&mut out, &Jv::from_serde(&v), 2);
         assert_eq!(out, super::super::render::python_json_at(&v, 2));
         assert_eq!(Jv::from_serde(&v).to_serde(), v);
+    }
+
+    #[test]
+    fn keys_are_written_in_byte_order() {
+        // Keys that tie on their first eight bytes, hold NUL, are prefixes of each other or
+        // are not ASCII; a small object and one past the stack's sixteen.
+        let keys = [
+            "abcdefgh2",
+            "abcdefgh",
+            "abcdefgh10",
+            "ab\0",
+            "ab",
+            "a",
+            "",
+            "\u{e9}",
+            "\u{7f}",
+            "b",
+            "abcdefgi",
+            "abcdefg",
+            "Z",
+            "zz",
+            "z\0z",
+            "z",
+            "0",
+            "abcdefgh\0",
+        ];
+        for n in [5, keys.len()] {
+            let mut o = Obj::new();
+            for k in &keys[..n] {
+                o.insert((*k).to_owned(), Jv::Null);
+            }
+            let mut out = String::new();
+            write_obj(&mut out, &o, 0);
+            let mut sorted: Vec<&str> = keys[..n].to_vec();
+            sorted.sort();
+            let expected: serde_json::Map<String, J> =
+                sorted.iter().map(|k| ((*k).to_owned(), J::Null)).collect();
+            assert_eq!(
+                out,
+                super::super::render::python_json_at(&J::Object(expected), 0)
+            );
+        }
     }
 
     #[test]

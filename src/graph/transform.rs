@@ -14,7 +14,7 @@ use super::def::Def;
 use super::keyed;
 use super::kinds::{Kind, Loader, RawTask};
 use super::parameters::Parameters;
-use super::yaml::{Node, Span, Value};
+use super::yaml::{Node, Span, Value, same_text};
 use crate::taskdef::definition::PRIORITIES;
 
 /// What a transform needs besides the task.
@@ -515,7 +515,7 @@ pub(super) fn check_struct(n: &Node, s: &'static S, path: &P) -> Result<(), Bad>
                 ));
             }
         };
-        match s.fields.iter().find(|(f, _, _)| *f == name) {
+        match s.fields.iter().find(|(f, _, _)| same_text(f, name)) {
             Some((f, t, _)) => check(v, *t, &P::Field(path, f), false)?,
             None if s.forbid_unknown => {
                 return Err(Bad(
@@ -557,13 +557,20 @@ pub(super) fn set(n: &mut Node, key: &str, value: Value) {
         };
         match m.iter_mut().find(|(k, _)| k.is_key(key)) {
             Some((_, v)) => *v = node,
-            None => m.push((
-                Node {
-                    value: Value::Str(key.to_owned()),
-                    span,
-                },
-                node,
-            )),
+            None => {
+                // The transform sets several keys on a task and its worker: room for them
+                // at once rather than one size at a time.
+                if m.len() == m.capacity() {
+                    m.reserve(m.len().max(8));
+                }
+                m.push((
+                    Node {
+                        value: Value::Str(key.to_owned()),
+                        span,
+                    },
+                    node,
+                ));
+            }
         }
     }
 }
@@ -635,14 +642,51 @@ pub struct PerKind {
     path: String,
     /// `metadata.source`, or why there is none.
     source: Result<String, String>,
+    /// The parameters every task reads, looked up once (each lookup hashes the name).
+    level: String,
+    project: String,
+    head_rev: String,
+    pushlog_id: String,
+    owner: String,
+    /// A pull request's tasks name the base repository's project in treeherder.
+    tasks_for_pr: bool,
+    treeherder_project: String,
+    /// The `checks` route is added for git repositories.
+    git: bool,
+    build_date: i64,
 }
 
 impl PerKind {
     pub fn of(kind: &Kind, ctx: &Context) -> PerKind {
         let path = kind_path(kind, ctx);
+        let params = ctx.params;
+        let project = params.get_str("project").to_owned();
+        let tasks_for_pr = params
+            .get_str("tasks_for")
+            .starts_with("github-pull-request");
+        let treeherder_project = if tasks_for_pr {
+            let base = params.get_str("base_repository");
+            let last = base.rsplit('/').next().unwrap_or("");
+            format!("{}-pr", last.strip_suffix(".git").unwrap_or(last))
+        } else {
+            project.clone()
+        };
         PerKind {
-            source: file_url(ctx.params, &path),
+            source: file_url(params, &path),
             path,
+            level: params.get_str("level").to_owned(),
+            project,
+            head_rev: params.get_str("head_rev").to_owned(),
+            pushlog_id: params.get_str("pushlog_id").to_owned(),
+            owner: params.get_str("owner").to_owned(),
+            tasks_for_pr,
+            treeherder_project,
+            git: params.get_str("repository_type") == "git",
+            build_date: params
+                .0
+                .get("build_date")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
         }
     }
 }
@@ -660,10 +704,9 @@ fn transform_node(
     node: Option<Node>,
     ctx: &Context,
 ) -> Result<Task, TransformError> {
-    let params = ctx.params;
-    let level = params.get_str("level").to_owned();
-    let project = params.get_str("project").to_owned();
-    let td = ctx.config.trust_domain.clone();
+    let level = &per_kind.level;
+    let project = &per_kind.project;
+    let td = &ctx.config.trust_domain;
     // The default loader and `run` kinds describe a run first; the run transform makes the
     // task description (label, implementation and tags set) that this transform finishes.
     let mut node = match kind.loader {
@@ -874,18 +917,10 @@ fn transform_node(
         Some(J::Object(o)) => o,
         Some(_) => return Err(fail("`extra` must be a mapping", Some(&null_at("extra")))),
     };
-    let tasks_for_pr = params
-        .get_str("tasks_for")
-        .starts_with("github-pull-request");
     // Pull requests name the base repository in routes, `<project>-pr` in the description.
-    let th_project = if tasks_for_pr {
-        let base = params.get_str("base_repository");
-        let last = base.rsplit('/').next().unwrap_or("");
-        format!("{}-pr", last.strip_suffix(".git").unwrap_or(last))
-    } else {
-        project.clone()
-    };
-    let head_rev = params.get_str("head_rev").to_owned();
+    let tasks_for_pr = per_kind.tasks_for_pr;
+    let th_project = &per_kind.treeherder_project;
+    let head_rev = &per_kind.head_rev;
     let kind_path = &per_kind.path;
     let treeherder = field("treeherder");
     if let Some(th) = treeherder.as_ref().filter(|v| truthy_jv(v)) {
@@ -977,16 +1012,12 @@ fn transform_node(
         treeherder.insert("tier".into(), merged_at("tier"));
         routes.push(J::String(format!(
             "tc-treeherder.v2.{th_project}.{head_rev}.{}",
-            params.get_str("pushlog_id")
+            per_kind.pushlog_id
         )));
     }
 
     // 5. Index: the rank always, routes with `index`.
-    let build_date = params
-        .0
-        .get("build_date")
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(0);
+    let build_date = per_kind.build_date;
     let index = match field("index") {
         None => Map::new(),
         Some(J::Object(o)) => o,
@@ -1074,7 +1105,7 @@ fn transform_node(
         let date = chrono::DateTime::from_timestamp(build_date, 0)
             .map(|d| d.format("%Y.%m.%d.%Y%m%d%H%M%S").to_string())
             .unwrap_or_default();
-        let pushlog = params.get_str("pushlog_id");
+        let pushlog = &per_kind.pushlog_id;
         for middle in [
             "latest".to_owned(),
             format!("pushdate.{date}"),
@@ -1140,7 +1171,7 @@ fn transform_node(
         Some(_) => return Err(fail("`tags` must not be null", Some(&null_at("tags")))),
     };
     for (k, v) in [
-        ("createdForUser", params.get_str("owner")),
+        ("createdForUser", per_kind.owner.as_str()),
         ("kind", kind.name.as_str()),
         ("label", label.as_str()),
         ("project", project.as_str()),
@@ -1176,7 +1207,7 @@ fn transform_node(
         J::Object(Map::of([
             ("description", J::String(meta_description)),
             ("name", J::from(label.as_str())),
-            ("owner", J::from(params.get_str("owner"))),
+            ("owner", J::from(per_kind.owner.as_str())),
             ("source", J::String(source)),
         ])),
     );
@@ -1199,11 +1230,17 @@ fn transform_node(
             &expires_ds,
             &mut scopes,
             ctx,
+            level,
             &label,
         )?,
-        "generic-worker" => {
-            generic_payload(&mut worker, needs_sccache, &worker_path, &mut scopes, ctx)?
-        }
+        "generic-worker" => generic_payload(
+            &mut worker,
+            needs_sccache,
+            &worker_path,
+            &mut scopes,
+            ctx,
+            level,
+        )?,
         _ => Map::new(),
     };
 
@@ -1301,7 +1338,7 @@ fn transform_node(
     let soft_dependencies = strings("soft-dependencies");
 
     // 7. The checks route (git only), then chain of trust for docker-image dependencies.
-    if params.get_str("repository_type") == "git" {
+    if per_kind.git {
         routes.push(J::String("checks".into()));
     }
     let cot = payload
@@ -1434,8 +1471,7 @@ fn file_url(params: &Parameters, path: &str) -> Result<String, String> {
     }
 }
 
-fn level_number(ctx: &Context) -> Result<i64, TransformError> {
-    let level = ctx.params.get_str("level");
+fn level_number(level: &str) -> Result<i64, TransformError> {
     level.trim().parse().map_err(|_| {
         fail(
             format!("the level parameter '{level}' is not an integer; set `level` to \"1\", \"2\" or \"3\" in a -p file"),
@@ -1452,10 +1488,10 @@ fn docker_payload(
     expires: &J,
     scopes: &mut Vec<J>,
     ctx: &Context,
+    level_str: &str,
     label: &str,
 ) -> Result<Map, TransformError> {
-    let level = level_number(ctx)?;
-    let level_str = ctx.params.get_str("level");
+    let level = level_number(level_str)?;
     let td = &ctx.config.trust_domain;
     let wspan = &worker_node.span;
     let at_key = |key: &str| {
@@ -1706,9 +1742,9 @@ fn generic_payload(
     worker_path: &str,
     scopes: &mut Vec<J>,
     ctx: &Context,
+    level: &str,
 ) -> Result<Map, TransformError> {
     let td = &ctx.config.trust_domain;
-    let level = ctx.params.get_str("level");
     let flag = |k: &str| worker.get(k).is_some_and(truthy_jv);
     let mut payload = Map::new();
     payload.insert(
