@@ -1,7 +1,7 @@
 //! `taskcluster/config.yml` (taskgraph.md §1.3): the few keys graph generation reads, checked
 //! with errors that name the key and its place; the worker aliases resolved per task.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -70,9 +70,11 @@ pub struct Config {
 /// priority and deadline), and resolving them from the YAML each time dominated small tasks.
 #[derive(Default)]
 struct Memo {
-    workers: Mutex<HashMap<(String, String), Result<Worker, ConfigError>>>,
-    priority: Mutex<HashMap<String, Result<String, ConfigError>>>,
-    deadline: Mutex<HashMap<String, Result<String, ConfigError>>>,
+    /// By requested worker type and level.
+    workers: Mutex<Vec<((String, String), Result<Worker, ConfigError>)>>,
+    /// By project.
+    priority: Mutex<Vec<(String, Result<String, ConfigError>)>>,
+    deadline: Mutex<Vec<(String, Result<String, ConfigError>)>>,
 }
 
 impl Clone for Memo {
@@ -87,18 +89,24 @@ impl std::fmt::Debug for Memo {
     }
 }
 
-fn memoized<K: std::hash::Hash + Eq, V: Clone>(
-    map: &Mutex<HashMap<K, V>>,
-    key: K,
+/// The value for the key `is_key` finds, made and kept the first time. A graph has a handful
+/// of keys and every task asks, so they are kept in a list that is searched without
+/// hashing or copying the key.
+fn memoized<K, V: Clone>(
+    memo: &Mutex<Vec<(K, V)>>,
+    is_key: impl Fn(&K) -> bool,
+    key: impl FnOnce() -> K,
     make: impl FnOnce() -> V,
 ) -> V {
-    if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    let known = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, v)) = known.iter().find(|(k, _)| is_key(k)) {
         return v.clone();
     }
+    drop(known);
     let v = make();
-    map.lock()
+    memo.lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(key, v.clone());
+        .push((key(), v.clone()));
     v
 }
 
@@ -317,17 +325,23 @@ impl Config {
 
     /// The default task priority.
     pub fn priority(&self, project: &str) -> Result<String, ConfigError> {
-        memoized(&self.memo.priority, project.to_owned(), || {
-            self.by_project(&self.task_priority, "task-priority", project)
-        })
+        memoized(
+            &self.memo.priority,
+            |p| p == project,
+            || project.to_owned(),
+            || self.by_project(&self.task_priority, "task-priority", project),
+        )
     }
 
     /// The default `deadline-after`.
     pub fn deadline_after(&self, project: &str) -> Result<String, ConfigError> {
         match &self.task_deadline_after {
-            Some(n) => memoized(&self.memo.deadline, project.to_owned(), || {
-                self.by_project(n, "task-deadline-after", project)
-            }),
+            Some(n) => memoized(
+                &self.memo.deadline,
+                |p| p == project,
+                || project.to_owned(),
+                || self.by_project(n, "task-deadline-after", project),
+            ),
             None => Ok("1 day".into()),
         }
     }
@@ -349,7 +363,8 @@ impl Config {
     pub fn worker(&self, requested: &str, level: &str) -> Result<Worker, ConfigError> {
         memoized(
             &self.memo.workers,
-            (requested.to_owned(), level.to_owned()),
+            |(r, l)| r == requested && l == level,
+            || (requested.to_owned(), level.to_owned()),
             || self.resolve_worker(requested, level),
         )
     }

@@ -151,7 +151,7 @@ pub(super) fn load_with(file: &str, text: &str, quick: bool) -> Result<Loaded, Y
 /// parser gets by substitution (one character for one: positions hold). LS and PS are breaks
 /// that PyYAML keeps as text in places; tc refuses them rather than guess.
 fn yaml11_line_breaks<'t>(file: &'static str, text: &'t str) -> Result<Cow<'t, str>, YamlError> {
-    if !text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+    if text.is_ascii() || !text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
         return Ok(Cow::Borrowed(text));
     }
     let (mut line, mut col) = (1u32, 1u32);

@@ -22,6 +22,7 @@ pub(super) fn compose(file: &'static str, text: &str) -> Option<Option<Node>> {
         line_start: 0,
         nodes: 0,
         markers: false,
+        ascii: text.is_ascii(),
     };
     // One leading `---` line, as a kind file may start.
     r.markers = true;
@@ -46,7 +47,13 @@ pub(super) fn compose(file: &'static str, text: &str) -> Option<Option<Node>> {
 /// Text the quick path may read: no tab, carriage return, byte-order mark or character PyYAML
 /// refuses (those take the general path for their errors or their rules).
 fn plain_text(text: &str) -> bool {
-    if text.bytes().any(|c| (c < 0x20 && c != b'\n') || c == 0x7f) {
+    // Folded without stopping, a block at a time, so the compiler vectorises it.
+    let odd = |c: u8| (c < 0x20 && c != b'\n') | (c == 0x7f);
+    if text
+        .as_bytes()
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |seen, &c| seen | odd(c)))
+    {
         return false;
     }
     text.is_ascii()
@@ -70,6 +77,8 @@ struct Reader<'t> {
     nodes: u64,
     /// Whether [`Reader::content_line`] may stop at a document marker.
     markers: bool,
+    /// Whether the text is all ASCII, where a column is a byte count.
+    ascii: bool,
 }
 
 /// A plain scalar cannot start with an indicator; these can (and `-`, `?`, `:` before a
@@ -89,11 +98,10 @@ impl<'t> Reader<'t> {
 
     fn span(&self, at: usize) -> Span {
         // Columns count characters, as the general path's do.
-        let before = &self.text[self.line_start..at];
-        let col = if before.is_ascii() {
-            before.len()
+        let col = if self.ascii {
+            at - self.line_start
         } else {
-            before.chars().count()
+            self.text[self.line_start..at].chars().count()
         };
         Span {
             file: self.file,
@@ -316,7 +324,7 @@ impl<'t> Reader<'t> {
                     return None;
                 }
                 self.pos = start + colon;
-                let key = std::str::from_utf8(key).ok()?.trim_end_matches(' ');
+                let key = self.text.get(start..start + colon)?.trim_end_matches(' ');
                 (key.to_owned(), true)
             }
             _ => return None,
@@ -459,7 +467,12 @@ impl<'t> Reader<'t> {
                 let rest = &self.b[start..];
                 let len = rest
                     .iter()
-                    .position(|c| b",[]{}:\n#?".contains(c))
+                    .position(|c| {
+                        matches!(
+                            c,
+                            b',' | b'[' | b']' | b'{' | b'}' | b':' | b'\n' | b'#' | b'?'
+                        )
+                    })
                     .unwrap_or(rest.len());
                 // A `:` must be a key's indicator; `#`, `?` (PyYAML ends a flow scalar there)
                 // or a line's end is for the general path.
@@ -479,9 +492,7 @@ impl<'t> Reader<'t> {
     fn plain(&mut self, start: usize, len: usize) -> Option<Node> {
         let span = self.span(start);
         self.pos = start + len;
-        let text = std::str::from_utf8(&self.b[start..self.pos])
-            .ok()?
-            .trim_end_matches(' ');
+        let text = self.text.get(start..self.pos)?.trim_end_matches(' ');
         let value = simple_scalar(text.to_owned(), true)?;
         self.node(value, span)
     }
@@ -496,7 +507,7 @@ impl<'t> Reader<'t> {
             let stop = rest
                 .iter()
                 .position(|&c| c == quote || c == b'\n' || (quote == b'"' && c == b'\\'))?;
-            out.push_str(std::str::from_utf8(&rest[..stop]).ok()?);
+            out.push_str(self.text.get(self.pos..self.pos + stop)?);
             self.pos += stop;
             match (rest[stop], quote) {
                 (b'\n', _) => return None,
