@@ -6,7 +6,7 @@
 //! warning, a key in two pieces) is read again whole, so results, errors and warnings are those
 //! of a plain serial load.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -368,7 +368,7 @@ impl Loading {
         for file in &cut {
             let pieces: Vec<Option<PieceTasks<T>>> =
                 read.by_ref().take(file.pieces.len()).collect();
-            let mut seen = HashSet::new();
+            let mut seen = rustc_hash::FxHashSet::default();
             let usable = pieces.iter().all(|p| {
                 p.as_ref()
                     .is_some_and(|p| p.keys.iter().all(|k| seen.insert(k.as_str())))

@@ -1156,8 +1156,9 @@ struct MapBuilder {
     /// Where each entry was last written by the mapping itself (not merged in).
     written: Vec<Option<Span>>,
     /// Key identities to entries, made only once the mapping is big: a small one (nearly all)
-    /// is searched in place, without a copy of each key.
-    index: Option<HashMap<KeyId, usize>>,
+    /// is searched in place, without a copy of each key. Fx: a kind's `tasks` mapping has
+    /// thousands of keys, and SipHash showed in the profile.
+    index: Option<rustc_hash::FxHashMap<KeyId, usize>>,
 }
 
 /// Mappings up to this size are searched linearly.
@@ -1175,7 +1176,8 @@ impl MapBuilder {
     /// The entry whose key Python's dict holds equal to `key`.
     fn find(&mut self, key: &Value) -> Option<usize> {
         if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
-            let mut index = HashMap::with_capacity(self.entries.len() * 2);
+            let mut index = rustc_hash::FxHashMap::default();
+            index.reserve(self.entries.len() * 2);
             for (i, (k, _)) in self.entries.iter().enumerate() {
                 if let Some(id) = key_id(&k.value) {
                     index.entry(id).or_insert(i);
