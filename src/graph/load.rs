@@ -175,10 +175,11 @@ fn read_all(found: &[(String, PathBuf)], cut: bool) -> Vec<Result<Read, KindsErr
                 .map_err(|e| invalid(format!("cannot read {}: {e}", path.display()), None))
         })
         .collect();
-    // Pieces small enough that every core gets a few even when one file holds most tasks,
-    // and big enough that each is worth a parser.
+    // Pieces small enough that every core gets a dozen or more even when one file holds most
+    // tasks (with a few, a core that finishes first waits for the last), and big enough that
+    // each is worth a parser.
     let total: usize = texts.iter().flatten().map(|(_, t)| t.len()).sum();
-    let piece = (total / (threads * 4)).clamp(16 * 1024, 128 * 1024);
+    let piece = (total / (threads * 32)).clamp(8 * 1024, 64 * 1024);
     type File = (String, String, Option<super::yaml_split::Split>);
     let files: Vec<Result<File, KindsError>> = texts
         .into_iter()

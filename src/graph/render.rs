@@ -55,7 +55,7 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
             indent(&mut buf, 1);
             write_string(&mut buf, key);
             buf.push_str(": ");
-            write_task(&mut buf, task, *task_id, 1);
+            write_task(&mut buf, task, *task_id);
         }
         buf
     };
@@ -84,16 +84,12 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
     out.write_all(end.as_bytes())
 }
 
-/// One task as `Task::to_json` then `python_json` would write it; the keys are in sorted order.
-fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
-    let field = |out: &mut String, name: &str, first: bool| {
-        if !first {
-            out.push(',');
-        }
-        indent(out, level + 1);
-        write_string(out, name);
-        out.push_str(": ");
-    };
+/// One task as `Task::to_json` then `python_json` would write it, as a value of the document's
+/// top-level object; the keys are in sorted order. Each field's line is a literal: every task
+/// writes the same ones.
+fn write_task(out: &mut String, t: &Task, task_id: Option<&str>) {
+    /// The task's depth in the document; its fields are one deeper.
+    const LEVEL: usize = 1;
     let strings = |out: &mut String, items: &[String]| {
         if items.is_empty() {
             out.push_str("[]");
@@ -104,16 +100,15 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
             if i > 0 {
                 out.push(',');
             }
-            indent(out, level + 2);
+            indent(out, LEVEL + 2);
             write_string(out, item);
         }
-        indent(out, level + 1);
+        indent(out, LEVEL + 1);
         out.push(']');
     };
-    out.push('{');
-    field(out, "attributes", true);
-    super::jv::write_obj(out, &t.attributes, level + 1);
-    field(out, "dependencies", false);
+    out.push_str("{\n    \"attributes\": ");
+    super::jv::write_obj(out, &t.attributes, LEVEL + 1);
+    out.push_str(",\n    \"dependencies\": ");
     if t.dependencies.is_empty() {
         out.push_str("{}");
     } else {
@@ -122,36 +117,34 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>, level: usize) {
             if i > 0 {
                 out.push(',');
             }
-            indent(out, level + 2);
+            indent(out, LEVEL + 2);
             write_string(out, name);
             out.push_str(": ");
             write_string(out, dep);
         }
-        indent(out, level + 1);
+        indent(out, LEVEL + 1);
         out.push('}');
     }
-    field(out, "description", false);
+    out.push_str(",\n    \"description\": ");
     write_string(out, &t.description);
-    field(out, "if_dependencies", false);
+    out.push_str(",\n    \"if_dependencies\": ");
     strings(out, &t.if_dependencies);
-    field(out, "kind", false);
+    out.push_str(",\n    \"kind\": ");
     write_string(out, &t.kind);
-    field(out, "label", false);
+    out.push_str(",\n    \"label\": ");
     write_string(out, &t.label);
-    field(out, "optimization", false);
-    write_value(out, &t.optimization, level + 1);
-    field(out, "soft_dependencies", false);
+    out.push_str(",\n    \"optimization\": ");
+    write_value(out, &t.optimization, LEVEL + 1);
+    out.push_str(",\n    \"soft_dependencies\": ");
     strings(out, &t.soft_dependencies);
-    field(out, "task", false);
-    // Written by the transform already, at this depth.
-    debug_assert_eq!(level, 1);
+    // The definition's text is written by the transform already, at this depth.
+    out.push_str(",\n    \"task\": ");
     out.push_str(t.task.text());
     if let Some(id) = task_id {
-        field(out, "task_id", false);
+        out.push_str(",\n    \"task_id\": ");
         write_string(out, id);
     }
-    indent(out, level);
-    out.push('}');
+    out.push_str("\n  }");
 }
 
 pub(super) fn indent(out: &mut String, level: usize) {
