@@ -6,7 +6,8 @@
 
 use serde_json::Value as J;
 
-use super::jv::Jv;
+use super::jv::{self, Jv};
+use super::render::{indent, write_string};
 
 /// The depth of `task` in the output document `{label: {"task": …}}`.
 const LEVEL: usize = 2;
@@ -16,6 +17,42 @@ pub struct Def {
     /// `json.dumps(sort_keys=True, indent=2)` of the definition, indented for `LEVEL`.
     text: Box<str>,
     pub facts: Facts,
+}
+
+/// A definition as the task transform makes it. Its fields are written in the sorted order of
+/// their keys, as `sort_keys` has them, without an object to build and sort around them (most
+/// of the time a definition's text took).
+#[derive(Debug, Clone)]
+pub struct Parts {
+    /// The values of `deadline` and `expires`, each written as `{"relative-datestamp": …}`;
+    /// `created` is always `0 seconds`.
+    pub deadline: Jv,
+    pub expires: Jv,
+    pub extra: Jv,
+    /// `metadata`: its description, name, owner and source.
+    pub metadata: [String; 4],
+    pub payload: Jv,
+    pub priority: Jv,
+    pub provisioner_id: Jv,
+    pub requires: Option<Jv>,
+    pub routes: Jv,
+    pub scopes: Jv,
+    pub tags: Jv,
+    pub worker_type: Jv,
+}
+
+/// The text `write` puts in a buffer each thread keeps, copied once at its size: a string grown
+/// in place would pass through every smaller allocation size on the way.
+fn written(write: impl FnOnce(&mut String)) -> Box<str> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        write(&mut b);
+        Box::from(b.as_str())
+    })
 }
 
 /// The fields of a definition that verification, target selection and the table read.
@@ -54,7 +91,13 @@ fn str_at(v: &Jv, path: &[&str]) -> Option<String> {
 
 impl Facts {
     fn of(v: &Jv) -> Facts {
-        let treeherder = at(v, &["extra", "treeherder"]).map(|th| Treeherder {
+        Facts::of_fields(|key| v.get(key))
+    }
+
+    /// The facts of a definition whose top-level fields `field` gives.
+    fn of_fields<'a>(field: impl Fn(&str) -> Option<&'a Jv>) -> Facts {
+        let in_field = |key: &str, path: &[&str]| field(key).and_then(|v| at(v, path));
+        let treeherder = in_field("extra", &["treeherder"]).map(|th| Treeherder {
             collections: th
                 .get("collection")
                 .and_then(Jv::as_object)
@@ -64,24 +107,24 @@ impl Facts {
             group: str_at(th, &["groupSymbol"]),
             symbol: str_at(th, &["symbol"]).unwrap_or_default(),
         });
-        let caches = at(v, &["payload", "cache", "task-reference"])
+        let caches = in_field("payload", &["cache", "task-reference"])
             .and_then(Jv::as_object)
             .map(|c| {
-                let command = at(v, &["payload", "command"])
+                let command = in_field("payload", &["command"])
                     .and_then(Jv::as_array)
                     .and_then(|c| c.iter().find_map(Jv::as_str))
                     .map(str::to_owned);
                 (c.keys().cloned().collect(), command)
             });
+        let string = |key: &str| field(key).and_then(Jv::as_str).map(str::to_owned);
         Facts {
-            provisioner_id: str_at(v, &["provisionerId"]),
-            worker_type: str_at(v, &["workerType"]),
-            routes: v
-                .get("routes")
+            provisioner_id: string("provisionerId"),
+            worker_type: string("workerType"),
+            routes: field("routes")
                 .and_then(Jv::as_array)
                 .map(|r| r.iter().filter_map(Jv::as_str).map(str::to_owned).collect())
                 .unwrap_or_default(),
-            tier: at(v, &["extra", "treeherder", "tier"]).and_then(Jv::as_i64),
+            tier: in_field("extra", &["treeherder", "tier"]).and_then(Jv::as_i64),
             treeherder,
             caches,
         }
@@ -94,22 +137,85 @@ impl Def {
         Def::from_jv(&Jv::from_serde(&value))
     }
 
-    /// The definition `value`, as the transform builds it.
+    /// The definition `value`.
     pub fn from_jv(value: &Jv) -> Def {
-        // Written into a buffer each thread keeps, then copied once at its size: a string
-        // grown in place would pass through every smaller allocation size on the way.
-        thread_local! {
-            static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        Def {
+            text: written(|b| jv::write(b, value, LEVEL)),
+            facts: Facts::of(value),
         }
-        let text = BUFFER.with(|b| {
-            let mut b = b.borrow_mut();
-            b.clear();
-            super::jv::write(&mut b, value, LEVEL);
-            Box::from(b.as_str())
+    }
+
+    /// The definition the task transform made, written field by field.
+    pub fn from_parts(p: &Parts) -> Def {
+        let text = written(|b| {
+            let key = |b: &mut String, name: &str, first: bool| {
+                b.push(if first { '{' } else { ',' });
+                indent(b, LEVEL + 1);
+                b.push('"');
+                b.push_str(name);
+                b.push_str("\": ");
+            };
+            let datestamp = |b: &mut String, value: &dyn Fn(&mut String)| {
+                b.push('{');
+                indent(b, LEVEL + 2);
+                b.push_str("\"relative-datestamp\": ");
+                value(b);
+                indent(b, LEVEL + 1);
+                b.push('}');
+            };
+            key(b, "created", true);
+            datestamp(b, &|b| b.push_str("\"0 seconds\""));
+            key(b, "deadline", false);
+            datestamp(b, &|b| jv::write(b, &p.deadline, LEVEL + 2));
+            key(b, "expires", false);
+            datestamp(b, &|b| jv::write(b, &p.expires, LEVEL + 2));
+            key(b, "extra", false);
+            jv::write(b, &p.extra, LEVEL + 1);
+            key(b, "metadata", false);
+            for (i, (name, value)) in ["description", "name", "owner", "source"]
+                .iter()
+                .zip(&p.metadata)
+                .enumerate()
+            {
+                b.push(if i == 0 { '{' } else { ',' });
+                indent(b, LEVEL + 2);
+                write_string(b, name);
+                b.push_str(": ");
+                write_string(b, value);
+            }
+            indent(b, LEVEL + 1);
+            b.push('}');
+            key(b, "payload", false);
+            jv::write(b, &p.payload, LEVEL + 1);
+            key(b, "priority", false);
+            jv::write(b, &p.priority, LEVEL + 1);
+            key(b, "provisionerId", false);
+            jv::write(b, &p.provisioner_id, LEVEL + 1);
+            if let Some(requires) = &p.requires {
+                key(b, "requires", false);
+                jv::write(b, requires, LEVEL + 1);
+            }
+            key(b, "routes", false);
+            jv::write(b, &p.routes, LEVEL + 1);
+            key(b, "scopes", false);
+            jv::write(b, &p.scopes, LEVEL + 1);
+            key(b, "tags", false);
+            jv::write(b, &p.tags, LEVEL + 1);
+            key(b, "workerType", false);
+            jv::write(b, &p.worker_type, LEVEL + 1);
+            indent(b, LEVEL);
+            b.push('}');
         });
         Def {
-            facts: Facts::of(value),
             text,
+            facts: Facts::of_fields(|key| match key {
+                "provisionerId" => Some(&p.provisioner_id),
+                "workerType" => Some(&p.worker_type),
+                "routes" => Some(&p.routes),
+                "extra" => Some(&p.extra),
+                "payload" => Some(&p.payload),
+                _ => None,
+            }),
         }
     }
 
@@ -136,6 +242,56 @@ impl Def {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn parts_are_written_as_the_whole_definition_is() {
+        let parts = |requires: Option<J>, priority: J| Parts {
+            deadline: Jv::from("1 day"),
+            expires: Jv::from_serde(&json!({"nested": [1, "x"]})),
+            extra: Jv::from_serde(&json!({"treeherder": {"tier": 2, "symbol": "B",
+                "machine": {"platform": "linux"}, "collection": {"opt": true}}, "b": {}, "a": 1})),
+            metadata: ["d \u{e9}\"".into(), "n".into(), "o".into(), "s".into()],
+            payload: Jv::from_serde(
+                &json!({"command": ["run-task", "x"], "env": {"Z": "1", "A": ""},
+                "cache": {"task-reference": {"c1": "/x"}}}),
+            ),
+            priority: Jv::from_serde(&priority),
+            provisioner_id: Jv::from("p-3"),
+            requires: requires.as_ref().map(Jv::from_serde),
+            routes: Jv::from_serde(&json!(["r1", "index.x"])),
+            scopes: Jv::from_serde(&json!([])),
+            tags: Jv::from_serde(&json!({"os": "linux", "kind": "k"})),
+            worker_type: Jv::from("b-linux"),
+        };
+        for (requires, priority) in [
+            (None, json!("low")),
+            (Some(json!("all-completed")), json!(3)),
+        ] {
+            let p = parts(requires.clone(), priority.clone());
+            let mut whole = json!({
+                "created": {"relative-datestamp": "0 seconds"},
+                "deadline": {"relative-datestamp": "1 day"},
+                "expires": {"relative-datestamp": p.expires.to_serde()},
+                "extra": p.extra.to_serde(),
+                "metadata": {"description": "d \u{e9}\"", "name": "n", "owner": "o", "source": "s"},
+                "payload": p.payload.to_serde(),
+                "priority": priority,
+                "provisionerId": "p-3",
+                "routes": ["r1", "index.x"],
+                "scopes": [],
+                "tags": p.tags.to_serde(),
+                "workerType": "b-linux",
+            });
+            if let Some(r) = requires {
+                whole["requires"] = r;
+            }
+            let (from_parts, from_whole) = (Def::from_parts(&p), Def::new(whole));
+            assert_eq!(from_parts.text(), from_whole.text());
+            assert_eq!(from_parts.facts, from_whole.facts);
+            assert_eq!(from_parts.facts.tier, Some(2));
+            assert!(from_parts.facts.caches.is_some());
+        }
+    }
 
     #[test]
     fn text_round_trips_and_facts_are_read() {

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::jv::{Jv as J, Obj as Map};
 
 use super::config::{self, Config};
-use super::def::Def;
+use super::def::{Def, Parts};
 use super::keyed;
 use super::kinds::{Kind, Loader, RawTask};
 use super::parameters::Parameters;
@@ -1195,26 +1195,8 @@ fn transform_node(
             " ([Treeherder push](https://treeherder.mozilla.org/#/jobs?repo={repo}&revision={head_rev}))"
         ));
     }
-    let expires_ds = J::obj1("relative-datestamp", expires);
-    let mut task_def = Map::new();
-    task_def.insert("provisionerId".into(), J::String(provisioner.clone()));
-    task_def.insert("workerType".into(), J::String(worker_type.clone()));
-    task_def.insert("created".into(), J::obj1("relative-datestamp", "0 seconds"));
-    task_def.insert("deadline".into(), J::obj1("relative-datestamp", deadline));
-    task_def.insert("expires".into(), expires_ds.clone());
-    task_def.insert(
-        "metadata".into(),
-        J::Object(Map::of([
-            ("description", J::String(meta_description)),
-            ("name", J::from(label.as_str())),
-            ("owner", J::from(per_kind.owner.as_str())),
-            ("source", J::String(source)),
-        ])),
-    );
-    task_def.insert("priority".into(), priority);
-    if let Some(r) = field("requires").filter(truthy_jv) {
-        task_def.insert("requires".into(), r);
-    }
+    let expires_ds = J::obj1("relative-datestamp", expires.clone());
+    let requires = field("requires").filter(truthy_jv);
 
     // The payload; its scopes follow the input's.
     let mut worker = match jv_of(worker_node) {
@@ -1351,11 +1333,25 @@ fn transform_node(
             J::obj1("docker-image", J::obj1("task-reference", "<docker-image>")),
         );
     }
-    task_def.insert("routes".into(), J::Array(routes));
-    task_def.insert("scopes".into(), J::Array(scopes));
-    task_def.insert("extra".into(), J::Object(extra));
-    task_def.insert("tags".into(), J::Object(tags));
-    task_def.insert("payload".into(), J::Object(payload));
+    let task = Def::from_parts(&Parts {
+        deadline,
+        expires,
+        extra: J::Object(extra),
+        metadata: [
+            meta_description,
+            label.clone(),
+            per_kind.owner.clone(),
+            source,
+        ],
+        payload: J::Object(payload),
+        priority,
+        provisioner_id: J::String(provisioner),
+        requires,
+        routes: J::Array(routes),
+        scopes: J::Array(scopes),
+        tags: J::Object(tags),
+        worker_type: J::String(worker_type),
+    });
     attributes.insert("kind".into(), J::String(kind.name.clone()));
     attributes.shrink_to_fit();
 
@@ -1371,7 +1367,7 @@ fn transform_node(
             .get("optimization")
             .and_then(|n| n.to_json().ok())
             .unwrap_or(serde_json::Value::Null),
-        task: Def::from_jv(&J::Object(task_def)),
+        task,
         span,
     })
 }
