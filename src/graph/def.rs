@@ -7,7 +7,7 @@
 use serde_json::Value as J;
 
 use super::jv::{self, Jv};
-use super::render::{indent, write_string};
+use super::render::{indent, write_string_map};
 
 /// The depth of `task` in the output document `{label: {"task": …}}`.
 const LEVEL: usize = 2;
@@ -172,19 +172,9 @@ impl Def {
             key(b, "extra", false);
             jv::write(b, &p.extra, LEVEL + 1);
             key(b, "metadata", false);
-            for (i, (name, value)) in ["description", "name", "owner", "source"]
-                .iter()
-                .zip(&p.metadata)
-                .enumerate()
-            {
-                b.push(if i == 0 { '{' } else { ',' });
-                indent(b, LEVEL + 2);
-                write_string(b, name);
-                b.push_str(": ");
-                write_string(b, value);
-            }
-            indent(b, LEVEL + 1);
-            b.push('}');
+            let names = ["description", "name", "owner", "source"];
+            let metadata = names.into_iter().zip(p.metadata.iter().map(String::as_str));
+            write_string_map(b, metadata, LEVEL + 1);
             key(b, "payload", false);
             jv::write(b, &p.payload, LEVEL + 1);
             key(b, "priority", false);

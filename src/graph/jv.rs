@@ -298,27 +298,11 @@ pub fn write(out: &mut String, value: &Jv, level: usize) {
         }
         Jv::Float(f) => out.push_str(&super::yaml::python_float_repr(*f)),
         Jv::String(s) => super::render::write_string(out, s),
-        Jv::Array(items) => write_array(out, items, level),
+        Jv::Array(items) => {
+            super::render::write_list(out, items, level, |out, item| write(out, item, level + 1));
+        }
         Jv::Object(o) => write_obj(out, o, level),
     }
-}
-
-/// [`write`] of an array.
-pub fn write_array(out: &mut String, items: &[Jv], level: usize) {
-    if items.is_empty() {
-        out.push_str("[]");
-        return;
-    }
-    out.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        super::render::indent(out, level + 1);
-        write(out, item, level + 1);
-    }
-    super::render::indent(out, level);
-    out.push(']');
 }
 
 /// [`write`] of an object.

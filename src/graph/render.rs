@@ -91,40 +91,18 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>) {
     /// The task's depth in the document; its fields are one deeper.
     const LEVEL: usize = 1;
     let strings = |out: &mut String, items: &[String]| {
-        if items.is_empty() {
-            out.push_str("[]");
-            return;
-        }
-        out.push('[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            indent(out, LEVEL + 2);
-            write_string(out, item);
-        }
-        indent(out, LEVEL + 1);
-        out.push(']');
+        write_list(out, items, LEVEL + 1, |out, item| write_string(out, item));
     };
     out.push_str("{\n    \"attributes\": ");
     super::jv::write_obj(out, &t.attributes, LEVEL + 1);
     out.push_str(",\n    \"dependencies\": ");
-    if t.dependencies.is_empty() {
-        out.push_str("{}");
-    } else {
-        out.push('{');
-        for (i, (name, dep)) in t.dependencies.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            indent(out, LEVEL + 2);
-            write_string(out, name);
-            out.push_str(": ");
-            write_string(out, dep);
-        }
-        indent(out, LEVEL + 1);
-        out.push('}');
-    }
+    write_string_map(
+        out,
+        t.dependencies
+            .iter()
+            .map(|(name, dep)| (name.as_str(), dep.as_str())),
+        LEVEL + 1,
+    );
     out.push_str(",\n    \"description\": ");
     write_string(out, &t.description);
     out.push_str(",\n    \"if_dependencies\": ");
@@ -145,6 +123,52 @@ fn write_task(out: &mut String, t: &Task, task_id: Option<&str>) {
         write_string(out, id);
     }
     out.push_str("\n  }");
+}
+
+/// A JSON array `level` deep, each item written by `item`.
+pub(super) fn write_list<T>(
+    out: &mut String,
+    items: &[T],
+    level: usize,
+    item: impl Fn(&mut String, &T),
+) {
+    if items.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    out.push('[');
+    for (i, one) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        indent(out, level + 1);
+        item(out, one);
+    }
+    indent(out, level);
+    out.push(']');
+}
+
+/// A JSON object of strings `level` deep, its pairs given in key order.
+pub(super) fn write_string_map<'a>(
+    out: &mut String,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    level: usize,
+) {
+    let mut empty = true;
+    for (key, value) in pairs {
+        out.push(if empty { '{' } else { ',' });
+        empty = false;
+        indent(out, level + 1);
+        write_string(out, key);
+        out.push_str(": ");
+        write_string(out, value);
+    }
+    if empty {
+        out.push_str("{}");
+    } else {
+        indent(out, level);
+        out.push('}');
+    }
 }
 
 pub(super) fn indent(out: &mut String, level: usize) {
