@@ -22,7 +22,7 @@ pub struct Def {
 /// A definition as the task transform makes it. Its fields are written in the sorted order of
 /// their keys, as `sort_keys` has them, without an object to build and sort around them (most
 /// of the time a definition's text took).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Parts {
     /// The values of `deadline` and `expires`, each written as `{"relative-datestamp": …}`;
     /// `created` is always `0 seconds`.

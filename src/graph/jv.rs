@@ -55,12 +55,9 @@ impl Obj {
         }
     }
 
-    /// Appends a pair whose key is new. The transform adds a few keys to most objects it
-    /// builds: room for eight at least saves regrowing them one size at a time.
+    /// Appends a pair whose key is new.
     fn push(&mut self, key: String, value: Jv) {
-        if self.0.len() == self.0.capacity() {
-            self.0.reserve(self.0.len().max(8));
-        }
+        room_for_keys(&mut self.0);
         self.0.push((key, value));
     }
 
@@ -130,6 +127,15 @@ impl Obj {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_serde()))
             .collect()
+    }
+}
+
+/// Room for one more pair of a mapping's `pairs`. The transform adds a few keys to most
+/// mappings it touches (a task's, its worker's, the objects it builds): a full one grows by
+/// eight pairs at least, not one allocation size at a time.
+pub(super) fn room_for_keys<T>(pairs: &mut Vec<T>) {
+    if pairs.len() == pairs.capacity() {
+        pairs.reserve(pairs.len().max(8));
     }
 }
 

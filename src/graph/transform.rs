@@ -558,11 +558,7 @@ pub(super) fn set(n: &mut Node, key: &str, value: Value) {
         match m.iter_mut().find(|(k, _)| k.is_key(key)) {
             Some((_, v)) => *v = node,
             None => {
-                // The transform sets several keys on a task and its worker: room for them
-                // at once rather than one size at a time.
-                if m.len() == m.capacity() {
-                    m.reserve(m.len().max(8));
-                }
+                super::jv::room_for_keys(m);
                 m.push((
                     Node {
                         value: Value::Str(key.to_owned()),
