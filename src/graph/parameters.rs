@@ -283,8 +283,9 @@ impl Parameters {
             || (need_branch && branch_file.as_ref().is_none_or(String::is_empty));
         // The git questions are independent: asked at once.
         let (url, head_rev, branch, changed) = std::thread::scope(|s| {
+            // Only the questions asked get a thread.
             let ask = |need: bool, args: &'static [&'static str]| {
-                s.spawn(move || if need { git(vcs_root, args) } else { None })
+                need.then(|| s.spawn(move || git(vcs_root, args)))
             };
             let url_file = need_url.then(|| origin_url(vcs_root)).flatten();
             let url = ask(
@@ -300,8 +301,9 @@ impl Parameters {
                 need_changed,
                 &["diff", "--name-only", "--no-renames", "--diff-filter=AM"],
             );
-            let join =
-                |h: std::thread::ScopedJoinHandle<'_, Option<String>>| h.join().ok().flatten();
+            let join = |h: Option<std::thread::ScopedJoinHandle<'_, Option<String>>>| {
+                h.and_then(|h| h.join().ok().flatten())
+            };
             (
                 join(url).or(url_file),
                 join(rev),

@@ -44,7 +44,7 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
     if tasks.is_empty() {
         return out.write_all(b"{}");
     }
-    const BATCH: usize = 256;
+    const BATCH: usize = 64;
     let batches: Vec<&[Entry]> = tasks.chunks(BATCH).collect();
     let render = |i: usize| -> String {
         let mut buf = String::with_capacity(BATCH * 2048);
