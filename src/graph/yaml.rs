@@ -1155,10 +1155,12 @@ struct MapBuilder {
     entries: Vec<(Node, Node)>,
     /// Where each entry was last written by the mapping itself (not merged in).
     written: Vec<Option<Span>>,
-    /// Key identities to entries, made only once the mapping is big: a small one (nearly all)
-    /// is searched in place, without a copy of each key. Fx: a kind's `tasks` mapping has
-    /// thousands of keys, and SipHash showed in the profile.
-    index: Option<rustc_hash::FxHashMap<KeyId, usize>>,
+    /// Hashes of key identities to entries, made only once the mapping is big: a small one
+    /// (nearly all) is searched in place. Hashes, not keys: no key is copied (a kind's `tasks`
+    /// mapping has thousands). Fx: SipHash showed in the profile.
+    index: Option<rustc_hash::FxHashMap<u64, usize>>,
+    /// Two different keys had one hash: a key not at its hash's entry is searched for.
+    collided: bool,
 }
 
 /// Mappings up to this size are searched linearly.
@@ -1170,6 +1172,7 @@ impl MapBuilder {
             entries: Vec::with_capacity(n),
             written: Vec::new(),
             index: None,
+            collided: false,
         }
     }
 
@@ -1178,29 +1181,64 @@ impl MapBuilder {
         if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
             let mut index = rustc_hash::FxHashMap::default();
             index.reserve(self.entries.len() * 2);
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                if let Some(id) = key_id(&k.value) {
-                    index.entry(id).or_insert(i);
-                }
-            }
             self.index = Some(index);
+            for i in 0..self.entries.len() {
+                self.index_entry(i);
+            }
         }
-        match &self.index {
-            Some(index) => key_id(key).and_then(|id| index.get(&id).copied()),
-            None => self
-                .entries
-                .iter()
-                .position(|(k, _)| same_key(&k.value, key)),
+        let Some(index) = &self.index else {
+            return self.position(key);
+        };
+        let id = key_id(key)?;
+        let at_hash = index
+            .get(&key_hash(&id))
+            .copied()
+            .filter(|&i| key_id(&self.entries[i].0.value).as_ref() == Some(&id));
+        match at_hash {
+            Some(i) => Some(i),
+            None if self.collided => self.position(key),
+            None => None,
         }
+    }
+
+    fn position(&self, key: &Value) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(k, _)| same_key(&k.value, key))
     }
 
     /// Indexes `key` as the next entry, once the index exists.
     fn add_index(&mut self, key: &Value) {
-        let at = self.entries.len();
         if let (Some(index), Some(id)) = (&mut self.index, key_id(key)) {
-            index.insert(id, at);
+            let at = self.entries.len();
+            self.collided |= index_key(index, &id, at);
         }
     }
+
+    /// Indexes entry `i` (its key is unlike every earlier one).
+    fn index_entry(&mut self, i: usize) {
+        if let (Some(index), Some(id)) = (&mut self.index, key_id(&self.entries[i].0.value)) {
+            self.collided |= index_key(index, &id, i);
+        }
+    }
+}
+
+/// Records that the key `id` is at entry `at`; true when another key has its hash already.
+fn index_key(index: &mut rustc_hash::FxHashMap<u64, usize>, id: &KeyId, at: usize) -> bool {
+    match index.entry(key_hash(id)) {
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(at);
+            false
+        }
+        std::collections::hash_map::Entry::Occupied(_) => true,
+    }
+}
+
+fn key_hash(id: &KeyId) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    id.hash(&mut h);
+    h.finish()
 }
 
 /// Whether two keys are one key of a Python dict (`key_id` equality), without copies for the
@@ -1236,22 +1274,22 @@ fn describe_key(value: &Value) -> String {
 
 /// Key identity as Python's dict sees it: `1`, `1.0` and `true` are one key; NaN is never equal.
 #[derive(Debug, Hash, PartialEq, Eq)]
-enum KeyId {
+enum KeyId<'a> {
     Null,
     Num(i64),
     FloatBits(u64),
-    BigInt(String),
-    Str(String),
-    Date(String),
+    BigInt(&'a str),
+    Str(&'a str),
+    Date(std::borrow::Cow<'a, str>),
 }
 
-fn key_id(value: &Value) -> Option<KeyId> {
+fn key_id(value: &Value) -> Option<KeyId<'_>> {
     Some(match value {
         Value::Null => KeyId::Null,
         Value::Bool(b) => KeyId::Num(i64::from(*b)),
         Value::Int(i) => KeyId::Num(*i),
         // Beyond 64 bits no float or smaller int equals it; equal texts are one key.
-        Value::BigInt(i) => KeyId::BigInt(i.clone()),
+        Value::BigInt(i) => KeyId::BigInt(i),
         // PyYAML builds every NaN as one object, so NaN keys are one key.
         Value::Float(f) if f.is_nan() => KeyId::FloatBits(f64::NAN.to_bits()),
         Value::Float(f) => {
@@ -1263,9 +1301,9 @@ fn key_id(value: &Value) -> Option<KeyId> {
                 KeyId::FloatBits(f.to_bits())
             }
         }
-        Value::Str(s) => KeyId::Str(s.clone()),
+        Value::Str(s) => KeyId::Str(s),
         Value::Date(d) => {
-            KeyId::Date(parse_stamp(d, false).map_or_else(|| d.clone(), |s| s.canonical()))
+            KeyId::Date(parse_stamp(d, false).map_or(d.into(), |s| s.canonical().into()))
         }
         Value::Seq(_) | Value::Map(_) => return None,
     })
@@ -2282,6 +2320,43 @@ mod tests {
         // Quoted, or outside a flow collection, it is text.
         assert_eq!(json("a: ['a?b']\n"), serde_json::json!({"a": ["a?b"]}));
         assert_eq!(json("a: b?c\n"), serde_json::json!({"a": "b?c"}));
+    }
+
+    #[test]
+    fn a_big_mapping_finds_its_keys_by_hash_even_when_two_hashes_meet() {
+        // Past INDEXED_FROM keys, dict semantics hold through the index: 1, 1.0 and true are
+        // one key, and a repeated string key is found.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("1: a\n1.0: b\ntrue: c\nk7: again\n");
+        let loaded = load("k.yml", &text).unwrap();
+        let json = loaded.node.to_json().unwrap();
+        assert_eq!(json["1"], "c");
+        assert_eq!(json["k7"], "again");
+        assert_eq!(keys(&loaded.node).len(), 41);
+        assert_eq!(loaded.warnings.len(), 3);
+        // A key whose hash points at another key (a collision) is still found.
+        let node = |value| Node {
+            value,
+            span: Span {
+                file: "k.yml",
+                line: 1,
+                col: 1,
+            },
+        };
+        let mut map = MapBuilder::with_capacity(0);
+        for i in 0..INDEXED_FROM + 2 {
+            let key = Value::Str(format!("k{i}"));
+            assert_eq!(map.find(&key), None);
+            map.add_index(&key);
+            map.entries.push((node(key), node(Value::Null)));
+        }
+        let k3 = Value::Str("k3".into());
+        let index = map.index.as_mut().unwrap();
+        *index.get_mut(&key_hash(&key_id(&k3).unwrap())).unwrap() = 0;
+        map.collided = true;
+        assert_eq!(map.find(&k3), Some(3));
+        assert_eq!(map.find(&Value::Str("k0".into())), Some(0));
+        assert_eq!(map.find(&Value::Str("nope".into())), None);
     }
 
     #[test]
