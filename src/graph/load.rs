@@ -180,41 +180,23 @@ fn read_all(found: &[(String, PathBuf)], cut: bool) -> Vec<Result<Read, KindsErr
     // each is worth a parser.
     let total: usize = texts.iter().flatten().map(|(_, t)| t.len()).sum();
     let piece = (total / (threads * 32)).clamp(8 * 1024, 64 * 1024);
-    type File = (String, String, Option<super::yaml_split::Split>);
-    let files: Vec<Result<File, KindsError>> = texts
-        .into_iter()
+    // Each file is cut and its head parsed on its own core.
+    texts
+        .into_par_iter()
         .map(|read| {
             let (name, text) = read?;
             let split = cut.then(|| split(&text, piece)).flatten();
-            Ok((name, text, split))
-        })
-        .collect();
-    let parsed: Vec<_> = files
-        .par_iter()
-        .map(|file| {
-            let Ok((name, text, split)) = file else {
-                return None;
-            };
-            let head = split.as_ref().and_then(|s| yaml::load(name, &s.head).ok());
+            let head = split.as_ref().and_then(|s| yaml::load(&name, &s.head).ok());
             // A head with a warning: the whole file says where.
-            Some(match head.filter(|h| h.warnings.is_empty()) {
-                Some(head) => (Ok(head), true),
-                None => (yaml::load(name, text), false),
-            })
-        })
-        .collect();
-    files
-        .into_iter()
-        .zip(parsed)
-        .map(|(file, parsed)| {
-            let (name, text, split) = file?;
-            let (doc, is_cut) = parsed.expect("a file that was read is parsed");
-            let doc = doc?;
+            let (doc, pieces) = match head.filter(|h| h.warnings.is_empty()) {
+                Some(head) => (head, split.map(|s| s.pieces)),
+                None => (yaml::load(&name, &text)?, None),
+            };
             Ok(Read {
                 name,
                 text,
                 doc,
-                pieces: split.filter(|_| is_cut).map(|s| s.pieces),
+                pieces,
             })
         })
         .collect()

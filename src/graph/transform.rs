@@ -502,6 +502,9 @@ pub(super) fn check_struct(n: &Node, s: &'static S, path: &P) -> Result<(), Bad>
     let Value::Map(entries) = &n.value else {
         return Err(mismatch(T::Struct(s), false, n, path));
     };
+    // The fields met, by place in `s.fields`.
+    debug_assert!(s.fields.len() <= 128, "a schema of over 128 fields");
+    let mut met: u128 = 0;
     for (k, v) in entries {
         let name = match &k.value {
             Value::Str(name) => name.as_str(),
@@ -515,8 +518,12 @@ pub(super) fn check_struct(n: &Node, s: &'static S, path: &P) -> Result<(), Bad>
                 ));
             }
         };
-        match s.fields.iter().find(|(f, _, _)| same_text(f, name)) {
-            Some((f, t, _)) => check(v, *t, &P::Field(path, f), false)?,
+        match s.fields.iter().position(|(f, _, _)| same_text(f, name)) {
+            Some(i) => {
+                let (f, t, _) = &s.fields[i];
+                met |= 1 << i;
+                check(v, *t, &P::Field(path, f), false)?;
+            }
             None if s.forbid_unknown => {
                 return Err(Bad(
                     at(format!("Object contains unknown field `{name}`"), path),
@@ -526,8 +533,8 @@ pub(super) fn check_struct(n: &Node, s: &'static S, path: &P) -> Result<(), Bad>
             None => {}
         }
     }
-    for (f, _, required) in s.fields {
-        if *required && n.get(f).is_none() {
+    for (i, (f, _, required)) in s.fields.iter().enumerate() {
+        if *required && met & (1 << i) == 0 {
             return Err(Bad(
                 at(format!("Object missing required field `{f}`"), path),
                 n.span.clone(),
