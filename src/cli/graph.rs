@@ -127,7 +127,11 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             eprintln!("warning: {w}");
         }
     }
-    let Generated { graph, shown } = match generated {
+    let Generated {
+        graph,
+        shown,
+        kinds,
+    } = match generated {
         Ok(g) => g,
         Err(e) => return report(e),
     };
@@ -263,5 +267,6 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
     // The process ends next: freeing every task one by one would only cost time.
     drop(json);
     std::mem::forget(graph);
+    std::mem::forget(kinds);
     Ok(0)
 }

@@ -46,6 +46,9 @@ pub enum Shown {
 pub struct Generated {
     pub graph: Graph,
     pub shown: Shown,
+    /// The kinds as read (their tasks' YAML spent): returned, not dropped, so a caller about
+    /// to exit may skip freeing a few allocations per task.
+    pub kinds: Vec<kinds::Kind>,
 }
 
 /// What generation needs from the command line.
@@ -323,6 +326,7 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         return Ok(Generated {
             graph,
             shown: Shown::All,
+            kinds,
         });
     }
     // Both only read the tasks: the verifications run beside the edges, whose error comes first.
@@ -344,7 +348,11 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
             }
         }
     };
-    Ok(Generated { graph, shown })
+    Ok(Generated {
+        graph,
+        shown,
+        kinds,
+    })
 }
 
 /// Labels to their places in label order.
