@@ -558,29 +558,31 @@ fn entries_mut(n: &mut Node) -> Option<&mut Vec<(Node, Node)>> {
 pub(super) fn set(n: &mut Node, key: &str, value: Value) {
     let span = n.span.clone();
     if let Some(m) = entries_mut(n) {
-        let node = Node {
-            value,
-            span: span.clone(),
-        };
         match m.iter_mut().find(|(k, _)| k.is_key(key)) {
-            Some((_, v)) => *v = node,
-            None => {
-                super::jv::room_for_keys(m);
-                m.push((
-                    Node {
-                        value: Value::Str(key.to_owned()),
-                        span,
-                    },
-                    node,
-                ));
-            }
+            Some((_, v)) => *v = Node { value, span },
+            None => push_new(m, key, value, span),
         }
     }
 }
 
+/// Appends `key`, which the mapping does not have.
+fn push_new(m: &mut Vec<(Node, Node)>, key: &str, value: Value, span: Span) {
+    super::jv::room_for_keys(m);
+    m.push((
+        Node {
+            value: Value::Str(key.to_owned()),
+            span: span.clone(),
+        },
+        Node { value, span },
+    ));
+}
+
 pub(super) fn set_default(n: &mut Node, key: &str, value: Value) {
-    if n.get(key).is_none() {
-        set(n, key, value);
+    let span = n.span.clone();
+    if let Some(m) = entries_mut(n) {
+        if !m.iter().any(|(k, _)| k.is_key(key)) {
+            push_new(m, key, value, span);
+        }
     }
 }
 
