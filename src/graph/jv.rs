@@ -35,6 +35,18 @@ impl Obj {
         Obj(Vec::with_capacity(n))
     }
 
+    /// An object of `pairs` whose keys the caller knows to be unique.
+    pub fn of_unique(pairs: Vec<(String, Jv)>) -> Obj {
+        debug_assert!(
+            pairs
+                .iter()
+                .enumerate()
+                .all(|(i, (k, _))| pairs[..i].iter().all(|(e, _)| e != k)),
+            "keys are unique"
+        );
+        Obj(pairs)
+    }
+
     /// The pairs `(key, value)`, keys unique.
     pub fn of<const N: usize>(pairs: [(&str, Jv); N]) -> Obj {
         Obj(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())

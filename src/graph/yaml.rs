@@ -210,6 +210,15 @@ impl Node {
                 }
                 Jv::Array(out)
             }
+            // String keys of a mapping are unique as they are (the usual case); others may
+            // meet as JSON text (`1` and `"1"`), where the last value wins.
+            Value::Map(pairs) if pairs.iter().all(|(k, _)| matches!(k.value, Value::Str(_))) => {
+                let mut out = Vec::with_capacity(pairs.len());
+                for (key, value) in pairs {
+                    out.push((key.json_key()?, value.to_jv()?));
+                }
+                Jv::Object(Obj::of_unique(out))
+            }
             Value::Map(pairs) => {
                 let mut map = Obj::with_capacity(pairs.len());
                 for (key, value) in pairs {
