@@ -196,18 +196,10 @@ fn write_value(out: &mut String, value: &Value, level: usize) {
             }
         },
         Value::String(s) => write_string(out, s),
-        Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                indent(out, level + 1);
-                write_value(out, item, level + 1);
-            }
-            indent(out, level);
-            out.push(']');
+            write_list(out, items, level, |out, item| {
+                write_value(out, item, level + 1)
+            });
         }
         Value::Object(map) => write_object(out, map, level),
     }

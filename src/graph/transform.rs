@@ -579,10 +579,10 @@ fn push_new(m: &mut Vec<(Node, Node)>, key: &str, value: Value, span: Span) {
 
 pub(super) fn set_default(n: &mut Node, key: &str, value: Value) {
     let span = n.span.clone();
-    if let Some(m) = entries_mut(n) {
-        if !m.iter().any(|(k, _)| k.is_key(key)) {
-            push_new(m, key, value, span);
-        }
+    if let Some(m) = entries_mut(n)
+        && !m.iter().any(|(k, _)| k.is_key(key))
+    {
+        push_new(m, key, value, span);
     }
 }
 

@@ -783,8 +783,7 @@ pub(super) fn simple_map(items: Vec<Node>) -> Option<Value> {
         if matches!(key.value, Value::Seq(_) | Value::Map(_)) || map.find(&key.value).is_some() {
             return None;
         }
-        map.add_index(&key.value);
-        map.entries.push((key, value));
+        map.push(key, value);
     }
     Some(Value::Map(map.entries))
 }
@@ -1139,9 +1138,8 @@ impl Builder {
     #[inline(never)]
     fn insert(&mut self, map: &mut MapBuilder, key: Node, value: Node, own: bool) {
         let Some(i) = map.find(&key.value) else {
-            map.add_index(&key.value);
             map.written.push(own.then(|| key.span.clone()));
-            map.entries.push((key, value));
+            map.push(key, value);
             return;
         };
         if own {
@@ -1216,12 +1214,10 @@ impl MapBuilder {
             .position(|(k, _)| same_key(&k.value, key))
     }
 
-    /// Indexes `key` as the next entry, once the index exists.
-    fn add_index(&mut self, key: &Value) {
-        if let (Some(index), Some(id)) = (&mut self.index, key_id(key)) {
-            let at = self.entries.len();
-            self.collided |= index_key(index, &id, at);
-        }
+    /// Adds an entry whose key is new (`find` did not find it).
+    fn push(&mut self, key: Node, value: Node) {
+        self.entries.push((key, value));
+        self.index_entry(self.entries.len() - 1);
     }
 
     /// Indexes entry `i` (its key is unlike every earlier one).
@@ -1244,10 +1240,8 @@ fn index_key(index: &mut rustc_hash::FxHashMap<u64, usize>, id: &KeyId, at: usiz
 }
 
 fn key_hash(id: &KeyId) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    id.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(id)
 }
 
 /// Whether two keys are one key of a Python dict (`key_id` equality), without copies for the
@@ -2356,9 +2350,13 @@ mod tests {
         for i in 0..INDEXED_FROM + 2 {
             let key = Value::Str(format!("k{i}"));
             assert_eq!(map.find(&key), None);
-            map.add_index(&key);
-            map.entries.push((node(key), node(Value::Null)));
+            map.push(node(key), node(Value::Null));
         }
+        // A second key with a hash already indexed is reported as a collision.
+        let mut index = rustc_hash::FxHashMap::default();
+        assert!(!index_key(&mut index, &KeyId::Str("a"), 0));
+        assert!(index_key(&mut index, &KeyId::Str("a"), 1));
+        assert_eq!(index[&key_hash(&KeyId::Str("a"))], 0);
         let k3 = Value::Str("k3".into());
         let index = map.index.as_mut().unwrap();
         *index.get_mut(&key_hash(&key_id(&k3).unwrap())).unwrap() = 0;
