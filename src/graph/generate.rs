@@ -190,14 +190,13 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
     }
     let vcs = vcs_root(&root);
-    // The kinds are read while git answers for the parameters; kinds come second as before.
-    let (params, loading, kind_warnings) = std::thread::scope(|s| {
-        let params = s.spawn(|| parameters(&vcs, opts.parameters.as_deref()));
-        let mut kind_warnings = Vec::new();
-        let loading = load::begin(&root, &opts.target_kinds, &mut kind_warnings);
-        let params = params.join().expect("parameters do not panic");
-        (params, loading, kind_warnings)
-    });
+    // The kinds are read while git answers for the parameters, on the threads that make the
+    // tasks next (a thread of its own would cost more than the parameters do).
+    let mut kind_warnings = Vec::new();
+    let (params, loading) = rayon::join(
+        || parameters(&vcs, opts.parameters.as_deref()),
+        || load::begin(&root, &opts.target_kinds, &mut kind_warnings),
+    );
     let params = params?;
     warnings.extend(kind_warnings);
     if !params
