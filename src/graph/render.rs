@@ -66,22 +66,55 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
             out.write_all(render(i).as_bytes())?;
         }
     } else {
-        // A few batches per core at a time: rendered on the pool, written in order, so only
-        // those few are held.
-        use rayon::prelude::*;
-        let window = 2 * threads;
-        for start in (0..batches.len()).step_by(window) {
-            let end = (start + window).min(batches.len());
-            let pieces: Vec<String> = (start..end).into_par_iter().map(render).collect();
-            for piece in pieces {
-                out.write_all(piece.as_bytes())?;
-            }
-        }
+        write_rendered_in_order(batches.len(), threads, &render, out)?;
     }
     let mut end = String::new();
     indent(&mut end, 0);
     end.push('}');
     out.write_all(end.as_bytes())
+}
+
+/// Batches `0..count` rendered on `threads` cores of the pool, each core taking the next batch
+/// as it finishes one, and written to `out` here in order as they come: no core waits for the
+/// others between batches. A bounded channel keeps only a few batches ahead of the writer, so
+/// a slow reader of the output does not make the rest pile up in memory.
+fn write_rendered_in_order(
+    count: usize,
+    threads: usize,
+    render: &(impl Fn(usize) -> String + Sync),
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String)>(2 * threads);
+    rayon::in_place_scope(|scope| {
+        for _ in 0..threads {
+            let send = send.clone();
+            let next = &next;
+            scope.spawn(move |_| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    // A send fails when the writer has stopped (a write error): stop too.
+                    if i >= count || send.send((i, render(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // Batches that came before their turn: at most one per core, since each core takes
+        // the lowest batch not taken yet.
+        let mut early: std::collections::BTreeMap<usize, String> = Default::default();
+        let mut turn = 0;
+        for (i, piece) in receive {
+            early.insert(i, piece);
+            while let Some(piece) = early.remove(&turn) {
+                out.write_all(piece.as_bytes())?;
+                turn += 1;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// One task as `Task::to_json` then `python_json` would write it, as a value of the document's
