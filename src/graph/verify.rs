@@ -1,10 +1,15 @@
-//! The verifications taskgraph runs on the full graph (taskgraph.md §4.2); the first failure
-//! is the error.
+//! The verifications taskgraph runs on the full graph (taskgraph.md §4.2), in its order; the
+//! first failure is the error.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher as _;
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use super::jv::Jv;
+
+use super::def::Treeherder;
 use super::transform::Task;
 
 const NOTIFY_FILTERS: [&str; 9] = [
@@ -38,150 +43,451 @@ fn index_route_ok(rest: &str) -> bool {
     rest.split('.').all(segment_ok)
 }
 
+/// The names a task's `toolchain-alias` attribute gives (a string or a list of them).
+fn toolchain_aliases_of(task: &Task) -> Vec<&str> {
+    match task.attributes.get("toolchain-alias") {
+        Some(Jv::String(s)) => vec![s.as_str()],
+        Some(Jv::Array(items)) => items.iter().filter_map(Jv::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What the checks read besides a task.
+struct Context<'a> {
+    tasks: &'a BTreeMap<String, Box<Task>>,
+    index_prefix: String,
+    cache_prefix: String,
+}
+
+/// A task as the checks see it: its label, the task, and what one look at each task found
+/// for the checks that compare tasks.
+struct Seen<'a> {
+    label: &'a str,
+    task: &'a Task,
+    /// The `Each` passes (by place in `PASSES`) this task fails.
+    failed: u16,
+    /// The hash of its treeherder key, when it has one.
+    symbol: Option<u64>,
+    toolchain_aliases: Vec<&'a str>,
+}
+
+/// One check of one task.
+type Each = fn(&str, &Task, &Context) -> Result<(), String>;
+
+/// One verification: of each task on its own, or of the tasks together.
+enum Pass {
+    Each(Each),
+    Whole(fn(&[Seen], &Context) -> Result<(), String>),
+}
+
+/// taskgraph's verifications in the order it runs them, each over every task before the next
+/// (so of two failures, the earlier verification's is the error).
+const PASSES: [Pass; 9] = [
+    Pass::Whole(treeherder_symbols),
+    Pass::Whole(trust_domain_routes),
+    Pass::Each(notification_filters),
+    Pass::Each(index_routes),
+    Pass::Each(dependency_tiers),
+    Pass::Whole(toolchain_aliases),
+    Pass::Each(run_task_caches),
+    Pass::Each(identifiers),
+    Pass::Each(dependency_count),
+];
+
 /// Checks the full graph; `Err` is the first failure's message.
 pub fn verify(
     tasks: &BTreeMap<String, Box<Task>>,
     trust_domain: &str,
     level: &str,
 ) -> Result<(), String> {
-    // Hashed: only whether a key was seen before matters, and the labels come in order.
-    let mut symbols: FxHashMap<(&str, &str, &str, &str), &str> = FxHashMap::default();
-    let index_prefix = format!("index.{trust_domain}.v2");
-    let cache_prefix = format!("{trust_domain}-level-{level}-");
-    let mut index_routes: FxHashMap<&str, &str> = FxHashMap::default();
-    let mut toolchain_aliases: BTreeMap<String, &str> = BTreeMap::new();
-    for (label, task) in tasks {
-        let def = &task.task.facts;
-        // Treeherder: one collection, and a unique (platform, collection, group, symbol).
-        if let Some(th) = &def.treeherder {
-            if th.collections.len() != 1 {
-                return Err(format!(
-                    "Task {label} has {} collections, expected exactly one",
-                    th.collections.len()
-                ));
-            }
-            let (platform, group, symbol) = (&th.platform, th.group.as_deref(), &th.symbol);
-            let key = (
-                platform.as_str(),
-                th.collections[0].as_str(),
-                group.unwrap_or_default(),
-                symbol.as_str(),
-            );
-            if let Some(other) = symbols.insert(key, label) {
-                let shown = match group {
-                    Some(g) => format!("{g}({symbol})"),
-                    None => format!("None({symbol})"),
-                };
-                return Err(format!(
-                    "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {platform}/{} {shown}",
-                    th.collections[0]
-                ));
-            }
-        }
-        // Routes.
-        for route in &def.routes {
-            if let Some(rest) = route.strip_prefix("index.") {
-                if !index_route_ok(rest) {
-                    return Err(format!("{label} has invalid index route: {route}"));
-                }
-                if route.starts_with(&index_prefix) {
-                    if let Some(other) = index_routes.insert(route, label) {
-                        return Err(format!(
-                            "conflict between {other}:{label} for route: {route}"
-                        ));
+    let cx = Context {
+        tasks,
+        index_prefix: format!("index.{trust_domain}.v2"),
+        cache_prefix: format!("{trust_domain}-level-{level}-"),
+    };
+    let all: Vec<(&str, &Task)> = tasks.iter().map(|(l, t)| (l.as_str(), &**t)).collect();
+    // Each task is looked at once, on all cores: tasks lie far apart in memory and the checks
+    // mostly wait for it. A failing task's message is made again when it is the one reported.
+    let seen: Vec<Seen> = all
+        .par_iter()
+        .map(|&(label, task)| {
+            let mut failed = 0;
+            for (i, pass) in PASSES.iter().enumerate() {
+                if let Pass::Each(check) = pass {
+                    if check(label, task, &cx).is_err() {
+                        failed |= 1 << i;
                     }
                 }
             }
-            if route.starts_with("notify.") {
-                let last = route.rsplit('.').next().unwrap_or("");
-                if !NOTIFY_FILTERS.contains(&last) {
-                    return Err(format!("{label} has invalid notification filter ({last})"));
-                }
+            Seen {
+                label,
+                task,
+                failed,
+                symbol: treeherder_key(task).map(|key| FxBuildHasher.hash_one(key)),
+                toolchain_aliases: toolchain_aliases_of(task),
             }
-        }
-        // Identifiers.
-        for (field, value) in [
-            ("provisionerId", &def.provisioner_id),
-            ("workerType", &def.worker_type),
-        ] {
-            let value = value.as_deref().unwrap_or("");
-            if !identifier_ok(value) {
-                return Err(format!("{label} has an invalid {field}: '{value}'"));
-            }
-        }
-        // Dependencies of every sort together.
-        let count =
-            task.dependencies.len() + task.soft_dependencies.len() + task.if_dependencies.len();
-        if count > 9999 {
-            return Err(format!(
-                "task {label} has too many dependencies ({count} > 9999)"
-            ));
-        }
-        if let Some(alias) = task.attributes.get("toolchain-alias") {
-            let names: Vec<String> = match alias {
-                super::jv::Jv::String(s) => vec![s.clone()],
-                super::jv::Jv::Array(items) => items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_owned))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for name in names {
-                if let Some(other) = toolchain_aliases.insert(name.clone(), label) {
-                    return Err(format!(
-                        "Duplicate toolchain-alias in tasks `{other}`and `{label}`: {name}"
-                    ));
-                }
-            }
-        }
-        // docker-worker caches carry the trust domain and level.
-        if let Some((caches, command)) = &def.caches {
-            let prefix = &cache_prefix;
-            let run_task = command.as_deref().is_some_and(|c| {
-                c.rsplit('/')
-                    .next()
-                    .is_some_and(|b| b.starts_with("run-task"))
-            });
-            for name in caches {
-                let Some(rest) = name.strip_prefix(prefix.as_str()) else {
-                    return Err(format!(
-                        "{label} uses cache {name}: cache names must start with {prefix}"
-                    ));
-                };
-                if (rest.starts_with("checkouts") || rest.starts_with("tooltool-cache"))
-                    && !(run_task && name.contains("b501540836ece0d08200"))
-                {
-                    return Err(format!(
-                        "{label} uses the reserved cache {name} without run-task (or without its hash)"
-                    ));
+        })
+        .collect();
+    for (i, pass) in PASSES.iter().enumerate() {
+        match pass {
+            Pass::Whole(check) => check(&seen, &cx)?,
+            Pass::Each(check) => {
+                if let Some(s) = seen.iter().find(|s| s.failed & (1 << i) != 0) {
+                    check(s.label, s.task, &cx)?;
                 }
             }
         }
     }
-    // Tiers: no dependency on a task of a higher tier number (a missing tier ranks above all).
-    for (label, task) in tasks {
-        let Some(mine) = tier(task) else { continue };
-        for dep in task.dependencies.values() {
-            let Some(d) = tasks.get(dep) else { continue };
-            let exempt = d.kind.contains("dummy")
-                || d.task.facts.worker_type.as_deref() == Some("always-optimized");
-            if exempt {
-                continue;
+    Ok(())
+}
+
+/// A task's treeherder `(platform, collection, group, symbol)`, when it has one collection.
+fn treeherder_key(task: &Task) -> Option<(&str, &str, &str, &str)> {
+    let th = task.task.facts.treeherder.as_ref()?;
+    let [collection] = th.collections.as_slice() else {
+        return None;
+    };
+    Some((
+        &th.platform,
+        collection,
+        th.group.as_deref().unwrap_or_default(),
+        &th.symbol,
+    ))
+}
+
+/// Treeherder: one collection, and a unique (platform, collection, group, symbol).
+fn treeherder_symbols(seen: &[Seen], _: &Context) -> Result<(), String> {
+    // By the keys' hashes, found on all cores; should two different keys share one, the keys
+    // themselves are compared instead.
+    let mut by_hash: FxHashMap<u64, &Seen> = FxHashMap::default();
+    for s in seen {
+        let Some(th) = &s.task.task.facts.treeherder else {
+            continue;
+        };
+        if th.collections.len() != 1 {
+            return Err(format!(
+                "Task {} has {} collections, expected exactly one",
+                s.label,
+                th.collections.len()
+            ));
+        }
+        let Some(hash) = s.symbol else { continue };
+        if let Some(other) = by_hash.insert(hash, s) {
+            if treeherder_key(other.task) != treeherder_key(s.task) {
+                return treeherder_symbols_by_key(seen);
             }
-            match tier(d) {
-                Some(t) if t <= mine => {}
-                Some(t) => {
+            return Err(duplicate_symbol(other.label, s.label, th));
+        }
+    }
+    Ok(())
+}
+
+/// [`treeherder_symbols`] by the keys themselves.
+fn treeherder_symbols_by_key(seen: &[Seen]) -> Result<(), String> {
+    let mut symbols: FxHashMap<(&str, &str, &str, &str), &str> = FxHashMap::default();
+    for s in seen {
+        let Some(key) = treeherder_key(s.task) else {
+            continue;
+        };
+        if let Some(other) = symbols.insert(key, s.label) {
+            let th = s.task.task.facts.treeherder.as_ref();
+            return Err(duplicate_symbol(
+                other,
+                s.label,
+                th.expect("a key has treeherder"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn duplicate_symbol(other: &str, label: &str, th: &Treeherder) -> String {
+    let symbol = &th.symbol;
+    let shown = match &th.group {
+        Some(g) => format!("{g}({symbol})"),
+        None => format!("None({symbol})"),
+    };
+    format!(
+        "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {}/{} {shown}",
+        th.platform, th.collections[0]
+    )
+}
+
+/// `index.<trust domain>.v2` routes are unique.
+fn trust_domain_routes(seen: &[Seen], cx: &Context) -> Result<(), String> {
+    let mut index_routes: FxHashMap<&str, &str> = FxHashMap::default();
+    for s in seen {
+        for route in &s.task.task.facts.routes {
+            if route.starts_with(&cx.index_prefix) {
+                if let Some(other) = index_routes.insert(route, s.label) {
                     return Err(format!(
-                        "{label} (tier {mine}) cannot depend on {dep} (tier {t})"
-                    ));
-                }
-                None => {
-                    return Err(format!(
-                        "{label} (tier {mine}) cannot depend on {dep} (tier unknown)"
+                        "conflict between {other}:{} for route: {route}",
+                        s.label
                     ));
                 }
             }
         }
     }
     Ok(())
+}
+
+fn notification_filters(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+    for route in &task.task.facts.routes {
+        if route.starts_with("notify.") {
+            let last = route.rsplit('.').next().unwrap_or("");
+            if !NOTIFY_FILTERS.contains(&last) {
+                return Err(format!("{label} has invalid notification filter ({last})"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn index_routes(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+    for route in &task.task.facts.routes {
+        if let Some(rest) = route.strip_prefix("index.") {
+            if !index_route_ok(rest) {
+                return Err(format!("{label} has invalid index route: {route}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// No dependency on a task of a higher tier number (a missing tier ranks above all).
+fn dependency_tiers(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
+    let Some(mine) = tier(task) else {
+        return Ok(());
+    };
+    for dep in task.dependencies.values() {
+        let Some(d) = cx.tasks.get(dep) else { continue };
+        let exempt = d.kind.contains("dummy")
+            || d.task.facts.worker_type.as_deref() == Some("always-optimized");
+        if exempt {
+            continue;
+        }
+        match tier(d) {
+            Some(t) if t <= mine => {}
+            Some(t) => {
+                return Err(format!(
+                    "{label} (tier {mine}) cannot depend on {dep} (tier {t})"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "{label} (tier {mine}) cannot depend on {dep} (tier unknown)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn toolchain_aliases(seen: &[Seen], _: &Context) -> Result<(), String> {
+    let mut aliases: FxHashMap<&str, &str> = FxHashMap::default();
+    for s in seen {
+        for &name in &s.toolchain_aliases {
+            if let Some(other) = aliases.insert(name, s.label) {
+                return Err(format!(
+                    "Duplicate toolchain-alias in tasks `{other}`and `{}`: {name}",
+                    s.label
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// docker-worker caches carry the trust domain and level; run-task's own need run-task.
+fn run_task_caches(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
+    let Some((caches, command)) = &task.task.facts.caches else {
+        return Ok(());
+    };
+    let prefix = &cx.cache_prefix;
+    let run_task = command.as_deref().is_some_and(|c| {
+        c.rsplit('/')
+            .next()
+            .is_some_and(|b| b.starts_with("run-task"))
+    });
+    for name in caches {
+        let Some(rest) = name.strip_prefix(prefix.as_str()) else {
+            return Err(format!(
+                "{label} uses cache {name}: cache names must start with {prefix}"
+            ));
+        };
+        if (rest.starts_with("checkouts") || rest.starts_with("tooltool-cache"))
+            && !(run_task && name.contains("b501540836ece0d08200"))
+        {
+            return Err(format!(
+                "{label} uses the reserved cache {name} without run-task (or without its hash)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `workerType` then `provisionerId` are identifiers.
+fn identifiers(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+    let facts = &task.task.facts;
+    for (field, value) in [
+        ("workerType", &facts.worker_type),
+        ("provisionerId", &facts.provisioner_id),
+    ] {
+        let value = value.as_deref().unwrap_or("");
+        if !identifier_ok(value) {
+            return Err(format!("{label} has an invalid {field}: '{value}'"));
+        }
+    }
+    Ok(())
+}
+
+/// Dependencies of every sort together.
+fn dependency_count(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+    let count = task.dependencies.len() + task.soft_dependencies.len() + task.if_dependencies.len();
+    if count > 9999 {
+        return Err(format!(
+            "task {label} has too many dependencies ({count} > 9999)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::graph::def::Def;
+    use crate::graph::yaml::Span;
+
+    fn task(label: &str, def: Value) -> (String, Box<Task>) {
+        let task = Task {
+            label: label.into(),
+            kind: "k".into(),
+            description: String::new(),
+            attributes: Default::default(),
+            dependencies: Default::default(),
+            soft_dependencies: Vec::new(),
+            if_dependencies: Vec::new(),
+            optimization: Value::Null,
+            task: Def::new(def),
+            span: Span {
+                file: "f",
+                line: 1,
+                col: 1,
+            },
+        };
+        (label.to_owned(), Box::new(task))
+    }
+
+    fn def(symbol: &str, routes: &[&str]) -> Value {
+        json!({
+            "provisionerId": "p",
+            "workerType": "w",
+            "routes": routes,
+            "extra": {"treeherder": {
+                "machine": {"platform": "linux"},
+                "collection": {"opt": true},
+                "symbol": symbol,
+            }},
+        })
+    }
+
+    fn verified(tasks: Vec<(String, Box<Task>)>) -> Result<(), String> {
+        verify(&tasks.into_iter().collect(), "td", "1")
+    }
+
+    #[test]
+    fn an_earlier_verification_fails_first_whatever_the_labels() {
+        // `a` fails the notification filters; `b` and `c` share a symbol, which taskgraph
+        // checks first, over every task.
+        let err = verified(vec![
+            task("a", def("A", &["notify.email.x.on-nothing"])),
+            task("b", def("S", &[])),
+            task("c", def("S", &[])),
+        ])
+        .unwrap_err();
+        assert!(
+            err.starts_with("Duplicate treeherder platform and symbol in tasks `b` and `c`"),
+            "{err}"
+        );
+        // Without the shared symbol, `a`'s own failure is the error.
+        let err = verified(vec![
+            task("a", def("A", &["notify.email.x.on-nothing"])),
+            task("b", def("B", &["notify.email.y.on-never"])),
+            task("c", def("C", &[])),
+        ])
+        .unwrap_err();
+        assert_eq!(err, "a has invalid notification filter (on-nothing)");
+    }
+
+    #[test]
+    fn index_routes_are_checked_after_the_notification_filters() {
+        let err = verified(vec![
+            task("a", def("A", &["index.bad route"])),
+            task("b", def("B", &["notify.email.y.on-never"])),
+        ])
+        .unwrap_err();
+        assert_eq!(err, "b has invalid notification filter (on-never)");
+    }
+
+    #[test]
+    fn the_worker_type_is_checked_before_the_provisioner() {
+        let mut bad = def("A", &[]);
+        bad["provisionerId"] = json!("bad id");
+        bad["workerType"] = json!("bad type");
+        let err = verified(vec![task("a", bad)]).unwrap_err();
+        assert_eq!(err, "a has an invalid workerType: 'bad type'");
+    }
+
+    #[test]
+    fn a_valid_graph_passes() {
+        verified(vec![
+            task(
+                "a",
+                def("A", &["index.td.v2.a", "notify.email.x.on-failed"]),
+            ),
+            task("b", def("B", &["index.td.v2.b"])),
+        ])
+        .unwrap();
+        let err = verified(vec![
+            task("a", def("A", &["index.td.v2.same"])),
+            task("b", def("B", &["index.td.v2.same"])),
+        ])
+        .unwrap_err();
+        assert_eq!(err, "conflict between a:b for route: index.td.v2.same");
+    }
+
+    #[test]
+    fn symbols_that_share_a_hash_are_compared_whole() {
+        let tasks = [
+            task("a", def("A", &[])),
+            task("b", def("B", &[])),
+            task("c", def("A", &[])),
+        ];
+        // Every key given the same hash: only `a` and `c` are the same key.
+        let seen = |n: usize| -> Vec<Seen> {
+            tasks[..n]
+                .iter()
+                .map(|(label, task)| Seen {
+                    label,
+                    task,
+                    failed: 0,
+                    symbol: Some(7),
+                    toolchain_aliases: Vec::new(),
+                })
+                .collect()
+        };
+        let cx = Context {
+            tasks: &BTreeMap::new(),
+            index_prefix: String::new(),
+            cache_prefix: String::new(),
+        };
+        assert_eq!(treeherder_symbols(&seen(2), &cx), Ok(()));
+        let err = treeherder_symbols(&seen(3), &cx).unwrap_err();
+        assert_eq!(
+            err,
+            "Duplicate treeherder platform and symbol in tasks `a` and `c`: linux/opt None(A)"
+        );
+    }
 }
