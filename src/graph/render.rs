@@ -46,24 +46,26 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
     }
     const BATCH: usize = 64;
     let batches: Vec<&[Entry]> = tasks.chunks(BATCH).collect();
-    let render = |i: usize| -> String {
-        let mut buf = String::with_capacity(BATCH * 2048);
+    let render = |i: usize, buf: &mut String| {
+        buf.clear();
+        buf.reserve(BATCH * 2048);
         for (j, (key, task, task_id)) in batches[i].iter().enumerate() {
             if i > 0 || j > 0 {
                 buf.push(',');
             }
-            indent(&mut buf, 1);
-            write_string(&mut buf, key);
+            indent(buf, 1);
+            write_string(buf, key);
             buf.push_str(": ");
-            write_task(&mut buf, task, *task_id);
+            write_task(buf, task, *task_id);
         }
-        buf
     };
     let threads = super::threads();
     out.write_all(b"{")?;
     if threads == 1 || batches.len() < 2 * threads {
+        let mut buf = String::new();
         for i in 0..batches.len() {
-            out.write_all(render(i).as_bytes())?;
+            render(i, &mut buf);
+            out.write_all(buf.as_bytes())?;
         }
     } else {
         write_rendered_in_order(batches.len(), threads, &render, out)?;
@@ -77,25 +79,37 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
 /// Batches `0..count` rendered on `threads` cores of the pool, each core taking the next batch
 /// as it finishes one, and written to `out` here in order as they come: no core waits for the
 /// others between batches. A bounded channel keeps only a few batches ahead of the writer, so
-/// a slow reader of the output does not make the rest pile up in memory.
+/// a slow reader of the output does not make the rest pile up in memory, and the buffers
+/// written go back to be filled again (fresh memory for each batch cost more than rendering).
 fn write_rendered_in_order(
     count: usize,
     threads: usize,
-    render: &(impl Fn(usize) -> String + Sync),
+    render: &(impl Fn(usize, &mut String) + Sync),
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
+    let spare: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String)>(2 * threads);
     rayon::in_place_scope(|scope| {
         for _ in 0..threads {
             let send = send.clone();
-            let next = &next;
+            let (next, spare) = (&next, &spare);
             scope.spawn(move |_| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let mut buf = spare
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.pop())
+                        .unwrap_or_default();
+                    render(i, &mut buf);
                     // A send fails when the writer has stopped (a write error): stop too.
-                    if i >= count || send.send((i, render(i))).is_err() {
+                    if send.send((i, buf)).is_err() {
                         break;
                     }
                 }
@@ -110,6 +124,9 @@ fn write_rendered_in_order(
             early.insert(i, piece);
             while let Some(piece) = early.remove(&turn) {
                 out.write_all(piece.as_bytes())?;
+                if let Ok(mut spare) = spare.lock() {
+                    spare.push(piece);
+                }
                 turn += 1;
             }
         }
