@@ -18,32 +18,29 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
     if text.len() < 2 * piece || odd {
         return None;
     }
-    // Lines as (start offset, text without the line feed).
-    let mut lines = Vec::new();
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        lines.push((start, line.strip_suffix('\n').unwrap_or(line)));
-        start += line.len();
+    // One pass over the lines, each as (start offset, text without the line feed).
+    let mut lines = text.split_inclusive('\n').scan(0, |start, line| {
+        let at = *start;
+        *start += line.len();
+        Some((at, line.strip_suffix('\n').unwrap_or(line)))
+    });
+    // `tasks:`, with no directive before it; its body starts on the next line.
+    let mut body_line = 0;
+    for (_, l) in lines.by_ref() {
+        body_line += 1;
+        if l.starts_with('%') {
+            return None;
+        }
+        if l.trim_end_matches(' ') == "tasks:" {
+            break;
+        }
     }
-    let tasks_line = lines
-        .iter()
-        .position(|(_, l)| l.trim_end_matches(' ') == "tasks:")?;
-    if lines[..tasks_line].iter().any(|(_, l)| l.starts_with('%')) {
-        return None;
-    }
-    let body = tasks_line + 1;
-    // The body ends at the next line that starts in column 1 (not a comment).
-    let end = lines[body..]
-        .iter()
-        .position(|(_, l)| l.starts_with(|c: char| c != ' ' && c != '#'))
-        .map_or(lines.len(), |i| body + i);
     let content = |l: &str| {
         let t = l.trim_start_matches(' ');
         (!t.is_empty() && !t.starts_with('#')).then_some(l.len() - t.len())
     };
-    let indent = lines[body..end].iter().find_map(|(_, l)| content(l))?;
     // A task key alone on its line: `<indent>name:`.
-    let is_key = |l: &str| {
+    let is_key = |l: &str, indent: usize| {
         l.len() > indent
             && l.as_bytes()[indent] != b' '
             && l[indent..]
@@ -55,48 +52,59 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
                             .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
                 })
     };
+    // The body ends at the next line that starts in column 1 (not a comment). It is cut at
+    // task keys, every `piece` bytes or so: cuts as (line, offset).
+    let mut body = None;
+    let mut end = None;
+    let mut indent = None;
     let mut cuts = Vec::new();
     let mut piece_start = None;
-    for (i, (offset, l)) in lines.iter().enumerate().take(end).skip(body) {
-        match content(l) {
-            Some(n) if n < indent => return None,
-            Some(n) if n == indent && is_key(l) => match piece_start {
-                None => piece_start = Some(*offset),
+    let mut after = body_line;
+    for (i, (offset, l)) in (body_line..).zip(lines) {
+        after = i + 1;
+        body.get_or_insert((i, offset));
+        if l.starts_with(|c: char| c != ' ' && c != '#') {
+            end = Some((i, offset));
+            break;
+        }
+        let Some(n) = content(l) else { continue };
+        let indent = match indent {
+            Some(k) => k,
+            // The first task's key: its indentation is every task key's.
+            None if is_key(l, n) => *indent.insert(n),
+            None => return None,
+        };
+        if n < indent {
+            return None;
+        }
+        if n == indent && is_key(l, indent) {
+            match piece_start {
+                None => piece_start = Some(offset),
                 Some(s) if offset - s >= piece => {
-                    cuts.push(i);
-                    piece_start = Some(*offset);
+                    cuts.push((i, offset));
+                    piece_start = Some(offset);
                 }
                 Some(_) => {}
-            },
-            _ => {}
+            }
         }
     }
-    if cuts.is_empty()
-        || !is_key(
-            lines[body..end]
-                .iter()
-                .find(|(_, l)| content(l).is_some())?
-                .1,
-        )
-    {
-        return None;
-    }
-    let offset = |i: usize| lines.get(i).map_or(text.len(), |(o, _)| *o);
+    let body = body.filter(|_| indent.is_some() && !cuts.is_empty())?;
+    let end = end.unwrap_or((after, text.len()));
     // The file without the tasks: `tasks:` is null there. Blank lines keep the later lines'
     // positions.
     let head = format!(
         "{}{}{}",
-        &text[..offset(body)],
-        "\n".repeat(end - body),
-        &text[offset(end)..]
+        &text[..body.1],
+        "\n".repeat(end.0 - body.0),
+        &text[end.1..]
     );
     let mut pieces = Vec::with_capacity(cuts.len() + 1);
     let mut from = body;
     for to in cuts.into_iter().chain([end]) {
         // Line 2 of the piece is line `from + 1` of the file.
         pieces.push(Piece {
-            text: format!("tasks:\n{}", &text[offset(from)..offset(to)]),
-            shift: u32::try_from(from - 1).ok()?,
+            text: format!("tasks:\n{}", &text[from.1..to.1]),
+            shift: u32::try_from(from.0 - 1).ok()?,
         });
         from = to;
     }
