@@ -367,75 +367,76 @@ fn edges(
         .enumerate()
         .map(|(i, l)| (l.as_str(), i))
         .collect();
+    // Each task's dependencies as places, all in one list: `starts[i]..starts[i + 1]` are
+    // task `i`'s (each label is looked up once).
+    let mut starts = Vec::with_capacity(tasks.len() + 1);
+    let mut places = Vec::new();
     let mut out = Vec::new();
     for ((label, task), raw) in tasks.iter().zip(written) {
+        starts.push(places.len());
         for (name, dep) in &task.dependencies {
-            if !index.contains_key(dep.as_str()) {
+            let Some(&place) = index.get(dep.as_str()) else {
                 // At the `dependencies` entry that names it.
                 let at = raw.dependency_span(name).unwrap_or(&task.span).to_string();
                 return Err(invalid(
                     format!("Task '{label}' lists a dependency that does not exist: '{dep}'"),
                     Some(at),
                 ));
-            }
+            };
+            places.push(place);
             out.push((label.clone(), dep.clone(), name.clone()));
         }
     }
-    if let Some(cycle) = cycle(tasks, &index) {
-        let stuck: BTreeSet<&String> = cycle.iter().collect();
-        let stuck: Vec<&str> = stuck.into_iter().map(String::as_str).collect();
+    starts.push(places.len());
+    let deps = |i: usize| &places[starts[i]..starts[i + 1]];
+    if let Some(cycle) = cycle(tasks.len(), deps) {
+        let labels: Vec<&String> = tasks.keys().collect();
+        let cycle: Vec<&str> = cycle.iter().map(|&i| labels[i].as_str()).collect();
+        let stuck: BTreeSet<&str> = cycle.iter().copied().collect();
+        let stuck: Vec<&str> = stuck.into_iter().collect();
         return Err(invalid(
             format!(
                 "dependency loop: {} (tasks in the loop: {})",
                 cycle.join(" -> "),
                 stuck.join(", ")
             ),
-            tasks.get(&cycle[0]).map(|t| t.span.to_string()),
+            tasks.get(cycle[0]).map(|t| t.span.to_string()),
         ));
     }
     Ok(out)
 }
 
-/// One concrete dependency cycle, its first task repeated at the end. Every dependency is in
-/// `index` (checked before).
-fn cycle(tasks: &BTreeMap<String, Box<Task>>, index: &Index) -> Option<Vec<String>> {
-    // Iterative depth-first search over places in label order: graphs can be deep.
-    let labels: Vec<&str> = tasks.keys().map(String::as_str).collect();
-    let all: Vec<&Task> = tasks.values().map(|t| &**t).collect();
-    let deps = |i: usize| -> Vec<usize> {
-        all[i]
-            .dependencies
-            .values()
-            .map(|d| index[d.as_str()])
-            .collect()
-    };
-    let mut state = vec![0u8; labels.len()]; // 1 = on the path, 2 = done
-    for start in 0..labels.len() {
+/// One concrete dependency cycle among places `0..count` in label order, as places, its first
+/// repeated at the end.
+fn cycle<'a>(count: usize, deps: impl Fn(usize) -> &'a [usize]) -> Option<Vec<usize>> {
+    // Iterative depth-first search: graphs can be deep. Dependencies are taken from the end.
+    let mut state = vec![0u8; count]; // 1 = on the path, 2 = done
+    for start in 0..count {
         if state[start] != 0 {
             continue;
         }
-        let mut path: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut path: Vec<(usize, &[usize])> = Vec::new();
         state[start] = 1;
         path.push((start, deps(start)));
         while let Some((node, pending)) = path.last_mut() {
             let node = *node;
-            match pending.pop() {
-                Some(next) => match state[next] {
-                    1 => {
-                        let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
-                        let mut c: Vec<String> = path[from..]
-                            .iter()
-                            .map(|(n, _)| labels[*n].to_owned())
-                            .collect();
-                        c.push(labels[next].to_owned());
-                        return Some(c);
+            match pending.split_last() {
+                Some((&next, rest)) => {
+                    *pending = rest;
+                    match state[next] {
+                        1 => {
+                            let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                            let mut c: Vec<usize> = path[from..].iter().map(|(n, _)| *n).collect();
+                            c.push(next);
+                            return Some(c);
+                        }
+                        2 => {}
+                        _ => {
+                            state[next] = 1;
+                            path.push((next, deps(next)));
+                        }
                     }
-                    2 => {}
-                    _ => {
-                        state[next] = 1;
-                        path.push((next, deps(next)));
-                    }
-                },
+                }
                 None => {
                     state[node] = 2;
                     path.pop();
@@ -444,4 +445,25 @@ fn cycle(tasks: &BTreeMap<String, Box<Task>>, index: &Index) -> Option<Vec<Strin
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cycle;
+
+    fn found(deps: &[&[usize]]) -> Option<Vec<usize>> {
+        cycle(deps.len(), |i| deps[i])
+    }
+
+    #[test]
+    fn a_cycle_is_found_as_its_places() {
+        // 0 -> 1 -> 2 -> 1, and 3 alone.
+        assert_eq!(found(&[&[1], &[2], &[1], &[]]), Some(vec![1, 2, 1]));
+        assert_eq!(found(&[&[0]]), Some(vec![0, 0]));
+        // A diamond is no cycle; nor is a long chain.
+        assert_eq!(found(&[&[1, 2], &[3], &[3], &[]]), None);
+        let chain: Vec<Vec<usize>> = (0..100_000).map(|i| vec![i + 1]).chain([vec![]]).collect();
+        let chain: Vec<&[usize]> = chain.iter().map(Vec::as_slice).collect();
+        assert_eq!(found(&chain), None);
+    }
 }
