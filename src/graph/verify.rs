@@ -213,22 +213,31 @@ fn duplicate_symbol(other: &str, label: &str, th: &Treeherder) -> String {
     )
 }
 
+/// The first name given twice, as (the earlier task's label, the later's, the name), of the
+/// pairs (task label, name) in task order.
+fn first_repeat<'a>(
+    names: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<(&'a str, &'a str, &'a str)> {
+    let mut first: FxHashMap<&str, &str> = FxHashMap::default();
+    names
+        .into_iter()
+        .find_map(|(label, name)| first.insert(name, label).map(|other| (other, label, name)))
+}
+
 /// `index.<trust domain>.v2` routes are unique.
 fn trust_domain_routes(seen: &[Seen], cx: &Context) -> Result<(), String> {
-    let mut index_routes: FxHashMap<&str, &str> = FxHashMap::default();
-    for s in seen {
-        for route in &s.task.task.facts.routes {
-            if route.starts_with(&cx.index_prefix) {
-                if let Some(other) = index_routes.insert(route, s.label) {
-                    return Err(format!(
-                        "conflict between {other}:{} for route: {route}",
-                        s.label
-                    ));
-                }
-            }
-        }
+    let routes = seen.iter().flat_map(|s| {
+        let routes = s.task.task.facts.routes.iter();
+        routes
+            .filter(|r| r.starts_with(&cx.index_prefix))
+            .map(move |r| (s.label, r.as_str()))
+    });
+    match first_repeat(routes) {
+        Some((other, label, route)) => Err(format!(
+            "conflict between {other}:{label} for route: {route}"
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn notification_filters(label: &str, task: &Task, _: &Context) -> Result<(), String> {
@@ -284,18 +293,15 @@ fn dependency_tiers(label: &str, task: &Task, cx: &Context) -> Result<(), String
 }
 
 fn toolchain_aliases(seen: &[Seen], _: &Context) -> Result<(), String> {
-    let mut aliases: FxHashMap<&str, &str> = FxHashMap::default();
-    for s in seen {
-        for &name in &s.toolchain_aliases {
-            if let Some(other) = aliases.insert(name, s.label) {
-                return Err(format!(
-                    "Duplicate toolchain-alias in tasks `{other}`and `{}`: {name}",
-                    s.label
-                ));
-            }
-        }
+    let aliases = seen
+        .iter()
+        .flat_map(|s| s.toolchain_aliases.iter().map(move |&name| (s.label, name)));
+    match first_repeat(aliases) {
+        Some((other, label, name)) => Err(format!(
+            "Duplicate toolchain-alias in tasks `{other}`and `{label}`: {name}"
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// docker-worker caches carry the trust domain and level; run-task's own need run-task.
