@@ -80,7 +80,7 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
 /// as it finishes one, and written to `out` here in order as they come: no core waits for the
 /// others between batches. A bounded channel keeps only a few batches ahead of the writer, so
 /// a slow reader of the output does not make the rest pile up in memory, and the buffers
-/// written go back to be filled again (fresh memory for each batch cost more than rendering).
+/// written go back to be filled again (fresh memory for every batch costs page faults).
 fn write_rendered_in_order(
     count: usize,
     threads: usize,

@@ -93,6 +93,10 @@ const PASSES: [Pass; 9] = [
     Pass::Each(identifiers),
     Pass::Each(dependency_count),
 ];
+const _: () = assert!(
+    PASSES.len() <= u16::BITS as usize,
+    "a bit of `Seen::failed` each"
+);
 
 /// Checks the full graph; `Err` is the first failure's message.
 pub fn verify(
@@ -157,9 +161,19 @@ fn treeherder_key(task: &Task) -> Option<(&str, &str, &str, &str)> {
 
 /// Treeherder: one collection, and a unique (platform, collection, group, symbol).
 fn treeherder_symbols(seen: &[Seen], _: &Context) -> Result<(), String> {
-    // By the keys' hashes, found on all cores; should two different keys share one, the keys
-    // themselves are compared instead.
-    let mut by_hash: FxHashMap<u64, &Seen> = FxHashMap::default();
+    // By the keys' hashes, found on all cores.
+    symbols_unique_by(seen, |s| s.symbol, true)
+}
+
+/// [`treeherder_symbols`] with the tasks' keys as `key` gives them; when `hashed`, two tasks
+/// with one key have their whole keys compared, and should those differ, the check starts again
+/// by the whole keys.
+fn symbols_unique_by<'a, K: std::hash::Hash + Eq>(
+    seen: &[Seen<'a>],
+    key: fn(&Seen<'a>) -> Option<K>,
+    hashed: bool,
+) -> Result<(), String> {
+    let mut first: FxHashMap<K, &Seen> = FxHashMap::default();
     for s in seen {
         let Some(th) = &s.task.task.facts.treeherder else {
             continue;
@@ -171,31 +185,12 @@ fn treeherder_symbols(seen: &[Seen], _: &Context) -> Result<(), String> {
                 th.collections.len()
             ));
         }
-        let Some(hash) = s.symbol else { continue };
-        if let Some(other) = by_hash.insert(hash, s) {
-            if treeherder_key(other.task) != treeherder_key(s.task) {
-                return treeherder_symbols_by_key(seen);
+        let Some(k) = key(s) else { continue };
+        if let Some(other) = first.insert(k, s) {
+            if hashed && treeherder_key(other.task) != treeherder_key(s.task) {
+                return symbols_unique_by(seen, |s| treeherder_key(s.task), false);
             }
             return Err(duplicate_symbol(other.label, s.label, th));
-        }
-    }
-    Ok(())
-}
-
-/// [`treeherder_symbols`] by the keys themselves.
-fn treeherder_symbols_by_key(seen: &[Seen]) -> Result<(), String> {
-    let mut symbols: FxHashMap<(&str, &str, &str, &str), &str> = FxHashMap::default();
-    for s in seen {
-        let Some(key) = treeherder_key(s.task) else {
-            continue;
-        };
-        if let Some(other) = symbols.insert(key, s.label) {
-            let th = s.task.task.facts.treeherder.as_ref();
-            return Err(duplicate_symbol(
-                other,
-                s.label,
-                th.expect("a key has treeherder"),
-            ));
         }
     }
     Ok(())
@@ -466,14 +461,9 @@ mod tests {
 
     #[test]
     fn symbols_that_share_a_hash_are_compared_whole() {
-        let tasks = [
-            task("a", def("A", &[])),
-            task("b", def("B", &[])),
-            task("c", def("A", &[])),
-        ];
-        // Every key given the same hash: only `a` and `c` are the same key.
-        let seen = |n: usize| -> Vec<Seen> {
-            tasks[..n]
+        // Every key given the same hash.
+        fn seen(tasks: &[(String, Box<Task>)]) -> Vec<Seen<'_>> {
+            tasks
                 .iter()
                 .map(|(label, task)| Seen {
                     label,
@@ -483,17 +473,35 @@ mod tests {
                     toolchain_aliases: Vec::new(),
                 })
                 .collect()
-        };
+        }
         let cx = Context {
             tasks: &BTreeMap::new(),
             index_prefix: String::new(),
             cache_prefix: String::new(),
         };
-        assert_eq!(treeherder_symbols(&seen(2), &cx), Ok(()));
-        let err = treeherder_symbols(&seen(3), &cx).unwrap_err();
+        let (a, b) = (task("a", def("A", &[])), task("b", def("B", &[])));
+        assert_eq!(
+            treeherder_symbols(&seen(&[a.clone(), b.clone()]), &cx),
+            Ok(())
+        );
+        let err = treeherder_symbols(
+            &seen(&[a.clone(), b.clone(), task("c", def("A", &[]))]),
+            &cx,
+        );
         assert_eq!(
             err,
-            "Duplicate treeherder platform and symbol in tasks `a` and `c`: linux/opt None(A)"
+            Err(
+                "Duplicate treeherder platform and symbol in tasks `a` and `c`: linux/opt None(A)"
+                    .to_owned()
+            )
+        );
+        // Past the shared hash, every task is still checked for its one collection.
+        let mut two = def("C", &[]);
+        two["extra"]["treeherder"]["collection"]["debug"] = json!(true);
+        let err = treeherder_symbols(&seen(&[a, b, task("d", two)]), &cx);
+        assert_eq!(
+            err,
+            Err("Task d has 2 collections, expected exactly one".to_owned())
         );
     }
 }
