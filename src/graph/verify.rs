@@ -117,10 +117,10 @@ pub fn verify(
         .map(|&(label, task)| {
             let mut failed = 0;
             for (i, pass) in PASSES.iter().enumerate() {
-                if let Pass::Each(check) = pass {
-                    if check(label, task, &cx).is_err() {
-                        failed |= 1 << i;
-                    }
+                if let Pass::Each(check) = pass
+                    && check(label, task, &cx).is_err()
+                {
+                    failed |= 1 << i;
                 }
             }
             Seen {
@@ -249,10 +249,10 @@ fn notification_filters(label: &str, task: &Task, _: &Context) -> Result<(), Str
 
 fn index_routes(label: &str, task: &Task, _: &Context) -> Result<(), String> {
     for route in &task.task.facts.routes {
-        if let Some(rest) = route.strip_prefix("index.") {
-            if !index_route_ok(rest) {
-                return Err(format!("{label} has invalid index route: {route}"));
-            }
+        if let Some(rest) = route.strip_prefix("index.")
+            && !index_route_ok(rest)
+        {
+            return Err(format!("{label} has invalid index route: {route}"));
         }
     }
     Ok(())
