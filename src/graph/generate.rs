@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut as _;
 use serde_json::{Map, Value};
 
 use super::config::Config;
@@ -291,9 +292,10 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
             }
         }
     }
-    // Sorted by label (stable: a repeated label's first task comes first), the graph is built
-    // in one go; a duplicate label met before the failure is the error a serial walk meets.
-    made.sort_by(|a, b| a.0.label.cmp(&b.0.label));
+    // Sorted by label on all cores (stable: a repeated label's first task comes first), the
+    // graph is built in one go; a duplicate label met before the failure is the error a serial
+    // walk meets.
+    made.par_sort_by(|a, b| a.0.label.cmp(&b.0.label));
     let duplicate = made
         .windows(2)
         .filter(|w| w[0].0.label == w[1].0.label)
