@@ -59,8 +59,8 @@ static ALLOC: MiMalloc = MiMalloc;
 fn main() {
     let code = tc::main();
     // Everything tc writes is flushed, then the process ends without libc's exit handlers:
-    // mimalloc's would hand every page back to the system one by one (a tenth of a small
-    // `tc graph` run) just before the system frees them all anyway.
+    // mimalloc's would hand every page back to the system one by one (a twentieth of a
+    // small `tc graph` run) just before the system frees them all anyway.
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();

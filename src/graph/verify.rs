@@ -398,37 +398,37 @@ mod tests {
         verify(&tasks.into_iter().collect(), "td", "1")
     }
 
+    /// The error of the graph of tasks `(label, definition)`.
+    fn error(tasks: &[(&str, Value)]) -> String {
+        let tasks = tasks.iter().map(|(l, d)| task(l, d.clone())).collect();
+        verified(tasks).expect_err("a failing graph")
+    }
+
     #[test]
     fn an_earlier_verification_fails_first_whatever_the_labels() {
         // `a` fails the notification filters; `b` and `c` share a symbol, which taskgraph
         // checks first, over every task.
-        let err = verified(vec![
-            task("a", def("A", &["notify.email.x.on-nothing"])),
-            task("b", def("S", &[])),
-            task("c", def("S", &[])),
-        ])
-        .unwrap_err();
+        let err = error(&[
+            ("a", def("A", &["notify.email.x.on-nothing"])),
+            ("b", def("S", &[])),
+            ("c", def("S", &[])),
+        ]);
         assert!(
             err.starts_with("Duplicate treeherder platform and symbol in tasks `b` and `c`"),
             "{err}"
         );
         // Without the shared symbol, `a`'s own failure is the error.
-        let err = verified(vec![
-            task("a", def("A", &["notify.email.x.on-nothing"])),
-            task("b", def("B", &["notify.email.y.on-never"])),
-            task("c", def("C", &[])),
-        ])
-        .unwrap_err();
+        let err = error(&[
+            ("a", def("A", &["notify.email.x.on-nothing"])),
+            ("b", def("B", &["notify.email.y.on-never"])),
+            ("c", def("C", &[])),
+        ]);
         assert_eq!(err, "a has invalid notification filter (on-nothing)");
-    }
-
-    #[test]
-    fn index_routes_are_checked_after_the_notification_filters() {
-        let err = verified(vec![
-            task("a", def("A", &["index.bad route"])),
-            task("b", def("B", &["notify.email.y.on-never"])),
-        ])
-        .unwrap_err();
+        // Index routes come after the notification filters.
+        let err = error(&[
+            ("a", def("A", &["index.bad route"])),
+            ("b", def("B", &["notify.email.y.on-never"])),
+        ]);
         assert_eq!(err, "b has invalid notification filter (on-never)");
     }
 
@@ -437,12 +437,28 @@ mod tests {
         let mut bad = def("A", &[]);
         bad["provisionerId"] = json!("bad id");
         bad["workerType"] = json!("bad type");
-        let err = verified(vec![task("a", bad)]).unwrap_err();
-        assert_eq!(err, "a has an invalid workerType: 'bad type'");
+        assert_eq!(
+            error(&[("a", bad)]),
+            "a has an invalid workerType: 'bad type'"
+        );
     }
 
     #[test]
-    fn a_valid_graph_passes() {
+    fn cache_names_carry_the_trust_domain_and_level() {
+        let with_cache = |name: &str| {
+            let mut d = def("A", &[]);
+            d["payload"] = json!({"cache": {"task-reference": {name: "/c"}}, "command": ["x"]});
+            d
+        };
+        verified(vec![task("a", with_cache("td-level-1-x"))]).unwrap();
+        assert_eq!(
+            error(&[("a", with_cache("td-level-3-x"))]),
+            "a uses cache td-level-3-x: cache names must start with td-level-1-"
+        );
+    }
+
+    #[test]
+    fn a_valid_graph_passes_and_v2_routes_are_unique() {
         verified(vec![
             task(
                 "a",
@@ -451,11 +467,10 @@ mod tests {
             task("b", def("B", &["index.td.v2.b"])),
         ])
         .unwrap();
-        let err = verified(vec![
-            task("a", def("A", &["index.td.v2.same"])),
-            task("b", def("B", &["index.td.v2.same"])),
-        ])
-        .unwrap_err();
+        let err = error(&[
+            ("a", def("A", &["index.td.v2.same"])),
+            ("b", def("B", &["index.td.v2.same"])),
+        ]);
         assert_eq!(err, "conflict between a:b for route: index.td.v2.same");
     }
 
