@@ -18,16 +18,14 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
     if text.len() < 2 * piece || odd {
         return None;
     }
-    // One pass over the lines, each as (start offset, text without the line feed).
-    let mut lines = text.split_inclusive('\n').scan(0, |start, line| {
-        let at = *start;
-        *start += line.len();
-        Some((at, line.strip_suffix('\n').unwrap_or(line)))
-    });
-    // `tasks:`, with no directive before it; its body starts on the next line.
+    // `tasks:`, with no directive before it; its body starts on the next line, `body_line`,
+    // at byte `at`.
     let mut body_line = 0;
-    for (_, l) in lines.by_ref() {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
         body_line += 1;
+        at += line.len();
+        let l = line.strip_suffix('\n').unwrap_or(line);
         if l.starts_with('%') {
             return None;
         }
@@ -35,10 +33,6 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
             break;
         }
     }
-    let content = |l: &str| {
-        let t = l.trim_start_matches(' ');
-        (!t.is_empty() && !t.starts_with('#')).then_some(l.len() - t.len())
-    };
     // A task key alone on its line: `<indent>name:`.
     let is_key = |l: &str, indent: usize| {
         l.len() > indent
@@ -53,21 +47,34 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
                 })
     };
     // The body ends at the next line that starts in column 1 (not a comment). It is cut at
-    // task keys, every `piece` bytes or so: cuts as (line, offset).
+    // task keys, every `piece` bytes or so: cuts as (line, offset). Most lines are inside a
+    // task: only their first bytes are looked at.
     let mut body = None;
     let mut end = None;
     let mut indent = None;
     let mut cuts = Vec::new();
     let mut piece_start = None;
     let mut after = body_line;
-    for (i, (offset, l)) in (body_line..).zip(lines) {
+    let bytes = text.as_bytes();
+    let mut i = body_line;
+    while at < bytes.len() {
+        let offset = at;
+        let stop = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |k| at + k);
+        at = stop + 1;
+        let l = &text[offset..stop];
         after = i + 1;
         body.get_or_insert((i, offset));
-        if l.starts_with(|c: char| c != ' ' && c != '#') {
-            end = Some((i, offset));
-            break;
+        i += 1;
+        let n = l.bytes().take_while(|&b| b == b' ').count();
+        match l.as_bytes().get(n) {
+            // Blank or a comment.
+            None | Some(b'#') => continue,
+            Some(_) if n == 0 => {
+                end = Some((i - 1, offset));
+                break;
+            }
+            Some(_) => {}
         }
-        let Some(n) = content(l) else { continue };
         let indent = match indent {
             Some(k) => k,
             // The first task's key: its indentation is every task key's.
@@ -81,7 +88,7 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
             match piece_start {
                 None => piece_start = Some(offset),
                 Some(s) if offset - s >= piece => {
-                    cuts.push((i, offset));
+                    cuts.push((i - 1, offset));
                     piece_start = Some(offset);
                 }
                 Some(_) => {}
