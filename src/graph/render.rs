@@ -78,35 +78,32 @@ pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::i
 
 /// Batches `0..count` rendered on `threads` cores of the pool, each core taking the next batch
 /// as it finishes one, and written to `out` here in order as they come: no core waits for the
-/// others between batches. A bounded channel keeps only a few batches ahead of the writer, so
-/// a slow reader of the output does not make the rest pile up in memory, and the buffers
-/// written go back to be filled again (fresh memory for every batch costs page faults).
+/// others between batches. Buffers go back to the renderers once written (fresh memory for
+/// every batch costs page faults), and there are never more than a few: a renderer waits for
+/// one to come back rather than race ahead while the batch the writer needs is late (its core
+/// taken by the writer, say).
 fn write_rendered_in_order(
     count: usize,
     threads: usize,
     render: &(impl Fn(usize, &mut String) + Sync),
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
-    let spare: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String)>(2 * threads);
+    let buffers = Buffers::new(3 * threads);
+    let (send, receive) = std::sync::mpsc::channel::<(usize, String)>();
     rayon::in_place_scope(|scope| {
         for _ in 0..threads {
             let send = send.clone();
-            let (next, spare) = (&next, &spare);
+            let (next, buffers) = (&next, &buffers);
             scope.spawn(move |_| {
-                loop {
+                // A buffer before a batch: whoever holds the batch the writer needs next has
+                // one, so waiting for a buffer cannot stop the writer.
+                while let Some(mut buf) = buffers.take() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
                         break;
                     }
-                    let mut buf = spare
-                        .lock()
-                        .ok()
-                        .and_then(|mut s| s.pop())
-                        .unwrap_or_default();
                     render(i, &mut buf);
                     // A send fails when the writer has stopped (a write error): stop too.
                     if send.send((i, buf)).is_err() {
@@ -116,22 +113,90 @@ fn write_rendered_in_order(
             });
         }
         drop(send);
-        // Batches that came before their turn: at most one per core, since each core takes
-        // the lowest batch not taken yet.
+        // However the writer ends, renderers waiting for a buffer stop.
+        let _stop = buffers.stop_on_drop();
+        // Batches that came before their turn.
         let mut early: std::collections::BTreeMap<usize, String> = Default::default();
         let mut turn = 0;
         for (i, piece) in receive {
             early.insert(i, piece);
             while let Some(piece) = early.remove(&turn) {
                 out.write_all(piece.as_bytes())?;
-                if let Ok(mut spare) = spare.lock() {
-                    spare.push(piece);
-                }
+                buffers.give(piece);
                 turn += 1;
             }
         }
         Ok(())
     })
+}
+
+/// At most `limit` render buffers, handed out and given back.
+struct Buffers {
+    state: std::sync::Mutex<BufferState>,
+    returned: std::sync::Condvar,
+    limit: usize,
+}
+
+#[derive(Default)]
+struct BufferState {
+    spare: Vec<String>,
+    made: usize,
+    stopped: bool,
+}
+
+impl Buffers {
+    fn new(limit: usize) -> Buffers {
+        Buffers {
+            state: Default::default(),
+            returned: std::sync::Condvar::new(),
+            limit,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BufferState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A spare buffer, a new one while fewer than `limit` exist, else the next one given
+    /// back; `None` once stopped.
+    fn take(&self) -> Option<String> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped {
+                return None;
+            }
+            if let Some(buf) = state.spare.pop() {
+                return Some(buf);
+            }
+            if state.made < self.limit {
+                state.made += 1;
+                return Some(String::new());
+            }
+            state = self
+                .returned
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    fn give(&self, buf: String) {
+        self.lock().spare.push(buf);
+        self.returned.notify_one();
+    }
+
+    /// Stops `take` when dropped.
+    fn stop_on_drop(&self) -> impl Drop + '_ {
+        struct Stop<'a>(&'a Buffers);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.lock().stopped = true;
+                self.0.returned.notify_all();
+            }
+        }
+        Stop(self)
+    }
 }
 
 /// One task as `Task::to_json` then `python_json` would write it, as a value of the document's
@@ -561,6 +626,76 @@ mod tests {
         ] {
             assert_eq!(python_float(f), repr, "{f}");
         }
+    }
+
+    /// Takes what it is given until `room` bytes are written, then fails.
+    struct Limited {
+        written: Vec<u8>,
+        room: usize,
+    }
+
+    impl std::io::Write for Limited {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.written.len() + buf.len() > self.room {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.written.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn batches_are_written_in_order_and_a_write_error_stops_the_renderers() {
+        // Uneven work, so batches finish out of order.
+        let render = |i: usize, buf: &mut String| {
+            buf.clear();
+            let spin = (i * 7919) % 13;
+            for _ in 0..spin * 1000 {
+                std::hint::black_box(i);
+            }
+            buf.push_str(&format!("{i};"));
+        };
+        let expected: String = (0..500).map(|i| format!("{i};")).collect();
+        let mut out = Limited {
+            written: Vec::new(),
+            room: usize::MAX,
+        };
+        write_rendered_in_order(500, 3, &render, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out.written).unwrap(), expected);
+        // The writer fails a third of the way: the error comes back, nothing hangs, and what
+        // was written is a prefix in order.
+        let mut out = Limited {
+            written: Vec::new(),
+            room: expected.len() / 3,
+        };
+        let error = write_rendered_in_order(500, 3, &render, &mut out).unwrap_err();
+        assert_eq!(error.to_string(), "disk full");
+        assert!(expected.starts_with(std::str::from_utf8(&out.written).unwrap()));
+        assert!(out.written.len() <= expected.len() / 3);
+    }
+
+    #[test]
+    fn render_buffers_are_bounded_and_reused() {
+        let buffers = Buffers::new(2);
+        let mut first = buffers.take().unwrap();
+        first.push_str("used");
+        let _second = buffers.take().unwrap();
+        std::thread::scope(|s| {
+            // A third waits for one to come back, and gets that one.
+            let third = s.spawn(|| buffers.take());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert!(!third.is_finished());
+            buffers.give(first);
+            assert_eq!(third.join().unwrap().as_deref(), Some("used"));
+            // Once stopped, a waiting renderer gets none.
+            let fourth = s.spawn(|| buffers.take());
+            drop(buffers.stop_on_drop());
+            assert_eq!(fourth.join().unwrap(), None);
+        });
     }
 
     #[test]
