@@ -229,11 +229,12 @@ static DOCKER: S = S {
         ("implementation", T::Lit(&["docker-worker"]), true),
         ("os", T::Lit(&["linux"]), true),
         ("docker-image", T::StrOrDict, true),
-        ("chain-of-trust", T::Bool, true),
-        ("taskcluster-proxy", T::Bool, true),
-        ("allow-ptrace", T::Bool, true),
-        ("loopback-video", T::Bool, true),
-        ("env", T::Dict(&T::TaskRef), true),
+        // Defaulted by taskgraph, so never missing there (see `transform_node`).
+        ("chain-of-trust", T::Bool, false),
+        ("taskcluster-proxy", T::Bool, false),
+        ("allow-ptrace", T::Bool, false),
+        ("loopback-video", T::Bool, false),
+        ("env", T::Dict(&T::TaskRef), false),
         ("max-run-time", T::Int, true),
         ("volumes", OPT_STRS, false),
         ("caches", T::Opt(&T::List(&T::Struct(&DOCKER_CACHE))), false),
@@ -829,17 +830,10 @@ fn transform_node(
     };
     if let Some(worker) = get_mut(&mut node, "worker") {
         match implementation.as_str() {
+            // taskgraph's defaults for `chain-of-trust`, `taskcluster-proxy`, `allow-ptrace`,
+            // `loopback-video` (false), `volumes` ([]) and `env` ({}) are not added: the payload
+            // reads a missing one as that default, and the worker is read nowhere else.
             "docker-worker" => {
-                for key in [
-                    "chain-of-trust",
-                    "taskcluster-proxy",
-                    "allow-ptrace",
-                    "loopback-video",
-                ] {
-                    set_default(worker, key, Value::Bool(false));
-                }
-                set_default(worker, "volumes", Value::Seq(Vec::new()));
-                set_default(worker, "env", Value::Map(Vec::new()));
                 if let Some(Value::Seq(caches)) = get_mut(worker, "caches").map(|c| &mut c.value) {
                     for c in caches {
                         set_default(c, "skip-untrusted", Value::Bool(false));
