@@ -1496,8 +1496,9 @@ fn docker_payload(
     };
     let flag = |w: &Map, k: &str| w.get(k).is_some_and(truthy_jv);
 
-    let image = match worker.get("docker-image") {
-        Some(J::String(s)) => J::String(s.clone()),
+    // The worker is the payload's to take apart: its values are moved, not copied.
+    let image = match worker.remove("docker-image") {
+        Some(J::String(s)) => J::String(s),
         Some(J::Object(o)) if o.contains_key("indexed") => J::Object(Map::of([
             ("path", J::from("public/image.tar.zst")),
             ("namespace", o.get("indexed").cloned().unwrap_or(J::Null)),
@@ -1521,8 +1522,8 @@ fn docker_payload(
     if flag(worker, "chain-of-trust") {
         features.insert("chainOfTrust".into(), J::Bool(true));
     }
-    let mut env = match worker.get("env") {
-        Some(J::Object(o)) => o.clone(),
+    let mut env = match worker.remove("env") {
+        Some(J::Object(o)) => o,
         _ => Map::new(),
     };
     if needs_sccache {
@@ -1542,11 +1543,15 @@ fn docker_payload(
             "docker-worker:capability:device:loopbackVideo".into(),
         ));
     }
+    let out_of_tree = match &image {
+        J::String(s) => Some(s.clone()),
+        _ => None,
+    };
     let mut payload = Map::new();
     payload.insert("image".into(), image);
-    let command = match worker.get("command") {
+    let command = match worker.remove("command") {
         None => None,
-        Some(J::Array(c)) => Some(c.clone()),
+        Some(J::Array(c)) => Some(c),
         Some(_) => {
             return Err(fail(
                 format!("In task '{label}': worker.command must not be null"),
@@ -1554,11 +1559,8 @@ fn docker_payload(
             ));
         }
     };
-    if let Some(c) = &command {
-        payload.insert("command".into(), J::Array(c.clone()));
-    }
-    if let Some(m) = worker.get("max-run-time") {
-        payload.insert("maxRunTime".into(), m.clone());
+    if let Some(m) = worker.remove("max-run-time") {
+        payload.insert("maxRunTime".into(), m);
     }
     let run_task = match command.as_deref() {
         None => false,
@@ -1582,14 +1584,17 @@ fn docker_payload(
             ));
         }
     };
+    if let Some(c) = command {
+        payload.insert("command".into(), J::Array(c));
+    }
     let mut on_exit = Map::new();
     for (key, out) in [
         ("retry-exit-status", "retry"),
         ("purge-caches-exit-status", "purgeCaches"),
     ] {
-        let mut codes = match worker.get(key) {
+        let mut codes = match worker.remove(key) {
             None => None,
-            Some(J::Array(a)) => Some(a.clone()),
+            Some(J::Array(a)) => Some(a),
             Some(_) => {
                 return Err(fail(
                     format!("In task '{label}': worker.{key} must not be null"),
@@ -1613,9 +1618,9 @@ fn docker_payload(
                 Some(&at_key("artifacts")),
             ));
         };
-        let nodes = match worker_node.get("artifacts").map(|a| &a.value) {
-            Some(Value::Seq(items)) => items.clone(),
-            _ => Vec::new(),
+        let nodes: &[Node] = match worker_node.get("artifacts").map(|a| &a.value) {
+            Some(Value::Seq(items)) => items,
+            _ => &[],
         };
         let mut out = Map::new();
         for (i, a) in list.iter().enumerate() {
@@ -1645,10 +1650,6 @@ fn docker_payload(
         payload.insert("artifacts".into(), J::Object(out));
     }
 
-    let out_of_tree = match worker.get("docker-image") {
-        Some(J::String(s)) => Some(s.clone()),
-        _ => None,
-    };
     if let Some(caches) = worker.get("caches") {
         let J::Array(list) = caches else {
             return Err(fail(
@@ -1656,9 +1657,9 @@ fn docker_payload(
                 Some(&at_key("caches")),
             ));
         };
-        let nodes = match worker_node.get("caches").map(|a| &a.value) {
-            Some(Value::Seq(items)) => items.clone(),
-            _ => Vec::new(),
+        let nodes: &[Node] = match worker_node.get("caches").map(|a| &a.value) {
+            Some(Value::Seq(items)) => items,
+            _ => &[],
         };
         // Cache names change with run-task and the image, so caches are never shared across them.
         let suffix = if run_task {
