@@ -179,21 +179,7 @@ fn refusal_line(kind: &kinds::Kind, raw: &kinds::RawTask, why: &str) -> String {
 
 pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
     let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
-    // The kinds are read on the pool (its threads start meanwhile, and make the tasks next)
-    // while this thread reads the configuration and the parameters; errors still come in
-    // that order.
-    let mut kind_warnings = Vec::new();
-    let mut loading = None;
-    let (config, vcs, params) = rayon::in_place_scope(|scope| {
-        scope.spawn(|_| {
-            loading = Some(load::begin(&root, &opts.target_kinds, &mut kind_warnings));
-        });
-        let config = Config::load(&root);
-        let vcs = vcs_root(&root);
-        let params = parameters(&vcs, opts.parameters.as_deref());
-        (config, vcs, params)
-    });
-    let config = config.map_err(|e| invalid(e.message, e.at))?;
+    let config = Config::load(&root).map_err(|e| invalid(e.message, e.at))?;
     warnings.extend(config.warnings.iter().cloned());
     let mut refused = Vec::new();
     if config.registers_code {
@@ -204,6 +190,18 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     if std::env::var_os("TASKGRAPH_OPTIMIZE_STRATEGIES").is_some() {
         refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
     }
+    // The kinds are read on the pool (its threads start meanwhile, and make the tasks next)
+    // while this thread reads the parameters, whose error comes first.
+    let mut kind_warnings = Vec::new();
+    let mut loading = None;
+    let (vcs, params) = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| {
+            loading = Some(load::begin(&root, &opts.target_kinds, &mut kind_warnings));
+        });
+        let vcs = vcs_root(&root);
+        let params = parameters(&vcs, opts.parameters.as_deref());
+        (vcs, params)
+    });
     let loading = loading.expect("the scope waits for the kinds");
     let params = params?;
     warnings.extend(kind_warnings);

@@ -97,6 +97,9 @@ fn write_rendered_in_order(
             let send = send.clone();
             let (next, buffers) = (&next, &buffers);
             scope.spawn(move |_| {
+                // A renderer that panics never sends its batch: the others must not wait for
+                // buffers the writer will not give back (the scope then re-raises the panic).
+                let _stop = buffers.stop_on_drop(true);
                 // A buffer before a batch: whoever holds the batch the writer needs next has
                 // one, so waiting for a buffer cannot stop the writer.
                 while let Some(mut buf) = buffers.take() {
@@ -114,7 +117,7 @@ fn write_rendered_in_order(
         }
         drop(send);
         // However the writer ends, renderers waiting for a buffer stop.
-        let _stop = buffers.stop_on_drop();
+        let _stop = buffers.stop_on_drop(false);
         // Batches that came before their turn.
         let mut early: std::collections::BTreeMap<usize, String> = Default::default();
         let mut turn = 0;
@@ -186,16 +189,18 @@ impl Buffers {
         self.returned.notify_one();
     }
 
-    /// Stops `take` when dropped.
-    fn stop_on_drop(&self) -> impl Drop + '_ {
-        struct Stop<'a>(&'a Buffers);
+    /// Stops `take` when dropped (`only_in_panic`: when dropped by a panic).
+    fn stop_on_drop(&self, only_in_panic: bool) -> impl Drop + '_ {
+        struct Stop<'a>(&'a Buffers, bool);
         impl Drop for Stop<'_> {
             fn drop(&mut self) {
-                self.0.lock().stopped = true;
-                self.0.returned.notify_all();
+                if !self.1 || std::thread::panicking() {
+                    self.0.lock().stopped = true;
+                    self.0.returned.notify_all();
+                }
             }
         }
-        Stop(self)
+        Stop(self, only_in_panic)
     }
 }
 
@@ -679,6 +684,25 @@ mod tests {
     }
 
     #[test]
+    fn a_renderer_that_panics_ends_the_write_with_its_panic() {
+        let render = |i: usize, buf: &mut String| {
+            assert!(i != 5, "renderer failed at batch 5");
+            buf.clear();
+            buf.push_str(&format!("{i};"));
+        };
+        let mut out = Limited {
+            written: Vec::new(),
+            room: usize::MAX,
+        };
+        // Many batches after the failed one: the others must not wait for buffers forever.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            write_rendered_in_order(500, 3, &render, &mut out)
+        }));
+        assert!(result.is_err(), "the renderer's panic comes back");
+        assert_eq!(String::from_utf8(out.written).unwrap(), "0;1;2;3;4;");
+    }
+
+    #[test]
     fn render_buffers_are_bounded_and_reused() {
         let buffers = Buffers::new(2);
         let mut first = buffers.take().unwrap();
@@ -693,7 +717,7 @@ mod tests {
             assert_eq!(third.join().unwrap().as_deref(), Some("used"));
             // Once stopped, a waiting renderer gets none.
             let fourth = s.spawn(|| buffers.take());
-            drop(buffers.stop_on_drop());
+            drop(buffers.stop_on_drop(false));
             assert_eq!(fourth.join().unwrap(), None);
         });
     }

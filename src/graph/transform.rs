@@ -832,7 +832,8 @@ fn transform_node(
         match implementation.as_str() {
             // taskgraph's defaults for `chain-of-trust`, `taskcluster-proxy`, `allow-ptrace`,
             // `loopback-video` (false), `volumes` ([]) and `env` ({}) are not added: the payload
-            // reads a missing one as that default, and the worker is read nowhere else.
+            // reads a missing one as that default; elsewhere the worker is read only whole (a
+            // keyed-by on `worker` matches a mapping as '', with or without them).
             "docker-worker" => {
                 if let Some(Value::Seq(caches)) = get_mut(worker, "caches").map(|c| &mut c.value) {
                     for c in caches {
