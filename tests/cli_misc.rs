@@ -159,3 +159,34 @@ fn version_prints_and_exits_0() {
     assert_eq!(code, Some(0));
     assert!(out.starts_with("tc "));
 }
+
+/// Subcommands are built only when parsed (`src/cli/lazy.rs`); each one's help as tc prints it
+/// must still be the whole tree's, its own about line first (not a flattened struct's).
+#[test]
+fn each_subcommand_prints_the_help_of_the_whole_tree() {
+    fn walk(cmd: &mut clap::Command, path: &mut Vec<String>, seen: &mut usize) {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .filter(|n| n != "help")
+            .collect();
+        for name in names {
+            path.push(name.clone());
+            let sub = cmd.find_subcommand_mut(&name).unwrap();
+            let expected = sub.render_help().to_string();
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push("-h");
+            let (code, out, _) = stdout(&args);
+            assert_eq!(code, Some(0), "tc {}", args.join(" "));
+            assert_eq!(out, expected, "tc {}", args.join(" "));
+            *seen += 1;
+            walk(sub, path, seen);
+            path.pop();
+        }
+    }
+    let mut cmd = tc::cli::command();
+    cmd.build();
+    let mut seen = 0;
+    walk(&mut cmd, &mut Vec::new(), &mut seen);
+    assert!(seen > 30, "{seen} subcommands");
+}

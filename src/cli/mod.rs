@@ -6,6 +6,7 @@ mod from_now;
 mod generate;
 mod graph;
 mod group;
+mod lazy;
 mod queue;
 mod run_graph;
 mod run_local;
@@ -18,6 +19,8 @@ mod try_cmd;
 mod worker;
 
 use clap::{Parser, Subcommand};
+
+use lazy::Lazy;
 
 use crate::error::Result;
 use crate::exit_codes;
@@ -52,37 +55,37 @@ pub struct Cli {
 pub enum Command {
     /// Mozilla try syntax: parse a try string or commit message, or count options over pushes.
     #[command(subcommand)]
-    Try(try_cmd::TryCommand),
+    Try(Lazy<try_cmd::TryCommand>),
     /// Render the task graph of an in-tree `taskcluster/` directory, like taskgraph.
-    Graph(graph::GraphArgs),
+    Graph(Lazy<graph::GraphArgs>),
     /// Run a task (or the whole in-tree graph) on this machine with the real worker rules.
-    RunLocal(run_local::RunLocalArgs),
+    RunLocal(Lazy<run_local::RunLocalArgs>),
     /// Send a task, a list of tasks or a whole graph to a TaskCluster queue.
-    Submit(submit::SubmitArgs),
+    Submit(Lazy<submit::SubmitArgs>),
     /// The embedded TaskCluster queue.
     #[command(subcommand)]
-    Queue(queue::QueueCommand),
+    Queue(Lazy<queue::QueueCommand>),
     /// Claim tasks from a queue, run them and report the results.
-    Worker(worker::WorkerArgs),
+    Worker(Lazy<worker::WorkerArgs>),
     /// Look at and act on one task of a queue.
     #[command(subcommand)]
-    Task(task::TaskCommand),
+    Task(Lazy<task::TaskCommand>),
     /// Look at and act on a task group of a queue.
     #[command(subcommand)]
-    Group(group::GroupCommand),
+    Group(Lazy<group::GroupCommand>),
     /// TaskCluster scope satisfaction and normalisation.
     #[command(subcommand)]
-    Scopes(scopes::ScopesCommand),
+    Scopes(Lazy<scopes::ScopesCommand>),
     /// Make slugids (TaskCluster's 22-character task ids), or convert them to and from UUIDs.
-    Slugid(slugid::SlugidArgs),
+    Slugid(Lazy<slugid::SlugidArgs>),
     /// Print the time a relative duration from now (or from --from) as the queue writes it.
-    FromNow(from_now::FromNowArgs),
+    FromNow(Lazy<from_now::FromNowArgs>),
     /// Print a shell completion script.
-    Completions(generate::CompletionsArgs),
+    Completions(Lazy<generate::CompletionsArgs>),
     /// Print tc's man page, or write a page for tc and every subcommand to a directory.
-    Man(generate::ManArgs),
+    Man(Lazy<generate::ManArgs>),
     /// Check what tc would use on this machine: Docker, caches, the queue.
-    Doctor(doctor::DoctorArgs),
+    Doctor(Lazy<doctor::DoctorArgs>),
 }
 
 /// `--format` as given: the common formats, and those only `tc graph` prints.
@@ -128,24 +131,25 @@ fn common_format(format: FormatArg) -> Result<Format> {
 pub fn run(cli: Cli) -> Result<i32> {
     let format = common_format(cli.format);
     match cli.command {
-        Command::Try(cmd) => try_cmd::run(cmd, format?, cli.quiet),
-        Command::Slugid(args) => slugid::run(args, format?),
-        Command::FromNow(args) => from_now::run(args, format?),
-        Command::Completions(args) => generate::completions(args),
-        Command::Man(args) => generate::man(args),
-        Command::Graph(args) => graph::run(args, cli.format, cli.quiet),
-        Command::RunLocal(args) => run_local::run(args, format?),
-        Command::Submit(args) => submit::run(args, format?),
-        Command::Queue(cmd) => queue::run(cmd),
-        Command::Worker(args) => worker::run(args),
-        Command::Task(cmd) => task::run(cmd, format?),
-        Command::Group(cmd) => group::run(cmd, format?),
-        Command::Scopes(cmd) => scopes::run(cmd, format?),
-        Command::Doctor(args) => doctor::run(args, format?),
+        Command::Try(Lazy(cmd)) => try_cmd::run(cmd, format?, cli.quiet),
+        Command::Slugid(Lazy(args)) => slugid::run(args, format?),
+        Command::FromNow(Lazy(args)) => from_now::run(args, format?),
+        Command::Completions(Lazy(args)) => generate::completions(args),
+        Command::Man(Lazy(args)) => generate::man(args),
+        Command::Graph(Lazy(args)) => graph::run(args, cli.format, cli.quiet),
+        Command::RunLocal(Lazy(args)) => run_local::run(args, format?),
+        Command::Submit(Lazy(args)) => submit::run(args, format?),
+        Command::Queue(Lazy(cmd)) => queue::run(cmd),
+        Command::Worker(Lazy(args)) => worker::run(args),
+        Command::Task(Lazy(cmd)) => task::run(cmd, format?),
+        Command::Group(Lazy(cmd)) => group::run(cmd, format?),
+        Command::Scopes(Lazy(cmd)) => scopes::run(cmd, format?),
+        Command::Doctor(Lazy(args)) => doctor::run(args, format?),
     }
 }
 
-/// The clap command, for completions, man pages and tests.
+/// The clap command, for completions, man pages and tests: the whole tree, built as it is.
 pub fn command() -> clap::Command {
+    lazy::build_whole_tree();
     <Cli as clap::CommandFactory>::command()
 }
