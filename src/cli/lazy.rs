@@ -1,5 +1,5 @@
 //! A subcommand whose clap definition is built only when it is the one parsed: building every
-//! subcommand's arguments took ~0.3 ms of each tc run (a twentieth of a small `tc graph`).
+//! subcommand's arguments took ~0.4 ms of each tc run (`tc --version` 1.8 → 1.4 ms).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

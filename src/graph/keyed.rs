@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use super::yaml::{Node, Span, Value};
 
@@ -91,7 +91,7 @@ pub fn resolve(
         let mut matches = Vec::new();
         for (i, k) in keys.iter().enumerate() {
             // A key without a regex metacharacter matches only itself, which the value is not.
-            if !k.chars().any(is_meta) {
+            if !k.chars().any(regex_syntax::is_meta_character) {
                 continue;
             }
             // Python's re.match(key + "$"): the `$` joins the key's last alternative, so
@@ -124,11 +124,6 @@ pub fn resolve(
     Ok(current.clone())
 }
 
-/// The characters that are not literal in a regex (those `regex::escape` escapes).
-fn is_meta(c: char) -> bool {
-    "\\.+*?()|[]{}^$#&-~".contains(c)
-}
-
 type Compiled = Result<regex::Regex, String>;
 
 /// Runs `f` on the compiled `^(?:key$)`. Compiling costs far more than matching (a `.` alone
@@ -136,7 +131,7 @@ type Compiled = Result<regex::Regex, String>;
 /// each key is compiled once for the process and each thread keeps its own copy (a copy has its
 /// own match cache: no thread waits on another to match).
 fn with_regex<R>(key: &str, f: impl FnOnce(Result<&regex::Regex, &str>) -> R) -> R {
-    static COMPILED: Mutex<Option<HashMap<String, Compiled>>> = Mutex::new(None);
+    static COMPILED: LazyLock<Mutex<HashMap<String, Compiled>>> = LazyLock::new(Default::default);
     thread_local! {
         static CACHE: RefCell<HashMap<String, Compiled>> = RefCell::new(HashMap::new());
     }
@@ -146,7 +141,6 @@ fn with_regex<R>(key: &str, f: impl FnOnce(Result<&regex::Regex, &str>) -> R) ->
             // Held while compiling, so a key another thread is compiling is not compiled twice.
             let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
             let re = compiled
-                .get_or_insert_with(HashMap::new)
                 .entry(key.to_owned())
                 .or_insert_with(|| {
                     regex::Regex::new(&format!("^(?:{key}$)")).map_err(|e| e.to_string())
@@ -217,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn a_key_compiled_once_matches_on_every_thread() {
+    fn a_shared_regex_matches_on_every_thread() {
         let y = "by-platform: {'and.*': a, default: d}";
         let on_threads: Vec<String> = std::thread::scope(|s| {
             let handles: Vec<_> = ["android", "win", "andy"]

@@ -99,7 +99,7 @@ fn write_rendered_in_order(
             scope.spawn(move |_| {
                 // A renderer that panics never sends its batch: the others must not wait for
                 // buffers the writer will not give back (the scope then re-raises the panic).
-                let _stop = buffers.stop_on_drop(true);
+                let _stop = buffers.stop_on_panic();
                 // A buffer before a batch: whoever holds the batch the writer needs next has
                 // one, so waiting for a buffer cannot stop the writer.
                 while let Some(mut buf) = buffers.take() {
@@ -117,7 +117,7 @@ fn write_rendered_in_order(
         }
         drop(send);
         // However the writer ends, renderers waiting for a buffer stop.
-        let _stop = buffers.stop_on_drop(false);
+        let _stop = buffers.stop_on_drop();
         // Batches that came before their turn.
         let mut early: std::collections::BTreeMap<usize, String> = Default::default();
         let mut turn = 0;
@@ -189,18 +189,35 @@ impl Buffers {
         self.returned.notify_one();
     }
 
-    /// Stops `take` when dropped (`only_in_panic`: when dropped by a panic).
-    fn stop_on_drop(&self, only_in_panic: bool) -> impl Drop + '_ {
-        struct Stop<'a>(&'a Buffers, bool);
-        impl Drop for Stop<'_> {
-            fn drop(&mut self) {
-                if !self.1 || std::thread::panicking() {
-                    self.0.lock().stopped = true;
-                    self.0.returned.notify_all();
-                }
-            }
+    /// Stops `take` when dropped.
+    fn stop_on_drop(&self) -> Stop<'_> {
+        Stop {
+            buffers: self,
+            only_in_panic: false,
         }
-        Stop(self, only_in_panic)
+    }
+
+    /// Stops `take` when dropped by a panic.
+    fn stop_on_panic(&self) -> Stop<'_> {
+        Stop {
+            buffers: self,
+            only_in_panic: true,
+        }
+    }
+}
+
+/// See [`Buffers::stop_on_drop`] and [`Buffers::stop_on_panic`].
+struct Stop<'a> {
+    buffers: &'a Buffers,
+    only_in_panic: bool,
+}
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        if !self.only_in_panic || std::thread::panicking() {
+            self.buffers.lock().stopped = true;
+            self.buffers.returned.notify_all();
+        }
     }
 }
 
@@ -567,7 +584,7 @@ mod tests {
                 json!({"payload": {"env": {"B": "1", "A": "2"}}, "created": {}}),
             ),
             span: Span {
-                file: "f".into(),
+                file: "f",
                 line: 1,
                 col: 1,
             },
@@ -717,7 +734,7 @@ mod tests {
             assert_eq!(third.join().unwrap().as_deref(), Some("used"));
             // Once stopped, a waiting renderer gets none.
             let fourth = s.spawn(|| buffers.take());
-            drop(buffers.stop_on_drop(false));
+            drop(buffers.stop_on_drop());
             assert_eq!(fourth.join().unwrap(), None);
         });
     }

@@ -398,6 +398,22 @@ mod tests {
         verify(&tasks.into_iter().collect(), "td", "1")
     }
 
+    #[test]
+    fn at_most_9999_dependencies_of_all_sorts() {
+        let with = |soft: usize| {
+            let (label, mut t) = task("many", def("M", &[]));
+            t.dependencies.insert("one".to_owned(), "x".to_owned());
+            t.if_dependencies.push("x".to_owned());
+            t.soft_dependencies = (0..soft).map(|i| format!("s{i}")).collect();
+            verified(vec![(label, t)])
+        };
+        assert_eq!(with(9997), Ok(()));
+        assert_eq!(
+            with(9998),
+            Err("task many has too many dependencies (10000 > 9999)".to_owned())
+        );
+    }
+
     /// The error of the graph of tasks `(label, definition)`.
     fn error(tasks: &[(&str, Value)]) -> String {
         let tasks = tasks.iter().map(|(l, d)| task(l, d.clone())).collect();

@@ -46,31 +46,28 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
                             .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
                 })
     };
-    // The body ends at the next line that starts in column 1 (not a comment). It is cut at
-    // task keys, every `piece` bytes or so: cuts as (line, offset). Most lines are inside a
-    // task: only their first bytes are looked at.
-    let mut body = None;
+    // The body, from line `body_line` at byte `at`, ends at the next line that starts in column
+    // 1 (not a comment). It is cut at task keys, every `piece` bytes or so: cuts as (line,
+    // offset). Most lines are inside a task: only their first bytes are looked at.
+    let body = (body_line, at);
     let mut end = None;
     let mut indent = None;
     let mut cuts = Vec::new();
     let mut piece_start = None;
-    let mut after = body_line;
     let bytes = text.as_bytes();
-    let mut i = body_line;
+    let mut line = body_line;
     while at < bytes.len() {
-        let offset = at;
+        let (i, offset) = (line, at);
         let stop = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |k| at + k);
-        at = stop + 1;
         let l = &text[offset..stop];
-        after = i + 1;
-        body.get_or_insert((i, offset));
-        i += 1;
+        at = stop + 1;
+        line += 1;
         let n = l.bytes().take_while(|&b| b == b' ').count();
         match l.as_bytes().get(n) {
             // Blank or a comment.
             None | Some(b'#') => continue,
             Some(_) if n == 0 => {
-                end = Some((i - 1, offset));
+                end = Some((i, offset));
                 break;
             }
             Some(_) => {}
@@ -88,15 +85,17 @@ pub fn split(text: &str, piece: usize) -> Option<Split> {
             match piece_start {
                 None => piece_start = Some(offset),
                 Some(s) if offset - s >= piece => {
-                    cuts.push((i - 1, offset));
+                    cuts.push((i, offset));
                     piece_start = Some(offset);
                 }
                 Some(_) => {}
             }
         }
     }
-    let body = body.filter(|_| indent.is_some() && !cuts.is_empty())?;
-    let end = end.unwrap_or((after, text.len()));
+    if indent.is_none() || cuts.is_empty() {
+        return None;
+    }
+    let end = end.unwrap_or((line, text.len()));
     // The file without the tasks: `tasks:` is null there. Blank lines keep the later lines'
     // positions.
     let head = format!(
