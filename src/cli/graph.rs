@@ -120,6 +120,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
         stage,
         try_syntax: args.try_syntax.clone(),
     };
+    crate::graph::pages::small_pages_for_small_graphs(&opts.root);
     let mut warnings = Vec::new();
     let generated = generate::generate(&opts, &mut warnings);
     if !quiet {

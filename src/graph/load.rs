@@ -104,16 +104,7 @@ fn begin_with(
     cut: bool,
     given: &mut Vec<String>,
 ) -> Result<Loading, (KindsError, bool)> {
-    let kinds_dir = root.join("kinds");
-    let mut found: Vec<(String, PathBuf)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&kinds_dir) {
-        for entry in entries.flatten() {
-            let dir = entry.path();
-            if dir.join("kind.yml").is_file() {
-                found.push((entry.file_name().to_string_lossy().into_owned(), dir));
-            }
-        }
-    }
+    let found = kind_dirs(root);
     let mut file_warnings = Vec::new();
     let mut cut_files: Vec<CutFile> = Vec::new();
     let mut docs: BTreeMap<String, (PathBuf, Node, Option<usize>)> = BTreeMap::new();
@@ -152,6 +143,21 @@ fn begin_with(
             Err((e, !cut_files.is_empty()))
         }
     }
+}
+
+/// Each kind's name and directory: the directories under `kinds/` that hold a `kind.yml`, in
+/// directory order.
+pub fn kind_dirs(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root.join("kinds")) {
+        for entry in entries.flatten() {
+            let dir = entry.path();
+            if dir.join("kind.yml").is_file() {
+                found.push((entry.file_name().to_string_lossy().into_owned(), dir));
+            }
+        }
+    }
+    found
 }
 
 /// One `kind.yml` as read: the whole document, or its head and the pieces of its tasks.

@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod load;
 pub mod merge;
 pub mod optimize;
+pub mod pages;
 pub mod parameters;
 pub mod references;
 pub mod render;
