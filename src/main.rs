@@ -5,10 +5,9 @@ use libmimalloc_sys::{mi_free, mi_malloc, mi_malloc_aligned, mi_realloc, mi_real
 use libmimalloc_sys::{mi_zalloc, mi_zalloc_aligned};
 
 /// mimalloc: faster than the system allocator for tc's many small allocations (`tc graph` most
-/// of all). Its version 2 (segments per thread) over version 3 (shared arenas): `tc graph` at
-/// 5,000 tasks ran 10% faster on it, with fewer slow runs when memory is cold. Every mimalloc
-/// block is 8-byte aligned, so the usual alignments take the plain calls, which skip the
-/// aligned path's checks.
+/// of all). Its version 2 rather than 3: `tc graph` is faster on it, with fewer slow runs when
+/// memory is cold (README, performance). Every mimalloc block is 8-byte aligned, so the usual
+/// alignments take the plain calls, which skip the aligned path's checks.
 struct MiMalloc;
 
 /// The alignment every mimalloc block has.

@@ -1,12 +1,11 @@
 //! The memory pages of a `tc graph` run: transparent huge pages only for big graphs.
 //!
-//! A fresh 2 MiB page costs the kernel ~0.1 ms to zero, but 2-5 ms when it must first get the
-//! memory back from the hypervisor (a VM whose idle memory is handed back, as free page
-//! reporting does). A run over a small graph touches ~10 of them for ~6 MB of data, so a cold
-//! start can double or triple it: at 1,000 synthetic tasks, medians of five runs of 11-20 ms
-//! instead of 6.5 ms, while with 4 KiB pages they stayed within 6.9-9.1 ms (1 ms slower when
-//! memory is warm). Big graphs keep huge pages, which save far more there (5,000 tasks: 19
-//! against 25 ms).
+//! A fresh 2 MiB page is cheap to fault in when its memory was just freed, but costs
+//! milliseconds when the kernel must first get it back from the hypervisor (a VM whose idle
+//! memory is handed back, as free page reporting does). A small graph touches ~10 such pages for
+//! a few MB of data, so a cold start could double its run; 4 KiB pages cost it a little more
+//! when memory is warm and do not stall. Big graphs keep huge pages, which save far more there.
+//! The measurements are in the README (performance, `tc graph`).
 
 use std::path::Path;
 
@@ -17,55 +16,69 @@ const SMALL_GRAPH_BYTES: u64 = 256 * 1024;
 /// Turns transparent huge pages off for the rest of this process when the graph under `root`
 /// is small. Only for `tc graph`, which starts no process but git: children inherit the setting.
 pub fn small_pages_for_small_graphs(root: &Path) {
-    if kind_bytes(root) < SMALL_GRAPH_BYTES {
-        #[cfg(target_os = "linux")]
-        // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and touches no memory of ours.
+    #[cfg(target_os = "linux")]
+    if is_small(root) {
+        use nix::libc::{PR_SET_THP_DISABLE, c_ulong, prctl};
+        // SAFETY: PR_SET_THP_DISABLE takes integer arguments only (the unused ones zero, as
+        // the kernel requires) and touches no memory of ours. Failing, it changes nothing.
         unsafe {
-            nix::libc::prctl(nix::libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+            prctl(
+                PR_SET_THP_DISABLE,
+                1 as c_ulong,
+                0 as c_ulong,
+                0 as c_ulong,
+                0 as c_ulong,
+            );
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = root;
 }
 
-/// The size of the files in the kind directories (`kind.yml` and the files its `tasks-from`
-/// names beside it).
-fn kind_bytes(root: &Path) -> u64 {
-    super::load::kind_dirs(root)
+/// Whether the graph under `root` is small: its kind directories' files (`kind.yml` and the
+/// files its `tasks-from` names beside it) below [`SMALL_GRAPH_BYTES`].
+fn is_small(root: &Path) -> bool {
+    let bytes: u64 = super::load::kind_dirs(root)
         .iter()
         .filter_map(|(_, dir)| std::fs::read_dir(dir).ok())
         .flat_map(|entries| entries.flatten())
-        .filter_map(|entry| entry.metadata().ok())
+        .filter_map(|entry| std::fs::metadata(entry.path()).ok())
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len())
-        .sum()
+        .sum();
+    bytes < SMALL_GRAPH_BYTES
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    fn thp_disabled() -> bool {
-        // SAFETY: PR_GET_THP_DISABLE only returns the flag.
-        unsafe { nix::libc::prctl(nix::libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1 }
-    }
-
+    /// A root with one kind of `bytes` split over `kind.yml` and a `tasks-from` file, and a
+    /// directory under `kinds/` without a `kind.yml` (not a kind: not counted).
     fn root_with_kind_of(bytes: usize) -> tempfile::TempDir {
         let root = tempfile::tempdir().unwrap();
         let kind = root.path().join("kinds").join("build");
         std::fs::create_dir_all(&kind).unwrap();
         std::fs::write(kind.join("kind.yml"), "#".repeat(bytes / 2)).unwrap();
         std::fs::write(kind.join("more.yml"), "#".repeat(bytes - bytes / 2)).unwrap();
+        let other = root.path().join("kinds").join("notes");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(
+            other.join("big.txt"),
+            "#".repeat(SMALL_GRAPH_BYTES as usize),
+        )
+        .unwrap();
         root
     }
 
     #[test]
-    fn a_small_graph_turns_huge_pages_off_and_a_big_one_leaves_them() {
-        let big = root_with_kind_of(SMALL_GRAPH_BYTES as usize);
-        assert_eq!(kind_bytes(big.path()), SMALL_GRAPH_BYTES);
-        let before = thp_disabled();
-        small_pages_for_small_graphs(big.path());
-        assert_eq!(thp_disabled(), before, "a big graph keeps the setting");
-        let small = root_with_kind_of(SMALL_GRAPH_BYTES as usize - 1);
-        small_pages_for_small_graphs(small.path());
-        assert!(thp_disabled());
+    fn a_graph_is_small_below_the_bound_counting_every_file_of_its_kinds() {
+        let bound = SMALL_GRAPH_BYTES as usize;
+        assert!(is_small(root_with_kind_of(bound - 1).path()));
+        assert!(!is_small(root_with_kind_of(bound).path()));
+        assert!(
+            is_small(tempfile::tempdir().unwrap().path()),
+            "no kinds at all"
+        );
     }
 }
