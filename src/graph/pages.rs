@@ -16,24 +16,30 @@ const SMALL_GRAPH_BYTES: u64 = 256 * 1024;
 /// Turns transparent huge pages off for the rest of this process when the graph under `root`
 /// is small. Only for `tc graph`, which starts no process but git: children inherit the setting.
 pub fn small_pages_for_small_graphs(root: &Path) {
-    #[cfg(target_os = "linux")]
-    if is_small(root) {
-        use nix::libc::{PR_SET_THP_DISABLE, c_ulong, prctl};
-        // SAFETY: PR_SET_THP_DISABLE takes integer arguments only (the unused ones zero, as
-        // the kernel requires) and touches no memory of ours. Failing, it changes nothing.
-        unsafe {
-            prctl(
-                PR_SET_THP_DISABLE,
-                1 as c_ulong,
-                0 as c_ulong,
-                0 as c_ulong,
-                0 as c_ulong,
-            );
-        }
+    if cfg!(target_os = "linux") && is_small(root) {
+        huge_pages_off();
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = root;
 }
+
+#[cfg(target_os = "linux")]
+fn huge_pages_off() {
+    use nix::libc::{PR_SET_THP_DISABLE, c_ulong, prctl};
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only (the unused ones zero, as the
+    // kernel requires) and touches no memory of ours. Failing, it changes nothing.
+    unsafe {
+        prctl(
+            PR_SET_THP_DISABLE,
+            1 as c_ulong,
+            0 as c_ulong,
+            0 as c_ulong,
+            0 as c_ulong,
+        );
+    }
+}
+
+/// Only Linux has transparent huge pages to turn off.
+#[cfg(not(target_os = "linux"))]
+fn huge_pages_off() {}
 
 /// Whether the graph under `root` is small: its kind directories' files (`kind.yml` and the
 /// files its `tasks-from` names beside it) below [`SMALL_GRAPH_BYTES`].
