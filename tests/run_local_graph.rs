@@ -9,12 +9,17 @@ use std::process::Output;
 
 use serde_json::Value;
 
-fn run_graph(dir: &std::path::Path, extra: &[&str]) -> Output {
+/// Runs the fixture's graph; `root_url` is the `TASKCLUSTER_ROOT_URL` tc is given (none, or one
+/// where no queue answers): the graph's references must point to the embedded queue anyway.
+fn run_graph(dir: &std::path::Path, root_url: Option<&str>, extra: &[&str]) -> Output {
     let fixture = common::fixture("graph-run");
-    common::tc()
-        .current_dir(dir)
+    let mut cmd = common::tc();
+    match root_url {
+        Some(url) => cmd.env("TASKCLUSTER_ROOT_URL", url),
+        None => cmd.env_remove("TASKCLUSTER_ROOT_URL"),
+    };
+    cmd.current_dir(dir)
         .env("TC_CACHE_DIR", dir.join("cache"))
-        .env_remove("TASKCLUSTER_ROOT_URL")
         .args(["run-local", "--graph", "-j", "2", "--root"])
         .arg(fixture.join("taskcluster"))
         .arg("-p")
@@ -27,7 +32,7 @@ fn run_graph(dir: &std::path::Path, extra: &[&str]) -> Output {
 #[test]
 fn the_graph_runs_in_dependency_order_and_a_failed_build_blocks_its_test() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_graph(dir.path(), &[]);
+    let out = run_graph(dir.path(), None, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The failed build makes the whole run fail.
@@ -65,7 +70,11 @@ fn the_graph_runs_in_dependency_order_and_a_failed_build_blocks_its_test() {
 #[test]
 fn json_names_each_task_with_its_kept_log() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_graph(dir.path(), &["--format", "json", "--artifacts-dir", "runs"]);
+    let out = run_graph(
+        dir.path(),
+        Some("http://127.0.0.1:9"),
+        &["--format", "json", "--artifacts-dir", "runs"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = doc.as_array().unwrap();

@@ -51,6 +51,11 @@ pub struct GraphArgs {
     /// Write the output to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// The TaskCluster deployment that artifact references and run-task script URLs point to
+    /// (default $TASKCLUSTER_ROOT_URL, as taskgraph).
+    #[arg(long, value_name = "URL")]
+    pub root_url: Option<String>,
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -119,6 +124,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
         target_kinds: args.target_kinds.clone(),
         stage,
         try_syntax: args.try_syntax.clone(),
+        root_url: args.root_url.clone(),
     };
     crate::graph::pages::small_pages_for_small_graphs(&opts.root);
     let mut warnings = Vec::new();

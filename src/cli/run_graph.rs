@@ -70,15 +70,6 @@ fn queue_of(def: &Value) -> String {
 }
 
 pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
-    let mut entries = graph_entries(
-        args.root.as_deref(),
-        args.parameters.clone(),
-        args.try_syntax.clone(),
-    )?;
-    if entries.is_empty() {
-        eprintln!("[tc] the target graph is empty: nothing to run");
-        return Ok(0);
-    }
     let cli_env = read_cli_env(args)?;
     let secrets = read_secrets(args)?;
     let mut opts = run_options(args, cli_env, secrets, format, binds(&args.volumes)?);
@@ -87,10 +78,6 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
         .artifacts_dir
         .clone()
         .unwrap_or_else(|| "artifacts".into());
-    let group = entries[0].task_id.clone();
-    for e in &mut entries {
-        e.def["taskGroupId"] = json!(group);
-    }
     let state = tempfile::Builder::new()
         .prefix("tc-graph-queue-")
         .tempdir()
@@ -132,8 +119,34 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
                 return Err(Error::Internal(why));
             }
         };
-        let client = Client::new(&root_url, Some(Credentials::new(ROOT_CLIENT, &token, None)))?;
-        let code = run_graph(&client, entries, opts, args.jobs as usize, runs_dir, format).await;
+        // The graph is made once the queue has its URL: dependents fetch their dependencies'
+        // artifacts from it.
+        let code = match graph_entries(
+            args.root.as_deref(),
+            args.parameters.clone(),
+            args.try_syntax.clone(),
+            &root_url,
+        ) {
+            Ok(entries) if entries.is_empty() => {
+                eprintln!("[tc] the target graph is empty: nothing to run");
+                Ok(0)
+            }
+            Ok(mut entries) => {
+                let group = entries[0].task_id.clone();
+                for e in &mut entries {
+                    e.def["taskGroupId"] = json!(group);
+                }
+                let creds = Credentials::new(ROOT_CLIENT, &token, None);
+                match Client::new(&root_url, Some(creds)) {
+                    Ok(client) => {
+                        let jobs = args.jobs as usize;
+                        run_graph(&client, entries, opts, jobs, runs_dir, format).await
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Err(e) => Err(e),
+        };
         let _ = server_stop_tx.send(());
         let _ = server.await;
         drop(state);

@@ -364,7 +364,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     let deps = label::deps(&args.deps).map_err(usage)?;
     let graph = crate::run::input::graph_root(args.root.as_deref())
         .filter(|r| r.join("config.yml").is_file())
-        .map(|root| label::Source::new(root, args.parameters.clone()));
+        .map(|root| label::Source::new(root, args.parameters.clone(), &args.root_url));
     let mut task_args = args.tasks.clone();
     if task_args.is_empty() && args.task_id.is_none() {
         use std::io::IsTerminal;
@@ -418,7 +418,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         match graph.as_ref().filter(|_| input::is_label(arg)) {
             Some(source) => {
                 let task_id = args.local_task_id.clone().unwrap_or_else(slugid::nice);
-                match source.load(arg, &deps, &task_id, &args.root_url) {
+                match source.load(arg, &deps, &task_id) {
                     Ok(l) => loaded.push(l),
                     Err(label::LabelError::Usage(m)) => return Err(usage(m)),
                     Err(label::LabelError::Graph(e)) => return super::graph::report(e),

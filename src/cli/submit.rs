@@ -205,11 +205,12 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
 }
 
 /// The optimized graph's tasks, each after its dependencies (`tc submit --graph` and
-/// `tc run-local --graph`).
+/// `tc run-local --graph`); references point to the queue at `root_url`.
 pub(super) fn graph_entries(
     root: Option<&std::path::Path>,
     parameters: Option<PathBuf>,
     try_syntax: Option<String>,
+    root_url: &str,
 ) -> Result<Vec<Entry>> {
     let root = crate::run::input::graph_root(root)
         .ok_or_else(|| usage("no taskcluster directory here: run tc in a repository that has one, or give --root DIR"))?;
@@ -219,6 +220,7 @@ pub(super) fn graph_entries(
         target_kinds: Vec::new(),
         stage: Stage::Optimized,
         try_syntax,
+        root_url: Some(root_url.to_owned()),
     };
     let mut warnings = Vec::new();
     let generated = generate::generate(&opts, &mut warnings);
@@ -277,11 +279,13 @@ pub(super) fn graph_entries(
 }
 
 pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
+    let client = args.queue.client()?;
     let mut entries = if args.graph {
         graph_entries(
             args.root.as_deref(),
             args.parameters.clone(),
             args.try_syntax.clone(),
+            client.root_url(),
         )?
     } else {
         from_file(&args)?
@@ -335,7 +339,6 @@ pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let client = args.queue.client()?;
         let bar = (entries.len() > 1 && std::io::stderr().is_terminal())
             .then(|| indicatif::ProgressBar::new(entries.len() as u64));
         let mut created = Vec::new();

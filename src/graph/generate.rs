@@ -62,6 +62,9 @@ pub struct Options {
     pub stage: Stage,
     /// `--try`: try syntax chooses the target tasks.
     pub try_syntax: Option<String>,
+    /// The root URL that references and script URLs point to; taskgraph reads
+    /// `$TASKCLUSTER_ROOT_URL`, which is what `None` means.
+    pub root_url: Option<String>,
 }
 
 /// Why a graph cannot be made: bad input (exit 2) or unsupported input (exit 3).
@@ -227,6 +230,7 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
         graph_root: &root,
         vcs_root: &vcs,
         task_id_env: task_id.as_deref(),
+        root_url: opts.root_url.as_deref(),
     };
     let per_kind: Vec<PerKind> = loading.kinds.iter().map(|k| PerKind::of(k, &ctx)).collect();
     // Each task is made as soon as it is read, so the parsed tasks are never all held at once.
@@ -350,7 +354,12 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
             if opts.stage == Stage::Target {
                 Shown::Target(targets.set)
             } else {
-                Shown::Optimized(super::optimize::optimize(&graph, &targets, &params)?)
+                Shown::Optimized(super::optimize::optimize(
+                    &graph,
+                    &targets,
+                    &params,
+                    opts.root_url.as_deref(),
+                )?)
             }
         }
     };

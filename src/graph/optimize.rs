@@ -312,6 +312,7 @@ pub fn optimize(
     graph: &Graph,
     targets: &Targets,
     params: &Parameters,
+    root_url_given: Option<&str>,
 ) -> Result<BTreeMap<String, Optimized>, GraphError> {
     let mut do_not_optimize: BTreeSet<String> = match params.0.get("do_not_optimize") {
         Some(J::Array(l)) => l.iter().filter_map(J::as_str).map(str::to_owned).collect(),
@@ -378,7 +379,7 @@ pub fn optimize(
         }
     }
     let omitted = |l: &str| removed.contains(l) || replaced.contains(l);
-    let root_url = root_url(std::env::var("TASK_ID").ok().as_deref());
+    let root_url = root_url(root_url_given, std::env::var("TASK_ID").ok().as_deref());
     let mut out = BTreeMap::new();
     for label in &targets.graph {
         if omitted(label) {

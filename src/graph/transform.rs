@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub vcs_root: &'a Path,
     /// `$TASK_ID`, which becomes `extra.parent`.
     pub task_id_env: Option<&'a str>,
+    /// The deployment's root URL when the caller knows it (else `$TASKCLUSTER_ROOT_URL`).
+    pub root_url: Option<&'a str>,
 }
 
 /// One task after the transform.
@@ -1908,6 +1910,7 @@ mod tests {
             graph_root: &graph_root,
             vcs_root: &root,
             task_id_env: None,
+            root_url: None,
         };
         kinds
             .iter()

@@ -245,6 +245,11 @@ impl Client {
         self
     }
 
+    /// The deployment this client calls, without a trailing slash.
+    pub fn root_url(&self) -> &str {
+        &self.root_url
+    }
+
     pub fn client_id(&self) -> Option<&str> {
         self.creds.as_ref().map(|c| c.client_id.as_str())
     }

@@ -21,14 +21,17 @@ pub enum LabelError {
 pub struct Source {
     pub root: PathBuf,
     pub parameters: Option<PathBuf>,
+    /// The deployment the tasks' script URLs point to.
+    pub root_url: String,
     pub graph: std::cell::OnceCell<generate::Graph>,
 }
 
 impl Source {
-    pub fn new(root: PathBuf, parameters: Option<PathBuf>) -> Source {
+    pub fn new(root: PathBuf, parameters: Option<PathBuf>, root_url: &str) -> Source {
         Source {
             root,
             parameters,
+            root_url: root_url.to_owned(),
             graph: std::cell::OnceCell::new(),
         }
     }
@@ -48,6 +51,7 @@ impl Source {
             target_kinds: Vec::new(),
             stage: Stage::Full,
             try_syntax: None,
+            root_url: Some(self.root_url.clone()),
         };
         let mut warnings = Vec::new();
         let generated = generate::generate(&opts, &mut warnings)?;
@@ -63,13 +67,12 @@ impl Source {
     }
 
     /// The task labelled `label`, its references resolved: `<self>` is `task_id`, `<NAME>` the
-    /// `--dep NAME=TASKID` given, artifact references are under `root_url`.
+    /// `--dep NAME=TASKID` given, artifact references are under the source's root URL.
     pub fn load(
         &self,
         label: &str,
         deps: &crate::graph::deps::Dependencies,
         task_id: &str,
-        root_url: &str,
     ) -> Result<Loaded, LabelError> {
         let graph = self.full().map_err(LabelError::Graph)?;
         let Some(task) = graph.tasks.get(label) else {
@@ -87,7 +90,7 @@ impl Source {
                 )
             }));
         };
-        let root_url = Ok(root_url.trim_end_matches('/').to_owned());
+        let root_url = Ok(self.root_url.trim_end_matches('/').to_owned());
         let mut refs = References::new(label, task_id, deps, &root_url);
         let resolved = refs.resolve(&task.task.value());
         if !refs.missing.is_empty() {
