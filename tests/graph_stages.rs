@@ -274,3 +274,52 @@ fn dot_and_table_show_labels_and_edges() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is for tc graph"));
 }
+
+/// The README's example inside a clone of tc, whose `origin` is not on GitHub: its parameter file
+/// names the repository and the project, and without them the errors name the parameter to set.
+#[test]
+fn the_example_works_in_a_clone_whose_origin_is_not_on_github() {
+    let dir = tempfile::tempdir().unwrap();
+    common::repo::commit_copy(
+        &common::root().join("examples/intree"),
+        dir.path(),
+        "/srv/git/tc",
+    );
+    let params = std::fs::read_to_string(dir.path().join("params.yml")).unwrap();
+    let without_project: String = params
+        .lines()
+        .filter(|line| !line.starts_with("project:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.path().join("no-project.yml"), without_project).unwrap();
+    let graph = |params: &[&str]| {
+        common::tc()
+            .args(["graph", "optimized"])
+            .args(params)
+            .current_dir(dir.path())
+            .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+            .env_remove("TASK_ID")
+            .output()
+            .unwrap()
+    };
+    let with_file = graph(&["-p", "params.yml"]);
+    assert!(
+        with_file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with_file.stderr)
+    );
+
+    let from_origin = graph(&[]);
+    let stderr = String::from_utf8_lossy(&from_origin.stderr);
+    assert_eq!(from_origin.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("head_repository"), "{stderr}");
+
+    let no_project = graph(&["-p", "no-project.yml"]);
+    let stderr = String::from_utf8_lossy(&no_project.stderr);
+    assert_eq!(no_project.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid index route"), "{stderr}");
+    assert!(
+        stderr.contains("the `project` parameter is empty") && stderr.contains("project: <name>"),
+        "{stderr}"
+    );
+}

@@ -259,9 +259,17 @@ fn a_graph_is_submitted_in_dependency_order() {
         "https://github.com/example/intree",
     );
     let out = common::tc()
-        .args(["submit", "--graph", "-p", "params.yml"])
+        // The queue is named by the flag alone, as for every other command.
+        .args([
+            "submit",
+            "--graph",
+            "-p",
+            "params.yml",
+            "--root-url",
+            &q.root_url,
+        ])
         .current_dir(repo.path())
-        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
+        .env_remove("TASKCLUSTER_ROOT_URL")
         .env("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
         .env("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
         .output()
@@ -277,9 +285,16 @@ fn a_graph_is_submitted_in_dependency_order() {
         .map(str::to_owned)
         .collect();
     let optimized = common::tc()
-        .args(["graph", "optimized", "-p", "params.yml"])
+        .args([
+            "graph",
+            "optimized",
+            "-p",
+            "params.yml",
+            "--root-url",
+            &q.root_url,
+        ])
         .current_dir(repo.path())
-        .env("TASKCLUSTER_ROOT_URL", &q.root_url)
+        .env_remove("TASKCLUSTER_ROOT_URL")
         .output()
         .unwrap();
     let labels = String::from_utf8_lossy(&optimized.stdout).lines().count();
@@ -295,6 +310,13 @@ fn a_graph_is_submitted_in_dependency_order() {
         .expect("the test task is there");
     assert_eq!(test["status"]["state"], "unscheduled");
     assert_eq!(test["task"]["dependencies"].as_array().unwrap().len(), 1);
+    let build_url = test["task"]["payload"]["env"]["BUILD_URL"]
+        .as_str()
+        .unwrap();
+    assert!(
+        build_url.starts_with(&format!("{}/api/queue/v1/task/", q.root_url)),
+        "artifact references point at the queue given by --root-url: {build_url}"
+    );
 }
 
 #[test]

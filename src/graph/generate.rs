@@ -342,7 +342,14 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     // Both only read the tasks: the verifications run beside the edges, whose error comes first.
     let (found, verified) = rayon::join(
         || edges(&graph.tasks, &written),
-        || super::verify::verify(&graph.tasks, &config.trust_domain, params.get_str("level")),
+        || {
+            let checked = super::verify::Params {
+                trust_domain: &config.trust_domain,
+                level: params.get_str("level"),
+                project: params.get_str("project"),
+            };
+            super::verify::verify(&graph.tasks, &checked)
+        },
     );
     graph.edges = found?;
     verified.map_err(|message| invalid(message, None))?;

@@ -57,6 +57,8 @@ struct Context<'a> {
     tasks: &'a BTreeMap<String, Box<Task>>,
     index_prefix: String,
     cache_prefix: String,
+    /// The `project` parameter: when it is empty, index routes built from it have an empty part.
+    project: &'a str,
 }
 
 /// A task as the checks see it: its label, the task, and what one look at each task found
@@ -98,16 +100,20 @@ const _: () = assert!(
     "a bit of `Seen::failed` each"
 );
 
+/// The parameters the checks read.
+pub struct Params<'a> {
+    pub trust_domain: &'a str,
+    pub level: &'a str,
+    pub project: &'a str,
+}
+
 /// Checks the full graph; `Err` is the first failure's message.
-pub fn verify(
-    tasks: &BTreeMap<String, Box<Task>>,
-    trust_domain: &str,
-    level: &str,
-) -> Result<(), String> {
+pub fn verify(tasks: &BTreeMap<String, Box<Task>>, params: &Params) -> Result<(), String> {
     let cx = Context {
         tasks,
-        index_prefix: format!("index.{trust_domain}.v2"),
-        cache_prefix: format!("{trust_domain}-level-{level}-"),
+        index_prefix: format!("index.{}.v2", params.trust_domain),
+        cache_prefix: format!("{}-level-{}-", params.trust_domain, params.level),
+        project: params.project,
     };
     let all: Vec<(&str, &Task)> = tasks.iter().map(|(l, t)| (l.as_str(), &**t)).collect();
     // Each task is looked at once, on all cores: tasks lie far apart in memory and the checks
@@ -247,16 +253,24 @@ fn notification_filters(label: &str, task: &Task, _: &Context) -> Result<(), Str
     Ok(())
 }
 
-fn index_routes(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+fn index_routes(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
     for route in &task.task.facts.routes {
         if let Some(rest) = route.strip_prefix("index.")
             && !index_route_ok(rest)
         {
-            return Err(format!("{label} has invalid index route: {route}"));
+            let mut message = format!("{label} has invalid index route: {route}");
+            if cx.project.is_empty() && rest.split('.').any(str::is_empty) {
+                message.push_str(EMPTY_PROJECT_HINT);
+            }
+            return Err(message);
         }
     }
     Ok(())
 }
+
+/// Why an index route may have an empty part, and what to do about it.
+const EMPTY_PROJECT_HINT: &str = "\n  = the `project` parameter is empty: tc takes it from the \
+     repository's `origin` remote only when that is on GitHub; set `project: <name>` in a -p file";
 
 /// No dependency on a task of a higher tier number (a missing tier ranks above all).
 fn dependency_tiers(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
@@ -395,7 +409,12 @@ mod tests {
     }
 
     fn verified(tasks: Vec<(String, Box<Task>)>) -> Result<(), String> {
-        verify(&tasks.into_iter().collect(), "td", "1")
+        let params = Params {
+            trust_domain: "td",
+            level: "1",
+            project: "proj",
+        };
+        verify(&tasks.into_iter().collect(), &params)
     }
 
     #[test]
