@@ -528,6 +528,7 @@ mod tests {
             tasks: &BTreeMap::new(),
             index_prefix: String::new(),
             cache_prefix: String::new(),
+            project: "",
         };
         let (a, b) = (task("a", def("A", &[])), task("b", def("B", &[])));
         assert_eq!(
