@@ -190,3 +190,97 @@ fn each_subcommand_prints_the_help_of_the_whole_tree() {
     walk(&mut cmd, &mut Vec::new(), &mut seen);
     assert!(seen > 30, "{seen} subcommands");
 }
+
+/// The test images a test binary makes are gone when it exits (the README's promise), and a
+/// `tc-local/*` image that was there before it (perhaps the user's own) stays. Runs the helper
+/// below in a child process of this binary, which has no other Docker tests running beside it.
+#[test]
+fn docker_test_images_are_removed_when_the_test_binary_exits() {
+    let Some(busybox) = common::docker_busybox() else {
+        return;
+    };
+    let users_own = "tc-local/users-own:kept";
+    load(&common::docker::image_archive(&busybox, users_own));
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "makes_test_images_for_the_cleanup_test",
+        ])
+        .output()
+        .unwrap();
+    let left = common::docker::image_references("tc-*/*");
+    docker_ok(&["image", "rm", users_own]);
+    assert!(child.status.success(), "{child:?}");
+    assert!(
+        left.iter()
+            .all(|r| r != "tc-test/busybox:1" && r != TEST_IMAGE_PROBE_BUILT),
+        "left behind: {left:?}"
+    );
+    assert!(left.iter().any(|r| r == users_own), "{left:?}");
+}
+
+const TEST_IMAGE_PROBE_BASE: &str = "tc-test/busybox:1";
+const TEST_IMAGE_PROBE_BUILT: &str = "tc-local/cleanup-probe:0123456789abcdef";
+
+/// Loads the test image and tags an in-tree-style image, as the Docker tests do (run by the
+/// test above).
+#[test]
+#[ignore = "run by docker_test_images_are_removed_when_the_test_binary_exits"]
+fn makes_test_images_for_the_cleanup_test() {
+    let busybox = common::docker_busybox().expect("Docker and a static busybox");
+    load(&common::docker::image_archive(
+        &busybox,
+        TEST_IMAGE_PROBE_BASE,
+    ));
+    docker_ok(&["tag", TEST_IMAGE_PROBE_BASE, TEST_IMAGE_PROBE_BUILT]);
+}
+
+/// `docker load` of an image archive.
+fn load(archive: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.tar");
+    std::fs::write(&path, archive).unwrap();
+    docker_ok(&["load", "-i", path.to_str().unwrap()]);
+}
+
+fn docker_ok(args: &[&str]) {
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker {args:?}: {out:?}");
+}
+
+/// A test skipped for a missing tool says so once, past the harness's output capture, with what
+/// to install.
+#[test]
+fn a_skip_for_a_missing_tool_is_reported_once_with_what_to_install() {
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "asks_twice_for_a_missing_python_client",
+        ])
+        // A Python that cannot start: the client counts as missing.
+        .env("PYTHONHOME", "/nonexistent")
+        .env_remove("TC_REQUIRE_PYCLIENT")
+        .output()
+        .unwrap();
+    assert!(child.status.success(), "{child:?}");
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note:")).collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(
+        notes[0].contains("the official Python client")
+            && notes[0].contains("pip install taskcluster"),
+        "{stderr}"
+    );
+}
+
+#[test]
+#[ignore = "run by a_skip_for_a_missing_tool_is_reported_once_with_what_to_install"]
+fn asks_twice_for_a_missing_python_client() {
+    assert!(!common::queue::pyclient_available());
+    assert!(!common::queue::pyclient_available());
+}

@@ -6,6 +6,8 @@
 //! in tc too. taskgraph itself prefers libyaml's `CSafeLoader`; where the two loaders disagree on
 //! syntax, matching either one passes, and the case is listed.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -485,10 +487,7 @@ fn pyyaml_available() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        if std::env::var("TC_REQUIRE_PYCLIENT").is_ok_and(|v| !v.is_empty()) {
-            panic!("PyYAML is not installed and TC_REQUIRE_PYCLIENT is set");
-        }
-        eprintln!("skipped: PyYAML is not installed");
+        common::skip::missing("TC_REQUIRE_PYCLIENT", "PyYAML", "pip install pyyaml");
     }
     ok
 }

@@ -167,3 +167,52 @@ pub fn listed(what: &[&str], filter: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Removes, when this test binary exits, the images its tests made: every `tc-test/*` image
+/// (the loaded busybox) and every `tc-local/*` tag that was not there when the first Docker test
+/// started (in-tree image builds; older tags may be the user's own and stay). Test binaries run
+/// one after another, so no other binary's test is using them then.
+pub fn remove_test_images_at_exit() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        let _ = TC_LOCAL_BEFORE.set(image_references("tc-local/*"));
+        // SAFETY: `remove_test_images` is a plain function that only runs commands; `atexit`
+        // keeps the pointer until exit.
+        unsafe {
+            nix::libc::atexit(remove_test_images);
+        }
+    });
+}
+
+static TC_LOCAL_BEFORE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+extern "C" fn remove_test_images() {
+    let before = TC_LOCAL_BEFORE.get().cloned().unwrap_or_default();
+    let mut made = image_references("tc-test/*");
+    made.extend(
+        image_references("tc-local/*")
+            .into_iter()
+            .filter(|r| !before.contains(r)),
+    );
+    if !made.is_empty() {
+        let _ = std::process::Command::new("docker")
+            .args(["image", "rm"])
+            .args(&made)
+            .output();
+    }
+}
+
+/// The `repository:tag` of each image whose reference matches `pattern`.
+pub fn image_references(pattern: &str) -> Vec<String> {
+    std::process::Command::new("docker")
+        .args(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])
+        .args(["--filter", &format!("reference={pattern}")])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -16,12 +16,11 @@ pub fn pyclient_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        if std::env::var("TC_REQUIRE_PYCLIENT").is_ok_and(|v| !v.is_empty()) {
-            panic!(
-                "TC_REQUIRE_PYCLIENT is set but the Python client is missing (pip install taskcluster)"
-            );
-        }
-        eprintln!("skipped: the official Python client is not installed (pip install taskcluster)");
+        super::skip::missing(
+            "TC_REQUIRE_PYCLIENT",
+            "the official Python client",
+            "pip install taskcluster",
+        );
     }
     ok
 }

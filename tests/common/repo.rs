@@ -50,13 +50,10 @@ pub fn taskgraph_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        if std::env::var("TC_REQUIRE_PYCLIENT").is_ok_and(|v| !v.is_empty()) {
-            panic!(
-                "TC_REQUIRE_PYCLIENT is set but taskgraph is not installed (pip install taskcluster-taskgraph==24.5.1)"
-            );
-        }
-        eprintln!(
-            "skipped: taskgraph is not installed (pip install taskcluster-taskgraph==24.5.1)"
+        super::skip::missing(
+            "TC_REQUIRE_PYCLIENT",
+            "taskgraph",
+            "pip install taskcluster-taskgraph==24.5.1",
         );
     }
     ok
