@@ -311,16 +311,12 @@ _tc() {
 
     case "${cmd}" in
         tc)
-            opts="-q -h -V --format --quiet --help --version try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help"
+            opts="-q -h -V --quiet --help --version try graph run-local submit queue worker task group scopes slugid from-now completions man doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -329,16 +325,12 @@ _tc() {
             return 0
             ;;
         tc__subcmd__completions)
-            opts="-q -h -V --format --quiet --help --version bash elvish fish powershell zsh"
+            opts="-q -h -V --quiet --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -362,7 +354,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -384,7 +376,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -395,7 +387,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__graph)
-            opts="-p -o -q -h -V --root --parameters --try --target-kind --tasks --output --format --quiet --help --version tasks full target optimized"
+            opts="-p -o -q -h -V --root --parameters --try --target-kind --tasks --output --root-url --format --quiet --help --version tasks full target optimized"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -433,8 +425,12 @@ _tc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "labels json yaml dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -445,16 +441,12 @@ _tc() {
             return 0
             ;;
         tc__subcmd__group)
-            opts="-q -h -V --format --quiet --help --version status list cancel seal help"
+            opts="-q -h -V --quiet --help --version status list cancel seal help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -482,7 +474,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -596,7 +588,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -618,7 +610,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -640,7 +632,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1127,7 +1119,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__man)
-            opts="-q -h -V --out-dir --format --quiet --help --version"
+            opts="-q -h -V --out-dir --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1135,10 +1127,6 @@ _tc() {
             case "${prev}" in
                 --out-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1149,16 +1137,12 @@ _tc() {
             return 0
             ;;
         tc__subcmd__queue)
-            opts="-q -h -V --format --quiet --help --version serve help"
+            opts="-q -h -V --quiet --help --version serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1209,7 +1193,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__queue__subcmd__serve)
-            opts="-q -h -V --listen --state-dir --root-client-id --root-access-token --clients --public-url --claim-timeout --claim-work-timeout --max-deadline-days --max-dependencies --max-blob-size --print-env --format --quiet --help --version"
+            opts="-q -h -V --listen --state-dir --root-client-id --root-access-token --clients --public-url --claim-timeout --claim-work-timeout --max-deadline-days --max-dependencies --max-blob-size --print-env --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1257,10 +1241,6 @@ _tc() {
                     ;;
                 --max-blob-size)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1394,7 +1374,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1405,16 +1385,12 @@ _tc() {
             return 0
             ;;
         tc__subcmd__scopes)
-            opts="-q -h -V --format --quiet --help --version satisfies normalize help"
+            opts="-q -h -V --quiet --help --version satisfies normalize help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1490,7 +1466,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1516,7 +1492,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1542,7 +1518,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1560,7 +1536,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1578,7 +1554,7 @@ _tc() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1688,7 +1664,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1699,16 +1675,12 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task)
-            opts="-q -h -V --format --quiet --help --version status def log artifacts cancel rerun retrigger help"
+            opts="-q -h -V --quiet --help --version status def log artifacts cancel rerun retrigger help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1744,7 +1716,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1766,7 +1738,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1788,7 +1760,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1925,7 +1897,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__log)
-            opts="-q -h -V --root-url --run --follow --format --quiet --help --version"
+            opts="-q -h -V --root-url --run --follow --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1937,10 +1909,6 @@ _tc() {
                     ;;
                 --run)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1962,7 +1930,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1973,7 +1941,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__task__subcmd__retrigger)
-            opts="-y -q -h -V --root-url --yes --dry-run --no-deps --keep-routes --exact --new-group --format --quiet --help --version"
+            opts="-y -q -h -V --root-url --yes --dry-run --format --no-deps --keep-routes --exact --new-group --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1984,7 +1952,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2006,7 +1974,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2017,16 +1985,12 @@ _tc() {
             return 0
             ;;
         tc__subcmd__try)
-            opts="-q -h -V --format --quiet --help --version parse stats help"
+            opts="-q -h -V --quiet --help --version parse stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2110,7 +2074,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2132,7 +2096,7 @@ _tc() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2143,7 +2107,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__worker)
-            opts="-q -h -V --task-queue --worker-group --worker-id --capacity --once --wait-timeout --shutdown-grace --engine --max-task-run-time --pull --network --allow-capabilities --cache-dir --missing-artifacts --root-url --format --quiet --help --version"
+            opts="-q -h -V --task-queue --worker-group --worker-id --capacity --once --wait-timeout --shutdown-grace --engine --max-task-run-time --pull --network --allow-capabilities --cache-dir --missing-artifacts --root-url --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2199,10 +2163,6 @@ _tc() {
                     ;;
                 --root-url)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "human json yaml labels dot table" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -18,7 +18,6 @@ set edit:completion:arg-completer[tc] = {|@words|
     }
     var completions = [
         &'tc'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -42,11 +41,10 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;try'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand parse 'Parse try syntax and, given a graph context, resolve what it selects'
@@ -57,7 +55,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --message 'A whole commit message; its first `try:` starts the try line'
             cand --message-file 'Read the commit message from a file (`-` for stdin)'
             cand --context 'The graph context to resolve against (JSON if the name ends in .json, else YAML)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -67,7 +65,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;try;stats'= {
             cand --top 'How many values to list per option and for try strings (0 = all)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -95,7 +93,8 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --tasks 'Keep the labels this regular expression matches from their start'
             cand -o 'Write the output to FILE instead of stdout'
             cand --output 'Write the output to FILE instead of stdout'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --root-url 'The TaskCluster deployment that artifact references and run-task script URLs point to (default $TASKCLUSTER_ROOT_URL, as taskgraph)'
+            cand --format 'Output format: the labels for people (`human` is the same), `json` or `yaml` as taskgraph writes them, `dot` for Graphviz, or a `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -133,7 +132,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand -j 'How many of several TASKs (or of the --graph''s tasks) run at once, 1 to 1000'
             cand --jobs 'How many of several TASKs (or of the --graph''s tasks) run at once, 1 to 1000'
             cand --try 'With --graph: try syntax choosing the target tasks (as `tc graph --try`)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` for scripts'
             cand --no-caches 'Give each cache a fresh, empty, throwaway directory instead of a kept instance'
             cand --keep 'Keep the task directory (native) or container (Docker) afterwards'
             cand --allow-capabilities 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
@@ -160,7 +159,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --deadline 'Set each task''s deadline to its created time plus this duration (e.g. "2 hours")'
             cand --group 'The task group (default the first task''s id)'
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand --graph 'Submit the optimized graph of the in-tree taskcluster/ directory'
             cand --wait 'Wait for every task to resolve; exit by the worst state'
             cand --follow 'Print the task''s log as it runs, until it resolves; exit by its state (one task)'
@@ -175,11 +174,10 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;queue'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
@@ -197,12 +195,11 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --max-deadline-days 'How many days ahead a task''s deadline may be'
             cand --max-dependencies 'How many dependencies a task may have'
             cand --max-blob-size 'The largest blob (s3 artifact) upload accepted, in bytes'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand --print-env 'Print the environment that points TaskCluster clients at this queue, and exit'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -228,7 +225,6 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --cache-dir 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)'
             cand --missing-artifacts 'Whether a missing artifact fails the task'
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand --once 'Claim one task, run it, and exit by its outcome (0 completed, 1 failed, 3 exception, 4 nothing claimed within --wait-timeout)'
             cand --allow-capabilities 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
@@ -239,11 +235,10 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;task'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand status 'State, runs and deadline of a task'
@@ -257,7 +252,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;task;status'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand --wait 'Wait until the task resolves; exit 0 completed, 1 failed, 3 exception'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -268,7 +263,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;task;def'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `json` (also `human`) or `yaml`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -279,12 +274,11 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;task;log'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
             cand --run 'The run (default the latest)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand --follow 'Keep printing new output until the task resolves'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -294,7 +288,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --get 'Download this artifact'
             cand -o 'Where to write (a file for --get, a directory for --all)'
             cand --output 'Where to write (a file for --get, a directory for --all)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand --all 'Download every artifact'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -305,7 +299,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;task;cancel'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the call that would be made, and make none'
@@ -318,7 +312,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;task;rerun'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the call that would be made, and make none'
@@ -331,7 +325,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;task;retrigger'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the call that would be made, and make none'
@@ -373,11 +367,10 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;task;help;help'= {
         }
         &'tc;group'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand status 'Counts per state, the failed tasks and the blocked-task hint of a group'
@@ -388,7 +381,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;group;status'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand --wait 'Wait until nothing is pending or running and no unscheduled task can still run'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -401,7 +394,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --state 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)'
             cand --task-queue 'Only tasks of this task queue'
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -413,7 +406,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --state 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)'
             cand --task-queue 'Only tasks of this task queue'
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand --seal 'Seal the group first, then cancel it as a whole'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
@@ -427,7 +420,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;group;seal'= {
             cand --root-url 'The queue''s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
@@ -455,11 +448,10 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;group;help;help'= {
         }
         &'tc;scopes'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand satisfies 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
@@ -469,7 +461,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;scopes;satisfies'= {
             cand --have 'A scope the caller has (repeatable). No `assume:` roles are expanded'
             cand --have-json 'More scopes the caller has, as a JSON list of strings'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -479,7 +471,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;scopes;normalize'= {
             cand --have-json 'More scopes, as a JSON list of strings'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -501,7 +493,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         &'tc;slugid'= {
             cand -n 'How many slugids to print'
             cand --count 'How many slugids to print'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand --v4 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
@@ -514,7 +506,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tc;slugid;decode'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -523,7 +515,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;slugid;encode'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -544,7 +536,7 @@ set edit:completion:arg-completer[tc] = {|@words|
         }
         &'tc;from-now'= {
             cand --from 'Start from this RFC 3339 time instead of now'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -553,28 +545,26 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --version 'Print version'
         }
         &'tc;completions'= {
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'tc;man'= {
             cand --out-dir 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'tc;doctor'= {
             cand --cache-dir 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)'
             cand --root-url 'The queue to check'
-            cand --format 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`'
+            cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tc_global_optspecs
-    string join \n format= q/quiet h/help V/version
+    string join \n q/quiet h/help V/version
 end
 
 function __fish_tc_needs_command
@@ -24,12 +24,6 @@ function __fish_tc_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c tc -n "__fish_tc_needs_command" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_needs_command" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_needs_command" -s V -l version -d 'Print version'
@@ -48,14 +42,8 @@ complete -c tc -n "__fish_tc_needs_command" -f -a "completions" -d 'Print a shel
 complete -c tc -n "__fish_tc_needs_command" -f -a "man" -d 'Print tc\'s man page, or write a page for tc and every subcommand to a directory'
 complete -c tc -n "__fish_tc_needs_command" -f -a "doctor" -d 'Check what tc would use on this machine: Docker, caches, the queue'
 complete -c tc -n "__fish_tc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -f -a "parse" -d 'Parse try syntax and, given a graph context, resolve what it selects'
 complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcommand_from parse stats help" -f -a "stats" -d 'Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON)'
@@ -63,22 +51,16 @@ complete -c tc -n "__fish_tc_using_subcommand try; and not __fish_seen_subcomman
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l message -d 'A whole commit message; its first `try:` starts the try line' -r
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l message-file -d 'Read the commit message from a file (`-` for stdin)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l context -d 'The graph context to resolve against (JSON if the name ends in .json, else YAML)' -r -F
-complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from parse" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l top -d 'How many values to list per option and for try strings (0 = all)' -r
-complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand try; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
@@ -91,12 +73,12 @@ complete -c tc -n "__fish_tc_using_subcommand graph" -l try -d 'Try syntax selec
 complete -c tc -n "__fish_tc_using_subcommand graph" -l target-kind -d 'Load only these kinds and the kinds they depend on (repeatable)' -r
 complete -c tc -n "__fish_tc_using_subcommand graph" -l tasks -d 'Keep the labels this regular expression matches from their start' -r
 complete -c tc -n "__fish_tc_using_subcommand graph" -s o -l output -d 'Write the output to FILE instead of stdout' -r -F
-complete -c tc -n "__fish_tc_using_subcommand graph" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
+complete -c tc -n "__fish_tc_using_subcommand graph" -l root-url -d 'The TaskCluster deployment that artifact references and run-task script URLs point to (default $TASKCLUSTER_ROOT_URL, as taskgraph)' -r
+complete -c tc -n "__fish_tc_using_subcommand graph" -l format -d 'Output format: the labels for people (`human` is the same), `json` or `yaml` as taskgraph writes them, `dot` for Graphviz, or a `table`' -r -f -a "labels\t'The sorted labels, one per line (the human form)'
+json\t'The graph as taskgraph\'s JSON (stable)'
 yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+dot\t'A Graphviz digraph of the tasks and their dependencies'
+table\t'A table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand graph" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand graph" -s V -l version -d 'Print version'
@@ -131,12 +113,8 @@ complete -c tc -n "__fish_tc_using_subcommand run-local" -l develop -d 'Use a lo
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l checkout -d 'With --develop: the checkout to use (default: the repository root, the parent of the graph root)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand run-local" -s j -l jobs -d 'How many of several TASKs (or of the --graph\'s tasks) run at once, 1 to 1000' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l try -d 'With --graph: try syntax choosing the target tasks (as `tc graph --try`)' -r
-complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l format -d 'Output format: `human` for people, `json` for scripts' -r -f -a "human\t'Progress, the log and a summary for people (not a stable interface)'
+json\t'The run summary as one JSON document on stdout (stable, documented)'"
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l no-caches -d 'Give each cache a fresh, empty, throwaway directory instead of a kept instance'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l keep -d 'Keep the task directory (native) or container (Docker) afterwards'
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
@@ -156,12 +134,9 @@ complete -c tc -n "__fish_tc_using_subcommand submit" -l task-queue -d 'The task
 complete -c tc -n "__fish_tc_using_subcommand submit" -l deadline -d 'Set each task\'s deadline to its created time plus this duration (e.g. "2 hours")' -r
 complete -c tc -n "__fish_tc_using_subcommand submit" -l group -d 'The task group (default the first task\'s id)' -r
 complete -c tc -n "__fish_tc_using_subcommand submit" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand submit" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand submit" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand submit" -l graph -d 'Submit the optimized graph of the in-tree taskcluster/ directory'
 complete -c tc -n "__fish_tc_using_subcommand submit" -l wait -d 'Wait for every task to resolve; exit by the worst state'
 complete -c tc -n "__fish_tc_using_subcommand submit" -l follow -d 'Print the task\'s log as it runs, until it resolves; exit by its state (one task)'
@@ -170,14 +145,8 @@ complete -c tc -n "__fish_tc_using_subcommand submit" -s y -l yes -d 'Do not ask
 complete -c tc -n "__fish_tc_using_subcommand submit" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand submit" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
 complete -c tc -n "__fish_tc_using_subcommand queue; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -192,15 +161,9 @@ complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-deadline-days -d 'How many days ahead a task\'s deadline may be' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-dependencies -d 'How many dependencies a task may have' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-blob-size -d 'The largest blob (s3 artifact) upload accepted, in bytes' -r
-complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l print-env -d 'Print the environment that points TaskCluster clients at this queue, and exit'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes)'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -223,25 +186,13 @@ complete -c tc -n "__fish_tc_using_subcommand worker" -l missing-artifacts -d 'W
 fail\t'Any missing artifact fails the task'
 ignore\t'Never'"
 complete -c tc -n "__fish_tc_using_subcommand worker" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand worker" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand worker" -l once -d 'Claim one task, run it, and exit by its outcome (0 completed, 1 failed, 3 exception, 4 nothing claimed within --wait-timeout)'
 complete -c tc -n "__fish_tc_using_subcommand worker" -l allow-capabilities -d 'Accept docker-worker capabilities (privileged, devices, disableSeccomp)'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand worker" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "status" -d 'State, runs and deadline of a task'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "def" -d 'A task\'s definition as JSON'
@@ -252,83 +203,58 @@ complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcomma
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "retrigger" -d 'Create a new task from a task\'s definition, with fresh times'
 complete -c tc -n "__fish_tc_using_subcommand task; and not __fish_seen_subcommand_from status def log artifacts cancel rerun retrigger help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -l wait -d 'Wait until the task resolves; exit 0 completed, 1 failed, 3 exception'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -l format -d 'Output format: `json` (also `human`) or `yaml`' -r -f -a "json\t'Indented JSON'
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from def" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l run -d 'The run (default the latest)' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -l follow -d 'Keep printing new output until the task resolves'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from log" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l run -d 'The run (default the latest)' -r
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l get -d 'Download this artifact' -r
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s o -l output -d 'Where to write (a file for --get, a directory for --all)' -r -F
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l all -d 'Download every artifact'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s y -l yes -d 'Do not ask for confirmation'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -l dry-run -d 'Print the call that would be made, and make none'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s y -l yes -d 'Do not ask for confirmation'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -l dry-run -d 'Print the call that would be made, and make none'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from rerun" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -s y -l yes -d 'Do not ask for confirmation'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l dry-run -d 'Print the call that would be made, and make none'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from retrigger" -l no-deps -d 'Drop the dependencies'
@@ -346,14 +272,8 @@ complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_f
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "rerun" -d 'Run a resolved task again (dependencies are not checked)'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "retrigger" -d 'Create a new task from a task\'s definition, with fresh times'
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "status" -d 'Counts per state, the failed tasks and the blocked-task hint of a group'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "list" -d 'The tasks of a group'
@@ -361,12 +281,9 @@ complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcomm
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "seal" -d 'Seal a group so that no task can join it (irreversible)'
 complete -c tc -n "__fish_tc_using_subcommand group; and not __fish_seen_subcommand_from status list cancel seal help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -l wait -d 'Wait until nothing is pending or running and no unscheduled task can still run'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -374,24 +291,18 @@ complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l state -d 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)' -r
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l task-queue -d 'Only tasks of this task queue' -r
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l state -d 'Only tasks in these states (comma-separated: unscheduled, pending, running, completed, failed, exception)' -r
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l task-queue -d 'Only tasks of this task queue' -r
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l seal -d 'Seal the group first, then cancel it as a whole'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s y -l yes -d 'Do not ask for confirmation'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -l dry-run -d 'Print the calls that would be made, and make none'
@@ -399,12 +310,9 @@ complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
-complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s y -l yes -d 'Do not ask for confirmation'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -414,36 +322,24 @@ complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a group\'s unresolved tasks (all of them, or those the filters keep)'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "seal" -d 'Seal a group so that no task can join it (irreversible)'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "satisfies" -d 'Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid)'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "normalize" -d 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and not __fish_seen_subcommand_from satisfies normalize help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l have -d 'A scope the caller has (repeatable). No `assume:` roles are expanded' -r
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l have-json -d 'More scopes the caller has, as a JSON list of strings' -r
-complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from satisfies" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l have-json -d 'More scopes, as a JSON list of strings' -r
-complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from normalize" -s V -l version -d 'Print version'
@@ -451,12 +347,9 @@ complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "normalize" -d 'The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped'
 complete -c tc -n "__fish_tc_using_subcommand scopes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s n -l count -d 'How many slugids to print' -r
-complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -l v4 -d 'Draw from all v4 slugids, which may start with `-`, instead of nice ones (`[A-Za-f]` first)'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -464,21 +357,15 @@ complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcom
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "decode" -d 'Print the UUID a slugid encodes'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "encode" -d 'Print the slugid of a v4 UUID'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and not __fish_seen_subcommand_from decode encode help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from encode" -s V -l version -d 'Print version'
@@ -486,42 +373,24 @@ complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "encode" -d 'Print the slugid of a v4 UUID'
 complete -c tc -n "__fish_tc_using_subcommand slugid; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tc -n "__fish_tc_using_subcommand from-now" -l from -d 'Start from this RFC 3339 time instead of now' -r
-complete -c tc -n "__fish_tc_using_subcommand from-now" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand from-now" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand from-now" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand from-now" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand from-now" -s V -l version -d 'Print version'
-complete -c tc -n "__fish_tc_using_subcommand completions" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand completions" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand man" -l out-dir -d 'Write `tc.1` and a page per subcommand (`tc-try-parse.1`, ...) into this directory instead of printing `tc.1`' -r -F
-complete -c tc -n "__fish_tc_using_subcommand man" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
-json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
 complete -c tc -n "__fish_tc_using_subcommand man" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
-complete -c tc -n "__fish_tc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tc -n "__fish_tc_using_subcommand man" -s h -l help -d 'Print help'
 complete -c tc -n "__fish_tc_using_subcommand man" -s V -l version -d 'Print version'
 complete -c tc -n "__fish_tc_using_subcommand doctor" -l cache-dir -d 'The cache root to check (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand doctor" -l root-url -d 'The queue to check' -r
-complete -c tc -n "__fish_tc_using_subcommand doctor" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
+complete -c tc -n "__fish_tc_using_subcommand doctor" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
-yaml\t'The same document as YAML'
-labels\t'tc graph: the sorted labels, one per line (its human form)'
-dot\t'tc graph: a Graphviz digraph of the tasks and their dependencies'
-table\t'tc graph: a table of label, kind, worker type and dependency count'"
+yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand doctor" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand doctor" -s V -l version -d 'Print version'

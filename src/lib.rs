@@ -28,7 +28,7 @@ pub fn main() -> i32 {
             };
         }
     };
-    let format = cli.format.for_errors();
+    let format = cli.command.format();
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

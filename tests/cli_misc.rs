@@ -284,3 +284,63 @@ fn asks_twice_for_a_missing_python_client() {
     assert!(!common::queue::pyclient_available());
     assert!(!common::queue::pyclient_available());
 }
+
+/// Each command takes, shows and completes only the formats it prints; commands that print no
+/// document take no `--format`.
+#[test]
+fn each_command_takes_only_the_formats_it_prints() {
+    let refused = |args: &[&str], possible: &str| {
+        let (code, _, err) = stdout(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("[possible values: {possible}]")),
+            "{args:?}: {err}"
+        );
+    };
+    refused(&["slugid", "--format", "dot"], "human, json, yaml");
+    refused(
+        &["run-local", "--format", "yaml", "task.yml"],
+        "human, json",
+    );
+    refused(
+        &["graph", "--format", "xml"],
+        "labels, json, yaml, dot, table",
+    );
+    refused(&["task", "def", "--format", "human-ish", "x"], "json, yaml");
+    for args in [
+        &["queue", "serve", "--format", "json"][..],
+        &["worker", "--format", "json"],
+        &["completions", "bash", "--format", "json"],
+        &["task", "log", "x", "--format", "json"],
+    ] {
+        let (code, _, err) = stdout(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("unexpected argument '--format'"),
+            "{args:?}: {err}"
+        );
+    }
+    let (_, help, _) = stdout(&["run-local", "--help"]);
+    assert!(
+        help.contains("--format <FORMAT>") && !help.contains("yaml:"),
+        "{help}"
+    );
+    let (_, help, _) = stdout(&["slugid", "--help"]);
+    assert!(!help.contains("dot"), "{help}");
+    let (_, bash, _) = stdout(&["completions", "bash"]);
+    assert!(bash.contains("human json yaml") && bash.contains("labels json yaml dot table"));
+    assert!(
+        !bash.contains("human json yaml labels"),
+        "no command offers every format"
+    );
+    // A subcommand's format also comes after its own subcommand.
+    let (code, out, _) = stdout(&[
+        "slugid",
+        "decode",
+        "gE8_yN_LTs2mvuasaq9Nbw",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("{\"slugid\""), "{out}");
+}

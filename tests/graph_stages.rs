@@ -266,13 +266,6 @@ fn dot_and_table_show_labels_and_edges() {
     assert!(!table.contains("\u{1b}["), "no colour off a terminal");
     let rows = table.lines().filter(|l| l.contains("test-linux64")).count();
     assert_eq!(rows, 1, "--tasks filters the rows:\n{table}");
-
-    let out = common::tc()
-        .args(["slugid", "--format", "dot"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is for tc graph"));
 }
 
 /// The README's example inside a clone of tc, whose `origin` is not on GitHub: its parameter file

@@ -34,8 +34,10 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 fn run_json(args: &[&str]) -> (Option<i32>, Value) {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(args);
+    // `tc scopes <subcommand> --format json …`: the format belongs to the subcommand.
+    let mut all = args[..2].to_vec();
+    all.extend(["--format", "json"]);
+    all.extend_from_slice(&args[2..]);
     let (code, out, err) = run(&all);
     let doc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out:?} {err}"));
     (code, doc)
@@ -339,7 +341,7 @@ fn normalize_refuses_invalid_scopes_with_exit_2() {
 
 #[test]
 fn yaml_is_the_same_document() {
-    let (code, out, _) = run(&["--format", "yaml", "scopes", "normalize", "b", "a"]);
+    let (code, out, _) = run(&["scopes", "normalize", "--format", "yaml", "b", "a"]);
     assert_eq!(code, Some(0));
     assert!(
         out.contains("normalized:") && out.contains("- a") && out.contains("- b"),

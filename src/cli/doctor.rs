@@ -1,5 +1,6 @@
 //! `tc doctor`: what tc would use on this machine, and why.
 
+use super::format::DocumentFormatArg;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,6 +23,9 @@ pub struct DoctorArgs {
         value_name = "URL"
     )]
     pub root_url: String,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 /// One check: what, whether it is fine, and the details or the remedy.

@@ -1,5 +1,6 @@
 //! `tc from-now DURATION [--from TS]` (queue-api.md §8.2).
 
+use super::format::DocumentFormatArg;
 use chrono::Utc;
 use serde_json::json;
 
@@ -16,6 +17,9 @@ pub struct FromNowArgs {
     /// Start from this RFC 3339 time instead of now.
     #[arg(long, value_name = "TS")]
     pub from: Option<String>,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 pub fn run(args: FromNowArgs, format: Format) -> Result<i32> {

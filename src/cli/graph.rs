@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use super::FormatArg;
 use crate::error::{Error, Result};
 use crate::graph::generate::{self, Generated, GraphError, Options, Shown};
 use crate::graph::transform::Task;
@@ -56,6 +55,38 @@ pub struct GraphArgs {
     /// (default $TASKCLUSTER_ROOT_URL, as taskgraph).
     #[arg(long, value_name = "URL")]
     pub root_url: Option<String>,
+
+    /// Output format: the labels for people (`human` is the same), `json` or `yaml` as
+    /// taskgraph writes them, `dot` for Graphviz, or a `table`.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Labels)]
+    pub format: GraphFormat,
+}
+
+/// What `tc graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// The sorted labels, one per line (the human form).
+    #[value(alias = "human")]
+    Labels,
+    /// The graph as taskgraph's JSON (stable).
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// A Graphviz digraph of the tasks and their dependencies.
+    Dot,
+    /// A table of label, kind, worker type and dependency count.
+    Table,
+}
+
+impl GraphFormat {
+    /// How errors print: as JSON or YAML when asked for, else for people.
+    pub fn errors(self) -> crate::output::Format {
+        match self {
+            GraphFormat::Json => crate::output::Format::Json,
+            GraphFormat::Yaml => crate::output::Format::Yaml,
+            _ => crate::output::Format::Human,
+        }
+    }
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -97,7 +128,7 @@ struct Row<'a> {
     task: &'a Task,
 }
 
-pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
+pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
     if args.try_syntax.is_some() && !matches!(args.stage, Stage::Target | Stage::Optimized) {
         return Err(usage(
             "--try selects target tasks: use it with `tc graph target` or `tc graph optimized`",
@@ -174,8 +205,8 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
     let rows: Vec<Row> = rows.into_iter().filter(|r| keep(r.label)).collect();
     // JSON is written straight to the output, task by task: no copy of the document.
     let mut json = None;
-    let text = match format {
-        FormatArg::Human | FormatArg::Labels => {
+    let text = match args.format {
+        GraphFormat::Labels => {
             let mut out = String::new();
             for r in &rows {
                 out.push_str(r.label);
@@ -183,7 +214,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             }
             out
         }
-        FormatArg::Json => {
+        GraphFormat::Json => {
             let mut entries: Vec<crate::graph::render::Entry> = rows
                 .iter()
                 .map(|r| (r.task_id.unwrap_or(r.label), r.task, r.task_id))
@@ -193,7 +224,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             json = Some(entries);
             String::new()
         }
-        FormatArg::Yaml => {
+        GraphFormat::Yaml => {
             let doc: serde_json::Map<String, serde_json::Value> = rows
                 .iter()
                 .map(|r| {
@@ -207,7 +238,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
             serde_saphyr::to_string(&serde_json::Value::Object(doc))
                 .map_err(|e| usage(format!("cannot write YAML: {e}")))?
         }
-        FormatArg::Dot => {
+        GraphFormat::Dot => {
             // Edges of the shown stage between shown tasks: `tasks` and `target` have none.
             let shown: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.label).collect();
             let nodes: Vec<String> = rows.iter().map(|r| r.label.to_owned()).collect();
@@ -226,7 +257,7 @@ pub fn run(args: GraphArgs, format: FormatArg, quiet: bool) -> Result<i32> {
                 };
             crate::graph::render::dot(&nodes, &edges)
         }
-        FormatArg::Table => {
+        GraphFormat::Table => {
             let mut table =
                 crate::output::table::new(&["Label", "Kind", "Worker type", "Dependencies"]);
             for r in &rows {

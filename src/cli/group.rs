@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use super::format::DocumentFormatArg;
 use super::task::{QueueArgs, check_id, confirm, runtime};
 use crate::error::Result;
 use crate::output::{self, Format};
@@ -33,6 +34,8 @@ pub struct StatusArgs {
     pub wait: bool,
     #[command(flatten)]
     pub queue: QueueArgs,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +57,8 @@ pub struct ListArgs {
     pub filters: Filters,
     #[command(flatten)]
     pub queue: QueueArgs,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +78,8 @@ pub struct CancelArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub queue: QueueArgs,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -84,6 +91,20 @@ pub struct SealArgs {
     pub yes: bool,
     #[command(flatten)]
     pub queue: QueueArgs,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
+}
+
+impl GroupCommand {
+    /// The format this subcommand prints in (its errors too).
+    pub fn format(&self) -> Format {
+        match self {
+            GroupCommand::Status(a) => a.format.get(),
+            GroupCommand::List(a) => a.format.get(),
+            GroupCommand::Cancel(a) => a.format.get(),
+            GroupCommand::Seal(a) => a.format.get(),
+        }
+    }
 }
 
 /// Every `{status, task}` of a group, page by page.

@@ -2,6 +2,7 @@
 //! in the domain modules.
 
 mod doctor;
+mod format;
 mod from_now;
 mod generate;
 mod graph;
@@ -38,11 +39,6 @@ queue (a real deployment, or `tc queue serve`) and works a queue with `tc worker
     propagate_version = true
 )]
 pub struct Cli {
-    /// Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also
-    /// takes `labels` (its human form), `dot` and `table`.
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
-    pub format: FormatArg,
-
     /// Print only the requested data: no progress bars or hints on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -88,63 +84,46 @@ pub enum Command {
     Doctor(Lazy<doctor::DoctorArgs>),
 }
 
-/// `--format` as given: the common formats, and those only `tc graph` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FormatArg {
-    /// Tables and text for people (not a stable interface).
-    Human,
-    /// One JSON document on stdout (stable, documented).
-    Json,
-    /// The same document as YAML.
-    Yaml,
-    /// tc graph: the sorted labels, one per line (its human form).
-    Labels,
-    /// tc graph: a Graphviz digraph of the tasks and their dependencies.
-    Dot,
-    /// tc graph: a table of label, kind, worker type and dependency count.
-    Table,
-}
-
-impl FormatArg {
-    /// How errors print: as JSON or YAML when asked for, else for people.
-    pub fn for_errors(self) -> Format {
-        common_format(self).unwrap_or(Format::Human)
-    }
-}
-
-/// The common format of `--format`; the graph-only ones are a usage error elsewhere.
-fn common_format(format: FormatArg) -> Result<Format> {
-    match format {
-        FormatArg::Human => Ok(Format::Human),
-        FormatArg::Json => Ok(Format::Json),
-        FormatArg::Yaml => Ok(Format::Yaml),
-        other => {
-            let name = format!("{other:?}").to_lowercase();
-            Err(crate::error::Error::Usage(format!(
-                "--format {name} is for tc graph; use human, json or yaml here"
-            )))
+impl Command {
+    /// The format the command prints in, and its errors with it: each command has its own
+    /// `--format` with only the formats it prints.
+    pub fn format(&self) -> Format {
+        match self {
+            Command::Try(Lazy(cmd)) => cmd.format(),
+            Command::Graph(Lazy(args)) => args.format.errors(),
+            Command::RunLocal(Lazy(args)) => args.format.get(),
+            Command::Submit(Lazy(args)) => args.format.get(),
+            Command::Task(Lazy(cmd)) => cmd.format(),
+            Command::Group(Lazy(cmd)) => cmd.format(),
+            Command::Scopes(Lazy(cmd)) => cmd.format(),
+            Command::Slugid(Lazy(args)) => args.format.get(),
+            Command::FromNow(Lazy(args)) => args.format.get(),
+            Command::Doctor(Lazy(args)) => args.format.get(),
+            Command::Queue(_) | Command::Worker(_) | Command::Completions(_) | Command::Man(_) => {
+                Format::Human
+            }
         }
     }
 }
 
 /// Runs the command; returns the exit status for success paths that are not 0.
 pub fn run(cli: Cli) -> Result<i32> {
-    let format = common_format(cli.format);
+    let format = cli.command.format();
     match cli.command {
-        Command::Try(Lazy(cmd)) => try_cmd::run(cmd, format?, cli.quiet),
-        Command::Slugid(Lazy(args)) => slugid::run(args, format?),
-        Command::FromNow(Lazy(args)) => from_now::run(args, format?),
+        Command::Try(Lazy(cmd)) => try_cmd::run(cmd, format, cli.quiet),
+        Command::Slugid(Lazy(args)) => slugid::run(args, format),
+        Command::FromNow(Lazy(args)) => from_now::run(args, format),
         Command::Completions(Lazy(args)) => generate::completions(args),
         Command::Man(Lazy(args)) => generate::man(args),
-        Command::Graph(Lazy(args)) => graph::run(args, cli.format, cli.quiet),
-        Command::RunLocal(Lazy(args)) => run_local::run(args, format?),
-        Command::Submit(Lazy(args)) => submit::run(args, format?),
+        Command::Graph(Lazy(args)) => graph::run(args, cli.quiet),
+        Command::RunLocal(Lazy(args)) => run_local::run(args, format),
+        Command::Submit(Lazy(args)) => submit::run(args, format),
         Command::Queue(Lazy(cmd)) => queue::run(cmd),
         Command::Worker(Lazy(args)) => worker::run(args),
-        Command::Task(Lazy(cmd)) => task::run(cmd, format?),
-        Command::Group(Lazy(cmd)) => group::run(cmd, format?),
-        Command::Scopes(Lazy(cmd)) => scopes::run(cmd, format?),
-        Command::Doctor(Lazy(args)) => doctor::run(args, format?),
+        Command::Task(Lazy(cmd)) => task::run(cmd, format),
+        Command::Group(Lazy(cmd)) => group::run(cmd, format),
+        Command::Scopes(Lazy(cmd)) => scopes::run(cmd, format),
+        Command::Doctor(Lazy(args)) => doctor::run(args, format),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::format::ReportFormatArg;
 use crate::engine::docker::{DockerOptions, PullPolicy};
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
@@ -172,6 +173,9 @@ pub struct RunLocalArgs {
         allow_hyphen_values = true
     )]
     pub try_syntax: Option<String>,
+
+    #[command(flatten)]
+    pub format: ReportFormatArg,
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -352,11 +356,6 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
 }
 
 pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
-    if format == Format::Yaml {
-        return Err(usage(
-            "tc run-local prints text or json (--format human|json)",
-        ));
-    }
     if args.graph {
         return super::run_graph::run(&args, format);
     }

@@ -3,6 +3,7 @@
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use super::format::DocumentFormatArg;
 use crate::error::{Error, Result};
 use crate::exit_codes;
 use crate::output::{self, Format};
@@ -29,6 +30,9 @@ pub struct SatisfiesArgs {
     /// A scope, or a JSON expression `{"AllOf"|"AnyOf": [...]}` when it starts with `{`.
     #[arg(allow_hyphen_values = true)]
     pub expression: String,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +44,19 @@ pub struct NormalizeArgs {
     /// More scopes, as a JSON list of strings.
     #[arg(long, value_name = "JSON_LIST")]
     pub have_json: Option<String>,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
+}
+
+impl ScopesCommand {
+    /// The format this subcommand prints in (its errors too).
+    pub fn format(&self) -> Format {
+        match self {
+            ScopesCommand::Satisfies(a) => a.format.get(),
+            ScopesCommand::Normalize(a) => a.format.get(),
+        }
+    }
 }
 
 pub fn run(cmd: ScopesCommand, format: Format) -> Result<i32> {

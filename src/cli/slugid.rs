@@ -1,5 +1,6 @@
 //! `tc slugid`: new slugids, and conversion to and from UUIDs (queue-api.md §8.2).
 
+use super::format::DocumentFormatArg;
 use clap::Subcommand;
 use serde_json::json;
 
@@ -20,6 +21,9 @@ pub struct SlugidArgs {
 
     #[command(subcommand)]
     pub action: Option<SlugidAction>,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! `tc submit` (queue-api.md §8.2): task files (the `tc run-local` document forms, or
 //! `{tasks: [...]}`), or the optimized graph of an in-tree directory, created in one task group.
 
+use super::format::DocumentFormatArg;
 use std::collections::{BTreeMap, HashSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -85,6 +86,9 @@ pub struct SubmitArgs {
 
     #[command(flatten)]
     pub queue: QueueArgs,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 /// One task to create.

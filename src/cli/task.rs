@@ -13,6 +13,8 @@ use crate::exit_codes;
 use crate::output::{self, Format};
 use crate::queue::client::{Client, encode};
 
+use super::format::DocumentFormatArg;
+
 /// Where the queue is (shared by `tc task`, `tc group` and `tc submit`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct QueueArgs {
@@ -32,7 +34,7 @@ pub enum TaskCommand {
     /// State, runs and deadline of a task.
     Status(StatusArgs),
     /// A task's definition as JSON.
-    Def(IdArgs),
+    Def(DefArgs),
     /// A task's log (public/logs/live.log), optionally followed until it resolves.
     Log(LogArgs),
     /// List or download a task's artifacts.
@@ -72,12 +74,33 @@ pub struct IdArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct DefArgs {
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// Output format: `json` (also `human`) or `yaml`.
+    #[arg(long, value_enum, default_value_t = DefFormat::Json)]
+    pub format: DefFormat,
+}
+
+/// A definition prints as JSON, for people too, or as YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DefFormat {
+    /// Indented JSON.
+    #[value(alias = "human")]
+    Json,
+    /// The same document as YAML.
+    Yaml,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub id: IdArgs,
     /// Wait until the task resolves; exit 0 completed, 1 failed, 3 exception.
     #[arg(long)]
     pub wait: bool,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,6 +131,8 @@ pub struct ArtifactsArgs {
     /// Where to write (a file for --get, a directory for --all).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,6 +145,25 @@ pub struct ConfirmArgs {
     /// Print the call that would be made, and make none.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
+}
+
+impl TaskCommand {
+    /// The format this subcommand prints in (its errors too).
+    pub fn format(&self) -> Format {
+        match self {
+            TaskCommand::Status(a) => a.format.get(),
+            TaskCommand::Def(a) => match a.format {
+                DefFormat::Json => Format::Json,
+                DefFormat::Yaml => Format::Yaml,
+            },
+            TaskCommand::Log(_) => Format::Human,
+            TaskCommand::Artifacts(a) => a.format.get(),
+            TaskCommand::Cancel(a) | TaskCommand::Rerun(a) => a.format.get(),
+            TaskCommand::Retrigger(a) => a.confirm.format.get(),
+        }
+    }
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -286,15 +330,17 @@ async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
             })
         }
         TaskCommand::Def(a) => {
-            check_id(&a.task_id)?;
-            let client = a.queue.client()?;
+            check_id(&a.id.task_id)?;
+            let client = a.id.queue.client()?;
             let def = client
-                .ok("GET", &format!("task/{}", encode(&a.task_id)), None)
+                .ok("GET", &format!("task/{}", encode(&a.id.task_id)), None)
                 .await?
                 .body;
-            match format {
-                Format::Yaml => output::print_document(format, &def)?,
-                _ => output::print_text(&serde_json::to_string_pretty(&def).unwrap_or_default())?,
+            match a.format {
+                DefFormat::Yaml => output::print_document(format, &def)?,
+                DefFormat::Json => {
+                    output::print_text(&serde_json::to_string_pretty(&def).unwrap_or_default())?
+                }
             }
             Ok(0)
         }

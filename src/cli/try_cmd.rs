@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Subcommand};
 
+use super::format::DocumentFormatArg;
 use crate::error::{Error, Result};
 use crate::output::{self, Format, trysyntax as human};
 use crate::trysyntax::{self, Context, ErrorKind, Input, stats};
@@ -36,6 +37,9 @@ pub struct ParseArgs {
     /// The graph context to resolve against (JSON if the name ends in .json, else YAML).
     #[arg(long, value_name = "FILE")]
     pub context: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +51,19 @@ pub struct StatsArgs {
     /// How many values to list per option and for try strings (0 = all).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
+
+    #[command(flatten)]
+    pub format: DocumentFormatArg,
+}
+
+impl TryCommand {
+    /// The format this subcommand prints in (its errors too).
+    pub fn format(&self) -> Format {
+        match self {
+            TryCommand::Parse(a) => a.format.get(),
+            TryCommand::Stats(a) => a.format.get(),
+        }
+    }
 }
 
 pub fn run(cmd: TryCommand, format: Format, quiet: bool) -> Result<i32> {
