@@ -599,7 +599,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__group__subcmd__seal)
-            opts="-y -q -h -V --yes --root-url --format --quiet --help --version"
+            opts="-y -q -h -V --yes --dry-run --root-url --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -423,6 +423,7 @@ set edit:completion:arg-completer[tc] = {|@words|
             cand --format 'Output format: `human` for people, `json` or `yaml` for scripts'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the call that would be made, and make none'
             cand -q 'Print only the requested data: no progress bars or hints on stderr'
             cand --quiet 'Print only the requested data: no progress bars or hints on stderr'
             cand -h 'Print help (see more with ''--help'')'

@@ -314,6 +314,7 @@ complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s y -l yes -d 'Do not ask for confirmation'
+complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -l dry-run -d 'Print the call that would be made, and make none'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tc -n "__fish_tc_using_subcommand group; and __fish_seen_subcommand_from seal" -s V -l version -d 'Print version'

@@ -150,11 +150,25 @@ fn blocked_tasks_get_the_hint_and_groups_cancel() {
     let out = tc(&q, &["group", "cancel", &ids[0]]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    // The question names the seal, which cannot be undone.
+    let out = tc(&q, &["group", "cancel", &ids[0], "--seal"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains(&format!("seal task group {} (irreversible)", ids[0]))
+            && stderr.contains("--yes"),
+        "{stderr}"
+    );
     let plan = ok(&q, &["group", "cancel", &ids[0], "--seal", "--dry-run"]);
     assert!(plan.contains("/seal") && plan.contains("/cancel"), "{plan}");
     let out = json(&q, &["group", "cancel", &ids[0], "--seal", "-y"]);
     let canceled = out["canceled"].as_array().unwrap();
     assert!(canceled.contains(&Value::from(ids[1].as_str())), "{out}");
+    // Nothing left to cancel: nothing to confirm either.
+    assert_eq!(
+        ok(&q, &["group", "cancel", &ids[0]]),
+        "canceled 0 task(s)\n"
+    );
     let s = json(&q, &["task", "status", &ids[1]]);
     assert_eq!(s["status"]["runs"][0]["reasonResolved"], "canceled");
     // With a filter, the group's tasks are canceled one by one: those are the ones listed.
@@ -165,6 +179,13 @@ fn blocked_tasks_get_the_hint_and_groups_cancel() {
     assert_eq!(out["canceled"], Value::from(vec![lone.clone()]), "{out}");
     let s = json(&q, &["task", "status", &lone]);
     assert_eq!(s["status"]["state"], "exception");
+    // A dry run of a seal prints the call and seals nothing.
+    let plan = ok(&q, &["group", "seal", &lone, "--dry-run"]);
+    assert_eq!(plan, format!("POST task-group/{lone}/seal\n"));
+    let out = tc(&q, &["group", "cancel", &lone]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the group is not sealed"), "{stderr}");
 
     let again = ok(&q, &["submit", &write(dir.path(), "one.yml", PARTIAL)])
         .trim()

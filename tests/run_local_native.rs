@@ -886,6 +886,22 @@ fn develop_links_the_checkout_into_the_task_dir() {
             bin.join("run-task").display()
         ),
     );
+    // A dry run uses nothing, so it asks nothing (no --yes off a terminal) and runs nothing.
+    let dry = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args(["--develop=ci", "--checkout", checkout.to_str().unwrap()])
+        .args(["--dry-run", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(dry.status.success(), "{dry:?}");
+    let plan: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert!(
+        plan["definition"]["payload"]["command"].is_array(),
+        "{plan}"
+    );
+    assert!(!checkout.join("made").exists());
     let (code, _, err) = s.run_json(
         &t,
         &[

@@ -89,6 +89,9 @@ pub struct SealArgs {
     /// Do not ask for confirmation.
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Print the call that would be made, and make none.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub queue: QueueArgs,
     #[command(flatten)]
@@ -253,18 +256,16 @@ async fn run_async(cmd: GroupCommand, format: Format) -> Result<i32> {
         GroupCommand::Seal(a) => {
             check_id(&a.group)?;
             let client = a.queue.client()?;
+            let route = format!("task-group/{}/seal", encode(&a.group));
+            if a.dry_run {
+                output::print_text(&format!("POST {route}\n"))?;
+                return Ok(0);
+            }
             confirm(
                 &format!("seal task group {} (irreversible)", a.group),
                 a.yes,
             )?;
-            let g = client
-                .ok(
-                    "POST",
-                    &format!("task-group/{}/seal", encode(&a.group)),
-                    None,
-                )
-                .await?
-                .body;
+            let g = client.ok("POST", &route, None).await?.body;
             output::print_document(
                 if format == Format::Human {
                     Format::Json
@@ -306,8 +307,9 @@ async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
         })
         .collect();
     let mut calls: Vec<String> = Vec::new();
+    let seals = whole && !sealed;
     if whole {
-        if !sealed {
+        if seals {
             calls.push(format!("task-group/{}/seal", encode(&a.group)));
         }
         calls.push(format!("task-group/{}/cancel", encode(&a.group)));
@@ -328,15 +330,20 @@ async fn cancel(a: CancelArgs, format: Format) -> Result<i32> {
             "warning: the group is not sealed: new tasks can still join it (use --seal to seal it first)"
         );
     }
-    confirm(
-        &format!(
-            "cancel {} unresolved task(s) of group {} ({} tasks)",
-            open.len(),
-            a.group,
-            tasks.len()
-        ),
-        a.yes,
-    )?;
+    // Nothing to cancel and nothing to seal: no change to confirm.
+    if open.is_empty() && !seals {
+        calls.clear();
+    } else {
+        let (n, group, all) = (open.len(), &a.group, tasks.len());
+        let what = if seals {
+            format!(
+                "seal task group {group} (irreversible) and cancel its {n} unresolved task(s) ({all} tasks)"
+            )
+        } else {
+            format!("cancel {n} unresolved task(s) of group {group} ({all} tasks)")
+        };
+        confirm(&what, a.yes)?;
+    }
     let mut last = Value::Null;
     for route in &calls {
         last = client.ok("POST", route, None).await?.body;

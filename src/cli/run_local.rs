@@ -208,7 +208,8 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
     );
     if !args.script {
         eprintln!("tc: warning: {warning}");
-        if !args.yes {
+        // A dry run only shows the plan: nothing uses the checkout, so there is nothing to ask.
+        if !args.yes && !args.dry_run {
             use std::io::IsTerminal;
             if !std::io::stdin().is_terminal() {
                 return Err(usage(
