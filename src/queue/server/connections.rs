@@ -10,7 +10,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -18,10 +18,10 @@ use axum::response::Response;
 use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use serde_json::json;
 use tokio::time::{Instant, Sleep};
 
 use super::error::ApiError;
@@ -155,11 +155,9 @@ async fn handle_or_500(state: Arc<State>, req: hyper::Request<Incoming>) -> Resp
     let handled = AssertUnwindSafe(routes::handle(state, req.map(Body::new)));
     match handled.catch_unwind().await {
         Ok(response) => response,
-        Err(_) => ApiError::internal("a request handler panicked").reply(
-            "unknown",
-            json!({}),
-            json!({}),
-        ),
+        Err(_) => {
+            ApiError::internal("a request handler panicked").reply("unknown", json!({}), json!({}))
+        }
     }
 }
 
@@ -173,6 +171,9 @@ struct ActivityState {
     last: Instant,
     /// The first byte of a request head not yet handled.
     head_started: Option<Instant>,
+    /// The socket's reader while a request is handled (no deadline then): woken when the
+    /// handling ends, so the idle deadline starts counting.
+    reader: Option<Waker>,
 }
 
 impl Activity {
@@ -181,6 +182,7 @@ impl Activity {
             handling: 0,
             last: Instant::now(),
             head_started: None,
+            reader: None,
         }))
     }
 
@@ -210,9 +212,14 @@ impl Activity {
         self.state().last = Instant::now();
     }
 
-    /// When the connection times out, with the reason; none while a request is handled.
-    fn deadline(&self, limits: &ConnectionLimits) -> Option<(Instant, &'static str)> {
-        let s = self.state();
+    /// When the connection times out, with the reason; none while a request is handled (then
+    /// `reader` is woken when it ends).
+    fn deadline(
+        &self,
+        limits: &ConnectionLimits,
+        reader: &Waker,
+    ) -> Option<(Instant, &'static str)> {
+        let mut s = self.state();
         match (s.handling, s.head_started) {
             (0, Some(start)) => Some((
                 start + limits.header_read_timeout,
@@ -222,7 +229,10 @@ impl Activity {
                 s.last + limits.idle_timeout,
                 "the connection was idle for --idle-timeout",
             )),
-            _ => None,
+            _ => {
+                s.reader = Some(reader.clone());
+                None
+            }
         }
     }
 }
@@ -232,9 +242,15 @@ struct Handling(Arc<Activity>);
 
 impl Drop for Handling {
     fn drop(&mut self) {
-        let mut s = self.0.state();
-        s.handling -= 1;
-        s.last = Instant::now();
+        let reader = {
+            let mut s = self.0.state();
+            s.handling -= 1;
+            s.last = Instant::now();
+            s.reader.take()
+        };
+        if let Some(r) = reader {
+            r.wake();
+        }
     }
 }
 
@@ -259,7 +275,7 @@ impl Watched {
 
     /// Pending until the connection's deadline, then the timeout error.
     fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        let Some((deadline, why)) = self.activity.deadline(&self.limits) else {
+        let Some((deadline, why)) = self.activity.deadline(&self.limits, cx.waker()) else {
             return Poll::Pending;
         };
         if self.timer.deadline() != deadline {

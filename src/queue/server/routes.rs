@@ -794,9 +794,9 @@ pub(super) fn page(query: &str) -> Result<(usize, String), ApiError> {
                         .ok()
                     })
                     .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| {
-                    ApiError::input("the continuationToken is not one this queue gave")
-                })?;
+                    .ok_or_else(|| {
+                        ApiError::input("the continuationToken is not one this queue gave")
+                    })?;
                 after = bytes;
             }
             _ => {}
