@@ -192,6 +192,9 @@ complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-deadline-days -d 'How many days ahead a task\'s deadline may be' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-dependencies -d 'How many dependencies a task may have' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-blob-size -d 'The largest blob (s3 artifact) upload accepted, in bytes' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l header-read-timeout -d 'Seconds a client may take to send a request\'s head (a slow one is disconnected)' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l idle-timeout -d 'Seconds a connection may sit idle between requests before it is closed' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-connections -d 'How many connections may be open at once; more wait until one closes' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l format -d 'Output format: `human` for people, `json` (or `yaml`) for scripts; `tc graph` also takes `labels` (its human form), `dot` and `table`' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'
