@@ -136,16 +136,28 @@ impl std::fmt::Display for OpenError {
 
 /// Opens the state directory: its lock, the database, the tokens, `credentials.json`.
 pub fn open(config: &Config) -> Result<(Arc<State>, String), OpenError> {
+    open_locked(config, lock_state_dir(config)?)
+}
+
+/// Creates the state directory and takes its lock.
+fn lock_state_dir(config: &Config) -> Result<state_lock::StateLock, OpenError> {
     std::fs::create_dir_all(&config.state_dir).map_err(|e| {
         OpenError::Failed(format!(
             "cannot create the state dir {}: {e}",
             config.state_dir.display()
         ))
     })?;
-    let lock = state_lock::StateLock::acquire(&config.state_dir).map_err(|e| match e {
+    state_lock::StateLock::acquire(&config.state_dir).map_err(|e| match e {
         state_lock::LockError::Held(why) => OpenError::Busy(why),
         state_lock::LockError::Failed(why) => OpenError::Failed(why),
-    })?;
+    })
+}
+
+/// [`open`] with the lock already held.
+fn open_locked(
+    config: &Config,
+    lock: state_lock::StateLock,
+) -> Result<(Arc<State>, String), OpenError> {
     let db = db::Db::open(&config.state_dir.join("queue.db")).map_err(OpenError::Failed)?;
     let root_token = match &config.root_access_token {
         Some(t) => t.clone(),
@@ -294,6 +306,8 @@ pub async fn serve_until(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     ready: Option<tokio::sync::oneshot::Sender<String>>,
 ) -> Result<(), String> {
+    // Locked first: a second server on the directory names the first even on the same port.
+    let lock = lock_state_dir(&config).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -304,7 +318,7 @@ pub async fn serve_until(
         })?;
     // Port 0 picks a free port; the root URL names the real one.
     config.listen = listener.local_addr().map_err(|e| e.to_string())?;
-    let (state, root_url) = open(&config).map_err(|e| e.to_string())?;
+    let (state, root_url) = open_locked(&config, lock).map_err(|e| e.to_string())?;
     // Claims and deadlines that fell due while the server was down resolve before serving.
     resolve_due(&state).await;
     if !config.listen.ip().is_loopback() {

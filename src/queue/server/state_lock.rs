@@ -45,12 +45,22 @@ impl StateLock {
             }
             Err((_, e)) => return Err(failed(&e)),
         };
-        file.set_len(0)
-            .and_then(|()| file.rewind())
-            .and_then(|()| writeln!(file, "{}", std::process::id()))
-            .map_err(|e| failed(&e))?;
+        // The lock is held either way: a full disk only costs the name in a rival's message.
+        if let Err(e) = record_holder(&mut file) {
+            eprintln!(
+                "warning: cannot write this process's id into {}: {e}",
+                path.display()
+            );
+        }
         Ok(StateLock { _file: file })
     }
+}
+
+/// Replaces the file's text with this process's id.
+fn record_holder(file: &mut File) -> std::io::Result<()> {
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())
 }
 
 fn held_message(state_dir: &Path, file: &mut File) -> String {
