@@ -1193,7 +1193,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__queue__subcmd__serve)
-            opts="-q -h -V --listen --state-dir --root-client-id --root-access-token --clients --public-url --claim-timeout --claim-work-timeout --max-deadline-days --max-dependencies --max-blob-size --print-env --quiet --help --version"
+            opts="-q -h -V --listen --state-dir --root-client-id --root-access-token --clients --public-url --claim-timeout --claim-work-timeout --max-deadline-days --max-dependencies --max-blob-size --header-read-timeout --idle-timeout --max-connections --print-env --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1240,6 +1240,18 @@ _tc() {
                     return 0
                     ;;
                 --max-blob-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-read-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

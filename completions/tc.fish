@@ -161,6 +161,9 @@ complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-deadline-days -d 'How many days ahead a task\'s deadline may be' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-dependencies -d 'How many dependencies a task may have' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-blob-size -d 'The largest blob (s3 artifact) upload accepted, in bytes' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l header-read-timeout -d 'Seconds a client may take to send a request\'s head (a slow one is disconnected)' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l idle-timeout -d 'Seconds a connection may sit idle between requests before it is closed' -r
+complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l max-connections -d 'How many connections may be open at once; more wait until one closes' -r
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -l print-env -d 'Print the environment that points TaskCluster clients at this queue, and exit'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only the requested data: no progress bars or hints on stderr'
 complete -c tc -n "__fish_tc_using_subcommand queue; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'

@@ -2,11 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Subcommand;
 
 use crate::error::{Error, Result};
-use crate::queue::server::{self, Config, Limits};
+use crate::queue::server::connections::ConnectionLimits;
+use crate::queue::server::{self, Config, Limits, OpenError};
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
@@ -77,6 +79,18 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = Limits::DEFAULT.max_blob_size, value_name = "BYTES")]
     pub max_blob_size: u64,
 
+    /// Seconds a client may take to send a request's head (a slow one is disconnected).
+    #[arg(long, default_value_t = ConnectionLimits::DEFAULT.header_read_timeout.as_secs(), value_name = "S")]
+    pub header_read_timeout: u64,
+
+    /// Seconds a connection may sit idle between requests before it is closed.
+    #[arg(long, default_value_t = ConnectionLimits::DEFAULT.idle_timeout.as_secs(), value_name = "S")]
+    pub idle_timeout: u64,
+
+    /// How many connections may be open at once; more wait until one closes.
+    #[arg(long, default_value_t = ConnectionLimits::DEFAULT.max_connections, value_name = "N")]
+    pub max_connections: usize,
+
     /// Print the environment that points TaskCluster clients at this queue, and exit.
     #[arg(long)]
     pub print_env: bool,
@@ -91,6 +105,24 @@ fn default_state_dir() -> PathBuf {
         .join("tc/queue")
 }
 
+/// The connection flags, checked: timeouts of 1 s to a day, 1 to 100 000 connections.
+fn connection_limits(args: &ServeArgs) -> Result<ConnectionLimits> {
+    let timeouts = 1..=86_400;
+    if !timeouts.contains(&args.header_read_timeout) || !timeouts.contains(&args.idle_timeout) {
+        return Err(Error::Usage(
+            "--header-read-timeout and --idle-timeout take 1..86400 seconds".into(),
+        ));
+    }
+    if !(1..=100_000).contains(&args.max_connections) {
+        return Err(Error::Usage("--max-connections takes 1..100000".into()));
+    }
+    Ok(ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        max_connections: args.max_connections,
+    })
+}
+
 pub fn run(cmd: QueueCommand) -> Result<i32> {
     let QueueCommand::Serve(args) = cmd;
     if !(1..=86_400).contains(&args.claim_timeout) || args.claim_work_timeout <= 0.0 {
@@ -99,6 +131,7 @@ pub fn run(cmd: QueueCommand) -> Result<i32> {
                 .into(),
         ));
     }
+    let connections = connection_limits(&args)?;
     let config = Config {
         listen: args.listen,
         state_dir: args.state_dir.unwrap_or_else(default_state_dir),
@@ -112,19 +145,11 @@ pub fn run(cmd: QueueCommand) -> Result<i32> {
             max_deadline_days: args.max_deadline_days,
             max_dependencies: args.max_dependencies,
             max_blob_size: args.max_blob_size,
+            connections,
         },
     };
     if args.print_env {
-        let (_, root_url) = server::open(&config).map_err(Error::Usage)?;
-        let creds = std::fs::read_to_string(config.state_dir.join("credentials.json"))
-            .map_err(|e| Error::Internal(format!("cannot read credentials.json: {e}")))?;
-        let creds: serde_json::Value = serde_json::from_str(&creds)
-            .map_err(|e| Error::Internal(format!("credentials.json is not JSON: {e}")))?;
-        let s = |k: &str| creds[k].as_str().unwrap_or_default().to_owned();
-        println!("export TASKCLUSTER_ROOT_URL={root_url}");
-        println!("export TASKCLUSTER_CLIENT_ID={}", s("clientId"));
-        println!("export TASKCLUSTER_ACCESS_TOKEN={}", s("accessToken"));
-        return Ok(0);
+        return print_env(&config);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -134,4 +159,35 @@ pub fn run(cmd: QueueCommand) -> Result<i32> {
         .block_on(server::serve(config))
         .map_err(Error::Usage)?;
     Ok(0)
+}
+
+/// `--print-env`: the root client's environment. While a server runs on the state dir, that
+/// server's credentials.json is the truth (its root URL, not this command's --listen).
+fn print_env(config: &Config) -> Result<i32> {
+    let (root_url, client_id, token) = match server::open(config) {
+        Ok((state, root_url)) => {
+            let token = state
+                .access_token(&config.root_client_id)
+                .unwrap_or_default()
+                .to_owned();
+            (root_url, config.root_client_id.clone(), token)
+        }
+        Err(OpenError::Busy(_)) => running_server_env(config)?,
+        Err(OpenError::Failed(e)) => return Err(Error::Usage(e)),
+    };
+    println!("export TASKCLUSTER_ROOT_URL={root_url}");
+    println!("export TASKCLUSTER_CLIENT_ID={client_id}");
+    println!("export TASKCLUSTER_ACCESS_TOKEN={token}");
+    Ok(0)
+}
+
+/// (rootUrl, clientId, accessToken) from the credentials.json of the server holding the dir.
+fn running_server_env(config: &Config) -> Result<(String, String, String)> {
+    let path = config.state_dir.join("credentials.json");
+    let creds = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Internal(format!("cannot read {}: {e}", path.display())))?;
+    let creds: serde_json::Value = serde_json::from_str(&creds)
+        .map_err(|e| Error::Internal(format!("{} is not JSON: {e}", path.display())))?;
+    let s = |k: &str| creds[k].as_str().unwrap_or_default().to_owned();
+    Ok((s("rootUrl"), s("clientId"), s("accessToken")))
 }

@@ -185,6 +185,8 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub location: Option<String>,
+    /// Whether the request went without credentials (so a 403 can say why).
+    pub anonymous: bool,
 }
 
 /// A client of one queue.
@@ -324,6 +326,7 @@ impl Client {
                         status,
                         body,
                         location,
+                        anonymous: self.creds.is_none(),
                     });
                 }
             }
@@ -376,6 +379,9 @@ impl Client {
     }
 }
 
+/// Why an anonymous request may be refused, and what to do.
+const NO_CREDENTIALS_HINT: &str = "hint: the request carried no credentials: set TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (for a local `tc queue serve`, `eval \"$(tc queue serve --print-env)\"` with its --state-dir; its credentials.json is used only when TASKCLUSTER_ROOT_URL is the rootUrl it names)";
+
 /// The first paragraph of an error message (before upstream's `---` block).
 fn first_paragraph(text: &str) -> String {
     text.split("\n\n").next().unwrap_or_default().to_owned()
@@ -397,6 +403,11 @@ pub fn api_error(a: &Answer) -> QueueError {
     };
     if let Some(u) = a.body.pointer("/details/unsatisfied") {
         text.push_str(&format!("\nmissing scopes: {u}"));
+    } else if let Some(r) = a.body.pointer("/details/required") {
+        text.push_str(&format!("\nrequired scopes: {r}"));
+    }
+    if a.status == 403 && a.anonymous {
+        text.push_str(&format!("\n{NO_CREDENTIALS_HINT}"));
     }
     if a.status == 404 {
         QueueError::NotFound(text)

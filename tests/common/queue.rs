@@ -87,6 +87,11 @@ impl Queue {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The server's stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.state_dir.path().join("server.log")).unwrap_or_default()

@@ -117,7 +117,8 @@ fn header_auth(
     now: DateTime<Utc>,
 ) -> Result<Caller, ApiError> {
     let h = hawk::parse(header).map_err(ApiError::auth)?;
-    if (now.timestamp() - h.ts).abs() > 900 {
+    // abs_diff: a ts near i64::MIN must not overflow the subtraction.
+    if now.timestamp().abs_diff(h.ts) > 900 {
         return Err(ApiError::auth(format!(
             "the Hawk timestamp {} is more than 15 minutes away from the server's clock {}; fix the clock",
             h.ts,
@@ -286,16 +287,7 @@ fn certificate(
     if version != Some(1) || seed.len() != 44 {
         return Err(bad("version must be 1 and the seed 44 characters"));
     }
-    let now_ms = now.timestamp_millis();
-    if start > now_ms + 5 * 60_000 {
-        return Err(bad("it starts in the future"));
-    }
-    if expiry < now_ms - 5 * 60_000 {
-        return Err(bad("it has expired"));
-    }
-    if expiry - start > 31 * 24 * 3_600_000 {
-        return Err(bad("it is valid for more than 31 days"));
-    }
+    check_lifetime(start, expiry, now).map_err(bad)?;
     let issuer_field = cert.get("issuer").and_then(Value::as_str);
     let issuer_id = match issuer_field {
         Some(i) if i == id => return Err(bad("the issuer cannot be the client itself")),
@@ -341,6 +333,33 @@ fn certificate(
         seed.as_bytes(),
     ));
     Ok((token, scopes))
+}
+
+/// The latest time a certificate may name: the end of year 9999, in ms since the epoch.
+const LATEST_CERTIFICATE_MS: i64 = 253_402_300_799_999;
+const MAX_CERTIFICATE_LIFETIME_MS: i64 = 31 * 24 * 3_600_000;
+const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+
+/// A certificate's `start` and `expiry` (ms): dates between 1970 and 9999, `now` (give or take
+/// the clock skew) inside, at most 31 days apart. Checked arithmetic: an `expiry - start` that
+/// wraps must not pass for a short lifetime.
+fn check_lifetime(start: i64, expiry: i64, now: DateTime<Utc>) -> Result<(), &'static str> {
+    let sane = 0..=LATEST_CERTIFICATE_MS;
+    if !sane.contains(&start) || !sane.contains(&expiry) {
+        return Err("start and expiry must be dates between 1970 and 9999 (ms since the epoch)");
+    }
+    let now_ms = now.timestamp_millis();
+    if start > now_ms + CLOCK_SKEW_MS {
+        return Err("it starts in the future");
+    }
+    if expiry < now_ms - CLOCK_SKEW_MS {
+        return Err("it has expired");
+    }
+    match expiry.checked_sub(start) {
+        Some(lifetime) if lifetime < 0 => Err("it expires before it starts"),
+        Some(lifetime) if lifetime <= MAX_CERTIFICATE_LIFETIME_MS => Ok(()),
+        _ => Err("it is valid for more than 31 days"),
+    }
 }
 
 /// Restricts by `authorizedScopes`, then adds the anonymous scopes.

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use super::State;
 use super::artifacts;
 use super::error::ApiError;
-use super::routes::percent_decode;
+use super::routes::{bad_escape, percent_decode};
 use super::validate::slugid_ok;
 
 fn fail(e: ApiError) -> Response {
@@ -36,24 +36,21 @@ async fn handle_inner(
     let (Some(task_id), Some(run), Some(name)) = (seg.next(), seg.next(), seg.next()) else {
         return Err(ApiError::not_found("no such blob"));
     };
-    let name = percent_decode(name);
+    let name = percent_decode(name).map_err(|_| bad_escape("blob name", name))?;
     let run: i64 = run
         .parse()
         .map_err(|_| ApiError::not_found("no such blob"))?;
     if !slugid_ok(task_id) {
         return Err(ApiError::not_found("no such blob"));
     }
-    let q = |k: &str| {
-        query
+    let q = |k: &str| -> Result<String, ApiError> {
+        let raw = query
             .split('&')
             .find_map(|p| p.strip_prefix(&format!("{k}=")))
-            .map(percent_decode)
+            .unwrap_or_default();
+        percent_decode(raw).map_err(|_| bad_escape(&format!("query parameter {k}"), raw))
     };
-    let (op, exp, sig) = (
-        q("op").unwrap_or_default(),
-        q("exp").unwrap_or_default(),
-        q("sig").unwrap_or_default(),
-    );
+    let (op, exp, sig) = (q("op")?, q("exp")?, q("sig")?);
     let exp: i64 = exp
         .parse()
         .map_err(|_| ApiError::auth("the blob URL has no valid expiry; ask the queue for a new one (getArtifact or createArtifact)"))?;

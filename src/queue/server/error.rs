@@ -79,7 +79,7 @@ impl ApiError {
                 pretty(required)
             ),
             _ => format!(
-                "This request requires Taskcluster credentials that satisfy the following scope expression:\n\n```\n{}\n```",
+                "This request requires Taskcluster credentials that satisfy the following scope expression:\n\n```\n{}\n```\n\nThe request carried no credentials (no Authorization header, no bewit): give the client TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (`tc queue serve --print-env` prints the local queue's).",
                 pretty(required)
             ),
         };

@@ -6,15 +6,17 @@ pub mod artifacts;
 pub mod auth;
 pub mod blobs;
 pub mod clients_file;
+pub mod connections;
 pub mod db;
 pub mod error;
 pub mod hawk;
 pub mod routes;
+pub mod state_lock;
 pub mod store;
 pub mod validate;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -30,6 +32,8 @@ pub struct Limits {
     pub max_deadline_days: i64,
     pub max_dependencies: usize,
     pub max_blob_size: u64,
+    /// Connection timeouts and cap (§5.5).
+    pub connections: connections::ConnectionLimits,
 }
 
 impl Limits {
@@ -40,6 +44,7 @@ impl Limits {
         max_deadline_days: 5,
         max_dependencies: 10_000,
         max_blob_size: 2 * 1024 * 1024 * 1024,
+        connections: connections::ConnectionLimits::DEFAULT,
     };
 }
 
@@ -71,11 +76,22 @@ pub struct State {
     pub pending: tokio::sync::Notify,
     pub started: std::time::Instant,
     stopping: AtomicBool,
+    /// Held for the server's life: one server per state directory.
+    _lock: state_lock::StateLock,
 }
 
 impl State {
     pub fn shutting_down(&self) -> bool {
         self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// The access token of the client `id` (the root client's, for `--print-env`).
+    pub fn access_token(&self, id: &str) -> Option<&str> {
+        self.clients
+            .clients
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.access_token.as_str())
     }
 }
 
@@ -102,28 +118,67 @@ pub fn root_url(config: &Config) -> String {
     format!("http://{addr}")
 }
 
-/// Opens the state directory: the database, the tokens, `credentials.json`.
-pub fn open(config: &Config) -> Result<(Arc<State>, String), String> {
+/// Why the state directory could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// Another server holds it.
+    Busy(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Busy(m) | OpenError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Opens the state directory: its lock, the database, the tokens, `credentials.json`.
+pub fn open(config: &Config) -> Result<(Arc<State>, String), OpenError> {
+    open_locked(config, lock_state_dir(config)?)
+}
+
+/// Creates the state directory and takes its lock.
+fn lock_state_dir(config: &Config) -> Result<state_lock::StateLock, OpenError> {
     std::fs::create_dir_all(&config.state_dir).map_err(|e| {
-        format!(
+        OpenError::Failed(format!(
             "cannot create the state dir {}: {e}",
             config.state_dir.display()
-        )
+        ))
     })?;
-    let db = db::Db::open(&config.state_dir.join("queue.db"))?;
+    state_lock::StateLock::acquire(&config.state_dir).map_err(|e| match e {
+        state_lock::LockError::Held(why) => OpenError::Busy(why),
+        state_lock::LockError::Failed(why) => OpenError::Failed(why),
+    })
+}
+
+/// [`open`] with the lock already held.
+fn open_locked(
+    config: &Config,
+    lock: state_lock::StateLock,
+) -> Result<(Arc<State>, String), OpenError> {
+    let db = db::Db::open(&config.state_dir.join("queue.db")).map_err(OpenError::Failed)?;
     let root_token = match &config.root_access_token {
         Some(t) => t.clone(),
-        None => db.meta("root_access_token", random_token)?,
+        None => db
+            .meta("root_access_token", random_token)
+            .map_err(OpenError::Failed)?,
     };
     if root_token.len() < 20 {
         eprintln!(
             "warning: the root access token is shorter than 20 characters; use it for tests only"
         );
     }
-    let queue_token = db.meta("queue_access_token", random_token)?;
-    let blob_secret = db.meta("blob_secret", random_token)?.into_bytes();
+    let queue_token = db
+        .meta("queue_access_token", random_token)
+        .map_err(OpenError::Failed)?;
+    let blob_secret = db
+        .meta("blob_secret", random_token)
+        .map_err(OpenError::Failed)?
+        .into_bytes();
     let root_url = root_url(config);
-    write_credentials(config, &root_url, &root_token)?;
+    write_credentials(config, &root_url, &root_token);
     let mut clients = Clients {
         clients: vec![
             Client {
@@ -142,7 +197,7 @@ pub fn open(config: &Config) -> Result<(Arc<State>, String), String> {
         anonymous: DEFAULT_ANONYMOUS.iter().map(|s| (*s).to_owned()).collect(),
     };
     if let Some(file) = &config.clients_file {
-        clients_file::load(file, &mut clients)?;
+        clients_file::load(file, &mut clients).map_err(OpenError::Failed)?;
     }
     let state = State {
         db,
@@ -158,27 +213,57 @@ pub fn open(config: &Config) -> Result<(Arc<State>, String), String> {
         pending: tokio::sync::Notify::new(),
         started: std::time::Instant::now(),
         stopping: AtomicBool::new(false),
+        _lock: lock,
     };
     Ok((Arc::new(state), root_url))
 }
 
-fn write_credentials(config: &Config, root_url: &str, token: &str) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+/// Writes `credentials.json` (mode 0600) when its content changes: a temporary file, fsync,
+/// then a rename, so readers see the old file or the new one. A failure (a full disk) is a
+/// warning: the database is intact and clients can be given the credentials another way.
+fn write_credentials(config: &Config, root_url: &str, token: &str) {
     let path = config.state_dir.join("credentials.json");
     let doc = serde_json::json!({"rootUrl": root_url, "clientId": config.root_client_id, "accessToken": token});
+    let text = doc.to_string();
+    if credentials_file_holds(&path, &text) {
+        return;
+    }
     let tmp = config.state_dir.join(".credentials.json.tmp");
+    if let Err(e) = replace_file(&path, &tmp, text.as_bytes()) {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!(
+            "warning: cannot write {}: {e}; the queue serves anyway, but its clients must be given the credentials (tc queue serve --print-env prints them)",
+            path.display()
+        );
+    }
+}
+
+/// Whether `path` is private to its owner and holds exactly `text`.
+fn credentials_file_holds(path: &Path, text: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let private = std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o777 == 0o600);
+    private && std::fs::read(path).is_ok_and(|old| old == text.as_bytes())
+}
+
+/// Replaces `path` with `bytes` through `tmp` (mode 0600), durably.
+fn replace_file(path: &Path, tmp: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .write(true)
         .truncate(true)
         .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    f.write_all(doc.to_string().as_bytes())
-        .and_then(|()| f.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .open(tmp)?;
+    // A stale temporary file keeps its mode through `open`: make it private in any case.
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Runs the resolvers once (§4.4).
@@ -221,6 +306,8 @@ pub async fn serve_until(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     ready: Option<tokio::sync::oneshot::Sender<String>>,
 ) -> Result<(), String> {
+    // Locked first: a second server on the directory names the first even on the same port.
+    let lock = lock_state_dir(&config).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -231,7 +318,7 @@ pub async fn serve_until(
         })?;
     // Port 0 picks a free port; the root URL names the real one.
     config.listen = listener.local_addr().map_err(|e| e.to_string())?;
-    let (state, root_url) = open(&config)?;
+    let (state, root_url) = open_locked(&config, lock).map_err(|e| e.to_string())?;
     // Claims and deadlines that fell due while the server was down resolve before serving.
     resolve_due(&state).await;
     if !config.listen.ip().is_loopback() {
@@ -261,20 +348,18 @@ pub async fn serve_until(
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
-    let handler_state = state.clone();
-    let app = axum::Router::new().fallback(move |req| routes::handle(handler_state.clone(), req));
     let stop_state = state.clone();
     if let Some(ready) = ready {
         let _ = ready.send(root_url.clone());
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.await;
-            stop_state.stopping.store(true, Ordering::Relaxed);
-            stop_state.pending.notify_waiters();
-        })
-        .await
-        .map_err(|e| format!("the server failed: {e}"))
+    let stop = async move {
+        stop.await;
+        // Long polls answer with no tasks at once, so their connections can close.
+        stop_state.stopping.store(true, Ordering::Relaxed);
+        stop_state.pending.notify_waiters();
+    };
+    connections::serve(listener, state, config.limits.connections.clone(), stop).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -39,6 +39,15 @@ pub(super) struct Call<'a> {
 impl Call<'_> {
     pub fn caller(&self) -> Result<Caller, ApiError> {
         let h = |k: &str| self.headers.get(k).and_then(|v| v.to_str().ok());
+        // A header that is there but not text is a bad credential, never an anonymous call.
+        let authorization = match self.headers.get("authorization") {
+            Some(v) => Some(v.to_str().map_err(|_| {
+                ApiError::auth(
+                    "the Authorization header is not ASCII text; send a Hawk header, or none for an anonymous request",
+                )
+            })?),
+            None => None,
+        };
         let req = auth::Request {
             method: self.http_method.as_str(),
             target: self.target,
@@ -47,7 +56,7 @@ impl Call<'_> {
             forwarded_proto: h("x-forwarded-proto"),
             content_type: h("content-type"),
             body: self.body,
-            authorization: h("authorization"),
+            authorization,
         };
         auth::authenticate(&self.state.clients, &req, Utc::now())
     }
@@ -66,27 +75,43 @@ impl Call<'_> {
     }
 }
 
+/// A path segment `handle` has already checked with [`percent_decode`].
 fn decode(segment: &str) -> String {
-    percent_decode(segment)
+    percent_decode(segment).unwrap_or_else(|_| segment.to_owned())
 }
 
-/// Percent-decoding; `+` stays `+`.
-pub fn percent_decode(s: &str) -> String {
+/// Text whose percent-escapes do not decode: a `%` without two hex digits after it, or bytes
+/// that are not UTF-8 once decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadEscape;
+
+/// Percent-decoding over bytes (`+` stays `+`), strict as upstream's `decodeURIComponent`.
+pub fn percent_decode(s: &str) -> Result<String, BadEscape> {
     let bytes = s.as_bytes();
+    let hex = |i: usize| bytes.get(i).and_then(|b| char::from(*b).to_digit(16));
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%' {
+            let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
+                return Err(BadEscape);
+            };
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
-        out.push(bytes[i]);
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).map_err(|_| BadEscape)
+}
+
+/// The 400 for a path segment or query value that does not percent-decode (upstream's router
+/// answers 400 too, as Express does for a parameter `decodeURIComponent` rejects).
+pub(super) fn bad_escape(what: &str, raw: &str) -> ApiError {
+    ApiError::invalid_arguments(format!(
+        "the {what} `{raw}` is not valid percent-encoded UTF-8: every `%` must be followed by two hex digits, and the decoded bytes must be UTF-8"
+    ))
 }
 
 pub(super) fn task_id_ok(id: &str) -> Result<(), ApiError> {
@@ -146,6 +171,11 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
         );
     };
     let route = route.to_owned();
+    let seg: Vec<&str> = route.split('/').collect();
+    // Every segment is checked here, so the routes below decode only valid ones.
+    if let Some(bad) = seg.iter().find(|s| percent_decode(s).is_err()) {
+        return bad_escape("path segment", bad).reply("unknown", json!({}), json!({}));
+    }
     // A declared length over the limit is refused before any of the body is read.
     let declared = parts
         .headers
@@ -169,7 +199,6 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
             );
         }
     };
-    let seg: Vec<&str> = route.split('/').collect();
     let m = parts.method.clone();
     let mut call = Call {
         state: &state,
@@ -241,20 +270,20 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
         }
         (["task", t, "runs", r, "artifacts", rest @ ..], _, true, _) if !rest.is_empty() => {
             call.method = "createArtifact";
-            let name = percent_decode(&rest.join("/"));
+            let name = decode(&rest.join("/"));
             call.params = json!({"taskId": decode(t), "runId": decode(r), "name": name});
             let res = A::create(&mut call, &decode(t), &decode(r), &name, &parts.headers).await;
             call.reply(res)
         }
         (["task", t, "runs", r, "artifacts", rest @ ..], true, _, _) if !rest.is_empty() => {
             call.method = "getArtifact";
-            let name = percent_decode(&rest.join("/"));
+            let name = decode(&rest.join("/"));
             call.params = json!({"taskId": decode(t), "runId": decode(r), "name": name});
             A::get(&call, &decode(t), Some(&decode(r)), &name).await
         }
         (["task", t, "artifacts", rest @ ..], true, _, _) if !rest.is_empty() => {
             call.method = "getLatestArtifact";
-            let name = percent_decode(&rest.join("/"));
+            let name = decode(&rest.join("/"));
             call.params = json!({"taskId": decode(t), "name": name});
             A::get(&call, &decode(t), None, &name).await
         }
@@ -284,7 +313,7 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
         }
         (["claim-work", rest @ ..], _, true, _) if !rest.is_empty() => {
             call.method = "claimWork";
-            let queue = percent_decode(&rest.join("/"));
+            let queue = decode(&rest.join("/"));
             call.params = json!({"taskQueueId": queue});
             let r = claim_work(&mut call, &queue).await;
             call.reply(r)
@@ -755,15 +784,19 @@ pub(super) fn page(query: &str) -> Result<(usize, String), ApiError> {
                 limit = n.min(1000);
             }
             "continuationToken" => {
-                let bytes = base64::Engine::decode(
-                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                    percent_decode(v),
-                )
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| {
-                    ApiError::input("the continuationToken is not one this queue gave")
-                })?;
+                let bytes = percent_decode(v)
+                    .ok()
+                    .and_then(|token| {
+                        base64::Engine::decode(
+                            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                            token,
+                        )
+                        .ok()
+                    })
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| {
+                        ApiError::input("the continuationToken is not one this queue gave")
+                    })?;
                 after = bytes;
             }
             _ => {}
