@@ -927,3 +927,34 @@ fn container_options_are_refused_for_native_tasks() {
         assert!(err.contains(named) && err.contains("run natively"), "{err}");
     }
 }
+
+#[test]
+fn a_killed_tc_takes_the_task_and_its_background_children_with_it() {
+    let s = Scratch::new();
+    let pids_file = s.path("pids");
+    let t = s.task(
+        "t.yml",
+        &format!(
+            "payload:\n  maxRunTime: 600\n  env: {{PIDS: '{}'}}\n  command: [{}]\n",
+            pids_file.display(),
+            common::BACKGROUND_CHILD
+        ),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
+        .current_dir(s.dir.path())
+        .env("TC_CACHE_DIR", s.path("cache"))
+        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pids = common::pids_written(&pids_file);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = common::still_running_after_a_while(&pids);
+    common::kill_leftovers(&left);
+    assert!(
+        left.is_empty(),
+        "still running after tc was killed: {left:?} of {pids:?}"
+    );
+}

@@ -471,6 +471,36 @@ fn a_killed_worker_loses_its_claim_and_a_second_worker_completes_the_retry() {
 }
 
 #[test]
+fn a_worker_killed_with_sigkill_takes_the_task_and_its_background_children_with_it() {
+    if !pyclient_available() {
+        return;
+    }
+    let s = Setup::new(&[]);
+    let pids_file = s.dir.path().join("pids");
+    s.submit(
+        "tied",
+        &format!(
+            "payload:\n  maxRunTime: 600\n  env: {{PIDS: '{}'}}\n  command: [{}]\n",
+            pids_file.display(),
+            common::BACKGROUND_CHILD
+        ),
+    );
+    let mut worker = s.spawn_worker("tied", &["--once"]);
+    let pids = common::pids_written(&pids_file);
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    // Left running, the task would go on while the queue, once the claim has expired, runs
+    // it again elsewhere.
+    let left = common::still_running_after_a_while(&pids);
+    common::kill_leftovers(&left);
+    assert!(
+        left.is_empty(),
+        "still running after the worker was killed: {left:?} of {pids:?}\n{}",
+        s.worker_log("tied")
+    );
+}
+
+#[test]
 fn a_long_task_is_reclaimed_and_its_log_can_be_read_while_it_runs() {
     if !pyclient_available() {
         return;

@@ -357,6 +357,10 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             "tc run-local prints text or json (--format human|json)",
         ));
     }
+    if !args.script && !args.dry_run {
+        // Before any thread: a kill -9 of tc must not leave its tasks running.
+        crate::engine::guard::start();
+    }
     if args.graph {
         return super::run_graph::run(&args, format);
     }

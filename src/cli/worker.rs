@@ -115,6 +115,8 @@ pub(super) fn run_options(
 }
 
 pub fn run(args: WorkerArgs) -> Result<i32> {
+    // Before any thread: a kill -9 of the worker must not leave its tasks running.
+    crate::engine::guard::start();
     let client = args.queue.client()?;
     let cache_root = super::run_local::cache_root(args.cache_dir.as_deref());
     let mut opts = run_options(
