@@ -313,6 +313,20 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
         s.log(&too_long)
     );
 
+    // So is a mount that writes more than --max-mount-size.
+    let big_mount = s.submit(
+        "big-mount",
+        "payload: {maxRunTime: 60, command: [['true']], mounts: [{file: x, content: {raw: '0123456789'}}]}\n",
+    );
+    assert_eq!(s.once(&["--max-mount-size", "4"]).0, 3);
+    assert_eq!(s.runs(&big_mount)[0].2, "malformed-payload");
+    assert!(
+        s.log(&big_mount)
+            .contains("it expands to more than 4 bytes"),
+        "{}",
+        s.log(&big_mount)
+    );
+
     // maxRunTime exceeded: failed, with the abort line in the log.
     let slow = s.submit(
         "slow",

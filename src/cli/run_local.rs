@@ -79,6 +79,11 @@ pub struct RunLocalArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// The most one mount may write into the task dir, decompressed (bytes, or with K, M, G
+    /// or T); a mount that expands past it is malformed-payload.
+    #[arg(long, value_name = "SIZE", default_value = crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = crate::run::mounts::parse_size)]
+    pub max_mount_size: u64,
+
     /// Give each cache a fresh, empty, throwaway directory instead of a kept instance.
     #[arg(long)]
     pub no_caches: bool,
@@ -335,6 +340,7 @@ pub(super) fn run_options(
             graph_root: args.root.clone(),
             checkout: None,
         },
+        max_mount_size: args.max_mount_size,
     }
 }
 

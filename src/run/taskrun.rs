@@ -79,6 +79,8 @@ pub struct RunOptions {
     pub links: Vec<(String, PathBuf)>,
     /// How the Docker engine pulls, networks and binds.
     pub docker: DockerOptions,
+    /// The most one mount may write into the task dir, decompressed (`--max-mount-size`).
+    pub max_mount_size: u64,
 }
 
 /// One task to run.
@@ -489,6 +491,7 @@ async fn start(
         &opts.cache_root,
         &opts.root_url,
         opts.no_caches,
+        opts.max_mount_size,
         cancel,
     )
     .await
