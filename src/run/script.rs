@@ -802,7 +802,10 @@ const MASK_VALUE: &str = r#"mask_value() {
 "#;
 
 const ARTIFACT_ERROR: &str = r#"artifact_error() {
-  local name=$1 reason=$2 message=$3 optional=$4 counts=$5
+  local name reason=$2 message optional=$4 counts=$5
+  # The manifest names no secret value, as tc's does not.
+  name=$(printf '%s\n' "$1" | mask)
+  message=$(printf '%s\n' "$3" | mask)
   records+=("$name"$'\t'"$(printf '{"name":%s,"type":"error","reason":%s,"message":%s,"optional":%s}' "$(json_str "$name")" "$(json_str "$reason")" "$(json_str "$message")" "$optional")")
   footer_lines+=("Artifact error $name: $reason: $message")
   if [[ "$counts" == 1 ]]; then failing_artifact=1; fi
@@ -817,7 +820,14 @@ const STORE: &str = r#"human_size() {
     else printf "%.2f GiB", b / 1073741824 }'
 }
 store() {
-  local name=$1 src=$2 expires=$3 ctype=$4 optional=$5 counts=$6 dest parent
+  local name=$1 src=$2 expires=$3 ctype=$4 optional=$5 counts=$6 dest parent masked
+  if [[ -z "$ctype" ]]; then ctype=$(content_type "$name"); fi
+  # A secret value in the name is masked on disk as in the manifest, as tc does.
+  masked=$(printf '%s\n' "$name" | mask)
+  if [[ "$masked" != "$name" ]]; then
+    log "Warning: artifact $masked: its path holds a secret value, so it is stored under this masked name"
+    name=$masked
+  fi
   dest="$ARTIFACTS_DIR/$name"
   parent=$(dirname "$dest")
   if [[ -e "$dest" || -L "$dest" ]] || ! mkdir -p "$parent" 2>/dev/null; then
