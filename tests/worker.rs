@@ -18,11 +18,17 @@ struct Setup {
 }
 
 impl Setup {
+    /// A queue whose empty claimWork polls answer after a second, with `server_flags`.
     fn new(server_flags: &[&str]) -> Setup {
         let mut flags = vec!["--claim-work-timeout", "1"];
         flags.extend(server_flags);
+        Setup::serving(&flags)
+    }
+
+    /// A queue started with exactly `flags`.
+    fn serving(flags: &[&str]) -> Setup {
         Setup {
-            q: Queue::start(&flags),
+            q: Queue::start(flags),
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -339,6 +345,30 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
     // Nothing pending: exit 4 after the wait.
     let out = s.tc(&["worker", "--once", "--wait-timeout", "1"]);
     assert_eq!(out.status.code(), Some(4));
+}
+
+#[test]
+fn once_gives_up_at_its_wait_timeout_without_sitting_out_the_queues_long_poll() {
+    if !pyclient_available() {
+        return;
+    }
+    // The queue would hold an empty claimWork for ten minutes.
+    let s = Setup::serving(&["--claim-work-timeout", "600"]);
+    let mut worker = s.spawn_worker("gives-up", &["--once", "--wait-timeout", "1"]);
+    assert_eq!(
+        exit_of(&mut worker, "the worker"),
+        4,
+        "{}",
+        s.worker_log("gives-up")
+    );
+    // The closed poll claimed nothing: a task submitted now is left for the next worker.
+    let id = s.submit("after", "payload: {maxRunTime: 60, command: [['true']]}\n");
+    let (code, err) = s.once(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.runs(&id),
+        [("completed".into(), "scheduled".into(), "completed".into())]
+    );
 }
 
 #[test]
