@@ -284,12 +284,11 @@ impl LocalDir {
     /// The name `name` is stored under; a name the mask changes is noted.
     fn stored_name(&self, name: &str) -> String {
         let stored = self.names.mask_str(name);
-        if stored != name {
-            if let Ok(mut masked) = self.masked.lock() {
-                if !masked.contains(&stored) {
-                    masked.push(stored.clone());
-                }
-            }
+        if stored != name
+            && let Ok(mut masked) = self.masked.lock()
+            && !masked.contains(&stored)
+        {
+            masked.push(stored.clone());
         }
         stored
     }

@@ -43,7 +43,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 pub fn show_size(bytes: u64) -> String {
     UNITS
         .iter()
-        .find(|(_, shift)| bytes >= 1 << shift && bytes % (1 << shift) == 0)
+        .find(|(_, shift)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
         .map(|(unit, shift)| format!("{} {unit}iB", bytes >> shift))
         .unwrap_or_else(|| format!("{bytes} bytes"))
 }
