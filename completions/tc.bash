@@ -1263,7 +1263,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__run__subcmd__local)
-            opts="-p -v -i -o -j -q -h -V --parameters --dep --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --root --interactive --script --output --develop --checkout --yes --jobs --graph --try --format --quiet --help --version"
+            opts="-p -v -i -o -j -q -h -V --parameters --dep --task-id --local-task-id --engine --env --env-file --secret --secret-file --artifacts-dir --missing-artifacts --max-run-time --retries --cache-dir --max-mount-size --no-caches --keep --allow-capabilities --root-url --dry-run --image --pull --volume --network --root --interactive --script --output --develop --checkout --yes --jobs --graph --try --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1326,6 +1326,10 @@ _tc() {
                     return 0
                     ;;
                 --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-mount-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2119,7 +2123,7 @@ _tc() {
             return 0
             ;;
         tc__subcmd__worker)
-            opts="-q -h -V --task-queue --worker-group --worker-id --capacity --once --wait-timeout --shutdown-grace --engine --max-task-run-time --pull --network --allow-capabilities --cache-dir --missing-artifacts --root-url --quiet --help --version"
+            opts="-q -h -V --task-queue --worker-group --worker-id --capacity --once --wait-timeout --shutdown-grace --engine --max-task-run-time --pull --network --allow-capabilities --cache-dir --max-mount-size --missing-artifacts --root-url --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2166,6 +2170,10 @@ _tc() {
                     return 0
                     ;;
                 --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-mount-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -100,6 +100,7 @@ ignore\t'Never'"
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l max-run-time -d 'Override the payload\'s maxRunTime (0 = no limit)' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l retries -d 'Extra runs after an intermittent-task exit (onExitStatus.retry), 0 to 49' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l cache-dir -d 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand run-local" -l max-mount-size -d 'The most one mount may write into the task dir, decompressed (bytes, or with K, M, G or T); a mount that expands past it is malformed-payload' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l root-url -d 'The TaskCluster deployment the task sees as TASKCLUSTER_ROOT_URL' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l image -d 'The image to run instead of the payload\'s: an image tarball (.tar, .tar.gz, .tar.zst, .tar.lz4), task-id=ID[:PATH], index=NS[:PATH], in-tree=NAME, or a registry reference' -r
 complete -c tc -n "__fish_tc_using_subcommand run-local" -l pull -d 'When to pull a registry image' -r -f -a "always\t'Pull, then use'
@@ -185,6 +186,7 @@ missing\t'Use the local image if the daemon has it, else pull'
 never\t'Never pull: an absent image is an error'"
 complete -c tc -n "__fish_tc_using_subcommand worker" -l network -d 'The containers\' network mode: none, host or a network name (default: the daemon\'s)' -r
 complete -c tc -n "__fish_tc_using_subcommand worker" -l cache-dir -d 'The cache root (default $TC_CACHE_DIR, else your user cache directory + /tc)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand worker" -l max-mount-size -d 'The most one mount may write into the task dir, decompressed (bytes, or with K, M, G or T); a mount that expands past it is malformed-payload' -r
 complete -c tc -n "__fish_tc_using_subcommand worker" -l missing-artifacts -d 'Whether a missing artifact fails the task' -r -f -a "family\t'docker-worker: never; generic-worker: unless the artifact is optional'
 fail\t'Any missing artifact fails the task'
 ignore\t'Never'"

@@ -2,6 +2,8 @@
 //! hostile archives that must not write a byte outside the mount directory, and content
 //! fetched from a real HTTP server on 127.0.0.1.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Write};
@@ -16,6 +18,9 @@ use tc::run::mounts::{
     self, ArchiveFormat, Content, FetchOptions, Fetched, Fetcher, FileFormat, Mount,
 };
 use tc::run::outcome::Reason;
+
+/// The default cap on what a mount writes.
+const MAX: u64 = mounts::DEFAULT_MAX_MOUNT_SIZE;
 
 // ---------------------------------------------------------------------------------------
 // Archive makers
@@ -135,29 +140,10 @@ fn zip_bytes(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
     // central directory ourselves.
     for (name, _, mode) in entries {
         if !matches!(mode & 0o170000, 0o040000 | 0o120000) {
-            set_zip_mode(&mut bytes, name, *mode);
+            common::set_zip_mode(&mut bytes, name, *mode);
         }
     }
     bytes
-}
-
-/// Sets the Unix mode (upper 16 bits of the external attributes) of `name`'s central
-/// directory header.
-fn set_zip_mode(zip: &mut [u8], name: &str, mode: u32) {
-    let mut i = 0;
-    while i + 46 <= zip.len() {
-        if zip[i..i + 4] == *b"PK\x01\x02" {
-            let len = u16::from_le_bytes([zip[i + 28], zip[i + 29]]) as usize;
-            if zip.get(i + 46..i + 46 + len) == Some(name.as_bytes()) {
-                let attrs = u32::from_le_bytes(zip[i + 38..i + 42].try_into().unwrap());
-                let attrs = (attrs & 0xffff) | (mode << 16);
-                zip[i + 38..i + 42].copy_from_slice(&attrs.to_le_bytes());
-                return;
-            }
-        }
-        i += 1;
-    }
-    panic!("no central directory header for {name}");
 }
 
 fn good_zip() -> Vec<u8> {
@@ -296,7 +282,7 @@ fn every_required_format_extracts() {
     for format in ArchiveFormat::ALL {
         let s = Scratch::new();
         let a = s.write_archive(&archive(format));
-        mounts::extract(&a, format, &s.dest()).unwrap_or_else(|e| panic!("{format}: {e}"));
+        mounts::extract(&a, format, &s.dest(), MAX).unwrap_or_else(|e| panic!("{format}: {e}"));
         check_good_tree(&s.dest(), format != ArchiveFormat::Zip);
         let tar = fs::read_dir(s.dest()).unwrap().count();
         assert_eq!(
@@ -311,7 +297,7 @@ fn every_required_format_extracts() {
 fn tar_keeps_modification_times() {
     let s = Scratch::new();
     let a = s.write_archive(&good_tar());
-    mounts::extract(&a, ArchiveFormat::Tar, &s.dest()).unwrap();
+    mounts::extract(&a, ArchiveFormat::Tar, &s.dest(), MAX).unwrap();
     assert_eq!(
         fs::metadata(s.dest().join("hello.txt")).unwrap().mtime(),
         1_700_000_000
@@ -334,7 +320,7 @@ fn concatenated_streams_extract_whole() {
         let mut bytes = compress(first, Some(c));
         bytes.extend(compress(second, Some(c)));
         let a = s.write_archive(&bytes);
-        mounts::extract(&a, format, &s.dest()).unwrap_or_else(|e| panic!("{format}: {e}"));
+        mounts::extract(&a, format, &s.dest(), MAX).unwrap_or_else(|e| panic!("{format}: {e}"));
         check_good_tree(&s.dest(), true);
     }
 }
@@ -376,7 +362,7 @@ fn archives_made_by_system_tools_extract() {
             .success();
         assert!(ok, "tar {flag}");
         let dest = s.path(&format!("out-{format}"));
-        mounts::extract(&out, format, &dest).unwrap_or_else(|e| panic!("{format}: {e}"));
+        mounts::extract(&out, format, &dest, MAX).unwrap_or_else(|e| panic!("{format}: {e}"));
         assert_eq!(
             fs::read_to_string(dest.join(&long).join("deep.txt")).unwrap(),
             "deep"
@@ -395,7 +381,7 @@ fn archives_made_by_system_tools_extract() {
             .success();
         assert!(ok, "zip");
         let dest = s.path("out-zip");
-        mounts::extract(&out, ArchiveFormat::Zip, &dest).unwrap();
+        mounts::extract(&out, ArchiveFormat::Zip, &dest, MAX).unwrap();
         assert_eq!(
             fs::read_to_string(dest.join(&long).join("deep.txt")).unwrap(),
             "deep"
@@ -408,25 +394,25 @@ fn archives_made_by_system_tools_extract() {
 fn a_wrong_format_or_a_damaged_archive_is_malformed() {
     let s = Scratch::new();
     let a = s.write_archive(&archive(ArchiveFormat::TarGz));
-    let e = mounts::extract(&a, ArchiveFormat::TarXz, &s.dest()).unwrap_err();
+    let e = mounts::extract(&a, ArchiveFormat::TarXz, &s.dest(), MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload);
     assert!(e.message.contains("is `format` wrong?"), "{}", e.message);
 
     let mut cut = archive(ArchiveFormat::TarZst);
     cut.truncate(cut.len() / 2);
     let a = s.write_archive(&cut);
-    let e = mounts::extract(&a, ArchiveFormat::TarZst, &s.path("task/m2")).unwrap_err();
+    let e = mounts::extract(&a, ArchiveFormat::TarZst, &s.path("task/m2"), MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload, "{e}");
 
     // A plain tar cut inside a file's data.
     let tar = good_tar();
     let a = s.write_archive(&tar[..1024 + 3]);
-    let e = mounts::extract(&a, ArchiveFormat::Tar, &s.path("task/m4")).unwrap_err();
+    let e = mounts::extract(&a, ArchiveFormat::Tar, &s.path("task/m4"), MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload, "{e}");
     assert!(e.message.contains("entry `hello.txt`"), "{}", e.message);
 
     let a = s.write_archive(b"not a zip at all");
-    let e = mounts::extract(&a, ArchiveFormat::Zip, &s.path("task/m3")).unwrap_err();
+    let e = mounts::extract(&a, ArchiveFormat::Zip, &s.path("task/m3"), MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload, "{e}");
 }
 
@@ -451,7 +437,7 @@ fn refused_tar(entries: &[Ent<'_>], entry: &str, why: &str) {
         };
         let s = Scratch::new();
         let a = s.write_archive(&bytes);
-        let e = mounts::extract(&a, format, &s.dest()).unwrap_err();
+        let e = mounts::extract(&a, format, &s.dest(), MAX).unwrap_err();
         assert_eq!(e.reason, Reason::MalformedPayload, "{format}: {e}");
         assert!(
             e.message.contains(&format!("refused entry `{entry}`")) && e.message.contains(why),
@@ -538,7 +524,7 @@ fn a_symlink_climbing_through_another_symlink_is_stored_harmless() {
         Ent::Symlink("l", "a/b/s/../../outside/sentinel"),
     ]);
     let a = s.write_archive(&tar);
-    mounts::extract(&a, ArchiveFormat::Tar, &s.dest()).unwrap();
+    mounts::extract(&a, ArchiveFormat::Tar, &s.dest(), MAX).unwrap();
     assert_eq!(
         fs::read_link(s.dest().join("l")).unwrap(),
         Path::new("a/outside/sentinel")
@@ -563,7 +549,7 @@ fn a_later_file_replaces_a_symlink_instead_of_writing_through_it() {
         Ent::File("s", b"replaced", 0o644),
     ]);
     let a = s.write_archive(&tar);
-    mounts::extract(&a, ArchiveFormat::Tar, &s.dest()).unwrap();
+    mounts::extract(&a, ArchiveFormat::Tar, &s.dest(), MAX).unwrap();
     assert_eq!(
         fs::read_to_string(s.dest().join("target")).unwrap(),
         "original"
@@ -619,7 +605,7 @@ fn device_nodes_and_fifos_are_skipped_and_setuid_is_dropped() {
         Ent::Dir("sticky"),
     ]);
     let a = s.write_archive(&tar);
-    mounts::extract(&a, ArchiveFormat::Tar, &s.dest()).unwrap();
+    mounts::extract(&a, ArchiveFormat::Tar, &s.dest(), MAX).unwrap();
     assert!(!s.dest().join("null").exists());
     assert!(!s.dest().join("pipe").exists());
     assert_eq!(mode(&s.dest().join("suid")), 0o755);
@@ -641,7 +627,7 @@ fn a_read_only_directory_still_receives_its_entries() {
     h.set_size(2);
     tar.append_data(&mut h, "ro/f", &b"ok"[..]).unwrap();
     let a = s.write_archive(&tar.into_inner().unwrap());
-    mounts::extract(&a, ArchiveFormat::Tar, &s.dest()).unwrap();
+    mounts::extract(&a, ArchiveFormat::Tar, &s.dest(), MAX).unwrap();
     assert_eq!(fs::read_to_string(s.dest().join("ro/f")).unwrap(), "ok");
     // Owner rwx is kept, so the task dir can be removed afterwards.
     assert_eq!(mode(&s.dest().join("ro")), 0o755);
@@ -650,7 +636,7 @@ fn a_read_only_directory_still_receives_its_entries() {
 fn refused_zip(entries: &[(&str, &[u8], u32)], entry: &str, why: &str) {
     let s = Scratch::new();
     let a = s.write_archive(&zip_bytes(entries));
-    let e = mounts::extract(&a, ArchiveFormat::Zip, &s.dest()).unwrap_err();
+    let e = mounts::extract(&a, ArchiveFormat::Zip, &s.dest(), MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload, "{e}");
     assert!(
         e.message.contains(&format!("refused entry `{entry}`")) && e.message.contains(why),
@@ -696,7 +682,7 @@ fn zip_setuid_is_dropped_and_fifos_skipped() {
         ("suid", b"x", 0o104755),
         ("fifo", b"", 0o010644),
     ]));
-    mounts::extract(&a, ArchiveFormat::Zip, &s.dest()).unwrap();
+    mounts::extract(&a, ArchiveFormat::Zip, &s.dest(), MAX).unwrap();
     assert_eq!(mode(&s.dest().join("suid")), 0o755);
     assert!(!s.dest().join("fifo").exists());
 }
@@ -718,18 +704,18 @@ fn file_mounts_are_decompressed_in_every_format() {
             "file": format!("deep/dir/f.{format}"), "content": {"raw": ""}, "format": format.as_str()
         }));
         let fetched = Fetched::Bytes(compress(&text, Some(format)));
-        mounts::apply(&m, &fetched, &task).unwrap_or_else(|e| panic!("{format}: {e}"));
+        mounts::apply(&m, &fetched, &task, MAX).unwrap_or_else(|e| panic!("{format}: {e}"));
         assert_eq!(
             fs::read(task.join(format!("deep/dir/f.{format}"))).unwrap(),
             text
         );
     }
     let plain = parse_one(serde_json::json!({"file": "plain.txt", "content": {"raw": "héllo"}}));
-    mounts::apply(&plain, &Fetched::Bytes("héllo".into()), &task).unwrap();
+    mounts::apply(&plain, &Fetched::Bytes("héllo".into()), &task, MAX).unwrap();
     assert_eq!(fs::read_to_string(task.join("plain.txt")).unwrap(), "héllo");
 
     let bad = parse_one(serde_json::json!({"file": "bad", "content": {"raw": ""}, "format": "gz"}));
-    let e = mounts::apply(&bad, &Fetched::Bytes(b"plain text".to_vec()), &task).unwrap_err();
+    let e = mounts::apply(&bad, &Fetched::Bytes(b"plain text".to_vec()), &task, MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload);
     assert!(e.message.contains("not valid gz data"), "{}", e.message);
 }
@@ -742,11 +728,11 @@ fn directory_mounts_extract_and_later_mounts_nest_without_following_symlinks() {
         "directory": "tools", "content": {"raw": ""}, "format": "tar.lz4"
     }));
     let fetched = Fetched::Bytes(archive(ArchiveFormat::TarLz4));
-    mounts::apply(&dir, &fetched, &task).unwrap();
+    mounts::apply(&dir, &fetched, &task, MAX).unwrap();
     check_good_tree(&task.join("tools"), true);
 
     let nested = parse_one(serde_json::json!({"file": "tools/bin/extra", "content": {"raw": "x"}}));
-    mounts::apply(&nested, &Fetched::Bytes(b"x".to_vec()), &task).unwrap();
+    mounts::apply(&nested, &Fetched::Bytes(b"x".to_vec()), &task, MAX).unwrap();
     assert_eq!(
         fs::read_to_string(task.join("tools/bin/extra")).unwrap(),
         "x"
@@ -754,7 +740,7 @@ fn directory_mounts_extract_and_later_mounts_nest_without_following_symlinks() {
 
     // `tools/link` is a symlink the archive made: a mount through it is refused.
     let through = parse_one(serde_json::json!({"file": "tools/link/x", "content": {"raw": "x"}}));
-    let e = mounts::apply(&through, &Fetched::Bytes(b"x".to_vec()), &task).unwrap_err();
+    let e = mounts::apply(&through, &Fetched::Bytes(b"x".to_vec()), &task, MAX).unwrap_err();
     assert_eq!(e.reason, Reason::MalformedPayload);
     assert!(
         e.message
@@ -765,7 +751,7 @@ fn directory_mounts_extract_and_later_mounts_nest_without_following_symlinks() {
     );
     // A file mount onto the symlink itself replaces the link, not its target.
     let onto = parse_one(serde_json::json!({"file": "tools/link", "content": {"raw": "new"}}));
-    mounts::apply(&onto, &Fetched::Bytes(b"new".to_vec()), &task).unwrap();
+    mounts::apply(&onto, &Fetched::Bytes(b"new".to_vec()), &task, MAX).unwrap();
     assert_eq!(
         fs::read_to_string(task.join("tools/hello.txt")).unwrap(),
         "hello\n"
@@ -776,7 +762,7 @@ fn directory_mounts_extract_and_later_mounts_nest_without_following_symlinks() {
         "directory": "evil", "content": {"raw": ""}, "format": "tar"
     }));
     let bytes = tar_bytes(&[Ent::File("../x", b"evil", 0o644)]);
-    let e = mounts::apply(&hostile, &Fetched::Bytes(bytes), &task).unwrap_err();
+    let e = mounts::apply(&hostile, &Fetched::Bytes(bytes), &task, MAX).unwrap_err();
     assert!(
         e.message
             .starts_with("directory mount `evil`: refused entry `../x` of the tar archive"),
@@ -784,6 +770,76 @@ fn directory_mounts_extract_and_later_mounts_nest_without_following_symlinks() {
         e.message
     );
     assert!(!task.join("x").exists());
+}
+
+#[test]
+fn a_mount_that_expands_past_the_cap_is_malformed_and_stops_there() {
+    const CAP: u64 = 1 << 20;
+    let s = Scratch::new();
+    let task = s.path("task");
+    // 2 MiB from a few kilobytes of gz.
+    let gz = compress(&vec![0u8; 2 << 20], Some(FileFormat::Gz));
+    assert!(gz.len() < 16 * 1024, "{}", gz.len());
+    let big = parse_one(serde_json::json!({
+        "file": "big.bin", "content": {"raw": ""}, "format": "gz"
+    }));
+    let e = mounts::apply(&big, &Fetched::Bytes(gz.clone()), &task, CAP).unwrap_err();
+    assert_eq!(e.reason, Reason::MalformedPayload);
+    assert_eq!(
+        e.message,
+        "file mount `big.bin`: it expands to more than 1 MiB, the most a mount may write (--max-mount-size)"
+    );
+    assert!(fs::metadata(task.join("big.bin")).unwrap().len() <= CAP);
+    // Under a larger cap the same content is written whole.
+    let fits = parse_one(serde_json::json!({
+        "file": "fits.bin", "content": {"raw": ""}, "format": "gz"
+    }));
+    mounts::apply(&fits, &Fetched::Bytes(gz), &task, 2 << 20).unwrap();
+    assert_eq!(fs::metadata(task.join("fits.bin")).unwrap().len(), 2 << 20);
+
+    // In archives the files add up: the third 400 KiB file goes over. Tar declares its sizes
+    // (refused before the file is written); zip's deflated data is counted as it is written.
+    let part = vec![7u8; 400 << 10];
+    let tar = tar_bytes(&[
+        Ent::File("a", &part, 0o644),
+        Ent::File("b", &part, 0o644),
+        Ent::File("c", &part, 0o644),
+    ]);
+    let zip = zip_bytes(&[
+        ("a", &part, 0o644),
+        ("b", &part, 0o644),
+        ("c", &part, 0o644),
+    ]);
+    for (format, bytes) in [
+        (ArchiveFormat::TarGz, compress(&tar, Some(FileFormat::Gz))),
+        (ArchiveFormat::TarZst, compress(&tar, Some(FileFormat::Zst))),
+        (ArchiveFormat::Zip, zip),
+    ] {
+        let dest = s.path(&format!("task/{format}"));
+        let a = s.write_archive(&bytes);
+        let e = mounts::extract(&a, format, &dest, CAP).unwrap_err();
+        assert_eq!(e.reason, Reason::MalformedPayload, "{format}");
+        assert!(
+            e.message.starts_with(&format!(
+                "refused entry `c` of the {format} archive: it expands to more than 1 MiB"
+            )),
+            "{format}: {}",
+            e.message
+        );
+        let written: u64 = ["a", "b", "c"]
+            .iter()
+            .filter_map(|f| fs::metadata(dest.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        assert!(written <= CAP, "{format}: {written} bytes written");
+        mounts::extract(
+            &a,
+            format,
+            &s.path(&format!("task/{format}-fits")),
+            3 * (400 << 10),
+        )
+        .unwrap_or_else(|e| panic!("{format}: {e}"));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -997,7 +1053,7 @@ async fn a_download_with_sha256_is_checked_and_cached() {
         content,
         format: ArchiveFormat::TarGz,
     };
-    mounts::apply(&m, &second, &s.path("task")).unwrap();
+    mounts::apply(&m, &second, &s.path("task"), MAX).unwrap();
     check_good_tree(&s.dest(), true);
 
     // A damaged cache entry is noticed and fetched again.

@@ -574,8 +574,14 @@ fn secrets_are_masked_and_keep_leaves_the_container() {
 }
 
 /// Sends `signal` once the task runs: tc cancels, exits `code` and leaves no container.
-fn cancel_with(name: &str, signal: nix::sys::signal::Signal, code: i32) {
-    let Some(s) = Setup::new(name) else { return };
+/// Starts a long task (a minute of sleep) and returns once its output shows it runs: tc and
+/// the rest of its stdout.
+fn start_long_task(
+    s: &Setup,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
     let task = s.task(
         "long",
         "payload:\n  image: x\n  command: [sh, -c, 'echo run\"\"ning; sleep 60']\n  maxRunTime: 120\n",
@@ -604,12 +610,36 @@ fn cancel_with(name: &str, signal: nix::sys::signal::Signal, code: i32) {
         }
     }
     assert!(seen.contains("=== Task Starting ==="), "{seen}");
+    (child, stdout)
+}
+
+fn cancel_with(name: &str, signal: nix::sys::signal::Signal, code: i32) {
+    let Some(s) = Setup::new(name) else { return };
+    let (mut child, mut stdout) = start_long_task(&s);
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(code), "{rest}");
     assert!(rest.contains("Canceled by user"), "{rest}");
+    s.assert_no_containers();
+}
+
+#[test]
+fn a_tc_killed_with_sigkill_leaves_no_container_running() {
+    let Some(s) = Setup::new("sigkill") else {
+        return;
+    };
+    let (mut child, _stdout) = start_long_task(&s);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // tc's guard removes the container once tc is gone; it takes a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !listed(&["ps", "-aq"], &s.label_filter()).is_empty()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     s.assert_no_containers();
 }
 

@@ -130,6 +130,45 @@ fn bad_mount_content_is_a_malformed_payload() {
 }
 
 #[test]
+fn a_mount_past_max_mount_size_is_a_malformed_payload() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2 MiB of zeros, a few kilobytes of gz.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&vec![0u8; 2 << 20]).unwrap();
+    let content = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+    let task = format!(
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{{file: big.bin, format: gz, content: {{base64: '{content}'}}}}]\n"
+    );
+    let (code, sum) = run(dir.path(), &task, &["--max-mount-size", "1M"]);
+    assert_eq!(
+        (code, sum["reason"].as_str()),
+        (2, Some("malformed-payload")),
+        "{sum}"
+    );
+    assert!(
+        sum["message"]
+            .as_str()
+            .unwrap()
+            .contains("file mount `big.bin`: it expands to more than 1 MiB"),
+        "{sum}"
+    );
+    // The default cap (8 GiB) lets it through.
+    let (code, sum) = run(dir.path(), &task, &[]);
+    assert_eq!(code, 0, "{sum}");
+    // A size tc cannot read is a usage error naming the flag.
+    let out = common::tc()
+        .args(["run-local", "t.yml", "--max-mount-size", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--max-mount-size") && err.contains("`lots` is not a size"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_unreachable_server_is_resource_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0")

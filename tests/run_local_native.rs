@@ -372,6 +372,62 @@ fn secrets_are_masked_in_the_terminal_the_saved_log_and_the_summary() {
 }
 
 #[test]
+fn a_secret_in_an_artifact_file_name_is_masked_on_disk_too_with_a_warning() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'mkdir out && echo k > \"out/key-$TOKEN.txt\" && echo p > out/plain.txt']]\n  artifacts: [{type: directory, path: out, name: public/out}]\n",
+    );
+    let (code, summary, err) = s.run_json(&t, &["--secret", "TOKEN=hunter2222"]);
+    assert_eq!(code, 0, "{summary} {err}");
+    // Every file the manifest names is there, under that name; no file name holds the secret.
+    let manifest = s.manifest();
+    let mut named = Vec::new();
+    for a in manifest["artifacts"].as_array().unwrap() {
+        if a["type"] == "file" {
+            let name = a["name"].as_str().unwrap();
+            assert!(s.path("A").join(name).is_file(), "{name} is not there");
+            named.push(name.to_owned());
+        }
+    }
+    assert!(
+        named.contains(&"public/out/key-***.txt".to_owned()),
+        "{named:?}"
+    );
+    let on_disk: Vec<String> = std::fs::read_dir(s.path("A/public/out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !on_disk.iter().any(|n| n.contains("hunter2222")),
+        "{on_disk:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path("A/public/out/key-***.txt")).unwrap(),
+        "k\n"
+    );
+    // The warning names the masked path only.
+    let warning = "artifact public/out/key-***.txt: its path holds a secret value, so it is stored under this masked name";
+    assert!(
+        summary["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == warning),
+        "{summary}"
+    );
+    assert!(s.saved_log().contains(warning), "{}", s.saved_log());
+    for text in [
+        summary.to_string(),
+        err,
+        s.saved_log(),
+        manifest.to_string(),
+    ] {
+        assert!(!text.contains("hunter2222"), "{text}");
+    }
+}
+
+#[test]
 fn env_layers_and_reserved_names() {
     let s = Scratch::new();
     std::fs::write(s.path("vars.env"), "# comment\nFROM_FILE=file\nBOTH=file\n").unwrap();
@@ -942,4 +998,35 @@ fn container_options_are_refused_for_native_tasks() {
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains(named) && err.contains("run natively"), "{err}");
     }
+}
+
+#[test]
+fn a_killed_tc_takes_the_task_and_its_background_children_with_it() {
+    let s = Scratch::new();
+    let pids_file = s.path("pids");
+    let t = s.task(
+        "t.yml",
+        &format!(
+            "payload:\n  maxRunTime: 600\n  env: {{PIDS: '{}'}}\n  command: [{}]\n",
+            pids_file.display(),
+            common::BACKGROUND_CHILD
+        ),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
+        .current_dir(s.dir.path())
+        .env("TC_CACHE_DIR", s.path("cache"))
+        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pids = common::pids_written(&pids_file);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = common::still_running_after_a_while(&pids);
+    common::kill_leftovers(&left);
+    assert!(
+        left.is_empty(),
+        "still running after tc was killed: {left:?} of {pids:?}"
+    );
 }

@@ -22,7 +22,9 @@ fn fixtures() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("row10-missing", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts:\n    - {type: file, path: gone.txt, name: public/gone.txt}\n    - {type: file, path: also-gone.txt, optional: true}\n".into(), vec![]),
         ("row11-escapes", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > f.txt && ln -s /etc/hostname out.txt && mkdir d && ln -s /etc d/etc && echo y > d/y.txt']]\n  artifacts:\n    - {type: file, path: out.txt, name: public/out.txt}\n    - {type: file, path: f.txt, name: ../up.txt}\n    - {type: directory, path: d, name: public/d}\n".into(), vec![]),
         ("env-and-secrets", "payload:\n  maxRunTime: 30\n  env: {FROM_PAYLOAD: p, BOTH: payload}\n  command: [[/bin/sh, -c, 'echo \"$FROM_PAYLOAD $BOTH $CLI $TOKEN\" > env.txt']]\n  artifacts: [{type: file, path: env.txt, name: public/env.txt}]\n".into(), vec!["--env", "BOTH=cli", "--env", "CLI=c", "--secret", "TOKEN"]),
+        ("secret-in-artifact-name", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'mkdir out && echo k > \"out/key-$TOKEN.txt\" && ln -s nowhere \"out/gone-$TOKEN\"']]\n  artifacts: [{type: directory, path: out, name: public/out}]\n".into(), vec!["--secret", "TOKEN"]),
         ("mounts-and-caches", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'cat conf.txt tree/hello/world.txt > out.txt; ls cache >> out.txt; echo warm > cache/state']]\n  artifacts: [{{type: file, path: out.txt}}]\n  mounts:\n    - {{file: conf.txt, content: {{raw: \"raw\\n\"}}}}\n    - {{directory: tree, format: tar.gz, content: {{base64: '{}'}}}}\n    - {{directory: cache, cacheName: c1, format: tar.gz, content: {{base64: '{}'}}}}\n", hello_tar_gz_base64(), hello_tar_gz_base64()), vec![]),
+        ("special-entries", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'find tree zip -printf \"%y %p\\\\n\" | sort > out.txt']]\n  artifacts: [{{type: file, path: out.txt}}]\n  mounts:\n    - {{directory: tree, format: tar.gz, content: {{base64: '{}'}}}}\n    - {{directory: zip, format: zip, content: {{base64: '{}'}}}}\n", special_tar_gz_base64(), special_zip_base64()), vec![]),
         ("hostile-archive", format!("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{{directory: d, format: tar.gz, content: {{base64: '{}'}}}}]\n", hostile_tar_gz_base64()), vec![]),
         ("unreachable-mount", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{file: x, content: {url: 'http://127.0.0.1:9/x'}}]\n".into(), vec![]),
         ("ignore-policy", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nothing}]\n".into(), vec!["--missing-artifacts", "ignore"]),
@@ -59,6 +61,65 @@ fn hostile_tar_gz_base64() -> String {
     tar_gz_base64("escape", |d| {
         std::os::unix::fs::symlink("/etc/hostname", d.join("escape")).unwrap()
     })
+}
+
+/// A tar.gz with device nodes and FIFOs (some with names that need care) among files: tc
+/// leaves them out, so the script must too (run as root, tar would make them).
+fn special_tar_gz_base64() -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, kind: tar::EntryType, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        if matches!(kind, tar::EntryType::Char | tar::EntryType::Block) {
+            h.set_device_major(1).unwrap();
+            h.set_device_minor(3).unwrap();
+        }
+        b.append_data(&mut h, name, data).unwrap();
+    };
+    add("keep.txt", tar::EntryType::Regular, b"kept\n");
+    add("./sub/fifo", tar::EntryType::Fifo, b"");
+    add("sub/null", tar::EntryType::Char, b"");
+    add("blk ", tar::EntryType::Block, b"");
+    add("we ird *[x]\\q%s", tar::EntryType::Fifo, b"");
+    add("caf\u{e9}", tar::EntryType::Fifo, b"");
+    add(
+        "a/sub/null",
+        tar::EntryType::Regular,
+        b"a regular file of the same last name\n",
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&b.into_inner().unwrap()).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap())
+}
+
+/// A zip with a FIFO, a device node and a socket among files (unzip makes them empty files).
+fn special_zip_base64() -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let entries = [
+        ("reg", 0o100644),
+        ("a*[b]", 0o010644),
+        ("aX[b]", 0o100644),
+        ("sub/dev", 0o020644),
+        ("x/sub/dev", 0o100644),
+        ("sock", 0o140644),
+    ];
+    for (name, _) in entries {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(name.as_bytes()).unwrap();
+    }
+    let mut bytes = z.finish().unwrap().into_inner();
+    // The zip crate writes only permission bits: the file types go in by hand.
+    for (name, mode) in entries {
+        common::set_zip_mode(&mut bytes, name, mode);
+    }
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Every file under `dir` (but the saved log and the manifest) with its bytes.

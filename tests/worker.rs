@@ -18,11 +18,17 @@ struct Setup {
 }
 
 impl Setup {
+    /// A queue whose empty claimWork polls answer after a second, with `server_flags`.
     fn new(server_flags: &[&str]) -> Setup {
         let mut flags = vec!["--claim-work-timeout", "1"];
         flags.extend(server_flags);
+        Setup::serving(&flags)
+    }
+
+    /// A queue started with exactly `flags`.
+    fn serving(flags: &[&str]) -> Setup {
         Setup {
-            q: Queue::start(&flags),
+            q: Queue::start(flags),
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -313,6 +319,20 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
         s.log(&too_long)
     );
 
+    // So is a mount that writes more than --max-mount-size.
+    let big_mount = s.submit(
+        "big-mount",
+        "payload: {maxRunTime: 60, command: [['true']], mounts: [{file: x, content: {raw: '0123456789'}}]}\n",
+    );
+    assert_eq!(s.once(&["--max-mount-size", "4"]).0, 3);
+    assert_eq!(s.runs(&big_mount)[0].2, "malformed-payload");
+    assert!(
+        s.log(&big_mount)
+            .contains("it expands to more than 4 bytes"),
+        "{}",
+        s.log(&big_mount)
+    );
+
     // maxRunTime exceeded: failed, with the abort line in the log.
     let slow = s.submit(
         "slow",
@@ -325,6 +345,30 @@ fn once_resolves_failed_intermittent_malformed_and_max_run_time() {
     // Nothing pending: exit 4 after the wait.
     let out = s.tc(&["worker", "--once", "--wait-timeout", "1"]);
     assert_eq!(out.status.code(), Some(4));
+}
+
+#[test]
+fn once_gives_up_at_its_wait_timeout_without_sitting_out_the_queues_long_poll() {
+    if !pyclient_available() {
+        return;
+    }
+    // The queue would hold an empty claimWork for ten minutes.
+    let s = Setup::serving(&["--claim-work-timeout", "600"]);
+    let mut worker = s.spawn_worker("gives-up", &["--once", "--wait-timeout", "1"]);
+    assert_eq!(
+        exit_of(&mut worker, "the worker"),
+        4,
+        "{}",
+        s.worker_log("gives-up")
+    );
+    // The closed poll claimed nothing: a task submitted now is left for the next worker.
+    let id = s.submit("after", "payload: {maxRunTime: 60, command: [['true']]}\n");
+    let (code, err) = s.once(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.runs(&id),
+        [("completed".into(), "scheduled".into(), "completed".into())]
+    );
 }
 
 #[test]
@@ -468,6 +512,36 @@ fn a_killed_worker_loses_its_claim_and_a_second_worker_completes_the_retry() {
     let (code, err) = s.once(&[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(s.runs(&id)[1].0, "completed");
+}
+
+#[test]
+fn a_worker_killed_with_sigkill_takes_the_task_and_its_background_children_with_it() {
+    if !pyclient_available() {
+        return;
+    }
+    let s = Setup::new(&[]);
+    let pids_file = s.dir.path().join("pids");
+    s.submit(
+        "tied",
+        &format!(
+            "payload:\n  maxRunTime: 600\n  env: {{PIDS: '{}'}}\n  command: [{}]\n",
+            pids_file.display(),
+            common::BACKGROUND_CHILD
+        ),
+    );
+    let mut worker = s.spawn_worker("tied", &["--once"]);
+    let pids = common::pids_written(&pids_file);
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    // Left running, the task would go on while the queue, once the claim has expired, runs
+    // it again elsewhere.
+    let left = common::still_running_after_a_while(&pids);
+    common::kill_leftovers(&left);
+    assert!(
+        left.is_empty(),
+        "still running after the worker was killed: {left:?} of {pids:?}\n{}",
+        s.worker_log("tied")
+    );
 }
 
 #[test]

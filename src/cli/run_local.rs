@@ -80,6 +80,11 @@ pub struct RunLocalArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// The most one mount may write into the task dir, decompressed (bytes, or with K, M, G
+    /// or T); a mount that expands past it is malformed-payload.
+    #[arg(long, value_name = "SIZE", default_value = crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = crate::run::mounts::parse_size)]
+    pub max_mount_size: u64,
+
     /// Give each cache a fresh, empty, throwaway directory instead of a kept instance.
     #[arg(long)]
     pub no_caches: bool,
@@ -340,6 +345,7 @@ pub(super) fn run_options(
             graph_root: args.root.clone(),
             checkout: None,
         },
+        max_mount_size: args.max_mount_size,
     }
 }
 
@@ -357,6 +363,10 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
 }
 
 pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
+    if !args.script && !args.dry_run {
+        // Before any thread: a kill -9 of tc must not leave its tasks running.
+        crate::engine::guard::start();
+    }
     if args.graph {
         return super::run_graph::run(&args, format);
     }

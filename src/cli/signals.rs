@@ -31,7 +31,11 @@ pub fn stop_now(code: i32, left: &str) -> ! {
     crate::engine::native::kill_every_group();
     eprintln!("[tc] interrupted again: stopped at once; {left}");
     for name in crate::engine::docker::live_containers() {
-        eprintln!("[tc] container left: {name} (remove it with docker rm -f {name})");
+        if crate::engine::guard::active() {
+            eprintln!("[tc] container {name} is being removed");
+        } else {
+            eprintln!("[tc] container left: {name} (remove it with docker rm -f {name})");
+        }
     }
     std::process::exit(code);
 }

@@ -75,6 +75,11 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// The most one mount may write into the task dir, decompressed (bytes, or with K, M, G
+    /// or T); a mount that expands past it is malformed-payload.
+    #[arg(long, value_name = "SIZE", default_value = crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = crate::run::mounts::parse_size)]
+    pub max_mount_size: u64,
+
     /// Whether a missing artifact fails the task.
     #[arg(long, value_enum, default_value_t = MissingPolicy::Family)]
     pub missing_artifacts: MissingPolicy,
@@ -111,10 +116,13 @@ pub(super) fn run_options(
         worker_group: String::new(),
         links: Vec::new(),
         docker,
+        max_mount_size: crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE,
     }
 }
 
 pub fn run(args: WorkerArgs) -> Result<i32> {
+    // Before any thread: a kill -9 of the worker must not leave its tasks running.
+    crate::engine::guard::start();
     let client = args.queue.client()?;
     let cache_root = super::run_local::cache_root(args.cache_dir.as_deref());
     let mut opts = run_options(
@@ -132,6 +140,7 @@ pub fn run(args: WorkerArgs) -> Result<i32> {
     );
     opts.allow_capabilities = args.allow_capabilities;
     opts.max_run_time_cap = Some(args.max_task_run_time);
+    opts.max_mount_size = args.max_mount_size;
     let cfg = worker::Config {
         client,
         queues: args.task_queues.clone(),

@@ -2,6 +2,7 @@
 //! (native processes, Docker containers). `run::taskrun` drives them; nothing else does.
 
 pub mod docker;
+pub mod guard;
 pub mod intree;
 pub mod native;
 

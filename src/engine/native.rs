@@ -241,11 +241,15 @@ fn interactive_shell(
         .map(|(_, v)| v.clone())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "sh".into());
-    let mut child = std::process::Command::new(&shell)
+    let mut command = std::process::Command::new(&shell);
+    command
         .env_clear()
         .envs(env)
         .current_dir(dir)
-        .process_group(0)
+        .process_group(0);
+    // Listed with tc's guard until the shell has exited (the tie is dropped at the end).
+    let _tie = super::guard::tie_process_group(&mut command);
+    let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start the shell {shell}: {e}"))?;
     let stdin = std::io::stdin();
@@ -357,6 +361,8 @@ async fn run_one(
         .stderr(Stdio::from(writer2))
         .process_group(0)
         .kill_on_drop(false);
+    // Listed with tc's guard until the command has exited (the tie is dropped at the end).
+    let _tie = super::guard::tie_process_group(cmd.as_std_mut());
     let spawned = cmd.spawn();
     drop(cmd);
     let mut child = match spawned {

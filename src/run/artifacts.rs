@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::mask::Masker;
+
 /// The manifest's file name in the artifacts directory.
 pub const MANIFEST: &str = "tc-manifest.json";
 
@@ -197,6 +199,11 @@ pub struct LocalDir {
     /// The first write failure that is the machine's fault (disk full, not writable), not the
     /// artifact's: the run becomes an internal error (worker.md §11 row 13).
     io_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// Masks secret values out of the names files are stored under: the manifest names them
+    /// masked, so the files must be there under those names (and no file name keeps a secret).
+    names: Masker,
+    /// Stored names that the mask changed, each once: the run warns about them.
+    masked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl LocalDir {
@@ -258,7 +265,32 @@ impl LocalDir {
             root: root.to_path_buf(),
             reserved: Vec::new(),
             io_failure: Default::default(),
+            names: Masker::default(),
+            masked: Default::default(),
         })
+    }
+
+    /// Stores files under names with every secret value masked as `***`.
+    pub fn mask_names(&mut self, masker: Masker) {
+        self.names = masker;
+        self.masked = Default::default();
+    }
+
+    /// The masked names of the files whose own names held a secret value.
+    pub fn masked_names(&self) -> Vec<String> {
+        self.masked.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// The name `name` is stored under; a name the mask changes is noted.
+    fn stored_name(&self, name: &str) -> String {
+        let stored = self.names.mask_str(name);
+        if stored != name
+            && let Ok(mut masked) = self.masked.lock()
+            && !masked.contains(&stored)
+        {
+            masked.push(stored.clone());
+        }
+        stored
     }
 
     pub fn root(&self) -> &Path {
@@ -310,8 +342,10 @@ impl LocalDir {
         self.reserved.push(name.to_owned());
     }
 
-    /// Creates `<A>/<name>` exclusively, parents included, never through a symlink.
+    /// Creates `<A>/<name>` exclusively, parents included, never through a symlink; a secret
+    /// value in `name` is masked.
     pub fn create(&self, name: &str) -> Result<File, String> {
+        let name = &self.stored_name(name);
         if self.reserved.iter().any(|r| r == name) {
             return Err(format!("`{name}` collides with the task log"));
         }
@@ -327,9 +361,9 @@ impl LocalDir {
             })
     }
 
-    /// Copies `reader` to `<A>/<name>`; returns its size and sha256.
+    /// Copies `reader` to `<A>/<name>` (masked as in `create`); returns its size and sha256.
     pub fn store(&self, name: &str, reader: &mut dyn Read) -> Result<(u64, String), String> {
-        let dest = self.root.join(name);
+        let dest = self.root.join(self.names.mask_str(name));
         let mut file = self.create(name)?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;

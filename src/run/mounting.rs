@@ -67,6 +67,7 @@ pub async fn mount_all(
     cache_root: &Path,
     root_url: &str,
     no_caches: bool,
+    max_size: u64,
     cancel: &Canceled,
 ) -> Result<MountedCaches, TaskError> {
     let caches = (!no_caches).then(|| Caches::new(cache_root));
@@ -84,6 +85,7 @@ pub async fn mount_all(
             task_dir.to_path_buf(),
             fetcher.clone(),
             caches.clone(),
+            max_size,
             cancel.clone(),
         )
         .await
@@ -105,6 +107,7 @@ async fn mount_one(
     task_dir: PathBuf,
     fetcher: std::sync::Arc<Fetcher>,
     caches: Option<Caches>,
+    max_size: u64,
     cancel: Canceled,
 ) -> Result<Option<(Instance, PathBuf)>, TaskError> {
     let Mount::Cache {
@@ -123,7 +126,7 @@ async fn mount_one(
                 message: format!("{} mount `{}`: {}", mount.kind(), mount.path(), e.message),
                 ..e
             })?;
-        tokio::task::spawn_blocking(move || mounts::apply(&mount, &fetched, &task_dir))
+        tokio::task::spawn_blocking(move || mounts::apply(&mount, &fetched, &task_dir, max_size))
             .await
             .map_err(|e| TaskError::internal(e.to_string()))??;
         return Ok(None);
@@ -150,9 +153,11 @@ async fn mount_one(
         let result = match fetch(&fetcher, &content, cancel).await {
             Ok(fetched) => {
                 let dir = instance.dir.clone();
-                tokio::task::spawn_blocking(move || mounts::extract_fetched(&fetched, format, &dir))
-                    .await
-                    .unwrap_or_else(|e| Err(TaskError::internal(e.to_string())))
+                tokio::task::spawn_blocking(move || {
+                    mounts::extract_fetched(&fetched, format, &dir, max_size)
+                })
+                .await
+                .unwrap_or_else(|e| Err(TaskError::internal(e.to_string())))
             }
             Err(e) => Err(e),
         };

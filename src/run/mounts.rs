@@ -15,8 +15,10 @@
 
 mod extract;
 mod fetch;
+mod size;
 mod spec;
 
 pub use extract::{apply, extract, extract_fetched};
 pub use fetch::{FetchOptions, Fetched, Fetcher, fetch};
+pub use size::{DEFAULT_MAX_MOUNT_SIZE, DEFAULT_MAX_MOUNT_SIZE_TEXT, parse_size, show_size};
 pub use spec::{ArchiveFormat, Content, FileFormat, Mount, parse};

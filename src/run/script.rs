@@ -640,27 +640,28 @@ fn extract_code(
     what: &str,
     tools: &mut Vec<&'static str>,
 ) -> String {
-    let untar = format!("tar -x --no-same-owner --no-same-permissions -C {dest}");
     // The entries are checked first, as tc checks them: no absolute names, no `..`, and no
-    // link that leaves the mount.
+    // link that leaves the mount. The check also names the device nodes and FIFOs, which
+    // are left out as tc leaves them out (run as root, tar would make them).
+    let skip = format!("{archive}.skip");
     let (list, cmd) = match format {
         "zip" => {
             tools.push("unzip");
             (
                 format!("unzip -Z1 {archive} | zip_names_safe"),
-                format!("unzip -q -o {archive} -d {dest}"),
+                format!("unzip_into {dest} {archive}"),
             )
         }
         "tar" => (
-            format!("tar -tvPf {archive} | tar_entries_safe"),
-            format!("{untar} -f {archive}"),
+            format!("tar -tvPf {archive} | tar_entries_safe {skip}"),
+            format!("untar_into {dest} {skip} <{archive}"),
         ),
         other => {
             tools.push("tar");
             let codec = decompressor(other.trim_start_matches("tar."), tools);
             (
-                format!("{codec} <{archive} | tar -tvP | tar_entries_safe"),
-                format!("{codec} <{archive} | {untar}"),
+                format!("{codec} <{archive} | tar -tvP | tar_entries_safe {skip}"),
+                format!("{codec} <{archive} | untar_into {dest} {skip}"),
             )
         }
     };
@@ -801,7 +802,10 @@ const MASK_VALUE: &str = r#"mask_value() {
 "#;
 
 const ARTIFACT_ERROR: &str = r#"artifact_error() {
-  local name=$1 reason=$2 message=$3 optional=$4 counts=$5
+  local name reason=$2 message optional=$4 counts=$5
+  # The manifest names no secret value, as tc's does not.
+  name=$(printf '%s\n' "$1" | mask)
+  message=$(printf '%s\n' "$3" | mask)
   records+=("$name"$'\t'"$(printf '{"name":%s,"type":"error","reason":%s,"message":%s,"optional":%s}' "$(json_str "$name")" "$(json_str "$reason")" "$(json_str "$message")" "$optional")")
   footer_lines+=("Artifact error $name: $reason: $message")
   if [[ "$counts" == 1 ]]; then failing_artifact=1; fi
@@ -816,7 +820,14 @@ const STORE: &str = r#"human_size() {
     else printf "%.2f GiB", b / 1073741824 }'
 }
 store() {
-  local name=$1 src=$2 expires=$3 ctype=$4 optional=$5 counts=$6 dest parent
+  local name=$1 src=$2 expires=$3 ctype=$4 optional=$5 counts=$6 dest parent masked
+  if [[ -z "$ctype" ]]; then ctype=$(content_type "$name"); fi
+  # A secret value in the name is masked on disk as in the manifest, as tc does.
+  masked=$(printf '%s\n' "$name" | mask)
+  if [[ "$masked" != "$name" ]]; then
+    log "Warning: artifact $masked: its path holds a secret value, so it is stored under this masked name"
+    name=$masked
+  fi
   dest="$ARTIFACTS_DIR/$name"
   parent=$(dirname "$dest")
   if [[ -e "$dest" || -L "$dest" ]] || ! mkdir -p "$parent" 2>/dev/null; then
@@ -906,10 +917,15 @@ const TAR_CHECKS: &str = r#"link_target_safe() {
   normal=$(realpath -m -s "$dir/$2")
   [[ "$normal" == /mount || "$normal" == /mount/* ]]
 }
+# Checks the entries of a tar listing on stdin; writes the names of its device nodes and FIFOs
+# to the file $1, NUL-separated.
 tar_entries_safe() {
-  local perm rest name target
+  local skip=$1 line perm rest name target
+  : >"$skip"
   # tar -tv lines: permissions, owner, size, date, time, then the name (and link target).
-  while read -r perm _ _ _ _ rest; do
+  while IFS= read -r line; do
+    [[ "$line" =~ ^([^\ ]+)\ +[^\ ]+\ +[^\ ]+\ +[^\ ]+\ +[^\ ]+\ (.*)$ ]] || return 1
+    perm=${BASH_REMATCH[1]}; rest=${BASH_REMATCH[2]}
     case "$perm" in
       l*) name=${rest% -> *}; target=${rest##* -> } ;;
       h*) name=${rest% link to *}; target=${rest##* link to } ;;
@@ -918,7 +934,34 @@ tar_entries_safe() {
     entry_name_safe "$name" || return 1
     if [[ "$perm" == l* ]]; then link_target_safe "$name" "$target" || return 1; fi
     if [[ "$perm" == h* ]]; then entry_name_safe "$target" || return 1; fi
+    if [[ "$perm" == [cbp]* ]]; then unescape_tar_name "$name" >>"$skip"; fi
   done
+  return 0
+}
+# tar -tv escapes backslashes and unprintable bytes in names (\\, \n, \303): prints the name
+# as it is in the archive, NUL-terminated. %b reads octal as \0 and up to three digits, so each
+# \ddd becomes \0ddd first.
+unescape_tar_name() {
+  local in=$1 out='' i=0
+  while ((i < ${#in})); do
+    if [[ "${in:i:1}" == "\\" && "${in:i+1:3}" =~ ^[0-7]{3}$ ]]; then
+      out+="\\0${in:i+1:3}"; i=$((i + 4))
+    elif [[ "${in:i:1}" == "\\" ]]; then
+      out+="${in:i:2}"; i=$((i + 2))
+    else
+      out+="${in:i:1}"; i=$((i + 1))
+    fi
+  done
+  printf '%b\0' "$out"
+}
+# Extracts the tar on stdin into $1, leaving out the entries named in the file $2 (as non-root,
+# tar could not make device nodes and would fail); whatever special file is left goes.
+untar_into() {
+  local name
+  local -a leave_out=(--anchored --no-wildcards)
+  while IFS= read -r -d '' name; do leave_out+=("--exclude=$name"); done <"$2"
+  tar -x --no-same-owner --no-same-permissions "${leave_out[@]}" -C "$1"
+  find "$1" \( -type b -o -type c -o -type p \) -delete
 }
 "#;
 
@@ -927,6 +970,29 @@ const ZIP_CHECKS: &str = r#"zip_names_safe() {
   while IFS= read -r name; do
     entry_name_safe "$name" || return 1
   done
+}
+# Extracts the zip $2 into $1, leaving out its device nodes, FIFOs and sockets as tc does
+# (unzip would make them empty files).
+unzip_into() {
+  local line name c i
+  local -a leave_out=()
+  # unzip -Z lines: permissions, version, system, size, type, method, date, time, then the name.
+  while IFS= read -r line; do
+    if [[ "$line" =~ ^[cbps][^\ ]*(\ +[^\ ]+){7}\ (.*)$ ]]; then
+      # -x takes patterns: the name's wildcard characters are escaped.
+      name=''
+      for ((i = 0; i < ${#BASH_REMATCH[2]}; i++)); do
+        c=${BASH_REMATCH[2]:i:1}
+        case "$c" in [][*?\\]) name+="\\$c" ;; *) name+=$c ;; esac
+      done
+      leave_out+=("$name")
+    fi
+  done < <(unzip -Z "$2")
+  if ((${#leave_out[@]})); then
+    unzip -q -o "$2" -d "$1" -x "${leave_out[@]}"
+  else
+    unzip -q -o "$2" -d "$1"
+  fi
 }
 "#;
 

@@ -79,6 +79,8 @@ pub struct RunOptions {
     pub links: Vec<(String, PathBuf)>,
     /// How the Docker engine pulls, networks and binds.
     pub docker: DockerOptions,
+    /// The most one mount may write into the task dir, decompressed (`--max-mount-size`).
+    pub max_mount_size: u64,
 }
 
 /// One task to run.
@@ -212,6 +214,7 @@ pub async fn run(
     let names = log_names(&task.def);
     let names_ok = log_name_problems(&names).is_empty();
     let mut sink = sink.clone();
+    sink.mask_names(Masker::new(&secret_values));
     if names_ok {
         sink.reserve(&names.live);
     }
@@ -275,6 +278,13 @@ pub async fn run(
                     if events.interrupted.is_none() && plan.copy_artifacts {
                         for spec in &plan.artifacts {
                             records.extend(sb.extract(spec, sink).await);
+                        }
+                        for name in sink.masked_names() {
+                            let w = format!(
+                                "artifact {name}: its path holds a secret value, so it is stored under this masked name"
+                            );
+                            log.line(&format!("Warning: {w}"));
+                            warnings.push(w);
                         }
                         events.failing_artifact = records
                             .iter()
@@ -489,6 +499,7 @@ async fn start(
         &opts.cache_root,
         &opts.root_url,
         opts.no_caches,
+        opts.max_mount_size,
         cancel,
     )
     .await

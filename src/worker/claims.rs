@@ -24,6 +24,7 @@ fn jittered(base: Duration) -> Duration {
 pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), String> {
     let mut backoff = Duration::from_secs(1);
     let mut stop = ctx.stop.clone();
+    let mut gave_up = ctx.gave_up.subscribe();
     let route = format!("claim-work/{}", encode(&queue));
     loop {
         if !ctx.may_claim() {
@@ -53,8 +54,13 @@ pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), Strin
             "tasks": permits.len(),
         });
         // Not raced with shutdown: the queue may claim at any moment of the long poll, and a
-        // claim that arrives is reported (worker-shutdown), never dropped.
-        let answer = ctx.cfg.client.call("POST", &route, Some(&body)).await;
+        // claim that arrives is reported (worker-shutdown), never dropped. The end of
+        // `--once`'s wait closes the request instead: the queue claims nothing for a request
+        // that is gone (queue-api.md §4.3), and one whose answer was on its way expires.
+        let answer = tokio::select! {
+            a = ctx.cfg.client.call("POST", &route, Some(&body)) => a,
+            _ = gave_up.wait_for(|g| *g) => return Ok(()),
+        };
         let pause = match answer {
             Ok(a) if a.status == 200 => {
                 backoff = Duration::from_secs(1);

@@ -104,6 +104,9 @@ struct Ctx {
     slots: Arc<Semaphore>,
     /// Cleared when no more claims may be made (`--once` after its claim, or its timeout).
     claiming: AtomicBool,
+    /// Set when `--once`'s wait has ended without a claim: a claimWork still waiting is
+    /// closed, so the wait ends on time (the queue claims nothing for a closed request).
+    gave_up: watch::Sender<bool>,
     claimed: AtomicUsize,
     stop: watch::Receiver<Stop>,
     done: mpsc::UnboundedSender<Finished>,
@@ -171,6 +174,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
     let ctx = Arc::new(Ctx {
         slots: Arc::new(Semaphore::new(capacity)),
         claiming: AtomicBool::new(true),
+        gave_up: watch::Sender::new(false),
         claimed: AtomicUsize::new(0),
         stop: stop.clone(),
         done: done_tx,
@@ -207,8 +211,10 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
             }
             message = fatal(&mut loops) => return Err(drain(&ctx, capacity, message).await),
             () = timeout => {
-                // A claimWork still waiting may yet bring a task: let it answer.
+                // A claimWork still waiting is closed: the queue's long poll (20 s on a real
+                // queue) would otherwise outlast the wait.
                 ctx.claiming.store(false, Ordering::SeqCst);
+                ctx.gave_up.send_replace(true);
                 while loops.join_next().await.is_some() {}
                 match ctx.claimed.load(Ordering::SeqCst) {
                     0 => crate::exit_codes::NO_TASK,

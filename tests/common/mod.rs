@@ -77,3 +77,80 @@ pub fn write_executable(path: &std::path::Path, text: &str) {
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// A task command that starts a background child, writes both pids (the command's own last)
+/// to `$PIDS`, and then waits: for tests that kill tc and look for what is left.
+pub const BACKGROUND_CHILD: &str = r#"[/bin/sh, -c, 'sleep 600 & echo $! > "$PIDS.tmp"; echo $$ >> "$PIDS.tmp"; mv "$PIDS.tmp" "$PIDS"; wait']"#;
+
+/// The pids a `BACKGROUND_CHILD` task wrote to `file`, once it has (waits up to two minutes).
+pub fn pids_written(file: &std::path::Path) -> Vec<i32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            return text.lines().map(|l| l.trim().parse().unwrap()).collect();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never wrote {}",
+            file.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Whether a process has ended: no longer there, or a zombie nobody has reaped yet (a
+/// container's init may not reap orphans).
+pub fn process_ended(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => true,
+    }
+}
+
+/// Waits (up to 30 s) for every one of `pids` to end; the ones still running if some never do.
+pub fn still_running_after_a_while(pids: &[i32]) -> Vec<i32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let running: Vec<i32> = pids
+            .iter()
+            .copied()
+            .filter(|p| !process_ended(*p))
+            .collect();
+        if running.is_empty() || std::time::Instant::now() > deadline {
+            return running;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// SIGKILL to whatever of `pids` is left, so a failed test leaves nothing running.
+pub fn kill_leftovers(pids: &[i32]) {
+    for p in pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*p),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+/// Sets the Unix mode (upper 16 bits of the external attributes) of `name`'s central
+/// directory header.
+pub fn set_zip_mode(zip: &mut [u8], name: &str, mode: u32) {
+    let mut i = 0;
+    while i + 46 <= zip.len() {
+        if zip[i..i + 4] == *b"PK\x01\x02" {
+            let len = u16::from_le_bytes([zip[i + 28], zip[i + 29]]) as usize;
+            if zip.get(i + 46..i + 46 + len) == Some(name.as_bytes()) {
+                let attrs = u32::from_le_bytes(zip[i + 38..i + 42].try_into().unwrap());
+                let attrs = (attrs & 0xffff) | (mode << 16);
+                zip[i + 38..i + 42].copy_from_slice(&attrs.to_le_bytes());
+                return;
+            }
+        }
+        i += 1;
+    }
+    panic!("no central directory header for {name}");
+}

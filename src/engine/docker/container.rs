@@ -219,6 +219,8 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
     if let Ok(mut live) = LIVE.lock() {
         live.push(name.clone());
     }
+    // Removed by tc's guard if tc dies before the cleanup does it.
+    crate::engine::guard::tie_container(&name);
     if let Some(p) = interactive {
         if let Err(e) = super::interactive::upload(docker, &name, &p.exec_task).await {
             remove_leftovers(docker, &cfg.spec.task_id, cfg.spec.run_id).await;
@@ -288,6 +290,7 @@ pub async fn remove_leftovers(docker: &Docker, task_id: &str, run_id: u32) {
     if let Ok(mut live) = LIVE.lock() {
         live.retain(|n| n != &name);
     }
+    crate::engine::guard::untie_container(&name);
     volumes::remove_throwaway(docker, task_id).await;
 }
 
@@ -542,6 +545,7 @@ impl Sandbox for DockerSandbox {
         if let Ok(mut live) = LIVE.lock() {
             live.retain(|n| n != &self.name);
         }
+        crate::engine::guard::untie_container(&self.name);
         if let Some(caches) = self.caches.lock().await.take() {
             if keep && !caches.is_empty() {
                 notes.push(

@@ -13,7 +13,8 @@
 //!   place; it is stored lexically normalised (`a/../b` → `b`), so a `..` never follows a
 //!   component that could itself be a symlink;
 //! - a hard link must name a regular file extracted earlier, reached without symlinks;
-//! - device nodes and FIFOs are skipped; setuid, setgid and sticky bits are dropped.
+//! - device nodes and FIFOs are skipped; setuid, setgid and sticky bits are dropped;
+//! - the files' data, decompressed, may not add up to more than the mount's cap.
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::fetch::Fetched;
+use super::size::Budget;
 use super::spec::{ArchiveFormat, FileFormat, Mount};
 use crate::run::outcome::TaskError;
 
@@ -76,9 +78,14 @@ impl<R: Read> Read for Lz4Frames<R> {
     }
 }
 
-/// Copies an entry's data, telling read errors (the archive) from write errors (the disk).
-/// Returns the number of bytes copied.
-fn copy(src: &mut dyn Read, dst: &mut File, path: &Path) -> Result<u64, Problem> {
+/// Copies an entry's data, telling read errors (the archive) from write errors (the disk),
+/// and stops when the mount's budget runs out. Returns the number of bytes copied.
+fn copy(
+    src: &mut dyn Read,
+    dst: &mut File,
+    path: &Path,
+    budget: &mut Budget,
+) -> Result<u64, Problem> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
@@ -88,6 +95,7 @@ fn copy(src: &mut dyn Read, dst: &mut File, path: &Path) -> Result<u64, Problem>
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Problem::Damaged(e)),
         };
+        budget.take(n as u64).map_err(Problem::Refused)?;
         dst.write_all(&buf[..n])
             .map_err(io_problem(format!("cannot write {}", path.display())))?;
         total += n as u64;
@@ -133,14 +141,17 @@ struct Tree {
     earlier: &'static str,
     /// Directory modes, applied at the end: a read-only directory would stop later entries.
     dir_modes: Vec<(PathBuf, u32)>,
+    /// What the files may still take (`--max-mount-size`).
+    budget: Budget,
 }
 
 impl Tree {
-    fn new(root: &Path, earlier: &'static str) -> Tree {
+    fn new(root: &Path, earlier: &'static str, max_size: u64) -> Tree {
         Tree {
             root: root.to_owned(),
             earlier,
             dir_modes: Vec::new(),
+            budget: Budget::new(max_size),
         }
     }
 
@@ -216,6 +227,10 @@ impl Tree {
         size: Option<u64>,
         mtime: Option<SystemTime>,
     ) -> Result<(), Problem> {
+        // A size the archive declares is refused before a byte is written.
+        if let Some(size) = size {
+            self.budget.fits(size).map_err(Problem::Refused)?;
+        }
         let path = self.place(parts)?;
         // `create_new` (O_EXCL) never follows a symlink, so the file is ours.
         let mut file = OpenOptions::new()
@@ -224,7 +239,7 @@ impl Tree {
             .mode(0o600)
             .open(&path)
             .map_err(io_problem(format!("cannot create {}", path.display())))?;
-        let copied = copy(data, &mut file, &path)?;
+        let copied = copy(data, &mut file, &path, &mut self.budget)?;
         // A tar entry cut short reads as a short file: say so instead.
         if let Some(size) = size
             && copied < size
@@ -387,11 +402,16 @@ fn archive_error(p: Problem, archive: &str) -> TaskError {
     }
 }
 
-/// Extracts the archive file `archive` of `format` into `dest` (created if missing).
-/// A refused entry or a damaged archive → malformed-payload naming the entry; a local
-/// file-system failure → internal-error. Entries written before a failure stay: the caller
-/// discards the directory.
-pub fn extract(archive: &Path, format: ArchiveFormat, dest: &Path) -> Result<(), TaskError> {
+/// Extracts the archive file `archive` of `format` into `dest` (created if missing), writing
+/// at most `max_size` bytes of file data. A refused entry, a damaged archive or one that
+/// expands past `max_size` → malformed-payload naming the entry; a local file-system failure
+/// → internal-error. Entries written before a failure stay: the caller discards the directory.
+pub fn extract(
+    archive: &Path,
+    format: ArchiveFormat,
+    dest: &Path,
+    max_size: u64,
+) -> Result<(), TaskError> {
     let file = File::open(archive).map_err(|e| {
         TaskError::internal(format!(
             "cannot open the archive {}: {e}",
@@ -400,16 +420,22 @@ pub fn extract(archive: &Path, format: ArchiveFormat, dest: &Path) -> Result<(),
     })?;
     fs::create_dir_all(dest)
         .map_err(|e| TaskError::internal(format!("cannot create {}: {e}", dest.display())))?;
-    extract_from(BufReader::with_capacity(64 * 1024, file), format, dest)
+    extract_from(
+        BufReader::with_capacity(64 * 1024, file),
+        format,
+        dest,
+        max_size,
+    )
 }
 
 fn extract_from<R: Read + Seek>(
     reader: R,
     format: ArchiveFormat,
     dest: &Path,
+    max_size: u64,
 ) -> Result<(), TaskError> {
     let what = format!("{format} archive");
-    let mut tree = Tree::new(dest, "an earlier entry");
+    let mut tree = Tree::new(dest, "an earlier entry", max_size);
     match format {
         ArchiveFormat::Zip => extract_zip(reader, &mut tree, &what)?,
         tar => extract_tar(Box::new(reader), tar.compression(), &mut tree, &what)?,
@@ -532,20 +558,27 @@ fn zip_entry(file: &mut zip::read::ZipFile<'_, impl Read>, tree: &mut Tree) -> R
     }
 }
 
-/// Extracts fetched archive content into `dest` (a directory mount, or a new cache instance).
+/// Extracts fetched archive content into `dest` (a directory mount, or a new cache instance),
+/// writing at most `max_size` bytes of file data.
 pub fn extract_fetched(
     fetched: &Fetched,
     format: ArchiveFormat,
     dest: &Path,
+    max_size: u64,
 ) -> Result<(), TaskError> {
     match fetched {
-        Fetched::Bytes(bytes) => extract_from(Cursor::new(bytes), format, dest),
+        Fetched::Bytes(bytes) => extract_from(Cursor::new(bytes), format, dest, max_size),
         other => {
             let file = other.path().map(File::open).transpose().map_err(|e| {
                 TaskError::internal(format!("cannot open the downloaded archive: {e}"))
             })?;
             match file {
-                Some(f) => extract_from(BufReader::with_capacity(64 * 1024, f), format, dest),
+                Some(f) => extract_from(
+                    BufReader::with_capacity(64 * 1024, f),
+                    format,
+                    dest,
+                    max_size,
+                ),
                 None => Err(TaskError::internal("downloaded content has no file")),
             }
         }
@@ -556,12 +589,17 @@ pub fn extract_fetched(
 /// by `parse`; parents are created inside `task_dir` and never through a symlink. A directory
 /// mount extracts into `<task_dir>/<directory>`, which is created, or reused when an earlier
 /// mount made it. Cache mounts are the cache module's: it preloads a new instance with
-/// [`extract`].
-pub fn apply(mount: &Mount, fetched: &Fetched, task_dir: &Path) -> Result<(), TaskError> {
+/// [`extract`]. A mount writes at most `max_size` bytes of file data (decompressed).
+pub fn apply(
+    mount: &Mount,
+    fetched: &Fetched,
+    task_dir: &Path,
+    max_size: u64,
+) -> Result<(), TaskError> {
     let path = mount.path();
     let parts = components(path.as_bytes())
         .map_err(|why| TaskError::malformed(format!("mount `{path}`: {why}")))?;
-    let tree = Tree::new(task_dir, "an earlier mount");
+    let mut tree = Tree::new(task_dir, "an earlier mount", max_size);
     let mount_error = |p: Problem| match p {
         Problem::Refused(why) => {
             TaskError::malformed(format!("{} mount `{path}`: {why}", mount.kind()))
@@ -588,7 +626,7 @@ pub fn apply(mount: &Mount, fetched: &Fetched, task_dir: &Path) -> Result<(), Ta
             })?;
             let mut data =
                 decoder(source, *format).map_err(|e| mount_error(Problem::Damaged(e)))?;
-            copy(&mut data, &mut file, &target).map(drop).map_err(|p| match (p, format) {
+            copy(&mut data, &mut file, &target, &mut tree.budget).map(drop).map_err(|p| match (p, format) {
                 (Problem::Damaged(e), Some(f)) => TaskError::malformed(format!(
                     "file mount `{path}`: the content is not valid {f} data ({e}); check `format`"
                 )),
@@ -597,7 +635,7 @@ pub fn apply(mount: &Mount, fetched: &Fetched, task_dir: &Path) -> Result<(), Ta
         }
         Mount::Directory { format, .. } => {
             let dest = tree.dirs(&parts).map_err(mount_error)?;
-            extract_fetched(fetched, *format, &dest).map_err(|e| TaskError {
+            extract_fetched(fetched, *format, &dest, max_size).map_err(|e| TaskError {
                 message: format!("directory mount `{path}`: {}", e.message),
                 ..e
             })
