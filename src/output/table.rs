@@ -3,7 +3,8 @@
 //! The width is `$COLUMNS` when it holds a positive number (scripts and tests choose it), else the
 //! terminal's when stdout is one, else there is none: piped output keeps each row on one line (for
 //! grep), and only very long cells are cut. In a width, cells wrap inside their column, a row is
-//! at most [`MAX_CELL_LINES`] lines high, and what does not fit ends in `…`.
+//! at most [`MAX_CELL_LINES`] lines high (unless the table says otherwise), and what does not fit
+//! ends in `…`.
 //!
 //! Every cell is cut to what it can show before comfy-table sees it: comfy-table wraps a cell by
 //! copying the rest of it for every line it splits off (quadratic), and even without a width it
@@ -14,7 +15,7 @@ use std::fmt;
 
 use comfy_table::{ContentArrangement, Row, presets};
 
-/// The most lines a row shows; longer cells end in `…`.
+/// The most lines a row shows by default; longer cells end in `…`.
 pub const MAX_CELL_LINES: usize = 4;
 
 /// The most characters a cell keeps when there is no width (piped output, `$COLUMNS` unset).
@@ -26,16 +27,24 @@ const ELLIPSIS: &str = "…";
 /// A table with a header row, borders drawn with plain UTF-8 lines, fitted to the width.
 pub struct Table {
     layout: comfy_table::Table,
+    max_lines: usize,
     max_cell_chars: usize,
 }
 
 /// A table with `header` as its first row, laid out in the width (see the module docs).
 pub fn new(header: &[&str]) -> Table {
-    with_width(header, layout_width())
+    with_width(header, layout_width(), MAX_CELL_LINES)
 }
 
-/// A table with `header` as its first row, laid out in `width` columns (none: no limit).
-fn with_width(header: &[&str], width: Option<usize>) -> Table {
+/// Like [`new`], for cells worth reading whole (such as `tc doctor`'s advice): a row shows up to
+/// `max_lines` lines.
+pub fn with_max_lines(header: &[&str], max_lines: usize) -> Table {
+    with_width(header, layout_width(), max_lines.max(1))
+}
+
+/// A table with `header` as its first row, laid out in `width` columns (none: no limit), its
+/// rows at most `max_lines` high.
+fn with_width(header: &[&str], width: Option<usize>, max_lines: usize) -> Table {
     let mut layout = comfy_table::Table::new();
     layout.load_preset(presets::UTF8_FULL_CONDENSED);
     layout.set_truncation_indicator(ELLIPSIS);
@@ -46,7 +55,8 @@ fn with_width(header: &[&str], width: Option<usize>) -> Table {
     layout.set_header(header.iter().copied());
     Table {
         layout,
-        max_cell_chars: max_cell_chars(width),
+        max_lines,
+        max_cell_chars: max_cell_chars(width, max_lines),
     }
 }
 
@@ -58,7 +68,7 @@ impl Table {
             .map(|cell| clip(cell.as_ref(), self.max_cell_chars).into_owned())
             .collect();
         let mut row = Row::from(cells);
-        row.max_height(MAX_CELL_LINES);
+        row.max_height(self.max_lines);
         self.layout.add_row(row);
         self
     }
@@ -73,7 +83,7 @@ impl fmt::Display for Table {
 /// Text shown outside a table (such as the try text above `tc try parse`'s tables), cut like a
 /// cell: at most [`MAX_CELL_LINES`] lines of the width, or [`MAX_UNWRAPPED_CELL_CHARS`].
 pub fn clip_long_text(text: &str) -> Cow<'_, str> {
-    clip(text, max_cell_chars(layout_width()))
+    clip(text, max_cell_chars(layout_width(), MAX_CELL_LINES))
 }
 
 /// The width tables are laid out in (see the module docs); none means no limit.
@@ -90,10 +100,10 @@ fn columns_setting(value: Option<&str>) -> Option<usize> {
         .filter(|&n| n > 0)
 }
 
-/// How many characters of a cell can show: a full-width line for each line of a row, or the
-/// fixed cap without a width.
-fn max_cell_chars(width: Option<usize>) -> usize {
-    width.map_or(MAX_UNWRAPPED_CELL_CHARS, |w| w * MAX_CELL_LINES)
+/// How many characters of a cell can show: a full-width line for each of a row's `max_lines`,
+/// or the fixed cap without a width.
+fn max_cell_chars(width: Option<usize>, max_lines: usize) -> usize {
+    width.map_or(MAX_UNWRAPPED_CELL_CHARS, |w| w.saturating_mul(max_lines))
 }
 
 /// `text` cut to `max_chars` characters, the last of them `…`.
@@ -132,12 +142,17 @@ mod tests {
 
     #[test]
     fn a_cell_keeps_a_row_of_full_lines_or_the_fixed_cap() {
-        assert_eq!(max_cell_chars(Some(80)), 80 * MAX_CELL_LINES);
-        assert_eq!(max_cell_chars(None), MAX_UNWRAPPED_CELL_CHARS);
+        assert_eq!(max_cell_chars(Some(80), 4), 320);
+        assert_eq!(max_cell_chars(Some(80), 10), 800);
+        assert_eq!(max_cell_chars(None, 4), MAX_UNWRAPPED_CELL_CHARS);
     }
 
     fn laid_out(width: Option<usize>, rows: &[&[&str]]) -> String {
-        let mut table = with_width(&["a", "b"], width);
+        laid_out_in_lines(width, MAX_CELL_LINES, rows)
+    }
+
+    fn laid_out_in_lines(width: Option<usize>, max_lines: usize, rows: &[&[&str]]) -> String {
+        let mut table = with_width(&["a", "b"], width, max_lines);
         for row in rows {
             table.add_row(row.iter());
         }
@@ -155,6 +170,15 @@ mod tests {
             .take_while(|l| !l.contains(" y "))
             .count();
         assert_eq!(x_lines, MAX_CELL_LINES, "{text}");
+        assert!(text.contains('…'), "{text}");
+    }
+
+    #[test]
+    fn a_table_can_show_taller_rows() {
+        let long = "word ".repeat(1000);
+        let text = laid_out_in_lines(Some(40), 10, &[&["x", &long]]);
+        // Borders and header take 4 lines.
+        assert_eq!(text.lines().count(), 4 + 10, "{text}");
         assert!(text.contains('…'), "{text}");
     }
 
