@@ -7,21 +7,25 @@ mod common;
 
 use std::process::Output;
 
+use assert_cmd::Command;
 use serde_json::Value;
 
-fn run_graph(dir: &std::path::Path, extra: &[&str]) -> Output {
+/// `tc run-local --graph` on the fixture repository, its cache in `dir`.
+fn graph_command(dir: &std::path::Path) -> Command {
     let fixture = common::fixture("graph-run");
-    common::tc()
-        .current_dir(dir)
+    let mut cmd = common::tc();
+    cmd.current_dir(dir)
         .env("TC_CACHE_DIR", dir.join("cache"))
         .env_remove("TASKCLUSTER_ROOT_URL")
         .args(["run-local", "--graph", "-j", "2", "--root"])
         .arg(fixture.join("taskcluster"))
         .arg("-p")
-        .arg(fixture.join("params.yml"))
-        .args(extra)
-        .output()
-        .unwrap()
+        .arg(fixture.join("params.yml"));
+    cmd
+}
+
+fn run_graph(dir: &std::path::Path, extra: &[&str]) -> Output {
+    graph_command(dir).args(extra).output().unwrap()
 }
 
 #[test]
@@ -60,6 +64,30 @@ fn the_graph_runs_in_dependency_order_and_a_failed_build_blocks_its_test() {
     };
     assert!(at("[tc] build-app: completed") < at("[tc] test-app: running"));
     assert!(!stderr.contains("[tc] test-broken: running"));
+}
+
+/// `run-local --graph`'s table once ran past a narrow terminal: it now wraps cells inside `$COLUMNS`.
+#[test]
+fn the_summary_table_fits_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = graph_command(dir.path())
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for line in stdout.lines() {
+        assert!(common::display_width(line) <= 60, "{line:?} in\n{stdout}");
+    }
+    assert!(stdout.contains("test-broken"), "{stdout}");
+    assert!(
+        !stdout.contains('…'),
+        "nothing is long enough to cut: {stdout}"
+    );
+    assert!(
+        stdout.contains("1 blocked, 2 completed, 1 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
