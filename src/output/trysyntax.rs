@@ -33,7 +33,7 @@ pub fn parse_report(parsed: Option<&Parsed>) -> String {
     };
     let mut out = format!(
         "{}\n\nOptions (* = set by the try text)\n",
-        table::clip_long_text(&p.located.text)
+        table::clip_long_text(p.located.text)
     );
     let mut options = table::new(&["option", "value", ""]);
     for (i, key) in RAW_KEYS.iter().enumerate() {
