@@ -8,7 +8,8 @@
 //!
 //! Every cell is cut to what it can show before comfy-table sees it: comfy-table wraps a cell by
 //! copying the rest of it for every line it splits off (quadratic), and even without a width it
-//! splits cells wider than 65,535 columns that way, so one 4 MB value took minutes to print.
+//! splits cells wider than 65,535 columns that way, so one 4 MB value took seconds to minutes to
+//! print.
 
 use std::borrow::Cow;
 use std::fmt;
