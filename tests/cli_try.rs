@@ -465,6 +465,92 @@ fn stats_human_output_has_counts_and_tables() {
     assert!(text.contains("try: -b do"), "{text}");
 }
 
+/// A push whose try text holds a `-p` list of `n` platforms (wide characters included).
+fn push_with_platforms(n: usize) -> String {
+    let platforms: Vec<String> = (0..n).map(|i| format!("平台-{i}")).collect();
+    format!("try: -b do -p {}\n", platforms.join(","))
+}
+
+#[test]
+fn stats_human_tables_fit_columns_and_cut_long_cells() {
+    let input = format!("{}try: -b do\nfoo\n", push_with_platforms(300));
+    let out = common::tc()
+        .env("COLUMNS", "60")
+        .args(["try", "stats"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        assert!(common::display_width(line) <= 60, "{line:?} in\n{text}");
+    }
+    // The platforms value and the try string both end, cut, in `…` inside their cell.
+    let cut = text.lines().filter(|l| l.contains("…")).count();
+    assert_eq!(cut, 2, "{text}");
+    assert!(!text.contains("平台-299"), "{text}");
+    assert!(text.contains("with try syntax"), "{text}");
+}
+
+/// The widest line of `text`, in columns.
+fn widest_line(text: &str) -> usize {
+    text.lines().map(common::display_width).max().unwrap_or(0)
+}
+
+/// A 4 MB value once took a minute to print (split over and over by the table layout): what is
+/// shown of it is now cut, with or without a width.
+#[test]
+fn stats_human_output_of_a_4_mb_line_shows_a_bounded_cut_of_it() {
+    let input = push_with_platforms(400_000);
+    assert!(input.len() > 4_000_000);
+    // Without a width a cell keeps 1,000 characters (2 columns each here), on one line.
+    for (columns, widest) in [(None, 2_100), (Some("80"), 80)] {
+        let mut cmd = common::tc();
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd
+            .args(["try", "stats"])
+            .write_stdin(input.as_str())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(widest_line(&text) <= widest, "{columns:?}: {text}");
+        assert!(text.len() < 100_000, "{columns:?}: {} bytes", text.len());
+        assert!(text.contains("平台-1,"), "{columns:?}: {text}");
+        assert_eq!(text.matches('…').count(), 2, "{columns:?}: {text}");
+        assert!(!text.contains("平台-399999"), "{columns:?}");
+    }
+}
+
+#[test]
+fn parse_human_output_of_a_64_kb_message_shows_a_bounded_cut_of_it() {
+    let message = format!("Bug 1 - many platforms\n\n{}", push_with_platforms(6_000));
+    assert!(message.len() > 64_000);
+    for (columns, widest) in [(None, 2_100), (Some("80"), 80)] {
+        let mut cmd = common::tc();
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd
+            .args(["try", "parse", "--message", &message])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        // The try text above the tables is cut like a cell, on one line the terminal wraps.
+        let (try_text, tables) = text.split_once('\n').unwrap();
+        assert!(try_text.starts_with("try: -b do -p 平台-0,"), "{text}");
+        assert!(try_text.ends_with('…'), "{columns:?}: {try_text}");
+        assert!(try_text.chars().count() <= 1_000, "{columns:?}: {try_text}");
+        assert!(widest_line(tables) <= widest, "{columns:?}: {tables}");
+        assert!(text.len() < 100_000, "{columns:?}: {} bytes", text.len());
+        assert_eq!(tables.matches('…').count(), 1, "{columns:?}: {tables}");
+        assert!(!text.contains("平台-5999"), "{columns:?}");
+    }
+}
+
 #[test]
 fn stats_reads_a_large_file_in_parallel_blocks_with_the_same_counts() {
     let dir = tempfile::tempdir().unwrap();

@@ -100,3 +100,50 @@ fn a_queue_that_answers_ping_is_ok() {
     assert_eq!(check(&doc, "queue")["ok"], true, "{doc}");
     assert_eq!(check(&doc, "cache root")["ok"], true);
 }
+
+/// The human table fits `$COLUMNS`: details wrap in their column, the advice stays whole, and a
+/// huge detail (a long `DOCKER_HOST`) ends in `…`.
+#[test]
+fn the_human_table_fits_the_columns_and_cuts_a_huge_detail() {
+    let cache = tempfile::tempdir().unwrap();
+    let closed_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let socket = format!(
+        "/nonexistent/{}/docker.sock",
+        ["deeply-nested-directory"; 20].join("/")
+    );
+    let out = common::tc()
+        .env("COLUMNS", "60")
+        .env("TC_CACHE_DIR", cache.path())
+        .env("DOCKER_HOST", format!("unix://{socket}"))
+        .args(["doctor", "--root-url"])
+        .arg(format!("http://127.0.0.1:{closed_port}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        assert!(common::display_width(line) <= 60, "{line:?} in\n{text}");
+    }
+    assert_eq!(
+        text.matches('…').count(),
+        1,
+        "only the docker detail is cut: {text}"
+    );
+    let docker_row_end = text
+        .lines()
+        .take_while(|l| !l.contains("cache root"))
+        .last()
+        .unwrap();
+    assert!(
+        docker_row_end.trim_end_matches([' ', '│']).ends_with('…'),
+        "{text}"
+    );
+    assert!(
+        text.contains("deployment"),
+        "the queue's advice is whole: {text}"
+    );
+}

@@ -7,11 +7,13 @@ mod common;
 
 use std::process::Output;
 
+use assert_cmd::Command;
 use serde_json::Value;
 
-/// Runs the fixture's graph; `root_url` is the `TASKCLUSTER_ROOT_URL` tc is given (none, or one
-/// where no queue answers): the graph's references must point to the embedded queue anyway.
-fn run_graph(dir: &std::path::Path, root_url: Option<&str>, extra: &[&str]) -> Output {
+/// `tc run-local --graph` on the fixture repository, its cache in `dir`; `root_url` is the
+/// `TASKCLUSTER_ROOT_URL` tc is given (none, or one where no queue answers): the graph's
+/// references must point to the embedded queue anyway.
+fn graph_command(dir: &std::path::Path, root_url: Option<&str>) -> Command {
     let fixture = common::fixture("graph-run");
     let mut cmd = common::tc();
     match root_url {
@@ -23,10 +25,12 @@ fn run_graph(dir: &std::path::Path, root_url: Option<&str>, extra: &[&str]) -> O
         .args(["run-local", "--graph", "-j", "2", "--root"])
         .arg(fixture.join("taskcluster"))
         .arg("-p")
-        .arg(fixture.join("params.yml"))
-        .args(extra)
-        .output()
-        .unwrap()
+        .arg(fixture.join("params.yml"));
+    cmd
+}
+
+fn run_graph(dir: &std::path::Path, root_url: Option<&str>, extra: &[&str]) -> Output {
+    graph_command(dir, root_url).args(extra).output().unwrap()
 }
 
 #[test]
@@ -65,6 +69,30 @@ fn the_graph_runs_in_dependency_order_and_a_failed_build_blocks_its_test() {
     };
     assert!(at("[tc] build-app: completed") < at("[tc] test-app: running"));
     assert!(!stderr.contains("[tc] test-broken: running"));
+}
+
+/// `run-local --graph`'s table once ran past a narrow terminal: it now wraps cells inside `$COLUMNS`.
+#[test]
+fn the_summary_table_fits_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = graph_command(dir.path(), None)
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for line in stdout.lines() {
+        assert!(common::display_width(line) <= 60, "{line:?} in\n{stdout}");
+    }
+    assert!(stdout.contains("test-broken"), "{stdout}");
+    assert!(
+        !stdout.contains('…'),
+        "nothing is long enough to cut: {stdout}"
+    );
+    assert!(
+        stdout.contains("1 blocked, 2 completed, 1 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]

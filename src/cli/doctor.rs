@@ -28,6 +28,9 @@ pub struct DoctorArgs {
     pub format: DocumentFormatArg,
 }
 
+/// The most lines a check's details take in the human table (a narrow terminal wraps them a lot).
+const DETAIL_LINES: usize = 10;
+
 /// One check: what, whether it is fine, and the details or the remedy.
 fn check(name: &str, ok: bool, detail: String) -> Value {
     json!({"check": name, "ok": ok, "detail": detail})
@@ -107,7 +110,8 @@ pub fn run(args: DoctorArgs, format: Format) -> Result<i32> {
         .all(|r| r["ok"] == true || !required(r["check"].as_str().unwrap_or_default()));
     match format {
         Format::Human => {
-            let mut t = table::new(&["check", "", "details"]);
+            // The details hold the advice (what to start or set): shown whole unless huge.
+            let mut t = table::with_max_lines(&["check", "", "details"], DETAIL_LINES);
             for r in &results {
                 let name = r["check"].as_str().unwrap_or_default();
                 let mark = match (r["ok"] == true, required(name)) {

@@ -31,7 +31,10 @@ pub fn parse_report(parsed: Option<&Parsed>) -> String {
     let Some(p) = parsed else {
         return "No `try:` in the message: it selects nothing.\n".to_owned();
     };
-    let mut out = format!("{}\n\nOptions (* = set by the try text)\n", p.located.text);
+    let mut out = format!(
+        "{}\n\nOptions (* = set by the try text)\n",
+        table::clip_long_text(p.located.text)
+    );
     let mut options = table::new(&["option", "value", ""]);
     for (i, key) in RAW_KEYS.iter().enumerate() {
         let mark = if p.options.set[i] { "*" } else { "" };

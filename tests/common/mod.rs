@@ -10,11 +10,18 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// The `tc` binary built for this test run, with colour and terminal features off.
+/// The `tc` binary built for this test run, with colour and terminal features off (`$COLUMNS`
+/// unset too, so human tables are laid out the same whatever shell runs the tests).
 pub fn tc() -> Command {
     let mut cmd = Command::cargo_bin("tc").expect("the tc binary is built");
     cmd.env("NO_COLOR", "1");
+    cmd.env_remove("COLUMNS");
     cmd
+}
+
+/// Display width of `line` in columns (a wide character such as `界` takes two).
+pub fn display_width(line: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(line)
 }
 
 /// A file under `tests/fixtures/`.
