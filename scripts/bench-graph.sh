@@ -15,14 +15,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TC="$ROOT/target/release/tc"
 read -ra SIZES <<< "${N:-1000 5000 20000}"
 RUNS="${RUNS:-5}"
-GEN="${TC_SYNTHETIC_GENERATOR:-}"
-if [[ -z "$GEN" ]]; then
-    for g in "$ROOT/../shared/fixtures/gen_synthetic.py" /work/shared/fixtures/gen_synthetic.py; do
-        [[ -f "$g" ]] && GEN="$g" && break
-    done
-fi
-if [[ -z "$GEN" || ! -f "$GEN" ]]; then
-    echo "error: gen_synthetic.py not found; set TC_SYNTHETIC_GENERATOR" >&2
+# The fixture comes from the project's own generator (TC_SYNTHETIC_GENERATOR may name another).
+GEN="${TC_SYNTHETIC_GENERATOR:-$ROOT/scripts/synthetic-repo.py}"
+if [[ ! -f "$GEN" ]]; then
+    echo "error: $GEN not found; set TC_SYNTHETIC_GENERATOR to a generator (OUTDIR N)" >&2
     exit 2
 fi
 if [[ ! -x /usr/bin/time ]]; then

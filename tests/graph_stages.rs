@@ -316,3 +316,38 @@ fn the_example_works_in_a_clone_whose_origin_is_not_on_github() {
         "{stderr}"
     );
 }
+
+/// `scripts/synthetic-repo.py`, the benchmark's fixture generator, lives in the project and
+/// writes a repository of N tasks that `tc graph` renders.
+#[test]
+fn the_synthetic_benchmark_repository_is_generated_in_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("synth");
+    let made = std::process::Command::new("python3")
+        .arg(common::root().join("scripts/synthetic-repo.py"))
+        .arg(&repo)
+        .arg("50")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    common::repo::commit_copy(
+        &repo,
+        &dir.path().join("git"),
+        "https://github.com/example/synth",
+    );
+    let out = common::tc()
+        .args(["graph", "full"])
+        .current_dir(dir.path().join("git"))
+        .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+        .env_remove("TASK_ID")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let labels = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(labels.lines().count(), 50, "{labels}");
+    assert!(labels.lines().any(|l| l == "test-t00000"), "{labels}");
+}

@@ -358,8 +358,7 @@ def list_corpora():
 def find_generator(explicit):
     candidates = [explicit] if explicit else [
         os.environ.get("TC_SYNTHETIC_GENERATOR"),
-        os.path.join(HERE, "..", "..", "..", "shared", "fixtures", "gen_synthetic.py"),
-        "/work/shared/fixtures/gen_synthetic.py",
+        os.path.join(HERE, "..", "..", "scripts", "synthetic-repo.py"),
     ]
     for c in candidates:
         if c and os.path.isfile(c):
@@ -446,7 +445,7 @@ def check_corpus(corpus, args, env, work_root):
             gen = subprocess.run([sys.executable, args.generator_path, repo + ".src", str(corpus.generated)],
                                  capture_output=True, text=True)
             if gen.returncode:
-                v.add("FAIL", "setup", f"gen_synthetic.py failed: {gen.stderr.strip()}")
+                v.add("FAIL", "setup", f"the synthetic generator failed: {gen.stderr.strip()}")
                 return v
             with open(os.path.join(repo + ".src", "params.yml"), "w") as f:
                 f.write(SYNTHETIC_PARAMS)
@@ -684,8 +683,8 @@ def main(argv=None):
                     help="only this corpus: a name in corpora/ or a directory path such as examples/intree"
                          " (repeatable; default: every corpus in corpora/)")
     ap.add_argument("--synthetic", action="append", type=int, default=[], metavar="N",
-                    help="also (or, without --corpus, only) a gen_synthetic.py corpus of N tasks, generated now")
-    ap.add_argument("--generator", help="path to gen_synthetic.py (default: shared/fixtures/gen_synthetic.py)")
+                    help="also (or, without --corpus, only) a synthetic corpus of N tasks, generated now")
+    ap.add_argument("--generator", help="path to a synthetic repository generator, OUTDIR N (default: scripts/synthetic-repo.py)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary repositories and every output")
     ap.add_argument("--taskgraph-only", action="store_true",
                     help="only run taskgraph on the corpora and report whether each behaves as expected")
@@ -720,7 +719,7 @@ def main(argv=None):
     if args.synthetic:
         args.generator_path = find_generator(args.generator)
         if not args.generator_path:
-            ap.error("--synthetic needs gen_synthetic.py: pass --generator PATH")
+            ap.error("--synthetic needs a generator: pass --generator PATH")
         for n in args.synthetic:
             c = Corpus(f"gen-synthetic-{n}", None, generated=n)
             c.origin = SYNTHETIC_ORIGIN
