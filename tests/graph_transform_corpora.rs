@@ -150,6 +150,7 @@ fn compare(corpus: &Path, name: &str) -> Result<Option<String>, String> {
         graph_root: &graph_root,
         vcs_root: repo,
         task_id_env: None,
+        root_url: None,
     };
     let mut count = 0;
     for kind in &kinds {
@@ -246,6 +247,7 @@ fn in_tree_images_are_refused() {
         graph_root: &graph_root,
         vcs_root: &corpus,
         task_id_env: None,
+        root_url: None,
     };
     let err = kinds
         .iter()
@@ -297,6 +299,7 @@ fn transform_errors_name_the_facts() {
             graph_root: &graph_root,
             vcs_root: repo,
             task_id_env: None,
+            root_url: None,
         };
         let err = kinds
             .iter()
