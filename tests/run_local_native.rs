@@ -1030,3 +1030,18 @@ fn a_killed_tc_takes_the_task_and_its_background_children_with_it() {
         "still running after tc was killed: {left:?} of {pids:?}"
     );
 }
+
+#[test]
+fn the_native_engine_note_shows_only_when_the_native_engine_runs() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    let (code, _, err) = s.run_json(&t, &["--engine", "docker"]);
+    assert_eq!(code, 2, "a generic-worker payload is refused on Docker: {err}");
+    assert!(!err.contains("native engine"), "{err}");
+    let (code, _, err) = s.run_json(&t, &["--engine", "native"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("native engine runs the task as you"), "{err}");
+}
