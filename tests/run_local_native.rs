@@ -1045,3 +1045,18 @@ fn the_native_engine_note_shows_only_when_the_native_engine_runs() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("native engine runs the task as you"), "{err}");
 }
+
+#[test]
+fn the_scopes_warning_points_at_no_unrelated_flag() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "scopes: ['secrets:get:project/x']\npayload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    let (code, sum, err) = s.run_json(&t, &[]);
+    assert_eq!(code, 0, "{err}");
+    let warnings = sum["warnings"].to_string();
+    assert!(warnings.contains("scopes are not checked locally"), "{warnings}");
+    // --allow-capabilities is about docker-worker capabilities, not the task's scopes.
+    assert!(!warnings.contains("--allow-capabilities"), "{warnings}");
+}
