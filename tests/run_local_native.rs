@@ -1060,3 +1060,27 @@ fn the_scopes_warning_points_at_no_unrelated_flag() {
     // --allow-capabilities is about docker-worker capabilities, not the task's scopes.
     assert!(!warnings.contains("--allow-capabilities"), "{warnings}");
 }
+
+#[test]
+fn a_missing_artifact_after_exit_code_0_is_named_as_the_reason_for_failed() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n");
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args(["--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Exit code: 0 ")
+            && text.contains("Outcome: failed (artifact public/nope.txt missing)"),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("artifact public/nope.txt missing"), "{err}");
+    let (_, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(sum["message"], "artifact public/nope.txt missing");
+}
