@@ -754,9 +754,11 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
         "made\n",
         "artifacts follow as usual"
     );
+    let banner = "[tc] Interactive shell (not recorded): `exec-task` runs the task's commands";
+    assert!(text.contains(banner), "the banner tells of exec-task: {text}");
     let log = s.saved_log();
     assert!(
-        log.contains("[tc] Interactive shell (not recorded)") && !log.contains("exec-task-exit"),
+        log.contains(banner) && !log.contains("exec-task-exit"),
         "{log}"
     );
     let out = s.tc().arg("run-local").arg(&t).arg("-i").output().unwrap();

@@ -433,6 +433,10 @@ fn failing_artifact(r: &Record) -> String {
     format!("{} {what}", r.name)
 }
 
+/// The live log's line for `--interactive`: the shell itself is not recorded.
+const INTERACTIVE_BANNER: &str =
+    "Interactive shell (not recorded): `exec-task` runs the task's commands; `exit` ends the task";
+
 /// Stages 1 and 4: the environment, then prepare and start, with the header just before.
 async fn start(
     task: &Task,
@@ -538,6 +542,10 @@ async fn start(
     }
     log.line(&format!("Started: {}", format_timestamp(Utc::now())));
     log.line("=== Task Starting ===");
+    if spec.interactive {
+        // Written before the engine starts: the shell's prompt must come after it.
+        log.line(INTERACTIVE_BANNER);
+    }
     match sandbox.start().await {
         Ok(stream) => Ok((sandbox, stream, mounted)),
         Err(e) => {
