@@ -755,7 +755,10 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
         "artifacts follow as usual"
     );
     let banner = "[tc] Interactive shell (not recorded): `exec-task` runs the task's commands";
-    assert!(text.contains(banner), "the banner tells of exec-task: {text}");
+    assert!(
+        text.contains(banner),
+        "the banner tells of exec-task: {text}"
+    );
     let log = s.saved_log();
     assert!(
         log.contains(banner) && !log.contains("exec-task-exit"),
@@ -1041,7 +1044,10 @@ fn the_native_engine_note_shows_only_when_the_native_engine_runs() {
         "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
     );
     let (code, _, err) = s.run_json(&t, &["--engine", "docker"]);
-    assert_eq!(code, 2, "a generic-worker payload is refused on Docker: {err}");
+    assert_eq!(
+        code, 2,
+        "a generic-worker payload is refused on Docker: {err}"
+    );
     assert!(!err.contains("native engine"), "{err}");
     let (code, _, err) = s.run_json(&t, &["--engine", "native"]);
     assert_eq!(code, 0, "{err}");
@@ -1058,7 +1064,10 @@ fn the_scopes_warning_points_at_no_unrelated_flag() {
     let (code, sum, err) = s.run_json(&t, &[]);
     assert_eq!(code, 0, "{err}");
     let warnings = sum["warnings"].to_string();
-    assert!(warnings.contains("scopes are not checked locally"), "{warnings}");
+    assert!(
+        warnings.contains("scopes are not checked locally"),
+        "{warnings}"
+    );
     // --allow-capabilities is about docker-worker capabilities, not the task's scopes.
     assert!(!warnings.contains("--allow-capabilities"), "{warnings}");
 }

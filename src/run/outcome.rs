@@ -151,7 +151,11 @@ pub struct RunEvents {
 
 /// `artifact public/x missing`, or `artifacts public/x missing, public/y invalid`.
 fn artifact_failure(failing: &[String]) -> String {
-    let noun = if failing.len() == 1 { "artifact" } else { "artifacts" };
+    let noun = if failing.len() == 1 {
+        "artifact"
+    } else {
+        "artifacts"
+    };
     format!("{noun} {}", failing.join(", "))
 }
 
