@@ -855,9 +855,18 @@ payload:
         std::fs::read_to_string(art.join("public/m.txt")).unwrap(),
         "made\n"
     );
+    // The banner names exec-task and comes before the shell's prompt: nothing but the line
+    // break lies between the header's last line and it.
+    let banner = "[tc] Interactive shell (not recorded): `exec-task` runs the task's commands";
+    let starting = text.find("=== Task Starting ===").expect("the header") + 21;
+    let shown = text.find(banner).expect("the banner");
+    assert!(
+        shown > starting && text[starting..shown].trim().is_empty(),
+        "the banner comes first: {text}"
+    );
     let log = std::fs::read_to_string(art.join("public/logs/live_backing.log")).unwrap();
     assert!(
-        log.contains("[tc] Interactive shell (not recorded)") && !log.contains("exec-task-exit"),
+        log.contains(banner) && !log.contains("exec-task-exit"),
         "{log}"
     );
     s.assert_no_containers();

@@ -754,9 +754,14 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
         "made\n",
         "artifacts follow as usual"
     );
+    let banner = "[tc] Interactive shell (not recorded): `exec-task` runs the task's commands";
+    assert!(
+        text.contains(banner),
+        "the banner tells of exec-task: {text}"
+    );
     let log = s.saved_log();
     assert!(
-        log.contains("[tc] Interactive shell (not recorded)") && !log.contains("exec-task-exit"),
+        log.contains(banner) && !log.contains("exec-task-exit"),
         "{log}"
     );
     let out = s.tc().arg("run-local").arg(&t).arg("-i").output().unwrap();
@@ -1029,4 +1034,64 @@ fn a_killed_tc_takes_the_task_and_its_background_children_with_it() {
         left.is_empty(),
         "still running after tc was killed: {left:?} of {pids:?}"
     );
+}
+
+#[test]
+fn the_native_engine_note_shows_only_when_the_native_engine_runs() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    let (code, _, err) = s.run_json(&t, &["--engine", "docker"]);
+    assert_eq!(
+        code, 2,
+        "a generic-worker payload is refused on Docker: {err}"
+    );
+    assert!(!err.contains("native engine"), "{err}");
+    let (code, _, err) = s.run_json(&t, &["--engine", "native"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("native engine runs the task as you"), "{err}");
+}
+
+#[test]
+fn the_scopes_warning_points_at_no_unrelated_flag() {
+    let s = Scratch::new();
+    let t = s.task(
+        "t.yml",
+        "scopes: ['secrets:get:project/x']\npayload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+    );
+    let (code, sum, err) = s.run_json(&t, &[]);
+    assert_eq!(code, 0, "{err}");
+    let warnings = sum["warnings"].to_string();
+    assert!(
+        warnings.contains("scopes are not checked locally"),
+        "{warnings}"
+    );
+    // --allow-capabilities is about docker-worker capabilities, not the task's scopes.
+    assert!(!warnings.contains("--allow-capabilities"), "{warnings}");
+}
+
+#[test]
+fn a_missing_artifact_after_exit_code_0_is_named_as_the_reason_for_failed() {
+    let s = Scratch::new();
+    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n");
+    let out = s
+        .tc()
+        .arg("run-local")
+        .arg(&t)
+        .args(["--artifacts-dir", "A"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Exit code: 0 ")
+            && text.contains("Outcome: failed (artifact public/nope.txt missing)"),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("artifact public/nope.txt missing"), "{err}");
+    let (_, sum, _) = s.run_json(&t, &[]);
+    assert_eq!(sum["message"], "artifact public/nope.txt missing");
 }

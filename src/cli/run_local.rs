@@ -684,6 +684,13 @@ fn retry_dir(dir: &Path, run_id: u32) -> PathBuf {
     dir.with_file_name(format!("{name}.run{run_id}"))
 }
 
+/// Whether the native engine runs the task (with `--engine docker` a generic-worker payload
+/// is refused, so it runs nowhere).
+fn runs_natively(task: &Task, engine: EngineChoice) -> bool {
+    let family = crate::taskdef::payload::family(&task.def.payload);
+    engine != EngineChoice::Docker && family == Ok(crate::taskdef::Family::GenericWorker)
+}
+
 /// Runs the tasks, at most `jobs` at once; the highest exit status wins.
 async fn run_all(
     jobs: Vec<(Task, RunOptions, PathBuf)>,
@@ -696,10 +703,7 @@ async fn run_all(
             .map(|(_, o, _)| o.cache_root.clone())
             .unwrap_or_default(),
     )?;
-    if jobs
-        .iter()
-        .any(|(t, _, _)| t.def.payload.get("image").is_none())
-    {
+    if jobs.iter().any(|(t, o, _)| runs_natively(t, o.engine)) {
         eprintln!("[tc] note: the native engine runs the task as you, with no isolation");
     }
     // Every artifacts directory (and where retries would move it) is checked before anything

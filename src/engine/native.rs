@@ -141,9 +141,6 @@ impl Sandbox for NativeSandbox {
         let stopped = self.stopped.clone();
         let exit_tx = self.exit_tx.clone();
         if self.interactive {
-            let _ = tx
-                .send(b"[tc] Interactive shell (not recorded)\n".to_vec())
-                .await;
             tokio::task::spawn_blocking(move || {
                 let result = interactive_shell(&commands, &env, &dir);
                 drop(tx);

@@ -144,11 +144,23 @@ pub struct RunEvents {
     pub interrupted: Option<Interrupt>,
     /// `onExitStatus.retry`.
     pub retry_codes: Vec<i32>,
-    /// A missing or refused artifact that the `--missing-artifacts` policy counts.
-    pub failing_artifact: bool,
+    /// Missing or refused artifacts that the `--missing-artifacts` policy counts, each as
+    /// `<name> missing` or `<name> invalid` (the failure's explanation when the exit code is 0).
+    pub failing_artifacts: Vec<String>,
 }
 
-/// The outcome, tc's exit status for it, and a message for exceptions.
+/// `artifact public/x missing`, or `artifacts public/x missing, public/y invalid`.
+fn artifact_failure(failing: &[String]) -> String {
+    let noun = if failing.len() == 1 {
+        "artifact"
+    } else {
+        "artifacts"
+    };
+    format!("{noun} {}", failing.join(", "))
+}
+
+/// The outcome, tc's exit status for it, and a message for exceptions and for a failure the
+/// exit code does not explain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolution {
     pub outcome: Outcome,
@@ -202,10 +214,11 @@ pub fn resolve(ev: &RunEvents) -> Resolution {
         };
     }
     match ev.exit_code {
-        Some(0) if ev.failing_artifact => Resolution {
+        // The command succeeded, so the message is the only place that says why it failed.
+        Some(0) if !ev.failing_artifacts.is_empty() => Resolution {
             outcome: Outcome::Failed,
             exit_code: exit_codes::FAILED,
-            message: None,
+            message: Some(artifact_failure(&ev.failing_artifacts)),
         },
         Some(0) => Resolution {
             outcome: Outcome::Completed,
@@ -269,7 +282,7 @@ mod tests {
         let ev = RunEvents {
             max_run_time_exceeded: true,
             retry_codes: vec![1],
-            failing_artifact: true,
+            failing_artifacts: vec!["public/x missing".into()],
             ..Default::default()
         };
         assert_eq!(run(ev), (Outcome::Failed, 1));
@@ -299,17 +312,17 @@ mod tests {
     #[test]
     fn row_9_and_10_missing_artifacts_only_turn_completed_into_failed() {
         let ev = RunEvents {
-            failing_artifact: true,
+            failing_artifacts: vec!["public/x missing".into()],
             ..exited(0)
         };
         assert_eq!(run(ev), (Outcome::Failed, 1));
         let ev = RunEvents {
-            failing_artifact: true,
+            failing_artifacts: vec!["public/x missing".into()],
             ..exited(7)
         };
         assert_eq!(run(ev), (Outcome::Failed, 7));
         let ev = RunEvents {
-            failing_artifact: true,
+            failing_artifacts: vec!["public/x missing".into()],
             retry_codes: vec![7],
             ..exited(7)
         };

@@ -152,8 +152,10 @@ pub fn validate(
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     warnings.extend(check.warnings);
     // A claimed run's queue checked the scopes, ordered the dependencies and kept the deadline.
+    // No flag relates to task scopes (--allow-capabilities is about payload capabilities, and
+    // refuses them with its own message), so the warning points nowhere.
     if !def.scopes.is_empty() && !opts.claimed {
-        warnings.push("scopes are not checked locally (see --allow-capabilities)".into());
+        warnings.push("the task's scopes are not checked locally".into());
     }
     if !def.dependencies.is_empty() && !opts.claimed {
         warnings.push(format!(

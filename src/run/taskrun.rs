@@ -286,9 +286,11 @@ pub async fn run(
                             log.line(&format!("Warning: {w}"));
                             warnings.push(w);
                         }
-                        events.failing_artifact = records
+                        events.failing_artifacts = records
                             .iter()
-                            .any(|r| counts_as_failure(r, plan.family, opts.missing));
+                            .filter(|r| counts_as_failure(r, plan.family, opts.missing))
+                            .map(failing_artifact)
+                            .collect();
                     }
                     // A write failure of the machine's (disk full, <A> not writable) turns a
                     // task that would complete into an internal error (row 13).
@@ -341,8 +343,13 @@ pub async fn run(
         .exit_code
         .filter(|_| !events.max_run_time_exceeded && events.interrupted.is_none())
         .map_or("none".to_owned(), |c| c.to_string());
+    // "Exit code: 0 ... Outcome: failed" says why: only failing artifacts give that pair.
+    let why_failed = match (&resolution.outcome, &resolution.message) {
+        (Outcome::Failed, Some(m)) => format!(" ({m})"),
+        _ => String::new(),
+    };
     log.line(&format!(
-        "Exit code: {exit_shown}  Duration: {:.3}s  Outcome: {}",
+        "Exit code: {exit_shown}  Duration: {:.3}s  Outcome: {}{why_failed}",
         duration.as_secs_f64(),
         resolution.outcome.describe()
     ));
@@ -416,6 +423,19 @@ fn counts_as_failure(r: &Record, family: Family, policy: MissingPolicy) -> bool 
         MissingPolicy::Family => family == Family::GenericWorker && r.optional != Some(true),
     }
 }
+
+/// `<name> missing` or `<name> invalid`, for the outcome's explanation.
+fn failing_artifact(r: &Record) -> String {
+    let what = match r.reason.as_deref() {
+        Some(super::artifacts::MISSING) => "missing",
+        _ => "invalid",
+    };
+    format!("{} {what}", r.name)
+}
+
+/// The live log's line for `--interactive`: the shell itself is not recorded.
+const INTERACTIVE_BANNER: &str =
+    "Interactive shell (not recorded): `exec-task` runs the task's commands; `exit` ends the task";
 
 /// Stages 1 and 4: the environment, then prepare and start, with the header just before.
 async fn start(
@@ -522,6 +542,10 @@ async fn start(
     }
     log.line(&format!("Started: {}", format_timestamp(Utc::now())));
     log.line("=== Task Starting ===");
+    if spec.interactive {
+        // Written before the engine starts: the shell's prompt must come after it.
+        log.line(INTERACTIVE_BANNER);
+    }
     match sandbox.start().await {
         Ok(stream) => Ok((sandbox, stream, mounted)),
         Err(e) => {

@@ -437,10 +437,7 @@ impl Sandbox for DockerSandbox {
         let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
         let mut output = attached.output;
         let pump = if self.interactive {
-            // The shell talks to the terminal; the log only says that it did.
-            let _ = tx
-                .send(b"[tc] Interactive shell (not recorded)\n".to_vec())
-                .await;
+            // The shell talks to the terminal; the log's banner was written before the start.
             let (docker, name, input) = (self.docker.clone(), self.name.clone(), attached.input);
             tokio::spawn(async move {
                 super::interactive::attach_terminal(docker, name, output, input).await;
