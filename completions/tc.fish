@@ -230,7 +230,7 @@ complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_f
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l root-url -d 'The queue\'s root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080)' -r
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l run -d 'The run (default the latest)' -r
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l get -d 'Download this artifact' -r
-complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s o -l output -d 'Where to write (a file for --get, a directory for --all)' -r -F
+complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -s o -l output -d 'Where to write (a file for --get, or - for stdout; a directory for --all)' -r -F
 complete -c tc -n "__fish_tc_using_subcommand task; and __fish_seen_subcommand_from artifacts" -l format -d 'Output format: `human` for people, `json` or `yaml` for scripts' -r -f -a "human\t'Tables and text for people (not a stable interface)'
 json\t'One JSON document on stdout (stable, documented)'
 yaml\t'The same document as YAML'"

@@ -345,3 +345,21 @@ fn each_command_takes_only_the_formats_it_prints() {
     assert_eq!(code, Some(0));
     assert!(out.starts_with("{\"slugid\""), "{out}");
 }
+
+#[test]
+fn submit_from_stdin_names_the_task_as_run_local_does() {
+    let out = common::tc()
+        .args(["submit", "-", "--dry-run", "--format", "json"])
+        .env_remove("TASKCLUSTER_ROOT_URL")
+        .write_stdin("payload:\n  command: [[/bin/true]]\n  maxRunTime: 60\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let tasks: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metadata = &tasks[0]["task"]["metadata"];
+    assert_eq!(metadata["name"], "local task", "{metadata}");
+    assert_eq!(
+        metadata["source"], "https://localhost/tc-submit/stdin",
+        "{metadata}"
+    );
+}

@@ -252,6 +252,21 @@ fn logs_and_artifacts_download() {
         std::fs::read_to_string(&target).unwrap(),
         "line one\nline two\n"
     );
+    // `-o -` writes the artifact to stdout, not to a file named `-`.
+    let printed = ok(
+        &q,
+        &[
+            "task",
+            "artifacts",
+            &id,
+            "--get",
+            "public/logs/live_backing.log",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(printed, "line one\nline two\n");
+    assert!(!std::path::Path::new("-").exists(), "no file named -");
     let all = dir.path().join("all");
     ok(
         &q,

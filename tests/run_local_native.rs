@@ -487,7 +487,11 @@ fn bad_documents_exit_2_with_file_line_and_column() {
     let out = s.tc().arg("run-local").arg(&t).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.yml:3:"), "{err}");
+    // The unclosed `[` on line 2 is the mistake, not the `:` where the parser stopped.
+    assert!(
+        err.contains("bad.yml:2:12: this '[' is not closed"),
+        "{err}"
+    );
     let t = s.task(
         "keys.yml",
         "payload: {command: [[/bin/true]], maxRunTime: 5}\ncolor: red\nprovisionerId: p\n",

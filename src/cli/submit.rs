@@ -121,9 +121,12 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
     let Value::Object(top) = doc else {
         return Err(usage(format!("{name}: the top level must be a mapping")));
     };
-    let file_name = std::path::Path::new(file)
-        .file_name()
-        .map_or_else(|| "stdin".to_owned(), |n| n.to_string_lossy().into_owned());
+    // Stdin has no file name: the task gets run-local's defaults ("local task", source "stdin").
+    let from_stdin = file == "-";
+    let file_name = match std::path::Path::new(file).file_name() {
+        Some(n) if !from_stdin => n.to_string_lossy().into_owned(),
+        _ => "stdin".to_owned(),
+    };
     let items: Vec<(Option<String>, Option<String>, Map<String, Value>)> = match top.get("tasks") {
         Some(Value::Array(list)) if !top.contains_key("payload") => {
             let mut out = Vec::new();
@@ -184,6 +187,7 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
             name: label.clone().or_else(|| {
                 std::path::Path::new(file)
                     .file_stem()
+                    .filter(|_| !from_stdin)
                     .map(|s| s.to_string_lossy().into_owned())
             }),
             source_name: file_name.clone(),

@@ -1,7 +1,7 @@
 //! `tc task …` (queue-api.md §8.2): one task of a queue — status, definition, log, artifacts,
 //! cancel, rerun and retrigger — through tc's client.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -128,7 +128,7 @@ pub struct ArtifactsArgs {
     /// Download every artifact.
     #[arg(long)]
     pub all: bool,
-    /// Where to write (a file for --get, a directory for --all).
+    /// Where to write (a file for --get, or - for stdout; a directory for --all).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -575,7 +575,6 @@ pub async fn print_log(client: &Client, id: &str, run: Option<u32>, follow: bool
                 got = fetch(client, id, run, "public/logs/live_backing.log", from).await?;
             }
             if let Some(bytes) = got {
-                use std::io::Write;
                 let mut out = std::io::stdout().lock();
                 out.write_all(&bytes)?;
                 out.flush()?;
@@ -606,6 +605,12 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
         let bytes = fetch(&client, id, run, name, None)
             .await?
             .ok_or_else(|| Error::Api(format!("task {id} run {run} has no artifact {name}")))?;
+        if writes_to_stdout(&a.output) {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+            return Ok(0);
+        }
         let path = a
             .output
             .clone()
@@ -615,6 +620,11 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
         return Ok(0);
     }
     if a.all {
+        if writes_to_stdout(&a.output) {
+            return Err(Error::Usage(
+                "--all writes a directory; -o - (stdout) is for one artifact with --get".into(),
+            ));
+        }
         let dir = a
             .output
             .clone()
@@ -662,6 +672,11 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
         _ => output::print_document(format, &json!({"artifacts": list}))?,
     }
     Ok(0)
+}
+
+/// Whether `-o -` asks for the artifact on stdout, as `-` means elsewhere in tc.
+fn writes_to_stdout(output: &Option<PathBuf>) -> bool {
+    output.as_deref() == Some(std::path::Path::new("-"))
 }
 
 /// `dir/name` when `name` stays inside `dir` (no `..`, no absolute path).

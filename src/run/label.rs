@@ -115,24 +115,23 @@ impl Source {
     }
 }
 
-/// Up to ten labels that contain `label`, then the closest by edit distance.
+/// At most three labels near `label`: those containing it (when it is long enough to mean
+/// something), then those within a small edit distance, closest first. Nothing rather than
+/// unrelated labels: a one-letter typo is near almost every label by substring and by distance.
 fn nearest<'a>(label: &str, labels: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let len = label.chars().count();
+    let max_distance = (len / 3).max(1);
     let mut scored: Vec<(usize, &String)> = labels
-        .map(|l| {
-            let score = if l.contains(label) {
-                0
-            } else {
-                1 + strsim::levenshtein(label, l)
-            };
-            (score, l)
+        .filter_map(|l| {
+            if len >= 3 && l.contains(label) {
+                return Some((0, l));
+            }
+            let distance = strsim::levenshtein(label, l);
+            (distance <= max_distance).then_some((distance, l))
         })
         .collect();
     scored.sort();
-    scored
-        .into_iter()
-        .take(10)
-        .map(|(_, l)| l.clone())
-        .collect()
+    scored.into_iter().take(3).map(|(_, l)| l.clone()).collect()
 }
 
 /// `--dep NAME=TASKID` values by name.
@@ -160,4 +159,44 @@ pub fn pick(labels: &[String]) -> Result<Option<String>, String> {
         .interact_opt()
         .map_err(|e| format!("the label picker failed: {e}"))?;
     Ok(chosen.map(|i| labels[i].clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest;
+
+    fn labels() -> Vec<String> {
+        [
+            "build-linux",
+            "build-linux-debug",
+            "build-linux-asan",
+            "build-linux-tsan",
+            "build-mac",
+            "docker-image-x",
+            "lint-x",
+            "test-linux-x64",
+            "test-mac-x64",
+            "toolchain-linux-x64",
+            "xpcshell",
+            "hello-world",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn a_one_letter_typo_suggests_no_unrelated_labels() {
+        assert!(nearest("x", labels().iter()).is_empty());
+    }
+
+    #[test]
+    fn suggestions_are_the_few_nearest() {
+        assert_eq!(nearest("hello-wrld", labels().iter()), ["hello-world"]);
+        let near = nearest("build-linux", labels().iter());
+        assert_eq!(near.len(), 3, "{near:?}");
+        assert!(
+            near.iter().all(|l| l.starts_with("build-linux")),
+            "{near:?}"
+        );
+    }
 }
