@@ -235,36 +235,18 @@ fn logs_and_artifacts_download() {
         names,
         ["public/logs/live.log", "public/logs/live_backing.log"]
     );
+    let get_log = |output: &str| {
+        let log = "public/logs/live_backing.log";
+        ok(&q, &["task", "artifacts", &id, "--get", log, "-o", output])
+    };
     let target = dir.path().join("got.log");
-    ok(
-        &q,
-        &[
-            "task",
-            "artifacts",
-            &id,
-            "--get",
-            "public/logs/live_backing.log",
-            "-o",
-            target.to_str().unwrap(),
-        ],
-    );
+    get_log(target.to_str().unwrap());
     assert_eq!(
         std::fs::read_to_string(&target).unwrap(),
         "line one\nline two\n"
     );
     // `-o -` writes the artifact to stdout, not to a file named `-`.
-    let printed = ok(
-        &q,
-        &[
-            "task",
-            "artifacts",
-            &id,
-            "--get",
-            "public/logs/live_backing.log",
-            "-o",
-            "-",
-        ],
-    );
+    let printed = get_log("-");
     assert_eq!(printed, "line one\nline two\n");
     assert!(!std::path::Path::new("-").exists(), "no file named -");
     let all = dir.path().join("all");
