@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 tasks="${1:-10000}"
 
 cargo build --release --quiet --bin tc
-cargo build --release --quiet --bench queue_load
+cargo build --release --quiet -p tc-client --bench queue_load
 bench=$(find target/release/deps -maxdepth 1 -type f -executable -name 'queue_load-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
 
 state=$(mktemp -d)

@@ -1,7 +1,7 @@
 //! The one error type of the command line, with its exit status.
 
-use crate::exit_codes;
-use crate::trysyntax::{ErrorKind, TryError};
+use tc_run::exit_codes;
+use tc_try::{ErrorKind, TryError};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
@@ -55,6 +55,16 @@ impl Error {
         Some(serde_json::json!({
             "error": {"kind": kind.as_str(), "message": message, "offset": offset}
         }))
+    }
+}
+
+impl From<tc_client::QueueError> for Error {
+    fn from(e: tc_client::QueueError) -> Self {
+        match e {
+            tc_client::QueueError::NotFound(m) | tc_client::QueueError::Refused(m) => Error::Api(m),
+            tc_client::QueueError::Unavailable(m) => Error::Unavailable(m),
+            tc_client::QueueError::Usage(m) => Error::Usage(m),
+        }
     }
 }
 

@@ -1,18 +1,10 @@
-//! tc: TaskCluster for a developer's terminal. The binary is a thin shell over this library:
-//! `cli` parses the command line, the domain modules do the work, `output` prints.
+//! tc: TaskCluster for a developer's terminal. This crate is the command line alone: `cli`
+//! parses it and calls the domain crates (`tc-try`, `tc-graph`, `tc-run`, …; ARCHITECTURE.md),
+//! `output` prints, `error` is the one error type every command returns.
 
 pub mod cli;
-pub mod engine;
 pub mod error;
-pub mod exit_codes;
-pub mod graph;
 pub mod output;
-pub mod queue;
-pub mod run;
-pub mod scopes;
-pub mod taskdef;
-pub mod trysyntax;
-pub mod worker;
 
 /// Runs tc with the process's arguments and returns its exit status.
 pub fn main() -> i32 {
@@ -22,9 +14,9 @@ pub fn main() -> i32 {
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
-                exit_codes::USAGE
+                tc_run::exit_codes::USAGE
             } else {
-                exit_codes::OK
+                tc_run::exit_codes::OK
             };
         }
     };

@@ -365,7 +365,7 @@ try: -b do -p all
         json!({"value": "try: -b do -p all", "count": 3, "percent": 75.0})
     );
     let keys: Vec<&String> = v["options"].as_object().unwrap().keys().collect();
-    assert_eq!(keys, tc::trysyntax::RAW_KEYS.iter().collect::<Vec<_>>());
+    assert_eq!(keys, tc_try::RAW_KEYS.iter().collect::<Vec<_>>());
 }
 
 #[test]

@@ -10,7 +10,7 @@ fn corpus_configurations_load_or_fail_as_taskgraph_does() {
     for entry in std::fs::read_dir(&corpora).unwrap() {
         let dir = entry.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let loaded = tc::graph::config::Config::load(&dir.join("taskcluster"));
+        let loaded = tc_graph::config::Config::load(&dir.join("taskcluster"));
         match name.as_str() {
             "err-config-alias-extra-key" => {
                 let e = loaded.unwrap_err();

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tc::graph::kinds::{self, KindsError};
+use tc_graph::kinds::{self, KindsError};
 
 fn corpora() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/taskgraph-compat/corpora")
@@ -24,7 +24,7 @@ fn labels(root: &Path) -> Result<BTreeSet<String>, KindsError> {
             k.tasks
                 .iter()
                 .map(move |t| match t.node.get("label").map(|l| &l.value) {
-                    Some(tc::graph::yaml::Value::Str(l)) => l.clone(),
+                    Some(tc_graph::yaml::Value::Str(l)) => l.clone(),
                     _ => format!("{}-{}", k.name, t.key),
                 })
         })

@@ -1,5 +1,5 @@
 //! `tc graph` runs a small graph without transparent huge pages and leaves a big one's setting
-//! alone (`src/graph/pages.rs`). The setting is inherited by child processes, so a stand-in `git`
+//! alone (`crates/graph/src/pages.rs`). The setting is inherited by child processes, so a stand-in `git`
 //! reports what its process got, from `/proc/self/status`.
 
 mod common;

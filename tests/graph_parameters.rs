@@ -47,7 +47,7 @@ fn local_defaults_match_taskgraphs() {
     );
     let theirs: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&out.stdout).unwrap();
-    let ours = tc::graph::parameters::Parameters::defaults(repo, chrono::Local::now()).0;
+    let ours = tc_graph::parameters::Parameters::defaults(repo, chrono::Local::now()).0;
     let clock = ["build_date", "pushdate", "moz_build_date"];
     let mut keys: Vec<&String> = theirs
         .keys()

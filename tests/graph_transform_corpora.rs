@@ -1,6 +1,6 @@
 //! The stock task transform (taskgraph.md §3.1–§3.5) against the real taskgraph 24.5.1: for every
 //! corpus whose kinds all use the transform loader without `run`, and on which taskgraph
-//! succeeds, each task's JSON from `tc::graph::transform` must deep-equal `taskgraph tasks -J`'s.
+//! succeeds, each task's JSON from `tc_graph::transform` must deep-equal `taskgraph tasks -J`'s.
 //! The corpus is set up as compare.py does it (a committed git repository with a GitHub origin).
 
 use std::path::{Path, PathBuf};
@@ -10,10 +10,10 @@ mod common;
 
 use common::repo;
 use serde_json::Value as J;
-use tc::graph::config::Config;
-use tc::graph::kinds::{self, Loader};
-use tc::graph::parameters::Parameters;
-use tc::graph::transform::{self, Context};
+use tc_graph::config::Config;
+use tc_graph::kinds::{self, Loader};
+use tc_graph::parameters::Parameters;
+use tc_graph::transform::{self, Context};
 
 /// Corpora that qualify but need something the transform does not do yet, with the reason.
 const SKIPPED: &[(&str, &str)] = &[
@@ -135,7 +135,7 @@ fn compare(corpus: &Path, name: &str) -> Result<Option<String>, String> {
     };
     let config = Config::load(&graph_root).map_err(|e| format!("config: {e}"))?;
     let text = std::fs::read_to_string(repo.join("params.yml")).map_err(|e| e.to_string())?;
-    let values = tc::graph::yaml::load("params.yml", &text)
+    let values = tc_graph::yaml::load("params.yml", &text)
         .map_err(|e| e.to_string())?
         .node
         .to_json()
@@ -284,7 +284,7 @@ fn transform_errors_name_the_facts() {
         let config = Config::load(&graph_root).unwrap();
         let kinds = kinds::load(&graph_root, &[], &mut Vec::new()).unwrap();
         let text = std::fs::read_to_string(repo.join("params.yml")).unwrap();
-        let values = tc::graph::yaml::load("params.yml", &text)
+        let values = tc_graph::yaml::load("params.yml", &text)
             .unwrap()
             .node
             .to_json()

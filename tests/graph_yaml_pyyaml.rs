@@ -1,4 +1,4 @@
-//! Differential test of `tc::graph::yaml` against PyYAML, which taskgraph uses (taskgraph.md §1.2).
+//! Differential test of `tc_graph::yaml` against PyYAML, which taskgraph uses (taskgraph.md §1.2).
 //!
 //! Every document goes through `load(...).to_json()` and through Python's `yaml.safe_load` plus
 //! `json.dumps`. Values must be equal, key order and int/float included. A document PyYAML rejects
@@ -532,7 +532,7 @@ fn python_outcome(result: &J) -> Outcome {
 }
 
 fn tc_outcome(text: &str) -> Outcome {
-    match tc::graph::yaml::load("doc.yml", text) {
+    match tc_graph::yaml::load("doc.yml", text) {
         Err(e) => Outcome::Error(e.to_string()),
         Ok(loaded) => match loaded.node.to_json() {
             Ok(json) => Outcome::Json(json),

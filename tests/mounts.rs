@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use tc::run::mounts::{
+use tc_run::mounts::{
     self, ArchiveFormat, Content, FetchOptions, Fetched, Fetcher, FileFormat, Mount,
 };
-use tc::run::outcome::Reason;
+use tc_run::outcome::Reason;
 
 /// The default cap on what a mount writes.
 const MAX: u64 = mounts::DEFAULT_MAX_MOUNT_SIZE;

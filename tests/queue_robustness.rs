@@ -321,7 +321,7 @@ fn raw_request_lines_never_panic_a_handler() {
 fn temporary_credentials(start: i64, expiry: i64) -> (String, String) {
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-    use tc::queue::server::hawk::hmac_sha256;
+    use tc_server::hawk::hmac_sha256;
     let key = common::queue::ACCESS_TOKEN.as_bytes();
     let seed = "s".repeat(44);
     let signed = format!("version:1\nseed:{seed}\nstart:{start}\nexpiry:{expiry}\nscopes:\n*");

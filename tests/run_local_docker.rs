@@ -529,7 +529,7 @@ fn secrets_are_masked_and_keep_leaves_the_container() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     s.assert_no_containers();
     // A container of that name that tc did not make is left alone: resource-unavailable.
-    let other = tc::taskdef::slugid::nice();
+    let other = tc_taskdef::slugid::nice();
     let name = format!("tc-{other}-0");
     struct Remove(String);
     impl Drop for Remove {
@@ -989,7 +989,7 @@ fn task_and_indexed_images_are_downloaded_and_loaded_once() {
     let Some(s) = Setup::new("taskimage") else {
         return;
     };
-    let image_task = tc::taskdef::slugid::nice();
+    let image_task = tc_taskdef::slugid::nice();
     let (root_url, downloads) = serve_queue(&image_task, std::fs::read(s.zst()).unwrap());
     let run = |image: &str| {
         let task = s.task(

@@ -32,7 +32,7 @@ fn run(dir: &Path, task: &str, extra: &[&str]) -> (i32, Value) {
 }
 
 fn rand_suffix() -> String {
-    tc::taskdef::slugid::nice()[..8].replace(['-', '_'], "x")
+    tc_taskdef::slugid::nice()[..8].replace(['-', '_'], "x")
 }
 
 /// A tar.gz holding `hello/world.txt`, made with the system's tar.

@@ -576,7 +576,7 @@ fn docker_scripts_behave_like_run_local() {
     let root_url = serve_image_artifact(std::fs::read(&archive).unwrap());
     let cache_name = format!("script-{}", std::process::id());
     for (name, yaml, extra, status) in docker_fixtures() {
-        let task_id = tc::taskdef::slugid::nice();
+        let task_id = tc_taskdef::slugid::nice();
         let leftovers = DockerLeftovers {
             task_id: task_id.clone(),
         };
@@ -759,7 +759,7 @@ fn sigterm_stops_a_docker_script_and_removes_its_container() {
         dir.path(),
         &common::docker::image_archive(&busybox, "tc-test/busybox:1"),
     );
-    let task_id = tc::taskdef::slugid::nice();
+    let task_id = tc_taskdef::slugid::nice();
     let leftovers = DockerLeftovers {
         task_id: task_id.clone(),
     };

@@ -6,7 +6,7 @@ mod common;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use tc::scopes::{self, Expression};
+use tc_api::scopes::{self, Expression};
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(common::fixture("scope-examples.json")).unwrap();

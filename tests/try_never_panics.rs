@@ -2,7 +2,7 @@
 //! error offset lands on a character boundary of the try text.
 
 use proptest::prelude::*;
-use tc::trysyntax::{self, Context, Input};
+use tc_try::{Context, Input};
 
 fn context() -> Context {
     Context {
@@ -77,10 +77,10 @@ fn fragment() -> impl Strategy<Value = String> {
 fn check(text: &str, ctx: &Context) {
     for input in [Input::Message(text), Input::TryString(text)] {
         let shown = match input {
-            Input::Message(m) => trysyntax::try_line(m).unwrap_or_default(),
+            Input::Message(m) => tc_try::try_line(m).unwrap_or_default(),
             Input::TryString(s) => s,
         };
-        if let Err(e) = trysyntax::parse(input, Some(ctx)) {
+        if let Err(e) = tc_try::parse(input, Some(ctx)) {
             if let Some(span) = &e.span {
                 assert!(
                     span.start <= span.end && span.end <= shown.len(),

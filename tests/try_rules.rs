@@ -5,7 +5,7 @@ mod common;
 
 use serde_json::{Value, json};
 use tc::output::trysyntax::parse_document;
-use tc::trysyntax::{self, Context, Input};
+use tc_try::{Context, Input};
 
 fn context() -> Context {
     let doc: Value = serde_json::from_str(
@@ -17,7 +17,7 @@ fn context() -> Context {
 
 /// The JSON document, or `{"error": kind, "offset": n}`.
 fn run(input: Input, ctx: Option<&Context>) -> Value {
-    match trysyntax::parse(input, ctx) {
+    match tc_try::parse(input, ctx) {
         Ok(parsed) => parse_document(parsed.as_ref()),
         Err(e) => json!({"error": e.kind.as_str(), "offset": e.offset()}),
     }
@@ -135,7 +135,7 @@ fn brackets_protect_spaces_even_in_quotes() {
 fn defaults_fill_all_eighteen_keys_in_order() {
     let r = raw("try:");
     let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
-    assert_eq!(keys, tc::trysyntax::RAW_KEYS.iter().collect::<Vec<_>>());
+    assert_eq!(keys, tc_try::RAW_KEYS.iter().collect::<Vec<_>>());
     assert_eq!(
         r,
         json!({"build": null, "platform": "all", "unittests": "all", "talos": "none", "raptor": "none",
@@ -304,8 +304,7 @@ fn unknown_platforms_are_all_named() {
     let v = msg("try: -b o -p nope,all,linux");
     assert_eq!(v["error"], "resolve:unknown-platform");
     assert_eq!(v["offset"], 13);
-    let e =
-        trysyntax::parse(Input::Message("try: -b o -p nope,all"), Some(&context())).unwrap_err();
+    let e = tc_try::parse(Input::Message("try: -b o -p nope,all"), Some(&context())).unwrap_err();
     assert!(
         e.message.contains("`nope`") && e.message.contains("`all`"),
         "{}",

@@ -43,7 +43,7 @@ fn required(name: &str) -> bool {
 
 async fn checks(args: &DoctorArgs) -> Vec<Value> {
     let mut out = Vec::new();
-    match crate::engine::docker::connect().await {
+    match tc_run::engine::docker::connect().await {
         Ok((_, d)) => out.push(check(
             "docker",
             true,
@@ -130,8 +130,8 @@ pub fn run(args: DoctorArgs, format: Format) -> Result<i32> {
         _ => output::print_document(format, &json!({ "checks": results, "ok": all_ok }))?,
     }
     Ok(if all_ok {
-        crate::exit_codes::OK
+        tc_run::exit_codes::OK
     } else {
-        crate::exit_codes::FAILED
+        tc_run::exit_codes::FAILED
     })
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
-use crate::taskdef::reltime;
+use tc_taskdef::reltime;
 
 #[derive(Debug, clap::Args)]
 pub struct FromNowArgs {

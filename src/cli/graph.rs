@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::graph::generate::{self, Generated, GraphError, Options, Shown};
-use crate::graph::transform::Task;
+use tc_graph::generate::{self, Generated, GraphError, Options, Shown};
+use tc_graph::transform::Task;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Stage {
@@ -101,7 +101,7 @@ pub fn report(err: GraphError) -> Result<i32> {
             for l in &lines {
                 eprintln!("error: {l}");
             }
-            Ok(crate::exit_codes::EXCEPTION)
+            Ok(tc_run::exit_codes::EXCEPTION)
         }
         GraphError::Try { error, text } => Err(Error::Try { error, text }),
         GraphError::Invalid {
@@ -116,7 +116,7 @@ pub fn report(err: GraphError) -> Result<i32> {
             if let Some(c) = context {
                 eprintln!("  = {c}");
             }
-            Ok(crate::exit_codes::USAGE)
+            Ok(tc_run::exit_codes::USAGE)
         }
     }
 }
@@ -140,7 +140,7 @@ pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
         Stage::Target => generate::Stage::Target,
         Stage::Optimized => generate::Stage::Optimized,
     };
-    let root = crate::run::input::graph_root(args.root.as_deref())
+    let root = tc_run::input::graph_root(args.root.as_deref())
         .ok_or_else(|| usage("no taskcluster directory here: run tc in a repository that has one, or give --root DIR"))?;
     let filter = match &args.tasks {
         Some(re) => Some(
@@ -157,7 +157,7 @@ pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
         try_syntax: args.try_syntax.clone(),
         root_url: args.root_url.clone(),
     };
-    crate::graph::pages::small_pages_for_small_graphs(&opts.root);
+    tc_graph::pages::small_pages_for_small_graphs(&opts.root);
     let mut warnings = Vec::new();
     let generated = generate::generate(&opts, &mut warnings);
     if !quiet {
@@ -215,7 +215,7 @@ pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
             out
         }
         GraphFormat::Json => {
-            let mut entries: Vec<crate::graph::render::Entry> = rows
+            let mut entries: Vec<tc_graph::render::Entry> = rows
                 .iter()
                 .map(|r| (r.task_id.unwrap_or(r.label), r.task, r.task_id))
                 .collect();
@@ -255,7 +255,7 @@ pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
                 } else {
                     Vec::new()
                 };
-            crate::graph::render::dot(&nodes, &edges)
+            tc_graph::render::dot(&nodes, &edges)
         }
         GraphFormat::Table => {
             let mut table =
@@ -280,7 +280,7 @@ pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
     let write = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
         match &json {
             Some(entries) => {
-                crate::graph::render::write_tasks_json(entries, out)?;
+                tc_graph::render::write_tasks_json(entries, out)?;
                 out.write_all(b"\n")?;
             }
             None => out.write_all(text.as_bytes())?,

@@ -11,7 +11,8 @@ use super::format::DocumentFormatArg;
 use super::task::{QueueArgs, check_id, confirm, runtime};
 use crate::error::Result;
 use crate::output::{self, Format};
-use crate::queue::client::{Client, encode};
+use tc_api::encode;
+use tc_client::Client;
 
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
@@ -220,7 +221,7 @@ async fn run_async(cmd: GroupCommand, format: Format) -> Result<i32> {
                         .iter()
                         .any(|t| matches!(state(t), "failed" | "exception"));
                     return Ok(if a.wait && failed {
-                        crate::exit_codes::FAILED
+                        tc_run::exit_codes::FAILED
                     } else {
                         0
                     });

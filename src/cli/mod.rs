@@ -24,8 +24,8 @@ use clap::{Parser, Subcommand};
 use lazy::Lazy;
 
 use crate::error::Result;
-use crate::exit_codes;
 use crate::output::Format;
+use tc_run::exit_codes;
 
 #[derive(Debug, Parser)]
 #[command(

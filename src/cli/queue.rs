@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use crate::error::{Error, Result};
-use crate::queue::server::connections::ConnectionLimits;
-use crate::queue::server::{self, Config, Limits, OpenError};
+use tc_server::connections::ConnectionLimits;
+use tc_server::{self, Config, Limits, OpenError};
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
@@ -156,7 +156,7 @@ pub fn run(cmd: QueueCommand) -> Result<i32> {
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(server::serve(config))
+        .block_on(tc_server::serve(config))
         .map_err(Error::Usage)?;
     Ok(0)
 }
@@ -164,7 +164,7 @@ pub fn run(cmd: QueueCommand) -> Result<i32> {
 /// `--print-env`: the root client's environment. While a server runs on the state dir, that
 /// server's credentials.json is the truth (its root URL, not this command's --listen).
 fn print_env(config: &Config) -> Result<i32> {
-    let (root_url, client_id, token) = match server::open(config) {
+    let (root_url, client_id, token) = match tc_server::open(config) {
         Ok((state, root_url)) => {
             let token = state
                 .access_token(&config.root_client_id)

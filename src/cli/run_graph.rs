@@ -14,10 +14,11 @@ use super::run_local::{RunLocalArgs, binds, read_cli_env, read_secrets, run_opti
 use super::submit::{Entry, graph_entries};
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
-use crate::queue::client::{Client, Credentials, encode};
-use crate::queue::server::{self, Config, Limits};
-use crate::run::log::Terminal;
-use crate::worker::{self, Event, Finished, Stop};
+use tc_api::encode;
+use tc_client::{Client, Credentials};
+use tc_run::log::Terminal;
+use tc_server::{self, Config, Limits};
+use tc_worker::{self, Event, Finished, Stop};
 
 const ROOT_CLIENT: &str = "static/taskcluster/root";
 
@@ -82,7 +83,7 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
         .prefix("tc-graph-queue-")
         .tempdir()
         .map_err(|e| Error::Internal(format!("cannot make the queue's state directory: {e}")))?;
-    let token = crate::taskdef::slugid::v4() + &crate::taskdef::slugid::v4();
+    let token = tc_taskdef::slugid::v4() + &tc_taskdef::slugid::v4();
     let config = Config {
         listen: ([127, 0, 0, 1], 0).into(),
         state_dir: state.path().to_path_buf(),
@@ -102,7 +103,7 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
     rt.block_on(async move {
         let (server_stop_tx, server_stop_rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let server = tokio::spawn(server::serve_until(
+        let server = tokio::spawn(tc_server::serve_until(
             config,
             async move {
                 let _ = server_stop_rx.await;
@@ -157,7 +158,7 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
 async fn run_graph(
     client: &Client,
     entries: Vec<Entry>,
-    opts: crate::run::taskrun::RunOptions,
+    opts: tc_run::taskrun::RunOptions,
     jobs: usize,
     runs_dir: std::path::PathBuf,
     format: Format,
@@ -224,7 +225,7 @@ async fn run_graph(
 
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(Stop::Running);
-    let cfg = worker::Config {
+    let cfg = tc_worker::Config {
         client: client.clone(),
         queues,
         worker_group: "local".into(),
@@ -238,7 +239,7 @@ async fn run_graph(
         keep_runs: true,
         events: Some(events_tx),
     };
-    let worker = tokio::spawn(worker::work(cfg, stop_rx));
+    let worker = tokio::spawn(tc_worker::work(cfg, stop_rx));
     loop {
         let event = tokio::select! {
             e = events.recv() => e,
@@ -277,8 +278,8 @@ async fn run_graph(
         .iter()
         .map(|r| match r.state.as_str() {
             "completed" => 0,
-            "failed" | "blocked" => crate::exit_codes::FAILED,
-            _ => crate::exit_codes::EXCEPTION,
+            "failed" | "blocked" => tc_run::exit_codes::FAILED,
+            _ => tc_run::exit_codes::EXCEPTION,
         })
         .max()
         .unwrap_or(0);

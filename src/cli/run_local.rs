@@ -3,19 +3,19 @@
 use std::path::{Path, PathBuf};
 
 use super::format::ReportFormatArg;
-use crate::engine::docker::{DockerOptions, PullPolicy};
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
-use crate::run::artifacts::LocalDir;
-use crate::run::env;
-use crate::run::log::Terminal;
-use crate::run::outcome::Interrupt;
-use crate::run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
-use crate::run::{input, label};
-use crate::taskdef::slugid;
+use tc_run::artifacts::LocalDir;
+use tc_run::engine::docker::{DockerOptions, PullPolicy};
+use tc_run::env;
+use tc_run::log::Terminal;
+use tc_run::outcome::Interrupt;
+use tc_run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
+use tc_run::{input, label};
+use tc_taskdef::slugid;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = crate::exit_codes::HELP)]
+#[command(after_help = tc_run::exit_codes::HELP)]
 pub struct RunLocalArgs {
     /// A task file (YAML or JSON), `-` for stdin, or a label of the in-tree task graph. With
     /// none on a terminal, tc offers a picker of the graph's labels.
@@ -82,7 +82,7 @@ pub struct RunLocalArgs {
 
     /// The most one mount may write into the task dir, decompressed (bytes, or with K, M, G
     /// or T); a mount that expands past it is malformed-payload.
-    #[arg(long, value_name = "SIZE", default_value = crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = crate::run::mounts::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = tc_run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = tc_run::mounts::parse_size)]
     pub max_mount_size: u64,
 
     /// Give each cache a fresh, empty, throwaway directory instead of a kept instance.
@@ -191,14 +191,14 @@ fn usage(msg: impl Into<String>) -> Error {
 fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf, String, String)> {
     let dir = match &args.checkout {
         Some(d) => d.clone(),
-        None => crate::run::input::graph_root(args.root.as_deref())
+        None => tc_run::input::graph_root(args.root.as_deref())
             .and_then(|r| r.parent().map(Path::to_path_buf))
             .ok_or_else(|| usage("--develop: no repository found here: give --checkout DIR"))?,
     };
     let dir = std::fs::canonicalize(&dir)
         .map_err(|e| usage(format!("--checkout {}: {e}", dir.display())))?;
     let repo = (!repo.is_empty()).then_some(repo);
-    let target = crate::run::develop::apply(&mut task.def, repo).map_err(usage)?;
+    let target = tc_run::develop::apply(&mut task.def, repo).map_err(usage)?;
     let in_container = task.def.payload.get("image").is_some();
     if in_container && !target.0.starts_with('/') {
         return Err(usage(format!(
@@ -365,14 +365,14 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
 pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     if !args.script && !args.dry_run {
         // Before any thread: a kill -9 of tc must not leave its tasks running.
-        crate::engine::guard::start();
+        tc_run::engine::guard::start();
     }
     if args.graph {
         return super::run_graph::run(&args, format);
     }
     let mut binds = binds(&args.volumes)?;
     let deps = label::deps(&args.deps).map_err(usage)?;
-    let graph = crate::run::input::graph_root(args.root.as_deref())
+    let graph = tc_run::input::graph_root(args.root.as_deref())
         .filter(|r| r.join("config.yml").is_file())
         .map(|root| label::Source::new(root, args.parameters.clone(), &args.root_url));
     let mut task_args = args.tasks.clone();
@@ -475,8 +475,8 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         ));
     }
     let native = |t: &Task| {
-        crate::taskdef::payload::family(&t.def.payload)
-            == Ok(crate::taskdef::payload::Family::GenericWorker)
+        tc_taskdef::payload::family(&t.def.payload)
+            == Ok(tc_taskdef::payload::Family::GenericWorker)
     };
     if tasks.iter().any(|(t, _)| native(t)) {
         for (used, flag) in [
@@ -560,7 +560,7 @@ pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
 /// `--task-id ID`: the definition from the queue's `task` method (worker.md §2.6), read as a
 /// full definition. Nothing is run or written when that fails.
 async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
-    use crate::queue::client::{QueueError, task_definition};
+    use tc_client::{QueueError, task_definition};
     slugid::decode(id).map_err(|e| usage(format!("--task-id: {e}")))?;
     let def = task_definition(root_url, id).await.map_err(|e| match e {
         QueueError::NotFound(m) | QueueError::Usage(m) => usage(m),
@@ -572,13 +572,13 @@ async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
             "the queue answered for task {id} with something that is not a task definition"
         )));
     };
-    let defaults = crate::taskdef::Defaults {
+    let defaults = tc_taskdef::Defaults {
         now: chrono::Utc::now(),
         name: None,
         source_name: id.to_owned(),
         source_tool: "tc-run-local",
     };
-    let def = crate::taskdef::TaskDef::from_document(doc, &defaults).map_err(|problems| {
+    let def = tc_taskdef::TaskDef::from_document(doc, &defaults).map_err(|problems| {
         Error::Api(format!(
             "task {id} from the queue is not a task definition tc can read:\n  {}",
             problems.join("\n  ")
@@ -617,7 +617,7 @@ fn script(
     let (task, _) = &tasks[0];
     let mut opts = run_options(args, cli_env, secrets, Format::Human, binds);
     opts.links = links;
-    let input = crate::run::script::ScriptInput {
+    let input = tc_run::script::ScriptInput {
         develop_warning,
         task,
         opts: &opts,
@@ -629,7 +629,7 @@ fn script(
             .or(args.task_id.as_deref())
             .unwrap_or("-"),
     };
-    let text = crate::run::script::render(&input).map_err(|errs| usage(errs.join("\n")))?;
+    let text = tc_run::script::render(&input).map_err(|errs| usage(errs.join("\n")))?;
     match &args.output {
         None => output::print_text(&text)?,
         Some(path) => {
@@ -657,7 +657,7 @@ fn watch_signals(cache_root: PathBuf) -> Result<tokio::sync::watch::Receiver<Opt
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(None);
     super::signals::on_signals(
         move |code| {
-            let which = if code == crate::exit_codes::SIGINT {
+            let which = if code == tc_run::exit_codes::SIGINT {
                 Interrupt::Sigint
             } else {
                 Interrupt::Sigterm
@@ -687,8 +687,8 @@ fn retry_dir(dir: &Path, run_id: u32) -> PathBuf {
 /// Whether the native engine runs the task (with `--engine docker` a generic-worker payload
 /// is refused, so it runs nowhere).
 fn runs_natively(task: &Task, engine: EngineChoice) -> bool {
-    let family = crate::taskdef::payload::family(&task.def.payload);
-    engine != EngineChoice::Docker && family == Ok(crate::taskdef::Family::GenericWorker)
+    let family = tc_taskdef::payload::family(&task.def.payload);
+    engine != EngineChoice::Docker && family == Ok(tc_taskdef::Family::GenericWorker)
 }
 
 /// Runs the tasks, at most `jobs` at once; the highest exit status wins.
@@ -712,7 +712,7 @@ async fn run_all(
         LocalDir::prepare(dir).map_err(usage)?;
         for run_id in 0..retries {
             let aside = retry_dir(dir, run_id);
-            if aside.exists() && !aside.join(crate::run::artifacts::MANIFEST).is_file() {
+            if aside.exists() && !aside.join(tc_run::artifacts::MANIFEST).is_file() {
                 return Err(usage(format!(
                     "{} holds files tc did not write, and --retries would replace it: move it away or choose another --artifacts-dir",
                     aside.display()
@@ -789,7 +789,7 @@ async fn run_with_retries(
 }
 
 fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
-    use crate::taskdef::payload;
+    use tc_taskdef::payload;
     let def = &task.def;
     // The same validation and environment a run does, without running.
     let cli_env = read_cli_env(args)?;
@@ -802,7 +802,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
     };
     let engine = match (args.engine, family) {
         (EngineChoice::Native, _)
-        | (EngineChoice::Auto, Some(crate::taskdef::Family::GenericWorker)) => "native",
+        | (EngineChoice::Auto, Some(tc_taskdef::Family::GenericWorker)) => "native",
         _ => "docker",
     };
     let payload = &def.payload;
@@ -813,7 +813,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         .unwrap_or_default();
     let plan = serde_json::json!({
         "taskId": task.task_id,
-        "family": family.map(crate::taskdef::Family::as_str),
+        "family": family.map(tc_taskdef::Family::as_str),
         "engine": engine,
         "image": args.image.as_ref().map(|i| serde_json::Value::String(i.clone())).or_else(|| payload.get("image").cloned()),
         "commands": payload.get("command"),
@@ -835,6 +835,6 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
     if problems.is_empty() {
         Ok(0)
     } else {
-        Ok(crate::exit_codes::USAGE)
+        Ok(tc_run::exit_codes::USAGE)
     }
 }

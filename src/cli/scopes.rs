@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 
 use super::format::DocumentFormatArg;
 use crate::error::{Error, Result};
-use crate::exit_codes;
 use crate::output::{self, Format};
-use crate::scopes::{self, Expression};
+use tc_api::scopes::{self, Expression};
+use tc_run::exit_codes;
 
 #[derive(Debug, Subcommand)]
 pub enum ScopesCommand {

@@ -20,18 +20,18 @@ pub fn on_signals(
 /// The exit status of the next of the two signals.
 async fn next(int: &mut Signal, term: &mut Signal) -> i32 {
     tokio::select! {
-        _ = int.recv() => crate::exit_codes::SIGINT,
-        _ = term.recv() => crate::exit_codes::SIGTERM,
+        _ = int.recv() => tc_run::exit_codes::SIGINT,
+        _ = term.recv() => tc_run::exit_codes::SIGTERM,
     }
 }
 
 /// What a second signal does where tasks run on this machine: kill every task's process
 /// group, say what may be left behind, and exit with the signal's status.
 pub fn stop_now(code: i32, left: &str) -> ! {
-    crate::engine::native::kill_every_group();
+    tc_run::engine::native::kill_every_group();
     eprintln!("[tc] interrupted again: stopped at once; {left}");
-    for name in crate::engine::docker::live_containers() {
-        if crate::engine::guard::active() {
+    for name in tc_run::engine::docker::live_containers() {
+        if tc_run::engine::guard::active() {
             eprintln!("[tc] container {name} is being removed");
         } else {
             eprintln!("[tc] container left: {name} (remove it with docker rm -f {name})");

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
-use crate::taskdef::slugid;
+use tc_taskdef::slugid;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]

@@ -11,10 +11,10 @@ use serde_json::{Map, Value, json};
 
 use super::task::{QueueArgs, confirm, exit_for, runtime, wait};
 use crate::error::{Error, Result};
-use crate::graph::generate::{self, Generated, Options, Shown, Stage};
 use crate::output::{self, Format};
-use crate::queue::client::encode;
-use crate::taskdef::{Defaults, TaskDef, document, reltime};
+use tc_api::encode;
+use tc_graph::generate::{self, Generated, Options, Shown, Stage};
+use tc_taskdef::{Defaults, TaskDef, document, reltime};
 
 #[derive(Debug, clap::Args)]
 pub struct SubmitArgs {
@@ -161,8 +161,8 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for (label, id, mut task) in items {
-        let task_id = id.unwrap_or_else(crate::taskdef::slugid::nice);
-        crate::taskdef::slugid::decode(&task_id).map_err(usage)?;
+        let task_id = id.unwrap_or_else(tc_taskdef::slugid::nice);
+        tc_taskdef::slugid::decode(&task_id).map_err(usage)?;
         // `@label` names an earlier entry's task.
         if let Some(Value::Array(deps)) = task.get_mut("dependencies") {
             for d in deps.iter_mut() {
@@ -220,7 +220,7 @@ pub(super) fn graph_entries(
     try_syntax: Option<String>,
     root_url: &str,
 ) -> Result<Vec<Entry>> {
-    let root = crate::run::input::graph_root(root)
+    let root = tc_run::input::graph_root(root)
         .ok_or_else(|| usage("no taskcluster directory here: run tc in a repository that has one, or give --root DIR"))?;
     let opts = Options {
         root,
@@ -237,7 +237,7 @@ pub(super) fn graph_entries(
     }
     let Generated { shown, .. } = generated.map_err(|e| match super::graph::report(e) {
         Err(err) => err,
-        Ok(code) if code == crate::exit_codes::EXCEPTION => {
+        Ok(code) if code == tc_run::exit_codes::EXCEPTION => {
             Error::Internal("the graph holds input tc cannot run (above)".into())
         }
         Ok(_) => usage("the graph cannot be made (above)"),
@@ -304,7 +304,7 @@ pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     }
     let group = match &args.group {
         Some(g) => {
-            crate::taskdef::slugid::decode(g).map_err(usage)?;
+            tc_taskdef::slugid::decode(g).map_err(usage)?;
             g.clone()
         }
         None => entries[0].task_id.clone(),

@@ -9,9 +9,10 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::exit_codes;
 use crate::output::{self, Format};
-use crate::queue::client::{Client, encode};
+use tc_api::encode;
+use tc_client::Client;
+use tc_run::exit_codes;
 
 use super::format::DocumentFormatArg;
 
@@ -174,7 +175,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 pub fn check_id(id: &str) -> Result<()> {
-    crate::taskdef::slugid::decode(id)
+    tc_taskdef::slugid::decode(id)
         .map(|_| ())
         .map_err(Error::Usage)
 }
@@ -370,11 +371,11 @@ async fn retrigger(a: RetriggerArgs, format: Format) -> Result<i32> {
     let time = |k: &str| {
         def.get(k)
             .and_then(Value::as_str)
-            .and_then(|t| crate::taskdef::reltime::parse_timestamp(t).ok())
+            .and_then(|t| tc_taskdef::reltime::parse_timestamp(t).ok())
     };
     let (created, deadline, expires) = (time("created"), time("deadline"), time("expires"));
     let now = chrono::Utc::now();
-    let fmt = crate::taskdef::reltime::format_timestamp;
+    let fmt = tc_taskdef::reltime::format_timestamp;
     def.insert("created".into(), json!(fmt(now)));
     if let (Some(c0), Some(d)) = (created, deadline) {
         def.insert("deadline".into(), json!(fmt(now + (d - c0))));
@@ -388,7 +389,7 @@ async fn retrigger(a: RetriggerArgs, format: Format) -> Result<i32> {
     if !a.keep_routes && !a.exact {
         def.insert("routes".into(), json!([]));
     }
-    let new_id = crate::taskdef::slugid::nice();
+    let new_id = tc_taskdef::slugid::nice();
     if a.new_group {
         def.insert("taskGroupId".into(), json!(new_id));
     }
@@ -421,7 +422,7 @@ async fn retrigger(a: RetriggerArgs, format: Format) -> Result<i32> {
         )));
     }
     if !(200..300).contains(&answer.status) {
-        return Err(crate::queue::client::api_error(&answer).into());
+        return Err(tc_client::api_error(&answer).into());
     }
     match format {
         Format::Human => output::print_text(&format!("{new_id}\n"))?,
@@ -515,7 +516,7 @@ async fn fetch(
             )));
         }
         404 => return Ok(None),
-        _ => return Err(crate::queue::client::api_error(&a).into()),
+        _ => return Err(tc_client::api_error(&a).into()),
     }
     let url = a
         .location

@@ -8,7 +8,7 @@ use clap::{ArgGroup, Subcommand};
 use super::format::DocumentFormatArg;
 use crate::error::{Error, Result};
 use crate::output::{self, Format, trysyntax as human};
-use crate::trysyntax::{self, Context, ErrorKind, Input, stats};
+use tc_try::{self, Context, ErrorKind, Input, stats};
 
 #[derive(Debug, Subcommand)]
 pub enum TryCommand {
@@ -124,10 +124,10 @@ fn parse(args: ParseArgs, format: Format, quiet: bool) -> Result<i32> {
     };
     let text = match input {
         Input::TryString(s) => s.to_owned(),
-        Input::Message(m) => trysyntax::try_line(m).unwrap_or_default().to_owned(),
+        Input::Message(m) => tc_try::try_line(m).unwrap_or_default().to_owned(),
     };
     let parsed =
-        trysyntax::parse(input, context.as_ref()).map_err(|error| Error::Try { error, text })?;
+        tc_try::parse(input, context.as_ref()).map_err(|error| Error::Try { error, text })?;
     match format {
         Format::Human => {
             output::print_text(&human::parse_report(parsed.as_ref()))?;

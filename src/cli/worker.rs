@@ -7,14 +7,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::task::{QueueArgs, runtime};
-use crate::engine::docker::{DockerOptions, PullPolicy};
 use crate::error::{Error, Result};
-use crate::run::log::Terminal;
-use crate::run::taskrun::{EngineChoice, MissingPolicy, RunOptions};
-use crate::worker::{self, Stop};
+use tc_run::engine::docker::{DockerOptions, PullPolicy};
+use tc_run::log::Terminal;
+use tc_run::taskrun::{EngineChoice, MissingPolicy, RunOptions};
+use tc_worker::{self, Stop};
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = crate::exit_codes::HELP)]
+#[command(after_help = tc_run::exit_codes::HELP)]
 pub struct WorkerArgs {
     /// A task queue to claim from (repeatable).
     #[arg(
@@ -77,7 +77,7 @@ pub struct WorkerArgs {
 
     /// The most one mount may write into the task dir, decompressed (bytes, or with K, M, G
     /// or T); a mount that expands past it is malformed-payload.
-    #[arg(long, value_name = "SIZE", default_value = crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = crate::run::mounts::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = tc_run::mounts::DEFAULT_MAX_MOUNT_SIZE_TEXT, value_parser = tc_run::mounts::parse_size)]
     pub max_mount_size: u64,
 
     /// Whether a missing artifact fails the task.
@@ -116,13 +116,13 @@ pub(super) fn run_options(
         worker_group: String::new(),
         links: Vec::new(),
         docker,
-        max_mount_size: crate::run::mounts::DEFAULT_MAX_MOUNT_SIZE,
+        max_mount_size: tc_run::mounts::DEFAULT_MAX_MOUNT_SIZE,
     }
 }
 
 pub fn run(args: WorkerArgs) -> Result<i32> {
     // Before any thread: a kill -9 of the worker must not leave its tasks running.
-    crate::engine::guard::start();
+    tc_run::engine::guard::start();
     let client = args.queue.client()?;
     let cache_root = super::run_local::cache_root(args.cache_dir.as_deref());
     let mut opts = run_options(
@@ -141,14 +141,14 @@ pub fn run(args: WorkerArgs) -> Result<i32> {
     opts.allow_capabilities = args.allow_capabilities;
     opts.max_run_time_cap = Some(args.max_task_run_time);
     opts.max_mount_size = args.max_mount_size;
-    let cfg = worker::Config {
+    let cfg = tc_worker::Config {
         client,
         queues: args.task_queues.clone(),
         worker_group: args.worker_group.clone(),
         worker_id: args
             .worker_id
             .clone()
-            .unwrap_or_else(worker::default_worker_id),
+            .unwrap_or_else(tc_worker::default_worker_id),
         capacity: args.capacity as usize,
         once: args.once,
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
@@ -161,7 +161,7 @@ pub fn run(args: WorkerArgs) -> Result<i32> {
     let rt = runtime()?;
     rt.block_on(async {
         let stop = watch_signals()?;
-        worker::work(cfg, stop).await.map_err(Error::Api)
+        tc_worker::work(cfg, stop).await.map_err(Error::Api)
     })
 }
 

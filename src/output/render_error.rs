@@ -7,7 +7,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use super::{Format, use_color};
 use crate::error::Error;
-use crate::trysyntax::TryError;
+use tc_try::TryError;
 
 /// Prints `err` for `format`. Try and input errors keep their stable kind in JSON/YAML.
 pub fn render(err: &Error, format: Format) {

@@ -6,8 +6,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use super::table;
-use crate::trysyntax::stats::Report;
-use crate::trysyntax::{Parsed, RAW_KEYS, TestEntry};
+use tc_try::stats::Report;
+use tc_try::{Parsed, RAW_KEYS, TestEntry};
 
 /// The `--format json` document of `tc try parse` (try-syntax.md §9).
 pub fn parse_document(parsed: Option<&Parsed>) -> Value {

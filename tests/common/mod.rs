@@ -43,7 +43,7 @@ pub fn docker_available() -> bool {
         .enable_all()
         .build()
         .unwrap();
-    match runtime.block_on(tc::engine::docker::connect()) {
+    match runtime.block_on(tc_run::engine::docker::connect()) {
         Ok(_) => true,
         Err(e) => {
             skip::missing(

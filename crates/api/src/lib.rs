@@ -1,0 +1,30 @@
+//! What tc's TaskCluster server, client and worker share: scope expressions (the rules both
+//! sides apply) and the helpers that build request paths. The typed request and response bodies
+//! of the services belong here too, as they move out of hand-built JSON.
+
+pub mod scopes;
+
+/// Percent-encodes a path parameter, keeping only RFC 3986 unreserved characters.
+pub fn encode(param: &str) -> String {
+    let mut out = String::with_capacity(param.len());
+    for b in param.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_only_unreserved_characters_as_is() {
+        assert_eq!(encode("proj-tc/ci"), "proj-tc%2Fci");
+        assert_eq!(encode("public/logs/live.log"), "public%2Flogs%2Flive.log");
+        assert_eq!(encode("a b+c"), "a%20b%2Bc");
+    }
+}

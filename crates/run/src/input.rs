@@ -1,0 +1,162 @@
+//! From command-line arguments to `Task`s (worker.md §2): which document TASK names, its
+//! forms, relative times and defaults.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde_json::Value;
+
+use tc_taskdef::{Defaults, TaskDef, document, reltime};
+
+/// A task read from a file or stdin: its definition and its display name.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub def: TaskDef,
+    pub label: Option<String>,
+    /// The file name (or `-`) it came from.
+    pub source: String,
+    /// The taskId its references were resolved with (a label's `<self>`), which the run keeps.
+    pub task_id: Option<String>,
+}
+
+/// Reads `arg` (a file, or `-` for stdin). Errors list every problem and mean exit 2.
+pub fn load(arg: &str) -> Result<Loaded, String> {
+    let (name, text) = if arg == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+            .map_err(|e| format!("cannot read the task from stdin: {e}"))?;
+        ("<stdin>".to_owned(), text)
+    } else {
+        let path = Path::new(arg);
+        if !path.is_file() {
+            let is_doc = [".json", ".yml", ".yaml"]
+                .iter()
+                .any(|ext| arg.ends_with(ext));
+            return Err(if is_doc || path.exists() {
+                format!("{arg}: no such file")
+            } else {
+                format!(
+                    "{arg} is neither a file nor a task label: no graph config (taskcluster/config.yml) was found; give --root DIR pointing at one for labels"
+                )
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {arg}: {e}"))?;
+        (arg.to_owned(), text)
+    };
+    let value = document::parse(&name, &text).map_err(|e| e.message)?;
+    from_document(arg, &name, value)
+}
+
+/// Whether TASK names an in-tree label rather than a document (worker.md §2.1): not stdin,
+/// not an existing path, and not a file name that merely does not exist.
+pub fn is_label(arg: &str) -> bool {
+    arg != "-"
+        && !Path::new(arg).exists()
+        && ![".json", ".yml", ".yaml"]
+            .iter()
+            .any(|ext| arg.ends_with(ext))
+}
+
+/// A parsed document (`name` for messages, `arg` as given) read as one of the §2.2 forms.
+pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, String> {
+    // "Now" is sampled once per document (worker.md §2.4).
+    let now = Utc::now();
+    reltime::resolve_relative(&mut value, now).map_err(|e| format!("{name}: {e}"))?;
+    let Value::Object(mut doc) = value else {
+        return Err(format!("{name}: the top level must be a mapping"));
+    };
+    // Form (c): a graph entry `{label, task}`.
+    let mut label = None;
+    if doc.contains_key("task") && doc.contains_key("label") && !doc.contains_key("payload") {
+        label = doc.get("label").and_then(Value::as_str).map(str::to_owned);
+        match doc.remove("task") {
+            Some(Value::Object(task)) => doc = task,
+            _ => return Err(format!("{name}: `task` must be a mapping")),
+        }
+    }
+    let file_name = Path::new(arg)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let stem = Path::new(arg)
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned());
+    let defaults = Defaults {
+        now,
+        name: label.clone().or(if arg == "-" { None } else { stem }),
+        source_name: label
+            .clone()
+            .or(file_name)
+            .unwrap_or_else(|| "stdin".into()),
+        source_tool: "tc-run-local",
+    };
+    let def = TaskDef::from_document(&doc, &defaults).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        format!("{name} is not a task definition:\n{}", list.join("\n"))
+    })?;
+    Ok(Loaded {
+        def,
+        label,
+        source: name.to_owned(),
+        task_id: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_partial_definition_with_relative_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hello.yml");
+        std::fs::write(&path, "payload:\n  command: [[true]]\n  maxRunTime: 5\ndeadline: {relative-datestamp: 2 hours}\n").unwrap();
+        let t = load(path.to_str().unwrap()).unwrap();
+        assert_eq!(t.def.metadata.name, "hello");
+        assert!(t.def.deadline.ends_with('Z'));
+    }
+
+    #[test]
+    fn reads_a_graph_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entry.json");
+        std::fs::write(&path, r#"{"label": "build-linux", "task": {"payload": {"command": [["true"]], "maxRunTime": 5}}}"#).unwrap();
+        let t = load(path.to_str().unwrap()).unwrap();
+        assert_eq!(t.label.as_deref(), Some("build-linux"));
+        assert_eq!(t.def.metadata.name, "build-linux");
+    }
+
+    #[test]
+    fn missing_files_and_labels_are_named() {
+        assert!(
+            load("/nonexistent/task.yml")
+                .unwrap_err()
+                .contains("no such file")
+        );
+        assert!(
+            load("build-linux/opt")
+                .unwrap_err()
+                .contains("neither a file nor a task label")
+        );
+    }
+}
+
+/// The graph root `R` (worker.md §0): `--root`, else `./taskcluster` when it holds
+/// `config.yml`, else `<git top level>/taskcluster`; none when nothing is found.
+pub fn graph_root(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = flag {
+        return Some(dir.to_path_buf());
+    }
+    let local = PathBuf::from("taskcluster");
+    if local.join("config.yml").is_file() {
+        return std::fs::canonicalize(local).ok();
+    }
+    let top = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let top = String::from_utf8(top.stdout).ok()?;
+    let root = PathBuf::from(top.trim()).join("taskcluster");
+    root.is_dir().then_some(root)
+}
