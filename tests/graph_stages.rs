@@ -237,7 +237,7 @@ fn dot_and_table_show_labels_and_edges() {
     );
     let nodes: Vec<&str> = dot.lines().filter(|l| l.ends_with("\";")).collect();
     let mut sorted = nodes.clone();
-    sorted.sort();
+    sorted.sort_unstable();
     assert_eq!(nodes, sorted);
     assert_eq!(nodes.len(), repo.labels(&["full"]).len());
 

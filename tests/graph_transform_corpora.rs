@@ -188,7 +188,7 @@ fn transform_matches_taskgraph_on_every_qualifying_corpus() {
     }
     let mut names: Vec<String> = std::fs::read_dir(corpora())
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .filter(|e| e.path().join("taskcluster").is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();

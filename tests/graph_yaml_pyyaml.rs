@@ -425,7 +425,7 @@ fn generated_scalars(count: usize) -> Vec<String> {
     (0..count)
         .map(|_| {
             let mut scalar = String::new();
-            for _ in 0..1 + next(4) {
+            for _ in 0..=next(4) {
                 scalar.push_str(PIECES[next(PIECES.len())]);
             }
             let scalar = scalar.trim().to_owned();

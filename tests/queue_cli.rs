@@ -360,9 +360,9 @@ fn many_tasks_list_through_signed_pages() {
         .iter()
         .map(|t| t["status"]["taskId"].as_str().unwrap())
         .collect();
-    got.sort();
+    got.sort_unstable();
     let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
-    want.sort();
+    want.sort_unstable();
     assert_eq!(got, want);
 }
 

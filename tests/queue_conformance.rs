@@ -109,7 +109,7 @@ fn acknowledged_writes_survive_kill_9() {
         .spawn()
         .unwrap();
     for _ in 0..3 {
-        std::thread::sleep(std::time::Duration::from_millis(2000));
+        std::thread::sleep(std::time::Duration::from_secs(2));
         q.kill9_and_restart();
     }
     let out = load.wait_with_output().unwrap();

@@ -222,7 +222,7 @@ fn caches_persist_between_runs_and_start_empty() {
     };
     let task = s.task(
         "cache",
-        r#"
+        r"
 payload:
   image: x
   command: [sh, -c, 'ls /bin/busybox >/dev/null; ls -A /c; echo run >> /c/runs; cat /c/runs | wc -l > /dev/null']
@@ -230,7 +230,7 @@ payload:
   cache: {my-cache: /c}
   artifacts:
     public/runs: {type: file, path: /c/runs}
-"#,
+",
     );
     let (out, _, art) = s.run(&task, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -267,14 +267,14 @@ fn max_run_time_stops_the_container_and_removes_it() {
     };
     let task = s.task(
         "slow",
-        r#"
+        r"
 payload:
   image: x
   command: [sh, -c, 'echo started; mkdir /o; echo partial > /o/p.txt; sleep 60']
   maxRunTime: 2
   artifacts:
     public/p.txt: {type: file, path: /o/p.txt}
-"#,
+",
     );
     let began = std::time::Instant::now();
     let (out, summary, art) = s.run(&task, &[]);
@@ -305,7 +305,7 @@ fn missing_and_escaping_artifacts_keep_docker_worker_tasks_completed() {
     };
     let task = s.task(
         "missing",
-        r#"
+        r"
 payload:
   image: x
   command: [sh, -c, 'echo x > /tmp/x']
@@ -313,7 +313,7 @@ payload:
   artifacts:
     public/nope.txt: {type: file, path: /does/not/exist}
     ../escape.txt: {type: file, path: /tmp/x}
-"#,
+",
     );
     let (out, summary, art) = s.run(&task, &[]);
     let err = stderr(&out);
@@ -323,8 +323,7 @@ payload:
     let reason = |name: &str| {
         arts.iter()
             .find(|a| a["name"] == name)
-            .map(|a| a["reason"].clone())
-            .unwrap_or(Value::Null)
+            .map_or(Value::Null, |a| a["reason"].clone())
     };
     assert_eq!(reason("public/nope.txt"), "file-missing-on-worker");
     assert_eq!(reason("../escape.txt"), "invalid-resource-on-worker");
@@ -814,14 +813,14 @@ fn interactive_shell_runs_exec_task_through_a_pseudo_terminal() {
     }
     let task = s.task(
         "it",
-        r#"
+        r"
 payload:
   image: x
   command: [sh, -c, 'sleep 2; echo from-exec-task; mkdir -p /o; echo made > /o/m.txt; exit 4']
   maxRunTime: 1
   artifacts:
     public/m.txt: {type: file, path: /o/m.txt}
-"#,
+",
     );
     let art = s.artifacts();
     let inner = format!(

@@ -64,9 +64,7 @@ impl Scratch {
     }
 
     fn leftover_task_dirs(&self) -> usize {
-        std::fs::read_dir(self.path("cache/tasks"))
-            .map(|d| d.count())
-            .unwrap_or(0)
+        std::fs::read_dir(self.path("cache/tasks")).map_or(0, std::iter::Iterator::count)
     }
 }
 

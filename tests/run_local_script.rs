@@ -59,7 +59,7 @@ fn hello_tar_gz_base64() -> String {
 /// A tar.gz whose symlink points out of the mount directory.
 fn hostile_tar_gz_base64() -> String {
     tar_gz_base64("escape", |d| {
-        std::os::unix::fs::symlink("/etc/hostname", d.join("escape")).unwrap()
+        std::os::unix::fs::symlink("/etc/hostname", d.join("escape")).unwrap();
     })
 }
 

@@ -113,7 +113,7 @@ fn satisfaction_vectors_pass_through_tc_scopes_satisfies() {
         let expression = expression_arg(&v["required"]);
         let (code, doc) = run_json(&["scopes", "satisfies", "--have-json", &have, &expression]);
         let expect = v["expect"].as_bool().unwrap();
-        assert_eq!(code, Some(if expect { 0 } else { 1 }), "{}", v["id"]);
+        assert_eq!(code, Some(i32::from(!expect)), "{}", v["id"]);
         assert_eq!(doc["satisfied"], json!(expect), "{}", v["id"]);
         assert_eq!(doc["unsatisfied"].is_null(), expect, "{}: {doc}", v["id"]);
     }

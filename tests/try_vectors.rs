@@ -16,7 +16,7 @@ fn normalise_entries(resolved: &mut Value) {
         for entry in resolved[key].as_array_mut().into_iter().flatten() {
             for field in ["platforms", "only_chunks"] {
                 if let Some(list) = entry.get_mut(field).and_then(Value::as_array_mut) {
-                    list.sort_by_key(|v| v.to_string());
+                    list.sort_by_key(std::string::ToString::to_string);
                 }
             }
         }

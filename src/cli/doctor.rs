@@ -99,7 +99,7 @@ async fn checks(args: &DoctorArgs) -> Vec<Value> {
     out
 }
 
-pub fn run(args: DoctorArgs, format: Format) -> Result<i32> {
+pub(super) fn run(args: DoctorArgs, format: Format) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

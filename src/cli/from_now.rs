@@ -22,7 +22,7 @@ pub struct FromNowArgs {
     pub format: DocumentFormatArg,
 }
 
-pub fn run(args: FromNowArgs, format: Format) -> Result<i32> {
+pub(super) fn run(args: FromNowArgs, format: Format) -> Result<i32> {
     let base = match &args.from {
         Some(ts) => reltime::parse_timestamp(ts).map_err(Error::Usage)?,
         None => Utc::now(),

@@ -22,13 +22,13 @@ pub struct ManArgs {
     pub out_dir: Option<PathBuf>,
 }
 
-pub fn completions(args: CompletionsArgs) -> Result<i32> {
+pub(super) fn completions(args: CompletionsArgs) -> Result<i32> {
     let mut cmd = super::command();
     clap_complete::generate(args.shell, &mut cmd, "tc", &mut std::io::stdout());
     Ok(0)
 }
 
-pub fn man(args: ManArgs) -> Result<i32> {
+pub(super) fn man(args: ManArgs) -> Result<i32> {
     let cmd = super::command();
     match args.out_dir {
         Some(dir) => {

@@ -95,7 +95,7 @@ fn usage(msg: impl Into<String>) -> Error {
 
 /// Prints why a graph cannot be made, as `tc graph` does, and gives the exit status: 2 for
 /// bad input, 3 for input tc does not support (taskgraph.md §4.8, §5).
-pub fn report(err: GraphError) -> Result<i32> {
+pub(super) fn report(err: GraphError) -> Result<i32> {
     match err {
         GraphError::Unsupported(lines) => {
             for l in &lines {
@@ -128,7 +128,7 @@ struct Row<'a> {
     task: &'a Task,
 }
 
-pub fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
+pub(super) fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
     if args.try_syntax.is_some() && !matches!(args.stage, Stage::Target | Stage::Optimized) {
         return Err(usage(
             "--try selects target tasks: use it with `tc graph target` or `tc graph optimized`",

@@ -145,7 +145,7 @@ fn blocked(tasks: &[Value]) -> Vec<&Value> {
                 .any(|d| {
                     matches!(
                         states.get(d.as_str().unwrap_or_default()),
-                        Some(&"failed") | Some(&"exception")
+                        Some(&"failed" | &"exception")
                     )
                 })
         })
@@ -197,7 +197,7 @@ fn settled(tasks: &[Value]) -> bool {
         && unscheduled == stuck
 }
 
-pub fn run(cmd: GroupCommand, format: Format) -> Result<i32> {
+pub(super) fn run(cmd: GroupCommand, format: Format) -> Result<i32> {
     runtime()?.block_on(run_async(cmd, format))
 }
 
@@ -249,7 +249,10 @@ async fn run_async(cmd: GroupCommand, format: Format) -> Result<i32> {
                     output::print_text(&text)?;
                 }
                 _ => {
-                    output::print_document(format, &json!({"taskGroupId": a.group, "tasks": kept}))?
+                    output::print_document(
+                        format,
+                        &json!({"taskGroupId": a.group, "tasks": kept}),
+                    )?;
                 }
             }
             Ok(0)

@@ -10,7 +10,7 @@ use clap::{ArgMatches, Args, Command, FromArgMatches, Subcommand};
 static WHOLE: AtomicBool = AtomicBool::new(false);
 
 /// From now on, subcommands are built with their parent.
-pub fn build_whole_tree() {
+pub(super) fn build_whole_tree() {
     WHOLE.store(true, Ordering::Relaxed);
 }
 

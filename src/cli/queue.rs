@@ -123,7 +123,7 @@ fn connection_limits(args: &ServeArgs) -> Result<ConnectionLimits> {
     })
 }
 
-pub fn run(cmd: QueueCommand) -> Result<i32> {
+pub(super) fn run(cmd: QueueCommand) -> Result<i32> {
     let QueueCommand::Serve(args) = cmd;
     if !(1..=86_400).contains(&args.claim_timeout) || args.claim_work_timeout <= 0.0 {
         return Err(Error::Usage(

@@ -70,7 +70,7 @@ fn queue_of(def: &Value) -> String {
     }
 }
 
-pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
+pub(super) fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
     let cli_env = read_cli_env(args)?;
     let secrets = read_secrets(args)?;
     let mut opts = run_options(args, cli_env, secrets, format, binds(&args.volumes)?);
@@ -110,15 +110,14 @@ pub fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
             },
             Some(ready_tx),
         ));
-        let root_url = match ready_rx.await {
-            Ok(url) => url,
-            Err(_) => {
-                let why = match server.await {
-                    Ok(Err(e)) => e,
-                    _ => "the embedded queue did not start".into(),
-                };
-                return Err(Error::Internal(why));
-            }
+        let root_url = if let Ok(url) = ready_rx.await {
+            url
+        } else {
+            let why = match server.await {
+                Ok(Err(e)) => e,
+                _ => "the embedded queue did not start".into(),
+            };
+            return Err(Error::Internal(why));
         };
         // The graph is made once the queue has its URL: dependents fetch their dependencies'
         // artifacts from it.
@@ -334,8 +333,7 @@ async fn finished(client: &Client, rows: &mut [Row], index: &HashMap<String, usi
     let status = client
         .ok("GET", &format!("task/{}/status", encode(&f.task_id)), None)
         .await
-        .map(|a| a.body["status"].clone())
-        .unwrap_or(Value::Null);
+        .map_or(Value::Null, |a| a.body["status"].clone());
     let row = &mut rows[i];
     row.dir = f.dir.map(|d| d.display().to_string());
     match status["state"].as_str() {

@@ -240,7 +240,7 @@ pub(super) fn binds(volumes: &[String]) -> Result<Vec<String>> {
     for v in volumes {
         let mut parts = v.splitn(3, ':');
         let (host, ctr, mode) = (parts.next().unwrap_or(""), parts.next(), parts.next());
-        let (Some(ctr), true) = (ctr, matches!(mode, None | Some("ro") | Some("rw"))) else {
+        let (Some(ctr), true) = (ctr, matches!(mode, None | Some("ro" | "rw"))) else {
             return Err(usage(format!("-v {v}: expected HOST:CTR or HOST:CTR:ro")));
         };
         let host = std::fs::canonicalize(host)
@@ -277,25 +277,24 @@ pub(super) fn cache_root(flag: Option<&Path>) -> PathBuf {
 pub(super) fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for s in &args.secrets {
-        match s.split_once('=') {
-            Some((k, v)) => out.push((k.to_owned(), v.to_owned())),
-            None => {
-                let value = match std::env::var(s) {
-                    Ok(v) => v,
-                    Err(_) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-                        dialoguer::Password::new()
-                            .with_prompt(format!("Secret {s}"))
-                            .interact()
-                            .map_err(|e| usage(format!("--secret {s}: {e}")))?
-                    }
-                    Err(_) => {
-                        return Err(usage(format!(
-                            "--secret {s}: no value: give {s}=VALUE, set {s} in tc's environment, or run on a terminal to be asked"
-                        )));
-                    }
-                };
-                out.push((s.clone(), value));
-            }
+        if let Some((k, v)) = s.split_once('=') {
+            out.push((k.to_owned(), v.to_owned()))
+        } else {
+            let value = match std::env::var(s) {
+                Ok(v) => v,
+                Err(_) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+                    dialoguer::Password::new()
+                        .with_prompt(format!("Secret {s}"))
+                        .interact()
+                        .map_err(|e| usage(format!("--secret {s}: {e}")))?
+                }
+                Err(_) => {
+                    return Err(usage(format!(
+                        "--secret {s}: no value: give {s}=VALUE, set {s} in tc's environment, or run on a terminal to be asked"
+                    )));
+                }
+            };
+            out.push((s.clone(), value));
         }
     }
     for file in &args.secret_files {
@@ -362,7 +361,7 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
     Ok(out)
 }
 
-pub fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
+pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     if !args.script && !args.dry_run {
         // Before any thread: a kill -9 of tc must not leave its tasks running.
         tc_run::engine::guard::start();
@@ -825,12 +824,11 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         "problems": problems,
     });
     let doc = serde_json::json!({"definition": def, "plan": plan});
-    match format {
-        Format::Json => output::print_document(Format::Json, &doc)?,
-        _ => {
-            let text = serde_saphyr::to_string(&doc).map_err(|e| usage(e.to_string()))?;
-            output::print_text(&text)?;
-        }
+    if format == Format::Json {
+        output::print_document(Format::Json, &doc)?
+    } else {
+        let text = serde_saphyr::to_string(&doc).map_err(|e| usage(e.to_string()))?;
+        output::print_text(&text)?;
     }
     if problems.is_empty() {
         Ok(0)

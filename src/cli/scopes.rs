@@ -59,7 +59,7 @@ impl ScopesCommand {
     }
 }
 
-pub fn run(cmd: ScopesCommand, format: Format) -> Result<i32> {
+pub(super) fn run(cmd: ScopesCommand, format: Format) -> Result<i32> {
     match cmd {
         ScopesCommand::Satisfies(args) => satisfies(args, format),
         ScopesCommand::Normalize(args) => normalize(args, format),

@@ -5,7 +5,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Watches both signals: `first(code)` at the first one, then `again(code)` at a second, each
 /// with the exit status of the signal received (130 or 143). Registered before this returns.
-pub fn on_signals(
+pub(super) fn on_signals(
     first: impl FnOnce(i32) + Send + 'static,
     again: impl FnOnce(i32) + Send + 'static,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
@@ -27,7 +27,7 @@ async fn next(int: &mut Signal, term: &mut Signal) -> i32 {
 
 /// What a second signal does where tasks run on this machine: kill every task's process
 /// group, say what may be left behind, and exit with the signal's status.
-pub fn stop_now(code: i32, left: &str) -> ! {
+pub(super) fn stop_now(code: i32, left: &str) -> ! {
     tc_run::engine::native::kill_every_group();
     eprintln!("[tc] interrupted again: stopped at once; {left}");
     for name in tc_run::engine::docker::live_containers() {

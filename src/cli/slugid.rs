@@ -41,7 +41,7 @@ pub enum SlugidAction {
     },
 }
 
-pub fn run(args: SlugidArgs, format: Format) -> Result<i32> {
+pub(super) fn run(args: SlugidArgs, format: Format) -> Result<i32> {
     match args.action {
         None => {
             let make = if args.v4 { slugid::v4 } else { slugid::nice };

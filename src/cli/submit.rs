@@ -286,7 +286,7 @@ pub(super) fn graph_entries(
     Ok(ordered)
 }
 
-pub fn run(args: SubmitArgs, format: Format) -> Result<i32> {
+pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     let client = args.queue.client()?;
     let mut entries = if args.graph {
         graph_entries(

@@ -167,21 +167,21 @@ impl TaskCommand {
     }
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
 }
 
-pub fn check_id(id: &str) -> Result<()> {
+pub(super) fn check_id(id: &str) -> Result<()> {
     tc_taskdef::slugid::decode(id)
         .map(|_| ())
         .map_err(Error::Usage)
 }
 
 /// `Proceed? [y/N]` on a terminal; without one, `--yes` is needed (exit 2).
-pub fn confirm(what: &str, yes: bool) -> Result<()> {
+pub(super) fn confirm(what: &str, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
     }
@@ -203,7 +203,7 @@ pub fn confirm(what: &str, yes: bool) -> Result<()> {
 }
 
 /// The task's status structure.
-pub async fn status(client: &Client, id: &str) -> Result<Value> {
+pub(super) async fn status(client: &Client, id: &str) -> Result<Value> {
     let a = client
         .ok("GET", &format!("task/{}/status", encode(id)), None)
         .await?;
@@ -211,7 +211,7 @@ pub async fn status(client: &Client, id: &str) -> Result<Value> {
 }
 
 /// Exit status by a resolved state (§8.2).
-pub fn exit_for(state: &str) -> i32 {
+pub(super) fn exit_for(state: &str) -> i32 {
     match state {
         "completed" => exit_codes::OK,
         "failed" => exit_codes::FAILED,
@@ -224,7 +224,7 @@ fn resolved(state: &str) -> bool {
 }
 
 /// Polls (2 s backing off to 10 s) until the task resolves.
-pub async fn wait(client: &Client, id: &str) -> Result<Value> {
+pub(super) async fn wait(client: &Client, id: &str) -> Result<Value> {
     let mut pause = Duration::from_secs(2);
     loop {
         let s = status(client, id).await?;
@@ -237,7 +237,7 @@ pub async fn wait(client: &Client, id: &str) -> Result<Value> {
 }
 
 /// The human form of a status: state, runs and deadline.
-pub fn describe_status(s: &Value) -> String {
+pub(super) fn describe_status(s: &Value) -> String {
     let mut out = format!(
         "{}  {}  queue {}  deadline {}\n",
         s["taskId"].as_str().unwrap_or_default(),
@@ -296,7 +296,7 @@ async fn blocking_hint(client: &Client, id: &str) -> Result<Option<String>> {
     Ok(Some(lines.join("\n")))
 }
 
-pub fn run(cmd: TaskCommand, format: Format) -> Result<i32> {
+pub(super) fn run(cmd: TaskCommand, format: Format) -> Result<i32> {
     let rt = runtime()?;
     rt.block_on(run_async(cmd, format))
 }
@@ -314,11 +314,11 @@ async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
             match format {
                 Format::Human => {
                     let mut text = describe_status(&s);
-                    if s["state"] == json!("unscheduled") {
-                        if let Some(h) = blocking_hint(&client, &a.id.task_id).await? {
-                            text.push_str(&h);
-                            text.push('\n');
-                        }
+                    if s["state"] == json!("unscheduled")
+                        && let Some(h) = blocking_hint(&client, &a.id.task_id).await?
+                    {
+                        text.push_str(&h);
+                        text.push('\n');
                     }
                     output::print_text(&text)?;
                 }
@@ -340,7 +340,7 @@ async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
             match a.format {
                 DefFormat::Yaml => output::print_document(format, &def)?,
                 DefFormat::Json => {
-                    output::print_text(&serde_json::to_string_pretty(&def).unwrap_or_default())?
+                    output::print_text(&serde_json::to_string_pretty(&def).unwrap_or_default())?;
                 }
             }
             Ok(0)
@@ -562,7 +562,12 @@ async fn log(a: LogArgs) -> Result<i32> {
 
 /// Prints a task's log; with `follow`, new output until the task resolves (Range requests
 /// for what is new, also while the task is still pending).
-pub async fn print_log(client: &Client, id: &str, run: Option<u32>, follow: bool) -> Result<i32> {
+pub(super) async fn print_log(
+    client: &Client,
+    id: &str,
+    run: Option<u32>,
+    follow: bool,
+) -> Result<i32> {
     let mut printed: u64 = 0;
     loop {
         let s = status(client, id).await?;

@@ -66,7 +66,7 @@ impl TryCommand {
     }
 }
 
-pub fn run(cmd: TryCommand, format: Format, quiet: bool) -> Result<i32> {
+pub(super) fn run(cmd: TryCommand, format: Format, quiet: bool) -> Result<i32> {
     match cmd {
         TryCommand::Parse(args) => parse(args, format, quiet),
         TryCommand::Stats(args) => stats(args, format, quiet),

@@ -120,7 +120,7 @@ pub(super) fn run_options(
     }
 }
 
-pub fn run(args: WorkerArgs) -> Result<i32> {
+pub(super) fn run(args: WorkerArgs) -> Result<i32> {
     // Before any thread: a kill -9 of the worker must not leave its tasks running.
     tc_run::engine::guard::start();
     let client = args.queue.client()?;

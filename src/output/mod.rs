@@ -34,19 +34,16 @@ pub fn use_color_on_stdout() -> bool {
 /// Prints a serialisable document as JSON (one line) or YAML on stdout.
 pub fn print_document<T: Serialize>(format: Format, doc: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match format {
-        Format::Yaml => {
-            let text =
-                serde_saphyr::to_string(doc).map_err(|e| std::io::Error::other(e.to_string()))?;
-            out.write_all(text.as_bytes())?;
-            if !text.ends_with('\n') {
-                out.write_all(b"\n")?;
-            }
-        }
-        _ => {
-            serde_json::to_writer(&mut out, doc).map_err(std::io::Error::other)?;
+    if format == Format::Yaml {
+        let text =
+            serde_saphyr::to_string(doc).map_err(|e| std::io::Error::other(e.to_string()))?;
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
             out.write_all(b"\n")?;
         }
+    } else {
+        serde_json::to_writer(&mut out, doc).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")?;
     }
     out.flush()?;
     Ok(())

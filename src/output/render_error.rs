@@ -11,12 +11,12 @@ use tc_try::TryError;
 
 /// Prints `err` for `format`. Try and input errors keep their stable kind in JSON/YAML.
 pub fn render(err: &Error, format: Format) {
-    if format != Format::Human {
-        if let Some(doc) = err.as_try_json() {
-            let _ = super::print_document(format, &doc);
-            if let Error::Try { .. } = err {
-                return;
-            }
+    if format != Format::Human
+        && let Some(doc) = err.as_try_json()
+    {
+        let _ = super::print_document(format, &doc);
+        if let Error::Try { .. } = err {
+            return;
         }
     }
     match err {

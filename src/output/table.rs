@@ -109,13 +109,12 @@ fn max_cell_chars(width: Option<usize>, max_lines: usize) -> usize {
 
 /// `text` cut to `max_chars` characters, the last of them `…`.
 fn clip(text: &str, max_chars: usize) -> Cow<'_, str> {
-    match text.char_indices().nth(max_chars) {
-        None => Cow::Borrowed(text),
-        Some(_) => {
-            let keep = max_chars.saturating_sub(1);
-            let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
-            Cow::Owned(format!("{}{ELLIPSIS}", &text[..end]))
-        }
+    if text.char_indices().nth(max_chars).is_none() {
+        Cow::Borrowed(text)
+    } else {
+        let keep = max_chars.saturating_sub(1);
+        let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+        Cow::Owned(format!("{}{ELLIPSIS}", &text[..end]))
     }
 }
 

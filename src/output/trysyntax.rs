@@ -45,38 +45,35 @@ pub fn parse_report(parsed: Option<&Parsed>) -> String {
         ]);
     }
     let _ = writeln!(out, "{options}");
-    match &p.resolved {
-        Some(r) => {
-            let mut sel = table::new(&["selection", "value"]);
-            sel.add_row(vec![
-                "build types".to_owned(),
-                list_or(&r.build_types, "none"),
-            ]);
-            let platforms = r
-                .platforms
-                .as_ref()
-                .map_or("all".to_owned(), |p| list_or(p, "none"));
-            sel.add_row(vec!["platforms".to_owned(), platforms]);
-            for (name, entries) in [
-                ("unittests", &r.unittests),
-                ("talos", &r.talos),
-                ("raptor", &r.raptor),
-            ] {
-                if entries.is_empty() {
-                    sel.add_row(vec![name.to_owned(), "none".to_owned()]);
-                }
-                for entry in entries {
-                    sel.add_row(vec![name.to_owned(), test_entry(entry)]);
-                }
+    if let Some(r) = &p.resolved {
+        let mut sel = table::new(&["selection", "value"]);
+        sel.add_row(vec![
+            "build types".to_owned(),
+            list_or(&r.build_types, "none"),
+        ]);
+        let platforms = r
+            .platforms
+            .as_ref()
+            .map_or("all".to_owned(), |p| list_or(p, "none"));
+        sel.add_row(vec!["platforms".to_owned(), platforms]);
+        for (name, entries) in [
+            ("unittests", &r.unittests),
+            ("talos", &r.talos),
+            ("raptor", &r.raptor),
+        ] {
+            if entries.is_empty() {
+                sel.add_row(vec![name.to_owned(), "none".to_owned()]);
             }
-            let jobs = r
-                .jobs
-                .as_ref()
-                .map_or("all".to_owned(), |j| list_or(j, "none"));
-            sel.add_row(vec!["jobs".to_owned(), jobs]);
-            let _ = write!(out, "\nSelection\n{sel}\n");
+            for entry in entries {
+                sel.add_row(vec![name.to_owned(), test_entry(entry)]);
+            }
         }
-        None => {}
+        let jobs = r
+            .jobs
+            .as_ref()
+            .map_or("all".to_owned(), |j| list_or(j, "none"));
+        sel.add_row(vec!["jobs".to_owned(), jobs]);
+        let _ = write!(out, "\nSelection\n{sel}\n");
     }
     out
 }
@@ -171,24 +168,19 @@ pub fn stats_report(r: &Report) -> String {
 
 /// A bar over the input's bytes (or a spinner for stdin), drawn on stderr.
 pub fn progress_bar(size: Option<u64>) -> ProgressBar {
-    match size {
-        Some(len) => {
-            let bar = ProgressBar::new(len);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                )
+    if let Some(len) = size {
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar
-        }
-        None => {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar
-        }
+        );
+        bar
+    } else {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar
     }
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 /// A statically linked busybox: `TC_TEST_BUSYBOX`, else `busybox` on PATH; one with an ELF
 /// interpreter (dynamically linked) does not count.
-pub fn static_busybox() -> Option<PathBuf> {
+pub(crate) fn static_busybox() -> Option<PathBuf> {
     let candidate = std::env::var_os("TC_TEST_BUSYBOX")
         .map(PathBuf::from)
         .or_else(|| {
@@ -53,7 +53,7 @@ fn tar_file(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: 
 }
 
 /// The image archive (plain tar) for `reference`: one layer with `bin/busybox` and applets.
-pub fn image_archive(busybox: &Path, reference: &str) -> Vec<u8> {
+pub(crate) fn image_archive(busybox: &Path, reference: &str) -> Vec<u8> {
     let mut layer = tar::Builder::new(Vec::new());
     let mut dir = tar::Header::new_ustar();
     dir.set_entry_type(tar::EntryType::Directory);
@@ -111,7 +111,7 @@ pub fn image_archive(busybox: &Path, reference: &str) -> Vec<u8> {
 }
 
 /// Writes the archive as `.tar`, `.tar.zst` and `.tar.lz4` into `dir`.
-pub fn write_archives(dir: &Path, archive: &[u8]) -> [PathBuf; 3] {
+pub(crate) fn write_archives(dir: &Path, archive: &[u8]) -> [PathBuf; 3] {
     let tar = dir.join("busybox.tar");
     std::fs::write(&tar, archive).unwrap();
     let zst = dir.join("busybox.tar.zst");
@@ -124,7 +124,7 @@ pub fn write_archives(dir: &Path, archive: &[u8]) -> [PathBuf; 3] {
 }
 
 /// Removes every container and volume carrying this test run's label, even on failure.
-pub struct Cleanup {
+pub(crate) struct Cleanup {
     pub run_id: String,
 }
 
@@ -155,7 +155,7 @@ impl Drop for Cleanup {
 }
 
 /// What `docker ps`/`docker volume ls` list for a label filter.
-pub fn listed(what: &[&str], filter: &str) -> Vec<String> {
+pub(crate) fn listed(what: &[&str], filter: &str) -> Vec<String> {
     let mut args: Vec<&str> = what.to_vec();
     args.extend(["--filter", filter]);
     let out = std::process::Command::new("docker")
@@ -172,7 +172,7 @@ pub fn listed(what: &[&str], filter: &str) -> Vec<String> {
 /// (the loaded busybox) and every `tc-local/*` tag that was not there when the first Docker test
 /// started (in-tree image builds; older tags may be the user's own and stay). Test binaries run
 /// one after another, so no other binary's test is using them then.
-pub fn remove_test_images_at_exit() {
+pub(crate) fn remove_test_images_at_exit() {
     static REGISTERED: std::sync::Once = std::sync::Once::new();
     REGISTERED.call_once(|| {
         let _ = TC_LOCAL_BEFORE.set(image_references("tc-local/*"));
@@ -203,7 +203,7 @@ extern "C" fn remove_test_images() {
 }
 
 /// The `repository:tag` of each image whose reference matches `pattern`.
-pub fn image_references(pattern: &str) -> Vec<String> {
+pub(crate) fn image_references(pattern: &str) -> Vec<String> {
     std::process::Command::new("docker")
         .args(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])
         .args(["--filter", &format!("reference={pattern}")])

@@ -1,10 +1,10 @@
 //! Helpers shared by the integration tests: the real `tc` binary, run like a user would.
 #![allow(dead_code)]
 
-pub mod docker;
-pub mod queue;
-pub mod repo;
-pub mod skip;
+pub(crate) mod docker;
+pub(crate) mod queue;
+pub(crate) mod repo;
+pub(crate) mod skip;
 
 use std::path::PathBuf;
 
@@ -12,7 +12,7 @@ use assert_cmd::Command;
 
 /// The `tc` binary built for this test run, with colour and terminal features off (`$COLUMNS`
 /// unset too, so human tables are laid out the same whatever shell runs the tests).
-pub fn tc() -> Command {
+pub(crate) fn tc() -> Command {
     let mut cmd = Command::cargo_bin("tc").expect("the tc binary is built");
     cmd.env("NO_COLOR", "1");
     cmd.env_remove("COLUMNS");
@@ -20,25 +20,25 @@ pub fn tc() -> Command {
 }
 
 /// Display width of `line` in columns (a wide character such as `界` takes two).
-pub fn display_width(line: &str) -> usize {
+pub(crate) fn display_width(line: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(line)
 }
 
 /// A file under `tests/fixtures/`.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
 }
 
 /// The project root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The shared Docker guard (worker.md §14): true when a daemon answers. Without one, the test
 /// is skipped with a note, unless `TC_REQUIRE_DOCKER` is set, when it fails.
-pub fn docker_available() -> bool {
+pub(crate) fn docker_available() -> bool {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -58,28 +58,25 @@ pub fn docker_available() -> bool {
 
 /// The Docker guard plus a static busybox for the test image (a missing busybox counts as a
 /// missing daemon, worker.md §14).
-pub fn docker_busybox() -> Option<PathBuf> {
+pub(crate) fn docker_busybox() -> Option<PathBuf> {
     if !docker_available() {
         return None;
     }
-    match docker::static_busybox() {
-        Some(b) => {
-            docker::remove_test_images_at_exit();
-            Some(b)
-        }
-        None => {
-            skip::missing(
-                "TC_REQUIRE_DOCKER",
-                "a static busybox for the test image",
-                "install busybox-static, or set TC_TEST_BUSYBOX",
-            );
-            None
-        }
+    if let Some(b) = docker::static_busybox() {
+        docker::remove_test_images_at_exit();
+        Some(b)
+    } else {
+        skip::missing(
+            "TC_REQUIRE_DOCKER",
+            "a static busybox for the test image",
+            "install busybox-static, or set TC_TEST_BUSYBOX",
+        );
+        None
     }
 }
 
 /// Writes an executable file (a stand-in script for a test).
-pub fn write_executable(path: &std::path::Path, text: &str) {
+pub(crate) fn write_executable(path: &std::path::Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -87,10 +84,10 @@ pub fn write_executable(path: &std::path::Path, text: &str) {
 
 /// A task command that starts a background child, writes both pids (the command's own last)
 /// to `$PIDS`, and then waits: for tests that kill tc and look for what is left.
-pub const BACKGROUND_CHILD: &str = r#"[/bin/sh, -c, 'sleep 600 & echo $! > "$PIDS.tmp"; echo $$ >> "$PIDS.tmp"; mv "$PIDS.tmp" "$PIDS"; wait']"#;
+pub(crate) const BACKGROUND_CHILD: &str = r#"[/bin/sh, -c, 'sleep 600 & echo $! > "$PIDS.tmp"; echo $$ >> "$PIDS.tmp"; mv "$PIDS.tmp" "$PIDS"; wait']"#;
 
 /// The pids a `BACKGROUND_CHILD` task wrote to `file`, once it has (waits up to two minutes).
-pub fn pids_written(file: &std::path::Path) -> Vec<i32> {
+pub(crate) fn pids_written(file: &std::path::Path) -> Vec<i32> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         if let Ok(text) = std::fs::read_to_string(file) {
@@ -107,7 +104,7 @@ pub fn pids_written(file: &std::path::Path) -> Vec<i32> {
 
 /// Whether a process has ended: no longer there, or a zombie nobody has reaped yet (a
 /// container's init may not reap orphans).
-pub fn process_ended(pid: i32) -> bool {
+pub(crate) fn process_ended(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the command name, which is in parentheses.
         Ok(stat) => stat
@@ -118,7 +115,7 @@ pub fn process_ended(pid: i32) -> bool {
 }
 
 /// Waits (up to 30 s) for every one of `pids` to end; the ones still running if some never do.
-pub fn still_running_after_a_while(pids: &[i32]) -> Vec<i32> {
+pub(crate) fn still_running_after_a_while(pids: &[i32]) -> Vec<i32> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let running: Vec<i32> = pids
@@ -134,7 +131,7 @@ pub fn still_running_after_a_while(pids: &[i32]) -> Vec<i32> {
 }
 
 /// SIGKILL to whatever of `pids` is left, so a failed test leaves nothing running.
-pub fn kill_leftovers(pids: &[i32]) {
+pub(crate) fn kill_leftovers(pids: &[i32]) {
     for p in pids {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(*p),
@@ -145,7 +142,7 @@ pub fn kill_leftovers(pids: &[i32]) {
 
 /// Sets the Unix mode (upper 16 bits of the external attributes) of `name`'s central
 /// directory header.
-pub fn set_zip_mode(zip: &mut [u8], name: &str, mode: u32) {
+pub(crate) fn set_zip_mode(zip: &mut [u8], name: &str, mode: u32) {
     let mut i = 0;
     while i + 46 <= zip.len() {
         if zip[i..i + 4] == *b"PK\x01\x02" {

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const CLIENT_ID: &str = "probe-client";
-pub const ACCESS_TOKEN: &str = "probe-access-token";
+pub(crate) const CLIENT_ID: &str = "probe-client";
+pub(crate) const ACCESS_TOKEN: &str = "probe-access-token";
 
 /// Whether `import taskcluster` works; fails the test when required and missing.
-pub fn pyclient_available() -> bool {
+pub(crate) fn pyclient_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import taskcluster, mohawk, slugid, requests"])
         .output()
@@ -26,7 +26,7 @@ pub fn pyclient_available() -> bool {
 }
 
 /// A running server; killed when dropped.
-pub struct Queue {
+pub(crate) struct Queue {
     child: Option<Child>,
     pub state_dir: tempfile::TempDir,
     pub root_url: String,
@@ -35,7 +35,7 @@ pub struct Queue {
 
 impl Queue {
     /// Starts `tc queue serve` with the probe root client and `extra` flags.
-    pub fn start(extra: &[&str]) -> Queue {
+    pub(crate) fn start(extra: &[&str]) -> Queue {
         let state_dir = tempfile::tempdir().unwrap();
         let mut q = Queue {
             child: None,
@@ -68,14 +68,14 @@ impl Queue {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(text) = std::fs::read_to_string(&creds) {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-                    let url = v["rootUrl"].as_str().unwrap_or_default().to_owned();
-                    let addr = url.trim_start_matches("http://").to_owned();
-                    if std::net::TcpStream::connect(&addr).is_ok() {
-                        self.root_url = url;
-                        return;
-                    }
+            if let Ok(text) = std::fs::read_to_string(&creds)
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            {
+                let url = v["rootUrl"].as_str().unwrap_or_default().to_owned();
+                let addr = url.trim_start_matches("http://").to_owned();
+                if std::net::TcpStream::connect(&addr).is_ok() {
+                    self.root_url = url;
+                    return;
                 }
             }
             assert!(
@@ -88,17 +88,17 @@ impl Queue {
     }
 
     /// The server's process id.
-    pub fn pid(&self) -> Option<u32> {
+    pub(crate) fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
 
     /// The server's stderr so far.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.state_dir.path().join("server.log")).unwrap_or_default()
     }
 
     /// SIGTERM, then the server's exit status (waiting up to a minute).
-    pub fn terminate(&mut self) -> Option<i32> {
+    pub(crate) fn terminate(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
@@ -114,12 +114,12 @@ impl Queue {
     }
 
     /// `kill -9`, then a new server on the same port and state directory.
-    pub fn kill9_and_restart(&mut self) {
+    pub(crate) fn kill9_and_restart(&mut self) {
         self.kill9_and_restart_after(Duration::ZERO);
     }
 
     /// `kill -9`, `pause`, then a new server on the same port and state directory.
-    pub fn kill9_and_restart_after(&mut self, pause: Duration) {
+    pub(crate) fn kill9_and_restart_after(&mut self, pause: Duration) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -130,7 +130,7 @@ impl Queue {
     }
 
     /// `python3 tests/queue/<script> ARGS` with the client environment of this queue.
-    pub fn python_command(&self, script: &str, args: &[&str]) -> Command {
+    pub(crate) fn python_command(&self, script: &str, args: &[&str]) -> Command {
         let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/queue")
             .join(script);
@@ -146,7 +146,7 @@ impl Queue {
     }
 
     /// Runs `tests/queue/<script>` with the client environment; returns (success, output).
-    pub fn python(&self, script: &str, args: &[&str]) -> (bool, String) {
+    pub(crate) fn python(&self, script: &str, args: &[&str]) -> (bool, String) {
         let out = self
             .python_command(script, args)
             .output()

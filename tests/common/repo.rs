@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Runs git in `dir` with a fixed identity and clock; a failure fails the test.
-pub fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args([
             "-c",
@@ -27,7 +27,7 @@ pub fn git(dir: &Path, args: &[&str]) {
 }
 
 /// Copies `src` into `dest` and commits it, with `origin` as the remote.
-pub fn commit_copy(src: &Path, dest: &Path, origin: &str) {
+pub(crate) fn commit_copy(src: &Path, dest: &Path, origin: &str) {
     let copy = Command::new("cp")
         .arg("-r")
         .arg(format!("{}/.", src.display()))
@@ -44,7 +44,7 @@ pub fn commit_copy(src: &Path, dest: &Path, origin: &str) {
 
 /// Whether the real taskgraph can be run. Without it the test is skipped with a note, unless
 /// `TC_REQUIRE_PYCLIENT` is set, when it fails.
-pub fn taskgraph_available() -> bool {
+pub(crate) fn taskgraph_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import taskgraph.parameters"])
         .output()

@@ -8,20 +8,21 @@ use std::io::Write;
 use std::sync::Mutex;
 
 /// Whether `var` (such as `TC_REQUIRE_DOCKER`) is set to something.
-pub fn required(var: &str) -> bool {
+pub(crate) fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| !v.is_empty())
 }
 
 /// A test found `what` missing: it fails when `var` is set, else the caller skips it (the note
 /// says so once per binary). `install` says how to get it.
-pub fn missing(var: &str, what: &str, install: &str) {
-    if required(var) {
-        panic!("{var} is set but {what} is missing ({install})");
-    }
+pub(crate) fn missing(var: &str, what: &str, install: &str) {
+    assert!(
+        !required(var),
+        "{var} is set but {what} is missing ({install})"
+    );
     static NOTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let first = NOTED
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(what.to_owned());
     if first {
         // `eprintln!` would be captured with the passing test's output and never shown.

@@ -65,7 +65,7 @@ async fn main() {
                     "payload": {},
                     "metadata": {"name": "noop", "description": "bench", "owner": "bench@example.com", "source": "https://example.com/bench"},
                 });
-                let id = tc::taskdef::slugid::nice();
+                let id = tc_taskdef::slugid::nice();
                 timed(&s, "createTask", &c, "PUT", &format!("task/{id}"), Some(&task)).await;
             }
         }));

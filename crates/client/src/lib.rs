@@ -385,8 +385,7 @@ pub fn api_error(a: &Answer) -> QueueError {
         .body
         .get("message")
         .and_then(Value::as_str)
-        .map(first_paragraph)
-        .unwrap_or_else(|| a.body.to_string());
+        .map_or_else(|| a.body.to_string(), first_paragraph);
     let mut text = if code.is_empty() {
         format!("the queue answered {}: {message}", a.status)
     } else {

@@ -98,14 +98,16 @@ fn memoized<K, V: Clone>(
     key: impl FnOnce() -> K,
     make: impl FnOnce() -> V,
 ) -> V {
-    let known = memo.lock().unwrap_or_else(|e| e.into_inner());
+    let known = memo
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, v)) = known.iter().find(|(k, _)| is_key(k)) {
         return v.clone();
     }
     drop(known);
     let v = make();
     memo.lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push((key(), v.clone()));
     v
 }

@@ -443,27 +443,24 @@ fn cycle<'a>(count: usize, deps: impl Fn(usize) -> &'a [usize]) -> Option<Vec<us
         path.push((start, deps(start)));
         while let Some((node, pending)) = path.last_mut() {
             let node = *node;
-            match pending.split_last() {
-                Some((&next, rest)) => {
-                    *pending = rest;
-                    match state[next] {
-                        1 => {
-                            let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
-                            let mut c: Vec<usize> = path[from..].iter().map(|(n, _)| *n).collect();
-                            c.push(next);
-                            return Some(c);
-                        }
-                        2 => {}
-                        _ => {
-                            state[next] = 1;
-                            path.push((next, deps(next)));
-                        }
+            if let Some((&next, rest)) = pending.split_last() {
+                *pending = rest;
+                match state[next] {
+                    1 => {
+                        let from = path.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                        let mut c: Vec<usize> = path[from..].iter().map(|(n, _)| *n).collect();
+                        c.push(next);
+                        return Some(c);
+                    }
+                    2 => {}
+                    _ => {
+                        state[next] = 1;
+                        path.push((next, deps(next)));
                     }
                 }
-                None => {
-                    state[node] = 2;
-                    path.pop();
-                }
+            } else {
+                state[node] = 2;
+                path.pop();
             }
         }
     }

@@ -58,12 +58,11 @@ impl Obj {
 
     /// Sets `key`: in place if present (the old value is returned), else at the end.
     pub fn insert(&mut self, key: String, value: Jv) -> Option<Jv> {
-        match self.index(&key) {
-            Some(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
-            None => {
-                self.push(key, value);
-                None
-            }
+        if let Some(i) = self.index(&key) {
+            Some(std::mem::replace(&mut self.0[i].1, value))
+        } else {
+            self.push(key, value);
+            None
         }
     }
 
@@ -93,12 +92,11 @@ impl Obj {
 
     /// The value at `key`, inserted at the end from `f` when missing.
     pub fn get_or_insert_with(&mut self, key: &str, f: impl FnOnce() -> Jv) -> &mut Jv {
-        let i = match self.index(key) {
-            Some(i) => i,
-            None => {
-                self.push(key.to_owned(), f());
-                self.0.len() - 1
-            }
+        let i = if let Some(i) = self.index(key) {
+            i
+        } else {
+            self.push(key.to_owned(), f());
+            self.0.len() - 1
         };
         &mut self.0[i].1
     }
@@ -414,7 +412,7 @@ mod tests {
             let mut out = String::new();
             write_obj(&mut out, &o, 0);
             let mut sorted: Vec<&str> = keys[..n].to_vec();
-            sorted.sort();
+            sorted.sort_unstable();
             let expected: serde_json::Map<String, J> =
                 sorted.iter().map(|k| ((*k).to_owned(), J::Null)).collect();
             assert_eq!(

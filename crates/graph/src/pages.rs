@@ -47,7 +47,7 @@ fn is_small(root: &Path) -> bool {
     let bytes: u64 = super::load::kind_dirs(root)
         .iter()
         .filter_map(|(_, dir)| std::fs::read_dir(dir).ok())
-        .flat_map(|entries| entries.flatten())
+        .flat_map(std::iter::Iterator::flatten)
         .filter_map(|entry| std::fs::metadata(entry.path()).ok())
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len())

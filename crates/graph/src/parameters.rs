@@ -90,8 +90,7 @@ fn check(name: &str, ty: Type, v: &Value) -> Result<(), String> {
     match (ty, v) {
         (Type::Str, Value::String(_))
         | (Type::OptStr, Value::String(_) | Value::Null)
-        | (Type::Bool, Value::Bool(_))
-        | (Type::BoolOrListStr, Value::Bool(_)) => Ok(()),
+        | (Type::Bool | Type::BoolOrListStr, Value::Bool(_)) => Ok(()),
         (Type::Int, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
         (Type::ListStr | Type::BoolOrListStr, Value::Array(items)) => check_strs(items, &at),
         (Type::MapStrStr, Value::Object(m)) => match m.values().find(|v| !v.is_string()) {

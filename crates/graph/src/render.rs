@@ -313,11 +313,11 @@ pub(super) fn indent(out: &mut String, level: usize) {
     let mut n = level * 2;
     // One copy for any usual depth.
     let k = n.min(LINE.len() - 1);
-    out.push_str(&LINE[..1 + k]);
+    out.push_str(&LINE[..=k]);
     n -= k;
     while n > 0 {
         let k = n.min(LINE.len() - 1);
-        out.push_str(&LINE[1..1 + k]);
+        out.push_str(&LINE[1..=k]);
         n -= k;
     }
 }
@@ -335,7 +335,7 @@ fn write_value(out: &mut String, value: &Value, level: usize) {
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
             write_list(out, items, level, |out, item| {
-                write_value(out, item, level + 1)
+                write_value(out, item, level + 1);
             });
         }
         Value::Object(map) => write_object(out, map, level),

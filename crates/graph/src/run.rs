@@ -230,10 +230,10 @@ pub(super) fn refusal(raw: &RawTask, config: &config::Config) -> Option<String> 
         return Some("uses `fetches`".into());
     }
     let run = node.get("run")?;
-    if let Some(Value::Str(using)) = run.get("using").map(|u| &u.value) {
-        if ["toolchain", "index-search", "always-optimized"].contains(&using.as_str()) {
-            return Some(format!("uses `run.using: {using}`"));
-        }
+    if let Some(Value::Str(using)) = run.get("using").map(|u| &u.value)
+        && ["toolchain", "index-search", "always-optimized"].contains(&using.as_str())
+    {
+        return Some(format!("uses `run.using: {using}`"));
     }
     let checkout = run.get("checkout");
     if checkout.is_some_and(|c| matches!(&c.value, Value::Map(m) if !m.is_empty())) {

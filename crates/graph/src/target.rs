@@ -356,10 +356,10 @@ impl Selector<'_> {
                 .get("build")
                 .and_then(|b| self.graph.tasks.get(b))
                 .and_then(|t| tier(t));
-            if let (Some(own), Some(build)) = (own, build_tier) {
-                if own <= build {
-                    return true;
-                }
+            if let (Some(own), Some(build)) = (own, build_tier)
+                && own <= build
+            {
+                return true;
             }
             let same_name = attr(task, "unittest_try_name").unwrap_or_default();
             return !self

@@ -437,16 +437,14 @@ pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad>
                 ))
             }
         }
-        (T::Rank, Value::Int(_)) | (T::StrOrDict, Value::Str(_)) | (T::TaskRef, Value::Str(_)) => {
-            Ok(())
-        }
+        (T::Rank, Value::Int(_)) | (T::StrOrDict | T::TaskRef, Value::Str(_)) => Ok(()),
         (T::BoolOrStruct(_), Value::Bool(_)) => Ok(()),
         (T::StrOrDict, Value::Map(_)) => check(n, T::Dict(&T::Str), path, false),
         (T::BoolOrStruct(s), Value::Map(_)) => check_struct(n, s, path),
         (T::TaskRef, Value::Map(_)) => {
             check_struct(n, &TASK_REF, path)?;
-            if n.get("task-reference").is_some_and(|v| truthy_node(v))
-                && n.get("artifact-reference").is_some_and(|v| truthy_node(v))
+            if n.get("task-reference").is_some_and(truthy_node)
+                && n.get("artifact-reference").is_some_and(truthy_node)
             {
                 return Err(Bad(
                     at(
@@ -855,20 +853,19 @@ fn transform_node(
     // 3. Label, then validation: the task, then its worker for the implementation.
     set_default(&mut node, "label", Value::Str(label_for_messages.clone()));
     check_struct(&node, &TASK, &P::Root).map_err(|b| schema_error("In task", b))?;
-    if let Some(Value::Map(deps)) = node.get("dependencies").map(|d| &d.value) {
-        if deps
+    if let Some(Value::Map(deps)) = node.get("dependencies").map(|d| &d.value)
+        && deps
             .iter()
             .any(|(k, _)| matches!(&k.value, Value::Str(s) if s == "self" || s == "decision"))
-        {
-            return Err(schema_error(
-                "In task",
-                Bad(
-                    "Can't use 'self' or 'decision' as dependency names.".into(),
-                    node.get("dependencies")
-                        .map_or(span.clone(), |d| d.span.clone()),
-                ),
-            ));
-        }
+    {
+        return Err(schema_error(
+            "In task",
+            Bad(
+                "Can't use 'self' or 'decision' as dependency names.".into(),
+                node.get("dependencies")
+                    .map_or(span.clone(), |d| d.span.clone()),
+            ),
+        ));
     }
     let worker_node = node.get("worker").unwrap_or(&null);
     let payload_schema = match implementation.as_str() {
@@ -887,18 +884,17 @@ fn transform_node(
     };
     check_struct(worker_node, payload_schema, &P::Root)
         .map_err(|b| schema_error("In task.run", b))?;
-    if let Some(Value::Map(image)) = worker_node.get("docker-image").map(|i| &i.value) {
-        if image
+    if let Some(Value::Map(image)) = worker_node.get("docker-image").map(|i| &i.value)
+        && image
             .iter()
             .any(|(k, _)| matches!(&k.value, Value::Str(s) if s == "in-tree"))
-        {
-            return Err(refuse(
-                format!(
-                    "task '{label_for_messages}' uses `docker-image: {{in-tree: …}}`, which tc cannot build; use taskgraph"
-                ),
-                worker_node.get("docker-image").map(|n| &n.span),
-            ));
-        }
+    {
+        return Err(refuse(
+            format!(
+                "task '{label_for_messages}' uses `docker-image: {{in-tree: …}}`, which tc cannot build; use taskgraph"
+            ),
+            worker_node.get("docker-image").map(|n| &n.span),
+        ));
     }
     let label = label_for_messages.clone();
     // Fields are converted to JSON one by one below, as they are needed; a value JSON cannot
@@ -1059,10 +1055,7 @@ fn transform_node(
     obj_at(&mut extra, "index", "extra.index", &null_at("extra"))?.insert("rank".into(), rank);
     if !index.is_empty() {
         let index_span = null_at("index");
-        let index_type = index
-            .get("type")
-            .map(py_str)
-            .unwrap_or_else(|| "generic".into());
+        let index_type = index.get("type").map_or_else(|| "generic".into(), py_str);
         if index_type != "generic" {
             return Err(fail(
                 format!("Unknown index-type {index_type}"),
@@ -1136,7 +1129,7 @@ fn transform_node(
         };
         for (i, s) in given.iter().enumerate() {
             let text = py_str(s);
-            let formatted = config::format(&text, &[("level", &level), ("project", &project)])
+            let formatted = config::format(&text, &[("level", level), ("project", project)])
                 .map_err(|why| {
                     fail(
                         format!("In task '{label}': scope {why}"),
@@ -1152,7 +1145,7 @@ fn transform_node(
     );
     let expires = match field("expires-after") {
         Some(v) => v,
-        None => J::String(ctx.config.expires_after(&level)),
+        None => J::String(ctx.config.expires_after(level)),
     };
     let config_error = |e: config::ConfigError| TransformError {
         message: e.message,
@@ -1161,11 +1154,11 @@ fn transform_node(
     };
     let deadline = match field("deadline-after") {
         Some(v) => v,
-        None => J::String(ctx.config.deadline_after(&project).map_err(config_error)?),
+        None => J::String(ctx.config.deadline_after(project).map_err(config_error)?),
     };
     let priority = match field("priority") {
         Some(v) => v,
-        None => J::String(ctx.config.priority(&project).map_err(config_error)?),
+        None => J::String(ctx.config.priority(project).map_err(config_error)?),
     };
     let mut tags: Map = match field("tags") {
         None => Map::new(),
@@ -1209,7 +1202,7 @@ fn transform_node(
     let payload = match implementation.as_str() {
         "docker-worker" => docker_payload(
             &mut worker,
-            &worker_node,
+            worker_node,
             needs_sccache,
             &expires_ds,
             &mut scopes,
@@ -1713,12 +1706,10 @@ fn docker_payload(
         }
         payload.insert("cache".into(), J::obj1("task-reference", out));
     }
-    if run_task {
-        if let Some(J::Array(volumes)) = worker.get("volumes").filter(|v| truthy_jv(v)) {
-            let mut v: Vec<String> = volumes.iter().map(py_str).collect();
-            v.sort();
-            env.insert("TASKCLUSTER_VOLUMES".into(), J::String(v.join(";")));
-        }
+    if run_task && let Some(J::Array(volumes)) = worker.get("volumes").filter(|v| truthy_jv(v)) {
+        let mut v: Vec<String> = volumes.iter().map(py_str).collect();
+        v.sort();
+        env.insert("TASKCLUSTER_VOLUMES".into(), J::String(v.join(";")));
     }
     // The cache entry is a non-empty mapping even with no caches: any `caches` key counts.
     if payload.contains_key("cache") && level == 1 {
@@ -1816,10 +1807,10 @@ fn generic_payload(
             if let Some(id) = content.remove("task-id") {
                 content.insert("taskId".into(), id);
             }
-            if let Some(J::String(artifact)) = content.get("artifact") {
-                if !artifact.starts_with("public/") {
-                    scopes.push(J::String(format!("queue:get-artifact:{artifact}")));
-                }
+            if let Some(J::String(artifact)) = content.get("artifact")
+                && !artifact.starts_with("public/")
+            {
+                scopes.push(J::String(format!("queue:get-artifact:{artifact}")));
             }
         }
     }

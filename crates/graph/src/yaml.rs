@@ -88,7 +88,9 @@ pub(crate) fn same_text(a: &str, b: &str) -> bool {
 /// `name` for the life of the process; each distinct file name is kept once.
 pub fn intern(name: &str) -> &'static str {
     static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(known) = names.iter().rev().find(|n| **n == name) {
         return known;
     }
@@ -2252,7 +2254,7 @@ mod tests {
         assert!(e.message.contains("recursive alias"), "{e}");
         assert_eq!((e.span.line, e.span.col), (1, 11));
         let e = err("a: 1\nb: *nope\n");
-        assert_eq!((e.span.line, e.span.file.as_ref()), (2, "t.yml"), "{e}");
+        assert_eq!((e.span.line, e.span.file), (2, "t.yml"), "{e}");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub(super) fn compose(file: &'static str, text: &str) -> Option<Option<Node>> {
 /// refuses (those take the general path for their errors or their rules).
 fn plain_text(text: &str) -> bool {
     // Folded without stopping, a block at a time, so the compiler vectorises it.
-    let odd = |c: u8| (c < 0x20 && c != b'\n') | (c == 0x7f);
+    let odd = |c: u8| (c < 0x20 && c != b'\n') || (c == 0x7f);
     if text
         .as_bytes()
         .chunks(64)
@@ -87,7 +87,7 @@ fn plain_start(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"/._~$^()+=<\\;".contains(&c) || c >= 0x80
 }
 
-impl<'t> Reader<'t> {
+impl Reader<'_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
@@ -767,7 +767,7 @@ mod tests {
         /// A block mapping at `indent`, or a block sequence when `seq`.
         fn block(&mut self, out: &mut String, indent: usize, depth: usize, seq: bool) {
             let pad = " ".repeat(indent);
-            for i in 0..1 + self.next(4) {
+            for i in 0..=self.next(4) {
                 if self.next(12) == 0 {
                     out.push_str(&format!(
                         "{}# {}\n\n",

@@ -14,15 +14,14 @@ use tc_taskdef::reltime::format_timestamp;
 
 /// `--public-url`, else `http://` + the Host of this request.
 fn base_url(call: &Call<'_>, headers: &HeaderMap) -> String {
-    match &call.state.public_url {
-        Some(u) => u.clone(),
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1");
-            format!("http://{host}")
-        }
+    if let Some(u) = &call.state.public_url {
+        u.clone()
+    } else {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        format!("http://{host}")
     }
 }
 

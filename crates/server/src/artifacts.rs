@@ -73,12 +73,11 @@ pub fn check_request(body: &Value, now: DateTime<Utc>) -> Result<Request, ApiErr
         }
     }
     let s = |k: &str| b.get(k).and_then(Value::as_str);
-    let expires = match s("expires").and_then(parse_time) {
-        Some(e) => e,
-        None => {
-            problems.push("/expires: must be a date-time".into());
-            now
-        }
+    let expires = if let Some(e) = s("expires").and_then(parse_time) {
+        e
+    } else {
+        problems.push("/expires: must be a date-time".into());
+        now
     };
     let content_type = match s("contentType") {
         Some(c) if c.len() <= 255 => c.to_owned(),

@@ -188,7 +188,9 @@ impl Activity {
 
     fn state(&self) -> std::sync::MutexGuard<'_, ActivityState> {
         // The state stays consistent even if a holder panicked: every update is one assignment.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Marks a request as being handled until the guard is dropped.

@@ -120,7 +120,7 @@ impl Db {
                 deliver(match commit {
                     Ok(()) => result,
                     Err(e) => Err(ApiError::internal(e)),
-                })
+                });
             });
             (ok, finish)
         });

@@ -44,7 +44,7 @@ pub fn parse(value: &str) -> Result<Header, String> {
                 ts = Some(
                     val.parse::<i64>()
                         .map_err(|_| "the Hawk ts is not a number")?,
-                )
+                );
             }
             "nonce" => (h.nonce, nonce) = (val, true),
             "mac" => (h.mac, mac) = (val, true),

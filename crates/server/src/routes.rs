@@ -37,7 +37,7 @@ pub(super) struct Call<'a> {
 }
 
 impl Call<'_> {
-    pub fn caller(&self) -> Result<Caller, ApiError> {
+    pub(crate) fn caller(&self) -> Result<Caller, ApiError> {
         let h = |k: &str| self.headers.get(k).and_then(|v| v.to_str().ok());
         // A header that is there but not text is a bad credential, never an anonymous call.
         let authorization = match self.headers.get("authorization") {
@@ -61,13 +61,13 @@ impl Call<'_> {
         auth::authenticate(&self.state.clients, &req, Utc::now())
     }
 
-    pub fn authorize(&self, required: &Expression) -> Result<Caller, ApiError> {
+    pub(crate) fn authorize(&self, required: &Expression) -> Result<Caller, ApiError> {
         let caller = self.caller()?;
         auth::authorize(&caller, required)?;
         Ok(caller)
     }
 
-    pub fn reply(&self, result: Result<Value, ApiError>) -> Response {
+    pub(crate) fn reply(&self, result: Result<Value, ApiError>) -> Response {
         match result {
             Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
             Err(e) => e.reply(self.method, self.params.clone(), self.payload.clone()),

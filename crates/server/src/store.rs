@@ -712,10 +712,10 @@ pub fn rerun(
         )));
     }
     let latest = latest_run(tx, task_id)?;
-    if let Some((_, state)) = &latest {
-        if state == "pending" || state == "running" {
-            return Ok((status_of(tx, task_id)?, false));
-        }
+    if let Some((_, state)) = &latest
+        && (state == "pending" || state == "running")
+    {
+        return Ok((status_of(tx, task_id)?, false));
     }
     let count = run_count(tx, task_id)?;
     if count >= MAX_RUNS {
@@ -774,9 +774,7 @@ fn task_page(
     };
     let mut out = Vec::new();
     for id in ids.iter().take(limit) {
-        let task = definition(tx, id)?
-            .map(Value::Object)
-            .unwrap_or(Value::Null);
+        let task = definition(tx, id)?.map_or(Value::Null, Value::Object);
         out.push(json!({"status": status_of(tx, id)?, "task": task}));
     }
     Ok((out, (ids.len() > limit).then(|| ids[limit - 1].clone())))

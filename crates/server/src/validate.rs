@@ -203,7 +203,7 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
     match d.get("tags") {
         Some(Value::Object(tags)) => {
             for (k, v) in tags {
-                if !v.as_str().is_some_and(|s| s.len() <= 4096) {
+                if v.as_str().is_none_or(|s| s.len() > 4096) {
                     problems.push(format!(
                         "/tags/{k}: must be a string of at most 4096 characters"
                     ));

@@ -202,7 +202,7 @@ impl TaskDef {
             }
             (Some(q), _) => q,
             (None, (Some(pr), Some(wt))) => format!("{pr}/{wt}"),
-            (None, (Some(_), None)) | (None, (None, Some(_))) => {
+            (None, (Some(_), None) | (None, Some(_))) => {
                 p.0.push("provisionerId and workerType go together; or give taskQueueId".into());
                 String::new()
             }
@@ -233,13 +233,14 @@ impl TaskDef {
         }
         let retries = match doc.get("retries") {
             None => 5,
-            Some(v) => match v.as_u64().filter(|n| *n <= 49) {
-                Some(n) => n as u32,
-                None => {
+            Some(v) => {
+                if let Some(n) = v.as_u64().filter(|n| *n <= 49) {
+                    n as u32
+                } else {
                     p.push("retries", "must be a whole number from 0 to 49");
                     5
                 }
-            },
+            }
         };
         let metadata = complete_metadata(&p.object(doc, "metadata"), defaults, &mut p);
         let def = TaskDef {

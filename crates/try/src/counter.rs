@@ -75,7 +75,7 @@ mod tests {
         b.add("z", 1);
         a.merge(&b);
         let mut all: Vec<(&str, u64)> = a.iter().collect();
-        all.sort();
+        all.sort_unstable();
         assert_eq!(all, [("", 1), ("x", 3), ("y", 3), ("z", 1)]);
     }
 }

@@ -48,7 +48,7 @@ pub fn tokenize(text: &str, start: usize) -> Result<Vec<Token>, TryError> {
                 tokens.push(Token { text: word, span });
                 rest = after;
             }
-            Err(nom::Err::Failure(e)) | Err(nom::Err::Error(e)) => {
+            Err(nom::Err::Failure(e) | nom::Err::Error(e)) => {
                 let at = start + protected.original(input.len() - e.at);
                 let (kind, message) = match e.kind {
                     Some(ErrorKind::DanglingEscape) => (

@@ -175,7 +175,7 @@ fn is_negative_number(s: &str) -> bool {
     }
 }
 
-fn classify<'t>(token: &'t Token) -> Result<Class<'t>, TryError> {
+fn classify(token: &Token) -> Result<Class<'_>, TryError> {
     let t = token.text.as_str();
     if t == "--" {
         return Ok(Class::End);
@@ -190,14 +190,14 @@ fn classify<'t>(token: &'t Token) -> Result<Class<'t>, TryError> {
             attached: None,
         });
     }
-    if let Some((before, after)) = t.split_once('=') {
-        if let Some((opt, short)) = exact_option(before) {
-            return Ok(Class::Option {
-                opt,
-                short,
-                attached: Some(after),
-            });
-        }
+    if let Some((before, after)) = t.split_once('=')
+        && let Some((opt, short)) = exact_option(before)
+    {
+        return Ok(Class::Option {
+            opt,
+            short,
+            attached: Some(after),
+        });
     }
     if t.starts_with("--") {
         let (prefix, attached) = match t.split_once('=') {

@@ -311,7 +311,11 @@ mod tests {
 
     #[test]
     fn jobs_follow_the_special_cases() {
-        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let v = |xs: &[&str]| {
+            xs.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(jobs(None), Some(vec![]));
         assert_eq!(jobs(Some(&v(&["none"]))), Some(vec![]));
         assert_eq!(jobs(Some(&v(&["all"]))), None);

@@ -188,9 +188,10 @@ impl Stats {
             // Without `try:` (or a `\u` escape that could spell it) in the line, the message
             // has none either: no need to unescape it.
             if !super::has_try_marker(trimmed) && !trimmed.contains("\\u") {
-                match push.has_message() {
-                    true => self.pushes += 1,
-                    false => self.add_bad_push(ErrorKind::NoMessage),
+                if push.has_message() {
+                    self.pushes += 1
+                } else {
+                    self.add_bad_push(ErrorKind::NoMessage)
                 }
                 return;
             }
@@ -396,7 +397,7 @@ fn count_lines_in_parallel(
     mut progress: impl FnMut(u64),
 ) -> std::io::Result<Stats> {
     let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+        .map_or(1, std::num::NonZero::get)
         .min(8);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(workers * 2);
     let rx = std::sync::Mutex::new(rx);

@@ -71,8 +71,7 @@ impl Shared {
     fn client(&self) -> Client {
         self.client
             .lock()
-            .map(|c| c.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+            .map_or_else(|p| p.into_inner().clone(), |c| c.clone())
     }
 
     fn aborted(&self) -> bool {

@@ -216,13 +216,10 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
                 ctx.claiming.store(false, Ordering::SeqCst);
                 ctx.gave_up.send_replace(true);
                 while loops.join_next().await.is_some() {}
-                match ctx.claimed.load(Ordering::SeqCst) {
-                    0 => tc_run::exit_codes::NO_TASK,
-                    _ => {
-                        let finished = done_rx.recv().await;
-                        let signal = ctx.stop.borrow().signal_code();
-                        once_exit(finished.as_ref(), signal)
-                    }
+                if ctx.claimed.load(Ordering::SeqCst) == 0 { tc_run::exit_codes::NO_TASK } else {
+                    let finished = done_rx.recv().await;
+                    let signal = ctx.stop.borrow().signal_code();
+                    once_exit(finished.as_ref(), signal)
                 }
             }
             () = stopping(&mut stop_rx) => {

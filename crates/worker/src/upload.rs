@@ -40,7 +40,7 @@ impl Run<'_> {
     }
 
     /// A `link` or `error` artifact (no bytes), tried `TRIES` times.
-    pub async fn create_only(
+    pub(crate) async fn create_only(
         &self,
         client: &Client,
         name: &str,
@@ -50,7 +50,7 @@ impl Run<'_> {
     }
 
     /// The file at `path` as an `s3` artifact, uploaded as is (no Content-Encoding).
-    pub async fn file(
+    pub(crate) async fn file(
         &self,
         client: &Client,
         name: &str,

@@ -61,7 +61,10 @@ mod tests {
     use super::*;
 
     fn sorted(scopes: &[&str]) -> Vec<String> {
-        let mut v: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = scopes
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         v.sort_by(|a, b| compare(a, b));
         v
     }
