@@ -1,4 +1,5 @@
-//! The one error type of the command line, with its exit status.
+//! The one error type of the command line: every command returns it, `exit_code` maps it to
+//! the process's exit status (the only place that does), and `output::render_error` prints it.
 
 use tc_run::exit_codes;
 use tc_try::{ErrorKind, TryError};
@@ -7,6 +8,7 @@ use tc_try::{ErrorKind, TryError};
 pub enum Error {
     /// The command line asks for something impossible.
     #[error("{0}")]
+    #[diagnostic(code(tc::usage))]
     Usage(String),
 
     /// Bad try syntax; `text` is the try text its span indexes.
@@ -15,23 +17,50 @@ pub enum Error {
 
     /// A problem with the input itself (unreadable file, bad context), with its stable kind.
     #[error("{message}")]
+    #[diagnostic(code(tc::input))]
     Input { kind: ErrorKind, message: String },
 
     /// The queue (or another service) cannot be reached, or failed after the retries.
     #[error("{0}")]
+    #[diagnostic(code(tc::unavailable))]
     Unavailable(String),
 
     /// The queue answered with an error.
     #[error("{0}")]
+    #[diagnostic(code(tc::api))]
     Api(String),
 
     /// A bug or an unexpected failure inside tc.
     #[error("{0}")]
+    #[diagnostic(code(tc::internal))]
     Internal(String),
+
+    /// The embedded queue of `tc run-local --graph` did not start.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    LocalQueue(#[from] tc_local::EmbeddedError),
+
+    /// `tc run-local --graph` could not go on.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    LocalRun(#[from] tc_local::RunError),
 
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
+    #[diagnostic(code(tc::output))]
     Output(#[from] std::io::Error),
+}
+
+/// A queue's answer as an exit status: not found or refused is a failed call, an unreachable
+/// queue an exception, a request tc could not make a usage error.
+fn queue_exit_code(e: &tc_client::QueueError) -> i32 {
+    match e {
+        tc_client::QueueError::NotFound(_) | tc_client::QueueError::Refused(_) => {
+            exit_codes::FAILED
+        }
+        tc_client::QueueError::Unavailable(_) => exit_codes::EXCEPTION,
+        tc_client::QueueError::Usage(_) => exit_codes::USAGE,
+    }
 }
 
 impl Error {
@@ -42,6 +71,12 @@ impl Error {
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
             Error::Api(_) => exit_codes::FAILED,
+            Error::LocalQueue(_) => exit_codes::EXCEPTION,
+            Error::LocalRun(e) => match e {
+                tc_local::RunError::Queue(q) => queue_exit_code(q),
+                tc_local::RunError::Worker(_) => exit_codes::FAILED,
+                tc_local::RunError::WorkerPanicked(_) => exit_codes::EXCEPTION,
+            },
         }
     }
 

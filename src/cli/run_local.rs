@@ -235,7 +235,7 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
 }
 
 /// `-v HOST:CTR[:ro]`: HOST must exist and is made absolute; CTR must be absolute.
-pub(super) fn binds(volumes: &[String]) -> Result<Vec<String>> {
+fn binds(volumes: &[String]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for v in volumes {
         let mut parts = v.splitn(3, ':');
@@ -274,7 +274,7 @@ pub(super) fn cache_root(flag: Option<&Path>) -> PathBuf {
 }
 
 /// `--secret K[=V]` and `--secret-file`, read now so nothing runs without them.
-pub(super) fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
+fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for s in &args.secrets {
         if let Some((k, v)) = s.split_once('=') {
@@ -306,7 +306,7 @@ pub(super) fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
 }
 
 /// The run options the command line sets (one place for run-local and --script).
-pub(super) fn run_options(
+fn run_options(
     args: &RunLocalArgs,
     cli_env: Vec<(String, String)>,
     secrets: Vec<(String, String)>,
@@ -348,7 +348,7 @@ pub(super) fn run_options(
     }
 }
 
-pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
+fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for file in &args.env_files {
         let text = std::fs::read_to_string(file)
@@ -361,13 +361,35 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
     Ok(out)
 }
 
+/// `--graph`: the whole target graph on an embedded queue, `--jobs` tasks at once.
+fn run_graph(args: &RunLocalArgs, format: Format) -> Result<i32> {
+    let cli_env = read_cli_env(args)?;
+    let secrets = read_secrets(args)?;
+    let mut run = run_options(args, cli_env, secrets, format, binds(&args.volumes)?);
+    run.terminal = Terminal::Nowhere;
+    let settings = tc_local::Settings {
+        run,
+        jobs: args.jobs as usize,
+        runs_dir: args
+            .artifacts_dir
+            .clone()
+            .unwrap_or_else(|| "artifacts".into()),
+    };
+    let graph = super::run_local_graph::GraphChoice {
+        root: args.root.clone(),
+        parameters: args.parameters.clone(),
+        try_syntax: args.try_syntax.clone(),
+    };
+    super::run_local_graph::run(graph, settings, format)
+}
+
 pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     if !args.script && !args.dry_run {
         // Before any thread: a kill -9 of tc must not leave its tasks running.
         tc_run::engine::guard::start();
     }
     if args.graph {
-        return super::run_graph::run(&args, format);
+        return run_graph(&args, format);
     }
     let mut binds = binds(&args.volumes)?;
     let deps = label::deps(&args.deps).map_err(usage)?;

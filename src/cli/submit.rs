@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::task::{QueueArgs, confirm, exit_for, runtime, wait};
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
+use tc_api::NewTask;
 use tc_api::encode;
 use tc_graph::generate::{self, Generated, Options, Shown, Stage};
 use tc_taskdef::{Defaults, TaskDef, document, reltime};
@@ -91,20 +92,13 @@ pub struct SubmitArgs {
     pub format: DocumentFormatArg,
 }
 
-/// One task to create.
-pub(super) struct Entry {
-    pub task_id: String,
-    pub label: Option<String>,
-    pub def: Value,
-}
-
 fn usage(m: impl Into<String>) -> Error {
     Error::Usage(m.into())
 }
 
 /// The file's tasks: one document, or `{tasks: [{label?, taskId?, task}]}` with `@label`
 /// dependencies.
-fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
+fn from_file(args: &SubmitArgs) -> Result<Vec<NewTask>> {
     let file = args.file.as_deref().unwrap_or("-");
     let (name, text) = if file == "-" {
         let mut t = String::new();
@@ -203,10 +197,10 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
             ids.insert(l.clone(), task_id.clone());
         }
         let value = serde_json::to_value(&def).map_err(|e| Error::Internal(e.to_string()))?;
-        out.push(Entry {
+        out.push(NewTask {
             task_id,
             label,
-            def: value,
+            definition: value,
         });
     }
     Ok(out)
@@ -219,7 +213,7 @@ pub(super) fn graph_entries(
     parameters: Option<PathBuf>,
     try_syntax: Option<String>,
     root_url: &str,
-) -> Result<Vec<Entry>> {
+) -> Result<Vec<NewTask>> {
     let root = tc_run::input::graph_root(root)
         .ok_or_else(|| usage("no taskcluster directory here: run tc in a repository that has one, or give --root DIR"))?;
     let opts = Options {
@@ -248,14 +242,14 @@ pub(super) fn graph_entries(
         ));
     };
     let now = Utc::now();
-    let mut pending: Vec<Entry> = Vec::new();
+    let mut pending: Vec<NewTask> = Vec::new();
     for (label, t) in tasks {
         let mut def = t.task.task.value();
         reltime::resolve_relative(&mut def, now).map_err(|e| usage(format!("{label}: {e}")))?;
-        pending.push(Entry {
+        pending.push(NewTask {
             task_id: t.task_id,
             label: Some(label),
-            def,
+            definition: def,
         });
     }
     // Dependencies first; a dependency outside the graph (a replaced task) already exists.
@@ -264,8 +258,8 @@ pub(super) fn graph_entries(
     let mut ordered = Vec::new();
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, rest): (Vec<Entry>, Vec<Entry>) = pending.into_iter().partition(|e| {
-            e.def["dependencies"]
+        let (ready, rest): (Vec<NewTask>, Vec<NewTask>) = pending.into_iter().partition(|e| {
+            e.definition["dependencies"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -316,14 +310,14 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
         None => None,
     };
     for e in &mut entries {
-        e.def["taskGroupId"] = json!(group);
+        e.definition["taskGroupId"] = json!(group);
         if let Some(d) = deadline {
-            let created = e.def["created"]
+            let created = e.definition["created"]
                 .as_str()
                 .and_then(|c| reltime::parse_timestamp(c).ok())
                 .unwrap_or_else(Utc::now);
             let when = reltime::add(created, d).map_err(usage)?;
-            e.def["deadline"] = json!(reltime::format_timestamp(when));
+            e.definition["deadline"] = json!(reltime::format_timestamp(when));
         }
     }
     if args.follow && entries.len() != 1 {
@@ -334,7 +328,7 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     if args.dry_run {
         let doc: Vec<Value> = entries
             .iter()
-            .map(|e| json!({"taskId": e.task_id, "label": e.label, "task": e.def}))
+            .map(|e| json!({"taskId": e.task_id, "label": e.label, "task": e.definition}))
             .collect();
         output::print_text(&serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         return Ok(0);
@@ -352,7 +346,7 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
         let mut created = Vec::new();
         for e in &entries {
             client
-                .ok("PUT", &format!("task/{}", encode(&e.task_id)), Some(&e.def))
+                .ok("PUT", &format!("task/{}", encode(&e.task_id)), Some(&e.definition))
                 .await?;
             if let Some(b) = &bar {
                 b.inc(1);

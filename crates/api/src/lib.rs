@@ -2,7 +2,10 @@
 //! sides apply) and the helpers that build request paths. The typed request and response bodies
 //! of the services belong here too, as they move out of hand-built JSON.
 
+mod new_task;
 pub mod scopes;
+
+pub use new_task::NewTask;
 
 /// Percent-encodes a path parameter, keeping only RFC 3986 unreserved characters.
 pub fn encode(param: &str) -> String {
