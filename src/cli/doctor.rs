@@ -62,7 +62,7 @@ async fn checks(args: &DoctorArgs) -> Vec<Value> {
             format!("{e}; docker-worker tasks need a daemon (start dockerd, or set DOCKER_HOST)"),
         )),
     }
-    let root = super::run_local::cache_root(args.cache_dir.as_deref());
+    let root = tc_run::caches::root(args.cache_dir.as_deref());
     let writable =
         std::fs::create_dir_all(&root).and_then(|()| tempfile::tempfile_in(&root).map(drop));
     out.push(match writable {

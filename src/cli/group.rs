@@ -7,8 +7,10 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use super::confirm::confirm;
 use super::format::DocumentFormatArg;
-use super::task::{QueueArgs, check_id, confirm, runtime};
+use super::queue_args::{QueueArgs, check_id};
+use super::runtime;
 use crate::error::Result;
 use crate::output::{self, Format};
 use tc_api::encode;

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. One file per subcommand; the logic lives
 //! in the domain modules.
 
+mod confirm;
 mod doctor;
 mod format;
 mod from_now;
@@ -9,6 +10,7 @@ mod graph;
 mod group;
 mod lazy;
 mod queue;
+mod queue_args;
 mod run_local;
 mod run_local_graph;
 mod scopes;
@@ -16,6 +18,7 @@ mod signals;
 mod slugid;
 mod submit;
 mod task;
+mod task_log;
 mod try_cmd;
 mod worker;
 
@@ -131,4 +134,12 @@ pub fn run(cli: Cli) -> Result<i32> {
 pub fn command() -> clap::Command {
     lazy::build_whole_tree();
     <Cli as clap::CommandFactory>::command()
+}
+
+/// The async runtime of the commands that talk to a queue or run tasks.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::Error::Internal(format!("cannot start the async runtime: {e}")))
 }

@@ -260,19 +260,6 @@ fn binds(volumes: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The cache root `<C>`.
-pub(super) fn cache_root(flag: Option<&Path>) -> PathBuf {
-    if let Some(dir) = flag {
-        return dir.to_path_buf();
-    }
-    if let Some(dir) = std::env::var_os("TC_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    dirs::cache_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("tc")
-}
-
 /// `--secret K[=V]` and `--secret-file`, read now so nothing runs without them.
 fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
@@ -317,7 +304,7 @@ fn run_options(
         engine: args.engine,
         missing: args.missing_artifacts,
         max_run_time: args.max_run_time,
-        cache_root: cache_root(args.cache_dir.as_deref()),
+        cache_root: tc_run::caches::root(args.cache_dir.as_deref()),
         keep: args.keep,
         no_caches: args.no_caches,
         interactive: args.interactive,

@@ -21,7 +21,7 @@ pub(super) struct GraphChoice {
 }
 
 pub(super) fn run(graph: GraphChoice, settings: Settings, format: Format) -> Result<i32> {
-    let rt = super::task::runtime()?;
+    let rt = super::runtime()?;
     rt.block_on(async move {
         let queue = Embedded::start().await?;
         // The graph is made once the queue has its URL: dependents fetch their dependencies'

@@ -9,12 +9,15 @@ use std::path::PathBuf;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
-use super::task::{QueueArgs, confirm, exit_for, runtime, wait};
+use super::confirm::confirm;
+use super::queue_args::QueueArgs;
+use super::runtime;
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
 use tc_api::NewTask;
 use tc_api::encode;
 use tc_graph::generate::{self, Generated, Options, Shown, Stage};
+use tc_run::exit_codes::for_resolution;
 use tc_taskdef::{Defaults, TaskDef, document, reltime};
 
 #[derive(Debug, clap::Args)]
@@ -364,17 +367,17 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
             )?,
         }
         if let (true, [id]) = (args.follow, created.as_slice()) {
-            super::task::print_log(&client, id, None, true).await?;
-            let s = wait(&client, id).await?;
-            return Ok(exit_for(s["state"].as_str().unwrap_or_default()));
+            super::task_log::print_log(&client, id, None, true).await?;
+            let s = client.wait_resolved(id).await?;
+            return Ok(for_resolution(s["state"].as_str().unwrap_or_default()));
         }
         if !args.wait {
             return Ok(0);
         }
         let mut worst = 0;
         for id in &created {
-            let s = wait(&client, id).await?;
-            worst = worst.max(exit_for(s["state"].as_str().unwrap_or_default()));
+            let s = client.wait_resolved(id).await?;
+            worst = worst.max(for_resolution(s["state"].as_str().unwrap_or_default()));
         }
         Ok::<i32, Error>(worst)
     })

@@ -1,9 +1,8 @@
 //! `tc task …` (queue-api.md §8.2): one task of a queue — status, definition, log, artifacts,
 //! cancel, rerun and retrigger — through tc's client.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::{Value, json};
@@ -14,21 +13,12 @@ use tc_api::encode;
 use tc_client::Client;
 use tc_run::exit_codes;
 
+use super::confirm::confirm;
 use super::format::DocumentFormatArg;
-
-/// Where the queue is (shared by `tc task`, `tc group` and `tc submit`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct QueueArgs {
-    /// The queue's root URL (default $TASKCLUSTER_ROOT_URL, else http://127.0.0.1:8080).
-    #[arg(long, value_name = "URL")]
-    pub root_url: Option<String>,
-}
-
-impl QueueArgs {
-    pub fn client(&self) -> Result<Client> {
-        Ok(Client::from_env(self.root_url.as_deref())?)
-    }
-}
+use super::queue_args::{QueueArgs, check_id};
+use super::runtime;
+use super::task_log::print_log;
+use tc_run::exit_codes::for_resolution;
 
 #[derive(Debug, Subcommand)]
 pub enum TaskCommand {
@@ -167,75 +157,6 @@ impl TaskCommand {
     }
 }
 
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
-}
-
-pub(super) fn check_id(id: &str) -> Result<()> {
-    tc_taskdef::slugid::decode(id)
-        .map(|_| ())
-        .map_err(Error::Usage)
-}
-
-/// `Proceed? [y/N]` on a terminal; without one, `--yes` is needed (exit 2).
-pub(super) fn confirm(what: &str, yes: bool) -> Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(format!(
-            "{what}: confirm with -y/--yes (stdin is not a terminal)"
-        )));
-    }
-    let ok = dialoguer::Confirm::new()
-        .with_prompt(format!("{what}. Proceed?"))
-        .default(false)
-        .interact()
-        .map_err(|e| Error::Usage(format!("cannot ask for confirmation: {e}")))?;
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Usage("not confirmed; nothing was changed".into()))
-    }
-}
-
-/// The task's status structure.
-pub(super) async fn status(client: &Client, id: &str) -> Result<Value> {
-    let a = client
-        .ok("GET", &format!("task/{}/status", encode(id)), None)
-        .await?;
-    Ok(a.body["status"].clone())
-}
-
-/// Exit status by a resolved state (§8.2).
-pub(super) fn exit_for(state: &str) -> i32 {
-    match state {
-        "completed" => exit_codes::OK,
-        "failed" => exit_codes::FAILED,
-        _ => exit_codes::EXCEPTION,
-    }
-}
-
-fn resolved(state: &str) -> bool {
-    matches!(state, "completed" | "failed" | "exception")
-}
-
-/// Polls (2 s backing off to 10 s) until the task resolves.
-pub(super) async fn wait(client: &Client, id: &str) -> Result<Value> {
-    let mut pause = Duration::from_secs(2);
-    loop {
-        let s = status(client, id).await?;
-        if resolved(s["state"].as_str().unwrap_or_default()) {
-            return Ok(s);
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 3 / 2).min(Duration::from_secs(10));
-    }
-}
-
 /// The human form of a status: state, runs and deadline.
 pub(super) fn describe_status(s: &Value) -> String {
     let mut out = format!(
@@ -277,7 +198,7 @@ async fn blocking_hint(client: &Client, id: &str) -> Result<Option<String>> {
     let mut lines = Vec::new();
     let mut failed = false;
     for d in deps.iter().filter(|d| *d != id) {
-        let s = status(client, d).await?;
+        let s = client.task_status(d).await?;
         let state = s["state"].as_str().unwrap_or_default().to_owned();
         if state != "completed" {
             failed |= state == "failed" || state == "exception";
@@ -307,9 +228,9 @@ async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
             check_id(&a.id.task_id)?;
             let client = a.id.queue.client()?;
             let s = if a.wait {
-                wait(&client, &a.id.task_id).await?
+                client.wait_resolved(&a.id.task_id).await?
             } else {
-                status(&client, &a.id.task_id).await?
+                client.task_status(&a.id.task_id).await?
             };
             match format {
                 Format::Human => {
@@ -325,7 +246,7 @@ async fn run_async(cmd: TaskCommand, format: Format) -> Result<i32> {
                 _ => output::print_document(format, &json!({"status": s}))?,
             }
             Ok(if a.wait {
-                exit_for(s["state"].as_str().unwrap_or_default())
+                for_resolution(s["state"].as_str().unwrap_or_default())
             } else {
                 0
             })
@@ -445,7 +366,7 @@ async fn mutate(action: &str, a: ConfirmArgs, format: Format) -> Result<i32> {
             output::print_text(&format!("POST {}/api/queue/v1/{route}\n", client.root_url))?;
             return Ok(0);
         }
-        let s = status(&client, id).await?;
+        let s = client.task_status(id).await?;
         let def = client
             .ok("GET", &format!("task/{}", encode(id)), None)
             .await?
@@ -476,131 +397,17 @@ async fn mutate(action: &str, a: ConfirmArgs, format: Format) -> Result<i32> {
     }
 }
 
-/// The latest run of a task, or the one asked for.
-async fn run_of(client: &Client, id: &str, run: Option<u32>) -> Result<u32> {
-    if let Some(r) = run {
-        return Ok(r);
-    }
-    let s = status(client, id).await?;
-    s["runs"]
-        .as_array()
-        .and_then(|r| r.last())
-        .and_then(|r| r["runId"].as_u64())
-        .map(|r| r as u32)
-        .ok_or_else(|| Error::Api(format!("task {id} has no runs yet")))
-}
-
-/// The bytes of an artifact: getArtifact, then its 303 without credentials (§8.1); a 424 is an
-/// error artifact.
-async fn fetch(
-    client: &Client,
-    id: &str,
-    run: u32,
-    name: &str,
-    range_from: Option<u64>,
-) -> Result<Option<Vec<u8>>> {
-    let a = client
-        .call(
-            "GET",
-            &format!("task/{}/runs/{run}/artifacts/{}", encode(id), encode(name)),
-            None,
-        )
-        .await?;
-    match a.status {
-        303 => {}
-        424 => {
-            return Err(Error::Api(format!(
-                "artifact {name} is an error artifact: {}: {}",
-                a.body["reason"].as_str().unwrap_or_default(),
-                a.body["message"].as_str().unwrap_or_default()
-            )));
-        }
-        404 => return Ok(None),
-        _ => return Err(tc_client::api_error(&a).into()),
-    }
-    let url = a
-        .location
-        .or_else(|| a.body["url"].as_str().map(str::to_owned))
-        .ok_or_else(|| Error::Api(format!("the queue gave no URL for {name}")))?;
-    let http = reqwest::Client::new();
-    let mut req = http.get(&url);
-    if let Some(from) = range_from {
-        req = req.header("Range", format!("bytes={from}-"));
-    }
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| Error::Unavailable(format!("{url}: {e}")))?;
-    if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
-        return Ok(Some(Vec::new()));
-    }
-    if !resp.status().is_success() {
-        return Err(Error::Api(format!("{url} answered {}", resp.status())));
-    }
-    let gzip = resp
-        .headers()
-        .get("content-encoding")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| Error::Unavailable(format!("{url}: {e}")))?;
-    if gzip {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
-            .map_err(|e| Error::Api(format!("{name}: not gzip: {e}")))?;
-        return Ok(Some(out));
-    }
-    Ok(Some(bytes.to_vec()))
-}
-
 async fn log(a: LogArgs) -> Result<i32> {
     check_id(&a.id.task_id)?;
     let client = a.id.queue.client()?;
     print_log(&client, &a.id.task_id, a.run, a.follow).await
 }
 
-/// Prints a task's log; with `follow`, new output until the task resolves (Range requests
-/// for what is new, also while the task is still pending).
-pub(super) async fn print_log(
-    client: &Client,
-    id: &str,
-    run: Option<u32>,
-    follow: bool,
-) -> Result<i32> {
-    let mut printed: u64 = 0;
-    loop {
-        let s = status(client, id).await?;
-        let state = s["state"].as_str().unwrap_or_default().to_owned();
-        let has_runs = s["runs"].as_array().is_some_and(|r| !r.is_empty());
-        if has_runs {
-            let run = run_of(client, id, run).await?;
-            let from = (follow && printed > 0).then_some(printed);
-            let mut got = fetch(client, id, run, "public/logs/live.log", from).await?;
-            if got.is_none() {
-                got = fetch(client, id, run, "public/logs/live_backing.log", from).await?;
-            }
-            if let Some(bytes) = got {
-                let mut out = std::io::stdout().lock();
-                out.write_all(&bytes)?;
-                out.flush()?;
-                printed += bytes.len() as u64;
-            } else if !follow {
-                return Err(Error::Api(format!("task {id} has no log yet")));
-            }
-        }
-        if !follow || resolved(&state) {
-            return Ok(0);
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-}
-
 async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
     check_id(&a.id.task_id)?;
     let client = a.id.queue.client()?;
     let id = &a.id.task_id;
-    let run = run_of(&client, id, a.run).await?;
+    let run = client.run_of(id, a.run).await?;
     let list = client
         .list_all(
             &format!("task/{}/runs/{run}/artifacts", encode(id)),
@@ -608,7 +415,8 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
         )
         .await?;
     if let Some(name) = &a.get {
-        let bytes = fetch(&client, id, run, name, None)
+        let bytes = client
+            .artifact(id, run, name, None)
             .await?
             .ok_or_else(|| Error::Api(format!("task {id} run {run} has no artifact {name}")))?;
         if writes_to_stdout(&a.output) {
@@ -641,7 +449,7 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
             if art["storageType"] == json!("link") {
                 continue;
             }
-            match fetch(&client, id, run, name, None).await {
+            match client.artifact(id, run, name, None).await {
                 Ok(Some(bytes)) => {
                     let path = inside(&dir, name).ok_or_else(|| {
                         Error::Api(format!(

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::task::{QueueArgs, runtime};
+use super::queue_args::QueueArgs;
+use super::runtime;
 use crate::error::{Error, Result};
 use tc_run::engine::docker::{DockerOptions, PullPolicy};
 use tc_run::log::Terminal;
@@ -124,7 +125,7 @@ pub(super) fn run(args: WorkerArgs) -> Result<i32> {
     // Before any thread: a kill -9 of the worker must not leave its tasks running.
     tc_run::engine::guard::start();
     let client = args.queue.client()?;
-    let cache_root = super::run_local::cache_root(args.cache_dir.as_deref());
+    let cache_root = tc_run::caches::root(args.cache_dir.as_deref());
     let mut opts = run_options(
         args.engine,
         args.missing_artifacts,

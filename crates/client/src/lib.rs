@@ -10,6 +10,9 @@ use base64::Engine;
 use serde_json::Value;
 use tc_api::encode;
 
+mod tasks;
+pub use tasks::resolved;
+
 pub const DEFAULT_ROOT_URL: &str = "http://127.0.0.1:8080";
 
 /// TaskCluster credentials.

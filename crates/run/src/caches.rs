@@ -10,6 +10,20 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{Flock, FlockArg};
 use sha2::{Digest, Sha256};
 
+/// The cache root `<C>` (worker.md §9): the flag, else `$TC_CACHE_DIR`, else `tc` in the user's
+/// cache directory. Task directories, caches and image archives live under it.
+pub fn root(flag: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("TC_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tc")
+}
+
 /// The on-disk name of a cache: safe characters, at most 40 of them, and a hash of the whole
 /// name so two names never share a slug.
 pub fn slug(name: &str) -> String {

@@ -17,6 +17,16 @@ pub const SIGINT: i32 = 130;
 /// Interrupted by SIGTERM.
 pub const SIGTERM: i32 = 143;
 
+/// The exit status for a task's resolution: 0 completed, 1 failed, 3 exception (queue-api.md
+/// §8.2; `tc submit --wait`, `tc worker --once`).
+pub fn for_resolution(state: &str) -> i32 {
+    match state {
+        "completed" => OK,
+        "failed" => FAILED,
+        _ => EXCEPTION,
+    }
+}
+
 /// The table printed at the end of `tc --help`.
 pub const HELP: &str = "\
 Exit status:

@@ -66,11 +66,7 @@ pub struct Finished {
 impl Finished {
     /// `tc worker --once`'s exit status for this run (queue-api.md §8.2).
     fn exit_code(&self) -> i32 {
-        match self.state {
-            "completed" => tc_run::exit_codes::OK,
-            "failed" => tc_run::exit_codes::FAILED,
-            _ => tc_run::exit_codes::EXCEPTION,
-        }
+        tc_run::exit_codes::for_resolution(self.state)
     }
 }
 
