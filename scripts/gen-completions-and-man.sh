@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
-tc=target/debug/tc
+tc="${CARGO_TARGET_DIR:-target}/debug/tc"
 mkdir -p completions
 "$tc" completions bash >completions/tc.bash
 "$tc" completions zsh >completions/_tc

@@ -6,7 +6,7 @@ use libmimalloc_sys::{mi_zalloc, mi_zalloc_aligned};
 
 /// mimalloc: faster than the system allocator for tc's many small allocations (`tc graph` most
 /// of all). Its version 2 rather than 3: `tc graph` is faster on it, with fewer slow runs when
-/// memory is cold (README, performance). Every mimalloc block is 8-byte aligned, so the usual
+/// memory is cold (docs/benchmarks.md). Every mimalloc block is 8-byte aligned, so the usual
 /// alignments take the plain calls, which skip the aligned path's checks.
 struct MiMalloc;
 

@@ -13,6 +13,25 @@ use tc_server::{self, Config, Limits, OpenError};
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
     /// Serve the TaskCluster queue API on this machine (SQLite, Hawk, scopes).
+    ///
+    /// The Queue v1 API, faithful enough for the official clients: tasks with the queue's
+    /// defaults and date rules, dependencies, task groups (seal, cancel), claimWork long polls
+    /// by priority then FIFO, reclaims, reports with automatic retries, claim-expiry and deadline
+    /// resolvers, artifacts (s3 through the server's own signed blob URLs, reference, link,
+    /// error) and the upstream error bodies. Authentication is always on: Hawk headers and
+    /// bewits, temporary credentials, authorizedScopes, and read-only anonymous scopes.
+    ///
+    /// The state dir holds queue.db (SQLite), blobs/, and credentials.json (mode 0600) with the
+    /// root client (scopes `*`) and the root URL. --print-env prints them as the environment
+    /// TaskCluster clients read; `tc submit`, `tc task`, `tc group` and `tc worker` without
+    /// credentials use them by themselves when the state dir is the default or
+    /// TC_QUEUE_STATE_DIR. A reply leaves only after its transaction committed. A second server
+    /// on the same state dir exits 2, naming the process that holds queue.lock.
+    ///
+    /// It listens on 127.0.0.1 by default; another address is served with a warning, since the
+    /// traffic is plain HTTP.
+    ///
+    /// Guide: docs/queue-and-worker.md in tc's source.
     Serve(ServeArgs),
 }
 

@@ -137,7 +137,7 @@ pub struct RunLocalArgs {
     #[arg(short, long)]
     pub interactive: bool,
 
-    /// Print an equivalent bash script instead of running (generic-worker payloads; secrets by name only).
+    /// Print an equivalent bash script instead of running (secrets by name only).
     #[arg(long)]
     pub script: bool,
 

@@ -12,8 +12,20 @@ use tc_run::exit_codes;
 #[derive(Debug, Subcommand)]
 pub enum ScopesCommand {
     /// Whether a set of scopes satisfies a scope expression (exit 0 yes, 1 no, 2 invalid).
+    ///
+    /// A scope you have satisfies a required one when they are equal, or when it ends in `*`
+    /// and the required scope starts with what precedes the star: character by character, with
+    /// no hierarchy, and `*` special only at the end. EXPRESSION is a scope, or JSON `{"AllOf":
+    /// [...]}` / `{"AnyOf": [...]}` with exactly one key (an empty AllOf always holds, an empty
+    /// AnyOf never). Scopes are printable ASCII and space (0x20-0x7e).
+    ///
+    /// `not satisfied` shows what is missing, as the queue's 403 errors do. JSON: `{"satisfied":
+    /// bool, "unsatisfied": <expression or null>}`.
     Satisfies(SatisfiesArgs),
     /// The normalised form of a set of scopes: sorted, deduplicated, covered scopes dropped.
+    ///
+    /// Sorted in TaskCluster's order, and every scope another one satisfies is dropped (`a*`
+    /// covers `ab`). An invalid scope exits 2. JSON: `{"normalized": [...]}`.
     Normalize(NormalizeArgs),
 }
 

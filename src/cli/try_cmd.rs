@@ -13,8 +13,37 @@ use tc_try::{self, Context, ErrorKind, Input, stats};
 #[derive(Debug, Subcommand)]
 pub enum TryCommand {
     /// Parse try syntax and, given a graph context, resolve what it selects.
+    ///
+    /// Exactly one input: TRY_STRING, --message or --message-file. Without --context, tc prints
+    /// the options as gecko reads them; --context FILE lists what the graph offers (build types,
+    /// build and test platforms, ride-along builds, the unittest/talos/raptor try names) and adds
+    /// what the options select.
+    ///
+    /// JSON (stable): `{"try_found", "raw", "resolved"}`. `raw` always has the same 18 keys in
+    /// the same order; `resolved` is null without a context, and its `platforms`/`jobs` are null
+    /// for "all". A message without `try:` is not an error: `{"try_found": false, "raw": null,
+    /// "resolved": null}`, exit 0.
+    ///
+    /// Bad try syntax exits 2. People get the kind, a message and a caret under the offending
+    /// token; with --format json, `{"error": {"kind", "message", "offset"}}` goes to stdout,
+    /// `offset` being the token's byte offset in the try text (null for input problems). The
+    /// kinds are stable: tokenize:unclosed-quote, tokenize:dangling-escape,
+    /// options:missing-value, options:invalid-int, options:ambiguous-prefix, options:bad-setenv,
+    /// options:unexpected-value, resolve:unknown-build-type, resolve:unknown-platform,
+    /// resolve:empty-platform-item, resolve:bad-brackets, input:unreadable, input:bad-context.
     Parse(ParseArgs),
     /// Count try options over many pushes (JSON lines, text lines, or Try High Scores JSON).
+    ///
+    /// The input is one Try High Scores JSON document, or lines: a line starting with `{` is JSON
+    /// (its `message`, else its `try_syntax`), any other line a one-line commit message. Errors
+    /// are counted by kind (those of `tc try parse`, plus input:bad-json for a line that is not
+    /// JSON and input:no-message for a push without a message) and never stop the run. Defaults
+    /// count (a push without -p counts as `-p all`), and setenv maps compare regardless of key
+    /// order.
+    ///
+    /// JSON (stable): `{"pushes", "with_try_syntax", "parsed", "errors": {kind: n}, "options":
+    /// {raw key: [{"value", "count", "percent"}]}, "try_strings": [...]}`. Items are ordered by
+    /// count, then by their JSON text; `percent` is of the parsed pushes, to one decimal.
     Stats(StatsArgs),
 }
 
