@@ -168,14 +168,15 @@ pub(crate) fn listed(what: &[&str], filter: &str) -> Vec<String> {
         .collect()
 }
 
-/// Removes, when this test binary exits, the images its tests made: every `tc-test/*` image
+/// Removes, when this test process exits, the images its tests made: every `tc-test/*` image
 /// (the loaded busybox) and every `tc-local/*` tag that was not there when the first Docker test
 /// started (in-tree image builds; older tags may be the user's own and stay). Test binaries run
 /// one after another, so no other binary's test is using them then.
 pub(crate) fn remove_test_images_at_exit() {
     static REGISTERED: std::sync::Once = std::sync::Once::new();
     REGISTERED.call_once(|| {
-        let _ = TC_LOCAL_BEFORE.set(image_references("tc-local/*"));
+        let [_, local] = removed_at_exit();
+        let _ = TC_LOCAL_BEFORE.set(image_references(&local));
         // SAFETY: `remove_test_images` is a plain function that only runs commands; `atexit`
         // keeps the pointer until exit.
         unsafe {
@@ -186,11 +187,21 @@ pub(crate) fn remove_test_images_at_exit() {
 
 static TC_LOCAL_BEFORE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
 
+/// The image references `remove_test_images_at_exit` looks at: `tc-test/*` and `tc-local/*`,
+/// narrowed to names starting with `$TC_TEST_IMAGE_SCOPE` when it is set. The cleanup test's
+/// child process sets it, so that it removes its own probe images only, not the images the
+/// other tests of its parent process are using at that moment.
+fn removed_at_exit() -> [String; 2] {
+    let scope = std::env::var("TC_TEST_IMAGE_SCOPE").unwrap_or_default();
+    [format!("tc-test/{scope}*"), format!("tc-local/{scope}*")]
+}
+
 extern "C" fn remove_test_images() {
     let before = TC_LOCAL_BEFORE.get().cloned().unwrap_or_default();
-    let mut made = image_references("tc-test/*");
+    let [test, local] = removed_at_exit();
+    let mut made = image_references(&test);
     made.extend(
-        image_references("tc-local/*")
+        image_references(&local)
             .into_iter()
             .filter(|r| !before.contains(r)),
     );

@@ -1,10 +1,15 @@
 //! Helpers shared by the integration tests: the real `tc` binary, run like a user would.
 #![allow(dead_code)]
 
+pub(crate) mod archives;
 pub(crate) mod docker;
+pub(crate) mod paths;
 pub(crate) mod queue;
 pub(crate) mod repo;
 pub(crate) mod skip;
+
+pub(crate) use archives::set_zip_mode;
+pub(crate) use paths::{corpora, root};
 
 use std::path::PathBuf;
 
@@ -19,21 +24,14 @@ pub(crate) fn tc() -> Command {
     cmd
 }
 
+/// A file under `tests/fixtures/`.
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
 /// Display width of `line` in columns (a wide character such as `界` takes two).
 pub(crate) fn display_width(line: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(line)
-}
-
-/// A file under `tests/fixtures/`.
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// The project root.
-pub(crate) fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The shared Docker guard (worker.md §14): true when a daemon answers. Without one, the test
@@ -138,23 +136,4 @@ pub(crate) fn kill_leftovers(pids: &[i32]) {
             nix::sys::signal::Signal::SIGKILL,
         );
     }
-}
-
-/// Sets the Unix mode (upper 16 bits of the external attributes) of `name`'s central
-/// directory header.
-pub(crate) fn set_zip_mode(zip: &mut [u8], name: &str, mode: u32) {
-    let mut i = 0;
-    while i + 46 <= zip.len() {
-        if zip[i..i + 4] == *b"PK\x01\x02" {
-            let len = u16::from_le_bytes([zip[i + 28], zip[i + 29]]) as usize;
-            if zip.get(i + 46..i + 46 + len) == Some(name.as_bytes()) {
-                let attrs = u32::from_le_bytes(zip[i + 38..i + 42].try_into().unwrap());
-                let attrs = (attrs & 0xffff) | (mode << 16);
-                zip[i + 38..i + 42].copy_from_slice(&attrs.to_le_bytes());
-                return;
-            }
-        }
-        i += 1;
-    }
-    panic!("no central directory header for {name}");
 }

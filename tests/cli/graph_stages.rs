@@ -1,0 +1,353 @@
+//! `tc graph target` with try syntax (taskgraph.md §4.4, try-syntax.md §11), `optimized`'s
+//! taskIds, and the dot and table formats, on the README's example repository. (Equality with
+//! taskgraph for every stage is tests/graph_compat.rs; taskgraph has no try syntax.)
+
+use crate::common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as J;
+
+struct Intree {
+    dir: tempfile::TempDir,
+}
+
+impl Intree {
+    fn new() -> Intree {
+        let dir = tempfile::tempdir().unwrap();
+        common::repo::commit_copy(
+            &common::root().join("examples/intree"),
+            dir.path(),
+            "https://github.com/example/intree",
+        );
+        Intree { dir }
+    }
+
+    fn graph(&self, args: &[&str]) -> std::process::Output {
+        common::tc()
+            .arg("graph")
+            .args(args)
+            .args(["-p", "params.yml"])
+            .current_dir(self.dir.path())
+            .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+            .env_remove("TASK_ID")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.graph(args);
+        assert!(
+            out.status.success(),
+            "tc graph {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn labels(&self, args: &[&str]) -> BTreeSet<String> {
+        self.ok(args).lines().map(str::to_owned).collect()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Map<String, J> {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        match serde_json::from_str(&self.ok(&all)).unwrap() {
+            J::Object(m) => m,
+            other => panic!("not an object: {other}"),
+        }
+    }
+}
+
+fn set(labels: &[&str]) -> BTreeSet<String> {
+    labels.iter().map(|l| (*l).to_owned()).collect()
+}
+
+#[test]
+fn try_syntax_selects_builds_and_tests_by_their_attributes() {
+    let repo = Intree::new();
+    assert_eq!(
+        repo.labels(&["target", "--try", "-b o -p linux64 -u all"]),
+        set(&[
+            "build-linux64-opt",
+            "test-linux64-opt-integration",
+            "test-linux64-opt-unit"
+        ])
+    );
+    // `-p all` keeps builds that run on all projects; the Windows ones only run on try.
+    assert_eq!(
+        repo.labels(&["target", "--try", "-b do -p all -u none"]),
+        set(&["build-linux64-debug", "build-linux64-opt"])
+    );
+    // A platform restriction on the test name decides alone: the Windows test runs although
+    // it is not for all projects, and the Linux one with the same name does not.
+    assert_eq!(
+        repo.labels(&[
+            "target",
+            "--try",
+            "-b o -p linux64,win64 -u unit[windows11-64]"
+        ]),
+        set(&[
+            "build-linux64-opt",
+            "build-win64-opt",
+            "test-win64-opt-unit"
+        ])
+    );
+    // The target graph adds the dependencies of what try syntax chose.
+    let optimized = repo.json(&["optimized", "--try", "-b d -p linux64 -u unit"]);
+    let labels: BTreeSet<String> = optimized
+        .values()
+        .map(|t| t["label"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        labels,
+        set(&["build-linux64-debug", "test-linux64-debug-unit"])
+    );
+}
+
+#[test]
+fn try_syntax_sets_attributes_and_notification_routes() {
+    let repo = Intree::new();
+    let target = repo.json(&[
+        "target",
+        "--try",
+        "-b o -p linux64 -u unit --rebuild 3 --no-retry --tag t1 -f",
+    ]);
+    let test = &target["test-linux64-opt-unit"];
+    assert_eq!(test["attributes"]["task_duplicates"], 3);
+    assert_eq!(test["attributes"]["no_retry"], true);
+    assert_eq!(test["attributes"]["tag"], "t1");
+    let build = &target["build-linux64-opt"];
+    assert!(
+        build["attributes"].get("task_duplicates").is_none(),
+        "only tasks with unittest_suite are duplicated"
+    );
+    for task in target.values() {
+        let routes: Vec<&str> = task["task"]["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        let tail: Vec<&str> = routes[routes.len() - 2..].to_vec();
+        assert_eq!(
+            tail,
+            [
+                "notify.email.nobody@mozilla.com.on-failed",
+                "notify.email.nobody@mozilla.com.on-exception"
+            ],
+            "{}",
+            task["label"]
+        );
+    }
+}
+
+#[test]
+fn try_errors_read_like_tc_try_parse() {
+    let repo = Intree::new();
+    let out = repo.graph(&["target", "--try", "-b o -p nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("resolve:unknown-platform"), "{err}");
+    assert!(err.contains("nosuch"), "{err}");
+
+    let out = repo.graph(&["full", "--try", "-b o"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--try selects target tasks"));
+}
+
+#[test]
+fn the_message_parameter_selects_with_try_option_syntax() {
+    let repo = Intree::new();
+    let params = std::fs::read_to_string(repo.dir.path().join("params.yml")).unwrap();
+    std::fs::write(
+        repo.dir.path().join("try.yml"),
+        format!(
+            "{params}\ntarget_tasks_method: try_option_syntax\nmessage: 'Bug 1 - fix it; try: -b o -p linux64 -u none'\n"
+        ),
+    )
+    .unwrap();
+    let out = common::tc()
+        .args(["graph", "target", "-p", "try.yml"])
+        .current_dir(repo.dir.path())
+        .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "build-linux64-opt\n");
+}
+
+#[test]
+fn optimized_tasks_have_nice_slugids_and_resolved_dependencies() {
+    let repo = Intree::new();
+    let optimized = repo.json(&["optimized"]);
+    let by_label: BTreeMap<String, String> = optimized
+        .iter()
+        .map(|(id, t)| (t["label"].as_str().unwrap().to_owned(), id.clone()))
+        .collect();
+    // params.yml's files_changed leaves these two out (README).
+    assert!(!by_label.contains_key("lint-yaml"));
+    assert!(!by_label.contains_key("docs-spelling"));
+    assert!(by_label.contains_key("lint-python"));
+    for (id, task) in &optimized {
+        assert_eq!(id.len(), 22, "{id}");
+        assert!(
+            id.starts_with(|c: char| c.is_ascii_uppercase() || ('a'..='f').contains(&c)),
+            "a nice slugid: {id}"
+        );
+        assert_eq!(task["task_id"], J::String(id.clone()));
+        let mut ids: Vec<String> = task["dependencies"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        let listed: Vec<String> = task["task"]["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(listed, ids, "task.dependencies of {id}");
+        assert!(ids.iter().all(|d| optimized.contains_key(d)));
+    }
+    // The test's `<build>` artifact reference became the build's taskId.
+    let test = &optimized[&by_label["test-linux64-opt-unit"]];
+    let text = test["task"].to_string();
+    let build_id = &by_label["build-linux64-opt"];
+    assert!(
+        text.contains(&format!(
+            "https://tc.example.com/api/queue/v1/task/{build_id}/artifacts/"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("artifact-reference") && !text.contains("task-reference"));
+}
+
+#[test]
+fn dot_and_table_show_labels_and_edges() {
+    let repo = Intree::new();
+    let dot = repo.ok(&["full", "--format", "dot"]);
+    assert!(dot.starts_with("digraph taskgraph {\n"), "{dot}");
+    assert!(dot.ends_with("}\n"), "{dot}");
+    assert!(dot.contains("  \"lint-yaml\";\n"));
+    assert!(
+        dot.contains("  \"test-linux64-opt-unit\" -> \"build-linux64-opt\" [label=\"build\"];\n")
+    );
+    let nodes: Vec<&str> = dot.lines().filter(|l| l.ends_with("\";")).collect();
+    let mut sorted = nodes.clone();
+    sorted.sort_unstable();
+    assert_eq!(nodes, sorted);
+    assert_eq!(nodes.len(), repo.labels(&["full"]).len());
+
+    // optimized: nodes are labels, edges only between kept tasks.
+    let dot = repo.ok(&["optimized", "--format", "dot"]);
+    assert!(dot.contains("  \"lint-python\";\n"));
+    assert!(!dot.contains("lint-yaml"));
+
+    let table = repo.ok(&[
+        "full",
+        "--format",
+        "table",
+        "--tasks",
+        "test-linux64-opt-unit",
+    ]);
+    for cell in [
+        "Label",
+        "Kind",
+        "Worker type",
+        "Dependencies",
+        "test-linux64-opt-unit",
+        "test",
+    ] {
+        assert!(table.contains(cell), "{cell} in\n{table}");
+    }
+    assert!(!table.contains("\u{1b}["), "no colour off a terminal");
+    let rows = table.lines().filter(|l| l.contains("test-linux64")).count();
+    assert_eq!(rows, 1, "--tasks filters the rows:\n{table}");
+}
+
+/// The README's example inside a clone of tc, whose `origin` is not on GitHub: its parameter file
+/// names the repository and the project, and without them the errors name the parameter to set.
+#[test]
+fn the_example_works_in_a_clone_whose_origin_is_not_on_github() {
+    let dir = tempfile::tempdir().unwrap();
+    common::repo::commit_copy(
+        &common::root().join("examples/intree"),
+        dir.path(),
+        "/srv/git/tc",
+    );
+    let params = std::fs::read_to_string(dir.path().join("params.yml")).unwrap();
+    let without_project: String = params
+        .lines()
+        .filter(|line| !line.starts_with("project:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.path().join("no-project.yml"), without_project).unwrap();
+    let graph = |params: &[&str]| {
+        common::tc()
+            .args(["graph", "optimized"])
+            .args(params)
+            .current_dir(dir.path())
+            .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+            .env_remove("TASK_ID")
+            .output()
+            .unwrap()
+    };
+    let with_file = graph(&["-p", "params.yml"]);
+    assert!(
+        with_file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with_file.stderr)
+    );
+
+    let from_origin = graph(&[]);
+    let stderr = String::from_utf8_lossy(&from_origin.stderr);
+    assert_eq!(from_origin.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("head_repository"), "{stderr}");
+
+    let no_project = graph(&["-p", "no-project.yml"]);
+    let stderr = String::from_utf8_lossy(&no_project.stderr);
+    assert_eq!(no_project.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid index route"), "{stderr}");
+    assert!(
+        stderr.contains("the `project` parameter is empty") && stderr.contains("project: <name>"),
+        "{stderr}"
+    );
+}
+
+/// `scripts/synthetic-repo.py`, the benchmark's fixture generator, lives in the project and
+/// writes a repository of N tasks that `tc graph` renders.
+#[test]
+fn the_synthetic_benchmark_repository_is_generated_in_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("synth");
+    let made = std::process::Command::new("python3")
+        .arg(common::root().join("scripts/synthetic-repo.py"))
+        .arg(&repo)
+        .arg("50")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    common::repo::commit_copy(
+        &repo,
+        &dir.path().join("git"),
+        "https://github.com/example/synth",
+    );
+    let out = common::tc()
+        .args(["graph", "full"])
+        .current_dir(dir.path().join("git"))
+        .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+        .env_remove("TASK_ID")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let labels = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(labels.lines().count(), 50, "{labels}");
+    assert!(labels.lines().any(|l| l == "test-t00000"), "{labels}");
+}

@@ -1,0 +1,59 @@
+//! Snapshots of the human output of `tc try parse` and `tc try stats` (for people; not a
+//! stable interface, but changes to it should be seen in review).
+
+use crate::common;
+
+fn stdout_of(args: &[&str], stdin: &str) -> String {
+    let out = common::tc().args(args).write_stdin(stdin).output().unwrap();
+    String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn try_parse_human() {
+    let ctx = common::root().join("examples/try-context.json");
+    let ctx = ctx.to_str().unwrap();
+    insta::assert_snapshot!(stdout_of(
+        &[
+            "try",
+            "parse",
+            "-b do -p linux64 -u mochitest-bc[Windows 10],gtest-1 -t none",
+            "--context",
+            ctx
+        ],
+        ""
+    ));
+}
+
+#[test]
+fn try_parse_human_without_context_and_without_try() {
+    insta::assert_snapshot!(stdout_of(&["try", "parse", "-b o --rebuild 2"], ""));
+    insta::assert_snapshot!(stdout_of(
+        &["try", "parse", "--message", "Bug 1 - no try here"],
+        ""
+    ));
+}
+
+#[test]
+fn try_parse_errors() {
+    insta::assert_snapshot!(stdout_of(
+        &["try", "parse", "--message", "Bug 2\ntry: -b do -u 'gtest"],
+        ""
+    ));
+    let ctx = common::root().join("examples/try-context.json");
+    insta::assert_snapshot!(stdout_of(
+        &[
+            "try",
+            "parse",
+            "-b o -u gtest[a]x",
+            "--context",
+            ctx.to_str().unwrap()
+        ],
+        ""
+    ));
+}
+
+#[test]
+fn try_stats_human() {
+    let pushes = std::fs::read_to_string(common::root().join("examples/pushes.jsonl")).unwrap();
+    insta::assert_snapshot!(stdout_of(&["try", "stats", "--top", "2"], &pushes));
+}
