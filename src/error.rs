@@ -32,6 +32,11 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+
+    /// Bad input to a local run (the task, its files, the run's flags).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] tc_run::RunError),
 }
 
 impl Error {
@@ -42,6 +47,7 @@ impl Error {
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
             Error::Api(_) => exit_codes::FAILED,
+            Error::Run(_) => exit_codes::USAGE,
         }
     }
 

@@ -2,17 +2,165 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
 use super::format::ReportFormatArg;
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
+use tc_run::RunError;
 use tc_run::artifacts::LocalDir;
-use tc_run::engine::docker::{DockerOptions, PullPolicy};
+use tc_run::engine::docker::{DockerOptions, PullPolicy, PullProgress, PullSink};
 use tc_run::env;
 use tc_run::log::Terminal;
 use tc_run::outcome::Interrupt;
 use tc_run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
 use tc_run::{input, label};
 use tc_taskdef::slugid;
+
+/// `--engine`: which engine runs a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// docker-worker payloads on Docker, generic-worker payloads natively.
+    Auto,
+    Docker,
+    Native,
+}
+
+impl From<EngineArg> for EngineChoice {
+    fn from(arg: EngineArg) -> EngineChoice {
+        match arg {
+            EngineArg::Auto => EngineChoice::Auto,
+            EngineArg::Docker => EngineChoice::Docker,
+            EngineArg::Native => EngineChoice::Native,
+        }
+    }
+}
+
+/// `--missing-artifacts`: how missing or refused artifacts change the outcome (worker.md §8.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MissingArg {
+    /// docker-worker: never; generic-worker: unless the artifact is optional.
+    Family,
+    /// Any missing artifact fails the task.
+    Fail,
+    /// Never.
+    Ignore,
+}
+
+impl From<MissingArg> for MissingPolicy {
+    fn from(arg: MissingArg) -> MissingPolicy {
+        match arg {
+            MissingArg::Family => MissingPolicy::Family,
+            MissingArg::Fail => MissingPolicy::Fail,
+            MissingArg::Ignore => MissingPolicy::Ignore,
+        }
+    }
+}
+
+/// `--pull`: when to pull a registry image (worker.md §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullArg {
+    /// Pull, then use.
+    Always,
+    /// Use the local image if the daemon has it, else pull.
+    Missing,
+    /// Never pull: an absent image is an error.
+    Never,
+}
+
+impl From<PullArg> for PullPolicy {
+    fn from(arg: PullArg) -> PullPolicy {
+        match arg {
+            PullArg::Always => PullPolicy::Always,
+            PullArg::Missing => PullPolicy::Missing,
+            PullArg::Never => PullPolicy::Never,
+        }
+    }
+}
+
+/// Draws the image pulls tc-run reports, on stderr: a bar per layer on a terminal, a line at
+/// each end elsewhere.
+#[derive(Debug)]
+pub(super) struct PullDisplay;
+
+impl PullProgress for PullDisplay {
+    fn pull(&self, reference: &str) -> Box<dyn PullSink> {
+        let tty = std::io::stderr().is_terminal();
+        if !tty {
+            eprintln!("tc: pulling {reference}");
+        }
+        Box::new(PullBars {
+            reference: reference.to_owned(),
+            tty,
+            bars: indicatif::MultiProgress::new(),
+            layers: HashMap::new(),
+        })
+    }
+}
+
+/// One pull as `PullDisplay` draws it.
+struct PullBars {
+    reference: String,
+    tty: bool,
+    bars: indicatif::MultiProgress,
+    layers: HashMap<String, indicatif::ProgressBar>,
+}
+
+impl PullSink for PullBars {
+    fn layer(&mut self, id: &str, status: &str, bytes: Option<(u64, u64)>) {
+        if !self.tty {
+            return;
+        }
+        let bar = self.layers.entry(id.to_owned()).or_insert_with(|| {
+            let bar = self.bars.add(indicatif::ProgressBar::new(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{prefix} {msg:<12} {bar:30} {bytes}/{total_bytes}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_prefix(id.chars().take(12).collect::<String>());
+            bar
+        });
+        bar.set_message(status.to_owned());
+        if let Some((current, total)) = bytes {
+            bar.set_length(total);
+            bar.set_position(current);
+        }
+    }
+
+    fn finished(self: Box<Self>, failure: Option<&str>) {
+        for bar in self.layers.values() {
+            bar.finish_and_clear();
+        }
+        if !self.tty {
+            match failure {
+                None => eprintln!("tc: pulled {}", self.reference),
+                Some(e) => eprintln!("tc: pulling {} failed: {e}", self.reference),
+            }
+        }
+    }
+}
+
+/// The fuzzy label picker: the chosen label, or `None` when the user leaves it.
+fn pick(labels: &[String]) -> Result<Option<String>> {
+    let chosen = dialoguer::FuzzySelect::new()
+        .with_prompt("task to run (type to filter, Enter to run, Esc to leave)")
+        .items(labels)
+        .max_length(15)
+        .interact_opt()
+        .map_err(|e| usage(format!("the label picker failed: {e}")))?;
+    Ok(chosen.map(|i| labels[i].clone()))
+}
+
+/// The graph's warnings, once it is made.
+fn show_warnings(source: &label::Source) {
+    for w in source.take_warnings() {
+        eprintln!("warning: {w}");
+    }
+}
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = tc_run::exit_codes::HELP)]
@@ -39,8 +187,8 @@ pub struct RunLocalArgs {
     pub local_task_id: Option<String>,
 
     /// Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
-    pub engine: EngineChoice,
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
 
     /// Set a variable for the task (repeatable; `K=` sets it empty).
     #[arg(long = "env", value_name = "K=V")]
@@ -65,8 +213,8 @@ pub struct RunLocalArgs {
     pub artifacts_dir: Option<PathBuf>,
 
     /// Whether a missing artifact fails the task.
-    #[arg(long, value_enum, default_value_t = MissingPolicy::Family)]
-    pub missing_artifacts: MissingPolicy,
+    #[arg(long, value_enum, default_value_t = MissingArg::Family)]
+    pub missing_artifacts: MissingArg,
 
     /// Override the payload's maxRunTime (0 = no limit).
     #[arg(long, value_name = "SECS")]
@@ -116,8 +264,8 @@ pub struct RunLocalArgs {
     pub image: Option<String>,
 
     /// When to pull a registry image.
-    #[arg(long, value_enum, default_value_t = PullPolicy::Missing)]
-    pub pull: PullPolicy,
+    #[arg(long, value_enum, default_value_t = PullArg::Missing)]
+    pub pull: PullArg,
 
     /// Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable).
     #[arg(short = 'v', long = "volume", value_name = "HOST:CTR[:ro]")]
@@ -198,7 +346,7 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
     let dir = std::fs::canonicalize(&dir)
         .map_err(|e| usage(format!("--checkout {}: {e}", dir.display())))?;
     let repo = (!repo.is_empty()).then_some(repo);
-    let target = tc_run::develop::apply(&mut task.def, repo).map_err(usage)?;
+    let target = tc_run::develop::apply(&mut task.def, repo).map_err(RunError::from)?;
     let in_container = task.def.payload.get("image").is_some();
     if in_container && !target.0.starts_with('/') {
         return Err(usage(format!(
@@ -215,7 +363,6 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
         eprintln!("tc: warning: {warning}");
         // A dry run only shows the plan: nothing uses the checkout, so there is nothing to ask.
         if !args.yes && !args.dry_run {
-            use std::io::IsTerminal;
             if !std::io::stdin().is_terminal() {
                 return Err(usage(
                     "--develop asks before it lets the task use your checkout: give --yes off a terminal",
@@ -282,12 +429,10 @@ pub(super) fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
         } else {
             let value = match std::env::var(s) {
                 Ok(v) => v,
-                Err(_) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-                    dialoguer::Password::new()
-                        .with_prompt(format!("Secret {s}"))
-                        .interact()
-                        .map_err(|e| usage(format!("--secret {s}: {e}")))?
-                }
+                Err(_) if std::io::stdin().is_terminal() => dialoguer::Password::new()
+                    .with_prompt(format!("Secret {s}"))
+                    .interact()
+                    .map_err(|e| usage(format!("--secret {s}: {e}")))?,
                 Err(_) => {
                     return Err(usage(format!(
                         "--secret {s}: no value: give {s}=VALUE, set {s} in tc's environment, or run on a terminal to be asked"
@@ -300,7 +445,7 @@ pub(super) fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
     for file in &args.secret_files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(usage)?);
+        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(RunError::from)?);
     }
     Ok(out)
 }
@@ -314,8 +459,8 @@ pub(super) fn run_options(
     binds: Vec<String>,
 ) -> RunOptions {
     RunOptions {
-        engine: args.engine,
-        missing: args.missing_artifacts,
+        engine: args.engine.into(),
+        missing: args.missing_artifacts.into(),
         max_run_time: args.max_run_time,
         cache_root: cache_root(args.cache_dir.as_deref()),
         keep: args.keep,
@@ -337,12 +482,13 @@ pub(super) fn run_options(
         worker_group: "local".into(),
         links: Vec::new(),
         docker: DockerOptions {
-            pull: args.pull,
+            pull: args.pull.into(),
             network: args.network.clone(),
             image_override: args.image.clone(),
             binds,
             graph_root: args.root.clone(),
             checkout: None,
+            progress: Some(Arc::new(PullDisplay)),
         },
         max_mount_size: args.max_mount_size,
     }
@@ -353,10 +499,10 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
     for file in &args.env_files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(usage)?);
+        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(RunError::from)?);
     }
     for e in &args.env {
-        out.push(env::parse_assignment(e, "--env").map_err(usage)?);
+        out.push(env::parse_assignment(e, "--env").map_err(RunError::from)?);
     }
     Ok(out)
 }
@@ -370,13 +516,12 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         return super::run_graph::run(&args, format);
     }
     let mut binds = binds(&args.volumes)?;
-    let deps = label::deps(&args.deps).map_err(usage)?;
+    let deps = label::deps(&args.deps).map_err(RunError::from)?;
     let graph = tc_run::input::graph_root(args.root.as_deref())
         .filter(|r| r.join("config.yml").is_file())
         .map(|root| label::Source::new(root, args.parameters.clone(), &args.root_url));
     let mut task_args = args.tasks.clone();
     if task_args.is_empty() && args.task_id.is_none() {
-        use std::io::IsTerminal;
         let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         let Some(source) = graph.as_ref().filter(|_| terminal) else {
             return Err(usage(
@@ -387,13 +532,13 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             Ok(l) => l,
             Err(e) => return super::graph::report(e),
         };
-        match label::pick(&labels).map_err(usage)? {
+        show_warnings(source);
+        match pick(&labels)? {
             Some(chosen) => task_args.push(chosen),
             None => return Err(usage("no task chosen")),
         }
     }
     if args.interactive && !args.script {
-        use std::io::IsTerminal;
         if task_args.len() > 1 {
             return Err(usage(
                 "--interactive opens a shell for one task: give one TASK",
@@ -427,13 +572,15 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         match graph.as_ref().filter(|_| input::is_label(arg)) {
             Some(source) => {
                 let task_id = args.local_task_id.clone().unwrap_or_else(slugid::nice);
-                match source.load(arg, &deps, &task_id) {
+                let result = source.load(arg, &deps, &task_id);
+                show_warnings(source);
+                match result {
                     Ok(l) => loaded.push(l),
-                    Err(label::LabelError::Usage(m)) => return Err(usage(m)),
+                    Err(label::LabelError::Task(e)) => return Err(RunError::from(e).into()),
                     Err(label::LabelError::Graph(e)) => return super::graph::report(e),
                 }
             }
-            None => loaded.push(input::load(arg).map_err(usage)?),
+            None => loaded.push(input::load(arg).map_err(RunError::from)?),
         }
     }
     if let Some(id) = &args.task_id {
@@ -443,12 +590,12 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     let secrets = read_secrets(&args)?;
     // Bad names, reserved names and short secrets are the command line's fault: refuse
     // before anything runs or is written.
-    if let Err(env::EnvError::Usage(msg)) = env::compose(env::Layers {
+    if let Err(e) = env::compose(env::Layers {
         cli: cli_env.clone(),
         secrets: secrets.clone(),
         ..Default::default()
     }) {
-        return Err(usage(msg));
+        return Err(RunError::from(e).into());
     }
     let mut tasks = Vec::new();
     for l in loaded {
@@ -628,7 +775,7 @@ fn script(
             .or(args.task_id.as_deref())
             .unwrap_or("-"),
     };
-    let text = tc_run::script::render(&input).map_err(|errs| usage(errs.join("\n")))?;
+    let text = tc_run::script::render(&input).map_err(RunError::from)?;
     match &args.output {
         None => output::print_text(&text)?,
         Some(path) => {
@@ -708,7 +855,7 @@ async fn run_all(
     // Every artifacts directory (and where retries would move it) is checked before anything
     // runs: nothing the user owns is overwritten.
     for (_, _, dir) in &jobs {
-        LocalDir::prepare(dir).map_err(usage)?;
+        LocalDir::prepare(dir).map_err(RunError::from)?;
         for run_id in 0..retries {
             let aside = retry_dir(dir, run_id);
             if aside.exists() && !aside.join(tc_run::artifacts::MANIFEST).is_file() {
@@ -750,7 +897,7 @@ async fn run_with_retries(
 ) -> Result<i32> {
     let mut run_id = 0;
     loop {
-        let sink = LocalDir::prepare(&dir).map_err(usage)?;
+        let sink = LocalDir::prepare(&dir).map_err(RunError::from)?;
         let summary = taskrun::run(&task, run_id, &opts, &sink, cancel.clone()).await;
         if format == Format::Json {
             output::print_document(Format::Json, &summary)?;
@@ -800,8 +947,9 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         Err(e) => (e.message.lines().map(str::to_owned).collect(), Vec::new()),
     };
     let engine = match (args.engine, family) {
-        (EngineChoice::Native, _)
-        | (EngineChoice::Auto, Some(tc_taskdef::Family::GenericWorker)) => "native",
+        (EngineArg::Native, _) | (EngineArg::Auto, Some(tc_taskdef::Family::GenericWorker)) => {
+            "native"
+        }
         _ => "docker",
     };
     let payload = &def.payload;

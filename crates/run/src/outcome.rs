@@ -30,8 +30,11 @@ impl Reason {
     }
 }
 
-/// An error that ends a run, with the exception reason it resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error that ends a run, with the exception reason it resolves to. Its message is text
+/// (the live log, the queue and the summary carry it); `caused` writes an error's causes into it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message} ({})", reason.as_str())]
+#[diagnostic(code(tc::run::task))]
 pub struct TaskError {
     pub reason: Reason,
     pub message: String,
@@ -52,11 +55,10 @@ impl TaskError {
     pub fn internal(message: impl Into<String>) -> TaskError {
         TaskError::new(Reason::InternalError, message)
     }
-}
 
-impl std::fmt::Display for TaskError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.reason.as_str())
+    /// `error` with its causes on one line, resolving to `reason`.
+    pub fn caused(reason: Reason, error: &dyn std::error::Error) -> TaskError {
+        TaskError::new(reason, crate::error::chain(error))
     }
 }
 

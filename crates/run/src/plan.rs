@@ -181,7 +181,7 @@ pub fn validate(
             let gw: GwPayload = serde_json::from_value(def.payload.clone())
                 .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
             let mounts = super::mounts::parse(&gw.mounts).unwrap_or_else(|errs| {
-                errors.extend(errs);
+                errors.extend(errs.0.iter().map(ToString::to_string));
                 Vec::new()
             });
             let raw = gw

@@ -41,17 +41,78 @@ pub struct ScriptInput<'a> {
     pub develop_warning: Option<String>,
 }
 
+/// Why a task cannot be rendered as a script (exit 2): each problem on a line of its own.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ScriptError {
+    /// The payload is not one tc can run (its validation problems).
+    #[error("{}", problems.join("\n"))]
+    #[diagnostic(code(tc::run::script::payload))]
+    Payload { problems: Vec<String> },
+
+    /// What a script cannot do for this task, one problem a line.
+    #[error("{}", lines(.0))]
+    #[diagnostic(code(tc::run::script::unsupported))]
+    Unsupported(Vec<Unsupported>),
+
+    #[error(
+        "the in-tree image {name} needs a graph root: run tc inside the repository or give --root DIR"
+    )]
+    #[diagnostic(code(tc::run::script::graph_root))]
+    NoGraphRoot { name: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Context(#[from] crate::intree::ContextError),
+
+    #[error("{} has no parent directory", root.display())]
+    #[diagnostic(code(tc::run::script::repository))]
+    NoRepository { root: std::path::PathBuf },
+
+    #[error("a docker-worker plan without its docker payload")]
+    #[diagnostic(code(tc::run::script::internal))]
+    NoDockerPayload,
+}
+
+/// Something a standalone script cannot do (it carries no credentials, and not every source
+/// of content is rendered).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    #[error("{mount}: the artifact {artifact} needs credentials")]
+    MountArtifact { mount: String, artifact: String },
+    #[error("{mount}: indexed content is not rendered by --script yet")]
+    IndexedMount { mount: String },
+    #[error("the image artifact {path} needs credentials, which a script does not carry")]
+    ImageArtifact { path: String },
+}
+
+fn lines(problems: &[Unsupported]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("\n")
+}
+
+impl From<Unsupported> for ScriptError {
+    fn from(one: Unsupported) -> ScriptError {
+        ScriptError::Unsupported(vec![one])
+    }
+}
+
 /// Renders the script, or the reasons it cannot be rendered.
-pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
+pub fn render(input: &ScriptInput<'_>) -> Result<String, ScriptError> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
-    let family = payload::family(&def.payload).map_err(|e| vec![e])?;
+    let family = payload::family(&def.payload).map_err(|problem| ScriptError::Payload {
+        problems: vec![problem],
+    })?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     if !check.errors.is_empty() {
-        return Err(check.errors);
+        return Err(ScriptError::Payload {
+            problems: check.errors,
+        });
     }
-    let plan = taskrun::static_plan(task, opts).map_err(|e| vec![e.message])?;
+    let plan = taskrun::static_plan(task, opts).map_err(|e| ScriptError::Payload {
+        problems: vec![e.message],
+    })?;
     match family {
         Family::DockerWorker => super::script_docker::render(input, &check.ignored, &plan),
         Family::GenericWorker => render_native(input, &check.ignored, &plan),
@@ -63,7 +124,7 @@ fn render_native(
     input: &ScriptInput<'_>,
     ignored: &[String],
     plan: &StaticPlan,
-) -> Result<String, Vec<String>> {
+) -> Result<String, ScriptError> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
@@ -414,7 +475,7 @@ pub(super) fn artifact_calls(w: &mut String, plan: &StaticPlan, missing: Missing
                     "artifact_error {} {} {} {optional} {counts}",
                     quote(&spec.name),
                     quote(artifacts::INVALID),
-                    quote(&why)
+                    quote(&why.to_string())
                 );
             }
             Ok(()) => {
@@ -480,7 +541,7 @@ struct MountsCode {
 
 /// Renders `payload.mounts` (worker.md §9): content fetched into `$work`, then written,
 /// decompressed or extracted into the task directory; caches use instance 0 only.
-fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<String>> {
+fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, ScriptError> {
     let mut out = MountsCode {
         text: String::new(),
         archives: mounts
@@ -530,7 +591,10 @@ fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<
                 sha256,
             }) => {
                 if !artifact.starts_with("public/") {
-                    refused.push(format!("{what}: the artifact {artifact} needs credentials"));
+                    refused.push(Unsupported::MountArtifact {
+                        mount: what,
+                        artifact: artifact.clone(),
+                    });
                     continue;
                 }
                 out.tools.push("curl");
@@ -547,9 +611,7 @@ fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<
                 )
             }
             Some(Content::Indexed { .. }) => {
-                refused.push(format!(
-                    "{what}: indexed content is not rendered by --script yet"
-                ));
+                refused.push(Unsupported::IndexedMount { mount: what });
                 continue;
             }
         };
@@ -612,7 +674,7 @@ fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<
         );
     }
     if !refused.is_empty() {
-        return Err(refused);
+        return Err(ScriptError::Unsupported(refused));
     }
     out.tools.sort();
     out.tools.dedup();

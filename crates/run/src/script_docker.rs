@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use super::artifacts::{self, Kind};
 use super::caches;
 use super::script::{
-    ARTIFACTS_DIR_CHECK, SETUP_FAILED, ScriptInput, artifact_calls, finish, helpers, log_header,
-    preconditions, prologue, purge_decision, quote, reserved_word,
+    ARTIFACTS_DIR_CHECK, SETUP_FAILED, ScriptError, ScriptInput, Unsupported, artifact_calls,
+    finish, helpers, log_header, preconditions, prologue, purge_decision, quote, reserved_word,
 };
 use super::taskrun::StaticPlan;
 use crate::engine::docker::PullPolicy;
@@ -45,18 +45,19 @@ fn codec(path: &str, tools: &mut Vec<&'static str>) -> &'static str {
 }
 
 /// A task or indexed image: streamed from a public artifact (a script carries no credentials).
-fn remote_call(url: String, path: &str, tools: &mut Vec<&'static str>) -> Result<String, String> {
+fn remote_call(
+    url: &str,
+    path: &str,
+    tools: &mut Vec<&'static str>,
+) -> Result<String, Unsupported> {
     if !path.starts_with("public/") {
-        return Err(format!(
-            "the image artifact {path} needs credentials, which a script does not carry"
-        ));
+        return Err(Unsupported::ImageArtifact {
+            path: path.to_owned(),
+        });
     }
     tools.push("curl");
     let codec = codec(path, tools);
-    Ok(format!(
-        "fetch_image \"$image_ref\" {} {codec}",
-        quote(&url)
-    ))
+    Ok(format!("fetch_image \"$image_ref\" {} {codec}", quote(url)))
 }
 
 /// In-tree images (worker.md §4.3): each context (parents first) assembled in `$work` from the
@@ -67,18 +68,18 @@ fn in_tree_call(
     graph_root: Option<&std::path::Path>,
     network: Option<&str>,
     pull: PullPolicy,
-) -> Result<String, String> {
+) -> Result<String, ScriptError> {
     let root = match graph_root {
         Some(r) => r.to_path_buf(),
-        None => crate::input::graph_root(None).ok_or_else(|| {
-            format!("the in-tree image {name} needs a graph root: run tc inside the repository or give --root DIR")
+        None => crate::input::graph_root(None).ok_or_else(|| ScriptError::NoGraphRoot {
+            name: name.to_owned(),
         })?,
     };
-    let contexts = crate::intree::contexts(&root, name).map_err(|e| e.to_string())?;
+    let contexts = crate::intree::contexts(&root, name)?;
     let repo = std::fs::canonicalize(&root)
         .ok()
         .and_then(|r| r.parent().map(std::path::Path::to_path_buf))
-        .ok_or_else(|| format!("{} has no parent directory", root.display()))?;
+        .ok_or_else(|| ScriptError::NoRepository { root: root.clone() })?;
     let mut code = String::from("build_in_tree() {\n  local ctx\n");
     for (i, ctx) in contexts.iter().enumerate() {
         let _ = writeln!(code, "  ctx=\"$work/image-{i}\"");
@@ -121,7 +122,11 @@ fn in_tree_call(
     Ok(code)
 }
 
-fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<ImageCode, String> {
+fn image_code(
+    source: &ImageSource,
+    pull: PullPolicy,
+    root_url: &str,
+) -> Result<ImageCode, Unsupported> {
     let mut tools = Vec::new();
     let root = root_url.trim_end_matches('/');
     let (call, helpers) = match source {
@@ -148,7 +153,7 @@ fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<
                 encode(path)
             );
             (
-                remote_call(url, path, &mut tools)?,
+                remote_call(&url, path, &mut tools)?,
                 vec![LOAD_IMAGE, FETCH_IMAGE],
             )
         }
@@ -159,7 +164,7 @@ fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<
                 encode(path)
             );
             (
-                remote_call(url, path, &mut tools)?,
+                remote_call(&url, path, &mut tools)?,
                 vec![LOAD_IMAGE, FETCH_IMAGE],
             )
         }
@@ -186,18 +191,18 @@ pub(super) fn render(
     input: &ScriptInput<'_>,
     ignored: &[String],
     plan: &StaticPlan,
-) -> Result<String, Vec<String>> {
+) -> Result<String, ScriptError> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
     let Some(docker) = &plan.docker else {
-        return Err(vec![
-            "a docker-worker plan without its docker payload".into(),
-        ]);
+        return Err(ScriptError::NoDockerPayload);
     };
     let source = ImageSource::chosen(opts.docker.image_override.as_deref(), &docker.image)
-        .map_err(|e| vec![e.message])?;
-    let image = image_code(&source, opts.docker.pull, &opts.root_url).map_err(|e| vec![e])?;
+        .map_err(|e| ScriptError::Payload {
+            problems: vec![e.message],
+        })?;
+    let image = image_code(&source, opts.docker.pull, &opts.root_url)?;
     let mut s = String::new();
     let w = &mut s;
 
@@ -259,8 +264,7 @@ pub(super) fn render(
             opts.docker.graph_root.as_deref(),
             opts.docker.network.as_deref(),
             opts.docker.pull,
-        )
-        .map_err(|e| vec![e])?;
+        )?;
         w.push_str(&code);
     }
     if !docker.caches.is_empty() {

@@ -20,12 +20,13 @@ use super::outcome::{Interrupt, Outcome, RunEvents, TaskError, resolve};
 use super::plan::{Plan, log_name_problems, log_names, validate};
 use crate::engine::docker::DockerOptions;
 use crate::engine::{RunSpec, Sandbox};
+use crate::error::chain;
 use tc_taskdef::TaskDef;
 use tc_taskdef::payload::Family;
 use tc_taskdef::reltime::format_timestamp;
 
 /// Which engine runs a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineChoice {
     /// docker-worker payloads on Docker, generic-worker payloads natively.
     Auto,
@@ -34,7 +35,7 @@ pub enum EngineChoice {
 }
 
 /// How missing or refused artifacts change the outcome (worker.md §8.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingPolicy {
     /// docker-worker: never; generic-worker: unless the artifact is optional.
     Family,
@@ -224,7 +225,8 @@ pub async fn run(
             Ok(file) => log.save_to(file),
             Err(e) => {
                 events.before_start = Some(TaskError::internal(format!(
-                    "cannot write the saved log: {e}"
+                    "cannot write the saved log: {}",
+                    chain(&e)
                 )));
             }
         }
@@ -385,7 +387,7 @@ pub async fn run(
         "artifacts": records,
     });
     if let Err(e) = sink.write_manifest(&manifest) {
-        warnings.push(e);
+        warnings.push(chain(&e));
     }
     let task_exit_code = events
         .exit_code
@@ -466,7 +468,7 @@ async fn start(
         secrets: opts.secrets.clone(),
         reserved: reserved_env(task, run_id, opts, plan.family, Some(&dir_text)),
     })
-    .map_err(env_problem)?;
+    .map_err(|e| env_problem(&e))?;
     for w in &composed.warnings {
         log.line(&format!("Warning: {w}"));
     }
@@ -581,11 +583,8 @@ fn link_checkout(
 }
 
 /// An environment that cannot be composed is the payload's (or the command line's) fault.
-fn env_problem(e: EnvError) -> TaskError {
-    match e {
-        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
-        EnvError::Usage(msg) => TaskError::malformed(msg),
-    }
+fn env_problem(e: &EnvError) -> TaskError {
+    TaskError::malformed(e.to_string())
 }
 
 /// What happened between start and exit.
@@ -704,7 +703,7 @@ pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskErr
         secrets: opts.secrets.clone(),
         reserved: Vec::new(),
     })
-    .map_err(env_problem)?;
+    .map_err(|e| env_problem(&e))?;
     warnings.extend(composed.warnings);
     let mut literal_env: Vec<(String, String)> = plan
         .env

@@ -14,6 +14,7 @@ use reqwest::{StatusCode, Url};
 use sha2::{Digest, Sha256};
 
 use super::spec::{Content, decode_base64};
+use crate::error::chain;
 use crate::outcome::{Reason, TaskError};
 
 /// Fetched content.
@@ -109,21 +110,6 @@ enum Failure {
     Final(TaskError),
     /// Network error, timeout, 5xx: worth another attempt.
     Transient(String),
-}
-
-/// An error with its sources: reqwest's own message rarely says what went wrong.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 fn network(e: &reqwest::Error) -> Failure {

@@ -25,8 +25,8 @@ pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, Task
             ))
         })?,
     };
-    let contexts =
-        intree::contexts(&root, name).map_err(|e| TaskError::malformed(e.to_string()))?;
+    let contexts = intree::contexts(&root, name)
+        .map_err(|e| TaskError::caused(Reason::MalformedPayload, &e))?;
     let mut built_now = false;
     let mut last = None;
     for ctx in contexts {

@@ -475,8 +475,10 @@ impl Sandbox for DockerSandbox {
                 Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => {
                     Ok(code as i32)
                 }
-                Some(Err(e)) => Err(format!("waiting for the container: {e}")),
-                None => Err("the daemon ended the wait without an exit code".into()),
+                Some(Err(e)) => Err(api_error("waiting for the container", e)),
+                None => Err(TaskError::internal(
+                    "the daemon ended the wait without an exit code",
+                )),
             };
             // The output the container wrote before it exited comes first; the attach stream
             // ends with the container.

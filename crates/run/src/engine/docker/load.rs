@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::images::{ResolvedImage, Resolver};
+use crate::error::chain;
 use crate::outcome::TaskError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -178,8 +179,25 @@ fn stream_file(
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// Why streaming a tarball into the daemon failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum LoadError {
+    #[error("cannot read it")]
+    #[diagnostic(code(tc::run::docker::load_read))]
+    Read {
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::docker::api))]
+    Daemon(#[from] bollard::errors::Error),
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::docker::load_reader))]
+    Reader(#[from] tokio::task::JoinError),
+}
+
 /// Streams the tarball into the daemon; returns (sha256, what the daemon says it loaded).
-async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<String>), String> {
+async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<String>), LoadError> {
     let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(4);
     let file = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
@@ -215,16 +233,16 @@ async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<Strin
                 }
             }
             Err(e) => {
-                failure = Some(e.to_string());
+                failure = Some(e);
                 break;
             }
         }
     }
     drop(replies);
-    let read = reader.await.map_err(|e| e.to_string())?;
+    let read = reader.await?;
     let sha = match (read, failure) {
-        (Err(e), _) => return Err(format!("cannot read it: {e}")),
-        (Ok(_), Some(f)) => return Err(f),
+        (Err(source), _) => return Err(LoadError::Read { source }),
+        (Ok(_), Some(f)) => return Err(LoadError::Daemon(f)),
         (Ok(sha), None) => sha,
     };
     Ok((sha, loaded))
@@ -239,14 +257,14 @@ pub async fn tarball(
     reference: &str,
     sha256: Option<&str>,
 ) -> Result<(ResolvedImage, String), TaskError> {
-    let unreadable = |e: String| {
+    let unreadable = |why: &dyn std::fmt::Display| {
         TaskError::malformed(format!(
-            "cannot load the image tarball {}: {e}",
+            "cannot load the image tarball {}: {why}",
             path.display()
         ))
     };
-    let meta = fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
-    let canonical = path.canonicalize().map_err(|e| unreadable(e.to_string()))?;
+    let meta = fs::metadata(path).map_err(|e| unreadable(&e))?;
+    let canonical = path.canonicalize().map_err(|e| unreadable(&e))?;
     // The daemon's ID and the index, at once: both are on the way of every run.
     let (info, locked) = tokio::join!(r.docker.info(), lock_index(r.cache_root));
     let daemon = info.ok().and_then(|i| i.id).unwrap_or_default();
@@ -277,7 +295,8 @@ pub async fn tarball(
     }
     // Not held while loading: other runs may load other files meanwhile.
     drop(locked);
-    let (sha, loaded) = load_stream(r, path).await.map_err(|why| {
+    let (sha, loaded) = load_stream(r, path).await.map_err(|e| {
+        let why = chain(&e);
         // The machine's trouble, not the tarball's: a rerun elsewhere would work.
         let machine = [
             "no space left",
@@ -288,11 +307,13 @@ pub async fn tarball(
         if machine.iter().any(|m| why.to_ascii_lowercase().contains(m)) {
             TaskError::internal(format!("loading {} failed: {why}", path.display()))
         } else {
-            unreadable(why)
+            unreadable(&why)
         }
     })?;
     let Some(first) = loaded.first() else {
-        return Err(unreadable("the daemon loaded no image from it; give a `docker save` archive (manifest.json at its root)".into()));
+        return Err(unreadable(
+            &"the daemon loaded no image from it; give a `docker save` archive (manifest.json at its root)",
+        ));
     };
     if loaded.len() > 1 {
         r.note(format!(
@@ -307,7 +328,11 @@ pub async fn tarball(
         .await
         .ok()
         .and_then(|i| i.id)
-        .ok_or_else(|| unreadable(format!("the daemon does not know {first}, which it loaded")))?;
+        .ok_or_else(|| {
+            unreadable(&format!(
+                "the daemon does not know {first}, which it loaded"
+            ))
+        })?;
     let mut locked = lock_index(r.cache_root).await?;
     locked.index.files.insert(
         file_key,
