@@ -108,6 +108,7 @@ impl Record {
     }
 
     /// The record with every secret value in its text replaced by `***`.
+    #[must_use]
     pub fn masked(self, masker: &super::mask::Masker) -> Record {
         let mask = |s: Option<String>| s.map(|s| masker.mask_str(&s));
         Record {

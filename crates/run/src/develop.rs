@@ -151,7 +151,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn def(payload: Value) -> TaskDef {
+    fn def(payload: &Value) -> TaskDef {
         let doc = json!({"payload": payload});
         let defaults = tc_taskdef::Defaults {
             now: chrono::Utc::now(),
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn docker_worker_run_task_options_go_and_the_repository_entry_too() {
-        let mut d = def(json!({
+        let mut d = def(&json!({
             "image": "x", "maxRunTime": 1,
             "env": {"REPOSITORIES": "{\"gecko\":\"Gecko\",\"comm\":\"Comm\"}"},
             "command": ["/usr/local/bin/run-task", "--gecko-checkout=/builds/worker/checkouts/gecko",
@@ -195,16 +195,16 @@ mod tests {
                 "command": ["run-task", "--ci-checkout", "/src", "--", "true"]
             })
         };
-        let mut d = def(payload("{\"ci\":\"CI\"}"));
+        let mut d = def(&payload("{\"ci\":\"CI\"}"));
         assert_eq!(apply(&mut d, None).unwrap().0, "/src");
-        let mut d = def(payload("{\"a\":\"A\",\"b\":\"B\"}"));
+        let mut d = def(&payload("{\"a\":\"A\",\"b\":\"B\"}"));
         assert!(
             apply(&mut d, None)
                 .unwrap_err()
                 .to_string()
                 .contains("give --develop=REPO")
         );
-        let mut d = def(json!({"image": "x", "maxRunTime": 1, "command": ["sh", "-c", "make"]}));
+        let mut d = def(&json!({"image": "x", "maxRunTime": 1, "command": ["sh", "-c", "make"]}));
         assert!(
             apply(&mut d, Some("ci"))
                 .unwrap_err()
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn generic_worker_commands_are_rewritten_too() {
-        let mut d = def(json!({
+        let mut d = def(&json!({
             "maxRunTime": 1,
             "command": [["echo", "first"], ["run-task", "--ci-checkout=checkouts/src", "--", "make"]]
         }));

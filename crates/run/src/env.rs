@@ -230,13 +230,16 @@ fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Reads dotenv text: `K=V` lines, `#` comments, blank lines, optional `export `, values
 /// optionally in single quotes (literal) or double quotes (`\n`, `\"`, `\\` escapes).
-pub fn parse_dotenv(name: &str, text: &str) -> Result<Vec<(String, String)>, DotenvError> {
-    let error = |i: usize, problem: DotenvProblem, at: usize, len: usize| DotenvError {
-        name: name.to_owned(),
-        line: i + 1,
-        problem,
-        text: miette::NamedSource::new(name, text.to_owned()),
-        at: (at, len).into(),
+/// The error is boxed: it carries the file's text, for the snippet.
+pub fn parse_dotenv(name: &str, text: &str) -> Result<Vec<(String, String)>, Box<DotenvError>> {
+    let error = |i: usize, problem: DotenvProblem, at: usize, len: usize| {
+        Box::new(DotenvError {
+            name: name.to_owned(),
+            line: i + 1,
+            problem,
+            text: miette::NamedSource::new(name, text.to_owned()),
+            at: (at, len).into(),
+        })
     };
     let mut out = Vec::new();
     let mut lines = lines_at(text).enumerate();

@@ -43,7 +43,7 @@ pub enum RunError {
     /// Boxed: it carries the file's text for its snippet.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Dotenv(Box<DotenvError>),
+    Dotenv(#[from] Box<DotenvError>),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -52,12 +52,6 @@ pub enum RunError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Script(#[from] ScriptError),
-}
-
-impl From<DotenvError> for RunError {
-    fn from(e: DotenvError) -> RunError {
-        RunError::Dotenv(Box::new(e))
-    }
 }
 
 /// `error: cause: cause…` on one line, each cause once (a message that already holds its

@@ -788,7 +788,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn errors(mounts: Value) -> String {
+    fn errors(mounts: &Value) -> String {
         parse(mounts.as_array().unwrap()).unwrap_err().to_string()
     }
 
@@ -859,7 +859,7 @@ mod tests {
     #[test]
     fn generic_workers_other_formats_are_rejected_by_name() {
         for name in UNSUPPORTED_ARCHIVES {
-            let all = errors(json!([{"directory": "d", "content": {"raw": ""}, "format": name}]));
+            let all = errors(&json!([{"directory": "d", "content": {"raw": ""}, "format": name}]));
             assert!(
                 all.contains(&format!(
                     "payload/mounts/0/format: `{name}` is not supported"
@@ -869,18 +869,18 @@ mod tests {
             assert!(all.contains("tar.zst"), "{all}");
         }
         for name in UNSUPPORTED_FILES {
-            let all = errors(json!([{"file": "f", "content": {"raw": ""}, "format": name}]));
+            let all = errors(&json!([{"file": "f", "content": {"raw": ""}, "format": name}]));
             assert!(all.contains("is not supported"), "{all}");
         }
-        let all = errors(json!([{"directory": "d", "content": {"raw": ""}, "format": "cpio"}]));
+        let all = errors(&json!([{"directory": "d", "content": {"raw": ""}, "format": "cpio"}]));
         assert!(all.contains("must be one of tar, tar.gz"), "{all}");
-        let all = errors(json!([{"file": "f", "content": {"raw": ""}, "format": "tar.gz"}]));
+        let all = errors(&json!([{"file": "f", "content": {"raw": ""}, "format": "tar.gz"}]));
         assert!(all.contains("must be one of gz, bz2"), "{all}");
     }
 
     #[test]
     fn every_problem_is_listed_with_its_pointer() {
-        let all = errors(json!([
+        let all = errors(&json!([
             "nope",
             {"file": "/etc/passwd", "content": {"raw": 1}, "bogus": true},
             {"directory": "../up", "content": {"url": "ftp://x/y", "sha256": "ABC"}},
@@ -931,7 +931,7 @@ mod tests {
     #[test]
     fn same_paths_and_impossible_nesting_are_rejected() {
         let raw = json!({"raw": ""});
-        let all = errors(json!([
+        let all = errors(&json!([
             {"directory": "a", "content": raw, "format": "tar"},
             {"file": "./a/", "content": raw},
             {"file": "f", "content": raw},
@@ -973,7 +973,7 @@ mod tests {
     #[test]
     fn inline_content_is_limited_like_generic_worker() {
         let long = "a".repeat(MAX_INLINE + 1);
-        let all = errors(json!([{"file": "f", "content": {"raw": long}}]));
+        let all = errors(&json!([{"file": "f", "content": {"raw": long}}]));
         assert!(all.contains("longer than 65536"), "{all}");
         let ok = "a".repeat(MAX_INLINE);
         assert!(parse(&[json!({"file": "f", "content": {"raw": ok}})]).is_ok());

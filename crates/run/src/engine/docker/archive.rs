@@ -173,7 +173,7 @@ async fn copy_file(
     artifacts::stored_record(name, &spec_owned, stored)
 }
 
-pub async fn extract(
+pub(super) async fn extract(
     docker: &Docker,
     container: &str,
     spec: &ArtifactSpec,

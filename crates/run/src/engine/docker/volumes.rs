@@ -16,7 +16,7 @@ use crate::outcome::TaskError;
 const THROWAWAY_PREFIX: &str = "tc-nocache-";
 
 /// One cache volume a run mounts.
-pub struct HeldCache {
+pub(super) struct HeldCache {
     pub name: String,
     pub volume: String,
     /// Absolute path in the container.
@@ -76,7 +76,7 @@ async fn remove_volume(docker: &Docker, volume: &str) -> Result<(), RemoveError>
 }
 
 /// Takes an instance of every cache (a throwaway volume each with `no_caches`).
-pub async fn acquire(
+pub(super) async fn acquire(
     docker: &Docker,
     cache_root: &Path,
     wanted: &[(String, String)],
@@ -154,7 +154,7 @@ async fn take(
 
 /// Gives every cache back: `purge` deletes the volumes (onExitStatus.purgeCaches); throwaway
 /// volumes go too unless `keep`. Returns warnings.
-pub async fn release(
+pub(super) async fn release(
     docker: &Docker,
     held: Vec<HeldCache>,
     purge: bool,
@@ -200,7 +200,7 @@ pub async fn release(
 }
 
 /// Removes the `--no-caches` volumes made for `task_id` (a run abandoned half-way).
-pub async fn remove_throwaway(docker: &Docker, task_id: &str) {
+pub(super) async fn remove_throwaway(docker: &Docker, task_id: &str) {
     let filters = std::collections::HashMap::from([(
         "label".to_owned(),
         vec![format!("{}.task-id={task_id}", super::LABEL)],
