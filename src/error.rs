@@ -49,6 +49,11 @@ pub enum Error {
     #[error("cannot write the output: {0}")]
     #[diagnostic(code(tc::output))]
     Output(#[from] std::io::Error),
+
+    /// Bad input to a local run (the task, its files, the run's flags).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] tc_run::RunError),
 }
 
 /// A queue's answer as an exit status: not found or refused is a failed call, an unreachable
@@ -77,6 +82,7 @@ impl Error {
                 tc_local::RunError::Worker(_) => exit_codes::FAILED,
                 tc_local::RunError::WorkerPanicked(_) => exit_codes::EXCEPTION,
             },
+            Error::Run(_) => exit_codes::USAGE,
         }
     }
 

@@ -59,7 +59,10 @@ async fn checks(args: &DoctorArgs) -> Vec<Value> {
         Err(e) => out.push(check(
             "docker",
             false,
-            format!("{e}; docker-worker tasks need a daemon (start dockerd, or set DOCKER_HOST)"),
+            format!(
+                "{}; docker-worker tasks need a daemon (start dockerd, or set DOCKER_HOST)",
+                tc_run::error::chain(&e)
+            ),
         )),
     }
     let root = tc_run::caches::root(args.cache_dir.as_deref());

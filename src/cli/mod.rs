@@ -3,6 +3,7 @@
 
 mod confirm;
 mod doctor;
+mod engine_args;
 mod format;
 mod from_now;
 mod generate;

@@ -2,17 +2,40 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use super::engine_args::{EngineArg, MissingArg, PullArg, PullDisplay};
 use super::format::ReportFormatArg;
 use crate::error::{Error, Result};
 use crate::output::{self, Format};
+use tc_run::RunError;
 use tc_run::artifacts::LocalDir;
-use tc_run::engine::docker::{DockerOptions, PullPolicy};
+use tc_run::engine::docker::DockerOptions;
 use tc_run::env;
 use tc_run::log::Terminal;
 use tc_run::outcome::Interrupt;
-use tc_run::taskrun::{self, EngineChoice, MissingPolicy, RunOptions, Task};
+use tc_run::taskrun::{self, EngineChoice, RunOptions, Task};
 use tc_run::{input, label};
 use tc_taskdef::slugid;
+
+/// The fuzzy label picker: the chosen label, or `None` when the user leaves it.
+fn pick(labels: &[String]) -> Result<Option<String>> {
+    let chosen = dialoguer::FuzzySelect::new()
+        .with_prompt("task to run (type to filter, Enter to run, Esc to leave)")
+        .items(labels)
+        .max_length(15)
+        .interact_opt()
+        .map_err(|e| usage(format!("the label picker failed: {e}")))?;
+    Ok(chosen.map(|i| labels[i].clone()))
+}
+
+/// The graph's warnings, once it is made.
+fn show_warnings(source: &label::Source) {
+    for w in source.take_warnings() {
+        eprintln!("warning: {w}");
+    }
+}
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = tc_run::exit_codes::HELP)]
@@ -39,8 +62,8 @@ pub struct RunLocalArgs {
     pub local_task_id: Option<String>,
 
     /// Which engine runs the task: docker-worker payloads need Docker, generic-worker ones run natively.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
-    pub engine: EngineChoice,
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
 
     /// Set a variable for the task (repeatable; `K=` sets it empty).
     #[arg(long = "env", value_name = "K=V")]
@@ -65,8 +88,8 @@ pub struct RunLocalArgs {
     pub artifacts_dir: Option<PathBuf>,
 
     /// Whether a missing artifact fails the task.
-    #[arg(long, value_enum, default_value_t = MissingPolicy::Family)]
-    pub missing_artifacts: MissingPolicy,
+    #[arg(long, value_enum, default_value_t = MissingArg::Family)]
+    pub missing_artifacts: MissingArg,
 
     /// Override the payload's maxRunTime (0 = no limit).
     #[arg(long, value_name = "SECS")]
@@ -116,8 +139,8 @@ pub struct RunLocalArgs {
     pub image: Option<String>,
 
     /// When to pull a registry image.
-    #[arg(long, value_enum, default_value_t = PullPolicy::Missing)]
-    pub pull: PullPolicy,
+    #[arg(long, value_enum, default_value_t = PullArg::Missing)]
+    pub pull: PullArg,
 
     /// Bind-mount HOST:CTR[:ro] into the container (Docker engine; repeatable).
     #[arg(short = 'v', long = "volume", value_name = "HOST:CTR[:ro]")]
@@ -198,7 +221,7 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
     let dir = std::fs::canonicalize(&dir)
         .map_err(|e| usage(format!("--checkout {}: {e}", dir.display())))?;
     let repo = (!repo.is_empty()).then_some(repo);
-    let target = tc_run::develop::apply(&mut task.def, repo).map_err(usage)?;
+    let target = tc_run::develop::apply(&mut task.def, repo).map_err(RunError::from)?;
     let in_container = task.def.payload.get("image").is_some();
     if in_container && !target.0.starts_with('/') {
         return Err(usage(format!(
@@ -215,7 +238,6 @@ fn develop(task: &mut Task, repo: &str, args: &RunLocalArgs) -> Result<(PathBuf,
         eprintln!("tc: warning: {warning}");
         // A dry run only shows the plan: nothing uses the checkout, so there is nothing to ask.
         if !args.yes && !args.dry_run {
-            use std::io::IsTerminal;
             if !std::io::stdin().is_terminal() {
                 return Err(usage(
                     "--develop asks before it lets the task use your checkout: give --yes off a terminal",
@@ -269,12 +291,10 @@ fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
         } else {
             let value = match std::env::var(s) {
                 Ok(v) => v,
-                Err(_) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-                    dialoguer::Password::new()
-                        .with_prompt(format!("Secret {s}"))
-                        .interact()
-                        .map_err(|e| usage(format!("--secret {s}: {e}")))?
-                }
+                Err(_) if std::io::stdin().is_terminal() => dialoguer::Password::new()
+                    .with_prompt(format!("Secret {s}"))
+                    .interact()
+                    .map_err(|e| usage(format!("--secret {s}: {e}")))?,
                 Err(_) => {
                     return Err(usage(format!(
                         "--secret {s}: no value: give {s}=VALUE, set {s} in tc's environment, or run on a terminal to be asked"
@@ -287,7 +307,7 @@ fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     for file in &args.secret_files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(usage)?);
+        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(RunError::from)?);
     }
     Ok(out)
 }
@@ -301,8 +321,8 @@ fn run_options(
     binds: Vec<String>,
 ) -> RunOptions {
     RunOptions {
-        engine: args.engine,
-        missing: args.missing_artifacts,
+        engine: args.engine.into(),
+        missing: args.missing_artifacts.into(),
         max_run_time: args.max_run_time,
         cache_root: tc_run::caches::root(args.cache_dir.as_deref()),
         keep: args.keep,
@@ -324,12 +344,13 @@ fn run_options(
         worker_group: "local".into(),
         links: Vec::new(),
         docker: DockerOptions {
-            pull: args.pull,
+            pull: args.pull.into(),
             network: args.network.clone(),
             image_override: args.image.clone(),
             binds,
             graph_root: args.root.clone(),
             checkout: None,
+            progress: Some(Arc::new(PullDisplay)),
         },
         max_mount_size: args.max_mount_size,
     }
@@ -340,10 +361,10 @@ fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     for file in &args.env_files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| usage(format!("cannot read {}: {e}", file.display())))?;
-        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(usage)?);
+        out.extend(env::parse_dotenv(&file.display().to_string(), &text).map_err(RunError::from)?);
     }
     for e in &args.env {
-        out.push(env::parse_assignment(e, "--env").map_err(usage)?);
+        out.push(env::parse_assignment(e, "--env").map_err(RunError::from)?);
     }
     Ok(out)
 }
@@ -379,13 +400,12 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         return run_graph(&args, format);
     }
     let mut binds = binds(&args.volumes)?;
-    let deps = label::deps(&args.deps).map_err(usage)?;
+    let deps = label::deps(&args.deps).map_err(RunError::from)?;
     let graph = tc_run::input::graph_root(args.root.as_deref())
         .filter(|r| r.join("config.yml").is_file())
         .map(|root| label::Source::new(root, args.parameters.clone(), &args.root_url));
     let mut task_args = args.tasks.clone();
     if task_args.is_empty() && args.task_id.is_none() {
-        use std::io::IsTerminal;
         let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         let Some(source) = graph.as_ref().filter(|_| terminal) else {
             return Err(usage(
@@ -396,13 +416,13 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
             Ok(l) => l,
             Err(e) => return super::graph::report(e),
         };
-        match label::pick(&labels).map_err(usage)? {
+        show_warnings(source);
+        match pick(&labels)? {
             Some(chosen) => task_args.push(chosen),
             None => return Err(usage("no task chosen")),
         }
     }
     if args.interactive && !args.script {
-        use std::io::IsTerminal;
         if task_args.len() > 1 {
             return Err(usage(
                 "--interactive opens a shell for one task: give one TASK",
@@ -436,13 +456,15 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
         match graph.as_ref().filter(|_| input::is_label(arg)) {
             Some(source) => {
                 let task_id = args.local_task_id.clone().unwrap_or_else(slugid::nice);
-                match source.load(arg, &deps, &task_id) {
+                let result = source.load(arg, &deps, &task_id);
+                show_warnings(source);
+                match result {
                     Ok(l) => loaded.push(l),
-                    Err(label::LabelError::Usage(m)) => return Err(usage(m)),
+                    Err(label::LabelError::Task(e)) => return Err(RunError::from(e).into()),
                     Err(label::LabelError::Graph(e)) => return super::graph::report(e),
                 }
             }
-            None => loaded.push(input::load(arg).map_err(usage)?),
+            None => loaded.push(input::load(arg).map_err(RunError::from)?),
         }
     }
     if let Some(id) = &args.task_id {
@@ -452,12 +474,12 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     let secrets = read_secrets(&args)?;
     // Bad names, reserved names and short secrets are the command line's fault: refuse
     // before anything runs or is written.
-    if let Err(env::EnvError::Usage(msg)) = env::compose(env::Layers {
+    if let Err(e) = env::compose(env::Layers {
         cli: cli_env.clone(),
         secrets: secrets.clone(),
         ..Default::default()
     }) {
-        return Err(usage(msg));
+        return Err(RunError::from(e).into());
     }
     let mut tasks = Vec::new();
     for l in loaded {
@@ -637,7 +659,7 @@ fn script(
             .or(args.task_id.as_deref())
             .unwrap_or("-"),
     };
-    let text = tc_run::script::render(&input).map_err(|errs| usage(errs.join("\n")))?;
+    let text = tc_run::script::render(&input).map_err(RunError::from)?;
     match &args.output {
         None => output::print_text(&text)?,
         Some(path) => {
@@ -717,7 +739,7 @@ async fn run_all(
     // Every artifacts directory (and where retries would move it) is checked before anything
     // runs: nothing the user owns is overwritten.
     for (_, _, dir) in &jobs {
-        LocalDir::prepare(dir).map_err(usage)?;
+        LocalDir::prepare(dir).map_err(RunError::from)?;
         for run_id in 0..retries {
             let aside = retry_dir(dir, run_id);
             if aside.exists() && !aside.join(tc_run::artifacts::MANIFEST).is_file() {
@@ -759,7 +781,7 @@ async fn run_with_retries(
 ) -> Result<i32> {
     let mut run_id = 0;
     loop {
-        let sink = LocalDir::prepare(&dir).map_err(usage)?;
+        let sink = LocalDir::prepare(&dir).map_err(RunError::from)?;
         let summary = taskrun::run(&task, run_id, &opts, &sink, cancel.clone()).await;
         if format == Format::Json {
             output::print_document(Format::Json, &summary)?;
@@ -809,8 +831,9 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
         Err(e) => (e.message.lines().map(str::to_owned).collect(), Vec::new()),
     };
     let engine = match (args.engine, family) {
-        (EngineChoice::Native, _)
-        | (EngineChoice::Auto, Some(tc_taskdef::Family::GenericWorker)) => "native",
+        (EngineArg::Native, _) | (EngineArg::Auto, Some(tc_taskdef::Family::GenericWorker)) => {
+            "native"
+        }
         _ => "docker",
     };
     let payload = &def.payload;

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::engine_args::{EngineArg, MissingArg, PullArg, PullDisplay};
 use super::queue_args::QueueArgs;
 use super::runtime;
 use crate::error::{Error, Result};
-use tc_run::engine::docker::{DockerOptions, PullPolicy};
+use tc_run::engine::docker::DockerOptions;
 use tc_run::log::Terminal;
 use tc_run::taskrun::{EngineChoice, MissingPolicy, RunOptions};
 use tc_worker::{self, Stop};
@@ -53,16 +54,16 @@ pub struct WorkerArgs {
 
     /// Which engines run tasks: auto runs docker-worker payloads on Docker and generic-worker
     /// payloads natively; a payload for an engine not enabled is malformed-payload.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
-    pub engine: EngineChoice,
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
 
     /// The largest maxRunTime accepted, in seconds (a larger one is malformed-payload).
     #[arg(long, default_value_t = 86400, value_name = "SECS")]
     pub max_task_run_time: u64,
 
     /// When to pull a registry image.
-    #[arg(long, value_enum, default_value_t = PullPolicy::Missing)]
-    pub pull: PullPolicy,
+    #[arg(long, value_enum, default_value_t = PullArg::Missing)]
+    pub pull: PullArg,
 
     /// The containers' network mode: none, host or a network name (default: the daemon's).
     #[arg(long, value_name = "MODE")]
@@ -82,8 +83,8 @@ pub struct WorkerArgs {
     pub max_mount_size: u64,
 
     /// Whether a missing artifact fails the task.
-    #[arg(long, value_enum, default_value_t = MissingPolicy::Family)]
-    pub missing_artifacts: MissingPolicy,
+    #[arg(long, value_enum, default_value_t = MissingArg::Family)]
+    pub missing_artifacts: MissingArg,
 
     #[command(flatten)]
     pub queue: QueueArgs,
@@ -127,16 +128,17 @@ pub(super) fn run(args: WorkerArgs) -> Result<i32> {
     let client = args.queue.client()?;
     let cache_root = tc_run::caches::root(args.cache_dir.as_deref());
     let mut opts = run_options(
-        args.engine,
-        args.missing_artifacts,
+        args.engine.into(),
+        args.missing_artifacts.into(),
         cache_root.clone(),
         DockerOptions {
-            pull: args.pull,
+            pull: args.pull.into(),
             network: args.network.clone(),
             image_override: None,
             binds: Vec::new(),
             graph_root: None,
             checkout: None,
+            progress: Some(std::sync::Arc::new(PullDisplay)),
         },
     );
     opts.allow_capabilities = args.allow_capabilities;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::mask::Masker;
+use crate::error::chain;
 
 /// The manifest's file name in the artifacts directory.
 pub const MANIFEST: &str = "tc-manifest.json";
@@ -107,6 +108,7 @@ impl Record {
     }
 
     /// The record with every secret value in its text replaced by `***`.
+    #[must_use]
     pub fn masked(self, masker: &super::mask::Masker) -> Record {
         let mask = |s: Option<String>| s.map(|s| masker.mask_str(&s));
         Record {
@@ -126,30 +128,185 @@ impl Record {
 pub const MISSING: &str = "file-missing-on-worker";
 pub const INVALID: &str = "invalid-resource-on-worker";
 
+/// Why an artifact name is refused (§8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum NameError {
+    #[error("the name is empty")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    Empty,
+    #[error("the name is absolute, so it escapes the artifacts directory")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    Absolute,
+    #[error("the name holds a NUL or a backslash")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    NulOrBackslash,
+    #[error("the name has an empty path component")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    EmptyComponent,
+    #[error("the name has a `.` component")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    DotComponent,
+    #[error("the name escapes the artifacts directory (`..`)")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    ParentComponent,
+    #[error("`{MANIFEST}` is the name of tc's manifest")]
+    #[diagnostic(code(tc::run::artifact::name))]
+    Manifest,
+}
+
 /// Checks an artifact name (§8.2): relative, `/`-separated, no `.`, `..` or empty parts, no NUL
 /// or backslash, and not the manifest's name.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("the name is empty".into());
+        return Err(NameError::Empty);
     }
     if name.starts_with('/') {
-        return Err("the name is absolute, so it escapes the artifacts directory".into());
+        return Err(NameError::Absolute);
     }
     if name.contains('\0') || name.contains('\\') {
-        return Err("the name holds a NUL or a backslash".into());
+        return Err(NameError::NulOrBackslash);
     }
     for part in name.split('/') {
         match part {
-            "" => return Err("the name has an empty path component".into()),
-            "." => return Err("the name has a `.` component".into()),
-            ".." => return Err("the name escapes the artifacts directory (`..`)".into()),
+            "" => return Err(NameError::EmptyComponent),
+            "." => return Err(NameError::DotComponent),
+            ".." => return Err(NameError::ParentComponent),
             _ => {}
         }
     }
     if name == MANIFEST {
-        return Err(format!("`{MANIFEST}` is the name of tc's manifest"));
+        return Err(NameError::Manifest);
     }
     Ok(())
+}
+
+/// Why the artifacts directory `<A>` cannot be used: the user's to fix (another
+/// `--artifacts-dir`), so exit 2.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ArtifactsDirError {
+    #[error("cannot create the artifacts directory {}", path.display())]
+    #[diagnostic(code(tc::run::artifacts_dir::create))]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("cannot use the artifacts directory {}", path.display())]
+    #[diagnostic(code(tc::run::artifacts_dir::inspect))]
+    Inspect {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("the artifacts directory {} exists and is not a directory", path.display())]
+    #[diagnostic(code(tc::run::artifacts_dir::not_a_directory))]
+    NotADirectory { path: PathBuf },
+
+    #[error("cannot read the artifacts directory {}", path.display())]
+    #[diagnostic(code(tc::run::artifacts_dir::read))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error(
+        "the artifacts directory {} is not empty and holds no {MANIFEST} from an earlier run: \
+         choose another with --artifacts-dir, or empty it",
+        path.display()
+    )]
+    #[diagnostic(code(tc::run::artifacts_dir::not_ours))]
+    NotOurs { path: PathBuf },
+
+    #[error("cannot empty {}", path.display())]
+    #[diagnostic(code(tc::run::artifacts_dir::empty))]
+    Empty {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Why one artifact file was not stored in `<A>`: its manifest entry says so.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StoreError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Name(#[from] NameError),
+
+    #[error("`{name}` collides with the task log")]
+    #[diagnostic(code(tc::run::artifact::collides))]
+    CollidesWithLog { name: String },
+
+    #[error("`{name}` collides with a stored artifact")]
+    #[diagnostic(code(tc::run::artifact::collides))]
+    Collides { name: String },
+
+    #[error("cannot create {}", path.display())]
+    #[diagnostic(code(tc::run::artifact::io))]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("cannot use {}", path.display())]
+    #[diagnostic(code(tc::run::artifact::io))]
+    Inspect {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("cannot write {}", path.display())]
+    #[diagnostic(code(tc::run::artifact::io))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The artifact's own content could not be read (the task's file, the container's tar).
+    #[error("cannot read the artifact {name}")]
+    #[diagnostic(code(tc::run::artifact::read))]
+    ReadArtifact {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("cannot read {}", path.display())]
+    #[diagnostic(code(tc::run::artifact::read))]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Why the manifest could not be written (a warning: the run's outcome stands).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ManifestError {
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::manifest::json))]
+    Json(#[from] serde_json::Error),
+
+    #[error("cannot write {}", path.display())]
+    #[diagnostic(code(tc::run::manifest::write))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("cannot write the manifest")]
+    #[diagnostic(code(tc::run::manifest::write))]
+    Rename {
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// Content types by extension; `--script` renders the same table as a shell `case`.
@@ -209,71 +366,39 @@ pub struct LocalDir {
 impl LocalDir {
     /// Creates `<A>`, or empties one that holds an earlier run's manifest. Anything else in
     /// an existing directory is the user's: refuse rather than overwrite.
-    pub fn prepare(root: &Path) -> Result<LocalDir, String> {
+    pub fn prepare(root: &Path) -> Result<LocalDir, ArtifactsDirError> {
+        let path = || root.to_path_buf();
         match fs::symlink_metadata(root) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(root).map_err(|e| {
-                    format!(
-                        "cannot create the artifacts directory {}: {e}",
-                        root.display()
-                    )
+                fs::create_dir_all(root).map_err(|source| ArtifactsDirError::Create {
+                    path: path(),
+                    source,
                 })?;
             }
-            Err(e) => {
-                return Err(format!(
-                    "cannot use the artifacts directory {}: {e}",
-                    root.display()
-                ));
+            Err(source) => {
+                return Err(ArtifactsDirError::Inspect {
+                    path: path(),
+                    source,
+                });
             }
             Ok(meta) if !meta.is_dir() => {
-                return Err(format!(
-                    "the artifacts directory {} exists and is not a directory",
-                    root.display()
-                ));
+                return Err(ArtifactsDirError::NotADirectory { path: path() });
             }
-            Ok(_) => {
-                let entries: Vec<_> = fs::read_dir(root)
-                    .map_err(|e| {
-                        format!(
-                            "cannot read the artifacts directory {}: {e}",
-                            root.display()
-                        )
-                    })?
-                    .filter_map(Result::ok)
-                    .collect();
-                if !entries.is_empty() {
-                    if !root.join(MANIFEST).is_file() {
-                        return Err(format!(
-                            "the artifacts directory {} is not empty and holds no {MANIFEST} from an earlier run: \
-                             choose another with --artifacts-dir, or empty it",
-                            root.display()
-                        ));
-                    }
-                    for entry in entries {
-                        let path = entry.path();
-                        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                            fs::remove_dir_all(&path)
-                        } else {
-                            fs::remove_file(&path)
-                        };
-                        removed.map_err(|e| format!("cannot empty {}: {e}", path.display()))?;
-                    }
-                }
-            }
+            Ok(_) => empty_earlier_run(root)?,
         }
         Ok(LocalDir {
             root: root.to_path_buf(),
             reserved: Vec::new(),
-            io_failure: Default::default(),
+            io_failure: std::sync::Arc::default(),
             names: Masker::default(),
-            masked: Default::default(),
+            masked: std::sync::Arc::default(),
         })
     }
 
     /// Stores files under names with every secret value masked as `***`.
     pub fn mask_names(&mut self, masker: Masker) {
         self.names = masker;
-        self.masked = Default::default();
+        self.masked = std::sync::Arc::default();
     }
 
     /// The masked names of the files whose own names held a secret value.
@@ -298,28 +423,44 @@ impl LocalDir {
     }
 
     /// Where a checked name lands, with its parents created (never through a symlink).
-    fn destination(&self, name: &str) -> Result<PathBuf, String> {
+    fn destination(&self, name: &str) -> Result<PathBuf, StoreError> {
         check_name(name)?;
         let mut dir = self.root.clone();
         let parts: Vec<&str> = name.split('/').collect();
-        for part in &parts[..parts.len() - 1] {
+        let (last, parents) = parts.split_last().unwrap_or((&name, &[]));
+        for part in parents {
             dir.push(part);
             match fs::symlink_metadata(&dir) {
                 Ok(meta) if meta.is_dir() => {}
-                Ok(_) => return Err(format!("`{name}` collides with a stored artifact")),
+                Ok(_) => {
+                    return Err(StoreError::Collides {
+                        name: name.to_owned(),
+                    });
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&dir).map_err(|e| {
-                        self.failed(format!("cannot create {}: {e}", dir.display()))
+                    fs::create_dir(&dir).map_err(|source| {
+                        self.failed(StoreError::Create {
+                            path: dir.clone(),
+                            source,
+                        })
                     })?;
                 }
-                Err(e) => return Err(self.failed(format!("cannot use {}: {e}", dir.display()))),
+                Err(source) => return Err(self.failed(StoreError::Inspect { path: dir, source })),
             }
         }
-        Ok(dir.join(parts[parts.len() - 1]))
+        Ok(dir.join(last))
     }
 
-    /// Notes a failure of the machine (not of the artifact) and passes its message on.
-    fn failed(&self, message: String) -> String {
+    /// Notes a failure of the machine (not of the artifact) and passes it on.
+    fn failed<E: std::error::Error>(&self, error: E) -> E {
+        self.fail(&error);
+        error
+    }
+
+    /// Records a failure of the machine's (not the task's) while storing artifacts: a run that
+    /// would complete becomes an internal error. Returns the failure as one line of text.
+    pub fn fail(&self, error: &dyn std::error::Error) -> String {
+        let message = chain(error);
         if let Ok(mut first) = self.io_failure.lock() {
             first.get_or_insert_with(|| message.clone());
         }
@@ -327,12 +468,6 @@ impl LocalDir {
     }
 
     /// The first write failure that was the machine's fault, if any.
-    /// Records a failure of the machine's (not the task's) while storing artifacts: a run that
-    /// would complete becomes an internal error.
-    pub fn fail(&self, message: String) -> String {
-        self.failed(message)
-    }
-
     pub fn io_failure(&self) -> Option<String> {
         self.io_failure.lock().ok().and_then(|f| f.clone())
     }
@@ -344,10 +479,12 @@ impl LocalDir {
 
     /// Creates `<A>/<name>` exclusively, parents included, never through a symlink; a secret
     /// value in `name` is masked.
-    pub fn create(&self, name: &str) -> Result<File, String> {
+    pub fn create(&self, name: &str) -> Result<File, StoreError> {
         let name = &self.stored_name(name);
         if self.reserved.iter().any(|r| r == name) {
-            return Err(format!("`{name}` collides with the task log"));
+            return Err(StoreError::CollidesWithLog {
+                name: name.to_owned(),
+            });
         }
         let dest = self.destination(name)?;
         OpenOptions::new()
@@ -355,14 +492,16 @@ impl LocalDir {
             .create_new(true)
             .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&dest)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::AlreadyExists => format!("`{name}` collides with a stored artifact"),
-                _ => self.failed(format!("cannot create {}: {e}", dest.display())),
+            .map_err(|source| match source.kind() {
+                io::ErrorKind::AlreadyExists => StoreError::Collides {
+                    name: name.to_owned(),
+                },
+                _ => self.failed(StoreError::Create { path: dest, source }),
             })
     }
 
     /// Copies `reader` to `<A>/<name>` (masked as in `create`); returns its size and sha256.
-    pub fn store(&self, name: &str, reader: &mut dyn Read) -> Result<(u64, String), String> {
+    pub fn store(&self, name: &str, reader: &mut dyn Read) -> Result<(u64, String), StoreError> {
         let dest = self.root.join(self.names.mask_str(name));
         let mut file = self.create(name)?;
         let mut hasher = Sha256::new();
@@ -371,31 +510,71 @@ impl LocalDir {
         loop {
             let n = reader
                 .read(&mut buf)
-                .map_err(|e| format!("cannot read the artifact {name}: {e}"))?;
+                .map_err(|source| StoreError::ReadArtifact {
+                    name: name.to_owned(),
+                    source,
+                })?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            file.write_all(&buf[..n])
-                .map_err(|e| self.failed(format!("cannot write {}: {e}", dest.display())))?;
+            file.write_all(&buf[..n]).map_err(|source| {
+                self.failed(StoreError::Write {
+                    path: dest.clone(),
+                    source,
+                })
+            })?;
             size += n as u64;
         }
         Ok((size, hex::encode(hasher.finalize())))
     }
 
     /// Writes the manifest atomically (temporary file, then rename).
-    pub fn write_manifest(&self, manifest: &serde_json::Value) -> Result<(), String> {
+    pub fn write_manifest(&self, manifest: &serde_json::Value) -> Result<(), ManifestError> {
         let tmp = self.root.join(format!(".{MANIFEST}.tmp"));
-        let text = serde_json::to_string_pretty(manifest).map_err(|e| e.to_string())?;
-        let mut f =
-            File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        let text = serde_json::to_string_pretty(manifest)?;
+        let write = |source| ManifestError::Write {
+            path: tmp.clone(),
+            source,
+        };
+        let mut f = File::create(&tmp).map_err(write)?;
         f.write_all(text.as_bytes())
             .and_then(|()| f.write_all(b"\n"))
             .and_then(|()| f.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+            .map_err(write)?;
         fs::rename(&tmp, self.root.join(MANIFEST))
-            .map_err(|e| format!("cannot write the manifest: {e}"))
+            .map_err(|source| ManifestError::Rename { source })
     }
+}
+
+/// An existing `<A>`: emptied when it holds an earlier run's manifest, refused when it holds
+/// anything else (the user's files are never overwritten).
+fn empty_earlier_run(root: &Path) -> Result<(), ArtifactsDirError> {
+    let entries: Vec<_> = fs::read_dir(root)
+        .map_err(|source| ArtifactsDirError::Read {
+            path: root.to_path_buf(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !root.join(MANIFEST).is_file() {
+        return Err(ArtifactsDirError::NotOurs {
+            path: root.to_path_buf(),
+        });
+    }
+    for entry in entries {
+        let path = entry.path();
+        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(|source| ArtifactsDirError::Empty { path, source })?;
+    }
+    Ok(())
 }
 
 /// Copies a native artifact out of the task dir into `sink`, refusing anything that lies
@@ -404,7 +583,7 @@ pub fn copy_native(spec: &ArtifactSpec, task_dir: &Path, sink: &LocalDir) -> Vec
     let error =
         |name: &str, reason: &str, msg: String| Record::error(name, reason, msg, spec.optional);
     if let Err(why) = check_name(&spec.name) {
-        return vec![error(&spec.name, INVALID, why)];
+        return vec![error(&spec.name, INVALID, why.to_string())];
     }
     let Ok(root) = task_dir.canonicalize() else {
         return vec![error(
@@ -466,16 +645,19 @@ pub fn copy_native(spec: &ArtifactSpec, task_dir: &Path, sink: &LocalDir) -> Vec
 
 fn copy_one(real: &Path, name: &str, spec: &ArtifactSpec, sink: &LocalDir) -> Record {
     let stored = File::open(real)
-        .map_err(|e| format!("cannot read {}: {e}", real.display()))
+        .map_err(|source| StoreError::Open {
+            path: real.to_path_buf(),
+            source,
+        })
         .and_then(|mut f| sink.store(name, &mut f));
     stored_record(name, spec, stored)
 }
 
 /// The manifest entry for one file stored (or not) under `name`.
-pub fn stored_record(
+pub fn stored_record<E: std::error::Error>(
     name: &str,
     spec: &ArtifactSpec,
-    stored: Result<(u64, String), String>,
+    stored: Result<(u64, String), E>,
 ) -> Record {
     match stored {
         Ok((size, sha)) => {
@@ -485,7 +667,7 @@ pub fn stored_record(
                 .unwrap_or_else(|| content_type_for(name));
             Record::file(name, size, sha, ct, &spec.expires)
         }
-        Err(why) => Record::error(name, INVALID, why, spec.optional),
+        Err(why) => Record::error(name, INVALID, chain(&why), spec.optional),
     }
 }
 
@@ -501,7 +683,7 @@ fn walk(
         return;
     };
     let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_key(fs::DirEntry::file_name);
     for entry in entries {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         let rel_child = if rel.is_empty() {
@@ -578,6 +760,7 @@ mod tests {
         assert!(
             LocalDir::prepare(dir.path())
                 .unwrap_err()
+                .to_string()
                 .contains("not empty")
         );
         assert!(dir.path().join("precious.txt").exists());

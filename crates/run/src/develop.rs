@@ -12,6 +12,29 @@ use tc_taskdef::TaskDef;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutPath(pub String);
 
+/// Why `--develop` cannot take the place of the task's checkout (exit 2).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DevelopError {
+    #[error(
+        "--develop: the task's env has no REPOSITORIES to take the repository from: give --develop=REPO"
+    )]
+    #[diagnostic(code(tc::run::develop::no_repositories))]
+    NoRepositories,
+
+    #[error(
+        "--develop: REPOSITORIES names several repositories ({}): give --develop=REPO",
+        names.join(", ")
+    )]
+    #[diagnostic(code(tc::run::develop::several_repositories))]
+    SeveralRepositories { names: Vec<String> },
+
+    #[error(
+        "--develop: the command runs no run-task with --{repo}-checkout: bind the checkout yourself with -v DIR:PATH"
+    )]
+    #[diagnostic(code(tc::run::develop::no_run_task))]
+    NoRunTask { repo: String },
+}
+
 /// Whether `argv` runs taskgraph's run-task (by its file name).
 pub fn is_run_task(argv: &[String]) -> bool {
     argv.first()
@@ -19,7 +42,7 @@ pub fn is_run_task(argv: &[String]) -> bool {
 }
 
 /// The repository key: `repo` when given, else the only key of `REPOSITORIES`.
-fn repository(def: &TaskDef, repo: Option<&str>) -> Result<String, String> {
+fn repository(def: &TaskDef, repo: Option<&str>) -> Result<String, DevelopError> {
     if let Some(r) = repo {
         return Ok(r.to_owned());
     }
@@ -33,11 +56,8 @@ fn repository(def: &TaskDef, repo: Option<&str>) -> Result<String, String> {
         .unwrap_or_default();
     match keys.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err("--develop: the task's env has no REPOSITORIES to take the repository from: give --develop=REPO".into()),
-        many => Err(format!(
-            "--develop: REPOSITORIES names several repositories ({}): give --develop=REPO",
-            many.join(", ")
-        )),
+        [] => Err(DevelopError::NoRepositories),
+        _ => Err(DevelopError::SeveralRepositories { names: keys }),
     }
 }
 
@@ -78,15 +98,15 @@ fn strip_options(argv: &mut Vec<String>, repo: &str) -> Option<String> {
 }
 
 /// Rewrites the task for `--develop`; returns where the checkout goes.
-pub fn apply(def: &mut TaskDef, repo: Option<&str>) -> Result<CheckoutPath, String> {
+pub fn apply(def: &mut TaskDef, repo: Option<&str>) -> Result<CheckoutPath, DevelopError> {
     let repo = repository(def, repo)?;
     let mut found = None;
     let command = def.payload.get_mut("command");
     let mut rewrite = |argv: &mut Vec<String>| {
-        if is_run_task(argv) {
-            if let Some(p) = strip_options(argv, &repo) {
-                found.get_or_insert(p);
-            }
+        if is_run_task(argv)
+            && let Some(p) = strip_options(argv, &repo)
+        {
+            found.get_or_insert(p);
         }
     };
     match command {
@@ -115,15 +135,13 @@ pub fn apply(def: &mut TaskDef, repo: Option<&str>) -> Result<CheckoutPath, Stri
         _ => {}
     }
     let Some(path) = found else {
-        return Err(format!(
-            "--develop: the command runs no run-task with --{repo}-checkout: bind the checkout yourself with -v DIR:PATH"
-        ));
+        return Err(DevelopError::NoRunTask { repo });
     };
-    if let Some(Value::String(text)) = def.payload.pointer_mut("/env/REPOSITORIES") {
-        if let Ok(mut repos) = serde_json::from_str::<serde_json::Map<String, Value>>(text) {
-            repos.remove(&repo);
-            *text = Value::Object(repos).to_string();
-        }
+    if let Some(Value::String(text)) = def.payload.pointer_mut("/env/REPOSITORIES")
+        && let Ok(mut repos) = serde_json::from_str::<serde_json::Map<String, Value>>(text)
+    {
+        repos.remove(&repo);
+        *text = Value::Object(repos).to_string();
     }
     Ok(CheckoutPath(path))
 }
@@ -133,7 +151,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn def(payload: Value) -> TaskDef {
+    fn def(payload: &Value) -> TaskDef {
         let doc = json!({"payload": payload});
         let defaults = tc_taskdef::Defaults {
             now: chrono::Utc::now(),
@@ -146,7 +164,7 @@ mod tests {
 
     #[test]
     fn docker_worker_run_task_options_go_and_the_repository_entry_too() {
-        let mut d = def(json!({
+        let mut d = def(&json!({
             "image": "x", "maxRunTime": 1,
             "env": {"REPOSITORIES": "{\"gecko\":\"Gecko\",\"comm\":\"Comm\"}"},
             "command": ["/usr/local/bin/run-task", "--gecko-checkout=/builds/worker/checkouts/gecko",
@@ -177,25 +195,27 @@ mod tests {
                 "command": ["run-task", "--ci-checkout", "/src", "--", "true"]
             })
         };
-        let mut d = def(payload("{\"ci\":\"CI\"}"));
+        let mut d = def(&payload("{\"ci\":\"CI\"}"));
         assert_eq!(apply(&mut d, None).unwrap().0, "/src");
-        let mut d = def(payload("{\"a\":\"A\",\"b\":\"B\"}"));
+        let mut d = def(&payload("{\"a\":\"A\",\"b\":\"B\"}"));
         assert!(
             apply(&mut d, None)
                 .unwrap_err()
+                .to_string()
                 .contains("give --develop=REPO")
         );
-        let mut d = def(json!({"image": "x", "maxRunTime": 1, "command": ["sh", "-c", "make"]}));
+        let mut d = def(&json!({"image": "x", "maxRunTime": 1, "command": ["sh", "-c", "make"]}));
         assert!(
             apply(&mut d, Some("ci"))
                 .unwrap_err()
+                .to_string()
                 .contains("-v DIR:PATH")
         );
     }
 
     #[test]
     fn generic_worker_commands_are_rewritten_too() {
-        let mut d = def(json!({
+        let mut d = def(&json!({
             "maxRunTime": 1,
             "command": [["echo", "first"], ["run-task", "--ci-checkout=checkouts/src", "--", "make"]]
         }));

@@ -35,12 +35,98 @@ pub fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Why the environment could not be composed: the payload is malformed, or the command line
-/// is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why the environment could not be composed: the payload is malformed (`PayloadNames`), or
+/// the command line is wrong (the others).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum EnvError {
-    Payload(Vec<String>),
-    Usage(String),
+    /// Names in the payload's `env` that are not variable names.
+    #[error("{}", payload_name_problems(names))]
+    #[diagnostic(code(tc::run::env::payload_name))]
+    PayloadNames { names: Vec<String> },
+
+    #[error("{flag} {name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)")]
+    #[diagnostic(code(tc::run::env::invalid_name))]
+    InvalidName { flag: &'static str, name: String },
+
+    #[error("{flag} {name}: tc sets {name} itself; choose another name")]
+    #[diagnostic(code(tc::run::env::reserved_name))]
+    ReservedName { flag: &'static str, name: String },
+
+    #[error("{name} is given both as --env and as --secret: give it once")]
+    #[diagnostic(code(tc::run::env::env_and_secret))]
+    EnvAndSecret { name: String },
+
+    #[error(
+        "the secret {name} is too short to mask (under {MIN_SECRET_LEN} bytes): use a longer value or pass it with --env"
+    )]
+    #[diagnostic(code(tc::run::env::short_secret))]
+    ShortSecret { name: String },
+}
+
+/// One `payload/env/<name>: …` line per bad name.
+fn payload_name_problems(names: &[String]) -> String {
+    let lines: Vec<String> = names
+        .iter()
+        .map(|name| {
+            format!("payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)")
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// A `--env` (or `--secret`) value without `=`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{flag} {text}: write NAME=VALUE")]
+#[diagnostic(code(tc::run::env::assignment))]
+pub struct AssignmentError {
+    pub flag: String,
+    pub text: String,
+}
+
+/// A dotenv file (`--env-file`, `--secret-file`) that cannot be read, at its line.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{name}:{line}: {problem}")]
+#[diagnostic(code(tc::run::env::dotenv))]
+pub struct DotenvError {
+    /// The file as the user named it.
+    pub name: String,
+    /// 1-based.
+    pub line: usize,
+    pub problem: DotenvProblem,
+    #[source_code]
+    text: miette::NamedSource<String>,
+    /// What the snippet marks: the line, or the quote that is never closed.
+    #[label("{}", problem.label())]
+    at: miette::SourceSpan,
+}
+
+impl DotenvError {
+    /// Where in the file the problem is: (byte offset, length).
+    pub fn span(&self) -> (usize, usize) {
+        (self.at.offset(), self.at.len())
+    }
+}
+
+/// What is wrong with a dotenv line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DotenvProblem {
+    #[error("expected NAME=VALUE")]
+    NotAnAssignment,
+    #[error("the double quote is never closed")]
+    UnclosedDoubleQuote,
+    #[error("the single quote is never closed")]
+    UnclosedSingleQuote,
+}
+
+impl DotenvProblem {
+    fn label(self) -> &'static str {
+        match self {
+            DotenvProblem::NotAnAssignment => "no `=` on this line",
+            DotenvProblem::UnclosedDoubleQuote | DotenvProblem::UnclosedSingleQuote => {
+                "opened here, never closed"
+            }
+        }
+    }
 }
 
 /// The composed environment, and the secret values the masker must hide.
@@ -65,13 +151,11 @@ pub struct Layers<'a> {
 pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
     let mut out = Composed::default();
     let mut vars: BTreeMap<String, String> = layers.base.into_iter().collect();
-    let mut payload_errors = Vec::new();
+    let mut bad_names = Vec::new();
     if let Some(env) = layers.payload {
         for (name, value) in env {
             if !is_valid_name(name) {
-                payload_errors.push(format!(
-                    "payload/env/{name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
-                ));
+                bad_names.push(name.clone());
                 continue;
             }
             if RESERVED.contains(&name.as_str()) {
@@ -83,8 +167,8 @@ pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
             }
         }
     }
-    if !payload_errors.is_empty() {
-        return Err(EnvError::Payload(payload_errors));
+    if !bad_names.is_empty() {
+        return Err(EnvError::PayloadNames { names: bad_names });
     }
     for (name, value) in &layers.cli {
         check_cli_name(name, "--env")?;
@@ -93,14 +177,10 @@ pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
     for (name, value) in &layers.secrets {
         check_cli_name(name, "--secret")?;
         if layers.cli.iter().any(|(n, _)| n == name) {
-            return Err(EnvError::Usage(format!(
-                "{name} is given both as --env and as --secret: give it once"
-            )));
+            return Err(EnvError::EnvAndSecret { name: name.clone() });
         }
         if value.len() < MIN_SECRET_LEN {
-            return Err(EnvError::Usage(format!(
-                "the secret {name} is too short to mask (under {MIN_SECRET_LEN} bytes): use a longer value or pass it with --env"
-            )));
+            return Err(EnvError::ShortSecret { name: name.clone() });
         }
         vars.insert(name.clone(), value.clone());
         out.secret_values.push(value.clone());
@@ -112,44 +192,74 @@ pub fn compose(layers: Layers<'_>) -> Result<Composed, EnvError> {
     Ok(out)
 }
 
-fn check_cli_name(name: &str, flag: &str) -> Result<(), EnvError> {
-    if !is_valid_name(name) {
-        return Err(EnvError::Usage(format!(
-            "{flag} {name}: not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
-        )));
+fn check_cli_name(name: &str, flag: &'static str) -> Result<(), EnvError> {
+    let name = name.to_owned();
+    if !is_valid_name(&name) {
+        return Err(EnvError::InvalidName { flag, name });
     }
-    if RESERVED.contains(&name) {
-        return Err(EnvError::Usage(format!(
-            "{flag} {name}: tc sets {name} itself; choose another name"
-        )));
+    if RESERVED.contains(&name.as_str()) {
+        return Err(EnvError::ReservedName { flag, name });
     }
     Ok(())
 }
 
 /// `K=V` from the command line (`K=` sets an empty value).
-pub fn parse_assignment(text: &str, flag: &str) -> Result<(String, String), String> {
+pub fn parse_assignment(text: &str, flag: &str) -> Result<(String, String), AssignmentError> {
     match text.split_once('=') {
         Some((k, v)) => Ok((k.to_owned(), v.to_owned())),
-        None => Err(format!("{flag} {text}: write NAME=VALUE")),
+        None => Err(AssignmentError {
+            flag: flag.to_owned(),
+            text: text.to_owned(),
+        }),
     }
+}
+
+/// The lines of `text` with the byte offset each starts at, without their line endings
+/// (`\n` or `\r\n`, as `str::lines`).
+fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').map(move |raw| {
+        let start = offset;
+        offset += raw.len();
+        let line = raw
+            .strip_suffix('\n')
+            .map_or(raw, |l| l.strip_suffix('\r').unwrap_or(l));
+        (start, line)
+    })
 }
 
 /// Reads dotenv text: `K=V` lines, `#` comments, blank lines, optional `export `, values
 /// optionally in single quotes (literal) or double quotes (`\n`, `\"`, `\\` escapes).
-pub fn parse_dotenv(name: &str, text: &str) -> Result<Vec<(String, String)>, String> {
+/// The error is boxed: it carries the file's text, for the snippet.
+pub fn parse_dotenv(name: &str, text: &str) -> Result<Vec<(String, String)>, Box<DotenvError>> {
+    let error = |i: usize, problem: DotenvProblem, at: usize, len: usize| {
+        Box::new(DotenvError {
+            name: name.to_owned(),
+            line: i + 1,
+            problem,
+            text: miette::NamedSource::new(name, text.to_owned()),
+            at: (at, len).into(),
+        })
+    };
     let mut out = Vec::new();
-    let mut lines = text.lines().enumerate();
-    while let Some((i, line)) = lines.next() {
+    let mut lines = lines_at(text).enumerate();
+    while let Some((i, (start, line))) = lines.next() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let trimmed = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+        // Where `trimmed` starts in `text`.
+        let at = start + line.len() - line.trim_start().len();
+        let (at, trimmed) = match trimmed.strip_prefix("export ") {
+            Some(rest) => (at + "export ".len(), rest),
+            None => (at, trimmed),
+        };
         let Some((key, raw)) = trimmed.split_once('=') else {
-            return Err(format!("{name}:{}: expected NAME=VALUE", i + 1));
+            return Err(error(i, DotenvProblem::NotAnAssignment, at, trimmed.len()));
         };
         let key = key.trim();
         let raw = raw.trim_start();
+        let quote_at = at + trimmed.len() - raw.len();
         let value = if let Some(rest) = raw.strip_prefix('"') {
             // A double-quoted value may continue on the next lines until its closing quote.
             let mut body = rest.to_owned();
@@ -157,28 +267,16 @@ pub fn parse_dotenv(name: &str, text: &str) -> Result<Vec<(String, String)>, Str
                 if let Some(v) = closing_double_quote(&body) {
                     break v;
                 }
-                match lines.next() {
-                    Some((_, next)) => {
-                        body.push('\n');
-                        body.push_str(next);
-                    }
-                    None => {
-                        return Err(format!(
-                            "{name}:{}: the double quote is never closed",
-                            i + 1
-                        ));
-                    }
-                }
+                let Some((_, (_, next))) = lines.next() else {
+                    return Err(error(i, DotenvProblem::UnclosedDoubleQuote, quote_at, 1));
+                };
+                body.push('\n');
+                body.push_str(next);
             }
         } else if let Some(rest) = raw.strip_prefix('\'') {
             match rest.find('\'') {
                 Some(end) => rest[..end].to_owned(),
-                None => {
-                    return Err(format!(
-                        "{name}:{}: the single quote is never closed",
-                        i + 1
-                    ));
-                }
+                None => return Err(error(i, DotenvProblem::UnclosedSingleQuote, quote_at, 1)),
             }
         } else {
             let unquoted = match raw.find(" #") {
@@ -249,7 +347,7 @@ mod tests {
                 payload: payload.as_object(),
                 ..Default::default()
             }),
-            Err(EnvError::Payload(_))
+            Err(EnvError::PayloadNames { .. })
         ));
         for cli in [pairs(&[("A-B", "x")]), pairs(&[("RUN_ID", "1")])] {
             assert!(matches!(
@@ -257,7 +355,7 @@ mod tests {
                     cli,
                     ..Default::default()
                 }),
-                Err(EnvError::Usage(_))
+                Err(EnvError::InvalidName { .. } | EnvError::ReservedName { .. })
             ));
         }
         let both = Layers {
@@ -265,12 +363,14 @@ mod tests {
             secrets: pairs(&[("K", "value")]),
             ..Default::default()
         };
-        assert!(matches!(compose(both), Err(EnvError::Usage(_))));
+        assert!(matches!(compose(both), Err(EnvError::EnvAndSecret { .. })));
         let short = Layers {
             secrets: pairs(&[("K", "abc")]),
             ..Default::default()
         };
-        assert!(matches!(compose(short), Err(EnvError::Usage(m)) if m.contains("too short")));
+        assert!(
+            matches!(compose(short), Err(e @ EnvError::ShortSecret { .. }) if e.to_string().contains("too short"))
+        );
     }
 
     #[test]
@@ -291,9 +391,32 @@ mod tests {
         assert!(
             parse_dotenv("f.env", "NOEQUALS\n")
                 .unwrap_err()
+                .to_string()
                 .starts_with("f.env:1:")
         );
         assert!(parse_dotenv("f.env", "A=\"open\n").is_err());
+    }
+
+    #[test]
+    fn a_dotenv_error_names_its_line_and_marks_where_in_the_file() {
+        let text = "A=1\r\n\n  export B = \"open\nC=3\n";
+        let e = parse_dotenv("f.env", text).unwrap_err();
+        assert_eq!((e.line, e.problem), (3, DotenvProblem::UnclosedDoubleQuote));
+        assert_eq!(e.to_string(), "f.env:3: the double quote is never closed");
+        let (at, len) = e.span();
+        assert_eq!(&text[at..at + len], "\"");
+        assert_eq!(at, text.find('"').unwrap());
+
+        let text = "A=1\n  NOEQUALS here  \n";
+        let e = parse_dotenv("f.env", text).unwrap_err();
+        assert_eq!((e.line, e.problem), (2, DotenvProblem::NotAnAssignment));
+        let (at, len) = e.span();
+        assert_eq!(&text[at..at + len], "NOEQUALS here");
+
+        let text = "export K= 'x\n";
+        let e = parse_dotenv("f.env", text).unwrap_err();
+        assert_eq!((e.line, e.problem), (1, DotenvProblem::UnclosedSingleQuote));
+        assert_eq!(e.span(), (10, 1));
     }
 
     #[test]

@@ -19,51 +19,108 @@ pub struct Loaded {
     pub task_id: Option<String>,
 }
 
+/// Why TASK cannot be read as a task: every one means exit 2.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum InputError {
+    #[error("cannot read the task from stdin")]
+    #[diagnostic(code(tc::run::input::stdin))]
+    Stdin {
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{arg}: no such file")]
+    #[diagnostic(code(tc::run::input::no_such_file))]
+    NoSuchFile { arg: String },
+
+    #[error(
+        "{arg} is neither a file nor a task label: no graph config (taskcluster/config.yml) was found; give --root DIR pointing at one for labels"
+    )]
+    #[diagnostic(code(tc::run::input::not_a_label))]
+    NotFileNorLabel { arg: String },
+
+    #[error("cannot read {arg}")]
+    #[diagnostic(code(tc::run::input::read))]
+    Read {
+        arg: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Not YAML or JSON: the parser's message names the file, line and column.
+    #[error("{0}")]
+    #[diagnostic(code(tc::run::input::syntax))]
+    Syntax(document::DocumentError),
+
+    #[error("{name}: {reason}")]
+    #[diagnostic(code(tc::run::input::relative_time))]
+    RelativeTime { name: String, reason: String },
+
+    #[error("{name}: the top level must be a mapping")]
+    #[diagnostic(code(tc::run::input::not_a_mapping))]
+    NotMapping { name: String },
+
+    #[error("{name}: `task` must be a mapping")]
+    #[diagnostic(code(tc::run::input::task_not_a_mapping))]
+    TaskNotMapping { name: String },
+
+    #[error("{name} is not a task definition:\n  {}", problems.join("\n  "))]
+    #[diagnostic(code(tc::run::input::not_a_task))]
+    NotTaskDefinition { name: String, problems: Vec<String> },
+}
+
 /// Reads `arg` (a file, or `-` for stdin). Errors list every problem and mean exit 2.
-pub fn load(arg: &str) -> Result<Loaded, String> {
+pub fn load(arg: &str) -> Result<Loaded, InputError> {
     let (name, text) = if arg == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
-            .map_err(|e| format!("cannot read the task from stdin: {e}"))?;
+            .map_err(|source| InputError::Stdin { source })?;
         ("<stdin>".to_owned(), text)
     } else {
         let path = Path::new(arg);
         if !path.is_file() {
-            let is_doc = [".json", ".yml", ".yaml"]
-                .iter()
-                .any(|ext| arg.ends_with(ext));
-            return Err(if is_doc || path.exists() {
-                format!("{arg}: no such file")
+            let arg = arg.to_owned();
+            return Err(if has_document_extension(&arg) || path.exists() {
+                InputError::NoSuchFile { arg }
             } else {
-                format!(
-                    "{arg} is neither a file nor a task label: no graph config (taskcluster/config.yml) was found; give --root DIR pointing at one for labels"
-                )
+                InputError::NotFileNorLabel { arg }
             });
         }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {arg}: {e}"))?;
+        let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+            arg: arg.to_owned(),
+            source,
+        })?;
         (arg.to_owned(), text)
     };
-    let value = document::parse(&name, &text).map_err(|e| e.message)?;
+    let value = document::parse(&name, &text).map_err(InputError::Syntax)?;
     from_document(arg, &name, value)
+}
+
+/// A name that says it is a task document.
+fn has_document_extension(arg: &str) -> bool {
+    [".json", ".yml", ".yaml"]
+        .iter()
+        .any(|ext| arg.ends_with(ext))
 }
 
 /// Whether TASK names an in-tree label rather than a document (worker.md §2.1): not stdin,
 /// not an existing path, and not a file name that merely does not exist.
 pub fn is_label(arg: &str) -> bool {
-    arg != "-"
-        && !Path::new(arg).exists()
-        && ![".json", ".yml", ".yaml"]
-            .iter()
-            .any(|ext| arg.ends_with(ext))
+    arg != "-" && !Path::new(arg).exists() && !has_document_extension(arg)
 }
 
 /// A parsed document (`name` for messages, `arg` as given) read as one of the §2.2 forms.
-pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, String> {
+pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, InputError> {
     // "Now" is sampled once per document (worker.md §2.4).
     let now = Utc::now();
-    reltime::resolve_relative(&mut value, now).map_err(|e| format!("{name}: {e}"))?;
+    reltime::resolve_relative(&mut value, now).map_err(|reason| InputError::RelativeTime {
+        name: name.to_owned(),
+        reason,
+    })?;
     let Value::Object(mut doc) = value else {
-        return Err(format!("{name}: the top level must be a mapping"));
+        return Err(InputError::NotMapping {
+            name: name.to_owned(),
+        });
     };
     // Form (c): a graph entry `{label, task}`.
     let mut label = None;
@@ -71,7 +128,11 @@ pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, 
         label = doc.get("label").and_then(Value::as_str).map(str::to_owned);
         match doc.remove("task") {
             Some(Value::Object(task)) => doc = task,
-            _ => return Err(format!("{name}: `task` must be a mapping")),
+            _ => {
+                return Err(InputError::TaskNotMapping {
+                    name: name.to_owned(),
+                });
+            }
         }
     }
     let file_name = Path::new(arg)
@@ -90,8 +151,10 @@ pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, 
         source_tool: "tc-run-local",
     };
     let def = TaskDef::from_document(&doc, &defaults).map_err(|problems| {
-        let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        format!("{name} is not a task definition:\n{}", list.join("\n"))
+        InputError::NotTaskDefinition {
+            name: name.to_owned(),
+            problems,
+        }
     })?;
     Ok(Loaded {
         def,
@@ -99,6 +162,27 @@ pub fn from_document(arg: &str, name: &str, mut value: Value) -> Result<Loaded, 
         source: name.to_owned(),
         task_id: None,
     })
+}
+
+/// The graph root `R` (worker.md §0): `--root`, else `./taskcluster` when it holds
+/// `config.yml`, else `<git top level>/taskcluster`; none when nothing is found.
+pub fn graph_root(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = flag {
+        return Some(dir.to_path_buf());
+    }
+    let local = PathBuf::from("taskcluster");
+    if local.join("config.yml").is_file() {
+        return std::fs::canonicalize(local).ok();
+    }
+    let top = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let top = String::from_utf8(top.stdout).ok()?;
+    let root = PathBuf::from(top.trim()).join("taskcluster");
+    root.is_dir().then_some(root)
 }
 
 #[cfg(test)]
@@ -130,33 +214,14 @@ mod tests {
         assert!(
             load("/nonexistent/task.yml")
                 .unwrap_err()
+                .to_string()
                 .contains("no such file")
         );
         assert!(
             load("build-linux/opt")
                 .unwrap_err()
+                .to_string()
                 .contains("neither a file nor a task label")
         );
     }
-}
-
-/// The graph root `R` (worker.md §0): `--root`, else `./taskcluster` when it holds
-/// `config.yml`, else `<git top level>/taskcluster`; none when nothing is found.
-pub fn graph_root(flag: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = flag {
-        return Some(dir.to_path_buf());
-    }
-    let local = PathBuf::from("taskcluster");
-    if local.join("config.yml").is_file() {
-        return std::fs::canonicalize(local).ok();
-    }
-    let top = std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())?;
-    let top = String::from_utf8(top.stdout).ok()?;
-    let root = PathBuf::from(top.trim()).join("taskcluster");
-    root.is_dir().then_some(root)
 }

@@ -39,21 +39,24 @@ pub struct ImageContext {
 }
 
 /// Why a build context cannot be made. Every one is the payload's (or the tree's) fault.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ContextError {
     #[error(
         "no taskgraph directory at {}: in-tree images need the directory holding kinds/ and docker/ (pass it with --root)",
         path.display()
     )]
+    #[diagnostic(code(tc::run::image::graph_root))]
     GraphRootMissing { path: PathBuf },
 
     #[error(
         "the taskgraph directory {} has no parent directory to serve as the repository root",
         path.display()
     )]
+    #[diagnostic(code(tc::run::image::repository))]
     NoRepositoryRoot { path: PathBuf },
 
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
+    #[diagnostic(code(tc::run::image::io))]
     Io {
         path: PathBuf,
         #[source]
@@ -61,24 +64,29 @@ pub enum ContextError {
     },
 
     #[error("{}: {message}", path.display())]
+    #[diagnostic(code(tc::run::image::kind_file))]
     KindFile { path: PathBuf, message: String },
 
     #[error("image '{name}': {reason}")]
+    #[diagnostic(code(tc::run::image::name))]
     InvalidName { name: String, reason: String },
 
     #[error(
         "image '{name}': no context directory {}: create it with a Dockerfile, or set `definition` for '{name}' in {KIND_FILE}",
         path.display()
     )]
+    #[diagnostic(code(tc::run::image::context_dir))]
     ContextDirMissing { name: String, path: PathBuf },
 
     #[error("image '{name}': no Dockerfile at {}: add one to the context directory", path.display())]
+    #[diagnostic(code(tc::run::image::dockerfile))]
     DockerfileMissing { name: String, path: PathBuf },
 
     #[error(
         "{}:{line}: `# %ARG {arg}` has no value: add `{arg}` under `args` of '{name}' in {KIND_FILE}",
         path.display()
     )]
+    #[diagnostic(code(tc::run::image::arg))]
     MissingArg {
         name: String,
         arg: String,
@@ -91,6 +99,7 @@ pub enum ContextError {
         path.display(),
         repo.display()
     )]
+    #[diagnostic(code(tc::run::image::include))]
     IncludeOutside {
         include: String,
         reason: &'static str,
@@ -104,6 +113,7 @@ pub enum ContextError {
         path.display(),
         target.display()
     )]
+    #[diagnostic(code(tc::run::image::include))]
     IncludeMissing {
         include: String,
         target: PathBuf,
@@ -112,6 +122,7 @@ pub enum ContextError {
     },
 
     #[error("{}:{line}: {message}", path.display())]
+    #[diagnostic(code(tc::run::image::directive))]
     Directive {
         path: PathBuf,
         line: usize,
@@ -119,17 +130,21 @@ pub enum ContextError {
     },
 
     #[error("{}: {reason}", path.display())]
+    #[diagnostic(code(tc::run::image::file))]
     BadFile { path: PathBuf, reason: String },
 
     #[error(
         "image '{name}': `{entry}` is both a file and a directory in the build context; rename the context's own `{TOPSRCDIR}` entry"
     )]
+    #[diagnostic(code(tc::run::image::clash))]
     Clash { name: String, entry: String },
 
     #[error("image parents form a cycle: {chain}; remove one `parent` in {KIND_FILE}")]
+    #[diagnostic(code(tc::run::image::cycle))]
     Cycle { chain: String },
 
-    #[error("image '{name}': cannot write `{entry}` into the context tar: {source}")]
+    #[error("image '{name}': cannot write `{entry}` into the context tar")]
+    #[diagnostic(code(tc::run::image::archive))]
     Archive {
         name: String,
         entry: String,

@@ -5,16 +5,92 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::input::{self, Loaded};
+use super::input::{self, InputError, Loaded};
 use tc_graph::generate::{self, GraphError, Options, Stage};
 use tc_graph::references::References;
 
 /// Why a label cannot be run: the graph cannot be made (printed as `tc graph` prints it),
 /// or the label or its references are the user's to fix (exit 2).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LabelError {
+    #[error("{}", graph_message(.0))]
+    #[diagnostic(code(tc::run::label::graph))]
     Graph(GraphError),
-    Usage(String),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Task(#[from] TaskLabelError),
+}
+
+/// What a graph error says, for messages (the command line prints it as `tc graph` does).
+fn graph_message(e: &GraphError) -> String {
+    match e {
+        GraphError::Invalid { message, .. } => message.clone(),
+        GraphError::Unsupported(lines) => lines.join("\n"),
+        GraphError::Try { error, .. } => error.message.clone(),
+    }
+}
+
+/// A label that names no task, or a task this run cannot resolve.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum TaskLabelError {
+    #[error(
+        "no task labelled '{label}' in the graph of {}{}",
+        root.display(),
+        did_you_mean(near)
+    )]
+    #[diagnostic(code(tc::run::label::unknown))]
+    Unknown {
+        label: String,
+        root: PathBuf,
+        /// The few labels near it, closest first.
+        near: Vec<String>,
+    },
+
+    #[error(
+        "task '{label}' refers to dependencies this run does not have: {}; give {}",
+        missing.join(", "),
+        dep_flags(missing)
+    )]
+    #[diagnostic(code(tc::run::label::dependencies))]
+    MissingDependencies { label: String, missing: Vec<String> },
+
+    /// A reference the graph's resolver cannot make (its own message).
+    #[error("{problem}")]
+    #[diagnostic(code(tc::run::label::reference))]
+    Reference { problem: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(#[from] InputError),
+}
+
+fn did_you_mean(near: &[String]) -> String {
+    if near.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean:\n  {}", near.join("\n  "))
+    }
+}
+
+fn dep_flags(missing: &[String]) -> String {
+    let flags: Vec<String> = missing
+        .iter()
+        .map(|n| format!("--dep {n}=TASKID"))
+        .collect();
+    flags.join(" ")
+}
+
+/// A `--dep` value that is not `NAME=TASKID`.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DepError {
+    #[error("--dep {flag}: give NAME=TASKID")]
+    #[diagnostic(code(tc::run::dep::syntax))]
+    Syntax { flag: String },
+
+    #[error("--dep {flag}: {reason}")]
+    #[diagnostic(code(tc::run::dep::task_id))]
+    TaskId { flag: String, reason: String },
 }
 
 /// Where the graph comes from; it is made once, however many labels are asked for.
@@ -24,6 +100,8 @@ pub struct Source {
     /// The deployment the tasks' script URLs point to.
     pub root_url: String,
     pub graph: std::cell::OnceCell<generate::Graph>,
+    /// The graph's warnings, for the command line to show.
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Source {
@@ -33,6 +111,7 @@ impl Source {
             parameters,
             root_url: root_url.to_owned(),
             graph: std::cell::OnceCell::new(),
+            warnings: std::cell::RefCell::default(),
         }
     }
 
@@ -55,10 +134,13 @@ impl Source {
         };
         let mut warnings = Vec::new();
         let generated = generate::generate(&opts, &mut warnings)?;
-        for w in warnings {
-            eprintln!("warning: {w}");
-        }
+        self.warnings.borrow_mut().extend(warnings);
         Ok(generated.graph)
+    }
+
+    /// The warnings of making the graph that were not taken yet.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.borrow_mut())
     }
 
     /// Every label of the full graph, sorted (for the picker).
@@ -76,40 +158,28 @@ impl Source {
     ) -> Result<Loaded, LabelError> {
         let graph = self.full().map_err(LabelError::Graph)?;
         let Some(task) = graph.tasks.get(label) else {
-            let near = nearest(label, graph.tasks.keys());
-            return Err(LabelError::Usage(if near.is_empty() {
-                format!(
-                    "no task labelled '{label}' in the graph of {}",
-                    self.root.display()
-                )
-            } else {
-                format!(
-                    "no task labelled '{label}' in the graph of {}; did you mean:\n  {}",
-                    self.root.display(),
-                    near.join("\n  ")
-                )
-            }));
+            return Err(TaskLabelError::Unknown {
+                label: label.to_owned(),
+                root: self.root.clone(),
+                near: nearest(label, graph.tasks.keys()),
+            }
+            .into());
         };
         let root_url = Ok(self.root_url.trim_end_matches('/').to_owned());
         let mut refs = References::new(label, task_id, deps, &root_url);
         let resolved = refs.resolve(&task.task.value());
         if !refs.missing.is_empty() {
-            let flags: Vec<String> = refs
-                .missing
-                .iter()
-                .map(|n| format!("--dep {n}=TASKID"))
-                .collect();
-            return Err(LabelError::Usage(format!(
-                "task '{label}' refers to dependencies this run does not have: {}; give {}",
-                refs.missing.join(", "),
-                flags.join(" ")
-            )));
+            return Err(TaskLabelError::MissingDependencies {
+                label: label.to_owned(),
+                missing: refs.missing,
+            }
+            .into());
         }
-        if let Some(problem) = refs.problems.first() {
-            return Err(LabelError::Usage(problem.clone()));
+        if let Some(problem) = refs.problems.into_iter().next() {
+            return Err(TaskLabelError::Reference { problem }.into());
         }
         let doc = json!({"label": label, "task": resolved});
-        let mut loaded = input::from_document(label, label, doc).map_err(LabelError::Usage)?;
+        let mut loaded = input::from_document(label, label, doc).map_err(TaskLabelError::from)?;
         loaded.task_id = Some(task_id.to_owned());
         Ok(loaded)
     }
@@ -135,30 +205,22 @@ fn nearest<'a>(label: &str, labels: impl Iterator<Item = &'a String>) -> Vec<Str
 }
 
 /// `--dep NAME=TASKID` values by name.
-pub fn deps(flags: &[String]) -> Result<tc_graph::deps::Dependencies, String> {
+pub fn deps(flags: &[String]) -> Result<tc_graph::deps::Dependencies, DepError> {
     let mut out = tc_graph::deps::Dependencies::default();
     for flag in flags {
         let Some((name, id)) = flag
             .split_once('=')
             .filter(|(n, i)| !n.is_empty() && !i.is_empty())
         else {
-            return Err(format!("--dep {flag}: give NAME=TASKID"));
+            return Err(DepError::Syntax { flag: flag.clone() });
         };
-        tc_taskdef::slugid::decode(id).map_err(|e| format!("--dep {flag}: {e}"))?;
+        tc_taskdef::slugid::decode(id).map_err(|reason| DepError::TaskId {
+            flag: flag.clone(),
+            reason,
+        })?;
         out.insert(name.to_owned(), id.to_owned());
     }
     Ok(out)
-}
-
-/// The fuzzy label picker: the chosen label, or `None` when the user leaves it.
-pub fn pick(labels: &[String]) -> Result<Option<String>, String> {
-    let chosen = dialoguer::FuzzySelect::new()
-        .with_prompt("task to run (type to filter, Enter to run, Esc to leave)")
-        .items(labels)
-        .max_length(15)
-        .interact_opt()
-        .map_err(|e| format!("the label picker failed: {e}"))?;
-    Ok(chosen.map(|i| labels[i].clone()))
 }
 
 #[cfg(test)]

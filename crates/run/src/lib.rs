@@ -5,6 +5,7 @@ pub mod caches;
 pub mod develop;
 pub mod engine;
 pub mod env;
+pub mod error;
 pub mod exit_codes;
 pub mod input;
 pub mod intree;
@@ -18,3 +19,5 @@ pub mod plan;
 pub mod script;
 mod script_docker;
 pub mod taskrun;
+
+pub use error::RunError;

@@ -82,15 +82,12 @@ impl Masker {
             if i >= limit {
                 break;
             }
-            match self.match_at(buf, i) {
-                Some(len) => {
-                    out.extend_from_slice(b"***");
-                    i += len;
-                }
-                None => {
-                    out.push(buf[i]);
-                    i += 1;
-                }
+            if let Some(len) = self.match_at(buf, i) {
+                out.extend_from_slice(b"***");
+                i += len;
+            } else {
+                out.push(buf[i]);
+                i += 1;
             }
         }
         i

@@ -23,7 +23,7 @@ async fn fetch(
     }
     tokio::select! {
         fetched = fetcher.fetch(content) => fetched,
-        _ = async { let _ = cancel.wait_for(Option::is_some).await; } => Err(canceled()),
+        () = async { let _ = cancel.wait_for(Option::is_some).await; } => Err(canceled()),
     }
 }
 

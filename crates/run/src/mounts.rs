@@ -20,5 +20,9 @@ mod spec;
 
 pub use extract::{apply, extract, extract_fetched};
 pub use fetch::{FetchOptions, Fetched, Fetcher, fetch};
-pub use size::{DEFAULT_MAX_MOUNT_SIZE, DEFAULT_MAX_MOUNT_SIZE_TEXT, parse_size, show_size};
-pub use spec::{ArchiveFormat, Content, FileFormat, Mount, parse};
+pub use size::{
+    DEFAULT_MAX_MOUNT_SIZE, DEFAULT_MAX_MOUNT_SIZE_TEXT, SizeError, TooLarge, parse_size, show_size,
+};
+pub use spec::{
+    ArchiveFormat, Base64Error, Content, FileFormat, Mount, SpecErrors, SpecProblem, parse,
+};

@@ -30,8 +30,11 @@ impl Reason {
     }
 }
 
-/// An error that ends a run, with the exception reason it resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error that ends a run, with the exception reason it resolves to. Its message is text
+/// (the live log, the queue and the summary carry it); `caused` writes an error's causes into it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message} ({})", reason.as_str())]
+#[diagnostic(code(tc::run::task))]
 pub struct TaskError {
     pub reason: Reason,
     pub message: String,
@@ -52,11 +55,10 @@ impl TaskError {
     pub fn internal(message: impl Into<String>) -> TaskError {
         TaskError::new(Reason::InternalError, message)
     }
-}
 
-impl std::fmt::Display for TaskError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.reason.as_str())
+    /// `error` with its causes on one line, resolving to `reason`.
+    pub fn caused(reason: Reason, error: &dyn std::error::Error) -> TaskError {
+        TaskError::new(reason, crate::error::chain(error))
     }
 }
 
@@ -245,8 +247,8 @@ pub fn resolve(ev: &RunEvents) -> Resolution {
 mod tests {
     use super::*;
 
-    fn run(ev: RunEvents) -> (Outcome, i32) {
-        let r = resolve(&ev);
+    fn run(ev: &RunEvents) -> (Outcome, i32) {
+        let r = resolve(ev);
         (r.outcome, r.exit_code)
     }
 
@@ -259,13 +261,13 @@ mod tests {
 
     #[test]
     fn row_1_exit_0_completes() {
-        assert_eq!(run(exited(0)), (Outcome::Completed, 0));
+        assert_eq!(run(&exited(0)), (Outcome::Completed, 0));
     }
 
     #[test]
     fn row_2_exit_n_fails_with_n() {
-        assert_eq!(run(exited(4)), (Outcome::Failed, 4));
-        assert_eq!(run(exited(137)), (Outcome::Failed, 137));
+        assert_eq!(run(&exited(4)), (Outcome::Failed, 4));
+        assert_eq!(run(&exited(137)), (Outcome::Failed, 137));
     }
 
     #[test]
@@ -274,7 +276,7 @@ mod tests {
             retry_codes: vec![4, 5],
             ..exited(5)
         };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::IntermittentTask), 3));
+        assert_eq!(run(&ev), (Outcome::Exception(Reason::IntermittentTask), 3));
     }
 
     #[test]
@@ -285,7 +287,7 @@ mod tests {
             failing_artifacts: vec!["public/x missing".into()],
             ..Default::default()
         };
-        assert_eq!(run(ev), (Outcome::Failed, 1));
+        assert_eq!(run(&ev), (Outcome::Failed, 1));
     }
 
     #[test]
@@ -294,7 +296,7 @@ mod tests {
             before_start: Some(TaskError::malformed("bad")),
             ..Default::default()
         };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::MalformedPayload), 2));
+        assert_eq!(run(&ev), (Outcome::Exception(Reason::MalformedPayload), 2));
     }
 
     #[test]
@@ -304,7 +306,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            run(ev),
+            run(&ev),
             (Outcome::Exception(Reason::ResourceUnavailable), 3)
         );
     }
@@ -315,18 +317,18 @@ mod tests {
             failing_artifacts: vec!["public/x missing".into()],
             ..exited(0)
         };
-        assert_eq!(run(ev), (Outcome::Failed, 1));
+        assert_eq!(run(&ev), (Outcome::Failed, 1));
         let ev = RunEvents {
             failing_artifacts: vec!["public/x missing".into()],
             ..exited(7)
         };
-        assert_eq!(run(ev), (Outcome::Failed, 7));
+        assert_eq!(run(&ev), (Outcome::Failed, 7));
         let ev = RunEvents {
             failing_artifacts: vec!["public/x missing".into()],
             retry_codes: vec![7],
             ..exited(7)
         };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::IntermittentTask), 3));
+        assert_eq!(run(&ev), (Outcome::Exception(Reason::IntermittentTask), 3));
     }
 
     #[test]
@@ -336,13 +338,13 @@ mod tests {
             max_run_time_exceeded: true,
             ..exited(0)
         };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::Canceled), 130));
+        assert_eq!(run(&ev), (Outcome::Exception(Reason::Canceled), 130));
         let ev = RunEvents {
             interrupted: Some(Interrupt::Sigterm),
             before_start: Some(TaskError::malformed("x")),
             ..Default::default()
         };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::Canceled), 143));
+        assert_eq!(run(&ev), (Outcome::Exception(Reason::Canceled), 143));
     }
 
     #[test]
@@ -351,7 +353,7 @@ mod tests {
             internal_error: Some("disk full".into()),
             ..exited(0)
         };
-        assert_eq!(run(ev), (Outcome::Exception(Reason::InternalError), 3));
+        assert_eq!(run(&ev), (Outcome::Exception(Reason::InternalError), 3));
     }
 
     #[test]
@@ -361,6 +363,6 @@ mod tests {
             internal_error: Some("y".into()),
             ..exited(1)
         };
-        assert_eq!(run(ev).0, Outcome::Exception(Reason::MalformedPayload));
+        assert_eq!(run(&ev).0, Outcome::Exception(Reason::MalformedPayload));
     }
 }

@@ -53,7 +53,7 @@ fn engine_for(family: Family, opts: &RunOptions) -> Result<Box<dyn Engine>, Task
         }
         (EngineChoice::Auto | EngineChoice::Docker, Family::DockerWorker) => {
             Ok(Box::new(DockerEngine {
-                client: Default::default(),
+                client: tokio::sync::OnceCell::default(),
                 options: opts.docker.clone(),
                 cache_root: opts.cache_root.clone(),
                 root_url: opts.root_url.clone(),
@@ -151,23 +151,8 @@ pub fn validate(
     let family = payload::family(&def.payload).map_err(TaskError::malformed)?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     warnings.extend(check.warnings);
-    // A claimed run's queue checked the scopes, ordered the dependencies and kept the deadline.
-    // No flag relates to task scopes (--allow-capabilities is about payload capabilities, and
-    // refuses them with its own message), so the warning points nowhere.
-    if !def.scopes.is_empty() && !opts.claimed {
-        warnings.push("the task's scopes are not checked locally".into());
-    }
-    if !def.dependencies.is_empty() && !opts.claimed {
-        warnings.push(format!(
-            "the task's {} dependencies are not run",
-            def.dependencies.len()
-        ));
-    }
-    if def.deadline_time().is_some_and(|d| d < Utc::now()) && !opts.claimed {
-        warnings.push(format!(
-            "the deadline {} has passed; tc runs the task anyway",
-            def.deadline
-        ));
+    if !opts.claimed {
+        warn_unchecked(def, warnings);
     }
     // Every problem at once: field support, then what only a well-typed payload can show.
     let mut errors = check.errors;
@@ -177,98 +162,8 @@ pub fn validate(
     let engine = engine_for(family, opts)?;
     errors.extend(log_name_problems(&log_names(def)));
     let mut plan = match family {
-        Family::GenericWorker => {
-            let gw: GwPayload = serde_json::from_value(def.payload.clone())
-                .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
-            let mounts = super::mounts::parse(&gw.mounts).unwrap_or_else(|errs| {
-                errors.extend(errs);
-                Vec::new()
-            });
-            let raw = gw
-                .artifacts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| RawArtifact {
-                    pointer: format!("payload/artifacts/{i}"),
-                    name: a.name.clone().unwrap_or_else(|| a.path.clone()),
-                    kind: &a.kind,
-                    path: &a.path,
-                    expires: a.expires.as_deref(),
-                    content_type: a.content_type.clone(),
-                    optional: a.optional,
-                })
-                .collect();
-            let artifacts = artifact_specs(def, family, raw, warnings, &mut errors);
-            Plan {
-                family,
-                engine,
-                commands: gw.command,
-                env: gw.env,
-                mounts,
-                docker: None,
-                artifacts,
-                copy_artifacts: true,
-                on_exit_status: gw.on_exit_status,
-                max_run_time: None,
-                max_run_time_secs: gw.max_run_time,
-            }
-        }
-        Family::DockerWorker => {
-            let dw: DwPayload = serde_json::from_value(def.payload.clone())
-                .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
-            let raw = dw
-                .artifacts
-                .iter()
-                .map(|(name, a)| RawArtifact {
-                    pointer: format!(
-                        "payload/artifacts/{}",
-                        name.replace('~', "~0").replace('/', "~1")
-                    ),
-                    name: name.clone(),
-                    kind: &a.kind,
-                    path: &a.path,
-                    expires: a.expires.as_deref(),
-                    content_type: None,
-                    optional: false,
-                })
-                .collect();
-            let artifacts = artifact_specs(def, family, raw, warnings, &mut errors);
-            for (name, path) in dw
-                .cache
-                .iter()
-                .chain(dw.artifacts.iter().map(|(n, a)| (n, &a.path)))
-            {
-                if !path.starts_with('/') {
-                    errors.push(format!(
-                        "payload: `{name}`: the path {path} must be absolute in the container"
-                    ));
-                }
-            }
-            let commands = if dw.command.is_empty() {
-                Vec::new()
-            } else {
-                vec![dw.command.clone()]
-            };
-            Plan {
-                family,
-                engine,
-                commands,
-                env: dw.env,
-                mounts: Vec::new(),
-                docker: Some(DockerTask {
-                    image: dw.image,
-                    command: dw.command,
-                    caches: dw.cache.into_iter().collect(),
-                    capabilities: dw.capabilities,
-                    allow_ptrace: dw.features.allow_ptrace,
-                }),
-                artifacts,
-                copy_artifacts: dw.features.artifacts,
-                on_exit_status: dw.on_exit_status,
-                max_run_time: None,
-                max_run_time_secs: dw.max_run_time,
-            }
-        }
+        Family::GenericWorker => generic_worker_plan(def, engine, warnings, &mut errors)?,
+        Family::DockerWorker => docker_worker_plan(def, engine, warnings, &mut errors)?,
     };
     for name in plan.env.keys() {
         if !env::is_valid_name(name) {
@@ -298,6 +193,137 @@ pub fn validate(
     plan.max_run_time_secs = seconds;
     plan.max_run_time = (seconds > 0).then(|| Duration::from_secs(seconds));
     Ok(plan)
+}
+
+/// What a local run does not check, said once: scopes, dependencies, the deadline. (A
+/// claimed run's queue checked the scopes, ordered the dependencies and kept the deadline.)
+fn warn_unchecked(def: &TaskDef, warnings: &mut Vec<String>) {
+    // No flag relates to task scopes (--allow-capabilities is about payload capabilities, and
+    // refuses them with its own message), so the warning points nowhere.
+    if !def.scopes.is_empty() {
+        warnings.push("the task's scopes are not checked locally".into());
+    }
+    if !def.dependencies.is_empty() {
+        warnings.push(format!(
+            "the task's {} dependencies are not run",
+            def.dependencies.len()
+        ));
+    }
+    if def.deadline_time().is_some_and(|d| d < Utc::now()) {
+        warnings.push(format!(
+            "the deadline {} has passed; tc runs the task anyway",
+            def.deadline
+        ));
+    }
+}
+
+/// A generic-worker payload's plan: its commands, mounts and artifacts.
+fn generic_worker_plan(
+    def: &TaskDef,
+    engine: Box<dyn Engine>,
+    warnings: &mut Vec<String>,
+    errors: &mut Vec<String>,
+) -> Result<Plan, TaskError> {
+    let family = Family::GenericWorker;
+    let gw: GwPayload = serde_json::from_value(def.payload.clone())
+        .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
+    let mounts = super::mounts::parse(&gw.mounts).unwrap_or_else(|errs| {
+        errors.extend(errs.0.iter().map(ToString::to_string));
+        Vec::new()
+    });
+    let raw = gw
+        .artifacts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| RawArtifact {
+            pointer: format!("payload/artifacts/{i}"),
+            name: a.name.clone().unwrap_or_else(|| a.path.clone()),
+            kind: &a.kind,
+            path: &a.path,
+            expires: a.expires.as_deref(),
+            content_type: a.content_type.clone(),
+            optional: a.optional,
+        })
+        .collect();
+    let artifacts = artifact_specs(def, family, raw, warnings, errors);
+    Ok(Plan {
+        family,
+        engine,
+        commands: gw.command,
+        env: gw.env,
+        mounts,
+        docker: None,
+        artifacts,
+        copy_artifacts: true,
+        on_exit_status: gw.on_exit_status,
+        max_run_time: None,
+        max_run_time_secs: gw.max_run_time,
+    })
+}
+
+/// A docker-worker payload's plan: its image, command, caches and artifacts (absolute paths
+/// in the container).
+fn docker_worker_plan(
+    def: &TaskDef,
+    engine: Box<dyn Engine>,
+    warnings: &mut Vec<String>,
+    errors: &mut Vec<String>,
+) -> Result<Plan, TaskError> {
+    let family = Family::DockerWorker;
+    let dw: DwPayload = serde_json::from_value(def.payload.clone())
+        .map_err(|e| TaskError::malformed(format!("payload: {e}")))?;
+    let raw = dw
+        .artifacts
+        .iter()
+        .map(|(name, a)| RawArtifact {
+            pointer: format!(
+                "payload/artifacts/{}",
+                name.replace('~', "~0").replace('/', "~1")
+            ),
+            name: name.clone(),
+            kind: &a.kind,
+            path: &a.path,
+            expires: a.expires.as_deref(),
+            content_type: None,
+            optional: false,
+        })
+        .collect();
+    let artifacts = artifact_specs(def, family, raw, warnings, errors);
+    for (name, path) in dw
+        .cache
+        .iter()
+        .chain(dw.artifacts.iter().map(|(n, a)| (n, &a.path)))
+    {
+        if !path.starts_with('/') {
+            errors.push(format!(
+                "payload: `{name}`: the path {path} must be absolute in the container"
+            ));
+        }
+    }
+    let commands = if dw.command.is_empty() {
+        Vec::new()
+    } else {
+        vec![dw.command.clone()]
+    };
+    Ok(Plan {
+        family,
+        engine,
+        commands,
+        env: dw.env,
+        mounts: Vec::new(),
+        docker: Some(DockerTask {
+            image: dw.image,
+            command: dw.command,
+            caches: dw.cache.into_iter().collect(),
+            capabilities: dw.capabilities,
+            allow_ptrace: dw.features.allow_ptrace,
+        }),
+        artifacts,
+        copy_artifacts: dw.features.artifacts,
+        on_exit_status: dw.on_exit_status,
+        max_run_time: None,
+        max_run_time_secs: dw.max_run_time,
+    })
 }
 
 /// Problems with the log names, as payload errors.

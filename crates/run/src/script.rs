@@ -41,21 +41,89 @@ pub struct ScriptInput<'a> {
     pub develop_warning: Option<String>,
 }
 
+/// Why a task cannot be rendered as a script (exit 2): each problem on a line of its own.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ScriptError {
+    /// The payload is not one tc can run (its validation problems).
+    #[error("{}", problems.join("\n"))]
+    #[diagnostic(code(tc::run::script::payload))]
+    Payload { problems: Vec<String> },
+
+    /// What a script cannot do for this task, one problem a line.
+    #[error("{}", lines(.0))]
+    #[diagnostic(code(tc::run::script::unsupported))]
+    Unsupported(Vec<Unsupported>),
+
+    #[error(
+        "the in-tree image {name} needs a graph root: run tc inside the repository or give --root DIR"
+    )]
+    #[diagnostic(code(tc::run::script::graph_root))]
+    NoGraphRoot { name: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Context(#[from] crate::intree::ContextError),
+
+    #[error("{} has no parent directory", root.display())]
+    #[diagnostic(code(tc::run::script::repository))]
+    NoRepository { root: std::path::PathBuf },
+
+    #[error("a docker-worker plan without its docker payload")]
+    #[diagnostic(code(tc::run::script::internal))]
+    NoDockerPayload,
+}
+
+/// Something a standalone script cannot do (it carries no credentials, and not every source
+/// of content is rendered).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    #[error("{mount}: the artifact {artifact} needs credentials")]
+    MountArtifact { mount: String, artifact: String },
+    #[error("{mount}: indexed content is not rendered by --script yet")]
+    IndexedMount { mount: String },
+    #[error("the image artifact {path} needs credentials, which a script does not carry")]
+    ImageArtifact { path: String },
+}
+
+fn lines(problems: &[Unsupported]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("\n")
+}
+
+impl From<Unsupported> for ScriptError {
+    fn from(one: Unsupported) -> ScriptError {
+        ScriptError::Unsupported(vec![one])
+    }
+}
+
 /// Renders the script, or the reasons it cannot be rendered.
-pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
+pub fn render(input: &ScriptInput<'_>) -> Result<String, ScriptError> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
-    let family = payload::family(&def.payload).map_err(|e| vec![e])?;
+    let family = payload::family(&def.payload).map_err(|problem| ScriptError::Payload {
+        problems: vec![problem],
+    })?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     if !check.errors.is_empty() {
-        return Err(check.errors);
+        return Err(ScriptError::Payload {
+            problems: check.errors,
+        });
     }
-    let plan = taskrun::static_plan(task, opts).map_err(|e| vec![e.message])?;
+    let plan = taskrun::static_plan(task, opts).map_err(|e| ScriptError::Payload {
+        problems: vec![e.message],
+    })?;
     match family {
         Family::DockerWorker => super::script_docker::render(input, &check.ignored, &plan),
         Family::GenericWorker => render_native(input, &check.ignored, &plan),
     }
+}
+
+/// Whether the script copies artifacts of `kind` (a refused name is only reported).
+pub(super) fn copies(plan: &StaticPlan, kind: Kind) -> bool {
+    plan.artifacts
+        .iter()
+        .any(|a| a.kind == kind && artifacts::check_name(&a.name).is_ok())
 }
 
 /// The generic-worker script: each command natively, in a task directory.
@@ -63,7 +131,7 @@ fn render_native(
     input: &ScriptInput<'_>,
     ignored: &[String],
     plan: &StaticPlan,
-) -> Result<String, Vec<String>> {
+) -> Result<String, ScriptError> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
@@ -84,6 +152,59 @@ fn render_native(
     w.push_str(SETUP);
 
     // 5. Environment: inherited names, then the literal file, then secrets, then reserved.
+    native_env(w, plan, opts, &task.task_id);
+
+    // Masking, logging and JSON helpers; only those this task uses, so shellcheck finds no
+    // unreachable code.
+    helpers(w, &opts.secrets, &plan.artifacts);
+    w.push_str(RUN_COMMAND);
+    if copies(plan, Kind::File) || copies(plan, Kind::Directory) {
+        w.push_str(RESOLVE);
+    }
+    if copies(plan, Kind::File) {
+        w.push_str(COPY_FILE);
+    }
+    if copies(plan, Kind::Directory) {
+        w.push_str(COPY_DIRECTORY);
+    }
+    let _ = writeln!(w);
+
+    // Header.
+    log_header(
+        w,
+        plan,
+        &def.metadata.name,
+        &format!("Worker pool: {}  Engine: native", def.task_queue_id),
+    );
+    // 2. Mounts and caches, in payload order, before the task starts.
+    native_mounts(w, plan, opts, &mounts_code);
+    native_start(w, plan);
+
+    // 8. Run: each command under GNU timeout (which kills the whole process group).
+    native_commands(w, plan);
+
+    // 9. Artifacts, in name order; the missing-artifact policy is fixed now.
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
+    if copies(plan, Kind::File) || copies(plan, Kind::Directory) {
+        let _ = writeln!(w, "task_root=$(realpath \"$task_dir\")");
+    }
+    artifact_calls(w, plan, opts.missing);
+    let _ = writeln!(w, ":");
+    let _ = writeln!(w, "fi");
+    if mounts_code.caches {
+        purge_decision(w, plan);
+        let _ = writeln!(w, "release_caches \"$purge\"");
+    }
+    let _ = writeln!(w);
+
+    // 10. Outcome, footer, manifest, exit status.
+    finish(w, plan, &def.expires, Family::GenericWorker, "native");
+    Ok(s)
+}
+
+/// Section 5 for the native engine: inherited names, then the literal file, then secrets,
+/// then reserved variables, into `env_args`.
+fn native_env(w: &mut String, plan: &StaticPlan, opts: &RunOptions, task_id: &str) {
     let _ = writeln!(w, "env_args=()");
     let inherited: Vec<&str> = super::env::NATIVE_INHERITED.to_vec();
     let _ = writeln!(w, "for name in {}; do", inherited.join(" "));
@@ -119,38 +240,14 @@ fn render_native(
         let _ = writeln!(w, "env_args+=(\"{name}=${name}\")");
     }
     for (k, v) in &plan.reserved_env {
-        let _ = writeln!(w, "env_args+=({})", reserved_word(k, v, &task.task_id));
+        let _ = writeln!(w, "env_args+=({})", reserved_word(k, v, task_id));
     }
     let _ = writeln!(w);
+}
 
-    // Masking, logging and JSON helpers; only those this task uses, so shellcheck finds no
-    // unreachable code.
-    helpers(w, &opts.secrets, &plan.artifacts);
-    let valid = |k: Kind| {
-        plan.artifacts
-            .iter()
-            .any(|a| a.kind == k && artifacts::check_name(&a.name).is_ok())
-    };
-    w.push_str(RUN_COMMAND);
-    if valid(Kind::File) || valid(Kind::Directory) {
-        w.push_str(RESOLVE);
-    }
-    if valid(Kind::File) {
-        w.push_str(COPY_FILE);
-    }
-    if valid(Kind::Directory) {
-        w.push_str(COPY_DIRECTORY);
-    }
-    let _ = writeln!(w);
-
-    // Header.
-    log_header(
-        w,
-        plan,
-        &def.metadata.name,
-        &format!("Worker pool: {}  Engine: native", def.task_queue_id),
-    );
-    // 2. Mounts and caches, in payload order, before the task starts.
+/// Stage 2 for the native engine: the helpers the mounts need, then the mounts and caches in
+/// payload order, then `--develop`'s link.
+fn native_mounts(w: &mut String, plan: &StaticPlan, opts: &RunOptions, mounts_code: &MountsCode) {
     if !plan.mounts.is_empty() {
         w.push_str(SETUP_FAILED);
     }
@@ -179,6 +276,10 @@ fn render_native(
             quote(&checkout.display().to_string())
         );
     }
+}
+
+/// The log lines before the start (task dir, commands), or the setup's error.
+fn native_start(w: &mut String, plan: &StaticPlan) {
     let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
     let _ = writeln!(w, "  log \"Task dir: $task_dir\"");
     let n = plan.commands.len();
@@ -194,8 +295,11 @@ fn render_native(
     let _ = writeln!(w, "else");
     let _ = writeln!(w, "  log \"Error: $setup_error\"");
     let _ = writeln!(w, "fi");
+}
 
-    // 8. Run: each command under GNU timeout (which kills the whole process group).
+/// Section 8 for the native engine: each command while none has failed.
+fn native_commands(w: &mut String, plan: &StaticPlan) {
+    let n = plan.commands.len();
     let _ = writeln!(w, "started_ms=$(now_ms)");
     for (i, argv) in plan.commands.iter().enumerate() {
         let args: Vec<String> = argv.iter().map(|a| quote(a)).collect();
@@ -208,24 +312,6 @@ fn render_native(
     }
     let _ = writeln!(w, "duration_ms=$(( $(now_ms) - started_ms ))");
     let _ = writeln!(w);
-
-    // 9. Artifacts, in name order; the missing-artifact policy is fixed now.
-    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
-    if valid(Kind::File) || valid(Kind::Directory) {
-        let _ = writeln!(w, "task_root=$(realpath \"$task_dir\")");
-    }
-    artifact_calls(w, plan, opts.missing);
-    let _ = writeln!(w, ":");
-    let _ = writeln!(w, "fi");
-    if mounts_code.caches {
-        purge_decision(w, plan);
-        let _ = writeln!(w, "release_caches \"$purge\"");
-    }
-    let _ = writeln!(w);
-
-    // 10. Outcome, footer, manifest, exit status.
-    finish(w, plan, &def.expires, Family::GenericWorker, "native");
-    Ok(s)
 }
 
 /// Sections 1 and 2 of §12: header comments, `set -euo pipefail` and the settings.
@@ -407,31 +493,28 @@ pub(super) fn artifact_calls(w: &mut String, plan: &StaticPlan, missing: Missing
         };
         let optional = quote(if spec.optional { "true" } else { "false" });
         let counts = quote(if counts { "1" } else { "0" });
-        match artifacts::check_name(&spec.name) {
-            Err(why) => {
-                let _ = writeln!(
-                    w,
-                    "artifact_error {} {} {} {optional} {counts}",
-                    quote(&spec.name),
-                    quote(artifacts::INVALID),
-                    quote(&why)
-                );
-            }
-            Ok(()) => {
-                let func = if spec.kind == Kind::Directory {
-                    "copy_directory"
-                } else {
-                    "copy_file"
-                };
-                let _ = writeln!(
-                    w,
-                    "{func} {} {} {} {} {optional} {counts}",
-                    quote(&spec.name),
-                    quote(&spec.path),
-                    quote(&spec.expires),
-                    quote(spec.content_type.as_deref().unwrap_or(""))
-                );
-            }
+        if let Err(why) = artifacts::check_name(&spec.name) {
+            let _ = writeln!(
+                w,
+                "artifact_error {} {} {} {optional} {counts}",
+                quote(&spec.name),
+                quote(artifacts::INVALID),
+                quote(&why.to_string())
+            );
+        } else {
+            let func = if spec.kind == Kind::Directory {
+                "copy_directory"
+            } else {
+                "copy_file"
+            };
+            let _ = writeln!(
+                w,
+                "{func} {} {} {} {} {optional} {counts}",
+                quote(&spec.name),
+                quote(&spec.path),
+                quote(&spec.expires),
+                quote(spec.content_type.as_deref().unwrap_or(""))
+            );
         }
     }
 }
@@ -439,7 +522,7 @@ pub(super) fn artifact_calls(w: &mut String, plan: &StaticPlan, missing: Missing
 /// `purge=1` when the task's exit code is one of `onExitStatus.purgeCaches` (an abort has
 /// none to match).
 pub(super) fn purge_decision(w: &mut String, plan: &StaticPlan) {
-    let purge: Vec<String> = plan.purge_codes.iter().map(|c| c.to_string()).collect();
+    let purge: Vec<String> = plan.purge_codes.iter().map(ToString::to_string).collect();
     let _ = writeln!(w, "purge=0");
     let _ = writeln!(w, "purge_codes=({})", purge.join(" "));
     let _ = writeln!(w, "for code in \"${{purge_codes[@]}}\"; do");
@@ -458,7 +541,7 @@ pub(super) fn finish(
     family: Family,
     engine: &str,
 ) {
-    let retry: Vec<String> = plan.retry_codes.iter().map(|c| c.to_string()).collect();
+    let retry: Vec<String> = plan.retry_codes.iter().map(ToString::to_string).collect();
     let _ = writeln!(w, "retry_codes=({})", retry.join(" "));
     let _ = writeln!(w, "live_log={}", quote(&plan.live_log));
     let _ = writeln!(w, "backing_log={}", quote(&plan.backing_log));
@@ -480,7 +563,7 @@ struct MountsCode {
 
 /// Renders `payload.mounts` (worker.md §9): content fetched into `$work`, then written,
 /// decompressed or extracted into the task directory; caches use instance 0 only.
-fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<String>> {
+fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, ScriptError> {
     let mut out = MountsCode {
         text: String::new(),
         archives: mounts
@@ -494,112 +577,25 @@ fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<
                 } if !opts.no_caches => Some(*f),
                 _ => None,
             })
-            .map(|f| f.as_str())
+            .map(super::mounts::ArchiveFormat::as_str)
             .collect(),
         tools: Vec::new(),
         caches: false,
     };
     let mut refused = Vec::new();
-    let w = &mut out.text;
-    let _ = writeln!(w, "setup_error=''");
-    let _ = writeln!(w, "setup_reason=''");
+    let _ = writeln!(out.text, "setup_error=''");
+    let _ = writeln!(out.text, "setup_reason=''");
     for (i, mount) in mounts.iter().enumerate() {
-        let path = mount.path();
-        let what = format!("{} mount `{path}`", mount.kind());
+        let what = format!("{} mount `{}`", mount.kind(), mount.path());
         let content_file = format!("\"$work/content-{i}\"");
-        let fetch = match mount.content() {
-            None => String::new(),
-            Some(Content::Raw(text)) => format!("printf '%s' {} >{content_file}", quote(text)),
-            Some(Content::Base64(text)) => format!(
-                "if ! printf '%s' {} | base64 -d >{content_file} 2>/dev/null; then setup_failed {} malformed-payload; fi",
-                quote(text),
-                quote(&format!("{what}: base64 content is not valid base64"))
-            ),
-            Some(Content::Url { url, sha256 }) => {
-                out.tools.push("curl");
-                format!(
-                    "download {} {} {content_file} {}",
-                    quote(url),
-                    quote(sha256.as_deref().unwrap_or("")),
-                    quote(&what)
-                )
-            }
-            Some(Content::Artifact {
-                task_id,
-                artifact,
-                sha256,
-            }) => {
-                if !artifact.starts_with("public/") {
-                    refused.push(format!("{what}: the artifact {artifact} needs credentials"));
-                    continue;
-                }
-                out.tools.push("curl");
-                let url = format!(
-                    "{}/api/queue/v1/task/{task_id}/artifacts/{}",
-                    opts.root_url,
-                    artifact.replace('/', "%2F")
-                );
-                format!(
-                    "download {} {} {content_file} {}",
-                    quote(&url),
-                    quote(sha256.as_deref().unwrap_or("")),
-                    quote(&what)
-                )
-            }
-            Some(Content::Indexed { .. }) => {
-                refused.push(format!(
-                    "{what}: indexed content is not rendered by --script yet"
-                ));
+        let fetch = match fetch_code(mount.content(), &what, &content_file, opts, &mut out.tools) {
+            Ok(fetch) => fetch,
+            Err(unsupported) => {
+                refused.push(unsupported);
                 continue;
             }
         };
-        let apply = match mount {
-            Mount::File { format, .. } => {
-                let decompress = format.map(|f| decompressor(f.as_str(), &mut out.tools));
-                let target = format!("\"$task_dir\"/{}", quote(path));
-                let write = match decompress {
-                    None => format!("cp -- {content_file} {target}"),
-                    Some(cmd) => format!("{cmd} <{content_file} >{target}"),
-                };
-                format!(
-                    "mkdir -p \"$(dirname {target})\"\n  if ! {write} 2>/dev/null; then setup_failed {} malformed-payload; fi",
-                    quote(&format!(
-                        "{what}: the content cannot be written or decompressed; check `format`"
-                    ))
-                )
-            }
-            Mount::Directory { format, .. } => extract_code(
-                format.as_str(),
-                &content_file,
-                &format!("\"$task_dir\"/{}", quote(path)),
-                &what,
-                &mut out.tools,
-            ),
-            Mount::Cache {
-                cache_name, format, ..
-            } => {
-                out.caches = true;
-                let slug = quote(&super::caches::slug(cache_name));
-                if opts.no_caches {
-                    format!("mkdir -p \"$task_dir\"/{}", quote(path))
-                } else {
-                    let preload = match format {
-                        Some(f) if mount.content().is_some() => extract_code(
-                            f.as_str(),
-                            &content_file,
-                            "\"$cache_src\"",
-                            &what,
-                            &mut out.tools,
-                        ),
-                        _ => ":".to_owned(),
-                    };
-                    format!(
-                        "cache_src=\"$TC_CACHE_DIR/caches\"/{slug}/0\n  if [[ ! -d \"$cache_src\" ]]; then\n    mkdir -p \"$cache_src\"\n    {preload}\n  fi\n  cache_in {slug} {}",
-                        quote(path)
-                    )
-                }
-            }
-        };
+        let apply = apply_code(mount, &what, &content_file, opts, &mut out);
         let fetch_line =
             if fetch.is_empty() || (matches!(mount, Mount::Cache { .. }) && opts.no_caches) {
                 String::new()
@@ -607,16 +603,132 @@ fn render_mounts(mounts: &[Mount], opts: &RunOptions) -> Result<MountsCode, Vec<
                 format!("  {fetch}\n")
             };
         let _ = writeln!(
-            w,
+            out.text,
             "if [[ -z \"$setup_error\" ]]; then\n{fetch_line}  if [[ -z \"$setup_error\" ]]; then\n  {apply}\n  fi\nfi"
         );
     }
     if !refused.is_empty() {
-        return Err(refused);
+        return Err(ScriptError::Unsupported(refused));
     }
-    out.tools.sort();
+    out.tools.sort_unstable();
     out.tools.dedup();
     Ok(out)
+}
+
+/// The line that puts a mount's content into `content_file` (nothing for a cache without
+/// preload content), or what a script cannot fetch.
+fn fetch_code(
+    content: Option<&Content>,
+    what: &str,
+    content_file: &str,
+    opts: &RunOptions,
+    tools: &mut Vec<&'static str>,
+) -> Result<String, Unsupported> {
+    Ok(match content {
+        None => String::new(),
+        Some(Content::Raw(text)) => format!("printf '%s' {} >{content_file}", quote(text)),
+        Some(Content::Base64(text)) => format!(
+            "if ! printf '%s' {} | base64 -d >{content_file} 2>/dev/null; then setup_failed {} malformed-payload; fi",
+            quote(text),
+            quote(&format!("{what}: base64 content is not valid base64"))
+        ),
+        Some(Content::Url { url, sha256 }) => {
+            tools.push("curl");
+            format!(
+                "download {} {} {content_file} {}",
+                quote(url),
+                quote(sha256.as_deref().unwrap_or("")),
+                quote(what)
+            )
+        }
+        Some(Content::Artifact {
+            task_id,
+            artifact,
+            sha256,
+        }) => {
+            if !artifact.starts_with("public/") {
+                return Err(Unsupported::MountArtifact {
+                    mount: what.to_owned(),
+                    artifact: artifact.clone(),
+                });
+            }
+            tools.push("curl");
+            let url = format!(
+                "{}/api/queue/v1/task/{task_id}/artifacts/{}",
+                opts.root_url,
+                artifact.replace('/', "%2F")
+            );
+            format!(
+                "download {} {} {content_file} {}",
+                quote(&url),
+                quote(sha256.as_deref().unwrap_or("")),
+                quote(what)
+            )
+        }
+        Some(Content::Indexed { .. }) => {
+            return Err(Unsupported::IndexedMount {
+                mount: what.to_owned(),
+            });
+        }
+    })
+}
+
+/// The lines that write, decompress or extract the fetched content into the task directory,
+/// or move a cache in.
+fn apply_code(
+    mount: &Mount,
+    what: &str,
+    content_file: &str,
+    opts: &RunOptions,
+    out: &mut MountsCode,
+) -> String {
+    let path = mount.path();
+    match mount {
+        Mount::File { format, .. } => {
+            let decompress = format.map(|f| decompressor(f.as_str(), &mut out.tools));
+            let target = format!("\"$task_dir\"/{}", quote(path));
+            let write = match decompress {
+                None => format!("cp -- {content_file} {target}"),
+                Some(cmd) => format!("{cmd} <{content_file} >{target}"),
+            };
+            format!(
+                "mkdir -p \"$(dirname {target})\"\n  if ! {write} 2>/dev/null; then setup_failed {} malformed-payload; fi",
+                quote(&format!(
+                    "{what}: the content cannot be written or decompressed; check `format`"
+                ))
+            )
+        }
+        Mount::Directory { format, .. } => extract_code(
+            format.as_str(),
+            content_file,
+            &format!("\"$task_dir\"/{}", quote(path)),
+            what,
+            &mut out.tools,
+        ),
+        Mount::Cache {
+            cache_name, format, ..
+        } => {
+            out.caches = true;
+            let slug = quote(&super::caches::slug(cache_name));
+            if opts.no_caches {
+                return format!("mkdir -p \"$task_dir\"/{}", quote(path));
+            }
+            let preload = match format {
+                Some(f) if mount.content().is_some() => extract_code(
+                    f.as_str(),
+                    content_file,
+                    "\"$cache_src\"",
+                    what,
+                    &mut out.tools,
+                ),
+                _ => ":".to_owned(),
+            };
+            format!(
+                "cache_src=\"$TC_CACHE_DIR/caches\"/{slug}/0\n  if [[ ! -d \"$cache_src\" ]]; then\n    mkdir -p \"$cache_src\"\n    {preload}\n  fi\n  cache_in {slug} {}",
+                quote(path)
+            )
+        }
+    }
 }
 
 /// The command that decompresses a file mount's `format`.

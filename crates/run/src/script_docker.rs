@@ -6,13 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::artifacts::{self, Kind};
+use super::artifacts::Kind;
 use super::caches;
 use super::script::{
-    ARTIFACTS_DIR_CHECK, SETUP_FAILED, ScriptInput, artifact_calls, finish, helpers, log_header,
-    preconditions, prologue, purge_decision, quote, reserved_word,
+    ARTIFACTS_DIR_CHECK, SETUP_FAILED, ScriptError, ScriptInput, Unsupported, artifact_calls,
+    copies, finish, helpers, log_header, preconditions, prologue, purge_decision, quote,
+    reserved_word,
 };
-use super::taskrun::StaticPlan;
+use super::taskrun::{RunOptions, StaticPlan};
+use crate::engine::docker::DockerTask;
 use crate::engine::docker::PullPolicy;
 use crate::engine::docker::SHM_SIZE;
 use crate::engine::docker::images::ImageSource;
@@ -31,32 +33,34 @@ struct ImageCode {
 
 /// The decompressor for an image archive, by its name's suffix.
 fn codec(path: &str, tools: &mut Vec<&'static str>) -> &'static str {
-    let tool = if path.ends_with(".zst") {
-        "zstd"
-    } else if path.ends_with(".lz4") {
-        "lz4"
-    } else if path.ends_with(".gz") {
-        "gzip"
-    } else {
-        return "cat";
+    // As the name says it, case included (the engine itself reads the magic bytes).
+    let tool = match std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+    {
+        Some("zst") => "zstd",
+        Some("lz4") => "lz4",
+        Some("gz") => "gzip",
+        _ => return "cat",
     };
     tools.push(tool);
     tool
 }
 
 /// A task or indexed image: streamed from a public artifact (a script carries no credentials).
-fn remote_call(url: String, path: &str, tools: &mut Vec<&'static str>) -> Result<String, String> {
+fn remote_call(
+    url: &str,
+    path: &str,
+    tools: &mut Vec<&'static str>,
+) -> Result<String, Unsupported> {
     if !path.starts_with("public/") {
-        return Err(format!(
-            "the image artifact {path} needs credentials, which a script does not carry"
-        ));
+        return Err(Unsupported::ImageArtifact {
+            path: path.to_owned(),
+        });
     }
     tools.push("curl");
     let codec = codec(path, tools);
-    Ok(format!(
-        "fetch_image \"$image_ref\" {} {codec}",
-        quote(&url)
-    ))
+    Ok(format!("fetch_image \"$image_ref\" {} {codec}", quote(url)))
 }
 
 /// In-tree images (worker.md §4.3): each context (parents first) assembled in `$work` from the
@@ -67,18 +71,18 @@ fn in_tree_call(
     graph_root: Option<&std::path::Path>,
     network: Option<&str>,
     pull: PullPolicy,
-) -> Result<String, String> {
+) -> Result<String, ScriptError> {
     let root = match graph_root {
         Some(r) => r.to_path_buf(),
-        None => crate::input::graph_root(None).ok_or_else(|| {
-            format!("the in-tree image {name} needs a graph root: run tc inside the repository or give --root DIR")
+        None => crate::input::graph_root(None).ok_or_else(|| ScriptError::NoGraphRoot {
+            name: name.to_owned(),
         })?,
     };
-    let contexts = crate::intree::contexts(&root, name).map_err(|e| e.to_string())?;
+    let contexts = crate::intree::contexts(&root, name)?;
     let repo = std::fs::canonicalize(&root)
         .ok()
         .and_then(|r| r.parent().map(std::path::Path::to_path_buf))
-        .ok_or_else(|| format!("{} has no parent directory", root.display()))?;
+        .ok_or_else(|| ScriptError::NoRepository { root: root.clone() })?;
     let mut code = String::from("build_in_tree() {\n  local ctx\n");
     for (i, ctx) in contexts.iter().enumerate() {
         let _ = writeln!(code, "  ctx=\"$work/image-{i}\"");
@@ -121,7 +125,11 @@ fn in_tree_call(
     Ok(code)
 }
 
-fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<ImageCode, String> {
+fn image_code(
+    source: &ImageSource,
+    pull: PullPolicy,
+    root_url: &str,
+) -> Result<ImageCode, Unsupported> {
     let mut tools = Vec::new();
     let root = root_url.trim_end_matches('/');
     let (call, helpers) = match source {
@@ -148,7 +156,7 @@ fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<
                 encode(path)
             );
             (
-                remote_call(url, path, &mut tools)?,
+                remote_call(&url, path, &mut tools)?,
                 vec![LOAD_IMAGE, FETCH_IMAGE],
             )
         }
@@ -159,7 +167,7 @@ fn image_code(source: &ImageSource, pull: PullPolicy, root_url: &str) -> Result<
                 encode(path)
             );
             (
-                remote_call(url, path, &mut tools)?,
+                remote_call(&url, path, &mut tools)?,
                 vec![LOAD_IMAGE, FETCH_IMAGE],
             )
         }
@@ -186,18 +194,18 @@ pub(super) fn render(
     input: &ScriptInput<'_>,
     ignored: &[String],
     plan: &StaticPlan,
-) -> Result<String, Vec<String>> {
+) -> Result<String, ScriptError> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
     let Some(docker) = &plan.docker else {
-        return Err(vec![
-            "a docker-worker plan without its docker payload".into(),
-        ]);
+        return Err(ScriptError::NoDockerPayload);
     };
     let source = ImageSource::chosen(opts.docker.image_override.as_deref(), &docker.image)
-        .map_err(|e| vec![e.message])?;
-    let image = image_code(&source, opts.docker.pull, &opts.root_url).map_err(|e| vec![e])?;
+        .map_err(|e| ScriptError::Payload {
+            problems: vec![e.message],
+        })?;
+    let image = image_code(&source, opts.docker.pull, &opts.root_url)?;
     let mut s = String::new();
     let w = &mut s;
 
@@ -213,125 +221,15 @@ pub(super) fn render(
     w.push_str(ARTIFACTS_DIR_CHECK);
     w.push_str(SETUP);
 
-    // 5. Environment. The last value of a name wins, as in tc; a secret's name goes by name
-    // only, and so does a value `--env-file` cannot hold (a line break; docker drops a
-    // trailing CR).
-    let secret_names: BTreeSet<&str> = opts.secrets.iter().map(|(k, _)| k.as_str()).collect();
-    let literal: BTreeMap<&str, &str> = plan
-        .literal_env
-        .iter()
-        .filter(|(k, _)| !secret_names.contains(k.as_str()))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let by_name = |v: &str| v.contains(['\n', '\r']);
-    let mut lines: Vec<String> = literal
-        .iter()
-        .filter(|(_, v)| !by_name(v))
-        .map(|(k, v)| quote(&format!("{k}={v}")))
-        .collect();
-    lines.extend(
-        plan.reserved_env
-            .iter()
-            .map(|(k, v)| reserved_word(k, v, &task.task_id)),
-    );
-    let _ = writeln!(
-        w,
-        "(umask 077 && printf '%s\\n' {} >\"$work/env.list\")",
-        lines.join(" ")
-    );
-    let _ = writeln!(w);
+    // 5. Environment.
+    let env = Env::of(plan, opts);
+    env_file(w, &env, plan, &task.task_id);
 
     // Helpers: masking, logging, JSON, artifacts, then the Docker steps.
-    let copied: &[_] = if plan.copy_artifacts {
-        &plan.artifacts
-    } else {
-        &[]
-    };
-    helpers(w, &opts.secrets, copied);
-    w.push_str(SETUP_FAILED);
-    w.push_str(DOCKER_HELPERS);
-    for helper in &image.helpers {
-        w.push_str(helper);
-    }
-    if let ImageSource::InTree(name) = &source {
-        let code = in_tree_call(
-            name,
-            opts.docker.graph_root.as_deref(),
-            opts.docker.network.as_deref(),
-            opts.docker.pull,
-        )
-        .map_err(|e| vec![e])?;
-        w.push_str(&code);
-    }
-    if !docker.caches.is_empty() {
-        w.push_str(if opts.no_caches {
-            THROWAWAY_VOLUME
-        } else {
-            CACHE_VOLUME
-        });
-    }
-    let valid = |k: Kind| {
-        plan.artifacts
-            .iter()
-            .any(|a| a.kind == k && artifacts::check_name(&a.name).is_ok())
-    };
-    if plan.copy_artifacts && (valid(Kind::File) || valid(Kind::Directory)) {
-        w.push_str(FETCH);
-        if valid(Kind::File) {
-            w.push_str(COPY_FILE);
-        }
-        if valid(Kind::Directory) {
-            w.push_str(COPY_DIRECTORY);
-        }
-    }
-    let _ = writeln!(w);
+    docker_helpers(w, plan, opts, &image, &source)?;
 
     // The container's settings, fixed now as tc fixes them (§3.5).
-    let _ = writeln!(
-        w,
-        "create_args=(--name \"$container\" -t --shm-size {SHM_SIZE} --add-host localhost.localdomain:127.0.0.1 --label org.taskcluster.tc=1 --label \"org.taskcluster.tc.task-id=$TASK_ID\" --env-file \"$work/env.list\")"
-    );
-    let mut extra: Vec<String> = Vec::new();
-    if let Some(network) = &opts.docker.network {
-        extra.push(format!("--network {}", quote(network)));
-    }
-    let caps = &docker.capabilities;
-    if caps.privileged {
-        extra.push("--privileged".into());
-    }
-    if caps.disable_seccomp {
-        extra.push("--security-opt seccomp=unconfined".into());
-    }
-    if docker.allow_ptrace {
-        extra.push("--cap-add SYS_PTRACE".into());
-    }
-    if caps.devices.kvm {
-        extra.push("--device /dev/kvm".into());
-    }
-    if caps.devices.host_shared_memory {
-        extra.push("-v /dev/shm:/dev/shm".into());
-    }
-    for bind in &opts.docker.binds {
-        extra.push(format!("-v {}", quote(bind)));
-    }
-    let multi: Vec<(&str, &str)> = literal
-        .iter()
-        .filter(|(_, v)| by_name(v))
-        .map(|(k, v)| (*k, *v))
-        .collect();
-    for name in multi
-        .iter()
-        .map(|(k, _)| *k)
-        .chain(secret_names.iter().copied())
-    {
-        extra.push(format!("-e {name}"));
-    }
-    for arg in extra {
-        let _ = writeln!(w, "create_args+=({arg})");
-    }
-    let command: Vec<String> = docker.command.iter().map(|a| quote(a)).collect();
-    let _ = writeln!(w, "command_args=({})", command.join(" "));
-    let _ = writeln!(w);
+    container_settings(w, opts, docker, &env);
 
     // Header, then the steps before the start, each only while nothing has failed.
     let network = opts.docker.network.as_deref().unwrap_or("default");
@@ -344,54 +242,7 @@ pub(super) fn render(
             def.task_queue_id
         ),
     );
-    let _ = writeln!(w, "docker_check");
-    let _ = writeln!(w, "image_ref={}", quote(&image_reference(&source)));
-    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then {}; fi", image.call);
-    for (name, path) in &docker.caches {
-        let _ = writeln!(
-            w,
-            "if [[ -z \"$setup_error\" ]]; then {} {} {} {}; fi",
-            if opts.no_caches {
-                "throwaway_volume"
-            } else {
-                "cache_volume"
-            },
-            quote(name),
-            quote(&caches::slug(name)),
-            quote(&csv_field(&format!("dst={path}")))
-        );
-    }
-    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then clear_stale; fi");
-    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
-    // Set first, so that a signal during `docker create` still removes what it made.
-    let _ = writeln!(w, "  container_made=1");
-    let _ = writeln!(w, "  if ! created=$(");
-    for (k, v) in &multi {
-        let _ = writeln!(w, "    export {k}={}", quote(v));
-    }
-    let _ = writeln!(
-        w,
-        "    docker create \"${{create_args[@]}}\" \"${{mount_args[@]}}\" \"$image_id\" \"${{command_args[@]}}\" 2>&1"
-    );
-    let _ = writeln!(w, "  ); then");
-    let _ = writeln!(w, "    create_failed \"$created\"");
-    let _ = writeln!(w, "  fi");
-    let _ = writeln!(w, "fi");
-    let shown = if docker.command.is_empty() {
-        "(image default)".to_owned()
-    } else {
-        shell_quote(&docker.command)
-    };
-    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
-    let _ = writeln!(w, "  image_short=${{image_id#sha256:}}");
-    let _ = writeln!(
-        w,
-        "  log \"Image: $image_ref (sha256:${{image_short:0:12}}), $image_note\""
-    );
-    let _ = writeln!(w, "  log {}", quote(&format!("Command: {shown}")));
-    let _ = writeln!(w, "  log \"Started: $(now_iso)\"");
-    let _ = writeln!(w, "  log '=== Task Starting ==='");
-    let _ = writeln!(w, "fi");
+    setup_steps(w, opts, docker, &env, &source, &image);
 
     // 8. Run.
     let _ = writeln!(w, "started_ms=$(now_ms)");
@@ -426,6 +277,220 @@ pub(super) fn render(
     // 10. Outcome, footer, manifest, exit status.
     finish(w, plan, &def.expires, Family::DockerWorker, "docker");
     Ok(s)
+}
+
+/// The task's variables as the container gets them. The last value of a name wins, as in
+/// tc; a secret's name goes by name only, and so does a value `--env-file` cannot hold (a
+/// line break; docker drops a trailing CR).
+struct Env<'a> {
+    secret_names: BTreeSet<&'a str>,
+    /// Literal values (not secrets) for the env file.
+    literal: BTreeMap<&'a str, &'a str>,
+    /// Literal values that go by name (`-e NAME`, exported around `docker create`).
+    by_name: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Env<'a> {
+    fn of(plan: &'a StaticPlan, opts: &'a RunOptions) -> Env<'a> {
+        let secret_names: BTreeSet<&str> = opts.secrets.iter().map(|(k, _)| k.as_str()).collect();
+        let literal: BTreeMap<&str, &str> = plan
+            .literal_env
+            .iter()
+            .filter(|(k, _)| !secret_names.contains(k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let by_name = literal
+            .iter()
+            .filter(|(_, v)| goes_by_name(v))
+            .map(|(k, v)| (*k, *v))
+            .collect();
+        Env {
+            secret_names,
+            literal,
+            by_name,
+        }
+    }
+}
+
+/// A value docker's `--env-file` cannot hold.
+fn goes_by_name(value: &str) -> bool {
+    value.contains(['\n', '\r'])
+}
+
+/// Section 5: the env file `docker create` reads (literal values, then reserved ones).
+fn env_file(w: &mut String, env: &Env<'_>, plan: &StaticPlan, task_id: &str) {
+    let mut lines: Vec<String> = env
+        .literal
+        .iter()
+        .filter(|(_, v)| !goes_by_name(v))
+        .map(|(k, v)| quote(&format!("{k}={v}")))
+        .collect();
+    lines.extend(
+        plan.reserved_env
+            .iter()
+            .map(|(k, v)| reserved_word(k, v, task_id)),
+    );
+    let _ = writeln!(
+        w,
+        "(umask 077 && printf '%s\\n' {} >\"$work/env.list\")",
+        lines.join(" ")
+    );
+    let _ = writeln!(w);
+}
+
+/// The shell functions this task uses: masking, logging, JSON, artifacts, then the Docker
+/// steps (image, caches, copies).
+fn docker_helpers(
+    w: &mut String,
+    plan: &StaticPlan,
+    opts: &RunOptions,
+    image: &ImageCode,
+    source: &ImageSource,
+) -> Result<(), ScriptError> {
+    let copied: &[_] = if plan.copy_artifacts {
+        &plan.artifacts
+    } else {
+        &[]
+    };
+    helpers(w, &opts.secrets, copied);
+    w.push_str(SETUP_FAILED);
+    w.push_str(DOCKER_HELPERS);
+    for helper in &image.helpers {
+        w.push_str(helper);
+    }
+    if let ImageSource::InTree(name) = source {
+        let code = in_tree_call(
+            name,
+            opts.docker.graph_root.as_deref(),
+            opts.docker.network.as_deref(),
+            opts.docker.pull,
+        )?;
+        w.push_str(&code);
+    }
+    if plan.docker.as_ref().is_some_and(|d| !d.caches.is_empty()) {
+        w.push_str(if opts.no_caches {
+            THROWAWAY_VOLUME
+        } else {
+            CACHE_VOLUME
+        });
+    }
+    let (files, directories) = (copies(plan, Kind::File), copies(plan, Kind::Directory));
+    if plan.copy_artifacts && (files || directories) {
+        w.push_str(FETCH);
+        if files {
+            w.push_str(COPY_FILE);
+        }
+        if directories {
+            w.push_str(COPY_DIRECTORY);
+        }
+    }
+    let _ = writeln!(w);
+    Ok(())
+}
+
+/// `create_args` and `command_args`: the container's settings as tc's engine makes them.
+fn container_settings(w: &mut String, opts: &RunOptions, docker: &DockerTask, env: &Env<'_>) {
+    let _ = writeln!(
+        w,
+        "create_args=(--name \"$container\" -t --shm-size {SHM_SIZE} --add-host localhost.localdomain:127.0.0.1 --label org.taskcluster.tc=1 --label \"org.taskcluster.tc.task-id=$TASK_ID\" --env-file \"$work/env.list\")"
+    );
+    let mut extra: Vec<String> = Vec::new();
+    if let Some(network) = &opts.docker.network {
+        extra.push(format!("--network {}", quote(network)));
+    }
+    let caps = &docker.capabilities;
+    if caps.privileged {
+        extra.push("--privileged".into());
+    }
+    if caps.disable_seccomp {
+        extra.push("--security-opt seccomp=unconfined".into());
+    }
+    if docker.allow_ptrace {
+        extra.push("--cap-add SYS_PTRACE".into());
+    }
+    if caps.devices.kvm {
+        extra.push("--device /dev/kvm".into());
+    }
+    if caps.devices.host_shared_memory {
+        extra.push("-v /dev/shm:/dev/shm".into());
+    }
+    for bind in &opts.docker.binds {
+        extra.push(format!("-v {}", quote(bind)));
+    }
+    for name in env
+        .by_name
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(env.secret_names.iter().copied())
+    {
+        extra.push(format!("-e {name}"));
+    }
+    for arg in extra {
+        let _ = writeln!(w, "create_args+=({arg})");
+    }
+    let command: Vec<String> = docker.command.iter().map(|a| quote(a)).collect();
+    let _ = writeln!(w, "command_args=({})", command.join(" "));
+    let _ = writeln!(w);
+}
+
+/// The steps before the start (daemon, image, caches, container), each only while nothing
+/// has failed, then the log lines of the start.
+fn setup_steps(
+    w: &mut String,
+    opts: &RunOptions,
+    docker: &DockerTask,
+    env: &Env<'_>,
+    source: &ImageSource,
+    image: &ImageCode,
+) {
+    let _ = writeln!(w, "docker_check");
+    let _ = writeln!(w, "image_ref={}", quote(&image_reference(source)));
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then {}; fi", image.call);
+    for (name, path) in &docker.caches {
+        let _ = writeln!(
+            w,
+            "if [[ -z \"$setup_error\" ]]; then {} {} {} {}; fi",
+            if opts.no_caches {
+                "throwaway_volume"
+            } else {
+                "cache_volume"
+            },
+            quote(name),
+            quote(&caches::slug(name)),
+            quote(&csv_field(&format!("dst={path}")))
+        );
+    }
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then clear_stale; fi");
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
+    // Set first, so that a signal during `docker create` still removes what it made.
+    let _ = writeln!(w, "  container_made=1");
+    let _ = writeln!(w, "  if ! created=$(");
+    for (k, v) in &env.by_name {
+        let _ = writeln!(w, "    export {k}={}", quote(v));
+    }
+    let _ = writeln!(
+        w,
+        "    docker create \"${{create_args[@]}}\" \"${{mount_args[@]}}\" \"$image_id\" \"${{command_args[@]}}\" 2>&1"
+    );
+    let _ = writeln!(w, "  ); then");
+    let _ = writeln!(w, "    create_failed \"$created\"");
+    let _ = writeln!(w, "  fi");
+    let _ = writeln!(w, "fi");
+    let shown = if docker.command.is_empty() {
+        "(image default)".to_owned()
+    } else {
+        shell_quote(&docker.command)
+    };
+    let _ = writeln!(w, "if [[ -z \"$setup_error\" ]]; then");
+    let _ = writeln!(w, "  image_short=${{image_id#sha256:}}");
+    let _ = writeln!(
+        w,
+        "  log \"Image: $image_ref (sha256:${{image_short:0:12}}), $image_note\""
+    );
+    let _ = writeln!(w, "  log {}", quote(&format!("Command: {shown}")));
+    let _ = writeln!(w, "  log \"Started: $(now_iso)\"");
+    let _ = writeln!(w, "  log '=== Task Starting ==='");
+    let _ = writeln!(w, "fi");
 }
 
 /// What the header calls the image, as tc's engine does.

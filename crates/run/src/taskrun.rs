@@ -16,16 +16,17 @@ use super::env::{self, EnvError, Layers};
 use super::log::{LiveLog, Terminal};
 use super::mask::Masker;
 use super::mounting::{MountedCaches, mount_all};
-use super::outcome::{Interrupt, Outcome, RunEvents, TaskError, resolve};
-use super::plan::{Plan, log_name_problems, log_names, validate};
+use super::outcome::{Interrupt, Outcome, Resolution, RunEvents, TaskError, resolve};
+use super::plan::{LogNames, Plan, log_name_problems, log_names, validate};
 use crate::engine::docker::DockerOptions;
 use crate::engine::{RunSpec, Sandbox};
+use crate::error::chain;
 use tc_taskdef::TaskDef;
 use tc_taskdef::payload::Family;
 use tc_taskdef::reltime::format_timestamp;
 
 /// Which engine runs a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineChoice {
     /// docker-worker payloads on Docker, generic-worker payloads natively.
     Auto,
@@ -34,7 +35,7 @@ pub enum EngineChoice {
 }
 
 /// How missing or refused artifacts change the outcome (worker.md §8.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingPolicy {
     /// docker-worker: never; generic-worker: unless the artifact is optional.
     Family,
@@ -45,6 +46,9 @@ pub enum MissingPolicy {
 }
 
 /// Everything about a run that does not come from the task itself.
+// The bools are independent command-line switches (--keep, --no-caches, …): a state machine
+// or enums would only rename them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub engine: EngineChoice,
@@ -182,8 +186,8 @@ fn human_size(bytes: u64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
-        b if b < 1024 * 1024 * 1024 => format!("{:.1} MiB", b as f64 / 1048576.0),
-        b => format!("{:.2} GiB", b as f64 / 1073741824.0),
+        b if b < 1024 * 1024 * 1024 => format!("{:.1} MiB", b as f64 / 1_048_576.0),
+        b => format!("{:.2} GiB", b as f64 / 1_073_741_824.0),
     }
 }
 
@@ -204,31 +208,12 @@ pub async fn run(
         opts.prefix.clone(),
     );
     let mut events = RunEvents::default();
-    let mut family = None;
-    let mut engine_name = None;
-    let mut records: Vec<Record> = Vec::new();
-    let mut duration = Duration::ZERO;
 
     // The log names come from the payload: they are checked like artifact names, and an
     // unsafe one is reported by validation instead of being written.
     let names = log_names(&task.def);
-    let names_ok = log_name_problems(&names).is_empty();
-    let mut sink = sink.clone();
-    sink.mask_names(Masker::new(&secret_values));
-    if names_ok {
-        sink.reserve(&names.live);
-    }
-    let sink = &sink;
-    if names.save && names_ok {
-        match sink.create(&names.backing) {
-            Ok(file) => log.save_to(file),
-            Err(e) => {
-                events.before_start = Some(TaskError::internal(format!(
-                    "cannot write the saved log: {e}"
-                )));
-            }
-        }
-    }
+    let sink = &log_sink(sink, &names, &secret_values);
+    events.before_start = save_log(sink, &names, &mut log).err();
     log.line(&format!(
         "Task: {} run {run_id} \"{}\"",
         task.task_id, task.def.metadata.name
@@ -245,71 +230,20 @@ pub async fn run(
     for w in &warnings {
         log.line(&format!("Warning: {w}"));
     }
-    let mut sandbox: Option<Arc<dyn Sandbox>> = None;
-    let mut image = None;
-    let mut purge = false;
+    let mut ran = Ran::default();
     match plan {
         Err(e) => events.before_start = Some(e),
         Ok(plan) => {
-            family = Some(plan.family);
-            engine_name = Some(plan.engine.name());
-            events.retry_codes = plan.on_exit_status.retry.clone();
-            let more = plan
-                .engine
-                .describe()
-                .map(|d| format!("  {d}"))
-                .unwrap_or_default();
-            log.line(&format!(
-                "Worker pool: {}  Engine: {}{more}",
-                task.def.task_queue_id,
-                plan.engine.name()
-            ));
-            match start(task, run_id, opts, &plan, &mut log, &cancel, &mut warnings).await {
-                Err(e) => events.before_start = Some(e),
-                Ok((sb, stream, mounted)) => {
-                    image = sb.image();
-                    sandbox = Some(sb.clone());
-                    let (ev, took) = supervise(&sb, stream, &plan, &mut log, &mut cancel).await;
-                    events.exit_code = ev.exit_code;
-                    events.max_run_time_exceeded = ev.max_run_time_exceeded;
-                    events.interrupted = ev.interrupted;
-                    events.internal_error = ev.internal_error;
-                    duration = took;
-                    if events.interrupted.is_none() && plan.copy_artifacts {
-                        for spec in &plan.artifacts {
-                            records.extend(sb.extract(spec, sink).await);
-                        }
-                        for name in sink.masked_names() {
-                            let w = format!(
-                                "artifact {name}: its path holds a secret value, so it is stored under this masked name"
-                            );
-                            log.line(&format!("Warning: {w}"));
-                            warnings.push(w);
-                        }
-                        events.failing_artifacts = records
-                            .iter()
-                            .filter(|r| counts_as_failure(r, plan.family, opts.missing))
-                            .map(failing_artifact)
-                            .collect();
-                    }
-                    // A write failure of the machine's (disk full, <A> not writable) turns a
-                    // task that would complete into an internal error (row 13).
-                    if let Some(failure) = sink.io_failure() {
-                        if events.exit_code == Some(0) && !events.max_run_time_exceeded {
-                            events.internal_error =
-                                Some(format!("cannot store the artifacts: {failure}"));
-                        }
-                    }
-                    // Caches leave the task dir before it is removed; purgeCaches deletes them.
-                    // maxRunTime aborts and cancellations have no exit code to match.
-                    purge = events.interrupted.is_none()
-                        && !events.max_run_time_exceeded
-                        && events
-                            .exit_code
-                            .is_some_and(|c| plan.on_exit_status.purge_caches.contains(&c));
-                    warnings.extend(mounted.release(purge));
-                }
-            }
+            let mut stage = Stage {
+                task,
+                run_id,
+                opts,
+                sink,
+                log: &mut log,
+                events: &mut events,
+                warnings: &mut warnings,
+            };
+            ran = stage.execute(&plan, &mut cancel).await;
         }
     }
     if let Some(err) = &events.before_start {
@@ -322,88 +256,43 @@ pub async fn run(
         events.interrupted = canceled;
     }
     let resolution = resolve(&events);
-
-    log.line("=== Task Finished ===");
-    for r in &records {
-        match r.kind {
-            "error" => log.line(&format!(
-                "Artifact error {}: {}: {}",
-                r.name,
-                r.reason.as_deref().unwrap_or_default(),
-                r.message.as_deref().unwrap_or_default()
-            )),
-            _ => log.line(&format!(
-                "Artifact {} ({})",
-                r.name,
-                human_size(r.size.unwrap_or(0))
-            )),
-        }
-    }
-    let exit_shown = events
-        .exit_code
-        .filter(|_| !events.max_run_time_exceeded && events.interrupted.is_none())
-        .map_or("none".to_owned(), |c| c.to_string());
-    // "Exit code: 0 ... Outcome: failed" says why: only failing artifacts give that pair.
-    let why_failed = match (&resolution.outcome, &resolution.message) {
-        (Outcome::Failed, Some(m)) => format!(" ({m})"),
-        _ => String::new(),
-    };
-    log.line(&format!(
-        "Exit code: {exit_shown}  Duration: {:.3}s  Outcome: {}{why_failed}",
-        duration.as_secs_f64(),
-        resolution.outcome.describe()
-    ));
-    log.flush();
+    footer(&mut log, &ran, &events, &resolution);
     let saved_digest = log.finish_saved();
     drop(log);
 
     let late_warnings = warnings.len();
-    if let Some(sb) = &sandbox {
-        warnings.extend(sb.cleanup(opts.keep, purge).await);
+    if let Some(sb) = &ran.sandbox {
+        warnings.extend(sb.cleanup(opts.keep, ran.purge).await);
     }
 
-    // The log artifacts, then the manifest.
-    if let Some((size, sha)) = saved_digest {
-        records.push(Record::file(
-            &names.backing,
-            size,
-            sha,
-            "text/plain; charset=utf-8".into(),
-            &task.def.expires,
-        ));
-        records.push(Record::link(&names.live, &names.backing));
-    }
-    records.sort_by(|a, b| a.name.cmp(&b.name));
     // Everything saved or printed from here on is masked field by field.
     let masker = Masker::new(&secret_values);
     let message = resolution.message.as_deref().map(|m| masker.mask_str(m));
-    let records: Vec<Record> = records.into_iter().map(|r| r.masked(&masker)).collect();
+    let saved = saved_digest.map(|digest| (&names, digest, task.def.expires.as_str()));
+    let records = manifest_records(ran.records, saved, &masker);
     let manifest = json!({
         "taskId": task.task_id, "runId": run_id,
-        "family": family.map(Family::as_str), "engine": engine_name,
+        "family": ran.family.map(Family::as_str), "engine": ran.engine,
         "outcome": resolution.outcome.state(), "reason": resolution.outcome.reason(),
         "artifacts": records,
     });
     if let Err(e) = sink.write_manifest(&manifest) {
-        warnings.push(e);
+        warnings.push(chain(&e));
     }
-    let task_exit_code = events
-        .exit_code
-        .filter(|_| !events.max_run_time_exceeded && events.interrupted.is_none());
     Summary {
         task_id: task.task_id.clone(),
         run_id,
         label: task.label.clone(),
-        family,
-        engine: engine_name,
+        family: ran.family,
+        engine: ran.engine,
         outcome: resolution.outcome.state(),
         reason: resolution.outcome.reason(),
         exit_code: resolution.exit_code,
-        task_exit_code,
+        task_exit_code: task_exit_code(&events),
         started,
         resolved: format_timestamp(Utc::now()),
-        duration_seconds: (duration.as_secs_f64() * 1000.0).round() / 1000.0,
-        image,
+        duration_seconds: (ran.duration.as_secs_f64() * 1000.0).round() / 1000.0,
+        image: ran.image,
         artifacts_dir: sink.root().display().to_string(),
         artifacts: records,
         warnings: warnings.iter().map(|w| masker.mask_str(w)).collect(),
@@ -411,6 +300,202 @@ pub async fn run(
         late_warnings,
         outcome_kind: Some(resolution.outcome),
     }
+}
+
+/// The manifest's entries: the artifacts and the log's two (with the saved log's size and
+/// digest, and the task's expiry), in name order, masked.
+fn manifest_records(
+    mut records: Vec<Record>,
+    saved: Option<(&LogNames, (u64, String), &str)>,
+    masker: &Masker,
+) -> Vec<Record> {
+    if let Some((names, (size, sha), expires)) = saved {
+        records.push(Record::file(
+            &names.backing,
+            size,
+            sha,
+            "text/plain; charset=utf-8".into(),
+            expires,
+        ));
+        records.push(Record::link(&names.live, &names.backing));
+    }
+    records.sort_by(|a, b| a.name.cmp(&b.name));
+    records.into_iter().map(|r| r.masked(masker)).collect()
+}
+
+/// The artifacts directory as this run writes into it: names with a secret masked, and the
+/// live log's name kept for its link (when the log names are safe to write).
+fn log_sink(sink: &LocalDir, names: &LogNames, secret_values: &[String]) -> LocalDir {
+    let mut sink = sink.clone();
+    sink.mask_names(Masker::new(secret_values));
+    if log_name_problems(names).is_empty() {
+        sink.reserve(&names.live);
+    }
+    sink
+}
+
+/// The saved log (`features.backingLog`), written as the live log goes.
+fn save_log(sink: &LocalDir, names: &LogNames, log: &mut LiveLog) -> Result<(), TaskError> {
+    if !names.save || !log_name_problems(names).is_empty() {
+        return Ok(());
+    }
+    let file = sink
+        .create(&names.backing)
+        .map_err(|e| TaskError::internal(format!("cannot write the saved log: {}", chain(&e))))?;
+    log.save_to(file);
+    Ok(())
+}
+
+/// The task's own exit code, when it has one that is its own (not a maxRunTime kill, not a
+/// cancellation).
+fn task_exit_code(events: &RunEvents) -> Option<i32> {
+    events
+        .exit_code
+        .filter(|_| !events.max_run_time_exceeded && events.interrupted.is_none())
+}
+
+/// What the stages after validation made.
+#[derive(Default)]
+struct Ran {
+    family: Option<Family>,
+    engine: Option<&'static str>,
+    records: Vec<Record>,
+    duration: Duration,
+    sandbox: Option<Arc<dyn Sandbox>>,
+    image: Option<Value>,
+    /// `onExitStatus.purgeCaches` matched: the engine deletes its caches.
+    purge: bool,
+}
+
+/// A validated run on its way: what the stages after validation share.
+struct Stage<'a> {
+    task: &'a Task,
+    run_id: u32,
+    opts: &'a RunOptions,
+    sink: &'a LocalDir,
+    log: &'a mut LiveLog,
+    events: &'a mut RunEvents,
+    warnings: &'a mut Vec<String>,
+}
+
+impl Stage<'_> {
+    /// Stages 1–8: the engine line, prepare and start, supervise, artifacts, caches back.
+    async fn execute(
+        &mut self,
+        plan: &Plan,
+        cancel: &mut watch::Receiver<Option<Interrupt>>,
+    ) -> Ran {
+        let mut ran = Ran {
+            family: Some(plan.family),
+            engine: Some(plan.engine.name()),
+            ..Ran::default()
+        };
+        self.events
+            .retry_codes
+            .clone_from(&plan.on_exit_status.retry);
+        let more = plan
+            .engine
+            .describe()
+            .map(|d| format!("  {d}"))
+            .unwrap_or_default();
+        self.log.line(&format!(
+            "Worker pool: {}  Engine: {}{more}",
+            self.task.def.task_queue_id,
+            plan.engine.name()
+        ));
+        let started = self.start(plan, cancel).await;
+        let (sb, stream, mounted) = match started {
+            Ok(started) => started,
+            Err(e) => {
+                self.events.before_start = Some(e);
+                return ran;
+            }
+        };
+        ran.image = sb.image();
+        ran.sandbox = Some(sb.clone());
+        let (ev, took) = supervise(&sb, stream, plan, self.log, cancel).await;
+        let events = &mut *self.events;
+        events.exit_code = ev.exit_code;
+        events.max_run_time_exceeded = ev.max_run_time_exceeded;
+        events.interrupted = ev.interrupted;
+        events.internal_error = ev.internal_error;
+        ran.duration = took;
+        if events.interrupted.is_none() && plan.copy_artifacts {
+            ran.records = self.copy_artifacts(&sb, plan).await;
+        }
+        let events = &mut *self.events;
+        // A write failure of the machine's (disk full, <A> not writable) turns a task that
+        // would complete into an internal error (row 13).
+        if let Some(failure) = self.sink.io_failure()
+            && events.exit_code == Some(0)
+            && !events.max_run_time_exceeded
+        {
+            events.internal_error = Some(format!("cannot store the artifacts: {failure}"));
+        }
+        // Caches leave the task dir before it is removed; purgeCaches deletes them.
+        // maxRunTime aborts and cancellations have no exit code to match.
+        ran.purge = events.interrupted.is_none()
+            && !events.max_run_time_exceeded
+            && events
+                .exit_code
+                .is_some_and(|c| plan.on_exit_status.purge_caches.contains(&c));
+        self.warnings.extend(mounted.release(ran.purge));
+        ran
+    }
+
+    /// Stage 7: every artifact out of the sandbox; the failing ones are noted for the outcome.
+    async fn copy_artifacts(&mut self, sb: &Arc<dyn Sandbox>, plan: &Plan) -> Vec<Record> {
+        let mut records = Vec::new();
+        for spec in &plan.artifacts {
+            records.extend(sb.extract(spec, self.sink).await);
+        }
+        for name in self.sink.masked_names() {
+            let w = format!(
+                "artifact {name}: its path holds a secret value, so it is stored under this masked name"
+            );
+            self.log.line(&format!("Warning: {w}"));
+            self.warnings.push(w);
+        }
+        self.events.failing_artifacts = records
+            .iter()
+            .filter(|r| counts_as_failure(r, plan.family, self.opts.missing))
+            .map(failing_artifact)
+            .collect();
+        records
+    }
+}
+
+/// The log's footer: the artifacts, the exit code, the duration and the outcome.
+fn footer(log: &mut LiveLog, ran: &Ran, events: &RunEvents, resolution: &Resolution) {
+    log.line("=== Task Finished ===");
+    for r in &ran.records {
+        if r.is_error() {
+            log.line(&format!(
+                "Artifact error {}: {}: {}",
+                r.name,
+                r.reason.as_deref().unwrap_or_default(),
+                r.message.as_deref().unwrap_or_default()
+            ));
+        } else {
+            log.line(&format!(
+                "Artifact {} ({})",
+                r.name,
+                human_size(r.size.unwrap_or(0))
+            ));
+        }
+    }
+    let exit_shown = task_exit_code(events).map_or_else(|| "none".to_owned(), |c| c.to_string());
+    // "Exit code: 0 ... Outcome: failed" says why: only failing artifacts give that pair.
+    let why_failed = match (&resolution.outcome, &resolution.message) {
+        (Outcome::Failed, Some(m)) => format!(" ({m})"),
+        _ => String::new(),
+    };
+    log.line(&format!(
+        "Exit code: {exit_shown}  Duration: {:.3}s  Outcome: {}{why_failed}",
+        ran.duration.as_secs_f64(),
+        resolution.outcome.describe()
+    ));
+    log.flush();
 }
 
 fn counts_as_failure(r: &Record, family: Family, policy: MissingPolicy) -> bool {
@@ -437,58 +522,121 @@ fn failing_artifact(r: &Record) -> String {
 const INTERACTIVE_BANNER: &str =
     "Interactive shell (not recorded): `exec-task` runs the task's commands; `exit` ends the task";
 
-/// Stages 1 and 4: the environment, then prepare and start, with the header just before.
-async fn start(
-    task: &Task,
-    run_id: u32,
-    opts: &RunOptions,
+impl Stage<'_> {
+    /// Stages 1 and 4: the environment, then prepare and start, with the header just before.
+    async fn start(
+        &mut self,
+        plan: &Plan,
+        cancel: &watch::Receiver<Option<Interrupt>>,
+    ) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream, MountedCaches), TaskError> {
+        let opts = self.opts;
+        let (mut spec, notes) = self.run_spec(plan)?;
+        plan.engine.preflight().await?;
+        let prepared = prepare(plan, &mut spec, notes, self.log, cancel).await?;
+        let sandbox: Arc<dyn Sandbox> = Arc::from(prepared);
+        let mounted = match mount_all(
+            &plan.mounts,
+            &spec.task_dir,
+            &opts.cache_root,
+            &opts.root_url,
+            opts.no_caches,
+            opts.max_mount_size,
+            cancel,
+        )
+        .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                sandbox.cleanup(opts.keep, false).await;
+                return Err(e);
+            }
+        };
+        for (inside, checkout) in &opts.links {
+            if let Err(e) = link_checkout(&spec.task_dir, inside, checkout) {
+                mounted.release(false);
+                sandbox.cleanup(opts.keep, false).await;
+                return Err(e);
+            }
+        }
+        for line in sandbox.describe() {
+            self.log.line(&line);
+        }
+        self.log
+            .line(&format!("Started: {}", format_timestamp(Utc::now())));
+        self.log.line("=== Task Starting ===");
+        if spec.interactive {
+            // Written before the engine starts: the shell's prompt must come after it.
+            self.log.line(INTERACTIVE_BANNER);
+        }
+        match sandbox.start().await {
+            Ok(stream) => Ok((sandbox, stream, mounted)),
+            Err(e) => {
+                mounted.release(false);
+                sandbox.cleanup(opts.keep, false).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Stage 1: the environment composed, and what the engine runs; the receiver gets the
+    /// engine's notes while it prepares.
+    fn run_spec(&mut self, plan: &Plan) -> Result<(RunSpec, Notes), TaskError> {
+        let (task, opts, run_id) = (self.task, self.opts, self.run_id);
+        let native = plan.family == Family::GenericWorker;
+        let task_dir = if native {
+            crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id)
+        } else {
+            PathBuf::new()
+        };
+        let dir_text = task_dir.display().to_string();
+        let composed = env::compose(Layers {
+            // The Docker engine's base is the image's own Env, which the daemon applies.
+            base: if native {
+                native_base_env()
+            } else {
+                Vec::new()
+            },
+            payload: Some(&plan.env),
+            cli: opts.cli_env.clone(),
+            secrets: opts.secrets.clone(),
+            reserved: reserved_env(task, run_id, opts, plan.family, Some(&dir_text)),
+        })
+        .map_err(|e| env_problem(&e))?;
+        for w in &composed.warnings {
+            self.log.line(&format!("Warning: {w}"));
+        }
+        self.warnings.extend(composed.warnings.iter().cloned());
+        let (notes_tx, notes) = tokio::sync::mpsc::unbounded_channel();
+        let spec = RunSpec {
+            task_id: task.task_id.clone(),
+            run_id,
+            family: plan.family,
+            commands: plan.commands.clone(),
+            env: composed.vars,
+            task_dir,
+            interactive: opts.interactive,
+            docker: plan.docker.clone(),
+            notes: Some(notes_tx),
+        };
+        Ok((spec, notes))
+    }
+}
+
+/// The engine's notes while it prepares a run (pulls, builds).
+type Notes = tokio::sync::mpsc::UnboundedReceiver<String>;
+
+/// Stage 4's preparation, which can take minutes (pulls, builds): its notes reach the log as
+/// they come, and a cancellation stops it (whatever it had made goes).
+async fn prepare(
     plan: &Plan,
+    spec: &mut RunSpec,
+    mut notes: Notes,
     log: &mut LiveLog,
     cancel: &watch::Receiver<Option<Interrupt>>,
-    warnings: &mut Vec<String>,
-) -> Result<(Arc<dyn Sandbox>, crate::engine::LogStream, MountedCaches), TaskError> {
-    let native = plan.family == Family::GenericWorker;
-    let task_dir = if native {
-        crate::engine::native::task_dir(&opts.cache_root, &task.task_id, run_id)
-    } else {
-        PathBuf::new()
-    };
-    let dir_text = task_dir.display().to_string();
-    let composed = env::compose(Layers {
-        // The Docker engine's base is the image's own Env, which the daemon applies.
-        base: if native {
-            native_base_env()
-        } else {
-            Vec::new()
-        },
-        payload: Some(&plan.env),
-        cli: opts.cli_env.clone(),
-        secrets: opts.secrets.clone(),
-        reserved: reserved_env(task, run_id, opts, plan.family, Some(&dir_text)),
-    })
-    .map_err(env_problem)?;
-    for w in &composed.warnings {
-        log.line(&format!("Warning: {w}"));
-    }
-    warnings.extend(composed.warnings.iter().cloned());
-    let (notes_tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
-    let spec = RunSpec {
-        task_id: task.task_id.clone(),
-        run_id,
-        family: plan.family,
-        commands: plan.commands.clone(),
-        env: composed.vars,
-        task_dir,
-        interactive: opts.interactive,
-        docker: plan.docker.clone(),
-        notes: Some(notes_tx),
-    };
-    plan.engine.preflight().await?;
-    // Preparing can take minutes (pulls, builds): its notes reach the log as they come, and a
-    // cancellation stops it.
+) -> Result<Box<dyn Sandbox>, TaskError> {
     let mut canceled = cancel.clone();
     let prepared = {
-        let prepare = plan.engine.prepare(&spec);
+        let prepare = plan.engine.prepare(spec);
         tokio::pin!(prepare);
         loop {
             tokio::select! {
@@ -506,54 +654,14 @@ async fn start(
         .is_some_and(|e| e.reason == super::outcome::Reason::Canceled)
     {
         // The preparation stopped half-way: whatever it had made goes.
-        plan.engine.abandon(&spec).await;
+        plan.engine.abandon(spec).await;
     }
-    drop(spec.notes);
+    // The sender goes, so the last notes can be read to the end.
+    spec.notes = None;
     while let Ok(line) = notes.try_recv() {
         log.raw_line(&line);
     }
-    let sandbox: Arc<dyn Sandbox> = Arc::from(prepared?);
-    let mounted = match mount_all(
-        &plan.mounts,
-        &spec.task_dir,
-        &opts.cache_root,
-        &opts.root_url,
-        opts.no_caches,
-        opts.max_mount_size,
-        cancel,
-    )
-    .await
-    {
-        Ok(m) => m,
-        Err(e) => {
-            sandbox.cleanup(opts.keep, false).await;
-            return Err(e);
-        }
-    };
-    for (inside, checkout) in &opts.links {
-        if let Err(e) = link_checkout(&spec.task_dir, inside, checkout) {
-            mounted.release(false);
-            sandbox.cleanup(opts.keep, false).await;
-            return Err(e);
-        }
-    }
-    for line in sandbox.describe() {
-        log.line(&line);
-    }
-    log.line(&format!("Started: {}", format_timestamp(Utc::now())));
-    log.line("=== Task Starting ===");
-    if spec.interactive {
-        // Written before the engine starts: the shell's prompt must come after it.
-        log.line(INTERACTIVE_BANNER);
-    }
-    match sandbox.start().await {
-        Ok(stream) => Ok((sandbox, stream, mounted)),
-        Err(e) => {
-            mounted.release(false);
-            sandbox.cleanup(opts.keep, false).await;
-            Err(e)
-        }
-    }
+    prepared
 }
 
 /// `--develop` natively: the checkout appears at `inside` (relative to the task dir) as a
@@ -581,11 +689,8 @@ fn link_checkout(
 }
 
 /// An environment that cannot be composed is the payload's (or the command line's) fault.
-fn env_problem(e: EnvError) -> TaskError {
-    match e {
-        EnvError::Payload(errs) => TaskError::malformed(errs.join("\n")),
-        EnvError::Usage(msg) => TaskError::malformed(msg),
-    }
+fn env_problem(e: &EnvError) -> TaskError {
+    TaskError::malformed(e.to_string())
 }
 
 /// What happened between start and exit.
@@ -630,14 +735,14 @@ async fn supervise(
                 }
             }
             code = sandbox.wait() => break code,
-            _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await },
+            () = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await },
                 if deadline.is_some() && terminating.is_none() => {
                 out.max_run_time_exceeded = true;
                 let secs = plan.max_run_time.map_or(0, |d| d.as_secs());
                 log.line(&format!("Task aborted: maxRunTime of {secs} seconds exceeded"));
                 terminating = terminate(sandbox);
             }
-            _ = tokio::time::sleep(Duration::from_millis(500)), if log.has_partial_line() => {
+            () = tokio::time::sleep(Duration::from_millis(500)), if log.has_partial_line() => {
                 log.flush_partial_line();
             }
             changed = cancel.changed(), if cancel_open && out.interrupted.is_none() => {
@@ -704,7 +809,7 @@ pub fn static_plan(task: &Task, opts: &RunOptions) -> Result<StaticPlan, TaskErr
         secrets: opts.secrets.clone(),
         reserved: Vec::new(),
     })
-    .map_err(env_problem)?;
+    .map_err(|e| env_problem(&e))?;
     warnings.extend(composed.warnings);
     let mut literal_env: Vec<(String, String)> = plan
         .env

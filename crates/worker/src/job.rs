@@ -183,7 +183,7 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
     let sink = match LocalDir::prepare(&dir) {
         Ok(s) => s,
         Err(e) => {
-            return give_up("internal-error", Some(e)).await;
+            return give_up("internal-error", Some(tc_run::error::chain(&e))).await;
         }
     };
     let names = log_names(&def);

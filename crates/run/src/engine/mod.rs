@@ -37,7 +37,7 @@ pub struct RunSpec {
 pub type LogStream = tokio::sync::mpsc::Receiver<Vec<u8>>;
 
 /// A task's exit as a sandbox publishes it: none yet, an exit code, or why there is none.
-pub type Exit = Option<Result<i32, String>>;
+pub type Exit = Option<Result<i32, TaskError>>;
 
 /// Waits for the exit a sandbox publishes on `rx` (what `Sandbox::wait` does for both engines).
 pub async fn wait_for_exit(rx: &tokio::sync::watch::Receiver<Exit>) -> Result<i32, TaskError> {
@@ -47,8 +47,7 @@ pub async fn wait_for_exit(rx: &tokio::sync::watch::Receiver<Exit>) -> Result<i3
         .await
         .map_err(|_| TaskError::internal("the task's runner stopped without an exit code"))?;
     match done.clone() {
-        Some(Ok(code)) => Ok(code),
-        Some(Err(message)) => Err(TaskError::internal(message)),
+        Some(result) => result,
         None => Err(TaskError::internal("no exit code")),
     }
 }

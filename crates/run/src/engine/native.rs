@@ -4,7 +4,7 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,10 +15,70 @@ use tokio::sync::{mpsc, watch};
 
 use super::{Engine, LogStream, RunSpec, Sandbox};
 use crate::artifacts::{self, ArtifactSpec, LocalDir, Record};
+use crate::error::chain;
 use crate::outcome::TaskError;
 use tc_taskdef::Family;
 
 pub struct NativeEngine;
+
+/// Why a command or the interactive shell could not run (the log says so; a command that
+/// cannot start exits 127, a shell that cannot is an internal error).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum NativeError {
+    #[error("cannot create {}", path.display())]
+    #[diagnostic(code(tc::run::native::create))]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {}", path.display())]
+    #[diagnostic(code(tc::run::native::write))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot start the shell {shell}")]
+    #[diagnostic(code(tc::run::native::shell))]
+    Shell {
+        shell: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("the command is empty")]
+    #[diagnostic(code(tc::run::native::empty_command))]
+    EmptyCommand,
+
+    #[error("cannot make a pipe")]
+    #[diagnostic(code(tc::run::native::pipe))]
+    Pipe {
+        #[source]
+        source: nix::errno::Errno,
+    },
+
+    #[error("cannot make a pipe")]
+    #[diagnostic(code(tc::run::native::pipe))]
+    PipeClone {
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot read the command's output")]
+    #[diagnostic(code(tc::run::native::output))]
+    Output {
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Starting or waiting for the process failed: the system's own message.
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::native::process))]
+    Process(std::io::Error),
+}
 
 /// The process groups of every command running now, so a second Ctrl-C can kill them all
 /// before tc leaves.
@@ -142,15 +202,16 @@ impl Sandbox for NativeSandbox {
         let exit_tx = self.exit_tx.clone();
         if self.interactive {
             tokio::task::spawn_blocking(move || {
-                let result = interactive_shell(&commands, &env, &dir);
+                let result = interactive_shell(&commands, &env, &dir)
+                    .map_err(|e| TaskError::internal(chain(&e)));
                 drop(tx);
                 let _ = exit_tx.send(Some(result));
             });
             return Ok(rx);
         }
         tokio::spawn(async move {
-            let result = run_commands(&commands, &env, &dir, &group, &stopped, &tx).await;
-            let _ = exit_tx.send(Some(result));
+            let code = run_commands(&commands, &env, &dir, &group, &stopped, &tx).await;
+            let _ = exit_tx.send(Some(Ok(code)));
         });
         Ok(rx)
     }
@@ -204,26 +265,9 @@ fn interactive_shell(
     commands: &[Vec<String>],
     env: &[(String, String)],
     dir: &Path,
-) -> Result<i32, String> {
-    use std::os::unix::fs::PermissionsExt;
+) -> Result<i32, NativeError> {
     use std::os::unix::process::CommandExt;
-    let bin = dir.join(".tc");
-    std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
-    let mut script = String::from(
-        "#!/bin/sh\n# The task's commands, as tc would run them; stops at the first failure.\nset -e\n",
-    );
-    script.push_str(&format!(
-        "cd {}\n",
-        shell_quote(&[dir.display().to_string()])
-    ));
-    for argv in commands {
-        script.push_str(&shell_quote(argv));
-        script.push('\n');
-    }
-    let exec_task = bin.join("exec-task");
-    std::fs::write(&exec_task, script)
-        .and_then(|()| std::fs::set_permissions(&exec_task, std::fs::Permissions::from_mode(0o755)))
-        .map_err(|e| format!("cannot write {}: {e}", exec_task.display()))?;
+    let bin = write_exec_task(commands, dir)?;
     let mut env: Vec<(String, String)> = env.to_vec();
     let path = env
         .iter()
@@ -248,13 +292,50 @@ fn interactive_shell(
     let _tie = super::guard::tie_process_group(&mut command);
     let mut child = command
         .spawn()
-        .map_err(|e| format!("cannot start the shell {shell}: {e}"))?;
+        .map_err(|source| NativeError::Shell { shell, source })?;
+    let status = in_the_foreground(&mut child).map_err(NativeError::Process)?;
+    Ok(exit_code(status))
+}
+
+/// `<task dir>/.tc/exec-task`: the task's commands, as tc would run them. Returns its
+/// directory, for the shell's PATH.
+fn write_exec_task(commands: &[Vec<String>], dir: &Path) -> Result<PathBuf, NativeError> {
+    use std::fmt::Write as _;
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join(".tc");
+    std::fs::create_dir_all(&bin).map_err(|source| NativeError::Create {
+        path: bin.clone(),
+        source,
+    })?;
+    let mut script = String::from(
+        "#!/bin/sh\n# The task's commands, as tc would run them; stops at the first failure.\nset -e\n",
+    );
+    let _ = writeln!(script, "cd {}", shell_quote(&[dir.display().to_string()]));
+    for argv in commands {
+        script.push_str(&shell_quote(argv));
+        script.push('\n');
+    }
+    let exec_task = bin.join("exec-task");
+    std::fs::write(&exec_task, script)
+        .and_then(|()| std::fs::set_permissions(&exec_task, std::fs::Permissions::from_mode(0o755)))
+        .map_err(|source| NativeError::Write {
+            path: exec_task,
+            source,
+        })?;
+    Ok(bin)
+}
+
+/// Waits for the shell with the terminal's foreground handed to its process group, so Ctrl-C
+/// reaches it and not tc; tc takes the terminal back afterwards.
+fn in_the_foreground(child: &mut std::process::Child) -> std::io::Result<ExitStatus> {
+    use nix::sys::signal::{SigHandler, signal};
     let stdin = std::io::stdin();
-    let pgid = Pid::from_raw(child.id() as i32);
+    let pgid = Pid::from_raw(child.id().cast_signed());
     // tc moves to the background while the shell runs; it must not be stopped for taking the
     // terminal back.
-    let old =
-        unsafe { nix::sys::signal::signal(Signal::SIGTTOU, nix::sys::signal::SigHandler::SigIgn) };
+    // SAFETY: SIG_IGN runs no handler code, so no signal can interrupt tc with code that is
+    // not async-signal-safe; `signal` is unsafe only because of what a handler may do.
+    let old = unsafe { signal(Signal::SIGTTOU, SigHandler::SigIgn) };
     let _ = nix::unistd::tcsetpgrp(&stdin, pgid);
     // The shell may have touched the terminal before it was handed over, and been stopped
     // for it: let it go on.
@@ -262,12 +343,18 @@ fn interactive_shell(
     let status = child.wait();
     let _ = nix::unistd::tcsetpgrp(&stdin, nix::unistd::getpgrp());
     if let Ok(old) = old {
-        let _ = unsafe { nix::sys::signal::signal(Signal::SIGTTOU, old) };
+        // SAFETY: `old` is the disposition tc had before (the default, or a handler that was
+        // installed with its own guarantees): it is put back as it was.
+        let _ = unsafe { signal(Signal::SIGTTOU, old) };
     }
-    let status = status.map_err(|e| e.to_string())?;
-    Ok(status
+    status
+}
+
+/// The exit code as a shell gives it: a signal s is 128 + s.
+fn exit_code(status: ExitStatus) -> i32 {
+    status
         .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
 /// Removes a task directory even where the task left read-only directories behind.
@@ -275,21 +362,21 @@ fn remove_tree(dir: &Path) -> std::io::Result<()> {
     if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
         return Ok(());
     }
-    fn writable(p: &Path) {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::symlink_metadata(p) {
-            if meta.is_dir() {
-                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
-                if let Ok(entries) = std::fs::read_dir(p) {
-                    for e in entries.flatten() {
-                        writable(&e.path());
-                    }
-                }
+    make_writable(dir);
+    std::fs::remove_dir_all(dir)
+}
+
+/// Gives the owner rwx on every directory under `p` (symlinks are not followed).
+fn make_writable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) {
+        let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = std::fs::read_dir(p) {
+            for e in entries.flatten() {
+                make_writable(&e.path());
             }
         }
     }
-    writable(dir);
-    std::fs::remove_dir_all(dir)
 }
 
 /// Runs the commands in order, stopping at the first failure; returns that exit code.
@@ -300,10 +387,10 @@ async fn run_commands(
     group: &Mutex<Option<i32>>,
     stopped: &Mutex<bool>,
     log: &mpsc::Sender<Vec<u8>>,
-) -> Result<i32, String> {
+) -> i32 {
     let n = commands.len();
     for (i, argv) in commands.iter().enumerate() {
-        if stopped.lock().map(|s| *s).unwrap_or(true) {
+        if stopped.lock().map_or(true, |s| *s) {
             break;
         }
         let _ = log
@@ -314,7 +401,7 @@ async fn run_commands(
         let ended_line = ended.load(std::sync::atomic::Ordering::SeqCst);
         let shown = match &code {
             Ok(c) => c.to_string(),
-            Err(e) => format!("none ({e})"),
+            Err(e) => format!("none ({})", chain(e)),
         };
         // tc's line starts on a line of its own even when the output did not end one.
         let newline = if ended_line { "" } else { "\n" };
@@ -323,12 +410,12 @@ async fn run_commands(
             .await;
         match code {
             Ok(0) => {}
-            Ok(c) => return Ok(c),
+            Ok(c) => return c,
             // A command that cannot start (not found, not executable) fails like a shell does.
-            Err(_) => return Ok(127),
+            Err(_) => return 127,
         }
     }
-    Ok(0)
+    0
 }
 
 /// Runs one command; `ended_line` says whether its output ended with a newline.
@@ -340,14 +427,14 @@ async fn run_one(
     stopped: &Mutex<bool>,
     log: &mpsc::Sender<Vec<u8>>,
     ended_line: &Arc<std::sync::atomic::AtomicBool>,
-) -> Result<i32, String> {
+) -> Result<i32, NativeError> {
     let Some((program, args)) = argv.split_first() else {
-        return Err("the command is empty".into());
+        return Err(NativeError::EmptyCommand);
     };
-    let (reader, writer) = nix::unistd::pipe().map_err(|e| format!("cannot make a pipe: {e}"))?;
+    let (reader, writer) = nix::unistd::pipe().map_err(|source| NativeError::Pipe { source })?;
     let writer2 = writer
         .try_clone()
-        .map_err(|e| format!("cannot make a pipe: {e}"))?;
+        .map_err(|source| NativeError::PipeClone { source })?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .env_clear()
@@ -368,27 +455,29 @@ async fn run_one(
             let _ = log
                 .send(format!("[tc] Cannot run {program}: {e}\n").into_bytes())
                 .await;
-            return Err(e.to_string());
+            return Err(NativeError::Process(e));
         }
     };
-    if let (Some(pid), Ok(mut g)) = (child.id(), group.lock()) {
-        *g = Some(pid as i32);
+    // A pid is a positive i32 (the kernel's pid_max is at most 2^22).
+    let pid = child.id().map(u32::cast_signed);
+    if let (Some(pid), Ok(mut g)) = (pid, group.lock()) {
+        *g = Some(pid);
         if let Ok(mut live) = LIVE_GROUPS.lock() {
-            live.push(pid as i32);
+            live.push(pid);
         }
     }
     // A terminate that came between the check before this command and now finds no group:
     // stop the command here instead.
-    if stopped.lock().map(|s| *s).unwrap_or(true) {
-        if let Some(pid) = child.id() {
-            let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
-        }
+    if stopped.lock().map_or(true, |s| *s)
+        && let Some(pid) = pid
+    {
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     }
     // The pipe is read on a blocking thread; chunks go to the log as they come.
     let forward = log.clone();
     let ended_line = ended_line.clone();
     let mut pipe = tokio::net::unix::pipe::Receiver::from_owned_fd(reader)
-        .map_err(|e| format!("cannot read the command's output: {e}"))?;
+        .map_err(|source| NativeError::Output { source })?;
     let mut pump = tokio::spawn(async move {
         use tokio::io::AsyncReadExt;
         let mut buf = vec![0u8; 256 * 1024];
@@ -404,7 +493,7 @@ async fn run_one(
             }
         }
     });
-    let status = child.wait().await.map_err(|e| e.to_string())?;
+    let status = child.wait().await.map_err(NativeError::Process)?;
     // Output still in the pipe comes first; a descendant that keeps the pipe open past the
     // command's exit is not waited for: its end of the pipe is closed after a second.
     if tokio::time::timeout(Duration::from_secs(1), &mut pump)
@@ -413,12 +502,10 @@ async fn run_one(
     {
         pump.abort();
     }
-    if let Ok(mut g) = group.lock() {
-        if let (Some(pgid), Ok(mut live)) = (g.take(), LIVE_GROUPS.lock()) {
-            live.retain(|p| *p != pgid);
-        }
+    if let Ok(mut g) = group.lock()
+        && let (Some(pgid), Ok(mut live)) = (g.take(), LIVE_GROUPS.lock())
+    {
+        live.retain(|p| *p != pgid);
     }
-    Ok(status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+    Ok(exit_code(status))
 }

@@ -14,6 +14,7 @@ use reqwest::{StatusCode, Url};
 use sha2::{Digest, Sha256};
 
 use super::spec::{Content, decode_base64};
+use crate::error::chain;
 use crate::outcome::{Reason, TaskError};
 
 /// Fetched content.
@@ -82,7 +83,7 @@ pub struct Fetcher {
 /// transiently. A macro rather than a function taking a closure, so the futures stay `Send`.
 macro_rules! retrying {
     ($self:ident, $what:expr, $once:expr) => {{
-        let mut last = String::new();
+        let mut last = None;
         let mut result = None;
         for attempt in 0..$self.options.retry_delays.len() + 1 {
             if attempt > 0 {
@@ -97,10 +98,10 @@ macro_rules! retrying {
                     result = Some(Err(e));
                     break;
                 }
-                Err(Failure::Transient(why)) => last = why,
+                Err(Failure::Transient(why)) => last = Some(why),
             }
         }
-        result.unwrap_or_else(|| Err($self.gave_up($what, &last)))
+        result.unwrap_or_else(|| Err($self.gave_up($what, last.as_ref())))
     }};
 }
 
@@ -108,33 +109,34 @@ enum Failure {
     /// Retrying would not help.
     Final(TaskError),
     /// Network error, timeout, 5xx: worth another attempt.
-    Transient(String),
+    Transient(Transient),
 }
 
-/// An error with its sources: reqwest's own message rarely says what went wrong.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
+/// A failure another attempt may not meet.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum Transient {
+    /// `timed out`, `cannot connect` or `network error`.
+    #[error("{kind}")]
+    #[diagnostic(code(tc::run::fetch::network))]
+    Network {
+        kind: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("HTTP {status} from {url}")]
+    #[diagnostic(code(tc::run::fetch::status))]
+    Status { status: StatusCode, url: Url },
 }
 
-fn network(e: &reqwest::Error) -> Failure {
-    let what = if e.is_timeout() {
+fn network(e: reqwest::Error) -> Failure {
+    let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
         "cannot connect"
     } else {
         "network error"
     };
-    Failure::Transient(format!("{what}: {}", chain(e)))
+    Failure::Transient(Transient::Network { kind, source: e })
 }
 
 fn internal(what: String) -> impl FnOnce(io::Error) -> Failure {
@@ -147,7 +149,10 @@ fn refused(status: StatusCode, body: &[u8], url: &Url, what: &str) -> Failure {
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
     {
-        return Failure::Transient(format!("HTTP {status} from {url}"));
+        return Failure::Transient(Transient::Status {
+            status,
+            url: url.clone(),
+        });
     }
     let message = match status.as_u16() {
         404 => {
@@ -266,14 +271,9 @@ impl Fetcher {
     }
 
     async fn index_once(&self, url: &Url, entry: &str) -> Result<String, Failure> {
-        let resp = self
-            .client
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| network(&e))?;
+        let resp = self.client.get(url.clone()).send().await.map_err(network)?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| network(&e))?;
+        let body = resp.bytes().await.map_err(network)?;
         if !status.is_success() {
             return Err(refused(status, &body, url, entry));
         }
@@ -289,7 +289,8 @@ impl Fetcher {
     }
 
     /// The error after every attempt failed transiently.
-    fn gave_up(&self, what: &str, last: &str) -> TaskError {
+    fn gave_up(&self, what: &str, last: Option<&Transient>) -> TaskError {
+        let last = last.map(|e| chain(e)).unwrap_or_default();
         let attempts = self.options.retry_delays.len() + 1;
         let tries = if attempts == 1 {
             "1 attempt".to_owned()
@@ -354,12 +355,7 @@ impl Fetcher {
         what: &str,
         sha256: Option<&str>,
     ) -> Result<Fetched, Failure> {
-        let mut resp = self
-            .client
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| network(&e))?;
+        let mut resp = self.client.get(url.clone()).send().await.map_err(network)?;
         let status = resp.status();
         if !status.is_success() {
             let answered = resp.url().clone();
@@ -375,7 +371,7 @@ impl Fetcher {
             )))?;
         let mut hasher = Sha256::new();
         let mut file = tmp.as_file();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| network(&e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(network)? {
             hasher.update(&chunk);
             // Small synchronous writes: the page cache absorbs them.
             file.write_all(&chunk)

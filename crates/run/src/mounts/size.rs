@@ -10,13 +10,36 @@ pub const DEFAULT_MAX_MOUNT_SIZE: u64 = 8 << 30;
 pub const DEFAULT_MAX_MOUNT_SIZE_TEXT: &str = "8G";
 
 /// Binary unit suffixes (1K = 1024 bytes), largest first.
-const UNITS: [(&str, u32); 4] = [("T", 40), ("G", 30), ("M", 20), ("K", 10)];
+const UNITS: [(&str, i32); 4] = [("T", 40), ("G", 30), ("M", 20), ("K", 10)];
+
+/// A `--max-mount-size` that is not a size (clap shows it with the flag).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum SizeError {
+    #[error("`{text}` is not a size: give bytes or a number with K, M, G or T (e.g. 512M, 8G)")]
+    #[diagnostic(code(tc::run::size::syntax))]
+    NotASize { text: String },
+
+    #[error("`{text}`: the size must be at least 1 byte and below 16 EiB")]
+    #[diagnostic(code(tc::run::size::range))]
+    OutOfRange { text: String },
+}
+
+/// A mount that writes more than its cap: a malformed payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error(
+    "it expands to more than {}, the most a mount may write (--max-mount-size)",
+    show_size(*cap)
+)]
+#[diagnostic(code(tc::run::mount::too_large))]
+pub struct TooLarge {
+    pub cap: u64,
+}
 
 /// Parses `--max-mount-size`: a number of bytes, or a number with K, M, G or T (binary
 /// units; a trailing `B` or `iB` is allowed: `512M`, `2GiB`, `1.5G`).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let bad = || {
-        format!("`{text}` is not a size: give bytes or a number with K, M, G or T (e.g. 512M, 8G)")
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
+    let bad = || SizeError::NotASize {
+        text: text.to_owned(),
     };
     let upper = text.trim().to_ascii_uppercase();
     let t = upper
@@ -30,12 +53,15 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return Err(bad());
     }
-    let value = number.parse::<f64>().map_err(|_| bad())? * 2f64.powi(shift as i32);
+    let value = number.parse::<f64>().map_err(|_| bad())? * 2f64.powi(shift);
     if value < 1.0 || value >= u64::MAX as f64 {
-        return Err(format!(
-            "`{text}`: the size must be at least 1 byte and below 16 EiB"
-        ));
+        return Err(SizeError::OutOfRange {
+            text: text.to_owned(),
+        });
     }
+    // The range was checked just above: the value is positive and fits, and a fraction of a
+    // byte is dropped.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(value as u64)
 }
 
@@ -44,8 +70,10 @@ pub fn show_size(bytes: u64) -> String {
     UNITS
         .iter()
         .find(|(_, shift)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
-        .map(|(unit, shift)| format!("{} {unit}iB", bytes >> shift))
-        .unwrap_or_else(|| format!("{bytes} bytes"))
+        .map_or_else(
+            || format!("{bytes} bytes"),
+            |(unit, shift)| format!("{} {unit}iB", bytes >> shift),
+        )
 }
 
 /// What a mount may still write.
@@ -61,27 +89,20 @@ impl Budget {
     }
 
     /// Counts `n` more bytes; the error says the cap is passed.
-    pub(super) fn take(&mut self, n: u64) -> Result<(), String> {
+    pub(super) fn take(&mut self, n: u64) -> Result<(), TooLarge> {
         self.used = self.used.saturating_add(n);
         if self.used > self.cap {
-            return Err(self.over());
+            return Err(TooLarge { cap: self.cap });
         }
         Ok(())
     }
 
     /// Whether `n` more bytes (a size an archive declares) would still fit.
-    pub(super) fn fits(&self, n: u64) -> Result<(), String> {
+    pub(super) fn fits(&self, n: u64) -> Result<(), TooLarge> {
         if self.used.saturating_add(n) > self.cap {
-            return Err(self.over());
+            return Err(TooLarge { cap: self.cap });
         }
         Ok(())
-    }
-
-    fn over(&self) -> String {
-        format!(
-            "it expands to more than {}, the most a mount may write (--max-mount-size)",
-            show_size(self.cap)
-        )
     }
 }
 
@@ -134,7 +155,7 @@ mod tests {
         assert!(b.take(6).is_ok());
         assert!(b.fits(5).is_err());
         assert!(b.take(4).is_ok());
-        let e = b.take(1).unwrap_err();
+        let e = b.take(1).unwrap_err().to_string();
         assert!(e.contains("more than 10 bytes"), "{e}");
     }
 }

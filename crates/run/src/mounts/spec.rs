@@ -228,19 +228,56 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
         .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
 );
 
+/// `{base64}` content that does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("is not valid base64 ({0})")]
+#[diagnostic(code(tc::run::mount::base64))]
+pub struct Base64Error(base64::DecodeError);
+
 /// Decodes `{base64}` content.
-pub(super) fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
-    BASE64
-        .decode(text)
-        .map_err(|e| format!("is not valid base64 ({e})"))
+pub(super) fn decode_base64(text: &str) -> Result<Vec<u8>, Base64Error> {
+    BASE64.decode(text).map_err(Base64Error)
 }
+
+/// One problem of `payload.mounts`, at its JSON pointer into the payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{pointer}: {problem}")]
+#[diagnostic(code(tc::run::mount::spec))]
+pub struct SpecProblem {
+    /// `payload/mounts/<i>/<field>…`.
+    pub pointer: String,
+    pub problem: String,
+}
+
+/// Every problem of `payload.mounts`, one a line, in payload order (malformed-payload).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{}", lines(.0))]
+#[diagnostic(code(tc::run::mount::spec))]
+pub struct SpecErrors(pub Vec<SpecProblem>);
+
+fn lines(problems: &[SpecProblem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("\n")
+}
+
+/// Lists a problem at `pointer`.
+fn report(errors: &mut Vec<SpecProblem>, pointer: impl Into<String>, problem: impl Into<String>) {
+    errors.push(SpecProblem {
+        pointer: pointer.into(),
+        problem: problem.into(),
+    });
+}
+
+/// The mark of a field whose problem is listed already.
+#[derive(Debug, Clone, Copy)]
+struct Reported;
 
 const FILE_FIELDS: &[&str] = &["file", "content", "format"];
 const DIRECTORY_FIELDS: &[&str] = &["directory", "content", "format"];
 const CACHE_FIELDS: &[&str] = &["directory", "cacheName", "content", "format"];
 
 /// Parses `payload.mounts`. Every problem is listed; mounts come back in payload order.
-pub fn parse(mounts: &[Value]) -> Result<Vec<Mount>, Vec<String>> {
+pub fn parse(mounts: &[Value]) -> Result<Vec<Mount>, SpecErrors> {
     let mut errors = Vec::new();
     let mut out: Vec<(usize, Mount, Vec<String>)> = Vec::new();
     for (i, value) in mounts.iter().enumerate() {
@@ -252,11 +289,15 @@ pub fn parse(mounts: &[Value]) -> Result<Vec<Mount>, Vec<String>> {
         let field = mount.path_field();
         for (j, earlier, earlier_parts) in &out {
             if let Some(problem) = overlap(&mount, &parts, earlier, earlier_parts) {
-                errors.push(format!(
-                    "{here}/{field}: `{}` {problem} payload/mounts/{j} (`{}`)",
-                    mount.path(),
-                    earlier.path()
-                ));
+                report(
+                    &mut errors,
+                    format!("{here}/{field}"),
+                    format!(
+                        "`{}` {problem} payload/mounts/{j} (`{}`)",
+                        mount.path(),
+                        earlier.path()
+                    ),
+                );
             }
         }
         out.push((i, mount, parts));
@@ -264,7 +305,7 @@ pub fn parse(mounts: &[Value]) -> Result<Vec<Mount>, Vec<String>> {
     if errors.is_empty() {
         Ok(out.into_iter().map(|(_, m, _)| m).collect())
     } else {
-        Err(errors)
+        Err(SpecErrors(errors))
     }
 }
 
@@ -294,14 +335,19 @@ fn escape(key: &str) -> String {
 }
 
 /// Reports keys that are not in `known`.
-fn unknown_keys(map: &Map<String, Value>, known: &[&str], here: &str, errors: &mut Vec<String>) {
+fn unknown_keys(
+    map: &Map<String, Value>,
+    known: &[&str],
+    here: &str,
+    errors: &mut Vec<SpecProblem>,
+) {
     for key in map.keys() {
         if !known.contains(&key.as_str()) {
-            errors.push(format!(
-                "{here}/{}: unknown field (known here: {})",
-                escape(key),
-                known.join(", ")
-            ));
+            report(
+                errors,
+                format!("{here}/{}", escape(key)),
+                format!("unknown field (known here: {})", known.join(", ")),
+            );
         }
     }
 }
@@ -312,29 +358,34 @@ fn string<'a>(
     key: &str,
     here: &str,
     required: bool,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<SpecProblem>,
 ) -> Option<&'a str> {
     match map.get(key) {
         None => {
             if required {
-                errors.push(format!("{here}/{key}: is required"));
+                report(errors, format!("{here}/{key}"), "is required");
             }
             None
         }
         Some(Value::String(s)) => Some(s),
         Some(other) => {
-            errors.push(format!(
-                "{here}/{key}: must be a string, not {}",
-                kind(other)
-            ));
+            report(
+                errors,
+                format!("{here}/{key}"),
+                format!("must be a string, not {}", kind(other)),
+            );
             None
         }
     }
 }
 
-fn parse_one(value: &Value, here: &str, errors: &mut Vec<String>) -> Option<Mount> {
+fn parse_one(value: &Value, here: &str, errors: &mut Vec<SpecProblem>) -> Option<Mount> {
     let Some(map) = value.as_object() else {
-        errors.push(format!("{here}: must be a mapping, not {}", kind(value)));
+        report(
+            errors,
+            here,
+            format!("must be a mapping, not {}", kind(value)),
+        );
         return None;
     };
     let before = errors.len();
@@ -345,32 +396,36 @@ fn parse_one(value: &Value, here: &str, errors: &mut Vec<String>) -> Option<Moun
         let format = file_format(map, here, errors);
         Mount::File {
             file: file?,
-            content: content??,
-            format: format?,
+            content: content.ok()??,
+            format: format.ok()?,
         }
     } else if map.contains_key("cacheName") {
         unknown_keys(map, CACHE_FIELDS, here, errors);
         let directory = mount_path(map, "directory", here, errors);
         let cache_name = string(map, "cacheName", here, true, errors);
         if cache_name == Some("") {
-            errors.push(format!("{here}/cacheName: is empty"));
+            report(errors, format!("{here}/cacheName"), "is empty");
         }
         let content = content(map, here, false, errors);
         let format = archive_format(map, here, false, errors);
         match (map.contains_key("content"), map.contains_key("format")) {
-            (true, false) => errors.push(format!(
-                "{here}/format: is required with `content` (the archive format of the preload)"
-            )),
-            (false, true) => errors.push(format!(
-                "{here}/content: is required with `format` (the archive to preload the cache with)"
-            )),
+            (true, false) => report(
+                errors,
+                format!("{here}/format"),
+                "is required with `content` (the archive format of the preload)",
+            ),
+            (false, true) => report(
+                errors,
+                format!("{here}/content"),
+                "is required with `format` (the archive to preload the cache with)",
+            ),
             _ => {}
         }
         Mount::Cache {
             directory: directory?,
             cache_name: cache_name?.to_owned(),
-            content: content?,
-            format: format?,
+            content: content.ok()?,
+            format: format.ok()?,
         }
     } else if map.contains_key("directory") {
         unknown_keys(map, DIRECTORY_FIELDS, here, errors);
@@ -379,13 +434,15 @@ fn parse_one(value: &Value, here: &str, errors: &mut Vec<String>) -> Option<Moun
         let format = archive_format(map, here, true, errors);
         Mount::Directory {
             directory: directory?,
-            content: content??,
-            format: format??,
+            content: content.ok()??,
+            format: format.ok()??,
         }
     } else {
-        errors.push(format!(
-            "{here}: a mount needs `file` (a file mount) or `directory` (an archive extracted there, or a cache with `cacheName`)"
-        ));
+        report(
+            errors,
+            here,
+            "a mount needs `file` (a file mount) or `directory` (an archive extracted there, or a cache with `cacheName`)",
+        );
         return None;
     };
     (errors.len() == before).then_some(mount)
@@ -397,115 +454,112 @@ fn mount_path(
     map: &Map<String, Value>,
     key: &str,
     here: &str,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<SpecProblem>,
 ) -> Option<String> {
     let path = string(map, key, here, true, errors)?;
     match normalise(path) {
         Ok(p) => Some(p),
         Err(why) => {
-            errors.push(format!("{here}/{key}: {why}"));
+            report(errors, format!("{here}/{key}"), why.to_string());
             None
         }
     }
 }
 
-fn normalise(path: &str) -> Result<String, String> {
+/// A mount path that is not a path inside the task directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PathProblem {
+    #[error("holds a NUL character")]
+    Nul,
+    #[error(
+        "`{0}` is absolute; tc mounts only inside the task directory, so give a path relative to it"
+    )]
+    Absolute(String),
+    #[error("`{0}` has a `..` component, which escapes the task directory")]
+    Parent(String),
+    #[error("`{0}` names the task directory itself; give a path inside it")]
+    TaskDirectory(String),
+}
+
+fn normalise(path: &str) -> Result<String, PathProblem> {
     if path.contains('\0') {
-        return Err("holds a NUL character".into());
+        return Err(PathProblem::Nul);
     }
     if path.starts_with('/') {
-        return Err(format!(
-            "`{path}` is absolute; tc mounts only inside the task directory, so give a path relative to it"
-        ));
+        return Err(PathProblem::Absolute(path.to_owned()));
     }
     let mut parts = Vec::new();
     for part in path.split('/') {
         match part {
             "" | "." => {}
-            ".." => {
-                return Err(format!(
-                    "`{path}` has a `..` component, which escapes the task directory"
-                ));
-            }
+            ".." => return Err(PathProblem::Parent(path.to_owned())),
             p => parts.push(p),
         }
     }
     if parts.is_empty() {
-        return Err(format!(
-            "`{path}` names the task directory itself; give a path inside it"
-        ));
+        return Err(PathProblem::TaskDirectory(path.to_owned()));
     }
     Ok(parts.join("/"))
 }
 
+/// A file mount's `format`: absent, or one tc decompresses.
 fn file_format(
     map: &Map<String, Value>,
     here: &str,
-    errors: &mut Vec<String>,
-) -> Option<Option<FileFormat>> {
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Option<FileFormat>, Reported> {
     if !map.contains_key("format") {
-        return Some(None);
+        return Ok(None);
     }
-    let name = string(map, "format", here, false, errors)?;
+    let name = string(map, "format", here, false, errors).ok_or(Reported)?;
     if let Some(f) = FileFormat::from_name(name) {
-        return Some(Some(f));
+        return Ok(Some(f));
     }
     let supported: Vec<&str> = FileFormat::ALL.iter().map(|f| f.as_str()).collect();
     let unsupported = UNSUPPORTED_FILES.contains(&name);
-    errors.push(format_problem(
-        here,
-        name,
-        &supported,
-        unsupported,
-        "recompress the content",
-    ));
-    None
+    report(
+        errors,
+        format!("{here}/format"),
+        format_problem(name, &supported, unsupported, "recompress the content"),
+    );
+    Err(Reported)
 }
 
 /// The error for a `format` tc does not read: generic-worker's other formats by name, anything
 /// else as not a format at all.
-fn format_problem(
-    here: &str,
-    name: &str,
-    supported: &[&str],
-    unsupported: bool,
-    remedy: &str,
-) -> String {
+fn format_problem(name: &str, supported: &[&str], unsupported: bool, remedy: &str) -> String {
     let supported = supported.join(", ");
     if unsupported {
         format!(
-            "{here}/format: `{name}` is not supported by tc (supported: {supported}); {remedy} in one of these"
+            "`{name}` is not supported by tc (supported: {supported}); {remedy} in one of these"
         )
     } else {
-        format!("{here}/format: must be one of {supported}, not `{name}`")
+        format!("must be one of {supported}, not `{name}`")
     }
 }
 
-/// `Some(Some(f))` for a good format, `Some(None)` when absent (and not required), `None`
-/// after an error.
+/// An archive `format`: `None` when absent (and not required), or one tc extracts.
 fn archive_format(
     map: &Map<String, Value>,
     here: &str,
     required: bool,
-    errors: &mut Vec<String>,
-) -> Option<Option<ArchiveFormat>> {
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Option<ArchiveFormat>, Reported> {
     if !map.contains_key("format") && !required {
-        return Some(None);
+        return Ok(None);
     }
-    let name = string(map, "format", here, required, errors)?;
+    let name = string(map, "format", here, required, errors).ok_or(Reported)?;
     if let Some(f) = ArchiveFormat::from_name(name) {
-        return Some(Some(f));
+        return Ok(Some(f));
     }
     let supported: Vec<&str> = ArchiveFormat::ALL.iter().map(|f| f.as_str()).collect();
     let unsupported = UNSUPPORTED_ARCHIVES.contains(&name);
-    errors.push(format_problem(
-        here,
-        name,
-        &supported,
-        unsupported,
-        "repack the archive",
-    ));
-    None
+    report(
+        errors,
+        format!("{here}/format"),
+        format_problem(name, &supported, unsupported, "repack the archive"),
+    );
+    Err(Reported)
 }
 
 const RAW_FIELDS: &[&str] = &["raw"];
@@ -514,134 +568,211 @@ const URL_FIELDS: &[&str] = &["url", "sha256"];
 const ARTIFACT_FIELDS: &[&str] = &["taskId", "artifact", "sha256"];
 const INDEXED_FIELDS: &[&str] = &["namespace", "artifact"];
 
-/// `Some(Some(c))` for good content, `Some(None)` when absent (and not required), `None`
-/// after an error.
+/// A mount's `content`: `None` when absent (and not required), or good content.
 fn content(
     map: &Map<String, Value>,
     mount: &str,
     required: bool,
-    errors: &mut Vec<String>,
-) -> Option<Option<Content>> {
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Option<Content>, Reported> {
     let here = format!("{mount}/content");
     let Some(value) = map.get("content") else {
         if required {
-            errors.push(format!("{here}: is required"));
-            return None;
+            report(errors, here, "is required");
+            return Err(Reported);
         }
-        return Some(None);
+        return Ok(None);
     };
     let Some(c) = value.as_object() else {
-        errors.push(format!("{here}: must be a mapping, not {}", kind(value)));
-        return None;
+        report(
+            errors,
+            here,
+            format!("must be a mapping, not {}", kind(value)),
+        );
+        return Err(Reported);
     };
     let before = errors.len();
     let content = if c.contains_key("raw") {
-        unknown_keys(c, RAW_FIELDS, &here, errors);
-        let raw = string(c, "raw", &here, true, errors)?;
-        if raw.chars().count() > MAX_INLINE {
-            errors.push(format!(
-                "{here}/raw: is longer than {MAX_INLINE} characters; serve larger content from a URL"
-            ));
-        }
-        Content::Raw(raw.to_owned())
+        inline_content(c, &here, "raw", errors)?
     } else if c.contains_key("base64") {
-        unknown_keys(c, BASE64_FIELDS, &here, errors);
-        let text = string(c, "base64", &here, true, errors)?;
-        if text.len() > MAX_INLINE {
-            errors.push(format!(
-                "{here}/base64: is longer than {MAX_INLINE} characters; serve larger content from a URL"
-            ));
-        } else if let Err(why) = decode_base64(text) {
-            errors.push(format!("{here}/base64: {why}"));
-        }
-        Content::Base64(text.to_owned())
+        inline_content(c, &here, "base64", errors)?
     } else if c.contains_key("url") {
-        unknown_keys(c, URL_FIELDS, &here, errors);
-        let url = string(c, "url", &here, true, errors);
-        if let Some(url) = url {
-            match reqwest::Url::parse(url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                Ok(u) => errors.push(format!(
-                    "{here}/url: `{url}` is a {} URL; tc downloads http and https URLs only",
-                    u.scheme()
-                )),
-                Err(e) => errors.push(format!("{here}/url: `{url}` is not a URL ({e})")),
-            }
-        }
-        let sha256 = sha256(c, &here, errors);
-        Content::Url {
-            url: url?.to_owned(),
-            sha256: sha256?,
-        }
+        url_content(c, &here, errors)?
     } else if c.contains_key("namespace") {
-        unknown_keys(c, INDEXED_FIELDS, &here, errors);
-        let namespace = string(c, "namespace", &here, true, errors);
-        if let Some(ns) = namespace
-            && (ns.is_empty() || ns.len() > 255)
-        {
-            errors.push(format!(
-                "{here}/namespace: must be an index namespace of 1 to 255 characters"
-            ));
-        }
-        let artifact = artifact_name(c, &here, errors);
-        Content::Indexed {
-            namespace: namespace?.to_owned(),
-            artifact: artifact?,
-        }
+        indexed_content(c, &here, errors)?
     } else if c.contains_key("taskId") || c.contains_key("artifact") {
-        unknown_keys(c, ARTIFACT_FIELDS, &here, errors);
-        let task_id = string(c, "taskId", &here, true, errors);
-        if let Some(id) = task_id
-            && !is_task_id(id)
-        {
-            errors.push(format!(
-                "{here}/taskId: `{id}` is not a taskId (22 characters of A-Z, a-z, 0-9, `-` and `_`)"
-            ));
-        }
-        let artifact = artifact_name(c, &here, errors);
-        let sha256 = sha256(c, &here, errors);
-        Content::Artifact {
-            task_id: task_id?.to_owned(),
-            artifact: artifact?,
-            sha256: sha256?,
-        }
+        artifact_content(c, &here, errors)?
     } else {
-        errors.push(format!(
-            "{here}: content needs one of `raw`, `base64`, `url`, `taskId` with `artifact`, or `namespace` with `artifact`"
-        ));
-        return None;
+        report(
+            errors,
+            here,
+            "content needs one of `raw`, `base64`, `url`, `taskId` with `artifact`, or `namespace` with `artifact`",
+        );
+        return Err(Reported);
     };
-    (errors.len() == before).then_some(Some(content))
+    if errors.len() == before {
+        Ok(Some(content))
+    } else {
+        Err(Reported)
+    }
 }
 
-fn artifact_name(map: &Map<String, Value>, here: &str, errors: &mut Vec<String>) -> Option<String> {
+/// `{raw}` or `{base64}` (`key`), within generic-worker's length limit.
+fn inline_content(
+    c: &Map<String, Value>,
+    here: &str,
+    key: &str,
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Content, Reported> {
+    let base64 = key == "base64";
+    unknown_keys(
+        c,
+        if base64 { BASE64_FIELDS } else { RAW_FIELDS },
+        here,
+        errors,
+    );
+    let text = string(c, key, here, true, errors).ok_or(Reported)?;
+    // The schema counts characters; base64 is ASCII, so its bytes are its characters.
+    let length = if base64 {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    if length > MAX_INLINE {
+        report(
+            errors,
+            format!("{here}/{key}"),
+            format!("is longer than {MAX_INLINE} characters; serve larger content from a URL"),
+        );
+    } else if base64 && let Err(why) = decode_base64(text) {
+        report(errors, format!("{here}/{key}"), why.to_string());
+    }
+    Ok(if base64 {
+        Content::Base64(text.to_owned())
+    } else {
+        Content::Raw(text.to_owned())
+    })
+}
+
+/// `{url, sha256?}`: an http or https URL.
+fn url_content(
+    c: &Map<String, Value>,
+    here: &str,
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Content, Reported> {
+    unknown_keys(c, URL_FIELDS, here, errors);
+    let url = string(c, "url", here, true, errors);
+    if let Some(url) = url {
+        match reqwest::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => report(
+                errors,
+                format!("{here}/url"),
+                format!(
+                    "`{url}` is a {} URL; tc downloads http and https URLs only",
+                    u.scheme()
+                ),
+            ),
+            Err(e) => report(
+                errors,
+                format!("{here}/url"),
+                format!("`{url}` is not a URL ({e})"),
+            ),
+        }
+    }
+    let sha256 = sha256(c, here, errors);
+    Ok(Content::Url {
+        url: url.ok_or(Reported)?.to_owned(),
+        sha256: sha256?,
+    })
+}
+
+/// `{namespace, artifact}`.
+fn indexed_content(
+    c: &Map<String, Value>,
+    here: &str,
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Content, Reported> {
+    unknown_keys(c, INDEXED_FIELDS, here, errors);
+    let namespace = string(c, "namespace", here, true, errors);
+    if let Some(ns) = namespace
+        && (ns.is_empty() || ns.len() > 255)
+    {
+        report(
+            errors,
+            format!("{here}/namespace"),
+            "must be an index namespace of 1 to 255 characters",
+        );
+    }
+    let artifact = artifact_name(c, here, errors);
+    Ok(Content::Indexed {
+        namespace: namespace.ok_or(Reported)?.to_owned(),
+        artifact: artifact.ok_or(Reported)?,
+    })
+}
+
+/// `{taskId, artifact, sha256?}`.
+fn artifact_content(
+    c: &Map<String, Value>,
+    here: &str,
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Content, Reported> {
+    unknown_keys(c, ARTIFACT_FIELDS, here, errors);
+    let task_id = string(c, "taskId", here, true, errors);
+    if let Some(id) = task_id
+        && !is_task_id(id)
+    {
+        report(
+            errors,
+            format!("{here}/taskId"),
+            format!("`{id}` is not a taskId (22 characters of A-Z, a-z, 0-9, `-` and `_`)"),
+        );
+    }
+    let artifact = artifact_name(c, here, errors);
+    let sha256 = sha256(c, here, errors);
+    Ok(Content::Artifact {
+        task_id: task_id.ok_or(Reported)?.to_owned(),
+        artifact: artifact.ok_or(Reported)?,
+        sha256: sha256?,
+    })
+}
+
+fn artifact_name(
+    map: &Map<String, Value>,
+    here: &str,
+    errors: &mut Vec<SpecProblem>,
+) -> Option<String> {
     let name = string(map, "artifact", here, true, errors)?;
     if name.is_empty() || name.len() > 1024 {
-        errors.push(format!(
-            "{here}/artifact: must be an artifact name of 1 to 1024 characters"
-        ));
+        report(
+            errors,
+            format!("{here}/artifact"),
+            "must be an artifact name of 1 to 1024 characters",
+        );
         return None;
     }
     Some(name.to_owned())
 }
 
-/// `Some(None)` when absent, `None` after an error.
+/// `None` when absent, else 64 lowercase hex digits.
 fn sha256(
     map: &Map<String, Value>,
     here: &str,
-    errors: &mut Vec<String>,
-) -> Option<Option<String>> {
+    errors: &mut Vec<SpecProblem>,
+) -> Result<Option<String>, Reported> {
     if !map.contains_key("sha256") {
-        return Some(None);
+        return Ok(None);
     }
-    let text = string(map, "sha256", here, false, errors)?;
+    let text = string(map, "sha256", here, false, errors).ok_or(Reported)?;
     if text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        Some(Some(text.to_owned()))
+        Ok(Some(text.to_owned()))
     } else {
-        errors.push(format!(
-            "{here}/sha256: must be 64 lowercase hex digits (the SHA-256 of the content), not `{text}`"
-        ));
-        None
+        report(
+            errors,
+            format!("{here}/sha256"),
+            format!("must be 64 lowercase hex digits (the SHA-256 of the content), not `{text}`"),
+        );
+        Err(Reported)
     }
 }
 
@@ -657,8 +788,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn errors(mounts: Value) -> String {
-        parse(mounts.as_array().unwrap()).unwrap_err().join("\n")
+    fn errors(mounts: &Value) -> String {
+        parse(mounts.as_array().unwrap()).unwrap_err().to_string()
     }
 
     const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -728,7 +859,7 @@ mod tests {
     #[test]
     fn generic_workers_other_formats_are_rejected_by_name() {
         for name in UNSUPPORTED_ARCHIVES {
-            let all = errors(json!([{"directory": "d", "content": {"raw": ""}, "format": name}]));
+            let all = errors(&json!([{"directory": "d", "content": {"raw": ""}, "format": name}]));
             assert!(
                 all.contains(&format!(
                     "payload/mounts/0/format: `{name}` is not supported"
@@ -738,18 +869,18 @@ mod tests {
             assert!(all.contains("tar.zst"), "{all}");
         }
         for name in UNSUPPORTED_FILES {
-            let all = errors(json!([{"file": "f", "content": {"raw": ""}, "format": name}]));
+            let all = errors(&json!([{"file": "f", "content": {"raw": ""}, "format": name}]));
             assert!(all.contains("is not supported"), "{all}");
         }
-        let all = errors(json!([{"directory": "d", "content": {"raw": ""}, "format": "cpio"}]));
+        let all = errors(&json!([{"directory": "d", "content": {"raw": ""}, "format": "cpio"}]));
         assert!(all.contains("must be one of tar, tar.gz"), "{all}");
-        let all = errors(json!([{"file": "f", "content": {"raw": ""}, "format": "tar.gz"}]));
+        let all = errors(&json!([{"file": "f", "content": {"raw": ""}, "format": "tar.gz"}]));
         assert!(all.contains("must be one of gz, bz2"), "{all}");
     }
 
     #[test]
     fn every_problem_is_listed_with_its_pointer() {
-        let all = errors(json!([
+        let all = errors(&json!([
             "nope",
             {"file": "/etc/passwd", "content": {"raw": 1}, "bogus": true},
             {"directory": "../up", "content": {"url": "ftp://x/y", "sha256": "ABC"}},
@@ -800,7 +931,7 @@ mod tests {
     #[test]
     fn same_paths_and_impossible_nesting_are_rejected() {
         let raw = json!({"raw": ""});
-        let all = errors(json!([
+        let all = errors(&json!([
             {"directory": "a", "content": raw, "format": "tar"},
             {"file": "./a/", "content": raw},
             {"file": "f", "content": raw},
@@ -842,7 +973,7 @@ mod tests {
     #[test]
     fn inline_content_is_limited_like_generic_worker() {
         let long = "a".repeat(MAX_INLINE + 1);
-        let all = errors(json!([{"file": "f", "content": {"raw": long}}]));
+        let all = errors(&json!([{"file": "f", "content": {"raw": long}}]));
         assert!(all.contains("longer than 65536"), "{all}");
         let ok = "a".repeat(MAX_INLINE);
         assert!(parse(&[json!({"file": "f", "content": {"raw": ok}})]).is_ok());

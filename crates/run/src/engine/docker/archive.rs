@@ -3,7 +3,7 @@
 //! daemon's stat gives the resolved target), hard links copy the earlier entry, devices and
 //! FIFOs are skipped. The host side (`LocalDir`) refuses any name that would leave `<A>`.
 
-use std::io::Read;
+use std::io::{self, Read};
 
 use bollard::Docker;
 use bollard::container::PathStatResponse;
@@ -11,7 +11,8 @@ use bollard::query_parameters::{ContainerArchiveInfoOptions, DownloadFromContain
 use futures_util::TryStreamExt;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use crate::artifacts::{self, ArtifactSpec, INVALID, Kind, LocalDir, MISSING, Record};
+use crate::artifacts::{self, ArtifactSpec, INVALID, Kind, LocalDir, MISSING, Record, StoreError};
+use crate::error::chain;
 
 /// Go's `os.FileMode` bits, as the daemon reports them.
 const MODE_DIR: u32 = 1 << 31;
@@ -24,12 +25,63 @@ const MODE_NOT_REGULAR: u32 = MODE_DIR
     | (1 << 21) // character device
     | (1 << 19); // irregular
 
+/// Why an artifact could not be copied out of the container (its manifest entry says so).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum CopyError {
+    #[error("cannot stat {path} in the container")]
+    #[diagnostic(code(tc::run::docker::stat))]
+    Stat {
+        path: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+
+    #[error("{path} is a dangling symlink")]
+    #[diagnostic(code(tc::run::artifact::dangling))]
+    Dangling { path: String },
+
+    #[error("cannot read the container's archive")]
+    #[diagnostic(code(tc::run::docker::archive))]
+    Archive {
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("not a regular file")]
+    #[diagnostic(code(tc::run::artifact::not_a_file))]
+    NotRegular,
+
+    #[error("the container's archive is empty")]
+    #[diagnostic(code(tc::run::docker::archive))]
+    EmptyArchive,
+
+    #[error("hard link to {target}, which was not stored")]
+    #[diagnostic(code(tc::run::artifact::hard_link))]
+    HardLinkNotStored {
+        target: String,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("hard link outside the artifact directory")]
+    #[diagnostic(code(tc::run::artifact::hard_link))]
+    HardLinkOutside,
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Store(#[from] StoreError),
+
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::docker::copy))]
+    Copier(#[from] tokio::task::JoinError),
+}
+
 /// The path's stat; `Ok(None)` when it does not exist, `Err` when the daemon failed.
 async fn try_stat(
     docker: &Docker,
     container: &str,
     path: &str,
-) -> Result<Option<PathStatResponse>, String> {
+) -> Result<Option<PathStatResponse>, CopyError> {
     match docker
         .get_container_archive_info(
             container,
@@ -43,7 +95,10 @@ async fn try_stat(
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
         }) => Ok(None),
-        Err(e) => Err(format!("cannot stat {path} in the container: {e}")),
+        Err(source) => Err(CopyError::Stat {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -71,17 +126,20 @@ async fn follow(
     container: &str,
     path: &str,
     st: PathStatResponse,
-) -> Result<(String, PathStatResponse), String> {
+) -> Result<(String, PathStatResponse), CopyError> {
     if st.file_mode & MODE_SYMLINK == 0 {
         return Ok((path.to_owned(), st));
     }
+    let dangling = || CopyError::Dangling {
+        path: path.to_owned(),
+    };
     if st.link_target.is_empty() {
-        return Err(format!("{path} is a dangling symlink"));
+        return Err(dangling());
     }
     let target = st.link_target.clone();
     match stat(docker, container, &target).await {
         Some(t) if t.file_mode & MODE_SYMLINK == 0 => Ok((target, t)),
-        _ => Err(format!("{path} is a dangling symlink")),
+        _ => Err(dangling()),
     }
 }
 
@@ -100,22 +158,22 @@ async fn copy_file(
         let mut archive = tar::Archive::new(reader);
         let mut entries = archive
             .entries()
-            .map_err(|e| format!("cannot read the container's archive: {e}"))?;
+            .map_err(|source| CopyError::Archive { source })?;
         match entries.next() {
             Some(Ok(mut entry)) if entry.header().entry_type().is_file() => {
-                sink.store(&name_owned, &mut entry)
+                Ok(sink.store(&name_owned, &mut entry)?)
             }
-            Some(Ok(_)) => Err("not a regular file".to_owned()),
-            Some(Err(e)) => Err(format!("cannot read the container's archive: {e}")),
-            None => Err("the container's archive is empty".to_owned()),
+            Some(Ok(_)) => Err(CopyError::NotRegular),
+            Some(Err(source)) => Err(CopyError::Archive { source }),
+            None => Err(CopyError::EmptyArchive),
         }
     })
     .await
-    .unwrap_or_else(|e| Err(e.to_string()));
+    .unwrap_or_else(|e| Err(CopyError::Copier(e)));
     artifacts::stored_record(name, &spec_owned, stored)
 }
 
-pub async fn extract(
+pub(super) async fn extract(
     docker: &Docker,
     container: &str,
     spec: &ArtifactSpec,
@@ -124,7 +182,7 @@ pub async fn extract(
     let error =
         |name: &str, reason: &str, msg: String| Record::error(name, reason, msg, spec.optional);
     if let Err(why) = artifacts::check_name(&spec.name) {
-        return vec![error(&spec.name, INVALID, why)];
+        return vec![error(&spec.name, INVALID, why.to_string())];
     }
     let st = match try_stat(docker, container, &spec.path).await {
         Ok(Some(st)) => st,
@@ -136,11 +194,11 @@ pub async fn extract(
             )];
         }
         // The daemon's failure, not the task's: the run cannot complete.
-        Err(why) => return vec![error(&spec.name, INVALID, sink.fail(why))],
+        Err(why) => return vec![error(&spec.name, INVALID, sink.fail(&why))],
     };
     let (path, st) = match follow(docker, container, &spec.path, st).await {
         Ok(p) => p,
-        Err(why) => return vec![error(&spec.name, INVALID, why)],
+        Err(why) => return vec![error(&spec.name, INVALID, chain(&why))],
     };
     match spec.kind {
         Kind::File if st.file_mode & MODE_NOT_REGULAR != 0 => {
@@ -206,7 +264,7 @@ async fn copy_directory(
                 spec.optional,
             ),
             Some(st) => match follow(docker, container, &link.path, st).await {
-                Err(why) => Record::error(&link.name, INVALID, why, spec.optional),
+                Err(why) => Record::error(&link.name, INVALID, chain(&why), spec.optional),
                 Ok((_, t)) if t.file_mode & MODE_NOT_REGULAR != 0 => Record::error(
                     &link.name,
                     INVALID,
@@ -237,22 +295,20 @@ fn walk_tar(
 ) -> (Vec<Record>, Vec<Link>) {
     let mut records = Vec::new();
     let mut links = Vec::new();
-    let fail = |msg: String| Record::error(&spec.name, INVALID, msg, spec.optional);
+    let fail = |source| {
+        let e = CopyError::Archive { source };
+        Record::error(&spec.name, INVALID, chain(&e), spec.optional)
+    };
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => {
-            return (
-                vec![fail(format!("cannot read the container's archive: {e}"))],
-                links,
-            );
-        }
+        Err(e) => return (vec![fail(e)], links),
     };
     for entry in entries {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                records.push(fail(format!("cannot read the container's archive: {e}")));
+                records.push(fail(e));
                 break;
             }
         };
@@ -262,9 +318,8 @@ fn walk_tar(
         // The archive's first component is the directory's own name.
         let rel = raw
             .trim_end_matches('/')
-            .splitn(2, '/')
-            .nth(1)
-            .unwrap_or("")
+            .split_once('/')
+            .map_or("", |(_, rel)| rel)
             .to_owned();
         if rel.is_empty() {
             continue;
@@ -275,7 +330,12 @@ fn walk_tar(
             continue;
         }
         if let Err(why) = artifacts::check_name(&name) {
-            records.push(Record::error(&name, INVALID, why, spec.optional));
+            records.push(Record::error(
+                &name,
+                INVALID,
+                why.to_string(),
+                spec.optional,
+            ));
             continue;
         }
         if kind.is_file() {
@@ -292,15 +352,15 @@ fn walk_tar(
                 .ok()
                 .flatten()
                 .map(|p| p.to_string_lossy().into_owned())
-                .and_then(|t| t.splitn(2, '/').nth(1).map(str::to_owned));
+                .and_then(|t| t.split_once('/').map(|(_, rest)| rest.to_owned()));
             let stored = match target {
                 Some(t) if artifacts::check_name(&format!("{}/{t}", spec.name)).is_ok() => {
                     let earlier = sink.root().join(&spec.name).join(&t);
                     std::fs::File::open(&earlier)
-                        .map_err(|e| format!("hard link to {t}, which was not stored: {e}"))
-                        .and_then(|mut f| sink.store(&name, &mut f))
+                        .map_err(|source| CopyError::HardLinkNotStored { target: t, source })
+                        .and_then(|mut f| Ok(sink.store(&name, &mut f)?))
                 }
-                _ => Err("hard link outside the artifact directory".to_owned()),
+                _ => Err(CopyError::HardLinkOutside),
             };
             records.push(artifacts::stored_record(&name, spec, stored));
         }

@@ -16,7 +16,7 @@ use crate::outcome::{Reason, TaskError};
 /// How many build lines a failure quotes.
 const QUOTED_LINES: usize = 20;
 
-pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, TaskError> {
+pub(super) async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, TaskError> {
     let root = match r.graph_root {
         Some(root) => root.to_path_buf(),
         None => crate::input::graph_root(None).ok_or_else(|| {
@@ -25,8 +25,8 @@ pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, Task
             ))
         })?,
     };
-    let contexts =
-        intree::contexts(&root, name).map_err(|e| TaskError::malformed(e.to_string()))?;
+    let contexts = intree::contexts(&root, name)
+        .map_err(|e| TaskError::caused(Reason::MalformedPayload, &e))?;
     let mut built_now = false;
     let mut last = None;
     for ctx in contexts {
@@ -36,15 +36,12 @@ pub async fn in_tree(r: &Resolver<'_>, name: &str) -> Result<ResolvedImage, Task
             .await
             .ok()
             .and_then(|i| i.id);
-        let id = match existing {
-            Some(id) => {
-                r.note(format!("[image {}] {} is built already", ctx.name, ctx.tag));
-                id
-            }
-            None => {
-                built_now = true;
-                build(r, &ctx.name, &ctx.tag, ctx.parent.is_none(), ctx.tar).await?
-            }
+        let id = if let Some(id) = existing {
+            r.note(format!("[image {}] {} is built already", ctx.name, ctx.tag));
+            id
+        } else {
+            built_now = true;
+            build(r, &ctx.name, &ctx.tag, ctx.parent.is_none(), ctx.tar).await?
         };
         last = Some((ctx.tag.clone(), id));
     }

@@ -22,7 +22,7 @@ use super::images::ResolvedImage;
 use super::volumes::{self, HeldCache};
 use crate::artifacts::{ArtifactSpec, LocalDir, Record};
 use crate::engine::native::shell_quote;
-use crate::engine::{LogStream, RunSpec, Sandbox};
+use crate::engine::{Exit, LogStream, RunSpec, Sandbox};
 use crate::outcome::{Reason, TaskError};
 
 /// docker-worker's /dev/shm size.
@@ -37,7 +37,7 @@ pub fn live_containers() -> Vec<String> {
 }
 
 /// Everything `create` needs.
-pub struct ContainerConfig<'a> {
+pub(super) struct ContainerConfig<'a> {
     pub spec: &'a RunSpec,
     pub task: &'a DockerTask,
     pub image: &'a ResolvedImage,
@@ -45,11 +45,11 @@ pub struct ContainerConfig<'a> {
     pub options: &'a DockerOptions,
 }
 
-pub fn container_name(task_id: &str, run_id: u32) -> String {
+pub(super) fn container_name(task_id: &str, run_id: u32) -> String {
     format!("tc-{task_id}-{run_id}")
 }
 
-fn api_error(what: &str, e: bollard::errors::Error) -> TaskError {
+fn api_error(what: &str, e: &bollard::errors::Error) -> TaskError {
     TaskError::internal(format!("{what}: {e}"))
 }
 
@@ -65,7 +65,7 @@ async fn clear_stale(docker: &Docker, name: &str) -> Result<(), TaskError> {
     let existing = match docker.inspect_container(name, None).await {
         Ok(c) => c,
         Err(e) if status_of(&e) == Some(404) => return Ok(()),
-        Err(e) => return Err(api_error(&format!("cannot inspect {name}"), e)),
+        Err(e) => return Err(api_error(&format!("cannot inspect {name}"), &e)),
     };
     let ours = existing
         .config
@@ -99,7 +99,7 @@ async fn clear_stale(docker: &Docker, name: &str) -> Result<(), TaskError> {
             }),
         )
         .await
-        .map_err(|e| api_error(&format!("cannot remove the stale container {name}"), e))
+        .map_err(|e| api_error(&format!("cannot remove the stale container {name}"), &e))
 }
 
 fn host_config(cfg: &ContainerConfig<'_>) -> HostConfig {
@@ -147,7 +147,10 @@ fn host_config(cfg: &ContainerConfig<'_>) -> HostConfig {
 }
 
 /// Creates the container; returns its name.
-pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String, TaskError> {
+pub(super) async fn create(
+    docker: &Docker,
+    cfg: &ContainerConfig<'_>,
+) -> Result<String, TaskError> {
     let name = container_name(&cfg.spec.task_id, cfg.spec.run_id);
     let env: Vec<String> = cfg
         .spec
@@ -213,19 +216,19 @@ pub async fn create(docker: &Docker, cfg: &ContainerConfig<'_>) -> Result<String
     }
     created.map_err(|e| match status_of(&e) {
         // A bad device, bind or network is the invocation's or the payload's doing.
-        Some(400) | Some(404) => TaskError::malformed(format!("cannot create the container: {e}")),
-        _ => api_error("cannot create the container", e),
+        Some(400 | 404) => TaskError::malformed(format!("cannot create the container: {e}")),
+        _ => api_error("cannot create the container", &e),
     })?;
     if let Ok(mut live) = LIVE.lock() {
         live.push(name.clone());
     }
     // Removed by tc's guard if tc dies before the cleanup does it.
     crate::engine::guard::tie_container(&name);
-    if let Some(p) = interactive {
-        if let Err(e) = super::interactive::upload(docker, &name, &p.exec_task).await {
-            remove_leftovers(docker, &cfg.spec.task_id, cfg.spec.run_id).await;
-            return Err(e);
-        }
+    if let Some(p) = interactive
+        && let Err(e) = super::interactive::upload(docker, &name, &p.exec_task).await
+    {
+        remove_leftovers(docker, &cfg.spec.task_id, cfg.spec.run_id).await;
+        return Err(e);
     }
     Ok(name)
 }
@@ -249,20 +252,20 @@ async fn warn_about_owner(docker: &Docker, cfg: &ContainerConfig<'_>, checkout: 
         "" | "root" => Some(0),
         n => n.parse::<u32>().ok(),
     };
-    if uid != Some(owner) {
-        if let Some(notes) = &cfg.spec.notes {
-            let _ = notes.send(format!(
-                "[tc] Warning: the container runs as {} but {} belongs to uid {owner}: files the task writes there will belong to that user",
-                if name.is_empty() { "root" } else { name },
-                checkout.display()
-            ));
-        }
+    if uid != Some(owner)
+        && let Some(notes) = &cfg.spec.notes
+    {
+        let _ = notes.send(format!(
+            "[tc] Warning: the container runs as {} but {} belongs to uid {owner}: files the task writes there will belong to that user",
+            if name.is_empty() { "root" } else { name },
+            checkout.display()
+        ));
     }
 }
 
 /// Removes the run's container, if tc made one, and its throwaway cache volumes: for a run
 /// abandoned while it was being prepared.
-pub async fn remove_leftovers(docker: &Docker, task_id: &str, run_id: u32) {
+pub(super) async fn remove_leftovers(docker: &Docker, task_id: &str, run_id: u32) {
     let name = container_name(task_id, run_id);
     let ours = docker
         .inspect_container(&name, None)
@@ -294,9 +297,7 @@ pub async fn remove_leftovers(docker: &Docker, task_id: &str, run_id: u32) {
     volumes::remove_throwaway(docker, task_id).await;
 }
 
-use crate::engine::Exit;
-
-pub struct DockerSandbox {
+pub(super) struct DockerSandbox {
     docker: Docker,
     name: String,
     image: ResolvedImage,
@@ -308,7 +309,7 @@ pub struct DockerSandbox {
 }
 
 impl DockerSandbox {
-    pub fn new(
+    pub(super) fn new(
         docker: Docker,
         name: String,
         spec: &RunSpec,
@@ -333,6 +334,11 @@ impl DockerSandbox {
     }
 }
 
+/// The daemon's exit status as an exit code (it is 0 to 255; anything else is not one).
+fn exit_status(code: i64) -> i32 {
+    i32::try_from(code).unwrap_or(i32::MAX)
+}
+
 /// The exit code `docker run` gives a command the runtime cannot exec, if this is one: only
 /// the runtime's `exec: "<command>": …` failures, not devices, mounts or security policies.
 fn start_failure_code(message: &str) -> Option<i32> {
@@ -344,45 +350,6 @@ fn start_failure_code(message: &str) -> Option<i32> {
         Some(126)
     } else {
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::start_failure_code;
-
-    #[test]
-    fn only_exec_failures_become_exit_codes() {
-        let runc =
-            "OCI runtime create failed: runc create failed: unable to start container process: ";
-        assert_eq!(
-            start_failure_code(&format!(
-                "{runc}exec: \"nope\": executable file not found in $PATH: unknown"
-            )),
-            Some(127)
-        );
-        assert_eq!(
-            start_failure_code(&format!(
-                "{runc}exec: \"/x\": stat /x: no such file or directory: unknown"
-            )),
-            Some(127)
-        );
-        assert_eq!(
-            start_failure_code(&format!("{runc}exec: \"/etc\": permission denied: unknown")),
-            Some(126)
-        );
-        assert_eq!(
-            start_failure_code(
-                "error gathering device information while adding custom device \"/dev/kvm\": no such file or directory"
-            ),
-            None
-        );
-        assert_eq!(
-            start_failure_code(&format!(
-                "{runc}unable to apply caps: operation not permitted: unknown"
-            )),
-            None
-        );
     }
 }
 
@@ -433,7 +400,7 @@ impl Sandbox for DockerSandbox {
                 }),
             )
             .await
-            .map_err(|e| api_error("cannot attach to the container", e))?;
+            .map_err(|e| api_error("cannot attach to the container", &e))?;
         let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
         let mut output = attached.output;
         let pump = if self.interactive {
@@ -457,7 +424,7 @@ impl Sandbox for DockerSandbox {
             let message = e.to_string();
             let Some(code) = start_failure_code(&message) else {
                 pump.abort();
-                return Err(api_error("cannot start the container", e));
+                return Err(api_error("cannot start the container", &e));
             };
             // Like `docker run`: the command cannot run, so the task fails with 127/126.
             pump.abort();
@@ -471,12 +438,14 @@ impl Sandbox for DockerSandbox {
         let exit_tx = self.exit_tx.clone();
         tokio::spawn(async move {
             let code = match docker.wait_container(&name, None).next().await {
-                Some(Ok(r)) => Ok(r.status_code as i32),
+                Some(Ok(r)) => Ok(exit_status(r.status_code)),
                 Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => {
-                    Ok(code as i32)
+                    Ok(exit_status(code))
                 }
-                Some(Err(e)) => Err(format!("waiting for the container: {e}")),
-                None => Err("the daemon ended the wait without an exit code".into()),
+                Some(Err(e)) => Err(api_error("waiting for the container", &e)),
+                None => Err(TaskError::internal(
+                    "the daemon ended the wait without an exit code",
+                )),
             };
             // The output the container wrote before it exited comes first; the attach stream
             // ends with the container.
@@ -503,7 +472,7 @@ impl Sandbox for DockerSandbox {
             .stop_container(
                 &self.name,
                 Some(StopContainerOptions {
-                    t: Some(grace.as_secs() as i32),
+                    t: Some(i32::try_from(grace.as_secs()).unwrap_or(i32::MAX)),
                     ..Default::default()
                 }),
             )
@@ -552,5 +521,44 @@ impl Sandbox for DockerSandbox {
             notes.extend(volumes::release(&self.docker, caches, purge_caches, keep).await);
         }
         notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_failure_code;
+
+    #[test]
+    fn only_exec_failures_become_exit_codes() {
+        let runc =
+            "OCI runtime create failed: runc create failed: unable to start container process: ";
+        assert_eq!(
+            start_failure_code(&format!(
+                "{runc}exec: \"nope\": executable file not found in $PATH: unknown"
+            )),
+            Some(127)
+        );
+        assert_eq!(
+            start_failure_code(&format!(
+                "{runc}exec: \"/x\": stat /x: no such file or directory: unknown"
+            )),
+            Some(127)
+        );
+        assert_eq!(
+            start_failure_code(&format!("{runc}exec: \"/etc\": permission denied: unknown")),
+            Some(126)
+        );
+        assert_eq!(
+            start_failure_code(
+                "error gathering device information while adding custom device \"/dev/kvm\": no such file or directory"
+            ),
+            None
+        );
+        assert_eq!(
+            start_failure_code(&format!(
+                "{runc}unable to apply caps: operation not permitted: unknown"
+            )),
+            None
+        );
     }
 }

@@ -2,11 +2,12 @@
 //! container (§3.5). Everything after that is the sandbox's (`container`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::container::{self, ContainerConfig};
-use super::images::{self, ImageSource, Resolver};
+use super::images::{self, ImageSource, PullProgress, Resolver};
 use super::volumes;
 use crate::engine::{Engine, RunSpec, Sandbox};
 use crate::outcome::{Reason, TaskError};
@@ -14,7 +15,7 @@ use tc_taskdef::Family;
 use tc_taskdef::payload::DwCapabilities;
 
 /// When to pull a registry image (worker.md §4.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PullPolicy {
     /// Pull, then use.
     Always,
@@ -50,6 +51,8 @@ pub struct DockerOptions {
     /// `--develop`'s checkout (also in `binds`): tc warns when the container's user is not its
     /// owner.
     pub checkout: Option<PathBuf>,
+    /// Where image pulls report their progress; none shows nothing.
+    pub progress: Option<Arc<dyn PullProgress>>,
 }
 
 /// What a docker-worker payload asks of the engine, beyond commands and env.
@@ -75,14 +78,14 @@ pub struct DockerEngine {
     pub no_caches: bool,
 }
 
-fn unavailable(message: String) -> TaskError {
-    TaskError::new(Reason::ResourceUnavailable, message)
-}
-
 impl DockerEngine {
     async fn docker(&self) -> Result<&bollard::Docker, TaskError> {
         self.client
-            .get_or_try_init(|| async { super::client().await.map_err(unavailable) })
+            .get_or_try_init(|| async {
+                super::client()
+                    .await
+                    .map_err(|e| TaskError::caused(Reason::ResourceUnavailable, &e))
+            })
             .await
     }
 }
@@ -129,6 +132,7 @@ impl Engine for DockerEngine {
             graph_root: self.options.graph_root.as_deref(),
             network: self.options.network.as_deref(),
             notes: spec.notes.as_ref(),
+            progress: self.options.progress.as_deref(),
         };
         // Caches first, then the image (pipeline stages 2 and 3).
         let caches = volumes::acquire(

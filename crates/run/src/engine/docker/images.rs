@@ -2,7 +2,6 @@
 //! becomes an image ID in the daemon: already there, pulled, loaded from a tarball, or built
 //! in-tree. The container always uses the ID, never the tag again.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -122,6 +121,24 @@ pub struct Resolver<'a> {
     pub network: Option<&'a str>,
     /// Lines for the live log (build output, pull results).
     pub notes: Option<&'a UnboundedSender<String>>,
+    /// Where pulls report their progress (the command line draws it).
+    pub progress: Option<&'a dyn PullProgress>,
+}
+
+/// Shows image pulls as they go: the command line draws them (a bar per layer on a
+/// terminal, a line at each end elsewhere); tc-run only reports.
+pub trait PullProgress: Send + Sync + std::fmt::Debug {
+    /// A pull of `reference` starts (each attempt is one); the sink sees its layers and end.
+    fn pull(&self, reference: &str) -> Box<dyn PullSink>;
+}
+
+/// One pull's progress.
+pub trait PullSink: Send {
+    /// A layer's status (`Downloading`, `Pull complete`, …) and, while it moves, its bytes
+    /// so far and in all.
+    fn layer(&mut self, id: &str, status: &str, bytes: Option<(u64, u64)>);
+    /// The pull ended; `failure` is the daemon's error when it failed.
+    fn finished(self: Box<Self>, failure: Option<&str>);
 }
 
 impl Resolver<'_> {
@@ -319,12 +336,12 @@ async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, Ta
                 let note = format!("pulled in {:.1}s", began.elapsed().as_secs_f64());
                 return Ok(resolved(id, "pulled", note));
             }
-            Err(message) if is_final(&message) => {
+            Err(e) if is_final(&e.to_string()) => {
                 return Err(TaskError::malformed(format!(
-                    "cannot pull {reference}: {message}"
+                    "cannot pull {reference}: {e}"
                 )));
             }
-            Err(message) => last = message,
+            Err(e) => last = e.to_string(),
         }
     }
     Err(TaskError::new(
@@ -335,14 +352,20 @@ async fn registry(r: &Resolver<'_>, reference: &str) -> Result<ResolvedImage, Ta
     ))
 }
 
-/// One pull, with a progress bar per layer on a terminal, else a line at each end.
-async fn pull_once(r: &Resolver<'_>, reference: &str) -> Result<(), String> {
-    let tty = std::io::stderr().is_terminal();
-    if !tty {
-        eprintln!("tc: pulling {reference}");
-    }
-    let bars = indicatif::MultiProgress::new();
-    let mut layers: std::collections::HashMap<String, indicatif::ProgressBar> = Default::default();
+/// Why one pull failed: the daemon's message, or the API call itself.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum PullError {
+    #[error("{0}")]
+    #[diagnostic(code(tc::run::docker::pull))]
+    Daemon(String),
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::docker::api))]
+    Api(#[from] bollard::errors::Error),
+}
+
+/// One pull, its progress reported to the command line's display (if any).
+async fn pull_once(r: &Resolver<'_>, reference: &str) -> Result<(), PullError> {
+    let mut shown = r.progress.map(|p| p.pull(reference));
     let mut stream = r.docker.create_image(
         Some(CreateImageOptions {
             from_image: Some(with_tag(reference)),
@@ -353,48 +376,31 @@ async fn pull_once(r: &Resolver<'_>, reference: &str) -> Result<(), String> {
     );
     let mut failure = None;
     while let Some(item) = stream.next().await {
-        match item {
+        let info = match item {
+            Ok(info) => info,
             Err(e) => {
-                failure = Some(e.to_string());
+                failure = Some(PullError::Api(e));
                 break;
             }
-            Ok(info) => {
-                if let Some(e) = info.error_detail.and_then(|d| d.message) {
-                    failure = Some(e);
-                    break;
-                }
-                let (Some(id), true) = (info.id, tty) else {
-                    continue;
-                };
-                let bar = layers.entry(id.clone()).or_insert_with(|| {
-                    let bar = bars.add(indicatif::ProgressBar::new(0));
-                    bar.set_style(
-                        indicatif::ProgressStyle::with_template(
-                            "{prefix} {msg:<12} {bar:30} {bytes}/{total_bytes}",
-                        )
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                    );
-                    bar.set_prefix(id.chars().take(12).collect::<String>());
-                    bar
-                });
-                bar.set_message(info.status.unwrap_or_default());
-                if let Some(d) = info.progress_detail {
-                    if let (Some(cur), Some(total)) = (d.current, d.total) {
-                        bar.set_length(total.max(0) as u64);
-                        bar.set_position(cur.max(0) as u64);
-                    }
-                }
-            }
+        };
+        if let Some(e) = info.error_detail.and_then(|d| d.message) {
+            failure = Some(PullError::Daemon(e));
+            break;
+        }
+        if let (Some(sink), Some(id)) = (shown.as_mut(), info.id) {
+            // The daemon counts in i64; a negative count is no count.
+            let bytes = info.progress_detail.and_then(|d| {
+                let (current, total) = (d.current?, d.total?);
+                Some((
+                    u64::try_from(current).unwrap_or(0),
+                    u64::try_from(total).unwrap_or(0),
+                ))
+            });
+            sink.layer(&id, info.status.as_deref().unwrap_or_default(), bytes);
         }
     }
-    for bar in layers.values() {
-        bar.finish_and_clear();
-    }
-    if !tty {
-        match &failure {
-            None => eprintln!("tc: pulled {reference}"),
-            Some(e) => eprintln!("tc: pulling {reference} failed: {e}"),
-        }
+    if let Some(sink) = shown {
+        sink.finished(failure.as_ref().map(ToString::to_string).as_deref());
     }
     failure.map_or(Ok(()), Err)
 }

@@ -4,6 +4,7 @@
 //! switch happen before the shell opens. The terminal is in raw mode while the shell runs, so
 //! Ctrl-C reaches the shell, and window resizes are forwarded.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 
 use bollard::Docker;
@@ -19,7 +20,7 @@ use crate::outcome::TaskError;
 const SHELL: &str = "export PATH=\"/.tc:$PATH\"; if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi";
 
 /// What the container runs instead of the task, and what `exec-task` runs.
-pub struct Plan {
+pub(super) struct Plan {
     /// Entrypoint for the container (`None`: the image's).
     pub entrypoint: Option<Vec<String>>,
     pub cmd: Vec<String>,
@@ -27,7 +28,7 @@ pub struct Plan {
 }
 
 /// `command` is the payload's (empty: the image's Entrypoint + Cmd, given as `image_default`).
-pub fn plan(command: &[String], image_default: &[String]) -> Plan {
+pub(super) fn plan(command: &[String], image_default: &[String]) -> Plan {
     let is_run_task = crate::develop::is_run_task(command);
     if let (true, Some(split)) = (is_run_task, command.iter().position(|a| a == "--")) {
         let (options, task) = (&command[..split], &command[split + 1..]);
@@ -63,21 +64,22 @@ pub fn plan(command: &[String], image_default: &[String]) -> Plan {
 fn script(argv: &[String], cwd: Option<&str>) -> String {
     let mut s = String::from("#!/bin/sh\n# The task's command, exactly as tc would run it.\n");
     if let Some(dir) = cwd {
-        s.push_str(&format!(
-            "cd {} || exit 1\n",
-            shell_quote(&[dir.to_owned()])
-        ));
+        let _ = writeln!(s, "cd {} || exit 1", shell_quote(&[dir.to_owned()]));
     }
     if argv.is_empty() {
         s.push_str("echo 'exec-task: the task has no command and the image no Entrypoint or Cmd' >&2\nexit 127\n");
     } else {
-        s.push_str(&format!("exec {}\n", shell_quote(argv)));
+        let _ = writeln!(s, "exec {}", shell_quote(argv));
     }
     s
 }
 
 /// Uploads `/.tc/exec-task` into the created container.
-pub async fn upload(docker: &Docker, container: &str, exec_task: &str) -> Result<(), TaskError> {
+pub(super) async fn upload(
+    docker: &Docker,
+    container: &str,
+    exec_task: &str,
+) -> Result<(), TaskError> {
     let mut tar = tar::Builder::new(Vec::new());
     let mut dir = tar::Header::new_ustar();
     dir.set_entry_type(tar::EntryType::Directory);
@@ -136,7 +138,12 @@ impl Drop for RawMode {
 }
 
 async fn resize(docker: &Docker, container: &str) {
-    let mut size: nix::libc::winsize = unsafe { std::mem::zeroed() };
+    let mut size = nix::libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: TIOCGWINSZ writes one winsize into the pointer it is given.
     let ok = unsafe { nix::libc::ioctl(1, nix::libc::TIOCGWINSZ, &mut size) } == 0;
     if ok && size.ws_row > 0 {
@@ -144,8 +151,8 @@ async fn resize(docker: &Docker, container: &str) {
             .resize_container_tty(
                 container,
                 ResizeContainerTTYOptions {
-                    h: size.ws_row as i32,
-                    w: size.ws_col as i32,
+                    h: i32::from(size.ws_row),
+                    w: i32::from(size.ws_col),
                 },
             )
             .await;
@@ -153,7 +160,7 @@ async fn resize(docker: &Docker, container: &str) {
 }
 
 /// Connects this terminal to the started container until the shell exits.
-pub async fn attach_terminal(
+pub(super) async fn attach_terminal(
     docker: Docker,
     container: String,
     output: std::pin::Pin<
@@ -210,7 +217,7 @@ mod tests {
     use super::*;
 
     fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
+        v.iter().map(ToString::to_string).collect()
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::images::{ResolvedImage, Resolver};
+use crate::error::chain;
 use crate::outcome::TaskError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -34,7 +35,8 @@ struct Index {
 struct Loaded {
     image_id: String,
     reference: String,
-    loaded_at: String,
+    #[serde(rename = "loadedAt")]
+    at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,7 +51,7 @@ struct Hashed {
 fn hashed_key(meta: &fs::Metadata) -> (u64, i128, u64) {
     (
         meta.len(),
-        meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+        i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
         meta.ino(),
     )
 }
@@ -125,7 +127,7 @@ const CHUNK: usize = 1 << 20;
 /// Reads, decompresses and sends the tarball; returns the sha256 of the file as stored.
 fn stream_file(
     path: &Path,
-    tx: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
+    tx: &tokio::sync::mpsc::Sender<io::Result<Bytes>>,
 ) -> io::Result<String> {
     let state = Arc::new(Mutex::new((Sha256::new(), 0u64)));
     let mut raw = Hashing {
@@ -178,12 +180,29 @@ fn stream_file(
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// Why streaming a tarball into the daemon failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum LoadError {
+    #[error("cannot read it")]
+    #[diagnostic(code(tc::run::docker::load_read))]
+    Read {
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::docker::api))]
+    Daemon(#[from] bollard::errors::Error),
+    #[error(transparent)]
+    #[diagnostic(code(tc::run::docker::load_reader))]
+    Reader(#[from] tokio::task::JoinError),
+}
+
 /// Streams the tarball into the daemon; returns (sha256, what the daemon says it loaded).
-async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<String>), String> {
+async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<String>), LoadError> {
     let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(4);
     let file = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
-        let result = stream_file(&file, tx.clone());
+        let result = stream_file(&file, &tx);
         if let Err(e) = &result {
             let _ = tx.blocking_send(Err(io::Error::new(e.kind(), e.to_string())));
         }
@@ -215,38 +234,40 @@ async fn load_stream(r: &Resolver<'_>, path: &Path) -> Result<(String, Vec<Strin
                 }
             }
             Err(e) => {
-                failure = Some(e.to_string());
+                failure = Some(e);
                 break;
             }
         }
     }
     drop(replies);
-    let read = reader.await.map_err(|e| e.to_string())?;
+    let read = reader.await?;
     let sha = match (read, failure) {
-        (Err(e), _) => return Err(format!("cannot read it: {e}")),
-        (Ok(_), Some(f)) => return Err(f),
+        (Err(source), _) => return Err(LoadError::Read { source }),
+        (Ok(_), Some(f)) => return Err(LoadError::Daemon(f)),
         (Ok(sha), None) => sha,
     };
     Ok((sha, loaded))
 }
 
+/// The tarball's trouble (malformed-payload): `why` it cannot be loaded.
+fn unreadable(path: &Path, why: &dyn std::fmt::Display) -> TaskError {
+    TaskError::malformed(format!(
+        "cannot load the image tarball {}: {why}",
+        path.display()
+    ))
+}
+
 /// Loads a tarball unless this daemon already has what it holds; `sha256` is the file's digest
 /// when the caller knows it already (a download kept under its digest). Returns the image and
 /// the file's digest.
-pub async fn tarball(
+pub(super) async fn tarball(
     r: &Resolver<'_>,
     path: &Path,
     reference: &str,
     sha256: Option<&str>,
 ) -> Result<(ResolvedImage, String), TaskError> {
-    let unreadable = |e: String| {
-        TaskError::malformed(format!(
-            "cannot load the image tarball {}: {e}",
-            path.display()
-        ))
-    };
-    let meta = fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
-    let canonical = path.canonicalize().map_err(|e| unreadable(e.to_string()))?;
+    let meta = fs::metadata(path).map_err(|e| unreadable(path, &e))?;
+    let canonical = path.canonicalize().map_err(|e| unreadable(path, &e))?;
     // The daemon's ID and the index, at once: both are on the way of every run.
     let (info, locked) = tokio::join!(r.docker.info(), lock_index(r.cache_root));
     let daemon = info.ok().and_then(|i| i.id).unwrap_or_default();
@@ -261,38 +282,76 @@ pub async fn tarball(
             .filter(|h| (h.size, h.mtime_ns, h.inode) == (size, mtime_ns, inode))
             .map(|h| h.sha256.clone())
     });
-    if let Some(sha) = known_sha {
-        if let Some(hit) = locked.index.images.get(&format!("{daemon}/{sha}")) {
-            if r.docker.inspect_image(&hit.image_id).await.is_ok() {
-                let image = ResolvedImage {
-                    reference: reference.to_owned(),
-                    id: hit.image_id.clone(),
-                    source: "loaded",
-                    cached: true,
-                    note: "loaded (cached)".into(),
-                };
-                return Ok((image, sha));
-            }
-        }
+    if let Some(sha) = known_sha
+        && let Some(hit) = locked.index.images.get(&format!("{daemon}/{sha}"))
+        && r.docker.inspect_image(&hit.image_id).await.is_ok()
+    {
+        let image = ResolvedImage {
+            reference: reference.to_owned(),
+            id: hit.image_id.clone(),
+            source: "loaded",
+            cached: true,
+            note: "loaded (cached)".into(),
+        };
+        return Ok((image, sha));
     }
     // Not held while loading: other runs may load other files meanwhile.
     drop(locked);
-    let (sha, loaded) = load_stream(r, path).await.map_err(|why| {
-        // The machine's trouble, not the tarball's: a rerun elsewhere would work.
-        let machine = [
-            "no space left",
-            "read-only file system",
-            "broken pipe",
-            "connection reset",
-        ];
-        if machine.iter().any(|m| why.to_ascii_lowercase().contains(m)) {
-            TaskError::internal(format!("loading {} failed: {why}", path.display()))
-        } else {
-            unreadable(why)
-        }
-    })?;
+    let (sha, loaded) = load_stream(r, path)
+        .await
+        .map_err(|e| load_failed(path, &e))?;
+    let (first, id) = loaded_image(r, path, &loaded).await?;
+    let hashed = Hashed {
+        size,
+        mtime_ns,
+        inode,
+        sha256: sha.clone(),
+    };
+    let entry = Loaded {
+        image_id: id.clone(),
+        reference: first.clone(),
+        at: tc_taskdef::reltime::format_timestamp(chrono::Utc::now()),
+    };
+    remember(r, file_key, hashed, format!("{daemon}/{sha}"), entry).await?;
+    r.note(format!("[tc] Image {reference}: loaded {first}"));
+    let image = ResolvedImage {
+        reference: reference.to_owned(),
+        id,
+        source: "loaded",
+        cached: false,
+        note: "loaded".into(),
+    };
+    Ok((image, sha))
+}
+
+/// A load that failed: the machine's trouble (a rerun elsewhere would work) is an internal
+/// error, anything else the tarball's.
+fn load_failed(path: &Path, e: &LoadError) -> TaskError {
+    let why = chain(e);
+    let machine = [
+        "no space left",
+        "read-only file system",
+        "broken pipe",
+        "connection reset",
+    ];
+    if machine.iter().any(|m| why.to_ascii_lowercase().contains(m)) {
+        TaskError::internal(format!("loading {} failed: {why}", path.display()))
+    } else {
+        unreadable(path, &why)
+    }
+}
+
+/// The first image the daemon says it loaded, and its ID.
+async fn loaded_image(
+    r: &Resolver<'_>,
+    path: &Path,
+    loaded: &[String],
+) -> Result<(String, String), TaskError> {
     let Some(first) = loaded.first() else {
-        return Err(unreadable("the daemon loaded no image from it; give a `docker save` archive (manifest.json at its root)".into()));
+        return Err(unreadable(
+            path,
+            &"the daemon loaded no image from it; give a `docker save` archive (manifest.json at its root)",
+        ));
     };
     if loaded.len() > 1 {
         r.note(format!(
@@ -307,37 +366,31 @@ pub async fn tarball(
         .await
         .ok()
         .and_then(|i| i.id)
-        .ok_or_else(|| unreadable(format!("the daemon does not know {first}, which it loaded")))?;
+        .ok_or_else(|| {
+            unreadable(
+                path,
+                &format!("the daemon does not know {first}, which it loaded"),
+            )
+        })?;
+    Ok((first.clone(), id))
+}
+
+/// Records the file's digest and what loading it gave, so it is not loaded again; a cache
+/// that cannot be written only costs a reload next time.
+async fn remember(
+    r: &Resolver<'_>,
+    file_key: String,
+    hashed: Hashed,
+    image_key: String,
+    entry: Loaded,
+) -> Result<(), TaskError> {
     let mut locked = lock_index(r.cache_root).await?;
-    locked.index.files.insert(
-        file_key,
-        Hashed {
-            size,
-            mtime_ns,
-            inode,
-            sha256: sha.clone(),
-        },
-    );
-    locked.index.images.insert(
-        format!("{daemon}/{sha}"),
-        Loaded {
-            image_id: id.clone(),
-            reference: first.clone(),
-            loaded_at: tc_taskdef::reltime::format_timestamp(chrono::Utc::now()),
-        },
-    );
+    locked.index.files.insert(file_key, hashed);
+    locked.index.images.insert(image_key, entry);
     if let Err(e) = locked.save() {
         r.note(format!("[tc] Warning: cannot update the image cache: {e}"));
     }
-    r.note(format!("[tc] Image {reference}: loaded {first}"));
-    let image = ResolvedImage {
-        reference: reference.to_owned(),
-        id,
-        source: "loaded",
-        cached: false,
-        note: "loaded".into(),
-    };
-    Ok((image, sha))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -349,7 +402,7 @@ mod tests {
     fn decoded(file: &Path) -> (Vec<u8>, String) {
         let (tx, mut rx) = tokio::sync::mpsc::channel(64);
         let path = file.to_path_buf();
-        let reader = std::thread::spawn(move || stream_file(&path, tx));
+        let reader = std::thread::spawn(move || stream_file(&path, &tx));
         let mut out = Vec::new();
         while let Some(chunk) = rx.blocking_recv() {
             out.extend_from_slice(&chunk.unwrap());
@@ -386,11 +439,11 @@ mod tests {
     fn a_damaged_stream_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.tar.zst");
-        let mut bytes = zstd::encode_all(&[7u8; 100_000][..], 3).unwrap();
+        let mut bytes = zstd::encode_all(&vec![7u8; 100_000][..], 3).unwrap();
         bytes.truncate(bytes.len() / 2);
         std::fs::write(&bad, bytes).unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-        let reader = std::thread::spawn(move || stream_file(&bad, tx));
+        let reader = std::thread::spawn(move || stream_file(&bad, &tx));
         while rx.blocking_recv().is_some() {}
         assert!(reader.join().unwrap().is_err());
     }

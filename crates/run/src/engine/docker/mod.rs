@@ -22,6 +22,7 @@ use serde::Serialize;
 
 pub use container::{SHM_SIZE, live_containers};
 pub use engine::{DockerEngine, DockerOptions, DockerTask, PullPolicy};
+pub use images::{PullProgress, PullSink};
 
 /// The label on everything tc creates (containers, volumes, built images).
 pub const LABEL: &str = "org.taskcluster.tc";
@@ -42,15 +43,42 @@ pub fn labels(task_id: Option<&str>) -> HashMap<String, String> {
     labels
 }
 
+/// No Docker daemon answers where tc looks for one (§11.1 row 8: resource-unavailable).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("no Docker daemon answers at {address}")]
+#[diagnostic(code(tc::run::docker::unreachable))]
+pub struct DaemonUnreachable {
+    /// Where tc looked, as `daemon_address` says it.
+    pub address: String,
+    #[source]
+    pub reason: NoAnswer,
+}
+
+/// Why the daemon did not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum NoAnswer {
+    #[error("no answer within 5 s")]
+    Timeout,
+    #[error(transparent)]
+    Api(#[from] bollard::errors::Error),
+}
+
+impl DaemonUnreachable {
+    fn at(reason: impl Into<NoAnswer>) -> DaemonUnreachable {
+        DaemonUnreachable {
+            address: daemon_address(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Connects and pings with a 5 s limit (§11.1 row 8), without asking for anything else.
-pub async fn client() -> Result<Docker, String> {
-    let address = daemon_address();
-    let unreachable = |why: String| format!("no Docker daemon answers at {address}: {why}");
-    let docker = Docker::connect_with_defaults().map_err(|e| unreachable(e.to_string()))?;
+pub async fn client() -> Result<Docker, DaemonUnreachable> {
+    let docker = Docker::connect_with_defaults().map_err(DaemonUnreachable::at)?;
     let docker = tokio::time::timeout(Duration::from_secs(5), docker.negotiate_version())
         .await
-        .map_err(|_| unreachable("no answer within 5 s".into()))?
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|_| DaemonUnreachable::at(NoAnswer::Timeout))?
+        .map_err(DaemonUnreachable::at)?;
     Ok(docker)
 }
 
@@ -59,10 +87,13 @@ pub fn daemon_address() -> String {
     std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
-        .map(|h| format!("{h} (DOCKER_HOST)"))
-        .unwrap_or_else(|| {
-            "unix:///var/run/docker.sock (the default socket; set DOCKER_HOST for another)".into()
-        })
+        .map_or_else(
+            || {
+                "unix:///var/run/docker.sock (the default socket; set DOCKER_HOST for another)"
+                    .into()
+            },
+            |h| format!("{h} (DOCKER_HOST)"),
+        )
 }
 
 /// What the daemon says about itself.
@@ -78,22 +109,15 @@ pub struct Daemon {
 }
 
 /// Connects and pings with a 5 s limit; the error names the address tried.
-pub async fn connect() -> Result<(Docker, Daemon), String> {
-    let address = daemon_address();
-    let unreachable = |why: String| format!("no Docker daemon answers at {address}: {why}");
+pub async fn connect() -> Result<(Docker, Daemon), DaemonUnreachable> {
     let docker = client().await?;
     tokio::time::timeout(Duration::from_secs(5), docker.ping())
         .await
-        .map_err(|_| unreachable("no answer within 5 s".into()))?
-        .map_err(|e| unreachable(e.to_string()))?;
-    let version = docker
-        .version()
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    let info = docker
-        .info()
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|_| DaemonUnreachable::at(NoAnswer::Timeout))?
+        .map_err(DaemonUnreachable::at)?;
+    let version = docker.version().await.map_err(DaemonUnreachable::at)?;
+    let info = docker.info().await.map_err(DaemonUnreachable::at)?;
+    let address = daemon_address();
     let components: Vec<String> = version
         .components
         .iter()

@@ -9,13 +9,14 @@ use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::RemoveVolumeOptions;
 
 use crate::caches::{self, Caches, Instance};
+use crate::error::chain;
 use crate::outcome::TaskError;
 
 /// The name of every `--no-caches` volume starts so.
 const THROWAWAY_PREFIX: &str = "tc-nocache-";
 
 /// One cache volume a run mounts.
-pub struct HeldCache {
+pub(super) struct HeldCache {
     pub name: String,
     pub volume: String,
     /// Absolute path in the container.
@@ -48,21 +49,34 @@ async fn create_volume(
         .map_err(|e| TaskError::internal(format!("cannot create the volume {volume}: {e}")))
 }
 
-async fn remove_volume(docker: &Docker, volume: &str) -> Result<(), String> {
+/// A cache volume the daemon would not remove (in use by a kept container, most often).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot remove the volume {volume}")]
+#[diagnostic(code(tc::run::docker::volume))]
+struct RemoveError {
+    volume: String,
+    #[source]
+    source: bollard::errors::Error,
+}
+
+async fn remove_volume(docker: &Docker, volume: &str) -> Result<(), RemoveError> {
     match docker
         .remove_volume(volume, Some(RemoveVolumeOptions { force: true }))
         .await
     {
-        Ok(()) => Ok(()),
-        Err(bollard::errors::Error::DockerResponseServerError {
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
         }) => Ok(()),
-        Err(e) => Err(format!("cannot remove the volume {volume}: {e}")),
+        Err(source) => Err(RemoveError {
+            volume: volume.to_owned(),
+            source,
+        }),
     }
 }
 
 /// Takes an instance of every cache (a throwaway volume each with `no_caches`).
-pub async fn acquire(
+pub(super) async fn acquire(
     docker: &Docker,
     cache_root: &Path,
     wanted: &[(String, String)],
@@ -114,16 +128,17 @@ async fn take(
     let volume = format!("tc-cache-{}-{}", caches::slug(name), instance.index);
     // A purged instance starts empty. Otherwise an existing volume is the cache (its marker
     // may live under another cache root): never deleted here, so no one's cache is lost.
-    if instance.purged {
-        if let Err(e) = remove_volume(docker, &volume).await {
-            let _ = caches.release_marked(instance);
-            return Err(TaskError::new(
-                crate::outcome::Reason::ResourceUnavailable,
-                format!(
-                    "cache {name}: the purged volume {volume} cannot be removed (is a kept container using it?): {e}"
-                ),
-            ));
-        }
+    if instance.purged
+        && let Err(e) = remove_volume(docker, &volume).await
+    {
+        let _ = caches.release_marked(instance);
+        return Err(TaskError::new(
+            crate::outcome::Reason::ResourceUnavailable,
+            format!(
+                "cache {name}: the purged volume {volume} cannot be removed (is a kept container using it?): {}",
+                chain(&e)
+            ),
+        ));
     }
     if docker.inspect_volume(&volume).await.is_err() {
         create_volume(docker, &volume, name, task_id).await?;
@@ -139,7 +154,7 @@ async fn take(
 
 /// Gives every cache back: `purge` deletes the volumes (onExitStatus.purgeCaches); throwaway
 /// volumes go too unless `keep`. Returns warnings.
-pub async fn release(
+pub(super) async fn release(
     docker: &Docker,
     held: Vec<HeldCache>,
     purge: bool,
@@ -159,8 +174,9 @@ pub async fn release(
                     // Still in use (a kept container): the next run that takes it purges it.
                     Err(e) => {
                         warnings.push(format!(
-                            "cache {}: {e}; it is purged before its next use",
-                            h.name
+                            "cache {}: {}; it is purged before its next use",
+                            h.name,
+                            chain(&e)
                         ));
                         caches.release_marked(instance)
                     }
@@ -175,7 +191,7 @@ pub async fn release(
             )),
             _ => {
                 if let Err(e) = remove_volume(docker, &h.volume).await {
-                    warnings.push(format!("cache {}: {e}", h.name));
+                    warnings.push(format!("cache {}: {}", h.name, chain(&e)));
                 }
             }
         }
@@ -184,7 +200,7 @@ pub async fn release(
 }
 
 /// Removes the `--no-caches` volumes made for `task_id` (a run abandoned half-way).
-pub async fn remove_throwaway(docker: &Docker, task_id: &str) {
+pub(super) async fn remove_throwaway(docker: &Docker, task_id: &str) {
     let filters = std::collections::HashMap::from([(
         "label".to_owned(),
         vec![format!("{}.task-id={task_id}", super::LABEL)],
