@@ -1,9 +1,8 @@
 //! `tc run-local`: one task on this machine through the task-run core (worker.md §1).
 
-use std::path::{Path, PathBuf};
-
 use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::format::ReportFormatArg;
