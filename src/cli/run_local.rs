@@ -1,8 +1,7 @@
 //! `tc run-local`: one task on this machine through the task-run core (worker.md §1).
 
-use std::path::{Path, PathBuf};
-
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::engine_args::{EngineArg, MissingArg, PullArg, PullDisplay};

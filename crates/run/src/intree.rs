@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -65,7 +68,15 @@ pub enum ContextError {
 
     #[error("{}: {message}", path.display())]
     #[diagnostic(code(tc::run::image::kind_file))]
-    KindFile { path: PathBuf, message: String },
+    KindFile {
+        path: PathBuf,
+        message: String,
+        /// The file, when the problem has a place in it (a YAML syntax error).
+        #[source_code]
+        text: Option<Arc<NamedSource<String>>>,
+        #[label("here")]
+        at: Option<SourceSpan>,
+    },
 
     #[error("image '{name}': {reason}")]
     #[diagnostic(code(tc::run::image::name))]
@@ -92,6 +103,10 @@ pub enum ContextError {
         arg: String,
         path: PathBuf,
         line: usize,
+        #[source_code]
+        text: Arc<NamedSource<String>>,
+        #[label("no value for {arg}")]
+        at: SourceSpan,
     },
 
     #[error(
@@ -106,6 +121,10 @@ pub enum ContextError {
         path: PathBuf,
         line: usize,
         repo: PathBuf,
+        #[source_code]
+        text: Arc<NamedSource<String>>,
+        #[label("outside the repository")]
+        at: SourceSpan,
     },
 
     #[error(
@@ -119,6 +138,10 @@ pub enum ContextError {
         target: PathBuf,
         path: PathBuf,
         line: usize,
+        #[source_code]
+        text: Arc<NamedSource<String>>,
+        #[label("no such file or directory")]
+        at: SourceSpan,
     },
 
     #[error("{}:{line}: {message}", path.display())]
@@ -127,6 +150,10 @@ pub enum ContextError {
         path: PathBuf,
         line: usize,
         message: String,
+        #[source_code]
+        text: Arc<NamedSource<String>>,
+        #[label("this line")]
+        at: SourceSpan,
     },
 
     #[error("{}: {reason}", path.display())]
@@ -316,10 +343,12 @@ fn build(
             include: raw.clone(),
             reason,
             path: dockerfile_path.clone(),
-            line: *line,
+            line: line.number,
             repo: repo.to_owned(),
+            text: line.text.clone(),
+            at: line.at,
         })?;
-        entries.include(&rel, raw, *line, &dockerfile_path)?;
+        entries.include(&rel, raw, line, &dockerfile_path)?;
         includes.push(rel);
     }
     entries.put(
@@ -410,6 +439,8 @@ impl Kind {
         let bad = |message: String| ContextError::KindFile {
             path: path.clone(),
             message,
+            text: None,
+            at: None,
         };
         if !(doc.is_object() || doc.is_null()) {
             return Err(bad("the top level must be a mapping".to_owned()));
@@ -439,6 +470,8 @@ impl Kind {
                         return Err(ContextError::KindFile {
                             path: file_path,
                             message: "the top level must be a mapping of image names".to_owned(),
+                            text: None,
+                            at: None,
                         });
                     }
                     from.push((file_path, file_doc));
@@ -482,18 +515,46 @@ fn parse_yaml(path: &Path, text: &str) -> Result<Value, ContextError> {
     options.strict_booleans = true;
     serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
         let msg = e.to_string();
-        let message = match e.location() {
+        let (message, place) = match e.location() {
             Some(loc) => {
                 let msg = msg.split(" at line ").next().unwrap_or(&msg);
-                format!("line {} column {}: {msg}", loc.line(), loc.column())
+                let message = format!("line {} column {}: {msg}", loc.line(), loc.column());
+                let at = offset_of(text, loc.line(), loc.column());
+                (message, Some(at))
             }
-            None => msg,
+            None => (msg, None),
         };
         ContextError::KindFile {
             path: path.to_owned(),
             message,
+            text: place.map(|_| source(path, text.to_owned())),
+            at: place.map(|at| SourceSpan::from((at, 0))),
         }
     })
+}
+
+/// A file's text for the snippet of an error about it.
+fn source(path: &Path, text: String) -> Arc<NamedSource<String>> {
+    Arc::new(NamedSource::new(path.display().to_string(), text))
+}
+
+/// The byte offset of 1-based `line` and `column` (in characters) in `text`, or its end.
+fn offset_of(text: &str, line: u64, column: u64) -> usize {
+    let skip = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+    let Some(start) = text
+        .split_inclusive('\n')
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len();
+            Some((start, l))
+        })
+        .nth(skip)
+    else {
+        return text.len();
+    };
+    let (at, l) = start;
+    let column = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+    at + l.char_indices().nth(column).map_or(l.len(), |(i, _)| i)
 }
 
 fn overlay(defaults: Option<&Value>, task: &Value) -> Value {
@@ -533,6 +594,8 @@ fn parse_entry(path: &Path, name: &str, task: &Value) -> Result<ImageEntry, Cont
     let bad = |message: String| ContextError::KindFile {
         path: path.to_owned(),
         message,
+        text: None,
+        at: None,
     };
     let Some(task) = task.as_object() else {
         if task.is_null() {
@@ -590,9 +653,19 @@ fn parse_entry(path: &Path, name: &str, task: &Value) -> Result<ImageEntry, Cont
 #[derive(Debug)]
 struct Processed {
     text: String,
-    /// (line number, include path as written after substitution).
-    includes: Vec<(usize, String)>,
+    /// (line, include path as written after substitution).
+    includes: Vec<(Line, String)>,
     applied: BTreeMap<String, String>,
+}
+
+/// A line of a Dockerfile, for messages about it and their snippet.
+#[derive(Debug, Clone)]
+struct Line {
+    /// 1-based.
+    number: usize,
+    /// The Dockerfile, with taskgraph's line endings.
+    text: Arc<NamedSource<String>>,
+    at: SourceSpan,
 }
 
 /// taskgraph's line rules: `# %ARG NAME` (dropped) substitutes `$NAME` in the lines after it;
@@ -603,30 +676,39 @@ fn process_dockerfile(
     name: &str,
     path: &Path,
 ) -> Result<Processed, ContextError> {
-    let directive = |line: usize, message: String| ContextError::Directive {
+    let directive = |line: &Line, message: String| ContextError::Directive {
         path: path.to_owned(),
-        line,
+        line: line.number,
         message,
+        text: line.text.clone(),
+        at: line.at,
     };
     // Python's text mode (universal newlines) gives taskgraph `\n` endings only.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let shown = source(path, text.clone());
     let mut out = String::with_capacity(text.len());
     let mut subs: Vec<(&str, &str)> = Vec::new();
     let mut includes = Vec::new();
     let mut applied = BTreeMap::new();
+    let mut offset = 0;
     for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let number = i + 1;
+        let here = Line {
+            number: i + 1,
+            text: shown.clone(),
+            at: (offset, raw.trim_end_matches('\n').len()).into(),
+        };
+        offset += raw.len();
         // Directives are recognised at the start of the raw line, as taskgraph does.
         if let Some(rest) = raw.strip_prefix("# %ARG") {
             let arg = directive_operand(rest).ok_or_else(|| {
                 directive(
-                    number,
+                    &here,
                     "malformed `# %ARG` line: write `# %ARG NAME`".to_owned(),
                 )
             })?;
             if !is_identifier(arg) {
                 return Err(directive(
-                    number,
+                    &here,
                     format!("`# %ARG {arg}`: an arg name is letters, digits and `_`"),
                 ));
             }
@@ -635,7 +717,9 @@ fn process_dockerfile(
                     name: name.to_owned(),
                     arg: arg.to_owned(),
                     path: path.to_owned(),
-                    line: number,
+                    line: here.number,
+                    text: here.text,
+                    at: here.at,
                 });
             };
             subs.push((key.as_str(), value.as_str()));
@@ -649,17 +733,17 @@ fn process_dockerfile(
         if let Some(rest) = line.strip_prefix("# %include") {
             if rest.trim_end() == "-run-task" {
                 return Err(directive(
-                    number,
+                    &here,
                     "`# %include-run-task` needs taskgraph's own run-task scripts, which tc does not ship: copy them into the repository and use `# %include PATH`".to_owned(),
                 ));
             }
             let include = directive_operand(rest).ok_or_else(|| {
                 directive(
-                    number,
+                    &here,
                     "malformed `# %include` line: write `# %include PATH`".to_owned(),
                 )
             })?;
-            includes.push((number, include.to_owned()));
+            includes.push((here, include.to_owned()));
         }
         out.push_str(&line);
     }
@@ -869,7 +953,7 @@ impl Entries<'_> {
         &mut self,
         rel: &str,
         raw: &str,
-        line: usize,
+        line: &Line,
         dockerfile: &Path,
     ) -> Result<(), ContextError> {
         let full = self.repo.join(rel);
@@ -877,7 +961,9 @@ impl Entries<'_> {
             include: raw.to_owned(),
             target: full.clone(),
             path: dockerfile.to_owned(),
-            line,
+            line: line.number,
+            text: line.text.clone(),
+            at: line.at,
         };
         // Canonical, so a symlink on the way cannot lead out of the repository.
         let real = match fs::canonicalize(&full) {
@@ -890,8 +976,10 @@ impl Entries<'_> {
                 include: raw.to_owned(),
                 reason: "leads outside the repository through a symlink",
                 path: dockerfile.to_owned(),
-                line,
+                line: line.number,
                 repo: self.repo.to_owned(),
+                text: line.text.clone(),
+                at: line.at,
             });
         }
         let meta = fs::metadata(&real).map_err(|source| ContextError::Io {
@@ -1147,6 +1235,53 @@ mod tests {
         );
         let msg = e.to_string();
         assert!(msg.contains("VERSION") && msg.contains("kind.yml"), "{msg}");
+    }
+
+    /// The text an error's snippet marks.
+    fn marked(e: &ContextError) -> String {
+        use miette::Diagnostic as _;
+        let source = e.source_code().unwrap();
+        let span = e.labels().unwrap().next().unwrap();
+        let contents = source.read_span(span.inner(), 0, 0).unwrap();
+        String::from_utf8(contents.data().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn dockerfile_and_kind_file_errors_mark_their_place() {
+        let (d, root) = repo();
+        dockerfile(&root, "a", "FROM x\r\n# %ARG VERSION\r\nRUN true\r\n");
+        let e = contexts(&root, "a").unwrap_err();
+        assert!(
+            matches!(e, ContextError::MissingArg { line: 2, .. }),
+            "{e:?}"
+        );
+        assert_eq!(marked(&e), "# %ARG VERSION");
+        dockerfile(&root, "b", "FROM x\n# %ARGFOO\n");
+        let e = contexts(&root, "b").unwrap_err();
+        assert_eq!(marked(&e), "# %ARGFOO");
+        dockerfile(&root, "c", "FROM x\n\n# %include nope/file\n");
+        let e = contexts(&root, "c").unwrap_err();
+        assert!(
+            matches!(e, ContextError::IncludeMissing { line: 3, .. }),
+            "{e:?}"
+        );
+        assert_eq!(marked(&e), "# %include nope/file");
+        dockerfile(&root, "e", "# %include ../../outside\n");
+        let e = contexts(&root, "e").unwrap_err();
+        assert!(matches!(e, ContextError::IncludeOutside { .. }), "{e:?}");
+        assert_eq!(marked(&e), "# %include ../../outside");
+        kind(&root, "tasks:\n  a: {args: [oops}\n");
+        let e = contexts(&root, "a").unwrap_err();
+        assert!(
+            matches!(e, ContextError::KindFile { at: Some(_), .. }),
+            "{e:?}"
+        );
+        let text = fs::read_to_string(root.join(KIND_FILE)).unwrap();
+        let ContextError::KindFile { at: Some(at), .. } = &e else {
+            unreachable!()
+        };
+        assert!(at.offset() > text.find("args").unwrap(), "{e:?}");
+        drop(d);
     }
 
     #[test]
