@@ -29,6 +29,11 @@ pub enum Error {
     #[error("{0}")]
     Internal(String),
 
+    /// A task file that does not parse, shown at its line (exit 2).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Document(#[from] tc_taskdef::document::DocumentError),
+
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
@@ -39,6 +44,7 @@ impl Error {
         match self {
             Error::Usage(_) => exit_codes::USAGE,
             Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
+            Error::Document(_) => exit_codes::USAGE,
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
             Error::Api(_) => exit_codes::FAILED,

@@ -168,6 +168,39 @@ fn graph_errors_read_as_tc_graph_prints_them() {
 }
 
 #[test]
+fn a_yaml_error_in_a_task_file_shows_the_offending_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "payload:\n  command: [echo, hi\n  maxRunTime: 60\n",
+    )
+    .unwrap();
+    let out = run_local(dir.path(), &["bad.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yml:2:12: this '[' is not closed"),
+        "the message with its place: {err}"
+    );
+    // The line itself, and a label under the bracket that is never closed.
+    let line = err
+        .lines()
+        .position(|l| l.ends_with("  command: [echo, hi"))
+        .unwrap_or_else(|| panic!("the offending line: {err}"));
+    let below = err
+        .lines()
+        .skip(line + 1)
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        below.contains("opened here, never closed"),
+        "a label: {err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing ran");
+}
+
+#[test]
 fn a_label_makes_a_script() {
     let dir = repo();
     let out = run_local(

@@ -361,6 +361,20 @@ pub(super) fn read_cli_env(args: &RunLocalArgs) -> Result<Vec<(String, String)>>
     Ok(out)
 }
 
+/// `input::load`'s error; when the file does not parse, the document's own diagnostic, which
+/// shows the offending line. `load` reports its errors as text, so the file is read again, on
+/// this path only, and its error used when it is the one `load` met.
+fn task_file_error(arg: &str, message: String) -> Error {
+    let reparsed = (arg != "-")
+        .then(|| std::fs::read_to_string(arg).ok())
+        .flatten()
+        .and_then(|text| tc_taskdef::document::parse(arg, &text).err());
+    match reparsed {
+        Some(e) if e.to_string() == message => Error::Document(e),
+        _ => usage(message),
+    }
+}
+
 pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     if !args.script && !args.dry_run {
         // Before any thread: a kill -9 of tc must not leave its tasks running.
@@ -433,7 +447,7 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
                     Err(label::LabelError::Graph(e)) => return super::graph::report(e),
                 }
             }
-            None => loaded.push(input::load(arg).map_err(usage)?),
+            None => loaded.push(input::load(arg).map_err(|e| task_file_error(arg, e))?),
         }
     }
     if let Some(id) = &args.task_id {

@@ -115,7 +115,7 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
             std::fs::read_to_string(file).map_err(|e| usage(format!("cannot read {file}: {e}")))?;
         (file.to_owned(), t)
     };
-    let mut doc = document::parse(&name, &text).map_err(|e| usage(e.message))?;
+    let mut doc = document::parse(&name, &text)?;
     let now = Utc::now();
     reltime::resolve_relative(&mut doc, now).map_err(|e| usage(format!("{name}: {e}")))?;
     let Value::Object(top) = doc else {
@@ -162,7 +162,7 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for (label, id, mut task) in items {
         let task_id = id.unwrap_or_else(tc_taskdef::slugid::nice);
-        tc_taskdef::slugid::decode(&task_id).map_err(usage)?;
+        tc_taskdef::slugid::decode(&task_id).map_err(|e| usage(e.to_string()))?;
         // `@label` names an earlier entry's task.
         if let Some(Value::Array(deps)) = task.get_mut("dependencies") {
             for d in deps.iter_mut() {
@@ -304,7 +304,7 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     }
     let group = match &args.group {
         Some(g) => {
-            tc_taskdef::slugid::decode(g).map_err(usage)?;
+            tc_taskdef::slugid::decode(g).map_err(|e| usage(e.to_string()))?;
             g.clone()
         }
         None => entries[0].task_id.clone(),
@@ -322,7 +322,7 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
                 .as_str()
                 .and_then(|c| reltime::parse_timestamp(c).ok())
                 .unwrap_or_else(Utc::now);
-            let when = reltime::add(created, d).map_err(usage)?;
+            let when = reltime::add(created, d).map_err(|e| usage(e.to_string()))?;
             e.def["deadline"] = json!(reltime::format_timestamp(when));
         }
     }

@@ -177,7 +177,7 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
 pub(super) fn check_id(id: &str) -> Result<()> {
     tc_taskdef::slugid::decode(id)
         .map(|_| ())
-        .map_err(Error::Usage)
+        .map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// `Proceed? [y/N]` on a terminal; without one, `--yes` is needed (exit 2).

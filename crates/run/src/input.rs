@@ -43,7 +43,7 @@ pub fn load(arg: &str) -> Result<Loaded, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {arg}: {e}"))?;
         (arg.to_owned(), text)
     };
-    let value = document::parse(&name, &text).map_err(|e| e.message)?;
+    let value = document::parse(&name, &text).map_err(|e| e.to_string())?;
     from_document(arg, &name, value)
 }
 

@@ -46,7 +46,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, Vec<String>> {
     let task = input.task;
     let opts = input.opts;
     let def = &task.def;
-    let family = payload::family(&def.payload).map_err(|e| vec![e])?;
+    let family = payload::family(&def.payload).map_err(|e| vec![e.to_string()])?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     if !check.errors.is_empty() {
         return Err(check.errors);
