@@ -29,6 +29,12 @@ pub enum Error {
     #[error("{0}")]
     Internal(String),
 
+    /// A graph that cannot be made: bad input (exit 2) or input tc does not run (exit 3). Its
+    /// try-syntax errors become `Try` (see the `From` below).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Graph(tc_graph::GraphError),
+
     /// A task file that does not parse, shown at its line (exit 2).
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -45,6 +51,12 @@ impl Error {
             Error::Usage(_) => exit_codes::USAGE,
             Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
             Error::Document(_) => exit_codes::USAGE,
+            Error::Graph(e) => match e {
+                tc_graph::GraphError::Unsupported(_) => exit_codes::EXCEPTION,
+                tc_graph::GraphError::Invalid { .. } | tc_graph::GraphError::Try { .. } => {
+                    exit_codes::USAGE
+                }
+            },
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
             Error::Api(_) => exit_codes::FAILED,
@@ -61,6 +73,17 @@ impl Error {
         Some(serde_json::json!({
             "error": {"kind": kind.as_str(), "message": message, "offset": offset}
         }))
+    }
+}
+
+/// Try syntax in a graph (`tc graph --try`, the `message` parameter) is reported as any try
+/// syntax is (try-syntax.md §9); the rest of a graph's errors as diagnostics.
+impl From<tc_graph::GraphError> for Error {
+    fn from(e: tc_graph::GraphError) -> Self {
+        match e {
+            tc_graph::GraphError::Try { error, text } => Error::Try { error, text },
+            e => Error::Graph(e),
+        }
     }
 }
 

@@ -397,10 +397,7 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
                 "give a TASK (a task file, YAML or JSON, - for stdin, or an in-tree label) or --task-id ID",
             ));
         };
-        let labels = match source.labels() {
-            Ok(l) => l,
-            Err(e) => return super::graph::report(e),
-        };
+        let labels = source.labels()?;
         match label::pick(&labels).map_err(usage)? {
             Some(chosen) => task_args.push(chosen),
             None => return Err(usage("no task chosen")),
@@ -444,7 +441,7 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
                 match source.load(arg, &deps, &task_id) {
                     Ok(l) => loaded.push(l),
                     Err(label::LabelError::Usage(m)) => return Err(usage(m)),
-                    Err(label::LabelError::Graph(e)) => return super::graph::report(e),
+                    Err(label::LabelError::Graph(e)) => return Err(e.into()),
                 }
             }
             None => loaded.push(input::load(arg).map_err(|e| task_file_error(arg, e))?),

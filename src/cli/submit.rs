@@ -235,13 +235,7 @@ pub(super) fn graph_entries(
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let Generated { shown, .. } = generated.map_err(|e| match super::graph::report(e) {
-        Err(err) => err,
-        Ok(code) if code == tc_run::exit_codes::EXCEPTION => {
-            Error::Internal("the graph holds input tc cannot run (above)".into())
-        }
-        Ok(_) => usage("the graph cannot be made (above)"),
-    })?;
+    let Generated { shown, .. } = generated?;
     let Shown::Optimized(tasks) = shown else {
         return Err(Error::Internal(
             "the optimized stage gave no optimized tasks".into(),

@@ -6,24 +6,56 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::keyed;
-use super::yaml::{self, Node, Value};
+use super::yaml::{self, Node, Span, Value};
 
 /// A problem with the configuration, where it is.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConfigError {
-    pub message: String,
-    /// `file:line:col` of the offending node, when there is one.
-    pub at: Option<String>,
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::config))]
+pub enum ConfigError {
+    #[error("couldn't find taskgraph configuration: {}", file.display())]
+    NotFound { file: PathBuf },
+    #[error(
+        "couldn't find taskgraph configuration: {} (this is the layout before taskgraph 7: move ci/config.yml to config.yml and rename ci to kinds)",
+        file.display()
+    )]
+    OldLayout { file: PathBuf },
+    #[error("{}", .0.message)]
+    Yaml(yaml::YamlError),
+    #[error("invalid graph configuration: missing required key `{key}` ({})", file.display())]
+    MissingKey {
+        key: String,
+        file: PathBuf,
+        at: Span,
+    },
+    /// `what` is wrong with the value at the JSON path `path`.
+    #[error("invalid graph configuration: {what} at {path} ({}:{})", at.file, at.line)]
+    Invalid {
+        what: String,
+        path: String,
+        at: Span,
+    },
+    /// A keyed-by value that does not resolve.
+    #[error(transparent)]
+    Keyed(#[from] keyed::KeyedError),
 }
 
-fn invalid(what: &str, path: &str, node: &Node) -> ConfigError {
-    ConfigError {
-        message: format!(
-            "invalid graph configuration: {what} at {path} ({}:{})",
-            node.span.file, node.span.line
-        ),
-        at: Some(node.span.to_string()),
+impl ConfigError {
+    /// Where the offending node is, when there is one.
+    pub fn at(&self) -> Option<&Span> {
+        match self {
+            ConfigError::NotFound { .. } | ConfigError::OldLayout { .. } => None,
+            ConfigError::Yaml(e) => Some(&e.span),
+            ConfigError::MissingKey { at, .. } | ConfigError::Invalid { at, .. } => Some(at),
+            ConfigError::Keyed(e) => Some(&e.span),
+        }
+    }
+}
+
+fn invalid(what: impl Into<String>, path: &str, node: &Node) -> ConfigError {
+    ConfigError::Invalid {
+        what: what.into(),
+        path: path.to_owned(),
+        at: node.span.clone(),
     }
 }
 
@@ -135,9 +167,21 @@ fn key_text(k: &Node) -> String {
     }
 }
 
+/// Why a `str.format` template does not format (Python's words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::format))]
+pub enum FormatError {
+    #[error("single '}}' encountered in format string '{text}'")]
+    SingleBrace { text: String },
+    #[error("expected '}}' before end of string in '{text}'")]
+    Unclosed { text: String },
+    #[error("unknown placeholder {{{name}}} in '{text}'")]
+    UnknownPlaceholder { name: String, text: String },
+}
+
 /// Python's `str.format` with only these names: `{{`/`}}` are braces, any other placeholder is
 /// an error naming it.
-pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, String> {
+pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, FormatError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(['{', '}']) {
@@ -150,15 +194,24 @@ pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, String> {
             out.push('}');
             rest = after;
         } else if tail.starts_with('}') {
-            return Err(format!("single '}}' encountered in format string '{text}'"));
+            return Err(FormatError::SingleBrace {
+                text: text.to_owned(),
+            });
         } else {
             let Some(end) = tail.find('}') else {
-                return Err(format!("expected '}}' before end of string in '{text}'"));
+                return Err(FormatError::Unclosed {
+                    text: text.to_owned(),
+                });
             };
             let name = &tail[1..end];
             match names.iter().find(|(n, _)| *n == name) {
                 Some((_, v)) => out.push_str(v),
-                None => return Err(format!("unknown placeholder {{{name}}} in '{text}'")),
+                None => {
+                    return Err(FormatError::UnknownPlaceholder {
+                        name: name.to_owned(),
+                        text: text.to_owned(),
+                    });
+                }
             }
             rest = &tail[end + 1..];
         }
@@ -174,34 +227,18 @@ impl Config {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(_) if root.join("ci/config.yml").is_file() => {
-                return Err(ConfigError {
-                    message: format!(
-                        "couldn't find taskgraph configuration: {} (this is the layout before taskgraph 7: move ci/config.yml to config.yml and rename ci to kinds)",
-                        file.display()
-                    ),
-                    at: None,
-                });
+                return Err(ConfigError::OldLayout { file });
             }
-            Err(_) => {
-                return Err(ConfigError {
-                    message: format!("couldn't find taskgraph configuration: {}", file.display()),
-                    at: None,
-                });
-            }
+            Err(_) => return Err(ConfigError::NotFound { file }),
         };
-        let loaded = yaml::load(&file.display().to_string(), &text).map_err(|e| ConfigError {
-            message: e.message.clone(),
-            at: Some(e.span.to_string()),
-        })?;
+        let loaded = yaml::load(&file.display().to_string(), &text).map_err(ConfigError::Yaml)?;
         let doc = loaded.node;
         entries(&doc, "$")?;
         let need = |key: &str| {
-            doc.get(key).ok_or_else(|| ConfigError {
-                message: format!(
-                    "invalid graph configuration: missing required key `{key}` ({})",
-                    file.display()
-                ),
-                at: Some(doc.span.to_string()),
+            doc.get(key).ok_or_else(|| ConfigError::MissingKey {
+                key: key.to_owned(),
+                file: file.clone(),
+                at: doc.span.clone(),
             })
         };
         let trust_domain = as_str(need("trust-domain")?, "$.trust-domain")?.to_owned();
@@ -221,13 +258,13 @@ impl Config {
             for (k, _) in entries(alias, &path)? {
                 let k = key_text(k);
                 if !ALIAS_KEYS.contains(&k.as_str()) {
-                    return Err(invalid(&format!("unknown field `{k}`"), &path, alias));
+                    return Err(invalid(format!("unknown field `{k}`"), &path, alias));
                 }
             }
             for k in ALIAS_KEYS {
                 if alias.get(k).is_none() {
                     return Err(invalid(
-                        &format!("missing required field `{k}`"),
+                        format!("missing required field `{k}`"),
                         &path,
                         alias,
                     ));
@@ -318,10 +355,7 @@ impl Config {
     /// Keyed-by with only `project` in the context, as taskgraph resolves these (§1.6).
     fn by_project(&self, node: &Node, item: &str, project: &str) -> Result<String, ConfigError> {
         let ctx = |k: &str| (k == "project").then(|| Value::Str(project.to_owned()));
-        let resolved = keyed::resolve(node, item, &ctx).map_err(|e| ConfigError {
-            message: e.message,
-            at: Some(e.span.to_string()),
-        })?;
+        let resolved = keyed::resolve(node, item, &ctx)?;
         as_str(&resolved, &format!("$.{item}")).map(str::to_owned)
     }
 
@@ -388,11 +422,7 @@ impl Config {
             &table,
             &format!("item `worker-type` in `{requested}`"),
             &ctx,
-        )
-        .map_err(|e| ConfigError {
-            message: e.message,
-            at: Some(e.span.to_string()),
-        })?;
+        )?;
         let names = [
             ("level", level),
             ("alias", requested),
@@ -405,17 +435,12 @@ impl Config {
                 .ok_or_else(|| invalid("missing field", &path, &alias))?;
             let node = if keyed_by_level {
                 let ctx = |k: &str| (k == "level").then(|| Value::Str(level.to_owned()));
-                keyed::resolve(node, &format!("item `{key}` in `{requested}`"), &ctx).map_err(
-                    |e| ConfigError {
-                        message: e.message,
-                        at: Some(e.span.to_string()),
-                    },
-                )?
+                keyed::resolve(node, &format!("item `{key}` in `{requested}`"), &ctx)?
             } else {
                 node.clone()
             };
             let text = as_str(&node, &path)?;
-            format(text, &names).map_err(|why| invalid(&why, &path, &node))
+            format(text, &names).map_err(|why| invalid(why.to_string(), &path, &node))
         };
         Ok(Worker {
             provisioner: field("provisioner", true)?,
@@ -469,7 +494,7 @@ mod tests {
         let none = config(&BASE.replace("    default: {provisioner: fallback, implementation: generic-worker, os: windows, worker-type: 'w{{x}}'}\n", "")).unwrap();
         let err = none.worker("b-mac", "3").unwrap_err();
         assert!(
-            err.message
+            err.to_string()
                 .starts_with("No worker-type matching 'b-mac' nor 'default' found"),
             "{err:?}"
         );
@@ -482,21 +507,24 @@ mod tests {
     #[test]
     fn problems_name_the_key_and_the_place() {
         let missing = config("task-priority: low\n").unwrap_err();
-        assert!(missing.message.contains("`trust-domain`"), "{missing:?}");
+        assert!(
+            missing.to_string().contains("`trust-domain`"),
+            "{missing:?}"
+        );
         let extra = config(&BASE.replace("os: windows,", "os: windows, region: eu,")).unwrap_err();
         assert!(
-            extra.message.contains("unknown field `region`")
-                && extra.message.contains("$.workers.aliases.default"),
+            extra.to_string().contains("unknown field `region`")
+                && extra.to_string().contains("$.workers.aliases.default"),
             "{extra:?}"
         );
         let placeholder = config(&BASE.replace("'{alias}-exact'", "'{nope}'")).unwrap();
         let err = placeholder.worker("t-linux-exact", "3").unwrap_err();
-        assert!(err.message.contains("{nope}"), "{err:?}");
+        assert!(err.to_string().contains("{nope}"), "{err:?}");
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("ci")).unwrap();
         std::fs::write(dir.path().join("ci/config.yml"), BASE).unwrap();
         let old = Config::load(dir.path()).unwrap_err();
-        assert!(old.message.contains("rename ci to kinds"), "{old:?}");
+        assert!(old.to_string().contains("rename ci to kinds"), "{old:?}");
     }
 
     #[test]

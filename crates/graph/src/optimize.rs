@@ -7,7 +7,8 @@ use regex::Regex;
 use serde_json::{Map, Value as J};
 
 use super::def::Def;
-use super::generate::{Graph, GraphError};
+use super::error::{GraphError, InvalidKind};
+use super::generate::Graph;
 use super::parameters::Parameters;
 use super::references::References;
 use super::run::root_url;
@@ -41,20 +42,26 @@ fn strategy(task: &Task) -> Result<Strategy, GraphError> {
                 .and_then(|a| a.iter().map(|p| p.as_str().map(str::to_owned)).collect());
             // taskgraph fails on anything but a list (a null included); never guess.
             patterns.map(Strategy::SkipUnlessChanged).ok_or_else(|| {
-                GraphError::invalid(format!(
-                    "task '{}': skip-unless-changed needs a list of file patterns, not {arg}",
-                    task.label
-                ))
+                GraphError::invalid(
+                    InvalidKind::Optimization,
+                    format!(
+                        "task '{}': skip-unless-changed needs a list of file patterns, not {arg}",
+                        task.label
+                    ),
+                )
             })
         }
         "index-search" => Err(GraphError::Unsupported(vec![format!(
             "task '{}' uses index-search optimization, which needs the Taskcluster index; not supported offline",
             task.label
         )])),
-        other => Err(GraphError::invalid(format!(
-            "task '{}' uses the unknown optimization strategy '{other}' (taskgraph: KeyError: '{other}'); use never, always, skip-unless-changed or index-search",
-            task.label
-        ))),
+        other => Err(GraphError::invalid(
+            InvalidKind::Optimization,
+            format!(
+                "task '{}' uses the unknown optimization strategy '{other}' (taskgraph: KeyError: '{other}'); use never, always, skip-unless-changed or index-search",
+                task.label
+            ),
+        )),
     }
 }
 
@@ -368,10 +375,10 @@ pub fn optimize(
         }
     }
     if !problems.is_empty() {
-        return Err(GraphError::invalid(format!(
-            "Optimization error: {}",
-            problems.join(", ")
-        )));
+        return Err(GraphError::invalid(
+            InvalidKind::Optimization,
+            format!("Optimization error: {}", problems.join(", ")),
+        ));
     }
     for label in &targets.graph {
         if !removed.contains(label.as_str()) && !label_to_id.contains_key(label.as_str()) {
@@ -401,12 +408,16 @@ pub fn optimize(
         let mut task = source.clone();
         let mut def = refs.resolve(&source.task.value());
         if let Some(name) = refs.missing.first() {
-            return Err(GraphError::invalid(format!(
-                "task '{label}' has no dependency named '{name}'"
-            )));
+            return Err(GraphError::invalid(
+                InvalidKind::Optimization,
+                format!("task '{label}' has no dependency named '{name}'"),
+            ));
         }
         if let Some(problem) = refs.problems.first() {
-            return Err(GraphError::invalid(problem.clone()));
+            return Err(GraphError::invalid(
+                InvalidKind::Optimization,
+                problem.clone(),
+            ));
         }
         let mut ids: Vec<J> = named.values().map(|id| J::String(id.clone())).collect();
         ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
@@ -417,18 +428,22 @@ pub fn optimize(
             {
                 J::Array(list) => list.extend(ids),
                 _ => {
-                    return Err(GraphError::invalid(format!(
-                        "task '{label}': task.dependencies must be a list"
-                    )));
+                    return Err(GraphError::invalid(
+                        InvalidKind::Optimization,
+                        format!("task '{label}': task.dependencies must be a list"),
+                    ));
                 }
             }
         }
         task.dependencies.extend(named);
         task.task = Def::new(def);
         if task.task.facts.worker_type.as_deref() == Some("always-optimized") {
-            return Err(GraphError::invalid(format!(
-                "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
-            )));
+            return Err(GraphError::invalid(
+                InvalidKind::Optimization,
+                format!(
+                    "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
+                ),
+            ));
         }
         out.insert(label.clone(), Optimized { task_id, task });
     }

@@ -143,22 +143,32 @@ fn push_at(n: &mut Node, key: &str, item: &J) -> Result<(), TransformError> {
     }
 }
 
+/// Why there is no root URL (taskgraph's words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::root_url))]
+pub enum RootUrlError {
+    #[error("$TASKCLUSTER_ROOT_URL must be set when running in a task")]
+    InTask,
+    #[error(
+        "Could not detect Taskcluster instance, set $TASKCLUSTER_ROOT_URL (or give --root-url)"
+    )]
+    Undetected,
+}
+
 /// The root URL without a trailing slash: the one the caller gives, else
 /// `$TASKCLUSTER_ROOT_URL` as taskgraph finds it offline.
-pub(super) fn root_url(given: Option<&str>, task_id_env: Option<&str>) -> Result<String, String> {
+pub(super) fn root_url(
+    given: Option<&str>,
+    task_id_env: Option<&str>,
+) -> Result<String, RootUrlError> {
     let url = match given {
         Some(url) => Ok(url.to_owned()),
         None => std::env::var("TASKCLUSTER_ROOT_URL"),
     };
     match url {
         Ok(url) => Ok(url.trim_end_matches('/').to_owned()),
-        Err(_) if task_id_env.is_some() => {
-            Err("$TASKCLUSTER_ROOT_URL must be set when running in a task".into())
-        }
-        Err(_) => Err(
-            "Could not detect Taskcluster instance, set $TASKCLUSTER_ROOT_URL (or give --root-url)"
-                .into(),
-        ),
+        Err(_) if task_id_env.is_some() => Err(RootUrlError::InTask),
+        Err(_) => Err(RootUrlError::Undetected),
     }
 }
 
@@ -776,7 +786,7 @@ impl RunTask<'_> {
         if std::env::var_os("MOZ_AUTOMATION").is_some() && task_id.is_none() {
             return Err(self.err("TASK_ID must be defined to use run-task on generic-worker"));
         }
-        let root = root_url(self.ctx.root_url, task_id).map_err(|m| self.err(m))?;
+        let root = root_url(self.ctx.root_url, task_id).map_err(|e| self.err(e.to_string()))?;
         Ok(format!(
             "{root}/api/queue/v1/task/{}/artifacts/public/{script}",
             task_id.unwrap_or("<TASK_ID>")

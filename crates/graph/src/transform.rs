@@ -63,14 +63,28 @@ impl Task {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a task does not make it through the transforms: taskgraph's message, at the offending
+/// node.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
+#[diagnostic(code(tc::graph::task))]
 pub struct TransformError {
     pub message: String,
-    /// `file:line:col` of the offending node.
-    pub at: Option<String>,
+    /// The offending node's position.
+    pub at: Option<Span>,
     /// Input tc refuses rather than approximates (taskgraph.md §5, exit 3), not bad input.
     pub unsupported: bool,
+}
+
+impl From<config::ConfigError> for TransformError {
+    fn from(e: config::ConfigError) -> TransformError {
+        let at = e.at().cloned();
+        TransformError {
+            message: e.to_string(),
+            at,
+            unsupported: false,
+        }
+    }
 }
 
 /// Input tc does not run (§5).
@@ -84,7 +98,7 @@ pub(super) fn refuse(message: impl Into<String>, at: Option<&Span>) -> Transform
 pub(super) fn fail(message: impl Into<String>, at: Option<&Span>) -> TransformError {
     TransformError {
         message: message.into(),
-        at: at.map(Span::to_string),
+        at: at.cloned(),
         unsupported: false,
     }
 }
@@ -647,7 +661,7 @@ pub struct PerKind {
     /// The kind's directory as taskgraph names it.
     path: String,
     /// `metadata.source`, or why there is none.
-    source: Result<String, String>,
+    source: Result<String, FileUrlError>,
     /// The parameters every task reads, looked up once (each lookup hashes the name).
     level: String,
     project: String,
@@ -1147,18 +1161,13 @@ fn transform_node(
         Some(v) => v,
         None => J::String(ctx.config.expires_after(level)),
     };
-    let config_error = |e: config::ConfigError| TransformError {
-        message: e.message,
-        at: e.at,
-        unsupported: false,
-    };
     let deadline = match field("deadline-after") {
         Some(v) => v,
-        None => J::String(ctx.config.deadline_after(project).map_err(config_error)?),
+        None => J::String(ctx.config.deadline_after(project)?),
     };
     let priority = match field("priority") {
         Some(v) => v,
-        None => J::String(ctx.config.priority(project).map_err(config_error)?),
+        None => J::String(ctx.config.priority(project)?),
     };
     let mut tags: Map = match field("tags") {
         None => Map::new(),
@@ -1178,7 +1187,10 @@ fn transform_node(
         Some(Value::Str(d)) => d.clone(),
         _ => String::new(),
     };
-    let source = per_kind.source.clone().map_err(|m| fail(m, Some(&span)))?;
+    let source = per_kind
+        .source
+        .clone()
+        .map_err(|e| fail(e.to_string(), Some(&span)))?;
     let mut meta_description = description.clone();
     if extra.get("treeherder").is_some_and(truthy_jv) {
         let repo = if tasks_for_pr {
@@ -1402,10 +1414,10 @@ pub(super) fn resolve_alias(
     }
     ctx.config
         .worker(name, ctx.params.get_str("level"))
-        .map_err(|e| TransformError {
-            message: e.message,
-            at: at.map(Span::to_string).or(e.at),
-            unsupported: false,
+        .map_err(|e| {
+            let mut e = TransformError::from(e);
+            e.at = at.cloned().or(e.at);
+            e
         })
 }
 
@@ -1435,8 +1447,20 @@ fn split_symbol(symbol: &str) -> Option<(String, String)> {
     Some((symbol[..open].to_owned(), rest.to_owned()))
 }
 
+/// Why a file has no URL (taskgraph's words, and what to do).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::file_url))]
+pub enum FileUrlError {
+    #[error(
+        "Don't know how to determine file URL for non-githubrepo: {repo}; give the repository a GitHub `origin`, or set head_repository to an https://github.com/… URL in a -p file"
+    )]
+    NotGithub { repo: String },
+    #[error("Only the \"git\" and \"hg\" repository types are supported for using file_url()")]
+    RepositoryType,
+}
+
 /// taskgraph's `Parameters.file_url(path, pretty=True)`.
-fn file_url(params: &Parameters, path: &str) -> Result<String, String> {
+fn file_url(params: &Parameters, path: &str) -> Result<String, FileUrlError> {
     let repo = params.get_str("head_repository");
     let rev = params.get_str("head_rev");
     match params.get_str("repository_type") {
@@ -1450,15 +1474,12 @@ fn file_url(params: &Parameters, path: &str) -> Result<String, String> {
                 let repo = repo.replace("git@github.com:", "https://github.com/");
                 Ok(format!("{repo}/blob/{rev}/{path}"))
             } else {
-                Err(format!(
-                    "Don't know how to determine file URL for non-githubrepo: {repo}; give the repository a GitHub `origin`, or set head_repository to an https://github.com/… URL in a -p file"
-                ))
+                Err(FileUrlError::NotGithub {
+                    repo: repo.to_owned(),
+                })
             }
         }
-        _ => Err(
-            "Only the \"git\" and \"hg\" repository types are supported for using file_url()"
-                .into(),
-        ),
+        _ => Err(FileUrlError::RepositoryType),
     }
 }
 
@@ -1986,7 +2007,12 @@ mod tests {
             err.message,
             "In task 'build-extra-field': Object contains unknown field `retries`"
         );
-        assert!(err.at.unwrap().contains("kinds/build/kind.yml:10"));
+        assert!(
+            err.at
+                .unwrap()
+                .to_string()
+                .contains("kinds/build/kind.yml:10")
+        );
         let err = run("err-keyed-typed-field", &p)
             .into_iter()
             .find_map(Result::err)

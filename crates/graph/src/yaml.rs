@@ -72,9 +72,13 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// A YAML syntax or construction error, at the offending place.
-#[derive(Debug, thiserror::Error)]
+/// A YAML syntax or construction error, at the offending place. (A [`GraphError`] made of it
+/// shows the file's line.)
+///
+/// [`GraphError`]: crate::GraphError
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[error("{span}: {message}")]
+#[diagnostic(code(tc::graph::yaml))]
 pub struct YamlError {
     pub span: Span,
     pub message: String,
@@ -928,12 +932,37 @@ fn classify(tag: Option<&str>) -> TagClass<'_> {
     }
 }
 
-fn no_constructor(tag: &str) -> String {
-    format!("could not determine a constructor for the tag '{tag}'")
+/// Why PyYAML's `SafeLoader` cannot construct a scalar (a [`YamlError`]'s message, at the
+/// scalar).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ScalarError {
+    #[error("expected a {0} node, but found scalar")]
+    CollectionTag(&'static str),
+    #[error("tc does not support the !!{0} tag")]
+    UnsupportedTag(String),
+    #[error("could not determine a constructor for the tag '{0}'")]
+    NoConstructor(String),
+    #[error("invalid timestamp '{0}'")]
+    Timestamp(String),
+    #[error("invalid timestamp '{text}': {why}")]
+    TimestampField { text: String, why: &'static str },
+    #[error("invalid !!bool value '{0}' (expected yes, no, true, false, on or off)")]
+    Bool(String),
+    #[error("invalid !!int value '{0}'")]
+    Int(String),
+    /// Python has no bound; tc keeps 64-bit integers.
+    #[error("integer {0} does not fit in 64 bits")]
+    IntTooBig(String),
+    #[error("invalid !!float value '{0}'")]
+    Float(String),
+}
+
+fn no_constructor(tag: &str) -> ScalarError {
+    ScalarError::NoConstructor(tag.to_owned())
 }
 
 /// The kind of a scalar, or why PyYAML's `SafeLoader` cannot construct it.
-fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, String> {
+fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, ScalarError> {
     Ok(match classify(raw.tag.as_deref()) {
         // The `!` tag asks for implicit resolution even for a quoted scalar, as in PyYAML.
         TagClass::Untagged if plain || raw.tag.is_some() => implicit_kind(text),
@@ -946,8 +975,8 @@ fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, String> {
         TagClass::Core("timestamp") => Kind::Timestamp,
         TagClass::Core("merge") => Kind::Merge,
         TagClass::Core("value") => Kind::ValueKey,
-        TagClass::Core("seq") => return Err("expected a sequence node, but found scalar".into()),
-        TagClass::Core("map") => return Err("expected a mapping node, but found scalar".into()),
+        TagClass::Core("seq") => return Err(ScalarError::CollectionTag("sequence")),
+        TagClass::Core("map") => return Err(ScalarError::CollectionTag("mapping")),
         TagClass::Core(suffix @ ("binary" | "set" | "omap" | "pairs")) => {
             return Err(unsupported_tag(suffix));
         }
@@ -957,8 +986,8 @@ fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, String> {
     })
 }
 
-fn unsupported_tag(suffix: &str) -> String {
-    format!("tc does not support the !!{suffix} tag")
+fn unsupported_tag(suffix: &str) -> ScalarError {
+    ScalarError::UnsupportedTag(suffix.to_owned())
 }
 
 struct Builder {
@@ -1016,8 +1045,8 @@ impl Builder {
 
     #[inline(never)]
     fn scalar(&self, raw: &Raw, text: &str, plain: bool) -> Result<Value, YamlError> {
-        let kind = scalar_kind(raw, text, plain).map_err(|m| self.error(raw, m))?;
-        construct_scalar(kind, text).map_err(|m| self.error(raw, m))
+        let kind = scalar_kind(raw, text, plain).map_err(|e| self.error(raw, e.to_string()))?;
+        construct_scalar(kind, text).map_err(|e| self.error(raw, e.to_string()))
     }
 
     #[inline(never)]
@@ -1036,10 +1065,11 @@ impl Builder {
                 Err(self.error(raw, format!("expected a mapping node, but found {found}")))
             }
             TagClass::Core(suffix @ ("set" | "omap" | "pairs")) => {
-                Err(self.error(raw, unsupported_tag(suffix)))
+                Err(self.error(raw, unsupported_tag(suffix).to_string()))
             }
             TagClass::Core(_) | TagClass::Other => {
-                Err(self.error(raw, no_constructor(raw.tag.as_deref().unwrap_or_default())))
+                let tag = raw.tag.as_deref().unwrap_or_default();
+                Err(self.error(raw, no_constructor(tag).to_string()))
             }
         }
     }
@@ -1122,12 +1152,12 @@ impl Builder {
                 ),
             ));
         };
-        let kind = scalar_kind(raw, text, *plain).map_err(|m| self.error(raw, m))?;
+        let kind = scalar_kind(raw, text, *plain).map_err(|e| self.error(raw, e.to_string()))?;
         let value = if kind == Kind::ValueKey {
             // PyYAML retags a `=` key as a string.
             Value::Str(text.clone())
         } else {
-            construct_scalar(kind, text).map_err(|m| self.error(raw, m))?
+            construct_scalar(kind, text).map_err(|e| self.error(raw, e.to_string()))?
         };
         Ok(Node {
             value,
@@ -1314,7 +1344,7 @@ fn key_id(value: &Value) -> Option<KeyId<'_>> {
     })
 }
 
-fn construct_scalar(kind: Kind, text: &str) -> Result<Value, String> {
+fn construct_scalar(kind: Kind, text: &str) -> Result<Value, ScalarError> {
     Ok(match kind {
         Kind::Null => Value::Null,
         Kind::Str => Value::Str(text.to_owned()),
@@ -1326,10 +1356,13 @@ fn construct_scalar(kind: Kind, text: &str) -> Result<Value, String> {
         Kind::Float => Value::Float(construct_float(text)?),
         Kind::Timestamp => {
             let stamp =
-                parse_stamp(text, false).ok_or_else(|| format!("invalid timestamp '{text}'"))?;
+                parse_stamp(text, false).ok_or_else(|| ScalarError::Timestamp(text.to_owned()))?;
             stamp
                 .validate()
-                .map_err(|why| format!("invalid timestamp '{text}': {why}"))?;
+                .map_err(|why| ScalarError::TimestampField {
+                    text: text.to_owned(),
+                    why,
+                })?;
             Value::Date(text.to_owned())
         }
         Kind::Merge => return Err(no_constructor("tag:yaml.org,2002:merge")),
@@ -1564,13 +1597,11 @@ fn is_int(b: &[u8]) -> bool {
 // ---------------------------------------------------------------------------------------------
 // PyYAML's scalar constructors (constructor.py, SafeConstructor).
 
-fn construct_bool(text: &str) -> Result<bool, String> {
+fn construct_bool(text: &str) -> Result<bool, ScalarError> {
     match text.to_lowercase().as_str() {
         "yes" | "true" | "on" => Ok(true),
         "no" | "false" | "off" => Ok(false),
-        _ => Err(format!(
-            "invalid !!bool value '{text}' (expected yes, no, true, false, on or off)"
-        )),
+        _ => Err(ScalarError::Bool(text.to_owned())),
     }
 }
 
@@ -1609,11 +1640,10 @@ fn python_int(s: &str, base: u32) -> Result<i128, IntFail> {
     Ok(if negative { -value } else { value })
 }
 
-fn construct_int(text: &str) -> Result<i64, String> {
+fn construct_int(text: &str) -> Result<i64, ScalarError> {
     let fail = |why: IntFail| match why {
-        IntFail::Invalid => format!("invalid !!int value '{text}'"),
-        // Python has no bound; tc keeps 64-bit integers.
-        IntFail::TooBig => format!("integer {text} does not fit in 64 bits"),
+        IntFail::Invalid => ScalarError::Int(text.to_owned()),
+        IntFail::TooBig => ScalarError::IntTooBig(text.to_owned()),
     };
     let cleaned = text.replace('_', "");
     if cleaned.is_empty() {
@@ -1668,8 +1698,8 @@ fn python_float(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok()
 }
 
-fn construct_float(text: &str) -> Result<f64, String> {
-    let invalid = || format!("invalid !!float value '{text}'");
+fn construct_float(text: &str) -> Result<f64, ScalarError> {
+    let invalid = || ScalarError::Float(text.to_owned());
     let cleaned = text.replace('_', "").to_lowercase();
     let negative = cleaned.starts_with('-');
     let body = cleaned.strip_prefix(['-', '+']).unwrap_or(cleaned.as_str());

@@ -71,8 +71,9 @@ impl DocumentError {
     }
 }
 
-/// The byte offset of 1-based `line` and `column` (in characters) in `text`, at most its end.
-pub(crate) fn offset_of(text: &str, line: u64, column: u64) -> usize {
+/// The byte offset of 1-based `line` and `column` (in characters) in `text`, at most its end:
+/// where a diagnostic's span starts for a parser's position.
+pub fn offset_of(text: &str, line: u64, column: u64) -> usize {
     let skip = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
     let start = if skip == 0 {
         0
