@@ -150,8 +150,16 @@ fn graph_errors_read_as_tc_graph_prints_them() {
     let out = run_local(dir.path(), &["hello-world"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nosuch"), "{err}");
-    assert!(err.contains("kinds/hello/kind.yml:"), "{err}");
+    assert!(
+        err.contains("No worker-type matching 'nosuch' nor 'default' found"),
+        "{err}"
+    );
+    // The place, and the line itself.
+    assert!(err.contains("kinds/hello/kind.yml:7:18"), "{err}");
+    assert!(
+        err.lines().any(|l| l.ends_with("    worker-type: nosuch")),
+        "{err}"
+    );
 
     // Unsupported input: exit 3.
     std::fs::write(

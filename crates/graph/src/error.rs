@@ -169,17 +169,18 @@ struct InvalidHelp<'a> {
 
 impl fmt::Display for InvalidHelp<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = self
-            .context
-            .map(str::to_owned)
-            .into_iter()
-            .chain(self.unshown.map(|at| format!("at {at}")))
-            .chain(self.hint.map(str::to_owned));
-        if let Some(first) = parts.next() {
-            f.write_str(&first)?;
+        // One line each, in this order.
+        let mut separator = "";
+        if let Some(context) = self.context {
+            f.write_str(context)?;
+            separator = "\n";
         }
-        for part in parts {
-            write!(f, "\n{part}")?;
+        if let Some(at) = self.unshown {
+            write!(f, "{separator}at {at}")?;
+            separator = "\n";
+        }
+        if let Some(hint) = self.hint {
+            write!(f, "{separator}{hint}")?;
         }
         Ok(())
     }
@@ -246,7 +247,55 @@ impl Diagnostic for GraphError {
 
 #[cfg(test)]
 mod tests {
-    use super::token_len;
+    use miette::Diagnostic;
+
+    use super::{GraphError, InvalidKind, token_len};
+    use crate::yaml::{Span, intern};
+
+    #[test]
+    fn bad_input_shows_its_file_at_the_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kind.yml");
+        std::fs::write(&path, "tasks:\n  a:\n    dependencies: {x: nope}\n").unwrap();
+        let file = intern(&path.display().to_string());
+        let at = Span {
+            file,
+            line: 3,
+            col: 23,
+        };
+        let e = GraphError::invalid_at(InvalidKind::Dependencies, "no task 'nope'", Some(at))
+            .in_context("in kind 'k', task 'a'".to_owned());
+        assert_eq!(e.to_string(), "no task 'nope'");
+        assert_eq!(e.code().unwrap().to_string(), "tc::graph::dependencies");
+        assert_eq!(e.help().unwrap().to_string(), "in kind 'k', task 'a'");
+        let label = e.labels().unwrap().next().unwrap();
+        let contents = e
+            .source_code()
+            .unwrap()
+            .read_span(label.inner(), 0, 0)
+            .unwrap();
+        assert_eq!(contents.name(), Some(file));
+        assert_eq!((contents.line() + 1, contents.column() + 1), (3, 23));
+        assert_eq!(String::from_utf8_lossy(contents.data()), "nope");
+    }
+
+    #[test]
+    fn without_its_file_bad_input_says_where_in_the_help() {
+        let at = Span {
+            file: "no/such/kind.yml",
+            line: 2,
+            col: 5,
+        };
+        let e = GraphError::invalid_at(InvalidKind::Kind, "bad", Some(at)).with_help("fix it");
+        assert!(e.source_code().is_none() && e.labels().is_none());
+        assert_eq!(
+            e.help().unwrap().to_string(),
+            "at no/such/kind.yml:2:5\nfix it"
+        );
+        let e = GraphError::Unsupported(vec!["a".into(), "b".into()]);
+        assert_eq!(e.to_string(), "a\nb");
+        assert_eq!(e.code().unwrap().to_string(), "tc::graph::unsupported");
+    }
 
     #[test]
     fn a_label_underlines_the_token_at_the_position() {
