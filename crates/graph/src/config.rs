@@ -103,11 +103,14 @@ pub struct Config {
 #[derive(Default)]
 struct Memo {
     /// By requested worker type and level.
-    workers: Mutex<Vec<((String, String), Result<Worker, ConfigError>)>>,
+    workers: Answers<(String, String), Worker>,
     /// By project.
-    priority: Mutex<Vec<(String, Result<String, ConfigError>)>>,
-    deadline: Mutex<Vec<(String, Result<String, ConfigError>)>>,
+    priority: Answers<String, String>,
+    deadline: Answers<String, String>,
 }
+
+/// Answers by question, in the order they were first asked.
+type Answers<K, V> = Mutex<Vec<(K, Result<V, ConfigError>)>>;
 
 impl Clone for Memo {
     fn clone(&self) -> Self {
@@ -177,6 +180,105 @@ pub enum FormatError {
     Unclosed { text: String },
     #[error("unknown placeholder {{{name}}} in '{text}'")]
     UnknownPlaceholder { name: String, text: String },
+}
+
+/// Each worker alias has exactly the keys of [`ALIAS_KEYS`].
+fn check_aliases(aliases: &Node) -> Result<(), ConfigError> {
+    for (name, alias) in entries(aliases, "$.workers.aliases")? {
+        let path = format!("$.workers.aliases.{}", key_text(name));
+        for (k, _) in entries(alias, &path)? {
+            let k = key_text(k);
+            if !ALIAS_KEYS.contains(&k.as_str()) {
+                return Err(invalid(format!("unknown field `{k}`"), &path, alias));
+            }
+        }
+        for k in ALIAS_KEYS {
+            if alias.get(k).is_none() {
+                return Err(invalid(
+                    format!("missing required field `{k}`"),
+                    &path,
+                    alias,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `taskgraph.repositories`: at least one, each with a `project-regex` when there are several.
+fn repositories(taskgraph: &Node) -> Result<Vec<Repository>, ConfigError> {
+    let repos = taskgraph.get("repositories").ok_or_else(|| {
+        invalid(
+            "missing required key `repositories`",
+            "$.taskgraph",
+            taskgraph,
+        )
+    })?;
+    let mut repositories = Vec::new();
+    for (key, repo) in entries(repos, "$.taskgraph.repositories")? {
+        let path = format!("$.taskgraph.repositories.{}", key_text(key));
+        let text = |field: &str| match repo.get(field) {
+            Some(n) => as_str(n, &format!("{path}.{field}")).map(|s| Some(s.to_owned())),
+            None => Ok(None),
+        };
+        repositories.push(Repository {
+            key: key_text(key),
+            name: text("name")?
+                .ok_or_else(|| invalid("missing required field `name`", &path, repo))?,
+            project_regex: text("project-regex")?,
+            ssh_secret_name: text("ssh-secret-name")?,
+        });
+    }
+    if repositories.is_empty() {
+        return Err(invalid(
+            "at least one repository is required",
+            "$.taskgraph.repositories",
+            repos,
+        ));
+    }
+    if repositories.len() > 1 && repositories.iter().any(|r| r.project_regex.is_none()) {
+        return Err(invalid(
+            "each repository needs `project-regex` when there are several",
+            "$.taskgraph.repositories",
+            repos,
+        ));
+    }
+    Ok(repositories)
+}
+
+/// `treeherder.group-names`: group symbols to their names.
+fn group_names(doc: &Node) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut group_names = BTreeMap::new();
+    if let Some(groups) = doc.get("treeherder").and_then(|t| t.get("group-names")) {
+        for (k, v) in entries(groups, "$.treeherder.group-names")? {
+            let path = format!("$.treeherder.group-names.{}", key_text(k));
+            group_names.insert(key_text(k), as_str(v, &path)?.to_owned());
+        }
+    }
+    Ok(group_names)
+}
+
+/// `index.products`, a list of strings.
+fn index_products(doc: &Node) -> Result<Option<Vec<String>>, ConfigError> {
+    match doc.get("index").and_then(|i| i.get("products")) {
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items
+            .iter()
+            .map(|i| as_str(i, "$.index.products").map(str::to_owned))
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(other) => Err(invalid("expected a list", "$.index.products", other)),
+        None => Ok(None),
+    }
+}
+
+/// Keyed-by with only `project` in the context, as taskgraph resolves these (§1.6).
+fn by_project(node: &Node, item: &str, project: &str) -> Result<String, ConfigError> {
+    let ctx = |k: &str| (k == "project").then(|| Value::Str(project.to_owned()));
+    let resolved = keyed::resolve(node, item, &ctx)?;
+    as_str(&resolved, &format!("$.{item}")).map(str::to_owned)
 }
 
 /// Python's `str.format` with only these names: `{{`/`}}` are braces, any other placeholder is
@@ -253,81 +355,11 @@ impl Config {
             .get("aliases")
             .ok_or_else(|| invalid("missing required key `aliases`", "$.workers", workers))?
             .clone();
-        for (name, alias) in entries(&aliases, "$.workers.aliases")? {
-            let path = format!("$.workers.aliases.{}", key_text(name));
-            for (k, _) in entries(alias, &path)? {
-                let k = key_text(k);
-                if !ALIAS_KEYS.contains(&k.as_str()) {
-                    return Err(invalid(format!("unknown field `{k}`"), &path, alias));
-                }
-            }
-            for k in ALIAS_KEYS {
-                if alias.get(k).is_none() {
-                    return Err(invalid(
-                        format!("missing required field `{k}`"),
-                        &path,
-                        alias,
-                    ));
-                }
-            }
-        }
+        check_aliases(&aliases)?;
         let taskgraph = need("taskgraph")?;
-        let repos = taskgraph.get("repositories").ok_or_else(|| {
-            invalid(
-                "missing required key `repositories`",
-                "$.taskgraph",
-                taskgraph,
-            )
-        })?;
-        let mut repositories = Vec::new();
-        for (key, repo) in entries(repos, "$.taskgraph.repositories")? {
-            let path = format!("$.taskgraph.repositories.{}", key_text(key));
-            let text = |field: &str| match repo.get(field) {
-                Some(n) => as_str(n, &format!("{path}.{field}")).map(|s| Some(s.to_owned())),
-                None => Ok(None),
-            };
-            repositories.push(Repository {
-                key: key_text(key),
-                name: text("name")?
-                    .ok_or_else(|| invalid("missing required field `name`", &path, repo))?,
-                project_regex: text("project-regex")?,
-                ssh_secret_name: text("ssh-secret-name")?,
-            });
-        }
-        if repositories.is_empty() {
-            return Err(invalid(
-                "at least one repository is required",
-                "$.taskgraph.repositories",
-                repos,
-            ));
-        }
-        if repositories.len() > 1 && repositories.iter().any(|r| r.project_regex.is_none()) {
-            return Err(invalid(
-                "each repository needs `project-regex` when there are several",
-                "$.taskgraph.repositories",
-                repos,
-            ));
-        }
-        let mut group_names = BTreeMap::new();
-        if let Some(groups) = doc.get("treeherder").and_then(|t| t.get("group-names")) {
-            for (k, v) in entries(groups, "$.treeherder.group-names")? {
-                let path = format!("$.treeherder.group-names.{}", key_text(k));
-                group_names.insert(key_text(k), as_str(v, &path)?.to_owned());
-            }
-        }
-        let index_products = match doc.get("index").and_then(|i| i.get("products")) {
-            Some(Node {
-                value: Value::Seq(items),
-                ..
-            }) => Some(
-                items
-                    .iter()
-                    .map(|i| as_str(i, "$.index.products").map(str::to_owned))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Some(other) => return Err(invalid("expected a list", "$.index.products", other)),
-            None => None,
-        };
+        let repositories = repositories(taskgraph)?;
+        let group_names = group_names(&doc)?;
+        let index_products = index_products(&doc)?;
         Ok(Config {
             file,
             trust_domain,
@@ -352,20 +384,13 @@ impl Config {
         })
     }
 
-    /// Keyed-by with only `project` in the context, as taskgraph resolves these (§1.6).
-    fn by_project(&self, node: &Node, item: &str, project: &str) -> Result<String, ConfigError> {
-        let ctx = |k: &str| (k == "project").then(|| Value::Str(project.to_owned()));
-        let resolved = keyed::resolve(node, item, &ctx)?;
-        as_str(&resolved, &format!("$.{item}")).map(str::to_owned)
-    }
-
     /// The default task priority.
     pub fn priority(&self, project: &str) -> Result<String, ConfigError> {
         memoized(
             &self.memo.priority,
             |p| p == project,
             || project.to_owned(),
-            || self.by_project(&self.task_priority, "task-priority", project),
+            || by_project(&self.task_priority, "task-priority", project),
         )
     }
 
@@ -376,7 +401,7 @@ impl Config {
                 &self.memo.deadline,
                 |p| p == project,
                 || project.to_owned(),
-                || self.by_project(n, "task-deadline-after", project),
+                || by_project(n, "task-deadline-after", project),
             ),
             None => Ok("1 day".into()),
         }

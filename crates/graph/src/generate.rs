@@ -193,10 +193,9 @@ fn refusal_line(kind: &kinds::Kind, raw: &kinds::RawTask, why: &str) -> String {
     )
 }
 
-pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
-    let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
-    let config = Config::load(&root)?;
-    warnings.extend(config.warnings.iter().cloned());
+/// What tc refuses before reading a kind: project code the configuration or the environment
+/// asks for.
+fn refused_up_front(config: &Config) -> Vec<String> {
     let mut refused = Vec::new();
     if config.registers_code {
         refused.push(
@@ -206,6 +205,14 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     if std::env::var_os("TASKGRAPH_OPTIMIZE_STRATEGIES").is_some() {
         refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
     }
+    refused
+}
+
+pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
+    let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+    let config = Config::load(&root)?;
+    warnings.extend(config.warnings.iter().cloned());
+    let mut refused = refused_up_front(&config);
     // The kinds are read on the pool (its threads start meanwhile, and make the tasks next)
     // while this thread reads the parameters, whose error comes first.
     let mut kind_warnings = Vec::new();
@@ -282,7 +289,35 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     if !refused.is_empty() {
         return Err(GraphError::Unsupported(refused));
     }
-    let mut graph = Graph::default();
+    let (tasks, written) = by_label(&kinds, made)?;
+    let mut graph = Graph {
+        tasks,
+        edges: Vec::new(),
+    };
+    let shown = if opts.stage == Stage::Tasks {
+        Shown::All
+    } else {
+        let later = Later {
+            written: &written,
+            config: &config,
+            params: &params,
+        };
+        later.show(&mut graph, opts)?
+    };
+    drop(written);
+    Ok(Generated {
+        graph,
+        shown,
+        kinds,
+    })
+}
+
+/// The tasks by label, and where each is written, in label order.
+type ByLabel<'k> = (BTreeMap<String, Box<Task>>, Vec<&'k kinds::RawTask>);
+
+/// The tasks made, by label, and where each is written; or the error a serial walk of the
+/// kinds meets first: a duplicate label before the first failed task, that task.
+fn by_label(kinds: &[kinds::Kind], made: Vec<Vec<Made>>) -> Result<ByLabel<'_>, GraphError> {
     let all: Vec<Result<Box<Task>, transform::TransformError>> = made
         .into_iter()
         .flatten()
@@ -317,11 +352,13 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     made.par_sort_by(|a, b| a.0.label.cmp(&b.0.label));
     let duplicate = made
         .windows(2)
-        .filter(|w| w[0].0.label == w[1].0.label)
-        .min_by_key(|w| w[1].2);
-    if let Some(w) = duplicate {
-        // The earliest repeat; before it in the window is the label's first task.
-        let (earlier, second) = (&w[0], &w[1]);
+        .filter_map(|w| match w {
+            [earlier, second] if earlier.0.label == second.0.label => Some((earlier, second)),
+            _ => None,
+        })
+        .min_by_key(|(_, second)| second.2);
+    // The earliest repeat; before it in the window is the label's first task.
+    if let Some((earlier, second)) = duplicate {
         return Err(invalid(
             InvalidKind::Task,
             format!(
@@ -336,56 +373,61 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     }
     // Where each task is written, in label order (the order of `graph.tasks`).
     let mut written: Vec<&kinds::RawTask> = Vec::with_capacity(made.len());
-    graph.tasks = made
+    let tasks = made
         .into_iter()
         .map(|(task, raw, _)| {
             written.push(raw);
             (task.label.clone(), task)
         })
         .collect();
-    if opts.stage == Stage::Tasks {
-        return Ok(Generated {
-            graph,
-            shown: Shown::All,
-            kinds,
-        });
-    }
-    // Both only read the tasks: the verifications run beside the edges, whose error comes first.
-    let (found, verified) = rayon::join(
-        || edges(&graph.tasks, &written),
-        || {
-            let checked = super::verify::Params {
-                trust_domain: &config.trust_domain,
-                level: params.get_str("level"),
-                project: params.get_str("project"),
-            };
-            super::verify::verify(&graph.tasks, &checked)
-        },
-    );
-    graph.edges = found?;
-    verified.map_err(GraphError::from)?;
-    let shown = match opts.stage {
-        Stage::Tasks | Stage::Full => Shown::All,
-        Stage::Target | Stage::Optimized => {
-            let targets =
-                super::target::targets(&mut graph, &params, &config, opts.try_syntax.as_deref())?;
-            if opts.stage == Stage::Target {
-                Shown::Target(targets.set)
-            } else {
-                Shown::Optimized(super::optimize::optimize(
-                    &graph,
-                    &targets,
-                    &params,
-                    opts.root_url.as_deref(),
-                )?)
+    Ok((tasks, written))
+}
+
+/// What the stages after `tasks` read besides the graph.
+struct Later<'a> {
+    /// Where each task is written, in label order.
+    written: &'a [&'a kinds::RawTask],
+    config: &'a Config,
+    params: &'a Parameters,
+}
+
+impl Later<'_> {
+    /// The edges, checked and verified (`full`), then the target set or the optimized graph.
+    fn show(&self, graph: &mut Graph, opts: &Options) -> Result<Shown, GraphError> {
+        let (config, params) = (self.config, self.params);
+        // Both only read the tasks: the verifications run beside the edges, whose error comes
+        // first.
+        let (found, verified) = rayon::join(
+            || edges(&graph.tasks, self.written),
+            || {
+                let checked = super::verify::Params {
+                    trust_domain: &config.trust_domain,
+                    level: params.get_str("level"),
+                    project: params.get_str("project"),
+                };
+                super::verify::verify(&graph.tasks, &checked)
+            },
+        );
+        graph.edges = found?;
+        verified.map_err(GraphError::from)?;
+        Ok(match opts.stage {
+            Stage::Tasks | Stage::Full => Shown::All,
+            Stage::Target | Stage::Optimized => {
+                let targets =
+                    super::target::targets(graph, params, config, opts.try_syntax.as_deref())?;
+                if opts.stage == Stage::Target {
+                    Shown::Target(targets.set)
+                } else {
+                    Shown::Optimized(super::optimize::optimize(
+                        graph,
+                        &targets,
+                        params,
+                        opts.root_url.as_deref(),
+                    )?)
+                }
             }
-        }
-    };
-    Ok(Generated {
-        graph,
-        shown,
-        kinds,
-    })
+        })
+    }
 }
 
 /// Labels to their places in label order.

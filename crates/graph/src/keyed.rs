@@ -17,8 +17,11 @@ pub struct KeyedError {
     pub message: String,
 }
 
+/// A keyed-by value's `by-*` key, its name without `by-`, and the alternatives.
+pub type KeyedBy<'a> = (&'a Node, &'a str, &'a [(Node, Node)]);
+
 /// The `by-*` key (its name without `by-`) and the alternatives, when `node` is keyed-by.
-pub fn keyed_by(node: &Node) -> Option<(&Node, &str, &[(Node, Node)])> {
+pub fn keyed_by(node: &Node) -> Option<KeyedBy<'_>> {
     let Value::Map(entries) = &node.value else {
         return None;
     };

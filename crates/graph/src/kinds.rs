@@ -262,6 +262,7 @@ pub(super) fn tasks_of(
     task_from: &str,
     out: &mut Vec<RawTask>,
 ) -> Result<(), KindsError> {
+    use rayon::prelude::*;
     let Value::Map(entries) = node.value else {
         return Err(invalid(
             format!("{task_from}: `tasks` must be a mapping"),
@@ -276,7 +277,6 @@ pub(super) fn tasks_of(
         return Ok(());
     }
     // Merging copies the defaults into every task: big kinds do it on all cores.
-    use rayon::prelude::*;
     out.par_extend(entries.into_par_iter().map(raw));
     Ok(())
 }

@@ -50,6 +50,44 @@ struct Source {
     tasks_from: Vec<String>,
 }
 
+impl Source {
+    /// The tasks not made yet: `kind.yml`'s read whole, then each `tasks-from` file's.
+    fn tasks(&mut self, warnings: &mut Vec<String>) -> Result<Vec<RawTask>, KindsError> {
+        let defaults = self.defaults.as_ref();
+        let mut tasks = Vec::new();
+        if let Some(t) = self.tasks.take() {
+            tasks_of(t, defaults, "kind.yml", &mut tasks)?;
+        }
+        for file in &self.tasks_from {
+            let sub = load_yaml(&self.dir.join(file), warnings)?;
+            // A file's own task-defaults go on top of the kind's.
+            let file_defaults = match (defaults, sub.get("task-defaults")) {
+                (Some(k), Some(f)) => Some(merge(k, f)),
+                (None, Some(f)) => Some(f.clone()),
+                (k, None) => k.cloned(),
+            };
+            let Value::Map(entries) = &sub.value else {
+                return Err(invalid(
+                    format!("{file}: expected a mapping of tasks"),
+                    Some(&sub),
+                ));
+            };
+            let only_tasks = Node {
+                value: Value::Map(
+                    entries
+                        .iter()
+                        .filter(|(k, _)| k.value != Value::Str("task-defaults".into()))
+                        .cloned()
+                        .collect(),
+                ),
+                span: sub.span.clone(),
+            };
+            tasks_of(only_tasks, file_defaults.as_ref(), file, &mut tasks)?;
+        }
+        Ok(tasks)
+    }
+}
+
 struct CutFile {
     name: String,
     text: String,
@@ -107,7 +145,7 @@ fn begin_with(
     let found = kind_dirs(root);
     let mut file_warnings = Vec::new();
     let mut cut_files: Vec<CutFile> = Vec::new();
-    let mut docs: BTreeMap<String, (PathBuf, Node, Option<usize>)> = BTreeMap::new();
+    let mut docs: Docs = BTreeMap::new();
     // Results in directory order, so the first error is a serial load's.
     for (i, ((name, dir), read)) in found.iter().zip(read_all(&found, cut)).enumerate() {
         let read = match read {
@@ -211,63 +249,14 @@ fn read_all(found: &[(String, PathBuf)], cut: bool) -> Vec<Result<Read, KindsErr
 
 type Checked = (Vec<Kind>, Vec<Source>, Vec<Vec<String>>);
 
+/// Each kind's directory, `kind.yml` and cut file (its place in the cut files), by name.
+type Docs = BTreeMap<String, (PathBuf, Node, Option<usize>)>;
+
 /// The kinds from their documents (name → directory, document, cut file): dependencies known
 /// and acyclic, only `wanted` and what they need, loaders supported; the kinds' own warnings.
-fn check(
-    mut docs: BTreeMap<String, (PathBuf, Node, Option<usize>)>,
-    wanted: &[String],
-    cut: &mut [CutFile],
-) -> Result<Checked, KindsError> {
-    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, (_, doc, _)) in &docs {
-        let list = match doc.get("kind-dependencies") {
-            Some(n) => {
-                let list = strings(n, &format!("kind '{name}': kind-dependencies"))?;
-                for (i, d) in list.iter().enumerate() {
-                    if !docs.contains_key(d) {
-                        let available: Vec<String> =
-                            docs.keys().map(|k| format!(" - \"{k}\"")).collect();
-                        let at = match &n.value {
-                            Value::Seq(items) => items.get(i),
-                            _ => Some(n),
-                        };
-                        return Err(invalid(
-                            format!(
-                                "could not find the kind \"{d}\"\navailable kinds:\n{}",
-                                available.join("\n")
-                            ),
-                            at,
-                        ));
-                    }
-                }
-                list
-            }
-            None => Vec::new(),
-        };
-        deps.insert(name.clone(), list);
-    }
-    if let Some(cycle) = find_cycle(&deps) {
-        return Err(invalid(
-            format!("kind dependencies form a cycle: {}", cycle.join(" -> ")),
-            None,
-        ));
-    }
-    // Only the wanted kinds and what they depend on (--target-kind).
-    let selected: BTreeSet<String> = if wanted.is_empty() {
-        docs.keys().cloned().collect()
-    } else {
-        let mut set = BTreeSet::new();
-        let mut stack: Vec<String> = wanted.to_vec();
-        while let Some(k) = stack.pop() {
-            if !docs.contains_key(&k) {
-                return Err(invalid(format!("could not find the kind \"{k}\""), None));
-            }
-            if set.insert(k.clone()) {
-                stack.extend(deps[&k].iter().cloned());
-            }
-        }
-        set
-    };
+fn check(mut docs: Docs, wanted: &[String], cut: &mut [CutFile]) -> Result<Checked, KindsError> {
+    let deps = kind_dependencies(&docs)?;
+    let selected = select(&docs, &deps, wanted)?;
     // Every kind is checked before any is loaded: one line per refused kind.
     let mut refused = Vec::new();
     let mut loaders = BTreeMap::new();
@@ -326,6 +315,67 @@ fn check(
         });
     }
     Ok((kinds, sources, warnings))
+}
+
+/// Each kind's `kind-dependencies`, every one a kind that exists, with no cycle.
+fn kind_dependencies(docs: &Docs) -> Result<BTreeMap<String, Vec<String>>, KindsError> {
+    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, (_, doc, _)) in docs {
+        let list = match doc.get("kind-dependencies") {
+            Some(n) => {
+                let list = strings(n, &format!("kind '{name}': kind-dependencies"))?;
+                for (i, d) in list.iter().enumerate() {
+                    if !docs.contains_key(d) {
+                        let available: Vec<String> =
+                            docs.keys().map(|k| format!(" - \"{k}\"")).collect();
+                        let at = match &n.value {
+                            Value::Seq(items) => items.get(i),
+                            _ => Some(n),
+                        };
+                        return Err(invalid(
+                            format!(
+                                "could not find the kind \"{d}\"\navailable kinds:\n{}",
+                                available.join("\n")
+                            ),
+                            at,
+                        ));
+                    }
+                }
+                list
+            }
+            None => Vec::new(),
+        };
+        deps.insert(name.clone(), list);
+    }
+    if let Some(cycle) = find_cycle(&deps) {
+        return Err(invalid(
+            format!("kind dependencies form a cycle: {}", cycle.join(" -> ")),
+            None,
+        ));
+    }
+    Ok(deps)
+}
+
+/// The kinds to load: `wanted` and what they depend on (--target-kind), or every kind.
+fn select(
+    docs: &Docs,
+    deps: &BTreeMap<String, Vec<String>>,
+    wanted: &[String],
+) -> Result<BTreeSet<String>, KindsError> {
+    if wanted.is_empty() {
+        return Ok(docs.keys().cloned().collect());
+    }
+    let mut set = BTreeSet::new();
+    let mut stack: Vec<String> = wanted.to_vec();
+    while let Some(k) = stack.pop() {
+        if !docs.contains_key(&k) {
+            return Err(invalid(format!("could not find the kind \"{k}\""), None));
+        }
+        if set.insert(k.clone()) {
+            stack.extend(deps[&k].iter().cloned());
+        }
+    }
+    Ok(set)
 }
 
 impl Loading {
@@ -388,38 +438,7 @@ impl Loading {
         let mut pending: Vec<Vec<RawTask>> = Vec::with_capacity(kinds.len());
         for (source, said) in sources.iter_mut().zip(kind_warnings) {
             warnings.extend(said);
-            let defaults = source.defaults.as_ref();
-            let mut tasks = Vec::new();
-            if let Some(t) = source.tasks.take() {
-                tasks_of(t, defaults, "kind.yml", &mut tasks)?;
-            }
-            for file in &source.tasks_from {
-                let sub = load_yaml(&source.dir.join(file), warnings)?;
-                // A file's own task-defaults go on top of the kind's.
-                let file_defaults = match (defaults, sub.get("task-defaults")) {
-                    (Some(k), Some(f)) => Some(merge(k, f)),
-                    (None, Some(f)) => Some(f.clone()),
-                    (k, None) => k.cloned(),
-                };
-                let Value::Map(entries) = &sub.value else {
-                    return Err(invalid(
-                        format!("{file}: expected a mapping of tasks"),
-                        Some(&sub),
-                    ));
-                };
-                let only_tasks = Node {
-                    value: Value::Map(
-                        entries
-                            .iter()
-                            .filter(|(k, _)| k.value != Value::Str("task-defaults".into()))
-                            .cloned()
-                            .collect(),
-                    ),
-                    span: sub.span.clone(),
-                };
-                tasks_of(only_tasks, file_defaults.as_ref(), file, &mut tasks)?;
-            }
-            pending.push(tasks);
+            pending.push(source.tasks(warnings)?);
         }
         // Made on all cores, in chunks.
         let mut chunks: Vec<(usize, &mut [RawTask])> = Vec::new();
@@ -502,6 +521,8 @@ fn take(doc: &mut Node, key: &str) -> Option<Node> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     /// The kinds (as debug text) and what was made of each task, or the error.
@@ -529,22 +550,16 @@ mod tests {
             "loader: taskgraph.loader.transform:loader\ntransforms: [taskgraph.transforms.task:transforms]\n{head}task-defaults:\n  worker-type: t\ntasks:\n"
         );
         for i in 0..count {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "  t{i}:\n    description: \"task {i}\"\n    attributes: {{n: {i}, on: yes}}\n"
-            ));
+            );
         }
         text
     }
 
     /// Kinds, tasks and warnings (or the error), with the big file cut or read whole.
-    fn load_as(
-        root: &Path,
-        cut: bool,
-    ) -> (
-        Result<(String, Vec<Vec<usize>>), KindsError>,
-        Vec<String>,
-        bool,
-    ) {
+    fn load_as(root: &Path, cut: bool) -> (Outcome, Vec<String>, bool) {
         let mut warnings = Vec::new();
         let mut was_cut = false;
         let result = match begin_cut(root, &[], cut, &mut warnings) {

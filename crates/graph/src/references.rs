@@ -1,6 +1,7 @@
 //! `task-reference` and `artifact-reference` objects in a task definition (taskgraph.md §4.6
 //! steps 4 and 5), resolved for the optimized graph and for `tc run-local LABEL`.
 
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -95,7 +96,7 @@ impl<'a> References<'a> {
             };
             match (id, self.root_url) {
                 (Some(id), Ok(root)) => {
-                    out.push_str(&format!("{root}/api/queue/v1/task/{id}/artifacts/{name}"));
+                    let _ = write!(out, "{root}/api/queue/v1/task/{id}/artifacts/{name}");
                 }
                 (Some(_), Err(why)) => self.problems.push(why.to_string()),
                 (None, _) => {}

@@ -138,6 +138,7 @@ fn method(
 }
 
 /// Where try syntax comes from: `--try`, or the `message` parameter.
+#[derive(Debug, Clone, Copy)]
 pub enum TrySource<'a> {
     String(&'a str),
     Message(&'a str),

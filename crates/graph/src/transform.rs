@@ -3,6 +3,7 @@
 //! implementation, defaults, label, validation, treeherder, index, the task definition (payload
 //! included), the `checks` route and chain of trust. Values are taskgraph's byte for byte.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::json;
@@ -368,16 +369,18 @@ fn expected(t: T) -> String {
 /// Whether `v` has the outer shape `t` takes (which side of a union applies).
 fn shape_fits(t: T, v: &Value) -> bool {
     match (t, v) {
-        (T::Any, _) | (T::Opt(_), Value::Null) => true,
-        (T::Opt(inner), _) => shape_fits(*inner, v),
-        (T::Either(a, b), _) => shape_fits(*a, v) || shape_fits(*b, v),
-        (T::Str | T::Lit(_) | T::StrOrDict | T::TaskRef | T::Rank, Value::Str(_)) => true,
-        (T::Int | T::Rank, Value::Int(_)) | (T::Bool | T::BoolOrStruct(_), Value::Bool(_)) => true,
-        (T::List(_), Value::Seq(_)) => true,
-        (
+        (T::Any, _)
+        | (T::Opt(_), Value::Null)
+        | (T::Str | T::Lit(_) | T::StrOrDict | T::TaskRef | T::Rank, Value::Str(_))
+        | (T::Int | T::Rank, Value::Int(_))
+        | (T::Bool | T::BoolOrStruct(_), Value::Bool(_))
+        | (T::List(_), Value::Seq(_))
+        | (
             T::Dict(_) | T::Struct(_) | T::StrOrDict | T::TaskRef | T::BoolOrStruct(_),
             Value::Map(_),
         ) => true,
+        (T::Opt(inner), _) => shape_fits(*inner, v),
+        (T::Either(a, b), _) => shape_fits(*a, v) || shape_fits(*b, v),
         _ => false,
     }
 }
@@ -430,13 +433,12 @@ fn mismatch(t: T, nullable: bool, n: &Node, path: &P) -> Bad {
 
 pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad> {
     match (t, &n.value) {
-        (T::Any, _) => Ok(()),
-        (T::Opt(inner), Value::Null) => {
-            let _ = inner;
-            Ok(())
-        }
+        (T::Any, _)
+        | (T::Opt(_), Value::Null)
+        | (T::Str | T::StrOrDict | T::TaskRef, Value::Str(_))
+        | (T::Int | T::Rank, Value::Int(_))
+        | (T::Bool | T::BoolOrStruct(_), Value::Bool(_)) => Ok(()),
         (T::Opt(inner), _) => check(n, *inner, path, true),
-        (T::Str, Value::Str(_)) | (T::Int, Value::Int(_)) | (T::Bool, Value::Bool(_)) => Ok(()),
         (T::Lit(_) | T::Rank, Value::Str(s)) => {
             let values: &[&str] = match t {
                 T::Lit(v) => v,
@@ -451,10 +453,8 @@ pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad>
                 ))
             }
         }
-        (T::Rank, Value::Int(_)) | (T::StrOrDict | T::TaskRef, Value::Str(_)) => Ok(()),
-        (T::BoolOrStruct(_), Value::Bool(_)) => Ok(()),
         (T::StrOrDict, Value::Map(_)) => check(n, T::Dict(&T::Str), path, false),
-        (T::BoolOrStruct(s), Value::Map(_)) => check_struct(n, s, path),
+        (T::BoolOrStruct(s) | T::Struct(s), Value::Map(_)) => check_struct(n, s, path),
         (T::TaskRef, Value::Map(_)) => {
             check_struct(n, &TASK_REF, path)?;
             if n.get("task-reference").is_some_and(truthy_node)
@@ -491,7 +491,6 @@ pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad>
             }
             Ok(())
         }
-        (T::Struct(s), Value::Map(_)) => check_struct(n, s, path),
         (T::Either(a, b), v) if shape_fits(*a, v) || shape_fits(*b, v) => {
             check(n, if shape_fits(*a, v) { *a } else { *b }, path, nullable)
         }
@@ -504,10 +503,9 @@ pub(super) fn truthy_node(n: &Node) -> bool {
         Value::Null => false,
         Value::Bool(b) => *b,
         Value::Int(i) => *i != 0,
-        Value::BigInt(_) => true,
+        Value::BigInt(_) | Value::Date(_) => true,
         Value::Float(f) => *f != 0.0,
         Value::Str(s) => !s.is_empty(),
-        Value::Date(_) => true,
         Value::Seq(v) => !v.is_empty(),
         Value::Map(v) => !v.is_empty(),
     }
@@ -1198,9 +1196,10 @@ fn transform_node(
         } else {
             project.clone()
         };
-        meta_description.push_str(&format!(
+        let _ = write!(
+            meta_description,
             " ([Treeherder push](https://treeherder.mozilla.org/#/jobs?repo={repo}&revision={head_rev}))"
-        ));
+        );
     }
     let expires_ds = J::obj1("relative-datestamp", expires.clone());
     let requires = field("requires").filter(truthy_jv);

@@ -474,13 +474,13 @@ mod tests {
     use crate::def::Def;
     use crate::yaml::Span;
 
-    fn task(label: &str, def: Value) -> (String, Box<Task>) {
+    fn task(label: &str, def: &Value) -> (String, Box<Task>) {
         let task = Task {
             label: label.into(),
             kind: "k".into(),
             description: String::new(),
-            attributes: Default::default(),
-            dependencies: Default::default(),
+            attributes: crate::jv::Obj::default(),
+            dependencies: crate::deps::Dependencies::default(),
             soft_dependencies: Vec::new(),
             if_dependencies: Vec::new(),
             optimization: Value::Null,
@@ -519,7 +519,7 @@ mod tests {
     #[test]
     fn at_most_9999_dependencies_of_all_sorts() {
         let with = |soft: usize| {
-            let (label, mut t) = task("many", def("M", &[]));
+            let (label, mut t) = task("many", &def("M", &[]));
             t.dependencies.insert("one".to_owned(), "x".to_owned());
             t.if_dependencies.push("x".to_owned());
             t.soft_dependencies = (0..soft).map(|i| format!("s{i}")).collect();
@@ -534,7 +534,7 @@ mod tests {
 
     /// The error of the graph of tasks `(label, definition)`.
     fn error(tasks: &[(&str, Value)]) -> String {
-        let tasks = tasks.iter().map(|(l, d)| task(l, d.clone())).collect();
+        let tasks = tasks.iter().map(|(l, d)| task(l, d)).collect();
         verified(tasks).expect_err("a failing graph").to_string()
     }
 
@@ -584,7 +584,7 @@ mod tests {
             d["payload"] = json!({"cache": {"task-reference": {name: "/c"}}, "command": ["x"]});
             d
         };
-        verified(vec![task("a", with_cache("td-level-1-x"))]).unwrap();
+        verified(vec![task("a", &with_cache("td-level-1-x"))]).unwrap();
         assert_eq!(
             error(&[("a", with_cache("td-level-3-x"))]),
             "a uses cache td-level-3-x: cache names must start with td-level-1-"
@@ -596,9 +596,9 @@ mod tests {
         verified(vec![
             task(
                 "a",
-                def("A", &["index.td.v2.a", "notify.email.x.on-failed"]),
+                &def("A", &["index.td.v2.a", "notify.email.x.on-failed"]),
             ),
-            task("b", def("B", &["index.td.v2.b"])),
+            task("b", &def("B", &["index.td.v2.b"])),
         ])
         .unwrap();
         let err = error(&[
@@ -629,13 +629,13 @@ mod tests {
             cache_prefix: String::new(),
             project: "",
         };
-        let (a, b) = (task("a", def("A", &[])), task("b", def("B", &[])));
+        let (a, b) = (task("a", &def("A", &[])), task("b", &def("B", &[])));
         assert_eq!(
             treeherder_symbols(&seen(&[a.clone(), b.clone()]), &cx),
             Ok(())
         );
         let err = treeherder_symbols(
-            &seen(&[a.clone(), b.clone(), task("c", def("A", &[]))]),
+            &seen(&[a.clone(), b.clone(), task("c", &def("A", &[]))]),
             &cx,
         );
         assert_eq!(
@@ -645,7 +645,7 @@ mod tests {
         // Past the shared hash, every task is still checked for its one collection.
         let mut two = def("C", &[]);
         two["extra"]["treeherder"]["collection"]["debug"] = json!(true);
-        let err = treeherder_symbols(&seen(&[a, b, task("d", two)]), &cx);
+        let err = treeherder_symbols(&seen(&[a, b, task("d", &two)]), &cx);
         assert_eq!(
             err.unwrap_err().to_string(),
             "Task d has 2 collections, expected exactly one"

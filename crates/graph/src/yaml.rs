@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Mutex;
 
@@ -117,16 +118,9 @@ pub(super) fn load_with(file: &str, text: &str, quick: bool) -> Result<Loaded, Y
         .then(|| super::yaml_quick::compose(file, &text))
         .flatten()
         .or_else(|| compose_plain(file, &text));
-    if let Some(root) = simple {
+    if let Some(node) = simple {
         return Ok(Loaded {
-            node: root.unwrap_or(Node {
-                value: Value::Null,
-                span: Span {
-                    file,
-                    line: 1,
-                    col: 1,
-                },
-            }),
+            node,
             warnings: Vec::new(),
         });
     }
@@ -138,19 +132,24 @@ pub(super) fn load_with(file: &str, text: &str, quick: bool) -> Result<Loaded, Y
     };
     let node = match root {
         Some(raw) => builder.node(&raw)?,
-        None => Node {
-            value: Value::Null,
-            span: Span {
-                file,
-                line: 1,
-                col: 1,
-            },
-        },
+        None => empty_document(file),
     };
     Ok(Loaded {
         node,
         warnings: builder.warnings,
     })
+}
+
+/// What an empty document is: null, at its start.
+pub(super) fn empty_document(file: &'static str) -> Node {
+    Node {
+        value: Value::Null,
+        span: Span {
+            file,
+            line: 1,
+            col: 1,
+        },
+    }
 }
 
 /// YAML 1.1 also breaks lines at NEL, LS and PS. PyYAML reads NEL as a line feed, which the
@@ -364,14 +363,17 @@ pub(crate) fn python_float_repr(f: f64) -> String {
     let sign = if f < 0.0 { "-" } else { "" };
     if (-4..16).contains(&exp) {
         if exp >= 0 {
-            let int_len = exp as usize + 1;
+            let int_len = exp.unsigned_abs() as usize + 1;
             if digits.len() <= int_len {
                 format!("{sign}{digits}{}.0", "0".repeat(int_len - digits.len()))
             } else {
                 format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
             }
         } else {
-            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+            format!(
+                "{sign}0.{}{digits}",
+                "0".repeat(exp.unsigned_abs() as usize - 1)
+            )
         }
     } else {
         let mantissa = if digits.len() == 1 {
@@ -468,7 +470,7 @@ fn error_at(file: &'static str, (line, col): (u32, u32), message: impl Into<Stri
 fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
     let mut message = e.info();
     if message.is_empty() {
-        message = "invalid YAML".to_owned();
+        "invalid YAML".clone_into(&mut message);
     }
     // YAML 1.2 lets an alias name go on with `:`, so `*k: v` reads as the alias `k:`; PyYAML
     // ends the name there. Rare enough to refuse, with the fix.
@@ -480,9 +482,10 @@ fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
             .count();
         if len > 0 && name[len..].starts_with(':') {
             let name = &name[..len];
-            message.push_str(&format!(
+            let _ = write!(
+                message,
                 " (tc reads `*{name}:` as an alias named `{name}:`; write `*{name} :`)"
-            ));
+            );
         }
     }
     error_at(file, position(*e.marker()), message)
@@ -670,7 +673,7 @@ struct PlainOpen {
 /// or `=` keys, duplicate keys or collection keys. Building the shared raw tree first (what
 /// aliases need) costs a third of the load. `None` for anything else, errors included: then
 /// [`compose`] and the builder make the document, or the error, as always.
-fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
+fn compose_plain(file: &'static str, text: &str) -> Option<Node> {
     let mut stack: Vec<PlainOpen> = Vec::new();
     let mut inside: Vec<(u32, u32)> = Vec::new();
     let mut root = None;
@@ -760,7 +763,7 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
         return None;
     }
     check_indentation_tabs(file, text, &inside).ok()?;
-    Some(root)
+    Some(root.unwrap_or_else(|| empty_document(file)))
 }
 
 /// A scalar of the plain paths (`plain` when unquoted); `None` for what only the full path
@@ -966,8 +969,7 @@ fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, ScalarError> 
     Ok(match classify(raw.tag.as_deref()) {
         // The `!` tag asks for implicit resolution even for a quoted scalar, as in PyYAML.
         TagClass::Untagged if plain || raw.tag.is_some() => implicit_kind(text),
-        TagClass::Untagged => Kind::Str,
-        TagClass::Core("str") => Kind::Str,
+        TagClass::Untagged | TagClass::Core("str") => Kind::Str,
         TagClass::Core("null") => Kind::Null,
         TagClass::Core("bool") => Kind::Bool,
         TagClass::Core("int") => Kind::Int,
@@ -1318,6 +1320,16 @@ enum KeyId<'a> {
     Date(std::borrow::Cow<'a, str>),
 }
 
+/// `f` as an int when it is integral and within i64, which it then converts to exactly (so
+/// it meets an equal int as one key).
+// Exactness is the point: an integral float compares equal to its truncation, and within
+// ±2^63 converts without loss.
+#[allow(clippy::float_cmp, clippy::cast_possible_truncation)]
+fn integral(f: f64) -> Option<i64> {
+    let bound = -(i64::MIN as f64); // 2^63, exact
+    (f.trunc() == f && f >= -bound && f < bound).then_some(f as i64)
+}
+
 fn key_id(value: &Value) -> Option<KeyId<'_>> {
     Some(match value {
         Value::Null => KeyId::Null,
@@ -1327,15 +1339,7 @@ fn key_id(value: &Value) -> Option<KeyId<'_>> {
         Value::BigInt(i) => KeyId::BigInt(i),
         // PyYAML builds every NaN as one object, so NaN keys are one key.
         Value::Float(f) if f.is_nan() => KeyId::FloatBits(f64::NAN.to_bits()),
-        Value::Float(f) => {
-            // Integral floats within i64 convert exactly, so they meet equal ints.
-            let bound = -(i64::MIN as f64); // 2^63, exact
-            if f.trunc() == *f && *f >= -bound && *f < bound {
-                KeyId::Num(*f as i64)
-            } else {
-                KeyId::FloatBits(f.to_bits())
-            }
-        }
+        Value::Float(f) => integral(*f).map_or(KeyId::FloatBits(f.to_bits()), KeyId::Num),
         Value::Str(s) => KeyId::Str(s),
         Value::Date(d) => {
             KeyId::Date(parse_stamp(d, false).map_or(d.into(), |s| s.canonical().into()))
@@ -2361,7 +2365,10 @@ mod tests {
     fn a_big_mapping_finds_its_keys_by_hash_even_when_two_hashes_meet() {
         // Past INDEXED_FROM keys, dict semantics hold through the index: 1, 1.0 and true are
         // one key, and a repeated string key is found.
-        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        let mut text = (0..40).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "k{i}: {i}");
+            text
+        });
         text.push_str("1: a\n1.0: b\ntrue: c\nk7: again\n");
         let loaded = load("k.yml", &text).unwrap();
         let json = loaded.node.to_json().unwrap();
@@ -2680,7 +2687,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let prev = format!("*a{}", i - 1);
-            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+            let _ = writeln!(text, "a{i}: &a{i} [{}]", vec![prev; 10].join(", "));
         }
         let e = err(&text);
         assert!(e.message.contains("nodes once aliases are expanded"), "{e}");
@@ -2701,7 +2708,7 @@ mod tests {
                 format!("*d{}", i - 1)
             };
             let (open, close) = ("[".repeat(brackets), "]".repeat(brackets));
-            text.push_str(&format!("d{i}: &d{i} {open}{inner}{close}\n"));
+            let _ = writeln!(text, "d{i}: &d{i} {open}{inner}{close}");
         }
         text
     }
