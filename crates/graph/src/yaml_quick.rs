@@ -568,12 +568,17 @@ mod tests {
         let general = load_with("f.yml", text, false)
             .unwrap_or_else(|e| panic!("quick read what fails: {e}\n{text}"));
         assert!(general.warnings.is_empty(), "{text}");
-        // Compared as text: NaN is no value's equal.
-        assert_eq!(
-            format!("{quick:?}"),
-            format!("{:?}", general.node),
-            "\n{text}"
-        );
+        if quick == empty_document("f.yml") {
+            // An empty document's position is the quick path's own (as it always was).
+            assert_eq!(general.node.value, Value::Null, "{text}");
+        } else {
+            // Compared as text: NaN is no value's equal.
+            assert_eq!(
+                format!("{quick:?}"),
+                format!("{:?}", general.node),
+                "\n{text}"
+            );
+        }
         true
     }
 
