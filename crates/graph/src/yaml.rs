@@ -534,6 +534,39 @@ fn parser(text: &str) -> Parser<'_, granit_parser::StrInput<'_>> {
     Parser::new_from_str_with_options(text, options)
 }
 
+/// An anchor named `name` at `at`, as PyYAML takes it: a name of ASCII letters, digits, `-`
+/// and `_`, defined once.
+fn new_anchor(
+    file: &'static str,
+    at: (u32, u32),
+    name: &str,
+    names: &mut HashMap<String, (u32, u32)>,
+) -> Result<(), YamlError> {
+    if let Some((i, c)) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(error_at(
+            file,
+            (at.0, at.1.saturating_add(to_u32(i + 1))),
+            format!("expected alphabetic or numeric character in the anchor name, but found {c:?}"),
+        ));
+    }
+    if let Some(first) = names.insert(name.to_owned(), at) {
+        // PyYAML's composer refuses a second definition of a name.
+        return Err(error_at(
+            file,
+            at,
+            format!(
+                "found duplicate anchor '{name}'; first occurrence at {file}:{}:{}",
+                first.0, first.1
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, Rc<Raw>> = HashMap::new();
@@ -618,33 +651,7 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
                 }
             },
             Event::Anchor(_, name) => {
-                let at = position(span.start);
-                // PyYAML's scanner takes only ASCII letters, digits, `-` and `_` in a name.
-                if let Some((i, c)) = name
-                    .chars()
-                    .enumerate()
-                    .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-                {
-                    return Err(error_at(
-                        file,
-                        (at.0, at.1.saturating_add(to_u32(i + 1))),
-                        format!(
-                            "expected alphabetic or numeric character in the anchor name, but \
-                             found {c:?}"
-                        ),
-                    ));
-                }
-                if let Some(first) = anchor_names.insert(name.to_string(), at) {
-                    // PyYAML's composer refuses a second definition of a name.
-                    return Err(error_at(
-                        file,
-                        at,
-                        format!(
-                            "found duplicate anchor '{name}'; first occurrence at {file}:{}:{}",
-                            first.0, first.1
-                        ),
-                    ));
-                }
+                new_anchor(file, position(span.start), &name, &mut anchor_names)?;
                 continue;
             }
             _ => continue,
