@@ -44,6 +44,16 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     LocalRun(#[from] tc_local::RunError),
+    /// A graph that cannot be made: bad input (exit 2) or input tc does not run (exit 3). Its
+    /// try-syntax errors become `Try` (see the `From` below).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Graph(tc_graph::GraphError),
+
+    /// A task file that does not parse, shown at its line (exit 2).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Document(#[from] tc_taskdef::document::DocumentError),
 
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
@@ -73,6 +83,13 @@ impl Error {
         match self {
             Error::Usage(_) => exit_codes::USAGE,
             Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
+            Error::Document(_) => exit_codes::USAGE,
+            Error::Graph(e) => match e {
+                tc_graph::GraphError::Unsupported(_) => exit_codes::EXCEPTION,
+                tc_graph::GraphError::Invalid { .. } | tc_graph::GraphError::Try { .. } => {
+                    exit_codes::USAGE
+                }
+            },
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
             Error::Api(_) => exit_codes::FAILED,
@@ -96,6 +113,17 @@ impl Error {
         Some(serde_json::json!({
             "error": {"kind": kind.as_str(), "message": message, "offset": offset}
         }))
+    }
+}
+
+/// Try syntax in a graph (`tc graph --try`, the `message` parameter) is reported as any try
+/// syntax is (try-syntax.md §9); the rest of a graph's errors as diagnostics.
+impl From<tc_graph::GraphError> for Error {
+    fn from(e: tc_graph::GraphError) -> Self {
+        match e {
+            tc_graph::GraphError::Try { error, text } => Error::Try { error, text },
+            e => Error::Graph(e),
+        }
     }
 }
 

@@ -24,11 +24,13 @@ pub struct FromNowArgs {
 
 pub(super) fn run(args: FromNowArgs, format: Format) -> Result<i32> {
     let base = match &args.from {
-        Some(ts) => reltime::parse_timestamp(ts).map_err(Error::Usage)?,
+        Some(ts) => reltime::parse_timestamp(ts).map_err(|e| Error::Usage(e.to_string()))?,
         None => Utc::now(),
     };
-    let delta = reltime::parse_duration(&args.duration).map_err(Error::Usage)?;
-    let time = reltime::format_timestamp(reltime::add(base, delta).map_err(Error::Usage)?);
+    let delta = reltime::parse_duration(&args.duration).map_err(|e| Error::Usage(e.to_string()))?;
+    let time = reltime::format_timestamp(
+        reltime::add(base, delta).map_err(|e| Error::Usage(e.to_string()))?,
+    );
     match format {
         Format::Human => output::print_text(&time)?,
         _ => output::print_document(format, &json!({ "time": time }))?,

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use tc_graph::generate::{self, Generated, GraphError, Options, Shown};
+use tc_graph::generate::{self, Generated, Options, Shown};
 use tc_graph::transform::Task;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,34 +93,6 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
 }
 
-/// Prints why a graph cannot be made, as `tc graph` does, and gives the exit status: 2 for
-/// bad input, 3 for input tc does not support (taskgraph.md §4.8, §5).
-pub(super) fn report(err: GraphError) -> Result<i32> {
-    match err {
-        GraphError::Unsupported(lines) => {
-            for l in &lines {
-                eprintln!("error: {l}");
-            }
-            Ok(tc_run::exit_codes::EXCEPTION)
-        }
-        GraphError::Try { error, text } => Err(Error::Try { error, text }),
-        GraphError::Invalid {
-            message,
-            at,
-            context,
-        } => {
-            eprintln!("error: {message}");
-            if let Some(at) = at {
-                eprintln!("  --> {at}");
-            }
-            if let Some(c) = context {
-                eprintln!("  = {c}");
-            }
-            Ok(tc_run::exit_codes::USAGE)
-        }
-    }
-}
-
 /// One task as a stage shows it: its label, taskId (optimized only) and task.
 struct Row<'a> {
     label: &'a str,
@@ -165,14 +137,12 @@ pub(super) fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
             eprintln!("warning: {w}");
         }
     }
+    // Bad input exits 2, input tc does not run 3 (taskgraph.md §4.8, §5).
     let Generated {
         graph,
         shown,
         kinds,
-    } = match generated {
-        Ok(g) => g,
-        Err(e) => return report(e),
-    };
+    } = generated?;
     let keep = |label: &str| filter.as_ref().is_none_or(|re| re.is_match(label));
     let rows: Vec<Row> = match &shown {
         Shown::All => graph

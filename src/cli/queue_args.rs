@@ -23,5 +23,5 @@ impl QueueArgs {
 pub(super) fn check_id(id: &str) -> Result<()> {
     tc_taskdef::slugid::decode(id)
         .map(|_| ())
-        .map_err(Error::Usage)
+        .map_err(|e| Error::Usage(e.to_string()))
 }

@@ -411,10 +411,7 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
                 "give a TASK (a task file, YAML or JSON, - for stdin, or an in-tree label) or --task-id ID",
             ));
         };
-        let labels = match source.labels() {
-            Ok(l) => l,
-            Err(e) => return super::graph::report(e),
-        };
+        let labels = source.labels()?;
         show_warnings(source);
         match pick(&labels)? {
             Some(chosen) => task_args.push(chosen),
@@ -460,7 +457,7 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
                 match result {
                     Ok(l) => loaded.push(l),
                     Err(label::LabelError::Task(e)) => return Err(RunError::from(e).into()),
-                    Err(label::LabelError::Graph(e)) => return super::graph::report(e),
+                    Err(label::LabelError::Graph(e)) => return Err(e.into()),
                 }
             }
             None => loaded.push(input::load(arg).map_err(RunError::from)?),

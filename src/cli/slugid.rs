@@ -52,14 +52,16 @@ pub(super) fn run(args: SlugidArgs, format: Format) -> Result<i32> {
             }
         }
         Some(SlugidAction::Decode { slugid: s }) => {
-            let uuid = slugid::decode(&s).map_err(Error::Usage)?.to_string();
+            let uuid = slugid::decode(&s)
+                .map_err(|e| Error::Usage(e.to_string()))?
+                .to_string();
             match format {
                 Format::Human => output::print_text(&uuid)?,
                 _ => output::print_document(format, &json!({ "slugid": s, "uuid": uuid }))?,
             }
         }
         Some(SlugidAction::Encode { uuid }) => {
-            let s = slugid::encode(&uuid).map_err(Error::Usage)?;
+            let s = slugid::encode(&uuid).map_err(|e| Error::Usage(e.to_string()))?;
             match format {
                 Format::Human => output::print_text(&s)?,
                 _ => output::print_document(format, &json!({ "slugid": s, "uuid": uuid }))?,

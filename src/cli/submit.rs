@@ -112,7 +112,7 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<NewTask>> {
             std::fs::read_to_string(file).map_err(|e| usage(format!("cannot read {file}: {e}")))?;
         (file.to_owned(), t)
     };
-    let mut doc = document::parse(&name, &text).map_err(|e| usage(e.message))?;
+    let mut doc = document::parse(&name, &text)?;
     let now = Utc::now();
     reltime::resolve_relative(&mut doc, now).map_err(|e| usage(format!("{name}: {e}")))?;
     let Value::Object(top) = doc else {
@@ -159,7 +159,7 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<NewTask>> {
     let mut out = Vec::new();
     for (label, id, mut task) in items {
         let task_id = id.unwrap_or_else(tc_taskdef::slugid::nice);
-        tc_taskdef::slugid::decode(&task_id).map_err(usage)?;
+        tc_taskdef::slugid::decode(&task_id).map_err(|e| usage(e.to_string()))?;
         // `@label` names an earlier entry's task.
         if let Some(Value::Array(deps)) = task.get_mut("dependencies") {
             for d in deps.iter_mut() {
@@ -232,13 +232,7 @@ pub(super) fn graph_entries(
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let Generated { shown, .. } = generated.map_err(|e| match super::graph::report(e) {
-        Err(err) => err,
-        Ok(code) if code == tc_run::exit_codes::EXCEPTION => {
-            Error::Internal("the graph holds input tc cannot run (above)".into())
-        }
-        Ok(_) => usage("the graph cannot be made (above)"),
-    })?;
+    let Generated { shown, .. } = generated?;
     let Shown::Optimized(tasks) = shown else {
         return Err(Error::Internal(
             "the optimized stage gave no optimized tasks".into(),
@@ -301,7 +295,7 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
     }
     let group = match &args.group {
         Some(g) => {
-            tc_taskdef::slugid::decode(g).map_err(usage)?;
+            tc_taskdef::slugid::decode(g).map_err(|e| usage(e.to_string()))?;
             g.clone()
         }
         None => entries[0].task_id.clone(),
@@ -319,7 +313,7 @@ pub(super) fn run(args: SubmitArgs, format: Format) -> Result<i32> {
                 .as_str()
                 .and_then(|c| reltime::parse_timestamp(c).ok())
                 .unwrap_or_else(Utc::now);
-            let when = reltime::add(created, d).map_err(usage)?;
+            let when = reltime::add(created, d).map_err(|e| usage(e.to_string()))?;
             e.definition["deadline"] = json!(reltime::format_timestamp(when));
         }
     }

@@ -156,6 +156,61 @@ fn try_errors_read_like_tc_try_parse() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--try selects target tasks"));
 }
 
+/// A kind whose task has a YAML construction error on line 6, column 27.
+const BROKEN_KIND: &str = "\
+loader: taskgraph.loader.transform:loader
+transforms: [taskgraph.transforms.task]
+tasks:
+  oops:
+    description: a broken task
+    attributes: {retries: !!int three}
+    worker-type: succeed
+";
+
+#[test]
+fn a_broken_kind_file_is_reported_at_its_line() {
+    let repo = Intree::new();
+    let dir = repo.dir.path().join("taskcluster/kinds/broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("kind.yml"), BROKEN_KIND).unwrap();
+    // tc names kind files from the canonical graph root.
+    let file = std::fs::canonicalize(dir.join("kind.yml")).unwrap();
+    let file = file.display().to_string();
+
+    // For people: the message, file:line:column, and the line itself.
+    let out = repo.graph(&["full"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid !!int value 'three'"), "{err}");
+    assert!(err.contains(&format!("{file}:6:27")), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.ends_with("    attributes: {retries: !!int three}")),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // For scripts: an error document with the same facts.
+    let out = repo.graph(&["full", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: J = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let error = &doc["error"];
+    assert_eq!(error["kind"], "tc::graph::yaml", "{doc}");
+    assert_eq!(error["message"], "invalid !!int value 'three'", "{doc}");
+    assert_eq!(error["file"], file.as_str(), "{doc}");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(6), Some(27)),
+        "{doc}"
+    );
+}
+
 #[test]
 fn the_message_parameter_selects_with_try_option_syntax() {
     let repo = Intree::new();

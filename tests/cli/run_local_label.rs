@@ -150,8 +150,16 @@ fn graph_errors_read_as_tc_graph_prints_them() {
     let out = run_local(dir.path(), &["hello-world"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nosuch"), "{err}");
-    assert!(err.contains("kinds/hello/kind.yml:"), "{err}");
+    assert!(
+        err.contains("No worker-type matching 'nosuch' nor 'default' found"),
+        "{err}"
+    );
+    // The place, and the line itself.
+    assert!(err.contains("kinds/hello/kind.yml:7:18"), "{err}");
+    assert!(
+        err.lines().any(|l| l.ends_with("    worker-type: nosuch")),
+        "{err}"
+    );
 
     // Unsupported input: exit 3.
     std::fs::write(
@@ -165,6 +173,39 @@ fn graph_errors_read_as_tc_graph_prints_them() {
     let out = run_local(dir.path(), &["hello-world"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("lbl.transforms:transforms"));
+}
+
+#[test]
+fn a_yaml_error_in_a_task_file_shows_the_offending_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "payload:\n  command: [echo, hi\n  maxRunTime: 60\n",
+    )
+    .unwrap();
+    let out = run_local(dir.path(), &["bad.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yml:2:12: this '[' is not closed"),
+        "the message with its place: {err}"
+    );
+    // The line itself, and a label under the bracket that is never closed.
+    let line = err
+        .lines()
+        .position(|l| l.ends_with("  command: [echo, hi"))
+        .unwrap_or_else(|| panic!("the offending line: {err}"));
+    let below = err
+        .lines()
+        .skip(line + 1)
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        below.contains("opened here, never closed"),
+        "a label: {err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing ran");
 }
 
 #[test]

@@ -6,24 +6,56 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::keyed;
-use super::yaml::{self, Node, Value};
+use super::yaml::{self, Node, Span, Value};
 
 /// A problem with the configuration, where it is.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConfigError {
-    pub message: String,
-    /// `file:line:col` of the offending node, when there is one.
-    pub at: Option<String>,
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::config))]
+pub enum ConfigError {
+    #[error("couldn't find taskgraph configuration: {}", file.display())]
+    NotFound { file: PathBuf },
+    #[error(
+        "couldn't find taskgraph configuration: {} (this is the layout before taskgraph 7: move ci/config.yml to config.yml and rename ci to kinds)",
+        file.display()
+    )]
+    OldLayout { file: PathBuf },
+    #[error("{}", .0.message)]
+    Yaml(yaml::YamlError),
+    #[error("invalid graph configuration: missing required key `{key}` ({})", file.display())]
+    MissingKey {
+        key: String,
+        file: PathBuf,
+        at: Span,
+    },
+    /// `what` is wrong with the value at the JSON path `path`.
+    #[error("invalid graph configuration: {what} at {path} ({}:{})", at.file, at.line)]
+    Invalid {
+        what: String,
+        path: String,
+        at: Span,
+    },
+    /// A keyed-by value that does not resolve.
+    #[error(transparent)]
+    Keyed(#[from] keyed::KeyedError),
 }
 
-fn invalid(what: &str, path: &str, node: &Node) -> ConfigError {
-    ConfigError {
-        message: format!(
-            "invalid graph configuration: {what} at {path} ({}:{})",
-            node.span.file, node.span.line
-        ),
-        at: Some(node.span.to_string()),
+impl ConfigError {
+    /// Where the offending node is, when there is one.
+    pub fn at(&self) -> Option<&Span> {
+        match self {
+            ConfigError::NotFound { .. } | ConfigError::OldLayout { .. } => None,
+            ConfigError::Yaml(e) => Some(&e.span),
+            ConfigError::MissingKey { at, .. } | ConfigError::Invalid { at, .. } => Some(at),
+            ConfigError::Keyed(e) => Some(&e.span),
+        }
+    }
+}
+
+fn invalid(what: impl Into<String>, path: &str, node: &Node) -> ConfigError {
+    ConfigError::Invalid {
+        what: what.into(),
+        path: path.to_owned(),
+        at: node.span.clone(),
     }
 }
 
@@ -71,11 +103,14 @@ pub struct Config {
 #[derive(Default)]
 struct Memo {
     /// By requested worker type and level.
-    workers: Mutex<Vec<((String, String), Result<Worker, ConfigError>)>>,
+    workers: Answers<(String, String), Worker>,
     /// By project.
-    priority: Mutex<Vec<(String, Result<String, ConfigError>)>>,
-    deadline: Mutex<Vec<(String, Result<String, ConfigError>)>>,
+    priority: Answers<String, String>,
+    deadline: Answers<String, String>,
 }
+
+/// Answers by question, in the order they were first asked.
+type Answers<K, V> = Mutex<Vec<(K, Result<V, ConfigError>)>>;
 
 impl Clone for Memo {
     fn clone(&self) -> Self {
@@ -135,9 +170,120 @@ fn key_text(k: &Node) -> String {
     }
 }
 
+/// Why a `str.format` template does not format (Python's words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::format))]
+pub enum FormatError {
+    #[error("single '}}' encountered in format string '{text}'")]
+    SingleBrace { text: String },
+    #[error("expected '}}' before end of string in '{text}'")]
+    Unclosed { text: String },
+    #[error("unknown placeholder {{{name}}} in '{text}'")]
+    UnknownPlaceholder { name: String, text: String },
+}
+
+/// Each worker alias has exactly the keys of [`ALIAS_KEYS`].
+fn check_aliases(aliases: &Node) -> Result<(), ConfigError> {
+    for (name, alias) in entries(aliases, "$.workers.aliases")? {
+        let path = format!("$.workers.aliases.{}", key_text(name));
+        for (k, _) in entries(alias, &path)? {
+            let k = key_text(k);
+            if !ALIAS_KEYS.contains(&k.as_str()) {
+                return Err(invalid(format!("unknown field `{k}`"), &path, alias));
+            }
+        }
+        for k in ALIAS_KEYS {
+            if alias.get(k).is_none() {
+                return Err(invalid(
+                    format!("missing required field `{k}`"),
+                    &path,
+                    alias,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `taskgraph.repositories`: at least one, each with a `project-regex` when there are several.
+fn repositories(taskgraph: &Node) -> Result<Vec<Repository>, ConfigError> {
+    let repos = taskgraph.get("repositories").ok_or_else(|| {
+        invalid(
+            "missing required key `repositories`",
+            "$.taskgraph",
+            taskgraph,
+        )
+    })?;
+    let mut repositories = Vec::new();
+    for (key, repo) in entries(repos, "$.taskgraph.repositories")? {
+        let path = format!("$.taskgraph.repositories.{}", key_text(key));
+        let text = |field: &str| match repo.get(field) {
+            Some(n) => as_str(n, &format!("{path}.{field}")).map(|s| Some(s.to_owned())),
+            None => Ok(None),
+        };
+        repositories.push(Repository {
+            key: key_text(key),
+            name: text("name")?
+                .ok_or_else(|| invalid("missing required field `name`", &path, repo))?,
+            project_regex: text("project-regex")?,
+            ssh_secret_name: text("ssh-secret-name")?,
+        });
+    }
+    if repositories.is_empty() {
+        return Err(invalid(
+            "at least one repository is required",
+            "$.taskgraph.repositories",
+            repos,
+        ));
+    }
+    if repositories.len() > 1 && repositories.iter().any(|r| r.project_regex.is_none()) {
+        return Err(invalid(
+            "each repository needs `project-regex` when there are several",
+            "$.taskgraph.repositories",
+            repos,
+        ));
+    }
+    Ok(repositories)
+}
+
+/// `treeherder.group-names`: group symbols to their names.
+fn group_names(doc: &Node) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut group_names = BTreeMap::new();
+    if let Some(groups) = doc.get("treeherder").and_then(|t| t.get("group-names")) {
+        for (k, v) in entries(groups, "$.treeherder.group-names")? {
+            let path = format!("$.treeherder.group-names.{}", key_text(k));
+            group_names.insert(key_text(k), as_str(v, &path)?.to_owned());
+        }
+    }
+    Ok(group_names)
+}
+
+/// `index.products`, a list of strings.
+fn index_products(doc: &Node) -> Result<Option<Vec<String>>, ConfigError> {
+    match doc.get("index").and_then(|i| i.get("products")) {
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items
+            .iter()
+            .map(|i| as_str(i, "$.index.products").map(str::to_owned))
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(other) => Err(invalid("expected a list", "$.index.products", other)),
+        None => Ok(None),
+    }
+}
+
+/// Keyed-by with only `project` in the context, as taskgraph resolves these (§1.6).
+fn by_project(node: &Node, item: &str, project: &str) -> Result<String, ConfigError> {
+    let ctx = |k: &str| (k == "project").then(|| Value::Str(project.to_owned()));
+    let resolved = keyed::resolve(node, item, &ctx)?;
+    as_str(&resolved, &format!("$.{item}")).map(str::to_owned)
+}
+
 /// Python's `str.format` with only these names: `{{`/`}}` are braces, any other placeholder is
 /// an error naming it.
-pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, String> {
+pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, FormatError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(['{', '}']) {
@@ -150,15 +296,24 @@ pub fn format(text: &str, names: &[(&str, &str)]) -> Result<String, String> {
             out.push('}');
             rest = after;
         } else if tail.starts_with('}') {
-            return Err(format!("single '}}' encountered in format string '{text}'"));
+            return Err(FormatError::SingleBrace {
+                text: text.to_owned(),
+            });
         } else {
             let Some(end) = tail.find('}') else {
-                return Err(format!("expected '}}' before end of string in '{text}'"));
+                return Err(FormatError::Unclosed {
+                    text: text.to_owned(),
+                });
             };
             let name = &tail[1..end];
             match names.iter().find(|(n, _)| *n == name) {
                 Some((_, v)) => out.push_str(v),
-                None => return Err(format!("unknown placeholder {{{name}}} in '{text}'")),
+                None => {
+                    return Err(FormatError::UnknownPlaceholder {
+                        name: name.to_owned(),
+                        text: text.to_owned(),
+                    });
+                }
             }
             rest = &tail[end + 1..];
         }
@@ -174,34 +329,18 @@ impl Config {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(_) if root.join("ci/config.yml").is_file() => {
-                return Err(ConfigError {
-                    message: format!(
-                        "couldn't find taskgraph configuration: {} (this is the layout before taskgraph 7: move ci/config.yml to config.yml and rename ci to kinds)",
-                        file.display()
-                    ),
-                    at: None,
-                });
+                return Err(ConfigError::OldLayout { file });
             }
-            Err(_) => {
-                return Err(ConfigError {
-                    message: format!("couldn't find taskgraph configuration: {}", file.display()),
-                    at: None,
-                });
-            }
+            Err(_) => return Err(ConfigError::NotFound { file }),
         };
-        let loaded = yaml::load(&file.display().to_string(), &text).map_err(|e| ConfigError {
-            message: e.message.clone(),
-            at: Some(e.span.to_string()),
-        })?;
+        let loaded = yaml::load(&file.display().to_string(), &text).map_err(ConfigError::Yaml)?;
         let doc = loaded.node;
         entries(&doc, "$")?;
         let need = |key: &str| {
-            doc.get(key).ok_or_else(|| ConfigError {
-                message: format!(
-                    "invalid graph configuration: missing required key `{key}` ({})",
-                    file.display()
-                ),
-                at: Some(doc.span.to_string()),
+            doc.get(key).ok_or_else(|| ConfigError::MissingKey {
+                key: key.to_owned(),
+                file: file.clone(),
+                at: doc.span.clone(),
             })
         };
         let trust_domain = as_str(need("trust-domain")?, "$.trust-domain")?.to_owned();
@@ -216,81 +355,11 @@ impl Config {
             .get("aliases")
             .ok_or_else(|| invalid("missing required key `aliases`", "$.workers", workers))?
             .clone();
-        for (name, alias) in entries(&aliases, "$.workers.aliases")? {
-            let path = format!("$.workers.aliases.{}", key_text(name));
-            for (k, _) in entries(alias, &path)? {
-                let k = key_text(k);
-                if !ALIAS_KEYS.contains(&k.as_str()) {
-                    return Err(invalid(&format!("unknown field `{k}`"), &path, alias));
-                }
-            }
-            for k in ALIAS_KEYS {
-                if alias.get(k).is_none() {
-                    return Err(invalid(
-                        &format!("missing required field `{k}`"),
-                        &path,
-                        alias,
-                    ));
-                }
-            }
-        }
+        check_aliases(&aliases)?;
         let taskgraph = need("taskgraph")?;
-        let repos = taskgraph.get("repositories").ok_or_else(|| {
-            invalid(
-                "missing required key `repositories`",
-                "$.taskgraph",
-                taskgraph,
-            )
-        })?;
-        let mut repositories = Vec::new();
-        for (key, repo) in entries(repos, "$.taskgraph.repositories")? {
-            let path = format!("$.taskgraph.repositories.{}", key_text(key));
-            let text = |field: &str| match repo.get(field) {
-                Some(n) => as_str(n, &format!("{path}.{field}")).map(|s| Some(s.to_owned())),
-                None => Ok(None),
-            };
-            repositories.push(Repository {
-                key: key_text(key),
-                name: text("name")?
-                    .ok_or_else(|| invalid("missing required field `name`", &path, repo))?,
-                project_regex: text("project-regex")?,
-                ssh_secret_name: text("ssh-secret-name")?,
-            });
-        }
-        if repositories.is_empty() {
-            return Err(invalid(
-                "at least one repository is required",
-                "$.taskgraph.repositories",
-                repos,
-            ));
-        }
-        if repositories.len() > 1 && repositories.iter().any(|r| r.project_regex.is_none()) {
-            return Err(invalid(
-                "each repository needs `project-regex` when there are several",
-                "$.taskgraph.repositories",
-                repos,
-            ));
-        }
-        let mut group_names = BTreeMap::new();
-        if let Some(groups) = doc.get("treeherder").and_then(|t| t.get("group-names")) {
-            for (k, v) in entries(groups, "$.treeherder.group-names")? {
-                let path = format!("$.treeherder.group-names.{}", key_text(k));
-                group_names.insert(key_text(k), as_str(v, &path)?.to_owned());
-            }
-        }
-        let index_products = match doc.get("index").and_then(|i| i.get("products")) {
-            Some(Node {
-                value: Value::Seq(items),
-                ..
-            }) => Some(
-                items
-                    .iter()
-                    .map(|i| as_str(i, "$.index.products").map(str::to_owned))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Some(other) => return Err(invalid("expected a list", "$.index.products", other)),
-            None => None,
-        };
+        let repositories = repositories(taskgraph)?;
+        let group_names = group_names(&doc)?;
+        let index_products = index_products(&doc)?;
         Ok(Config {
             file,
             trust_domain,
@@ -315,23 +384,13 @@ impl Config {
         })
     }
 
-    /// Keyed-by with only `project` in the context, as taskgraph resolves these (§1.6).
-    fn by_project(&self, node: &Node, item: &str, project: &str) -> Result<String, ConfigError> {
-        let ctx = |k: &str| (k == "project").then(|| Value::Str(project.to_owned()));
-        let resolved = keyed::resolve(node, item, &ctx).map_err(|e| ConfigError {
-            message: e.message,
-            at: Some(e.span.to_string()),
-        })?;
-        as_str(&resolved, &format!("$.{item}")).map(str::to_owned)
-    }
-
     /// The default task priority.
     pub fn priority(&self, project: &str) -> Result<String, ConfigError> {
         memoized(
             &self.memo.priority,
             |p| p == project,
             || project.to_owned(),
-            || self.by_project(&self.task_priority, "task-priority", project),
+            || by_project(&self.task_priority, "task-priority", project),
         )
     }
 
@@ -342,7 +401,7 @@ impl Config {
                 &self.memo.deadline,
                 |p| p == project,
                 || project.to_owned(),
-                || self.by_project(n, "task-deadline-after", project),
+                || by_project(n, "task-deadline-after", project),
             ),
             None => Ok("1 day".into()),
         }
@@ -388,11 +447,7 @@ impl Config {
             &table,
             &format!("item `worker-type` in `{requested}`"),
             &ctx,
-        )
-        .map_err(|e| ConfigError {
-            message: e.message,
-            at: Some(e.span.to_string()),
-        })?;
+        )?;
         let names = [
             ("level", level),
             ("alias", requested),
@@ -405,17 +460,12 @@ impl Config {
                 .ok_or_else(|| invalid("missing field", &path, &alias))?;
             let node = if keyed_by_level {
                 let ctx = |k: &str| (k == "level").then(|| Value::Str(level.to_owned()));
-                keyed::resolve(node, &format!("item `{key}` in `{requested}`"), &ctx).map_err(
-                    |e| ConfigError {
-                        message: e.message,
-                        at: Some(e.span.to_string()),
-                    },
-                )?
+                keyed::resolve(node, &format!("item `{key}` in `{requested}`"), &ctx)?
             } else {
                 node.clone()
             };
             let text = as_str(&node, &path)?;
-            format(text, &names).map_err(|why| invalid(&why, &path, &node))
+            format(text, &names).map_err(|why| invalid(why.to_string(), &path, &node))
         };
         Ok(Worker {
             provisioner: field("provisioner", true)?,
@@ -469,7 +519,7 @@ mod tests {
         let none = config(&BASE.replace("    default: {provisioner: fallback, implementation: generic-worker, os: windows, worker-type: 'w{{x}}'}\n", "")).unwrap();
         let err = none.worker("b-mac", "3").unwrap_err();
         assert!(
-            err.message
+            err.to_string()
                 .starts_with("No worker-type matching 'b-mac' nor 'default' found"),
             "{err:?}"
         );
@@ -482,21 +532,24 @@ mod tests {
     #[test]
     fn problems_name_the_key_and_the_place() {
         let missing = config("task-priority: low\n").unwrap_err();
-        assert!(missing.message.contains("`trust-domain`"), "{missing:?}");
+        assert!(
+            missing.to_string().contains("`trust-domain`"),
+            "{missing:?}"
+        );
         let extra = config(&BASE.replace("os: windows,", "os: windows, region: eu,")).unwrap_err();
         assert!(
-            extra.message.contains("unknown field `region`")
-                && extra.message.contains("$.workers.aliases.default"),
+            extra.to_string().contains("unknown field `region`")
+                && extra.to_string().contains("$.workers.aliases.default"),
             "{extra:?}"
         );
         let placeholder = config(&BASE.replace("'{alias}-exact'", "'{nope}'")).unwrap();
         let err = placeholder.worker("t-linux-exact", "3").unwrap_err();
-        assert!(err.message.contains("{nope}"), "{err:?}");
+        assert!(err.to_string().contains("{nope}"), "{err:?}");
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("ci")).unwrap();
         std::fs::write(dir.path().join("ci/config.yml"), BASE).unwrap();
         let old = Config::load(dir.path()).unwrap_err();
-        assert!(old.message.contains("rename ci to kinds"), "{old:?}");
+        assert!(old.to_string().contains("rename ci to kinds"), "{old:?}");
     }
 
     #[test]

@@ -133,8 +133,8 @@ impl Facts {
 
 impl Def {
     /// The definition `value`.
-    pub fn new(value: J) -> Def {
-        Def::from_jv(&Jv::from_serde(&value))
+    pub fn new(value: &J) -> Def {
+        Def::from_jv(&Jv::from_serde(value))
     }
 
     /// The definition `value`.
@@ -223,7 +223,7 @@ impl Def {
     pub fn edit<R>(&mut self, f: impl FnOnce(&mut J) -> R) -> R {
         let mut value = self.value();
         let result = f(&mut value);
-        *self = Def::new(value);
+        *self = Def::new(&value);
         result
     }
 }
@@ -275,7 +275,7 @@ mod tests {
             if let Some(r) = requires {
                 whole["requires"] = r;
             }
-            let (from_parts, from_whole) = (Def::from_parts(&p), Def::new(whole));
+            let (from_parts, from_whole) = (Def::from_parts(&p), Def::new(&whole));
             assert_eq!(from_parts.text(), from_whole.text());
             assert_eq!(from_parts.facts, from_whole.facts);
             assert_eq!(from_parts.facts.tier, Some(2));
@@ -293,7 +293,7 @@ mod tests {
             "payload": {"cache": {"task-reference": {"c1": "/x"}}, "command": [1, "run-task"],
                         "f": [0.5, 1e16, "\u{e9}\n"]},
         });
-        let mut def = Def::new(v.clone());
+        let mut def = Def::new(&v);
         assert_eq!(def.value(), v);
         assert_eq!(
             def.text(),
@@ -317,6 +317,6 @@ mod tests {
         def.edit(|v| v["routes"] = json!(["r"]));
         assert_eq!(def.facts.routes, ["r"]);
         assert_eq!(def.value()["routes"], json!(["r"]));
-        assert_eq!(Def::new(json!({})).facts, Facts::default());
+        assert_eq!(Def::new(&json!({})).facts, Facts::default());
     }
 }

@@ -9,11 +9,14 @@ use std::path::{Path, PathBuf};
 use rayon::slice::ParallelSliceMut as _;
 use serde_json::{Map, Value};
 
-use super::config::Config;
+pub use super::error::{GraphError, InvalidKind};
+
+use super::config::{Config, ConfigError};
 use super::kinds::{self, KindsError, Loader};
 use super::load;
 use super::parameters::Parameters;
 use super::transform::{self, Context, PerKind, Task};
+use super::yaml::{Span, YamlError};
 
 /// A generated graph: tasks by label, and the edges `(label, dependency label, name)`.
 #[derive(Debug, Default)]
@@ -67,36 +70,37 @@ pub struct Options {
     pub root_url: Option<String>,
 }
 
-/// Why a graph cannot be made: bad input (exit 2) or unsupported input (exit 3).
-#[derive(Debug, Clone, PartialEq)]
-pub enum GraphError {
-    Invalid {
-        message: String,
-        at: Option<String>,
-        /// `in kind '<k>', task '<key>' (label '<label>')`.
-        context: Option<String>,
-    },
-    Unsupported(Vec<String>),
-    /// Try syntax that does not parse or resolve against the graph (try-syntax.md §9).
-    Try {
-        error: tc_try::TryError,
-        /// The try text the error's offsets index.
-        text: String,
-    },
+/// How bad input reads as a graph error: at its place, with the file shown.
+fn invalid(kind: InvalidKind, message: impl Into<String>, at: Option<Span>) -> GraphError {
+    GraphError::invalid_at(kind, message, at)
 }
 
-fn invalid(message: impl Into<String>, at: Option<String>) -> GraphError {
-    GraphError::Invalid {
-        message: message.into(),
-        at,
-        context: None,
+impl From<YamlError> for GraphError {
+    fn from(e: YamlError) -> GraphError {
+        invalid(InvalidKind::Yaml, e.message, Some(e.span))
     }
 }
 
-impl GraphError {
-    /// Bad input with no YAML position (exit 2).
-    pub fn invalid(message: impl Into<String>) -> GraphError {
-        invalid(message, None)
+impl From<ConfigError> for GraphError {
+    fn from(e: ConfigError) -> GraphError {
+        match e {
+            ConfigError::Yaml(e) => e.into(),
+            e => {
+                let at = e.at().cloned();
+                invalid(InvalidKind::Config, e.to_string(), at)
+            }
+        }
+    }
+}
+
+impl From<KindsError> for GraphError {
+    fn from(e: KindsError) -> GraphError {
+        match e {
+            KindsError::Yaml(e) => e.into(),
+            KindsError::Invalid { message, at } => invalid(InvalidKind::Kind, message, at),
+            e @ KindsError::Unreadable { .. } => invalid(InvalidKind::Kind, e.to_string(), None),
+            KindsError::Unsupported(lines) => GraphError::Unsupported(lines),
+        }
     }
 }
 
@@ -124,10 +128,13 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
         return Ok(Parameters::defaults(vcs, chrono::Local::now()));
     };
     let name = file.display().to_string();
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| invalid(format!("cannot read the parameters {name}: {e}"), None))?;
-    let loaded = super::yaml::load(&name, &text)
-        .map_err(|e| invalid(e.message, Some(e.span.to_string())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        GraphError::invalid(
+            InvalidKind::Parameters,
+            format!("cannot read the parameters {name}: {e}"),
+        )
+    })?;
+    let loaded = super::yaml::load(&name, &text)?;
     // An integer beyond 64 bits cannot become a value; where a parameter takes no int, the
     // type error is what taskgraph reports too.
     if let super::yaml::Value::Map(entries) = &loaded.node.value {
@@ -135,8 +142,13 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
             if let (super::yaml::Value::Str(key), super::yaml::Value::BigInt(_)) =
                 (&k.value, &v.value)
             {
-                Parameters::check_int(key)
-                    .map_err(|e| invalid(format!("{e} ({name})"), Some(v.span.to_string())))?;
+                Parameters::check_int(key).map_err(|e| {
+                    invalid(
+                        InvalidKind::Parameters,
+                        format!("{e} ({name})"),
+                        Some(v.span.clone()),
+                    )
+                })?;
             }
         }
     }
@@ -145,17 +157,18 @@ pub fn parameters(vcs: &Path, file: Option<&Path>) -> Result<Parameters, GraphEr
         Ok(Value::Null) => Map::new(),
         Ok(_) => {
             return Err(invalid(
+                InvalidKind::Parameters,
                 format!("{name}: the parameters must be a mapping"),
-                None,
+                Some(loaded.node.span),
             ));
         }
-        Err(e) => return Err(invalid(e.message, Some(e.span.to_string()))),
+        Err(e) => return Err(e.into()),
     };
     let mut params =
         Parameters::defaults_except(vcs, chrono::Local::now(), &|k| values.contains_key(k));
     params
         .overlay(values)
-        .map_err(|e| invalid(format!("{e} ({name})"), None))?;
+        .map_err(|e| GraphError::invalid(InvalidKind::Parameters, format!("{e} ({name})")))?;
     Ok(params)
 }
 
@@ -180,10 +193,9 @@ fn refusal_line(kind: &kinds::Kind, raw: &kinds::RawTask, why: &str) -> String {
     )
 }
 
-pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
-    let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
-    let config = Config::load(&root).map_err(|e| invalid(e.message, e.at))?;
-    warnings.extend(config.warnings.iter().cloned());
+/// What tc refuses before reading a kind: project code the configuration or the environment
+/// asks for.
+fn refused_up_front(config: &Config) -> Vec<String> {
     let mut refused = Vec::new();
     if config.registers_code {
         refused.push(
@@ -193,6 +205,14 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     if std::env::var_os("TASKGRAPH_OPTIMIZE_STRATEGIES").is_some() {
         refused.push("TASKGRAPH_OPTIMIZE_STRATEGIES is set: custom optimization strategies are project code, which tc cannot run; use taskgraph".to_owned());
     }
+    refused
+}
+
+pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated, GraphError> {
+    let root = std::fs::canonicalize(&opts.root).unwrap_or_else(|_| opts.root.clone());
+    let config = Config::load(&root)?;
+    warnings.extend(config.warnings.iter().cloned());
+    let mut refused = refused_up_front(&config);
     // The kinds are read on the pool (its threads start meanwhile, and make the tasks next)
     // while this thread reads the parameters, whose error comes first.
     let mut kind_warnings = Vec::new();
@@ -217,11 +237,11 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     }
     let loading = match loading {
         Ok(l) => l,
-        Err(KindsError::Invalid { message, at }) => return Err(invalid(message, at)),
         Err(KindsError::Unsupported(lines)) => {
             refused.extend(lines);
             return Err(GraphError::Unsupported(refused));
         }
+        Err(e) => return Err(e.into()),
     };
     let task_id = std::env::var("TASK_ID").ok();
     let ctx = Context {
@@ -251,11 +271,11 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     });
     let (kinds, made) = match made {
         Ok(m) => m,
-        Err(KindsError::Invalid { message, at }) => return Err(invalid(message, at)),
         Err(KindsError::Unsupported(lines)) => {
             refused.extend(lines);
             return Err(GraphError::Unsupported(refused));
         }
+        Err(e) => return Err(e.into()),
     };
     // The run transform's exclusions, one line per kind.
     for tasks in &made {
@@ -269,7 +289,35 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     if !refused.is_empty() {
         return Err(GraphError::Unsupported(refused));
     }
-    let mut graph = Graph::default();
+    let (tasks, written) = by_label(&kinds, made)?;
+    let mut graph = Graph {
+        tasks,
+        edges: Vec::new(),
+    };
+    let shown = if opts.stage == Stage::Tasks {
+        Shown::All
+    } else {
+        let later = Later {
+            written: &written,
+            config: &config,
+            params: &params,
+        };
+        later.show(&mut graph, opts)?
+    };
+    drop(written);
+    Ok(Generated {
+        graph,
+        shown,
+        kinds,
+    })
+}
+
+/// The tasks by label, and where each is written, in label order.
+type ByLabel<'k> = (BTreeMap<String, Box<Task>>, Vec<&'k kinds::RawTask>);
+
+/// The tasks made, by label, and where each is written; or the error a serial walk of the
+/// kinds meets first: a duplicate label before the first failed task, that task.
+fn by_label(kinds: &[kinds::Kind], made: Vec<Vec<Made>>) -> Result<ByLabel<'_>, GraphError> {
     let all: Vec<Result<Box<Task>, transform::TransformError>> = made
         .into_iter()
         .flatten()
@@ -291,11 +339,8 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
                 failure = Some(if e.unsupported {
                     GraphError::Unsupported(vec![e.message])
                 } else {
-                    GraphError::Invalid {
-                        message: e.message,
-                        at: e.at,
-                        context: Some(format!("in kind '{}', task '{}'", kind.name, raw.key)),
-                    }
+                    invalid(InvalidKind::Task, e.message, e.at)
+                        .in_context(format!("in kind '{}', task '{}'", kind.name, raw.key))
                 });
                 break;
             }
@@ -307,17 +352,20 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     made.par_sort_by(|a, b| a.0.label.cmp(&b.0.label));
     let duplicate = made
         .windows(2)
-        .filter(|w| w[0].0.label == w[1].0.label)
-        .min_by_key(|w| w[1].2);
-    if let Some(w) = duplicate {
-        // The earliest repeat; before it in the window is the label's first task.
-        let (earlier, second) = (&w[0], &w[1]);
+        .filter_map(|w| match w {
+            [earlier, second] if earlier.0.label == second.0.label => Some((earlier, second)),
+            _ => None,
+        })
+        .min_by_key(|(_, second)| second.2);
+    // The earliest repeat; before it in the window is the label's first task.
+    if let Some((earlier, second)) = duplicate {
         return Err(invalid(
+            InvalidKind::Task,
             format!(
                 "duplicate task label '{}' ({} and {})",
                 second.0.label, earlier.1.key_span, second.1.key_span
             ),
-            Some(second.1.key_span.to_string()),
+            Some(second.1.key_span.clone()),
         ));
     }
     if let Some(failure) = failure {
@@ -325,56 +373,61 @@ pub fn generate(opts: &Options, warnings: &mut Vec<String>) -> Result<Generated,
     }
     // Where each task is written, in label order (the order of `graph.tasks`).
     let mut written: Vec<&kinds::RawTask> = Vec::with_capacity(made.len());
-    graph.tasks = made
+    let tasks = made
         .into_iter()
         .map(|(task, raw, _)| {
             written.push(raw);
             (task.label.clone(), task)
         })
         .collect();
-    if opts.stage == Stage::Tasks {
-        return Ok(Generated {
-            graph,
-            shown: Shown::All,
-            kinds,
-        });
-    }
-    // Both only read the tasks: the verifications run beside the edges, whose error comes first.
-    let (found, verified) = rayon::join(
-        || edges(&graph.tasks, &written),
-        || {
-            let checked = super::verify::Params {
-                trust_domain: &config.trust_domain,
-                level: params.get_str("level"),
-                project: params.get_str("project"),
-            };
-            super::verify::verify(&graph.tasks, &checked)
-        },
-    );
-    graph.edges = found?;
-    verified.map_err(|message| invalid(message, None))?;
-    let shown = match opts.stage {
-        Stage::Tasks | Stage::Full => Shown::All,
-        Stage::Target | Stage::Optimized => {
-            let targets =
-                super::target::targets(&mut graph, &params, &config, opts.try_syntax.as_deref())?;
-            if opts.stage == Stage::Target {
-                Shown::Target(targets.set)
-            } else {
-                Shown::Optimized(super::optimize::optimize(
-                    &graph,
-                    &targets,
-                    &params,
-                    opts.root_url.as_deref(),
-                )?)
+    Ok((tasks, written))
+}
+
+/// What the stages after `tasks` read besides the graph.
+struct Later<'a> {
+    /// Where each task is written, in label order.
+    written: &'a [&'a kinds::RawTask],
+    config: &'a Config,
+    params: &'a Parameters,
+}
+
+impl Later<'_> {
+    /// The edges, checked and verified (`full`), then the target set or the optimized graph.
+    fn show(&self, graph: &mut Graph, opts: &Options) -> Result<Shown, GraphError> {
+        let (config, params) = (self.config, self.params);
+        // Both only read the tasks: the verifications run beside the edges, whose error comes
+        // first.
+        let (found, verified) = rayon::join(
+            || edges(&graph.tasks, self.written),
+            || {
+                let checked = super::verify::Params {
+                    trust_domain: &config.trust_domain,
+                    level: params.get_str("level"),
+                    project: params.get_str("project"),
+                };
+                super::verify::verify(&graph.tasks, &checked)
+            },
+        );
+        graph.edges = found?;
+        verified.map_err(GraphError::from)?;
+        Ok(match opts.stage {
+            Stage::Tasks | Stage::Full => Shown::All,
+            Stage::Target | Stage::Optimized => {
+                let targets =
+                    super::target::targets(graph, params, config, opts.try_syntax.as_deref())?;
+                if opts.stage == Stage::Target {
+                    Shown::Target(targets.set)
+                } else {
+                    Shown::Optimized(super::optimize::optimize(
+                        graph,
+                        &targets,
+                        params,
+                        opts.root_url.as_deref(),
+                    )?)
+                }
             }
-        }
-    };
-    Ok(Generated {
-        graph,
-        shown,
-        kinds,
-    })
+        })
+    }
 }
 
 /// Labels to their places in label order.
@@ -400,8 +453,9 @@ fn edges(
         for (name, dep) in &task.dependencies {
             let Some(&place) = index.get(dep.as_str()) else {
                 // At the `dependencies` entry that names it.
-                let at = raw.dependency_span(name).unwrap_or(&task.span).to_string();
+                let at = raw.dependency_span(name).unwrap_or(&task.span).clone();
                 return Err(invalid(
+                    InvalidKind::Dependencies,
                     format!("Task '{label}' lists a dependency that does not exist: '{dep}'"),
                     Some(at),
                 ));
@@ -418,12 +472,13 @@ fn edges(
         let stuck: BTreeSet<&str> = cycle.iter().copied().collect();
         let stuck: Vec<&str> = stuck.into_iter().collect();
         return Err(invalid(
+            InvalidKind::Dependencies,
             format!(
                 "dependency loop: {} (tasks in the loop: {})",
                 cycle.join(" -> "),
                 stuck.join(", ")
             ),
-            tasks.get(cycle[0]).map(|t| t.span.to_string()),
+            tasks.get(cycle[0]).map(|t| t.span.clone()),
         ));
     }
     Ok(out)

@@ -330,13 +330,13 @@ pub fn write_obj(out: &mut String, o: &Obj, level: usize) {
             // (nearly all) are sorted on the stack, by their first eight bytes as a number
             // (zero-padded, so the order is the bytes') and whole only when those tie.
             type Sorted<'a> = (u64, &'a (String, Jv));
+            const SMALL: usize = 16;
             let prefix = |k: &str| {
                 let mut head = [0u8; 8];
                 let n = k.len().min(8);
                 head[..n].copy_from_slice(&k.as_bytes()[..n]);
                 u64::from_be_bytes(head)
             };
-            const SMALL: usize = 16;
             let mut small: [Sorted; SMALL] = [(0, &o.0[0]); SMALL];
             let mut large: Vec<Sorted> = Vec::new();
             let pairs: &mut [Sorted] = if o.0.len() <= SMALL {

@@ -8,16 +8,20 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use super::yaml::{Node, Span, Value};
 
-/// A keyed-by resolution that failed, at the `by-*` key.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// A keyed-by resolution that failed, at the `by-*` key (taskgraph's message).
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
+#[diagnostic(code(tc::graph::keyed_by))]
 pub struct KeyedError {
     pub span: Span,
     pub message: String,
 }
 
+/// A keyed-by value's `by-*` key, its name without `by-`, and the alternatives.
+pub type KeyedBy<'a> = (&'a Node, &'a str, &'a [(Node, Node)]);
+
 /// The `by-*` key (its name without `by-`) and the alternatives, when `node` is keyed-by.
-pub fn keyed_by(node: &Node) -> Option<(&Node, &str, &[(Node, Node)])> {
+pub fn keyed_by(node: &Node) -> Option<KeyedBy<'_>> {
     let Value::Map(entries) = &node.value else {
         return None;
     };
@@ -97,7 +101,7 @@ pub fn resolve(
             // Python's re.match(key + "$"): the `$` joins the key's last alternative, so
             // `linux|mac` matches `linux64` (taskgraph.md §1.6: Rust `^(?:key$)`).
             let matched = with_regex(k, |re| {
-                re.map(|re| re.is_match(&value)).map_err(str::to_owned)
+                re.map(|re| re.is_match(&value)).map_err(Clone::clone)
             })
             .map_err(|e| KeyedError {
                 span: alternatives[i].0.span.clone(),
@@ -124,13 +128,13 @@ pub fn resolve(
     Ok(current.clone())
 }
 
-type Compiled = Result<regex::Regex, String>;
+type Compiled = Result<regex::Regex, regex::Error>;
 
 /// Runs `f` on the compiled `^(?:key$)`. Compiling costs far more than matching (a `.` alone
 /// builds a Unicode automaton: ~0.3 ms) and the same few keys recur in every task of a kind, so
 /// each key is compiled once for the process and each thread keeps its own copy (a copy has its
 /// own match cache: no thread waits on another to match).
-fn with_regex<R>(key: &str, f: impl FnOnce(Result<&regex::Regex, &str>) -> R) -> R {
+fn with_regex<R>(key: &str, f: impl FnOnce(Result<&regex::Regex, &regex::Error>) -> R) -> R {
     static COMPILED: LazyLock<Mutex<HashMap<String, Compiled>>> = LazyLock::new(Default::default);
     thread_local! {
         static CACHE: RefCell<HashMap<String, Compiled>> = RefCell::new(HashMap::new());
@@ -142,14 +146,12 @@ fn with_regex<R>(key: &str, f: impl FnOnce(Result<&regex::Regex, &str>) -> R) ->
             let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
             let re = compiled
                 .entry(key.to_owned())
-                .or_insert_with(|| {
-                    regex::Regex::new(&format!("^(?:{key}$)")).map_err(|e| e.to_string())
-                })
+                .or_insert_with(|| regex::Regex::new(&format!("^(?:{key}$)")))
                 .clone();
             drop(compiled);
             cache.insert(key.to_owned(), re);
         }
-        f(cache[key].as_ref().map_err(String::as_str))
+        f(cache[key].as_ref())
     })
 }
 
@@ -171,16 +173,20 @@ mod tests {
     use super::*;
     use crate::yaml::load;
 
-    fn resolved(yaml: &str, ctx: &[(&str, &str)]) -> Result<serde_json::Value, String> {
+    fn resolved(yaml: &str, ctx: &[(&str, &str)]) -> Result<serde_json::Value, KeyedError> {
         let node = load("k.yml", yaml).unwrap().node;
         let lookup = |k: &str| {
             ctx.iter()
                 .find(|(name, _)| *name == k)
                 .map(|(_, v)| Value::Str((*v).to_owned()))
         };
-        resolve(&node, "item `x` in `t`", &lookup)
-            .map(|n| n.to_json().unwrap())
-            .map_err(|e| format!("{}: {}", e.span, e.message))
+        resolve(&node, "item `x` in `t`", &lookup).map(|n| n.to_json().unwrap())
+    }
+
+    /// The error, as `file:line:col: message`.
+    fn failure(yaml: &str, ctx: &[(&str, &str)]) -> String {
+        let e = resolved(yaml, ctx).unwrap_err();
+        format!("{}: {}", e.span, e.message)
     }
 
     #[test]
@@ -249,30 +255,30 @@ mod tests {
     fn taskgraphs_errors_at_the_by_key() {
         let item = "item `x` in `t`";
         assert_eq!(
-            resolved("by-level: {default: 1}", &[]).unwrap_err(),
+            failure("by-level: {default: 1}", &[]),
             format!(
                 "k.yml:1:1: Keyed-by 'level' unnecessary with only value 'default' found, when determining {item}"
             )
         );
         assert_eq!(
-            resolved("by-platform: {linux: a}", &[("platform", "win")]).unwrap_err(),
+            failure("by-platform: {linux: a}", &[("platform", "win")]),
             format!(
                 "k.yml:1:1: No platform matching 'win' nor 'default' found while determining {item}"
             )
         );
         assert_eq!(
-            resolved("by-platform: {linux: a}", &[]).unwrap_err(),
+            failure("by-platform: {linux: a}", &[]),
             format!(
                 "k.yml:1:1: No attribute platform and no value for 'default' found while determining {item}"
             )
         );
         assert_eq!(
-            resolved("by-p: {'l.*': a, '.*x': b}", &[("p", "lx")]).unwrap_err(),
+            failure("by-p: {'l.*': a, '.*x': b}", &[("p", "lx")]),
             format!(
                 "k.yml:1:1: Multiple matching values for p 'lx' found while determining {item}"
             )
         );
-        let err = resolved("by-level: {3: a, default: b}", &[("level", "3")]).unwrap_err();
+        let err = failure("by-level: {3: a, default: b}", &[("level", "3")]);
         assert!(err.starts_with("k.yml:1:12: a non-string key"), "{err}");
     }
 }

@@ -92,27 +92,46 @@ pub struct Kind {
 
 /// Why kinds cannot be loaded: bad input (exit 2) or input tc refuses to approximate (exit 3,
 /// one line per kind, every kind checked first).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum KindsError {
-    Invalid { message: String, at: Option<String> },
+    /// A kind's loader, transforms, dependencies or tasks are wrong, at the offending node.
+    #[error("{message}")]
+    #[diagnostic(code(tc::graph::kind))]
+    Invalid {
+        message: String,
+        at: Option<yaml::Span>,
+    },
+    /// A kind or `tasks-from` file's syntax or construction error, at its place.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Yaml(#[from] yaml::YamlError),
+    /// `error` is part of the message.
+    #[error("cannot read {}: {error}", path.display())]
+    #[diagnostic(code(tc::graph::kind))]
+    Unreadable {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// One line per kind tc cannot run.
+    #[error("{}", .0.join("\n"))]
+    #[diagnostic(code(tc::graph::unsupported))]
     Unsupported(Vec<String>),
-}
-
-impl From<yaml::YamlError> for KindsError {
-    /// A kind file's syntax or construction error, at its place.
-    fn from(e: yaml::YamlError) -> KindsError {
-        KindsError::Invalid {
-            message: e.message,
-            at: Some(e.span.to_string()),
-        }
-    }
 }
 
 pub(super) fn invalid(message: String, at: Option<&Node>) -> KindsError {
     KindsError::Invalid {
         message,
-        at: at.map(|n| n.span.to_string()),
+        at: at.map(|n| n.span.clone()),
     }
+}
+
+/// Why tc does not run a kind: the line that says so.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("kind '{kind}' uses transform '{transform}', which tc cannot run; use taskgraph")]
+    Transform { kind: String, transform: String },
+    #[error("kind '{kind}' uses loader '{loader}', which tc cannot run; use taskgraph")]
+    Loader { kind: String, loader: String },
 }
 
 /// Python's `str()` of a task key (`yes:` is `True`, `010:` is `8`).
@@ -155,8 +174,9 @@ pub(super) fn strings(node: &Node, what: &str) -> Result<Vec<String>, KindsError
     }
 }
 
-/// The loader of one kind, or why tc refuses it (`Err(Ok(line))`) or it is wrong (`Err(Err)`).
-pub(super) fn loader(name: &str, doc: &Node) -> Result<Result<Loader, String>, KindsError> {
+/// The loader of one kind (`Ok(Ok)`), or why tc refuses it (`Ok(Err)`), or why it is wrong
+/// (`Err`).
+pub(super) fn loader(name: &str, doc: &Node) -> Result<Result<Loader, Refused>, KindsError> {
     let loader = match doc.get("loader").map(|l| &l.value) {
         None => DEFAULT_LOADER.to_owned(),
         Some(Value::Str(s)) => s.clone(),
@@ -190,16 +210,18 @@ pub(super) fn loader(name: &str, doc: &Node) -> Result<Result<Loader, String>, K
                     .find(|t| *t != TASK && *t != RUN)
                     .cloned()
                     .unwrap_or_default();
-                Err(format!(
-                    "kind '{name}' uses transform '{other}', which tc cannot run; use taskgraph"
-                ))
+                Err(Refused::Transform {
+                    kind: name.to_owned(),
+                    transform: other,
+                })
             }
         });
     }
     if loader != TRANSFORM_LOADER {
-        return Ok(Err(format!(
-            "kind '{name}' uses loader '{loader}', which tc cannot run; use taskgraph"
-        )));
+        return Ok(Err(Refused::Loader {
+            kind: name.to_owned(),
+            loader,
+        }));
     }
     let Some(list) = transforms else {
         return Err(invalid(
@@ -224,9 +246,10 @@ pub(super) fn loader(name: &str, doc: &Node) -> Result<Result<Loader, String>, K
                     .find(|t| *t != TASK && *t != RUN)
                     .cloned()
                     .unwrap_or_else(|| list.join(", "));
-                Err(format!(
-                    "kind '{name}' uses transform '{other}', which tc cannot run; use taskgraph"
-                ))
+                Err(Refused::Transform {
+                    kind: name.to_owned(),
+                    transform: other,
+                })
             }
         },
     )
@@ -239,6 +262,7 @@ pub(super) fn tasks_of(
     task_from: &str,
     out: &mut Vec<RawTask>,
 ) -> Result<(), KindsError> {
+    use rayon::prelude::*;
     let Value::Map(entries) = node.value else {
         return Err(invalid(
             format!("{task_from}: `tasks` must be a mapping"),
@@ -253,7 +277,6 @@ pub(super) fn tasks_of(
         return Ok(());
     }
     // Merging copies the defaults into every task: big kinds do it on all cores.
-    use rayon::prelude::*;
     out.par_extend(entries.into_par_iter().map(raw));
     Ok(())
 }

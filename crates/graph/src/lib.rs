@@ -5,6 +5,7 @@
 pub mod config;
 pub mod def;
 pub mod deps;
+pub mod error;
 pub mod generate;
 pub mod jv;
 pub mod keyed;
@@ -23,6 +24,8 @@ pub mod verify;
 pub mod yaml;
 mod yaml_quick;
 pub mod yaml_split;
+
+pub use error::{GraphError, InvalidKind};
 
 /// The threads the graph's parallel parts use: the cores, at most 8. Asked once, because the
 /// standard library reads the cgroup files again on every call.

@@ -7,7 +7,8 @@ use regex::Regex;
 use serde_json::{Map, Value as J};
 
 use super::def::Def;
-use super::generate::{Graph, GraphError};
+use super::error::{GraphError, InvalidKind};
+use super::generate::Graph;
 use super::parameters::Parameters;
 use super::references::References;
 use super::run::root_url;
@@ -41,20 +42,26 @@ fn strategy(task: &Task) -> Result<Strategy, GraphError> {
                 .and_then(|a| a.iter().map(|p| p.as_str().map(str::to_owned)).collect());
             // taskgraph fails on anything but a list (a null included); never guess.
             patterns.map(Strategy::SkipUnlessChanged).ok_or_else(|| {
-                GraphError::invalid(format!(
-                    "task '{}': skip-unless-changed needs a list of file patterns, not {arg}",
-                    task.label
-                ))
+                GraphError::invalid(
+                    InvalidKind::Optimization,
+                    format!(
+                        "task '{}': skip-unless-changed needs a list of file patterns, not {arg}",
+                        task.label
+                    ),
+                )
             })
         }
         "index-search" => Err(GraphError::Unsupported(vec![format!(
             "task '{}' uses index-search optimization, which needs the Taskcluster index; not supported offline",
             task.label
         )])),
-        other => Err(GraphError::invalid(format!(
-            "task '{}' uses the unknown optimization strategy '{other}' (taskgraph: KeyError: '{other}'); use never, always, skip-unless-changed or index-search",
-            task.label
-        ))),
+        other => Err(GraphError::invalid(
+            InvalidKind::Optimization,
+            format!(
+                "task '{}' uses the unknown optimization strategy '{other}' (taskgraph: KeyError: '{other}'); use never, always, skip-unless-changed or index-search",
+                task.label
+            ),
+        )),
     }
 }
 
@@ -307,6 +314,65 @@ fn replace_tasks<'a>(
     replaced
 }
 
+/// The tasks never optimized away: the `do_not_optimize` parameter's, and the target tasks
+/// unless `optimize_target_tasks`.
+fn do_not_optimize(params: &Parameters, targets: &Targets) -> BTreeSet<String> {
+    let mut kept: BTreeSet<String> = match params.0.get("do_not_optimize") {
+        Some(J::Array(l)) => l.iter().filter_map(J::as_str).map(str::to_owned).collect(),
+        _ => BTreeSet::new(),
+    };
+    if params.0.get("optimize_target_tasks") == Some(&J::Bool(false)) {
+        kept.extend(targets.set.iter().cloned());
+    }
+    kept
+}
+
+/// Each task's strategy, every one checked before anything is removed.
+fn strategies<'a>(
+    graph: &Graph,
+    targets: &'a Targets,
+    do_not_optimize: &BTreeSet<String>,
+) -> Result<BTreeMap<&'a str, Strategy>, GraphError> {
+    let mut strategies = BTreeMap::new();
+    for label in &targets.graph {
+        let s = if do_not_optimize.contains(label) {
+            Strategy::Never
+        } else {
+            strategy(&graph.tasks[label])?
+        };
+        strategies.insert(label.as_str(), s);
+    }
+    Ok(strategies)
+}
+
+/// Phase 3: no kept task may depend on a removed one.
+fn no_kept_task_needs_a_removed_one(
+    graph: &Graph,
+    targets: &Targets,
+    removed: &BTreeSet<&str>,
+) -> Result<(), GraphError> {
+    let mut problems = Vec::new();
+    for label in &targets.graph {
+        if removed.contains(label.as_str()) {
+            continue;
+        }
+        for (name, dep) in &graph.tasks[label].dependencies {
+            if removed.contains(dep.as_str()) {
+                problems.push(format!(
+                    "{label} depends on {dep} as {name} but it has been removed"
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(GraphError::invalid(
+        InvalidKind::Optimization,
+        format!("Optimization error: {}", problems.join(", ")),
+    ))
+}
+
 /// The optimized graph (§4.6): the kept tasks, by label, with their taskIds.
 pub fn optimize(
     graph: &Graph,
@@ -314,23 +380,8 @@ pub fn optimize(
     params: &Parameters,
     root_url_given: Option<&str>,
 ) -> Result<BTreeMap<String, Optimized>, GraphError> {
-    let mut do_not_optimize: BTreeSet<String> = match params.0.get("do_not_optimize") {
-        Some(J::Array(l)) => l.iter().filter_map(J::as_str).map(str::to_owned).collect(),
-        _ => BTreeSet::new(),
-    };
-    if params.0.get("optimize_target_tasks") == Some(&J::Bool(false)) {
-        do_not_optimize.extend(targets.set.iter().cloned());
-    }
-    let mut strategies = BTreeMap::new();
-    for label in &targets.graph {
-        let task = &graph.tasks[label];
-        let s = if do_not_optimize.contains(label) {
-            Strategy::Never
-        } else {
-            strategy(task)?
-        };
-        strategies.insert(label.as_str(), s);
-    }
+    let do_not_optimize = do_not_optimize(params, targets);
+    let strategies = strategies(graph, targets, &do_not_optimize)?;
     let links = Links::new(graph, &targets.graph);
     let removed = remove_tasks(
         graph,
@@ -352,27 +403,7 @@ pub fn optimize(
         &existing,
         &mut label_to_id,
     );
-
-    // Phase 3: no kept task may depend on a removed one.
-    let mut problems = Vec::new();
-    for label in &targets.graph {
-        if removed.contains(label.as_str()) {
-            continue;
-        }
-        for (name, dep) in &graph.tasks[label].dependencies {
-            if removed.contains(dep.as_str()) {
-                problems.push(format!(
-                    "{label} depends on {dep} as {name} but it has been removed"
-                ));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(GraphError::invalid(format!(
-            "Optimization error: {}",
-            problems.join(", ")
-        )));
-    }
+    no_kept_task_needs_a_removed_one(graph, targets, &removed)?;
     for label in &targets.graph {
         if !removed.contains(label.as_str()) && !label_to_id.contains_key(label.as_str()) {
             label_to_id.insert(label, tc_taskdef::slugid::nice());
@@ -401,12 +432,16 @@ pub fn optimize(
         let mut task = source.clone();
         let mut def = refs.resolve(&source.task.value());
         if let Some(name) = refs.missing.first() {
-            return Err(GraphError::invalid(format!(
-                "task '{label}' has no dependency named '{name}'"
-            )));
+            return Err(GraphError::invalid(
+                InvalidKind::Optimization,
+                format!("task '{label}' has no dependency named '{name}'"),
+            ));
         }
         if let Some(problem) = refs.problems.first() {
-            return Err(GraphError::invalid(problem.clone()));
+            return Err(GraphError::invalid(
+                InvalidKind::Optimization,
+                problem.clone(),
+            ));
         }
         let mut ids: Vec<J> = named.values().map(|id| J::String(id.clone())).collect();
         ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
@@ -417,18 +452,22 @@ pub fn optimize(
             {
                 J::Array(list) => list.extend(ids),
                 _ => {
-                    return Err(GraphError::invalid(format!(
-                        "task '{label}': task.dependencies must be a list"
-                    )));
+                    return Err(GraphError::invalid(
+                        InvalidKind::Optimization,
+                        format!("task '{label}': task.dependencies must be a list"),
+                    ));
                 }
             }
         }
         task.dependencies.extend(named);
-        task.task = Def::new(def);
+        task.task = Def::new(&def);
         if task.task.facts.worker_type.as_deref() == Some("always-optimized") {
-            return Err(GraphError::invalid(format!(
-                "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
-            )));
+            return Err(GraphError::invalid(
+                InvalidKind::Optimization,
+                format!(
+                    "Could not optimize the task '{label}': an always-optimized task must be removed by its optimization"
+                ),
+            ));
         }
         out.insert(label.clone(), Optimized { task_id, task });
     }

@@ -71,7 +71,7 @@ mod tests {
         std::fs::create_dir_all(&other).unwrap();
         std::fs::write(
             other.join("big.txt"),
-            "#".repeat(SMALL_GRAPH_BYTES as usize),
+            "#".repeat(usize::try_from(SMALL_GRAPH_BYTES).unwrap()),
         )
         .unwrap();
         root
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_graph_is_small_below_the_bound_counting_every_file_of_its_kinds() {
-        let bound = SMALL_GRAPH_BYTES as usize;
+        let bound = usize::try_from(SMALL_GRAPH_BYTES).unwrap();
         assert!(is_small(root_with_kind_of(bound - 1).path()));
         assert!(!is_small(root_with_kind_of(bound).path()));
         assert!(

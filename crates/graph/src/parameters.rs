@@ -69,14 +69,26 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn mismatch(expected: &str, got: &Value, at: &str) -> String {
-    format!(
-        "invalid parameters: Expected `{expected}`, got `{}` - at `{at}`",
-        type_name(got)
-    )
+/// A parameter of the wrong type (taskgraph's words): what it should be, what it is, and
+/// where (`$.name`, `$.name[0]`, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("invalid parameters: Expected `{expected}`, got `{got}` - at `{at}`")]
+#[diagnostic(code(tc::graph::parameters))]
+pub struct ParameterError {
+    pub expected: &'static str,
+    pub got: &'static str,
+    pub at: String,
 }
 
-fn check_strs(items: &[Value], at: &str) -> Result<(), String> {
+fn mismatch(expected: &'static str, got: &Value, at: &str) -> ParameterError {
+    ParameterError {
+        expected,
+        got: type_name(got),
+        at: at.to_owned(),
+    }
+}
+
+fn check_strs(items: &[Value], at: &str) -> Result<(), ParameterError> {
     for (i, item) in items.iter().enumerate() {
         if !item.is_string() {
             return Err(mismatch("str", item, &format!("{at}[{i}]")));
@@ -85,7 +97,7 @@ fn check_strs(items: &[Value], at: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check(name: &str, ty: Type, v: &Value) -> Result<(), String> {
+fn check(name: &str, ty: Type, v: &Value) -> Result<(), ParameterError> {
     let at = format!("$.{name}");
     match (ty, v) {
         (Type::Str, Value::String(_))
@@ -364,14 +376,14 @@ impl Parameters {
 
     /// Overrides the defaults with a `-p` file's values, key by key, then checks every known
     /// key's type (the first mismatch is reported, as taskgraph does).
-    pub fn overlay(&mut self, values: Map<String, Value>) -> Result<(), String> {
+    pub fn overlay(&mut self, values: Map<String, Value>) -> Result<(), ParameterError> {
         for (k, v) in values {
             self.0.insert(k, v);
         }
         self.check()
     }
 
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ParameterError> {
         for (name, ty) in SCHEMA {
             if let Some(v) = self.0.get(*name) {
                 check(name, *ty, v)?;
@@ -382,7 +394,7 @@ impl Parameters {
 
     /// Whether parameter `name` may be an int, with taskgraph's message when it may not (for
     /// integers too big to carry as values, whose type alone decides).
-    pub fn check_int(name: &str) -> Result<(), String> {
+    pub fn check_int(name: &str) -> Result<(), ParameterError> {
         match SCHEMA.iter().find(|(n, _)| *n == name) {
             Some((_, ty)) => check(name, *ty, &Value::from(0)),
             None => Ok(()),
@@ -398,7 +410,7 @@ impl Parameters {
 mod tests {
     use super::*;
 
-    fn checked(key: &str, v: Value) -> Result<(), String> {
+    fn checked(key: &str, v: Value) -> Result<(), ParameterError> {
         let mut p = Parameters(Map::new());
         let mut m = Map::new();
         m.insert(key.to_owned(), v);
@@ -452,7 +464,7 @@ mod tests {
         ];
         for (key, value, message) in cases {
             let err = checked(key, value).unwrap_err();
-            assert_eq!(err, format!("invalid parameters: {message}"));
+            assert_eq!(err.to_string(), format!("invalid parameters: {message}"));
         }
         assert!(checked("enable_always_target", json!(["build"])).is_ok());
         assert!(checked("next_version", Value::Null).is_ok());

@@ -1,6 +1,7 @@
 //! `task-reference` and `artifact-reference` objects in a task definition (taskgraph.md §4.6
 //! steps 4 and 5), resolved for the optimized graph and for `tc run-local LABEL`.
 
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -21,7 +22,7 @@ pub struct References<'a> {
     /// taskIds by dependency name.
     dependencies: &'a super::deps::Dependencies,
     /// The root URL artifact references live under, or why there is none.
-    root_url: &'a Result<String, String>,
+    root_url: &'a Result<String, super::run::RootUrlError>,
     /// Dependency names that `dependencies` does not give, in order, without repeats.
     pub missing: Vec<String>,
     /// Other problems (artifacts of self, no root URL), in order.
@@ -33,7 +34,7 @@ impl<'a> References<'a> {
         label: &'a str,
         task_id: &'a str,
         dependencies: &'a super::deps::Dependencies,
-        root_url: &'a Result<String, String>,
+        root_url: &'a Result<String, super::run::RootUrlError>,
     ) -> Self {
         References {
             label,
@@ -95,9 +96,9 @@ impl<'a> References<'a> {
             };
             match (id, self.root_url) {
                 (Some(id), Ok(root)) => {
-                    out.push_str(&format!("{root}/api/queue/v1/task/{id}/artifacts/{name}"));
+                    let _ = write!(out, "{root}/api/queue/v1/task/{id}/artifacts/{name}");
                 }
-                (Some(_), Err(why)) => self.problems.push(why.clone()),
+                (Some(_), Err(why)) => self.problems.push(why.to_string()),
                 (None, _) => {}
             }
         }
@@ -190,7 +191,7 @@ mod tests {
     #[test]
     fn every_missing_name_is_collected_once() {
         let deps = super::super::deps::Dependencies::default();
-        let root = Err("no root URL".to_owned());
+        let root = Err(super::super::run::RootUrlError::Undetected);
         let mut refs = References::new("t", "SELFID", &deps, &root);
         refs.resolve(&json!([
             {"task-reference": "<a> <b> <a>"},
@@ -201,7 +202,12 @@ mod tests {
         assert_eq!(refs.missing, ["a", "b", "c"]);
         assert_eq!(
             refs.problems,
-            ["no root URL", "task 't' can't reference artifacts of self"]
+            [
+                super::super::run::RootUrlError::Undetected
+                    .to_string()
+                    .as_str(),
+                "task 't' can't reference artifacts of self"
+            ]
         );
     }
 }

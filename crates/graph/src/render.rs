@@ -41,10 +41,10 @@ pub fn tasks_json(tasks: &[Entry]) -> String {
 /// this is mostly copying; big graphs render their batches on all cores, written in order, with
 /// only a few batches held at once.
 pub fn write_tasks_json(tasks: &[Entry], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    const BATCH: usize = 64;
     if tasks.is_empty() {
         return out.write_all(b"{}");
     }
-    const BATCH: usize = 64;
     let batches: Vec<&[Entry]> = tasks.chunks(BATCH).collect();
     let render = |i: usize, buf: &mut String| {
         buf.clear();
@@ -119,7 +119,8 @@ fn write_rendered_in_order(
         // However the writer ends, renderers waiting for a buffer stop.
         let _stop = buffers.stop_on_drop();
         // Batches that came before their turn.
-        let mut early: std::collections::BTreeMap<usize, String> = Default::default();
+        let mut early: std::collections::BTreeMap<usize, String> =
+            std::collections::BTreeMap::default();
         let mut turn = 0;
         for (i, piece) in receive {
             early.insert(i, piece);
@@ -150,7 +151,7 @@ struct BufferState {
 impl Buffers {
     fn new(limit: usize) -> Buffers {
         Buffers {
-            state: Default::default(),
+            state: std::sync::Mutex::default(),
             returned: std::sync::Condvar::new(),
             limit,
         }
@@ -343,13 +344,13 @@ fn write_value(out: &mut String, value: &Value, level: usize) {
 }
 
 fn write_object(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {
+    static NULL: Value = Value::Null;
     if map.is_empty() {
         out.push_str("{}");
         return;
     }
     // Python sorts str keys by code point; Rust's str order is byte order, which is the same
     // for UTF-8. Small maps (nearly all) are sorted on the stack.
-    static NULL: Value = Value::Null;
     let mut small: [(&str, &Value); 24] = [("", &NULL); 24];
     let mut large: Vec<(&str, &Value)> = Vec::new();
     let pairs: &mut [(&str, &Value)] = if map.len() <= small.len() {
@@ -423,12 +424,14 @@ pub(super) fn write_string(out: &mut String, s: &str) {
 /// Whether any byte is outside printable ASCII or is `"` or `\\`: eight bytes at a time, the
 /// last (or only) eight read overlapping, so short strings take no byte loop.
 fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Bytes a short string does not fill are a harmless `a`.
+    const PAD: u64 = 0x6161_6161_6161_6161;
     #[cfg(target_arch = "x86_64")]
     if bytes.len() >= 16 {
         return needs_escape_16(bytes);
     }
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     // A byte of `x` below `n` (n <= 128) or equal to zero sets its high bit here.
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
@@ -447,8 +450,6 @@ fn needs_escape(bytes: &[u8]) -> bool {
         ))
     };
     let u16_at = |i: usize| u64::from(u16::from_le_bytes(bytes[i..i + 2].try_into().expect("two")));
-    // Bytes a short string does not fill are a harmless `a`.
-    const PAD: u64 = 0x6161_6161_6161_6161;
     let n = bytes.len();
     match n {
         0 => false,
@@ -481,6 +482,8 @@ fn needs_escape_16(bytes: &[u8]) -> bool {
     // or before `n - 16`, so within `bytes`, and `loadu` takes any alignment.
     unsafe {
         let hit = |at: usize| {
+            // `loadu` reads through an unaligned pointer: the cast promises no alignment.
+            #[allow(clippy::cast_ptr_alignment)]
             let x = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
             // As signed bytes, 0x80 and up are negative: below 0x20 with the controls.
             let odd = _mm_or_si128(
@@ -488,8 +491,8 @@ fn needs_escape_16(bytes: &[u8]) -> bool {
                 _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
             );
             let quoting = _mm_or_si128(
-                _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8)),
-                _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8)),
+                _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"'.cast_signed())),
+                _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\'.cast_signed())),
             );
             _mm_movemask_epi8(_mm_or_si128(odd, quoting)) != 0
         };
@@ -547,6 +550,8 @@ pub fn dot(nodes: &[String], edges: &[(String, String, String)]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use serde_json::json;
 
@@ -581,7 +586,7 @@ mod tests {
             if_dependencies: Vec::new(),
             optimization: json!({"skip-unless-changed": ["src/**"]}),
             task: crate::def::Def::new(
-                json!({"payload": {"env": {"B": "1", "A": "2"}}, "created": {}}),
+                &json!({"payload": {"env": {"B": "1", "A": "2"}}, "created": {}}),
             ),
             span: Span {
                 file: "f",
@@ -644,7 +649,7 @@ mod tests {
             (1e-7, "1e-07"),
             (0.0001, "0.0001"),
             (-2.5, "-2.5"),
-            (123456789.0, "123456789.0"),
+            (123_456_789.0, "123456789.0"),
         ] {
             assert_eq!(python_float(f), repr, "{f}");
         }
@@ -679,9 +684,12 @@ mod tests {
             for _ in 0..spin * 1000 {
                 std::hint::black_box(i);
             }
-            buf.push_str(&format!("{i};"));
+            let _ = write!(buf, "{i};");
         };
-        let expected: String = (0..500).map(|i| format!("{i};")).collect();
+        let expected = (0..500).fold(String::new(), |mut s, i| {
+            let _ = write!(s, "{i};");
+            s
+        });
         let mut out = Limited {
             written: Vec::new(),
             room: usize::MAX,
@@ -705,7 +713,7 @@ mod tests {
         let render = |i: usize, buf: &mut String| {
             assert!(i != 5, "renderer failed at batch 5");
             buf.clear();
-            buf.push_str(&format!("{i};"));
+            let _ = write!(buf, "{i};");
         };
         let mut out = Limited {
             written: Vec::new(),

@@ -143,22 +143,32 @@ fn push_at(n: &mut Node, key: &str, item: &J) -> Result<(), TransformError> {
     }
 }
 
+/// Why there is no root URL (taskgraph's words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::root_url))]
+pub enum RootUrlError {
+    #[error("$TASKCLUSTER_ROOT_URL must be set when running in a task")]
+    InTask,
+    #[error(
+        "Could not detect Taskcluster instance, set $TASKCLUSTER_ROOT_URL (or give --root-url)"
+    )]
+    Undetected,
+}
+
 /// The root URL without a trailing slash: the one the caller gives, else
 /// `$TASKCLUSTER_ROOT_URL` as taskgraph finds it offline.
-pub(super) fn root_url(given: Option<&str>, task_id_env: Option<&str>) -> Result<String, String> {
+pub(super) fn root_url(
+    given: Option<&str>,
+    task_id_env: Option<&str>,
+) -> Result<String, RootUrlError> {
     let url = match given {
         Some(url) => Ok(url.to_owned()),
         None => std::env::var("TASKCLUSTER_ROOT_URL"),
     };
     match url {
         Ok(url) => Ok(url.trim_end_matches('/').to_owned()),
-        Err(_) if task_id_env.is_some() => {
-            Err("$TASKCLUSTER_ROOT_URL must be set when running in a task".into())
-        }
-        Err(_) => Err(
-            "Could not detect Taskcluster instance, set $TASKCLUSTER_ROOT_URL (or give --root-url)"
-                .into(),
-        ),
+        Err(_) if task_id_env.is_some() => Err(RootUrlError::InTask),
+        Err(_) => Err(RootUrlError::Undetected),
     }
 }
 
@@ -246,83 +256,92 @@ pub(super) fn refusal(raw: &RawTask, config: &config::Config) -> Option<String> 
     None
 }
 
-/// One task's run description through the run transform: the task description the task
-/// transform takes next (with `label`, `worker.implementation` and the tags set).
-pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node, TransformError> {
+/// The raw task as a run description (`prefix` starts its messages): a mapping, with
+/// `task-from` and `name` set, that the schema takes, and not both `optimization` and `when`.
+fn run_description(raw: &RawTask, prefix: &str) -> Result<Node, TransformError> {
     let mut node = raw.node.clone();
-    let span = node.span.clone();
-    let prefix = format!("In {} kind task '{}'", kind.name, raw.key);
     if !matches!(node.value, Value::Map(_)) {
         return Err(fail(
             format!(
                 "{prefix}: Expected `object`, got `{}`",
                 type_name(&node.value)
             ),
-            Some(&span),
+            Some(&node.span),
         ));
     }
     set(&mut node, "task-from", Value::Str(raw.task_from.clone()));
     set(&mut node, "name", Value::Str(raw.key.clone()));
     check_description(&node).map_err(|b| fail(format!("{prefix}: {}", b.0), Some(&b.1)))?;
-    let given = |n: &Node, key: &str| {
-        n.get(key)
-            .filter(|v| !matches!(v.value, Value::Null))
-            .cloned()
-    };
-    if let (Some(_), Some(when)) = (given(&node, "optimization"), given(&node, "when")) {
+    let given = |key: &str| node.get(key).filter(|v| !matches!(v.value, Value::Null));
+    if let (Some(_), Some(when)) = (given("optimization"), given("when")) {
         return Err(fail(
             format!("{prefix}: 'optimization' and 'when' are mutually exclusive; keep one of them"),
             Some(&when.span),
         ));
     }
+    Ok(node)
+}
 
-    // `when.files-changed` becomes skip-unless-changed, with the kind's own files added.
-    if let Some(when) = node.get("when").cloned() {
-        remove(&mut node, "when");
-        if truthy_node(&when) {
-            let Some(Value::Seq(mut files)) = when.get("files-changed").map(|f| f.value.clone())
-            else {
-                return Err(fail(
-                    format!("{prefix}: `when` needs a `files-changed` list"),
-                    Some(&when.span),
-                ));
-            };
-            let dir = kind_path(kind, ctx);
-            files.push(node_of(&J::String(format!("{dir}/kind.yml")), &when.span));
-            if raw.task_from != "kind.yml" {
-                files.push(node_of(
-                    &J::String(format!("{dir}/{}", raw.task_from)),
-                    &when.span,
-                ));
-            }
-            let strategy = Node {
-                value: Value::Str("skip-unless-changed".into()),
-                span: when.span.clone(),
-            };
-            let files = Node {
-                value: Value::Seq(files),
-                span: when.span.clone(),
-            };
-            set(
-                &mut node,
-                "optimization",
-                Value::Map(vec![(strategy, files)]),
-            );
-        }
+/// `when.files-changed` as the skip-unless-changed optimization, the kind's own files added
+/// (`when` removed).
+fn when_to_optimization(
+    node: &mut Node,
+    kind: &Kind,
+    raw: &RawTask,
+    ctx: &Context,
+    prefix: &str,
+) -> Result<(), TransformError> {
+    let Some(when) = node.get("when").cloned() else {
+        return Ok(());
+    };
+    remove(node, "when");
+    if !truthy_node(&when) {
+        return Ok(());
     }
+    let Some(Value::Seq(mut files)) = when.get("files-changed").map(|f| f.value.clone()) else {
+        return Err(fail(
+            format!("{prefix}: `when` needs a `files-changed` list"),
+            Some(&when.span),
+        ));
+    };
+    let dir = kind_path(kind, ctx);
+    files.push(node_of(&J::String(format!("{dir}/kind.yml")), &when.span));
+    if raw.task_from != "kind.yml" {
+        files.push(node_of(
+            &J::String(format!("{dir}/{}", raw.task_from)),
+            &when.span,
+        ));
+    }
+    let strategy = Node {
+        value: Value::Str("skip-unless-changed".into()),
+        span: when.span.clone(),
+    };
+    let files = Node {
+        value: Value::Seq(files),
+        span: when.span.clone(),
+    };
+    set(node, "optimization", Value::Map(vec![(strategy, files)]));
+    Ok(())
+}
 
-    // The implementation and OS of the worker alias.
+/// The worker alias's implementation and OS, set in the tags and the worker (which must not
+/// name an implementation itself).
+fn set_implementation(
+    node: &mut Node,
+    ctx: &Context,
+    prefix: &str,
+    span: &Span,
+) -> Result<config::Worker, TransformError> {
     let Some(Value::Str(alias)) = node.get("worker-type").map(|w| w.value.clone()) else {
         return Err(fail(
             format!("{prefix}: `worker-type` must be a string"),
-            Some(&span),
+            Some(span),
         ));
     };
     let worker_type_span = node.get("worker-type").map(|w| w.span.clone());
-    let config::Worker {
-        implementation, os, ..
-    } = resolve_alias(ctx, &alias, worker_type_span.as_ref())?;
-    let tags = map_at(&mut node, "tags", "`tags`")?;
+    let alias = resolve_alias(ctx, &alias, worker_type_span.as_ref())?;
+    let (implementation, os) = (&alias.implementation, &alias.os);
+    let tags = map_at(node, "tags", "`tags`")?;
     if !os.is_empty() {
         set(tags, "os", Value::Str(os.clone()));
     }
@@ -331,7 +350,7 @@ pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node
         "worker-implementation",
         Value::Str(implementation.clone()),
     );
-    let worker = map_at(&mut node, "worker", "`worker`")?;
+    let worker = map_at(node, "worker", "`worker`")?;
     if let Some(given) = worker.get("implementation") {
         return Err(fail(
             format!(
@@ -344,6 +363,72 @@ pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node
     if !os.is_empty() {
         set(worker, "os", Value::Str(os.clone()));
     }
+    Ok(alias)
+}
+
+/// `run.using` is run-task, on a docker-worker or generic-worker worker tc can set up.
+fn check_using(
+    run_node: &Node,
+    label: &str,
+    implementation: &str,
+    os: &str,
+    span: &Span,
+) -> Result<(), TransformError> {
+    let using = match run_node.get("using").map(|u| &u.value) {
+        Some(Value::Str(u)) => u.as_str(),
+        _ => "",
+    };
+    let using_span = run_node
+        .get("using")
+        .map_or_else(|| span.clone(), |u| u.span.clone());
+    match using {
+        "run-task" => {}
+        "toolchain" | "index-search" | "always-optimized" => {
+            return Err(refuse(
+                format!(
+                    "task '{label}' uses `run.using: {using}`, which tc cannot run; use taskgraph"
+                ),
+                Some(&using_span),
+            ));
+        }
+        other => {
+            return Err(fail(
+                format!("no functions for run.using '{other}' (tc knows run-task)"),
+                Some(&using_span),
+            ));
+        }
+    }
+    if implementation != "docker-worker" && implementation != "generic-worker" {
+        return Err(fail(
+            format!(
+                "no functions for run.using 'run-task' on '{implementation}'; use a docker-worker or generic-worker worker type"
+            ),
+            Some(&using_span),
+        ));
+    }
+    if os == "linux-bitbar" {
+        return Err(refuse(
+            format!(
+                "task '{label}' runs run-task on linux-bitbar, which tc cannot set up; use taskgraph"
+            ),
+            Some(&using_span),
+        ));
+    }
+    Ok(())
+}
+
+/// One task's run description through the run transform: the task description the task
+/// transform takes next (with `label`, `worker.implementation` and the tags set).
+pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node, TransformError> {
+    let prefix = format!("In {} kind task '{}'", kind.name, raw.key);
+    let mut node = run_description(raw, &prefix)?;
+    let span = node.span.clone();
+    // `when.files-changed` becomes skip-unless-changed, with the kind's own files added.
+    when_to_optimization(&mut node, kind, raw, ctx, &prefix)?;
+    // The implementation and OS of the worker alias.
+    let config::Worker {
+        implementation, os, ..
+    } = set_implementation(&mut node, ctx, &prefix, &span)?;
 
     // The label, which replaces the name.
     if node.get("label").is_none() {
@@ -375,46 +460,7 @@ pub(super) fn describe(kind: &Kind, raw: &RawTask, ctx: &Context) -> Result<Node
     if docker || implementation == "generic-worker" {
         set_default(run_node, "workdir", Value::Str("/builds/worker".into()));
     }
-    let using = match run_node.get("using").map(|u| &u.value) {
-        Some(Value::Str(u)) => u.clone(),
-        _ => String::new(),
-    };
-    let using_span = run_node
-        .get("using")
-        .map_or(span.clone(), |u| u.span.clone());
-    match using.as_str() {
-        "run-task" => {}
-        "toolchain" | "index-search" | "always-optimized" => {
-            return Err(refuse(
-                format!(
-                    "task '{label}' uses `run.using: {using}`, which tc cannot run; use taskgraph"
-                ),
-                Some(&using_span),
-            ));
-        }
-        other => {
-            return Err(fail(
-                format!("no functions for run.using '{other}' (tc knows run-task)"),
-                Some(&using_span),
-            ));
-        }
-    }
-    if !docker && implementation != "generic-worker" {
-        return Err(fail(
-            format!(
-                "no functions for run.using 'run-task' on '{implementation}'; use a docker-worker or generic-worker worker type"
-            ),
-            Some(&using_span),
-        ));
-    }
-    if os == "linux-bitbar" {
-        return Err(refuse(
-            format!(
-                "task '{label}' runs run-task on linux-bitbar, which tc cannot set up; use taskgraph"
-            ),
-            Some(&using_span),
-        ));
-    }
+    check_using(run_node, &label, &implementation, &os, &span)?;
     set_default(run_node, "checkout", Value::Bool(true));
     set_default(run_node, "run-as-root", Value::Bool(false));
     check(run_node, T::Struct(&RUN_TASK), &P::Root, false).map_err(|b| {
@@ -491,6 +537,24 @@ impl RunTask<'_> {
         fail(message, Some(self.span))
     }
 
+    /// A command given as a string, run by `run.exec-with` (bash by default).
+    fn exec_with(&self, cmd: J) -> Result<Vec<J>, TransformError> {
+        let mut wrapped = match self.run.get("exec-with") {
+            None => vec![json!("bash"), json!("-cx")],
+            Some(J::String(s)) if s == "bash" => vec![json!("bash"), json!("-cx")],
+            Some(J::String(s)) if s == "powershell" => {
+                vec![
+                    json!("powershell.exe"),
+                    json!("-ExecutionPolicy"),
+                    json!("Bypass"),
+                ]
+            }
+            _ => return Err(self.err("`run.exec-with` must be bash or powershell")),
+        };
+        wrapped.push(cmd);
+        Ok(wrapped)
+    }
+
     fn apply(&self, node: &mut Node) -> Result<(), TransformError> {
         let generic_default = if self.layout.os == "windows" {
             json!(["C:/mozilla-build/python3/python3.exe", "run-task"])
@@ -528,28 +592,12 @@ impl RunTask<'_> {
         }
 
         let run_command = self.run.get("command").cloned().unwrap_or(J::Null);
-        let exec_with = |cmd: J| -> Result<Vec<J>, TransformError> {
-            let mut wrapped = match self.run.get("exec-with") {
-                None => vec![json!("bash"), json!("-cx")],
-                Some(J::String(s)) if s == "bash" => vec![json!("bash"), json!("-cx")],
-                Some(J::String(s)) if s == "powershell" => {
-                    vec![
-                        json!("powershell.exe"),
-                        json!("-ExecutionPolicy"),
-                        json!("Bypass"),
-                    ]
-                }
-                _ => return Err(self.err("`run.exec-with` must be bash or powershell")),
-            };
-            wrapped.push(cmd);
-            Ok(wrapped)
-        };
         let as_root = self.run.get("run-as-root") == Some(&J::Bool(true));
         let root_args = ["--user", "root", "--group", "root"].map(|a| json!(a));
         if self.layout.docker {
             let args = match run_command {
                 J::Array(items) => items,
-                cmd => exec_with(cmd)?,
+                cmd => self.exec_with(cmd)?,
             };
             if as_root {
                 command.extend(root_args);
@@ -583,8 +631,8 @@ impl RunTask<'_> {
             )?;
         }
         let args: Vec<J> = match run_command {
-            J::String(s) if windows => exec_with(J::String(format!("\"{s}\"")))?,
-            J::String(s) => exec_with(J::String(s))?,
+            J::String(s) if windows => self.exec_with(J::String(format!("\"{s}\"")))?,
+            J::String(s) => self.exec_with(J::String(s))?,
             J::Array(items) => items,
             // taskgraph extends the command with a task-reference mapping: its keys.
             J::Object(m) => m.keys().map(|k| J::String(k.clone())).collect(),
@@ -776,7 +824,7 @@ impl RunTask<'_> {
         if std::env::var_os("MOZ_AUTOMATION").is_some() && task_id.is_none() {
             return Err(self.err("TASK_ID must be defined to use run-task on generic-worker"));
         }
-        let root = root_url(self.ctx.root_url, task_id).map_err(|m| self.err(m))?;
+        let root = root_url(self.ctx.root_url, task_id).map_err(|e| self.err(e.to_string()))?;
         Ok(format!(
             "{root}/api/queue/v1/task/{}/artifacts/public/{script}",
             task_id.unwrap_or("<TASK_ID>")

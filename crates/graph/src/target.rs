@@ -9,7 +9,8 @@ use serde_json::{Value as J, json};
 use super::jv::Jv;
 
 use super::config::Config;
-use super::generate::{Graph, GraphError};
+use super::error::{GraphError, InvalidKind};
+use super::generate::Graph;
 use super::parameters::Parameters;
 use super::transform::Task;
 use tc_try::{Input, Resolved, TestEntry};
@@ -125,15 +126,19 @@ fn method(
             }
         }
         other => {
-            return Err(GraphError::invalid(format!(
-                "unknown target_tasks_method '{other}'; use default, nothing, codereview or try_option_syntax"
-            )));
+            return Err(GraphError::invalid(
+                InvalidKind::Target,
+                format!(
+                    "unknown target_tasks_method '{other}'; use default, nothing, codereview or try_option_syntax"
+                ),
+            ));
         }
     }
     Ok(out)
 }
 
 /// Where try syntax comes from: `--try`, or the `message` parameter.
+#[derive(Debug, Clone, Copy)]
 pub enum TrySource<'a> {
     String(&'a str),
     Message(&'a str),
@@ -154,9 +159,12 @@ pub fn targets(
     let mut set: BTreeSet<String> = graph.tasks.keys().cloned().collect();
     for filter in filters {
         if filter != "target_tasks_method" {
-            return Err(GraphError::invalid(format!(
-                "unknown filter '{filter}' in the parameter filters; taskgraph has only target_tasks_method"
-            )));
+            return Err(GraphError::invalid(
+                InvalidKind::Target,
+                format!(
+                    "unknown filter '{filter}' in the parameter filters; taskgraph has only target_tasks_method"
+                ),
+            ));
         }
         let name = match try_string {
             Some(_) => "try_option_syntax",
@@ -225,10 +233,12 @@ fn try_context(graph: &Graph, config: &Config) -> Result<tc_try::Context, GraphE
     };
     let mut ridealong_builds = BTreeMap::new();
     if let Some(node) = &config.ridealong_builds {
-        let value = node.to_json().map_err(|e| GraphError::invalid(e.message))?;
+        let value = node.to_json()?;
         let J::Object(map) = value else {
-            return Err(GraphError::invalid(
+            return Err(GraphError::invalid_at(
+                InvalidKind::Config,
                 "try.ridealong-builds in config.yml must map platforms to lists of platforms",
+                Some(node.span.clone()),
             ));
         };
         for (platform, builds) in map {
@@ -240,9 +250,13 @@ fn try_context(graph: &Graph, config: &Config) -> Result<tc_try::Context, GraphE
                 _ => None,
             };
             let builds = builds.ok_or_else(|| {
-                GraphError::invalid(format!(
-                    "try.ridealong-builds.{platform} in config.yml must be a list of platforms"
-                ))
+                GraphError::invalid_at(
+                    InvalidKind::Config,
+                    format!(
+                        "try.ridealong-builds.{platform} in config.yml must be a list of platforms"
+                    ),
+                    Some(node.span.clone()),
+                )
             })?;
             ridealong_builds.insert(platform, builds);
         }

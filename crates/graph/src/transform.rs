@@ -3,6 +3,7 @@
 //! implementation, defaults, label, validation, treeherder, index, the task definition (payload
 //! included), the `checks` route and chain of trust. Values are taskgraph's byte for byte.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::json;
@@ -63,14 +64,28 @@ impl Task {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a task does not make it through the transforms: taskgraph's message, at the offending
+/// node.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
+#[diagnostic(code(tc::graph::task))]
 pub struct TransformError {
     pub message: String,
-    /// `file:line:col` of the offending node.
-    pub at: Option<String>,
+    /// The offending node's position.
+    pub at: Option<Span>,
     /// Input tc refuses rather than approximates (taskgraph.md §5, exit 3), not bad input.
     pub unsupported: bool,
+}
+
+impl From<config::ConfigError> for TransformError {
+    fn from(e: config::ConfigError) -> TransformError {
+        let at = e.at().cloned();
+        TransformError {
+            message: e.to_string(),
+            at,
+            unsupported: false,
+        }
+    }
 }
 
 /// Input tc does not run (§5).
@@ -84,7 +99,7 @@ pub(super) fn refuse(message: impl Into<String>, at: Option<&Span>) -> Transform
 pub(super) fn fail(message: impl Into<String>, at: Option<&Span>) -> TransformError {
     TransformError {
         message: message.into(),
-        at: at.map(Span::to_string),
+        at: at.cloned(),
         unsupported: false,
     }
 }
@@ -354,16 +369,18 @@ fn expected(t: T) -> String {
 /// Whether `v` has the outer shape `t` takes (which side of a union applies).
 fn shape_fits(t: T, v: &Value) -> bool {
     match (t, v) {
-        (T::Any, _) | (T::Opt(_), Value::Null) => true,
-        (T::Opt(inner), _) => shape_fits(*inner, v),
-        (T::Either(a, b), _) => shape_fits(*a, v) || shape_fits(*b, v),
-        (T::Str | T::Lit(_) | T::StrOrDict | T::TaskRef | T::Rank, Value::Str(_)) => true,
-        (T::Int | T::Rank, Value::Int(_)) | (T::Bool | T::BoolOrStruct(_), Value::Bool(_)) => true,
-        (T::List(_), Value::Seq(_)) => true,
-        (
+        (T::Any, _)
+        | (T::Opt(_), Value::Null)
+        | (T::Str | T::Lit(_) | T::StrOrDict | T::TaskRef | T::Rank, Value::Str(_))
+        | (T::Int | T::Rank, Value::Int(_))
+        | (T::Bool | T::BoolOrStruct(_), Value::Bool(_))
+        | (T::List(_), Value::Seq(_))
+        | (
             T::Dict(_) | T::Struct(_) | T::StrOrDict | T::TaskRef | T::BoolOrStruct(_),
             Value::Map(_),
         ) => true,
+        (T::Opt(inner), _) => shape_fits(*inner, v),
+        (T::Either(a, b), _) => shape_fits(*a, v) || shape_fits(*b, v),
         _ => false,
     }
 }
@@ -416,13 +433,12 @@ fn mismatch(t: T, nullable: bool, n: &Node, path: &P) -> Bad {
 
 pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad> {
     match (t, &n.value) {
-        (T::Any, _) => Ok(()),
-        (T::Opt(inner), Value::Null) => {
-            let _ = inner;
-            Ok(())
-        }
+        (T::Any, _)
+        | (T::Opt(_), Value::Null)
+        | (T::Str | T::StrOrDict | T::TaskRef, Value::Str(_))
+        | (T::Int | T::Rank, Value::Int(_))
+        | (T::Bool | T::BoolOrStruct(_), Value::Bool(_)) => Ok(()),
         (T::Opt(inner), _) => check(n, *inner, path, true),
-        (T::Str, Value::Str(_)) | (T::Int, Value::Int(_)) | (T::Bool, Value::Bool(_)) => Ok(()),
         (T::Lit(_) | T::Rank, Value::Str(s)) => {
             let values: &[&str] = match t {
                 T::Lit(v) => v,
@@ -437,10 +453,8 @@ pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad>
                 ))
             }
         }
-        (T::Rank, Value::Int(_)) | (T::StrOrDict | T::TaskRef, Value::Str(_)) => Ok(()),
-        (T::BoolOrStruct(_), Value::Bool(_)) => Ok(()),
         (T::StrOrDict, Value::Map(_)) => check(n, T::Dict(&T::Str), path, false),
-        (T::BoolOrStruct(s), Value::Map(_)) => check_struct(n, s, path),
+        (T::BoolOrStruct(s) | T::Struct(s), Value::Map(_)) => check_struct(n, s, path),
         (T::TaskRef, Value::Map(_)) => {
             check_struct(n, &TASK_REF, path)?;
             if n.get("task-reference").is_some_and(truthy_node)
@@ -477,7 +491,6 @@ pub(super) fn check(n: &Node, t: T, path: &P, nullable: bool) -> Result<(), Bad>
             }
             Ok(())
         }
-        (T::Struct(s), Value::Map(_)) => check_struct(n, s, path),
         (T::Either(a, b), v) if shape_fits(*a, v) || shape_fits(*b, v) => {
             check(n, if shape_fits(*a, v) { *a } else { *b }, path, nullable)
         }
@@ -490,10 +503,9 @@ pub(super) fn truthy_node(n: &Node) -> bool {
         Value::Null => false,
         Value::Bool(b) => *b,
         Value::Int(i) => *i != 0,
-        Value::BigInt(_) => true,
+        Value::BigInt(_) | Value::Date(_) => true,
         Value::Float(f) => *f != 0.0,
         Value::Str(s) => !s.is_empty(),
-        Value::Date(_) => true,
         Value::Seq(v) => !v.is_empty(),
         Value::Map(v) => !v.is_empty(),
     }
@@ -647,7 +659,7 @@ pub struct PerKind {
     /// The kind's directory as taskgraph names it.
     path: String,
     /// `metadata.source`, or why there is none.
-    source: Result<String, String>,
+    source: Result<String, FileUrlError>,
     /// The parameters every task reads, looked up once (each lookup hashes the name).
     level: String,
     project: String,
@@ -1147,18 +1159,13 @@ fn transform_node(
         Some(v) => v,
         None => J::String(ctx.config.expires_after(level)),
     };
-    let config_error = |e: config::ConfigError| TransformError {
-        message: e.message,
-        at: e.at,
-        unsupported: false,
-    };
     let deadline = match field("deadline-after") {
         Some(v) => v,
-        None => J::String(ctx.config.deadline_after(project).map_err(config_error)?),
+        None => J::String(ctx.config.deadline_after(project)?),
     };
     let priority = match field("priority") {
         Some(v) => v,
-        None => J::String(ctx.config.priority(project).map_err(config_error)?),
+        None => J::String(ctx.config.priority(project)?),
     };
     let mut tags: Map = match field("tags") {
         None => Map::new(),
@@ -1178,7 +1185,10 @@ fn transform_node(
         Some(Value::Str(d)) => d.clone(),
         _ => String::new(),
     };
-    let source = per_kind.source.clone().map_err(|m| fail(m, Some(&span)))?;
+    let source = per_kind
+        .source
+        .clone()
+        .map_err(|e| fail(e.to_string(), Some(&span)))?;
     let mut meta_description = description.clone();
     if extra.get("treeherder").is_some_and(truthy_jv) {
         let repo = if tasks_for_pr {
@@ -1186,9 +1196,10 @@ fn transform_node(
         } else {
             project.clone()
         };
-        meta_description.push_str(&format!(
+        let _ = write!(
+            meta_description,
             " ([Treeherder push](https://treeherder.mozilla.org/#/jobs?repo={repo}&revision={head_rev}))"
-        ));
+        );
     }
     let expires_ds = J::obj1("relative-datestamp", expires.clone());
     let requires = field("requires").filter(truthy_jv);
@@ -1200,16 +1211,17 @@ fn transform_node(
     };
     let needs_sccache = node.get("needs-sccache").is_some_and(truthy_node);
     let payload = match implementation.as_str() {
-        "docker-worker" => docker_payload(
-            &mut worker,
-            worker_node,
-            needs_sccache,
-            &expires_ds,
-            &mut scopes,
-            ctx,
-            level,
-            &label,
-        )?,
+        "docker-worker" => {
+            let docker = Docker {
+                worker_node,
+                label: &label,
+                td,
+                level: level_number(level)?,
+                level_str: level,
+                expires: &expires_ds,
+            };
+            docker_payload(&mut worker, &docker, needs_sccache, &mut scopes)?
+        }
         "generic-worker" => generic_payload(
             &mut worker,
             needs_sccache,
@@ -1402,10 +1414,10 @@ pub(super) fn resolve_alias(
     }
     ctx.config
         .worker(name, ctx.params.get_str("level"))
-        .map_err(|e| TransformError {
-            message: e.message,
-            at: at.map(Span::to_string).or(e.at),
-            unsupported: false,
+        .map_err(|e| {
+            let mut e = TransformError::from(e);
+            e.at = at.cloned().or(e.at);
+            e
         })
 }
 
@@ -1435,8 +1447,20 @@ fn split_symbol(symbol: &str) -> Option<(String, String)> {
     Some((symbol[..open].to_owned(), rest.to_owned()))
 }
 
+/// Why a file has no URL (taskgraph's words, and what to do).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::file_url))]
+pub enum FileUrlError {
+    #[error(
+        "Don't know how to determine file URL for non-githubrepo: {repo}; give the repository a GitHub `origin`, or set head_repository to an https://github.com/… URL in a -p file"
+    )]
+    NotGithub { repo: String },
+    #[error("Only the \"git\" and \"hg\" repository types are supported for using file_url()")]
+    RepositoryType,
+}
+
 /// taskgraph's `Parameters.file_url(path, pretty=True)`.
-fn file_url(params: &Parameters, path: &str) -> Result<String, String> {
+fn file_url(params: &Parameters, path: &str) -> Result<String, FileUrlError> {
     let repo = params.get_str("head_repository");
     let rev = params.get_str("head_rev");
     match params.get_str("repository_type") {
@@ -1450,15 +1474,12 @@ fn file_url(params: &Parameters, path: &str) -> Result<String, String> {
                 let repo = repo.replace("git@github.com:", "https://github.com/");
                 Ok(format!("{repo}/blob/{rev}/{path}"))
             } else {
-                Err(format!(
-                    "Don't know how to determine file URL for non-githubrepo: {repo}; give the repository a GitHub `origin`, or set head_repository to an https://github.com/… URL in a -p file"
-                ))
+                Err(FileUrlError::NotGithub {
+                    repo: repo.to_owned(),
+                })
             }
         }
-        _ => Err(
-            "Only the \"git\" and \"hg\" repository types are supported for using file_url()"
-                .into(),
-        ),
+        _ => Err(FileUrlError::RepositoryType),
     }
 }
 
@@ -1471,42 +1492,29 @@ fn level_number(level: &str) -> Result<i64, TransformError> {
     })
 }
 
+/// What docker-worker's payload (§3.3) is made from besides the worker: the task's worker
+/// node (for positions), its label (for messages), the trust domain and level, the artifacts'
+/// expiry.
+struct Docker<'a> {
+    worker_node: &'a Node,
+    label: &'a str,
+    td: &'a str,
+    level: i64,
+    level_str: &'a str,
+    expires: &'a J,
+}
+
 /// §3.3.
 fn docker_payload(
     worker: &mut Map,
-    worker_node: &Node,
+    docker: &Docker,
     needs_sccache: bool,
-    expires: &J,
     scopes: &mut Vec<J>,
-    ctx: &Context,
-    level_str: &str,
-    label: &str,
 ) -> Result<Map, TransformError> {
-    let level = level_number(level_str)?;
-    let td = &ctx.config.trust_domain;
-    let wspan = &worker_node.span;
-    let at_key = |key: &str| {
-        worker_node
-            .get(key)
-            .map_or(wspan.clone(), |n| n.span.clone())
-    };
+    let (td, level_str) = (docker.td, docker.level_str);
     let flag = |w: &Map, k: &str| w.get(k).is_some_and(truthy_jv);
-
     // The worker is the payload's to take apart: its values are moved, not copied.
-    let image = match worker.remove("docker-image") {
-        Some(J::String(s)) => J::String(s),
-        Some(J::Object(o)) if o.contains_key("indexed") => J::Object(Map::of([
-            ("path", J::from("public/image.tar.zst")),
-            ("namespace", o.get("indexed").cloned().unwrap_or(J::Null)),
-            ("type", J::from("indexed-image")),
-        ])),
-        _ => {
-            return Err(fail(
-                "unknown docker image type",
-                Some(&at_key("docker-image")),
-            ));
-        }
-    };
+    let image = docker.image(worker)?;
     let mut features = Map::new();
     if flag(worker, "taskcluster-proxy") {
         features.insert("taskclusterProxy".into(), J::Bool(true));
@@ -1545,92 +1553,173 @@ fn docker_payload(
     };
     let mut payload = Map::new();
     payload.insert("image".into(), image);
-    let command = match worker.remove("command") {
-        None => None,
-        Some(J::Array(c)) => Some(c),
-        Some(_) => {
-            return Err(fail(
-                format!("In task '{label}': worker.command must not be null"),
-                Some(&at_key("command")),
-            ));
-        }
-    };
+    let (command, run_task) = docker.command(worker)?;
     if let Some(m) = worker.remove("max-run-time") {
         payload.insert("maxRunTime".into(), m);
     }
-    let run_task = match command.as_deref() {
-        None => false,
-        Some([]) => {
-            return Err(fail(
-                format!("In task '{label}': worker.command is empty (taskgraph: IndexError)"),
-                Some(&at_key("command")),
-            ));
-        }
-        Some([J::String(first), ..]) => first
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .starts_with("run-task"),
-        Some(_) => {
-            return Err(fail(
-                format!(
-                    "In task '{label}': the first word of worker.command must be a string (taskgraph: TypeError)"
-                ),
-                Some(&at_key("command")),
-            ));
-        }
-    };
     if let Some(c) = command {
         payload.insert("command".into(), J::Array(c));
     }
-    let mut on_exit = Map::new();
-    for (key, out) in [
-        ("retry-exit-status", "retry"),
-        ("purge-caches-exit-status", "purgeCaches"),
-    ] {
-        let mut codes = match worker.remove(key) {
+    payload.insert(
+        "onExitStatus".into(),
+        J::Object(docker.on_exit(worker, run_task)?),
+    );
+    if let Some(artifacts) = worker.get("artifacts") {
+        payload.insert("artifacts".into(), J::Object(docker.artifacts(artifacts)?));
+    }
+    if let Some(caches) = worker.get("caches") {
+        let caches = docker.caches(caches, run_task, out_of_tree.as_deref(), scopes)?;
+        if run_task {
+            let mut points: Vec<String> = caches.values().map(py_str).collect();
+            points.sort();
+            env.insert("TASKCLUSTER_CACHES".into(), J::String(points.join(";")));
+        }
+        payload.insert("cache".into(), J::obj1("task-reference", caches));
+    }
+    if run_task && let Some(J::Array(volumes)) = worker.get("volumes").filter(|v| truthy_jv(v)) {
+        let mut v: Vec<String> = volumes.iter().map(py_str).collect();
+        v.sort();
+        env.insert("TASKCLUSTER_VOLUMES".into(), J::String(v.join(";")));
+    }
+    // The cache entry is a non-empty mapping even with no caches: any `caches` key counts.
+    if payload.contains_key("cache") && docker.level == 1 {
+        env.insert("TASKCLUSTER_UNTRUSTED_CACHES".into(), J::String("1".into()));
+    }
+    payload.insert("env".into(), J::Object(env));
+    if !features.is_empty() {
+        payload.insert("features".into(), J::Object(features));
+    }
+    if !capabilities.is_empty() {
+        payload.insert("capabilities".into(), J::Object(capabilities));
+    }
+    Ok(payload)
+}
+
+impl Docker<'_> {
+    /// Where the worker's `key` is written (the worker's own place when it has none).
+    fn at_key(&self, key: &str) -> Span {
+        self.worker_node
+            .get(key)
+            .map_or_else(|| self.worker_node.span.clone(), |n| n.span.clone())
+    }
+
+    /// The `In task '<label>': …` error at the worker's `key`.
+    fn fail_at(&self, key: &str, why: impl std::fmt::Display) -> TransformError {
+        fail(
+            format!("In task '{}': {why}", self.label),
+            Some(&self.at_key(key)),
+        )
+    }
+
+    /// `docker-image`: a name, or an indexed image.
+    fn image(&self, worker: &mut Map) -> Result<J, TransformError> {
+        match worker.remove("docker-image") {
+            Some(J::String(s)) => Ok(J::String(s)),
+            Some(J::Object(o)) if o.contains_key("indexed") => Ok(J::Object(Map::of([
+                ("path", J::from("public/image.tar.zst")),
+                ("namespace", o.get("indexed").cloned().unwrap_or(J::Null)),
+                ("type", J::from("indexed-image")),
+            ]))),
+            _ => Err(fail(
+                "unknown docker image type",
+                Some(&self.at_key("docker-image")),
+            )),
+        }
+    }
+
+    /// `command`, and whether it runs run-task.
+    fn command(&self, worker: &mut Map) -> Result<(Option<Vec<J>>, bool), TransformError> {
+        let command = match worker.remove("command") {
             None => None,
-            Some(J::Array(a)) => Some(a),
+            Some(J::Array(c)) => Some(c),
+            Some(_) => return Err(self.fail_at("command", "worker.command must not be null")),
+        };
+        let run_task = match command.as_deref() {
+            None => false,
+            Some([]) => {
+                return Err(
+                    self.fail_at("command", "worker.command is empty (taskgraph: IndexError)")
+                );
+            }
+            Some([J::String(first), ..]) => first
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .starts_with("run-task"),
             Some(_) => {
-                return Err(fail(
-                    format!("In task '{label}': worker.{key} must not be null"),
-                    Some(&at_key(key)),
+                return Err(self.fail_at(
+                    "command",
+                    "the first word of worker.command must be a string (taskgraph: TypeError)",
                 ));
             }
         };
-        if run_task {
-            codes.get_or_insert_with(Vec::new).push(J::Int(72));
-        }
-        if let Some(codes) = codes {
-            on_exit.insert(out.into(), J::Array(codes));
-        }
+        Ok((command, run_task))
     }
-    payload.insert("onExitStatus".into(), J::Object(on_exit));
 
-    if let Some(artifacts) = worker.get("artifacts") {
-        let J::Array(list) = artifacts else {
-            return Err(fail(
-                format!("In task '{label}': worker.artifacts must not be null"),
-                Some(&at_key("artifacts")),
-            ));
+    /// `onExitStatus`: the retry and purge-caches codes, run-task's 72 a retry.
+    fn on_exit(&self, worker: &mut Map, run_task: bool) -> Result<Map, TransformError> {
+        let mut on_exit = Map::new();
+        for (key, out) in [
+            ("retry-exit-status", "retry"),
+            ("purge-caches-exit-status", "purgeCaches"),
+        ] {
+            let mut codes = match worker.remove(key) {
+                None => None,
+                Some(J::Array(a)) => Some(a),
+                Some(_) => {
+                    return Err(self.fail_at(key, format_args!("worker.{key} must not be null")));
+                }
+            };
+            if run_task {
+                codes.get_or_insert_with(Vec::new).push(J::Int(72));
+            }
+            if let Some(codes) = codes {
+                on_exit.insert(out.into(), J::Array(codes));
+            }
+        }
+        Ok(on_exit)
+    }
+
+    /// The worker's list under `key` and each item's node, for positions.
+    fn items<'j>(&self, key: &str, value: &'j J) -> Result<(&'j [J], &[Node]), TransformError> {
+        let J::Array(list) = value else {
+            return Err(self.fail_at(key, format_args!("worker.{key} must not be null")));
         };
-        let nodes: &[Node] = match worker_node.get("artifacts").map(|a| &a.value) {
+        let nodes: &[Node] = match self.worker_node.get(key).map(|a| &a.value) {
             Some(Value::Seq(items)) => items,
             _ => &[],
         };
+        Ok((list, nodes))
+    }
+
+    /// Field `k` of item `i` of the worker's `key` list (`what` in the message).
+    fn item_field(
+        &self,
+        (key, what, i): (&str, &str, usize),
+        item: &J,
+        nodes: &[Node],
+        k: &str,
+    ) -> Result<J, TransformError> {
+        item.get(k).cloned().ok_or_else(|| {
+            let here = nodes
+                .get(i)
+                .map_or_else(|| self.at_key(key), |n| n.span.clone());
+            fail(
+                format!(
+                    "In task '{}': a docker-worker {what} needs `{k}` (taskgraph: KeyError: '{k}')",
+                    self.label
+                ),
+                Some(&here),
+            )
+        })
+    }
+
+    /// `artifacts`, by name, each expiring with the task's artifacts.
+    fn artifacts(&self, artifacts: &J) -> Result<Map, TransformError> {
+        let (list, nodes) = self.items("artifacts", artifacts)?;
         let mut out = Map::new();
         for (i, a) in list.iter().enumerate() {
-            let here = nodes.get(i).map_or(at_key("artifacts"), |n| n.span.clone());
-            let field = |k: &str| {
-                a.get(k).cloned().ok_or_else(|| {
-                    fail(
-                        format!(
-                            "In task '{label}': a docker-worker artifact needs `{k}` (taskgraph: KeyError: '{k}')"
-                        ),
-                        Some(&here),
-                    )
-                })
-            };
+            let field = |k: &str| self.item_field(("artifacts", "artifact", i), a, nodes, k);
             let name = field("name")?;
             let path = field("path")?;
             let ty = field("type")?;
@@ -1639,28 +1728,26 @@ fn docker_payload(
                 J::Object(Map::of([
                     ("path", path),
                     ("type", ty),
-                    ("expires", expires.clone()),
+                    ("expires", self.expires.clone()),
                 ])),
             );
         }
-        payload.insert("artifacts".into(), J::Object(out));
+        Ok(out)
     }
 
-    if let Some(caches) = worker.get("caches") {
-        let J::Array(list) = caches else {
-            return Err(fail(
-                format!("In task '{label}': worker.caches must not be null"),
-                Some(&at_key("caches")),
-            ));
-        };
-        let nodes: &[Node] = match worker_node.get("caches").map(|a| &a.value) {
-            Some(Value::Seq(items)) => items,
-            _ => &[],
-        };
+    /// `caches`: mount points by cache name, each cache's scope added to `scopes`.
+    fn caches(
+        &self,
+        caches: &J,
+        run_task: bool,
+        out_of_tree: Option<&str>,
+        scopes: &mut Vec<J>,
+    ) -> Result<Map, TransformError> {
+        let (list, nodes) = self.items("caches", caches)?;
         // Cache names change with run-task and the image, so caches are never shared across them.
         let suffix = if run_task {
             let mut s = format!("v3-{RUN_TASK_HASH}");
-            match &out_of_tree {
+            match out_of_tree {
                 Some(image) => {
                     use sha2::{Digest, Sha256};
                     let hash = hex::encode(Sha256::digest(image.as_bytes()));
@@ -1674,22 +1761,14 @@ fn docker_payload(
         };
         let mut out = Map::new();
         for (i, c) in list.iter().enumerate() {
-            if c.get("skip-untrusted").is_some_and(truthy_jv) && level == 1 {
+            if c.get("skip-untrusted").is_some_and(truthy_jv) && self.level == 1 {
                 continue;
             }
-            let here = nodes.get(i).map_or(at_key("caches"), |n| n.span.clone());
-            let field = |k: &str| {
-                c.get(k).cloned().ok_or_else(|| {
-                    fail(
-                        format!(
-                            "In task '{label}': a docker-worker cache needs `{k}` (taskgraph: KeyError: '{k}')"
-                        ),
-                        Some(&here),
-                    )
-                })
-            };
+            let field = |k: &str| self.item_field(("caches", "cache", i), c, nodes, k);
             let name = format!(
-                "{td}-level-{level_str}-{}-{suffix}",
+                "{}-level-{}-{}-{suffix}",
+                self.td,
+                self.level_str,
                 py_str(&field("name")?)
             );
             let mount = field("mount-point")?;
@@ -1699,30 +1778,36 @@ fn docker_payload(
                 format!("docker-worker:cache:{name}"),
             ));
         }
-        if run_task {
-            let mut points: Vec<String> = out.values().map(py_str).collect();
-            points.sort();
-            env.insert("TASKCLUSTER_CACHES".into(), J::String(points.join(";")));
+        Ok(out)
+    }
+}
+
+/// generic-worker's `mounts` as the payload has them, with the scopes their caches and
+/// private artifacts need.
+fn generic_mounts(worker: &Map, td: &str, level: &str, scopes: &mut Vec<J>) -> Vec<J> {
+    let mut mounts = match worker.get("mounts") {
+        Some(J::Array(m)) => m.clone(),
+        _ => Vec::new(),
+    };
+    for mount in &mut mounts {
+        let J::Object(m) = mount else { continue };
+        if let Some(name) = m.remove("cache-name") {
+            let cache = format!("{td}-level-{level}-{}", py_str(&name));
+            scopes.push(J::String(format!("generic-worker:cache:{cache}")));
+            m.insert("cacheName".into(), J::String(cache));
         }
-        payload.insert("cache".into(), J::obj1("task-reference", out));
+        if let Some(J::Object(content)) = m.get_mut("content") {
+            if let Some(id) = content.remove("task-id") {
+                content.insert("taskId".into(), id);
+            }
+            if let Some(J::String(artifact)) = content.get("artifact")
+                && !artifact.starts_with("public/")
+            {
+                scopes.push(J::String(format!("queue:get-artifact:{artifact}")));
+            }
+        }
     }
-    if run_task && let Some(J::Array(volumes)) = worker.get("volumes").filter(|v| truthy_jv(v)) {
-        let mut v: Vec<String> = volumes.iter().map(py_str).collect();
-        v.sort();
-        env.insert("TASKCLUSTER_VOLUMES".into(), J::String(v.join(";")));
-    }
-    // The cache entry is a non-empty mapping even with no caches: any `caches` key counts.
-    if payload.contains_key("cache") && level == 1 {
-        env.insert("TASKCLUSTER_UNTRUSTED_CACHES".into(), J::String("1".into()));
-    }
-    payload.insert("env".into(), J::Object(env));
-    if !features.is_empty() {
-        payload.insert("features".into(), J::Object(features));
-    }
-    if !capabilities.is_empty() {
-        payload.insert("capabilities".into(), J::Object(capabilities));
-    }
-    Ok(payload)
+    mounts
 }
 
 /// §3.4.
@@ -1792,28 +1877,7 @@ fn generic_payload(
     if !artifacts.is_empty() {
         payload.insert("artifacts".into(), J::Array(artifacts));
     }
-    let mut mounts = match worker.get("mounts") {
-        Some(J::Array(m)) => m.clone(),
-        _ => Vec::new(),
-    };
-    for mount in &mut mounts {
-        let J::Object(m) = mount else { continue };
-        if let Some(name) = m.remove("cache-name") {
-            let cache = format!("{td}-level-{level}-{}", py_str(&name));
-            scopes.push(J::String(format!("generic-worker:cache:{cache}")));
-            m.insert("cacheName".into(), J::String(cache));
-        }
-        if let Some(J::Object(content)) = m.get_mut("content") {
-            if let Some(id) = content.remove("task-id") {
-                content.insert("taskId".into(), id);
-            }
-            if let Some(J::String(artifact)) = content.get("artifact")
-                && !artifact.starts_with("public/")
-            {
-                scopes.push(J::String(format!("queue:get-artifact:{artifact}")));
-            }
-        }
-    }
+    let mounts = generic_mounts(worker, td, level, scopes);
     if !mounts.is_empty() {
         payload.insert("mounts".into(), J::Array(mounts));
     }
@@ -1986,7 +2050,12 @@ mod tests {
             err.message,
             "In task 'build-extra-field': Object contains unknown field `retries`"
         );
-        assert!(err.at.unwrap().contains("kinds/build/kind.yml:10"));
+        assert!(
+            err.at
+                .unwrap()
+                .to_string()
+                .contains("kinds/build/kind.yml:10")
+        );
         let err = run("err-keyed-typed-field", &p)
             .into_iter()
             .find_map(Result::err)

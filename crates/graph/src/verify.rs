@@ -10,6 +10,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use super::jv::Jv;
 
 use super::def::Treeherder;
+use super::error::{GraphError, InvalidKind};
 use super::transform::Task;
 
 const NOTIFY_FILTERS: [&str; 9] = [
@@ -73,13 +74,99 @@ struct Seen<'a> {
     toolchain_aliases: Vec<&'a str>,
 }
 
+/// The first failure of taskgraph's verifications (its words), naming the tasks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::graph::verification))]
+pub enum VerifyError {
+    #[error("Task {label} has {count} collections, expected exactly one")]
+    Collections { label: String, count: usize },
+    /// `symbol` is `group(symbol)`, the group `None` when there is none (Python's words).
+    #[error(
+        "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {platform}/{collection} {symbol}"
+    )]
+    DuplicateSymbol {
+        other: String,
+        label: String,
+        platform: String,
+        collection: String,
+        symbol: String,
+    },
+    #[error("conflict between {other}:{label} for route: {route}")]
+    DuplicateRoute {
+        other: String,
+        label: String,
+        route: String,
+    },
+    #[error("{label} has invalid notification filter ({filter})")]
+    NotificationFilter { label: String, filter: String },
+    /// `empty_project`: the route has an empty part where the (empty) project goes.
+    #[error("{label} has invalid index route: {route}")]
+    IndexRoute {
+        label: String,
+        route: String,
+        empty_project: bool,
+    },
+    #[error("{label} (tier {tier}) cannot depend on {dependency} (tier {})", dependency_tier.map_or_else(|| "unknown".to_owned(), |t| t.to_string()))]
+    DependencyTier {
+        label: String,
+        tier: i64,
+        dependency: String,
+        dependency_tier: Option<i64>,
+    },
+    #[error("Duplicate toolchain-alias in tasks `{other}`and `{label}`: {name}")]
+    DuplicateToolchainAlias {
+        other: String,
+        label: String,
+        name: String,
+    },
+    #[error("{label} uses cache {name}: cache names must start with {prefix}")]
+    CachePrefix {
+        label: String,
+        name: String,
+        prefix: String,
+    },
+    #[error("{label} uses the reserved cache {name} without run-task (or without its hash)")]
+    ReservedCache { label: String, name: String },
+    #[error("{label} has an invalid {field}: '{value}'")]
+    Identifier {
+        label: String,
+        field: &'static str,
+        value: String,
+    },
+    #[error("task {label} has too many dependencies ({count} > 9999)")]
+    TooManyDependencies { label: String, count: usize },
+}
+
+impl From<VerifyError> for GraphError {
+    fn from(e: VerifyError) -> GraphError {
+        let error = GraphError::invalid(InvalidKind::Verification, e.to_string());
+        match e.hint() {
+            Some(hint) => error.with_help(hint),
+            None => error,
+        }
+    }
+}
+
+impl VerifyError {
+    /// What to do beyond the message, when tc knows.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            VerifyError::IndexRoute {
+                empty_project: true,
+                ..
+            } => Some(EMPTY_PROJECT_HINT),
+            _ => None,
+        }
+    }
+}
+
 /// One check of one task.
-type Each = fn(&str, &Task, &Context) -> Result<(), String>;
+type Each = fn(&str, &Task, &Context) -> Result<(), VerifyError>;
 
 /// One verification: of each task on its own, or of the tasks together.
 enum Pass {
     Each(Each),
-    Whole(fn(&[Seen], &Context) -> Result<(), String>),
+    Whole(fn(&[Seen], &Context) -> Result<(), VerifyError>),
 }
 
 /// taskgraph's verifications in the order it runs them, each over every task before the next
@@ -107,8 +194,8 @@ pub struct Params<'a> {
     pub project: &'a str,
 }
 
-/// Checks the full graph; `Err` is the first failure's message.
-pub fn verify(tasks: &BTreeMap<String, Box<Task>>, params: &Params) -> Result<(), String> {
+/// Checks the full graph; `Err` is the first failure.
+pub fn verify(tasks: &BTreeMap<String, Box<Task>>, params: &Params) -> Result<(), VerifyError> {
     let cx = Context {
         tasks,
         index_prefix: format!("index.{}.v2", params.trust_domain),
@@ -166,7 +253,7 @@ fn treeherder_key(task: &Task) -> Option<(&str, &str, &str, &str)> {
 }
 
 /// Treeherder: one collection, and a unique (platform, collection, group, symbol).
-fn treeherder_symbols(seen: &[Seen], _: &Context) -> Result<(), String> {
+fn treeherder_symbols(seen: &[Seen], _: &Context) -> Result<(), VerifyError> {
     // By the keys' hashes, found on all cores.
     symbols_unique_by(seen, |s| s.symbol, true)
 }
@@ -178,18 +265,17 @@ fn symbols_unique_by<'a, K: std::hash::Hash + Eq>(
     seen: &[Seen<'a>],
     key: fn(&Seen<'a>) -> Option<K>,
     hashed: bool,
-) -> Result<(), String> {
+) -> Result<(), VerifyError> {
     let mut first: FxHashMap<K, &Seen> = FxHashMap::default();
     for s in seen {
         let Some(th) = &s.task.task.facts.treeherder else {
             continue;
         };
         if th.collections.len() != 1 {
-            return Err(format!(
-                "Task {} has {} collections, expected exactly one",
-                s.label,
-                th.collections.len()
-            ));
+            return Err(VerifyError::Collections {
+                label: s.label.to_owned(),
+                count: th.collections.len(),
+            });
         }
         let Some(k) = key(s) else { continue };
         if let Some(other) = first.insert(k, s) {
@@ -202,16 +288,16 @@ fn symbols_unique_by<'a, K: std::hash::Hash + Eq>(
     Ok(())
 }
 
-fn duplicate_symbol(other: &str, label: &str, th: &Treeherder) -> String {
+fn duplicate_symbol(other: &str, label: &str, th: &Treeherder) -> VerifyError {
     let symbol = &th.symbol;
-    let shown = match &th.group {
-        Some(g) => format!("{g}({symbol})"),
-        None => format!("None({symbol})"),
-    };
-    format!(
-        "Duplicate treeherder platform and symbol in tasks `{other}` and `{label}`: {}/{} {shown}",
-        th.platform, th.collections[0]
-    )
+    let group = th.group.as_deref().unwrap_or("None");
+    VerifyError::DuplicateSymbol {
+        other: other.to_owned(),
+        label: label.to_owned(),
+        platform: th.platform.clone(),
+        collection: th.collections[0].clone(),
+        symbol: format!("{group}({symbol})"),
+    }
 }
 
 /// The first name given twice, as (the earlier task's label, the later's, the name), of the
@@ -226,7 +312,7 @@ fn first_repeat<'a>(
 }
 
 /// `index.<trust domain>.v2` routes are unique.
-fn trust_domain_routes(seen: &[Seen], cx: &Context) -> Result<(), String> {
+fn trust_domain_routes(seen: &[Seen], cx: &Context) -> Result<(), VerifyError> {
     let routes = seen.iter().flat_map(|s| {
         let routes = s.task.task.facts.routes.iter();
         routes
@@ -234,46 +320,51 @@ fn trust_domain_routes(seen: &[Seen], cx: &Context) -> Result<(), String> {
             .map(move |r| (s.label, r.as_str()))
     });
     match first_repeat(routes) {
-        Some((other, label, route)) => Err(format!(
-            "conflict between {other}:{label} for route: {route}"
-        )),
+        Some((other, label, route)) => Err(VerifyError::DuplicateRoute {
+            other: other.to_owned(),
+            label: label.to_owned(),
+            route: route.to_owned(),
+        }),
         None => Ok(()),
     }
 }
 
-fn notification_filters(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+fn notification_filters(label: &str, task: &Task, _: &Context) -> Result<(), VerifyError> {
     for route in &task.task.facts.routes {
         if route.starts_with("notify.") {
             let last = route.rsplit('.').next().unwrap_or("");
             if !NOTIFY_FILTERS.contains(&last) {
-                return Err(format!("{label} has invalid notification filter ({last})"));
+                return Err(VerifyError::NotificationFilter {
+                    label: label.to_owned(),
+                    filter: last.to_owned(),
+                });
             }
         }
     }
     Ok(())
 }
 
-fn index_routes(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
+fn index_routes(label: &str, task: &Task, cx: &Context) -> Result<(), VerifyError> {
     for route in &task.task.facts.routes {
         if let Some(rest) = route.strip_prefix("index.")
             && !index_route_ok(rest)
         {
-            let mut message = format!("{label} has invalid index route: {route}");
-            if cx.project.is_empty() && rest.split('.').any(str::is_empty) {
-                message.push_str(EMPTY_PROJECT_HINT);
-            }
-            return Err(message);
+            return Err(VerifyError::IndexRoute {
+                label: label.to_owned(),
+                route: route.clone(),
+                empty_project: cx.project.is_empty() && rest.split('.').any(str::is_empty),
+            });
         }
     }
     Ok(())
 }
 
 /// Why an index route may have an empty part, and what to do about it.
-const EMPTY_PROJECT_HINT: &str = "\n  = the `project` parameter is empty: tc takes it from the \
+const EMPTY_PROJECT_HINT: &str = "the `project` parameter is empty: tc takes it from the \
      repository's `origin` remote only when that is on GitHub; set `project: <name>` in a -p file";
 
 /// No dependency on a task of a higher tier number (a missing tier ranks above all).
-fn dependency_tiers(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
+fn dependency_tiers(label: &str, task: &Task, cx: &Context) -> Result<(), VerifyError> {
     let Some(mine) = tier(task) else {
         return Ok(());
     };
@@ -286,35 +377,35 @@ fn dependency_tiers(label: &str, task: &Task, cx: &Context) -> Result<(), String
         }
         match tier(d) {
             Some(t) if t <= mine => {}
-            Some(t) => {
-                return Err(format!(
-                    "{label} (tier {mine}) cannot depend on {dep} (tier {t})"
-                ));
-            }
-            None => {
-                return Err(format!(
-                    "{label} (tier {mine}) cannot depend on {dep} (tier unknown)"
-                ));
+            theirs => {
+                return Err(VerifyError::DependencyTier {
+                    label: label.to_owned(),
+                    tier: mine,
+                    dependency: dep.clone(),
+                    dependency_tier: theirs,
+                });
             }
         }
     }
     Ok(())
 }
 
-fn toolchain_aliases(seen: &[Seen], _: &Context) -> Result<(), String> {
+fn toolchain_aliases(seen: &[Seen], _: &Context) -> Result<(), VerifyError> {
     let aliases = seen
         .iter()
         .flat_map(|s| s.toolchain_aliases.iter().map(move |&name| (s.label, name)));
     match first_repeat(aliases) {
-        Some((other, label, name)) => Err(format!(
-            "Duplicate toolchain-alias in tasks `{other}`and `{label}`: {name}"
-        )),
+        Some((other, label, name)) => Err(VerifyError::DuplicateToolchainAlias {
+            other: other.to_owned(),
+            label: label.to_owned(),
+            name: name.to_owned(),
+        }),
         None => Ok(()),
     }
 }
 
 /// docker-worker caches carry the trust domain and level; run-task's own need run-task.
-fn run_task_caches(label: &str, task: &Task, cx: &Context) -> Result<(), String> {
+fn run_task_caches(label: &str, task: &Task, cx: &Context) -> Result<(), VerifyError> {
     let Some((caches, command)) = &task.task.facts.caches else {
         return Ok(());
     };
@@ -326,23 +417,26 @@ fn run_task_caches(label: &str, task: &Task, cx: &Context) -> Result<(), String>
     });
     for name in caches {
         let Some(rest) = name.strip_prefix(prefix.as_str()) else {
-            return Err(format!(
-                "{label} uses cache {name}: cache names must start with {prefix}"
-            ));
+            return Err(VerifyError::CachePrefix {
+                label: label.to_owned(),
+                name: name.clone(),
+                prefix: prefix.clone(),
+            });
         };
         if (rest.starts_with("checkouts") || rest.starts_with("tooltool-cache"))
             && !(run_task && name.contains("b501540836ece0d08200"))
         {
-            return Err(format!(
-                "{label} uses the reserved cache {name} without run-task (or without its hash)"
-            ));
+            return Err(VerifyError::ReservedCache {
+                label: label.to_owned(),
+                name: name.clone(),
+            });
         }
     }
     Ok(())
 }
 
 /// `workerType` then `provisionerId` are identifiers.
-fn identifiers(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+fn identifiers(label: &str, task: &Task, _: &Context) -> Result<(), VerifyError> {
     let facts = &task.task.facts;
     for (field, value) in [
         ("workerType", &facts.worker_type),
@@ -350,19 +444,24 @@ fn identifiers(label: &str, task: &Task, _: &Context) -> Result<(), String> {
     ] {
         let value = value.as_deref().unwrap_or("");
         if !identifier_ok(value) {
-            return Err(format!("{label} has an invalid {field}: '{value}'"));
+            return Err(VerifyError::Identifier {
+                label: label.to_owned(),
+                field,
+                value: value.to_owned(),
+            });
         }
     }
     Ok(())
 }
 
 /// Dependencies of every sort together.
-fn dependency_count(label: &str, task: &Task, _: &Context) -> Result<(), String> {
+fn dependency_count(label: &str, task: &Task, _: &Context) -> Result<(), VerifyError> {
     let count = task.dependencies.len() + task.soft_dependencies.len() + task.if_dependencies.len();
     if count > 9999 {
-        return Err(format!(
-            "task {label} has too many dependencies ({count} > 9999)"
-        ));
+        return Err(VerifyError::TooManyDependencies {
+            label: label.to_owned(),
+            count,
+        });
     }
     Ok(())
 }
@@ -375,13 +474,13 @@ mod tests {
     use crate::def::Def;
     use crate::yaml::Span;
 
-    fn task(label: &str, def: Value) -> (String, Box<Task>) {
+    fn task(label: &str, def: &Value) -> (String, Box<Task>) {
         let task = Task {
             label: label.into(),
             kind: "k".into(),
             description: String::new(),
-            attributes: Default::default(),
-            dependencies: Default::default(),
+            attributes: crate::jv::Obj::default(),
+            dependencies: crate::deps::Dependencies::default(),
             soft_dependencies: Vec::new(),
             if_dependencies: Vec::new(),
             optimization: Value::Null,
@@ -408,7 +507,7 @@ mod tests {
         })
     }
 
-    fn verified(tasks: Vec<(String, Box<Task>)>) -> Result<(), String> {
+    fn verified(tasks: Vec<(String, Box<Task>)>) -> Result<(), VerifyError> {
         let params = Params {
             trust_domain: "td",
             level: "1",
@@ -420,7 +519,7 @@ mod tests {
     #[test]
     fn at_most_9999_dependencies_of_all_sorts() {
         let with = |soft: usize| {
-            let (label, mut t) = task("many", def("M", &[]));
+            let (label, mut t) = task("many", &def("M", &[]));
             t.dependencies.insert("one".to_owned(), "x".to_owned());
             t.if_dependencies.push("x".to_owned());
             t.soft_dependencies = (0..soft).map(|i| format!("s{i}")).collect();
@@ -428,15 +527,15 @@ mod tests {
         };
         assert_eq!(with(9997), Ok(()));
         assert_eq!(
-            with(9998),
+            with(9998).map_err(|e| e.to_string()),
             Err("task many has too many dependencies (10000 > 9999)".to_owned())
         );
     }
 
     /// The error of the graph of tasks `(label, definition)`.
     fn error(tasks: &[(&str, Value)]) -> String {
-        let tasks = tasks.iter().map(|(l, d)| task(l, d.clone())).collect();
-        verified(tasks).expect_err("a failing graph")
+        let tasks = tasks.iter().map(|(l, d)| task(l, d)).collect();
+        verified(tasks).expect_err("a failing graph").to_string()
     }
 
     #[test]
@@ -485,7 +584,7 @@ mod tests {
             d["payload"] = json!({"cache": {"task-reference": {name: "/c"}}, "command": ["x"]});
             d
         };
-        verified(vec![task("a", with_cache("td-level-1-x"))]).unwrap();
+        verified(vec![task("a", &with_cache("td-level-1-x"))]).unwrap();
         assert_eq!(
             error(&[("a", with_cache("td-level-3-x"))]),
             "a uses cache td-level-3-x: cache names must start with td-level-1-"
@@ -497,9 +596,9 @@ mod tests {
         verified(vec![
             task(
                 "a",
-                def("A", &["index.td.v2.a", "notify.email.x.on-failed"]),
+                &def("A", &["index.td.v2.a", "notify.email.x.on-failed"]),
             ),
-            task("b", def("B", &["index.td.v2.b"])),
+            task("b", &def("B", &["index.td.v2.b"])),
         ])
         .unwrap();
         let err = error(&[
@@ -530,29 +629,26 @@ mod tests {
             cache_prefix: String::new(),
             project: "",
         };
-        let (a, b) = (task("a", def("A", &[])), task("b", def("B", &[])));
+        let (a, b) = (task("a", &def("A", &[])), task("b", &def("B", &[])));
         assert_eq!(
             treeherder_symbols(&seen(&[a.clone(), b.clone()]), &cx),
             Ok(())
         );
         let err = treeherder_symbols(
-            &seen(&[a.clone(), b.clone(), task("c", def("A", &[]))]),
+            &seen(&[a.clone(), b.clone(), task("c", &def("A", &[]))]),
             &cx,
         );
         assert_eq!(
-            err,
-            Err(
-                "Duplicate treeherder platform and symbol in tasks `a` and `c`: linux/opt None(A)"
-                    .to_owned()
-            )
+            err.unwrap_err().to_string(),
+            "Duplicate treeherder platform and symbol in tasks `a` and `c`: linux/opt None(A)"
         );
         // Past the shared hash, every task is still checked for its one collection.
         let mut two = def("C", &[]);
         two["extra"]["treeherder"]["collection"]["debug"] = json!(true);
-        let err = treeherder_symbols(&seen(&[a, b, task("d", two)]), &cx);
+        let err = treeherder_symbols(&seen(&[a, b, task("d", &two)]), &cx);
         assert_eq!(
-            err,
-            Err("Task d has 2 collections, expected exactly one".to_owned())
+            err.unwrap_err().to_string(),
+            "Task d has 2 collections, expected exactly one"
         );
     }
 }

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Mutex;
 
@@ -72,9 +73,13 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// A YAML syntax or construction error, at the offending place.
-#[derive(Debug, thiserror::Error)]
+/// A YAML syntax or construction error, at the offending place. (A [`GraphError`] made of it
+/// shows the file's line.)
+///
+/// [`GraphError`]: crate::GraphError
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[error("{span}: {message}")]
+#[diagnostic(code(tc::graph::yaml))]
 pub struct YamlError {
     pub span: Span,
     pub message: String,
@@ -113,16 +118,9 @@ pub(super) fn load_with(file: &str, text: &str, quick: bool) -> Result<Loaded, Y
         .then(|| super::yaml_quick::compose(file, &text))
         .flatten()
         .or_else(|| compose_plain(file, &text));
-    if let Some(root) = simple {
+    if let Some(node) = simple {
         return Ok(Loaded {
-            node: root.unwrap_or(Node {
-                value: Value::Null,
-                span: Span {
-                    file,
-                    line: 1,
-                    col: 1,
-                },
-            }),
+            node,
             warnings: Vec::new(),
         });
     }
@@ -134,19 +132,24 @@ pub(super) fn load_with(file: &str, text: &str, quick: bool) -> Result<Loaded, Y
     };
     let node = match root {
         Some(raw) => builder.node(&raw)?,
-        None => Node {
-            value: Value::Null,
-            span: Span {
-                file,
-                line: 1,
-                col: 1,
-            },
-        },
+        None => empty_document(file),
     };
     Ok(Loaded {
         node,
         warnings: builder.warnings,
     })
+}
+
+/// What an empty document is: null, at its start.
+pub(super) fn empty_document(file: &'static str) -> Node {
+    Node {
+        value: Value::Null,
+        span: Span {
+            file,
+            line: 1,
+            col: 1,
+        },
+    }
 }
 
 /// YAML 1.1 also breaks lines at NEL, LS and PS. PyYAML reads NEL as a line feed, which the
@@ -360,14 +363,17 @@ pub(crate) fn python_float_repr(f: f64) -> String {
     let sign = if f < 0.0 { "-" } else { "" };
     if (-4..16).contains(&exp) {
         if exp >= 0 {
-            let int_len = exp as usize + 1;
+            let int_len = exp.unsigned_abs() as usize + 1;
             if digits.len() <= int_len {
                 format!("{sign}{digits}{}.0", "0".repeat(int_len - digits.len()))
             } else {
                 format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
             }
         } else {
-            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+            format!(
+                "{sign}0.{}{digits}",
+                "0".repeat(exp.unsigned_abs() as usize - 1)
+            )
         }
     } else {
         let mantissa = if digits.len() == 1 {
@@ -464,7 +470,7 @@ fn error_at(file: &'static str, (line, col): (u32, u32), message: impl Into<Stri
 fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
     let mut message = e.info();
     if message.is_empty() {
-        message = "invalid YAML".to_owned();
+        "invalid YAML".clone_into(&mut message);
     }
     // YAML 1.2 lets an alias name go on with `:`, so `*k: v` reads as the alias `k:`; PyYAML
     // ends the name there. Rare enough to refuse, with the fix.
@@ -476,9 +482,10 @@ fn scan_error(file: &'static str, text: &str, e: &ScanError) -> YamlError {
             .count();
         if len > 0 && name[len..].starts_with(':') {
             let name = &name[..len];
-            message.push_str(&format!(
+            let _ = write!(
+                message,
                 " (tc reads `*{name}:` as an alias named `{name}:`; write `*{name} :`)"
-            ));
+            );
         }
     }
     error_at(file, position(*e.marker()), message)
@@ -525,6 +532,39 @@ fn parser(text: &str) -> Parser<'_, granit_parser::StrInput<'_>> {
         emit_anchor_events: true,
     };
     Parser::new_from_str_with_options(text, options)
+}
+
+/// An anchor named `name` at `at`, as PyYAML takes it: a name of ASCII letters, digits, `-`
+/// and `_`, defined once.
+fn new_anchor(
+    file: &'static str,
+    at: (u32, u32),
+    name: &str,
+    names: &mut HashMap<String, (u32, u32)>,
+) -> Result<(), YamlError> {
+    if let Some((i, c)) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(error_at(
+            file,
+            (at.0, at.1.saturating_add(to_u32(i + 1))),
+            format!("expected alphabetic or numeric character in the anchor name, but found {c:?}"),
+        ));
+    }
+    if let Some(first) = names.insert(name.to_owned(), at) {
+        // PyYAML's composer refuses a second definition of a name.
+        return Err(error_at(
+            file,
+            at,
+            format!(
+                "found duplicate anchor '{name}'; first occurrence at {file}:{}:{}",
+                first.0, first.1
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError> {
@@ -611,33 +651,7 @@ fn compose(file: &'static str, text: &str) -> Result<Option<Rc<Raw>>, YamlError>
                 }
             },
             Event::Anchor(_, name) => {
-                let at = position(span.start);
-                // PyYAML's scanner takes only ASCII letters, digits, `-` and `_` in a name.
-                if let Some((i, c)) = name
-                    .chars()
-                    .enumerate()
-                    .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-                {
-                    return Err(error_at(
-                        file,
-                        (at.0, at.1.saturating_add(to_u32(i + 1))),
-                        format!(
-                            "expected alphabetic or numeric character in the anchor name, but \
-                             found {c:?}"
-                        ),
-                    ));
-                }
-                if let Some(first) = anchor_names.insert(name.to_string(), at) {
-                    // PyYAML's composer refuses a second definition of a name.
-                    return Err(error_at(
-                        file,
-                        at,
-                        format!(
-                            "found duplicate anchor '{name}'; first occurrence at {file}:{}:{}",
-                            first.0, first.1
-                        ),
-                    ));
-                }
+                new_anchor(file, position(span.start), &name, &mut anchor_names)?;
                 continue;
             }
             _ => continue,
@@ -666,7 +680,7 @@ struct PlainOpen {
 /// or `=` keys, duplicate keys or collection keys. Building the shared raw tree first (what
 /// aliases need) costs a third of the load. `None` for anything else, errors included: then
 /// [`compose`] and the builder make the document, or the error, as always.
-fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
+fn compose_plain(file: &'static str, text: &str) -> Option<Node> {
     let mut stack: Vec<PlainOpen> = Vec::new();
     let mut inside: Vec<(u32, u32)> = Vec::new();
     let mut root = None;
@@ -756,7 +770,7 @@ fn compose_plain(file: &'static str, text: &str) -> Option<Option<Node>> {
         return None;
     }
     check_indentation_tabs(file, text, &inside).ok()?;
-    Some(root)
+    Some(root.unwrap_or_else(|| empty_document(file)))
 }
 
 /// A scalar of the plain paths (`plain` when unquoted); `None` for what only the full path
@@ -928,17 +942,41 @@ fn classify(tag: Option<&str>) -> TagClass<'_> {
     }
 }
 
-fn no_constructor(tag: &str) -> String {
-    format!("could not determine a constructor for the tag '{tag}'")
+/// Why PyYAML's `SafeLoader` cannot construct a scalar (a [`YamlError`]'s message, at the
+/// scalar).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ScalarError {
+    #[error("expected a {0} node, but found scalar")]
+    CollectionTag(&'static str),
+    #[error("tc does not support the !!{0} tag")]
+    UnsupportedTag(String),
+    #[error("could not determine a constructor for the tag '{0}'")]
+    NoConstructor(String),
+    #[error("invalid timestamp '{0}'")]
+    Timestamp(String),
+    #[error("invalid timestamp '{text}': {why}")]
+    TimestampField { text: String, why: &'static str },
+    #[error("invalid !!bool value '{0}' (expected yes, no, true, false, on or off)")]
+    Bool(String),
+    #[error("invalid !!int value '{0}'")]
+    Int(String),
+    /// Python has no bound; tc keeps 64-bit integers.
+    #[error("integer {0} does not fit in 64 bits")]
+    IntTooBig(String),
+    #[error("invalid !!float value '{0}'")]
+    Float(String),
+}
+
+fn no_constructor(tag: &str) -> ScalarError {
+    ScalarError::NoConstructor(tag.to_owned())
 }
 
 /// The kind of a scalar, or why PyYAML's `SafeLoader` cannot construct it.
-fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, String> {
+fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, ScalarError> {
     Ok(match classify(raw.tag.as_deref()) {
         // The `!` tag asks for implicit resolution even for a quoted scalar, as in PyYAML.
         TagClass::Untagged if plain || raw.tag.is_some() => implicit_kind(text),
-        TagClass::Untagged => Kind::Str,
-        TagClass::Core("str") => Kind::Str,
+        TagClass::Untagged | TagClass::Core("str") => Kind::Str,
         TagClass::Core("null") => Kind::Null,
         TagClass::Core("bool") => Kind::Bool,
         TagClass::Core("int") => Kind::Int,
@@ -946,8 +984,8 @@ fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, String> {
         TagClass::Core("timestamp") => Kind::Timestamp,
         TagClass::Core("merge") => Kind::Merge,
         TagClass::Core("value") => Kind::ValueKey,
-        TagClass::Core("seq") => return Err("expected a sequence node, but found scalar".into()),
-        TagClass::Core("map") => return Err("expected a mapping node, but found scalar".into()),
+        TagClass::Core("seq") => return Err(ScalarError::CollectionTag("sequence")),
+        TagClass::Core("map") => return Err(ScalarError::CollectionTag("mapping")),
         TagClass::Core(suffix @ ("binary" | "set" | "omap" | "pairs")) => {
             return Err(unsupported_tag(suffix));
         }
@@ -957,8 +995,8 @@ fn scalar_kind(raw: &Raw, text: &str, plain: bool) -> Result<Kind, String> {
     })
 }
 
-fn unsupported_tag(suffix: &str) -> String {
-    format!("tc does not support the !!{suffix} tag")
+fn unsupported_tag(suffix: &str) -> ScalarError {
+    ScalarError::UnsupportedTag(suffix.to_owned())
 }
 
 struct Builder {
@@ -1016,8 +1054,8 @@ impl Builder {
 
     #[inline(never)]
     fn scalar(&self, raw: &Raw, text: &str, plain: bool) -> Result<Value, YamlError> {
-        let kind = scalar_kind(raw, text, plain).map_err(|m| self.error(raw, m))?;
-        construct_scalar(kind, text).map_err(|m| self.error(raw, m))
+        let kind = scalar_kind(raw, text, plain).map_err(|e| self.error(raw, e.to_string()))?;
+        construct_scalar(kind, text).map_err(|e| self.error(raw, e.to_string()))
     }
 
     #[inline(never)]
@@ -1036,10 +1074,11 @@ impl Builder {
                 Err(self.error(raw, format!("expected a mapping node, but found {found}")))
             }
             TagClass::Core(suffix @ ("set" | "omap" | "pairs")) => {
-                Err(self.error(raw, unsupported_tag(suffix)))
+                Err(self.error(raw, unsupported_tag(suffix).to_string()))
             }
             TagClass::Core(_) | TagClass::Other => {
-                Err(self.error(raw, no_constructor(raw.tag.as_deref().unwrap_or_default())))
+                let tag = raw.tag.as_deref().unwrap_or_default();
+                Err(self.error(raw, no_constructor(tag).to_string()))
             }
         }
     }
@@ -1122,12 +1161,12 @@ impl Builder {
                 ),
             ));
         };
-        let kind = scalar_kind(raw, text, *plain).map_err(|m| self.error(raw, m))?;
+        let kind = scalar_kind(raw, text, *plain).map_err(|e| self.error(raw, e.to_string()))?;
         let value = if kind == Kind::ValueKey {
             // PyYAML retags a `=` key as a string.
             Value::Str(text.clone())
         } else {
-            construct_scalar(kind, text).map_err(|m| self.error(raw, m))?
+            construct_scalar(kind, text).map_err(|e| self.error(raw, e.to_string()))?
         };
         Ok(Node {
             value,
@@ -1288,6 +1327,16 @@ enum KeyId<'a> {
     Date(std::borrow::Cow<'a, str>),
 }
 
+/// `f` as an int when it is integral and within i64, which it then converts to exactly (so
+/// it meets an equal int as one key).
+// Exactness is the point: an integral float compares equal to its truncation, and within
+// ±2^63 converts without loss.
+#[allow(clippy::float_cmp, clippy::cast_possible_truncation)]
+fn integral(f: f64) -> Option<i64> {
+    let bound = -(i64::MIN as f64); // 2^63, exact
+    (f.trunc() == f && f >= -bound && f < bound).then_some(f as i64)
+}
+
 fn key_id(value: &Value) -> Option<KeyId<'_>> {
     Some(match value {
         Value::Null => KeyId::Null,
@@ -1297,15 +1346,7 @@ fn key_id(value: &Value) -> Option<KeyId<'_>> {
         Value::BigInt(i) => KeyId::BigInt(i),
         // PyYAML builds every NaN as one object, so NaN keys are one key.
         Value::Float(f) if f.is_nan() => KeyId::FloatBits(f64::NAN.to_bits()),
-        Value::Float(f) => {
-            // Integral floats within i64 convert exactly, so they meet equal ints.
-            let bound = -(i64::MIN as f64); // 2^63, exact
-            if f.trunc() == *f && *f >= -bound && *f < bound {
-                KeyId::Num(*f as i64)
-            } else {
-                KeyId::FloatBits(f.to_bits())
-            }
-        }
+        Value::Float(f) => integral(*f).map_or(KeyId::FloatBits(f.to_bits()), KeyId::Num),
         Value::Str(s) => KeyId::Str(s),
         Value::Date(d) => {
             KeyId::Date(parse_stamp(d, false).map_or(d.into(), |s| s.canonical().into()))
@@ -1314,7 +1355,7 @@ fn key_id(value: &Value) -> Option<KeyId<'_>> {
     })
 }
 
-fn construct_scalar(kind: Kind, text: &str) -> Result<Value, String> {
+fn construct_scalar(kind: Kind, text: &str) -> Result<Value, ScalarError> {
     Ok(match kind {
         Kind::Null => Value::Null,
         Kind::Str => Value::Str(text.to_owned()),
@@ -1326,10 +1367,13 @@ fn construct_scalar(kind: Kind, text: &str) -> Result<Value, String> {
         Kind::Float => Value::Float(construct_float(text)?),
         Kind::Timestamp => {
             let stamp =
-                parse_stamp(text, false).ok_or_else(|| format!("invalid timestamp '{text}'"))?;
+                parse_stamp(text, false).ok_or_else(|| ScalarError::Timestamp(text.to_owned()))?;
             stamp
                 .validate()
-                .map_err(|why| format!("invalid timestamp '{text}': {why}"))?;
+                .map_err(|why| ScalarError::TimestampField {
+                    text: text.to_owned(),
+                    why,
+                })?;
             Value::Date(text.to_owned())
         }
         Kind::Merge => return Err(no_constructor("tag:yaml.org,2002:merge")),
@@ -1564,13 +1608,11 @@ fn is_int(b: &[u8]) -> bool {
 // ---------------------------------------------------------------------------------------------
 // PyYAML's scalar constructors (constructor.py, SafeConstructor).
 
-fn construct_bool(text: &str) -> Result<bool, String> {
+fn construct_bool(text: &str) -> Result<bool, ScalarError> {
     match text.to_lowercase().as_str() {
         "yes" | "true" | "on" => Ok(true),
         "no" | "false" | "off" => Ok(false),
-        _ => Err(format!(
-            "invalid !!bool value '{text}' (expected yes, no, true, false, on or off)"
-        )),
+        _ => Err(ScalarError::Bool(text.to_owned())),
     }
 }
 
@@ -1609,11 +1651,10 @@ fn python_int(s: &str, base: u32) -> Result<i128, IntFail> {
     Ok(if negative { -value } else { value })
 }
 
-fn construct_int(text: &str) -> Result<i64, String> {
+fn construct_int(text: &str) -> Result<i64, ScalarError> {
     let fail = |why: IntFail| match why {
-        IntFail::Invalid => format!("invalid !!int value '{text}'"),
-        // Python has no bound; tc keeps 64-bit integers.
-        IntFail::TooBig => format!("integer {text} does not fit in 64 bits"),
+        IntFail::Invalid => ScalarError::Int(text.to_owned()),
+        IntFail::TooBig => ScalarError::IntTooBig(text.to_owned()),
     };
     let cleaned = text.replace('_', "");
     if cleaned.is_empty() {
@@ -1668,8 +1709,8 @@ fn python_float(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok()
 }
 
-fn construct_float(text: &str) -> Result<f64, String> {
-    let invalid = || format!("invalid !!float value '{text}'");
+fn construct_float(text: &str) -> Result<f64, ScalarError> {
+    let invalid = || ScalarError::Float(text.to_owned());
     let cleaned = text.replace('_', "").to_lowercase();
     let negative = cleaned.starts_with('-');
     let body = cleaned.strip_prefix(['-', '+']).unwrap_or(cleaned.as_str());
@@ -2331,7 +2372,10 @@ mod tests {
     fn a_big_mapping_finds_its_keys_by_hash_even_when_two_hashes_meet() {
         // Past INDEXED_FROM keys, dict semantics hold through the index: 1, 1.0 and true are
         // one key, and a repeated string key is found.
-        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        let mut text = (0..40).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "k{i}: {i}");
+            text
+        });
         text.push_str("1: a\n1.0: b\ntrue: c\nk7: again\n");
         let loaded = load("k.yml", &text).unwrap();
         let json = loaded.node.to_json().unwrap();
@@ -2650,7 +2694,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let prev = format!("*a{}", i - 1);
-            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+            let _ = writeln!(text, "a{i}: &a{i} [{}]", vec![prev; 10].join(", "));
         }
         let e = err(&text);
         assert!(e.message.contains("nodes once aliases are expanded"), "{e}");
@@ -2671,7 +2715,7 @@ mod tests {
                 format!("*d{}", i - 1)
             };
             let (open, close) = ("[".repeat(brackets), "]".repeat(brackets));
-            text.push_str(&format!("d{i}: &d{i} {open}{inner}{close}\n"));
+            let _ = writeln!(text, "d{i}: &d{i} {open}{inner}{close}");
         }
         text
     }

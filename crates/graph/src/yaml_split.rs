@@ -168,6 +168,8 @@ fn shift(node: &mut Node, lines: u32) {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use crate::yaml::load;
 
@@ -207,9 +209,10 @@ mod tests {
     fn pieces_join_to_the_whole() {
         let mut text = String::from("---\nloader: x\ntask-defaults:\n  a: 1\ntasks:\n");
         for i in 0..50 {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "  t{i}:\n    description: \"t {i}\"\n    # note\n    run: {{a: [1, 2], b: x}}\n    script: |\n      echo {i}\n\n"
-            ));
+            );
         }
         text.push_str("# end\nkind-dependencies: [b]\n");
         assert!(same_as_whole(&text, 200));
@@ -225,7 +228,7 @@ mod tests {
     fn a_cut_inside_a_flow_collection_does_not_join() {
         let mut text = String::from("tasks:\n");
         for i in 0..40 {
-            text.push_str(&format!("  t{i}:\n    d: {i}\n"));
+            let _ = write!(text, "  t{i}:\n    d: {i}\n");
         }
         // Lines at the task indentation that continue a flow mapping.
         let text = text.replace("  t20:\n    d: 20\n", "  t20: {a: 1,\n  t21x:\n    }\n");

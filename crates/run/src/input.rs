@@ -48,13 +48,16 @@ pub enum InputError {
     },
 
     /// Not YAML or JSON: the parser's message names the file, line and column.
-    #[error("{0}")]
-    #[diagnostic(code(tc::run::input::syntax))]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Syntax(document::DocumentError),
 
     #[error("{name}: {reason}")]
     #[diagnostic(code(tc::run::input::relative_time))]
-    RelativeTime { name: String, reason: String },
+    RelativeTime {
+        name: String,
+        reason: tc_taskdef::reltime::RelativeTimeError,
+    },
 
     #[error("{name}: the top level must be a mapping")]
     #[diagnostic(code(tc::run::input::not_a_mapping))]

@@ -90,7 +90,10 @@ pub enum DepError {
 
     #[error("--dep {flag}: {reason}")]
     #[diagnostic(code(tc::run::dep::task_id))]
-    TaskId { flag: String, reason: String },
+    TaskId {
+        flag: String,
+        reason: tc_taskdef::slugid::SlugidError,
+    },
 }
 
 /// Where the graph comes from; it is made once, however many labels are asked for.

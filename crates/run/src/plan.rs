@@ -148,7 +148,7 @@ pub fn validate(
     warnings: &mut Vec<String>,
 ) -> Result<Plan, TaskError> {
     let def = &task.def;
-    let family = payload::family(&def.payload).map_err(TaskError::malformed)?;
+    let family = payload::family(&def.payload).map_err(|e| TaskError::malformed(e.to_string()))?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     warnings.extend(check.warnings);
     if !opts.claimed {

@@ -102,7 +102,7 @@ pub fn render(input: &ScriptInput<'_>) -> Result<String, ScriptError> {
     let opts = input.opts;
     let def = &task.def;
     let family = payload::family(&def.payload).map_err(|problem| ScriptError::Payload {
-        problems: vec![problem],
+        problems: vec![problem.to_string()],
     })?;
     let check = payload::check(&def.payload, family, opts.allow_capabilities);
     if !check.errors.is_empty() {

@@ -234,8 +234,12 @@ impl TaskDef {
         let retries = match doc.get("retries") {
             None => 5,
             Some(v) => {
-                if let Some(n) = v.as_u64().filter(|n| *n <= 49) {
-                    n as u32
+                if let Some(n) = v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n <= 49)
+                {
+                    n
                 } else {
                     p.push("retries", "must be a whole number from 0 to 49");
                     5
@@ -335,13 +339,13 @@ mod tests {
         }
     }
 
-    fn def(doc: Value) -> Result<TaskDef, Vec<String>> {
+    fn def(doc: &Value) -> Result<TaskDef, Vec<String>> {
         TaskDef::from_document(doc.as_object().unwrap(), &defaults())
     }
 
     #[test]
     fn a_partial_definition_gets_the_defaults() {
-        let d = def(json!({"payload": {"command": [["true"]], "maxRunTime": 5}})).unwrap();
+        let d = def(&json!({"payload": {"command": [["true"]], "maxRunTime": 5}})).unwrap();
         assert_eq!(d.task_queue_id, "local/default");
         assert_eq!(
             (d.scheduler_id.as_str(), d.project_id.as_str()),
@@ -365,7 +369,7 @@ mod tests {
     #[test]
     fn every_problem_is_listed() {
         let errs = def(
-            json!({"taskQueueId": "a/b", "provisionerId": "x", "workerType": "y", "color": 1,
+            &json!({"taskQueueId": "a/b", "provisionerId": "x", "workerType": "y", "color": 1,
                                "retries": 99, "priority": "urgent", "metadata": {"name": 3}}),
         )
         .unwrap_err();
@@ -384,14 +388,14 @@ mod tests {
 
     #[test]
     fn legacy_queue_fields_make_a_task_queue_id() {
-        let d = def(json!({"provisionerId": "p", "workerType": "w", "payload": {}})).unwrap();
+        let d = def(&json!({"provisionerId": "p", "workerType": "w", "payload": {}})).unwrap();
         assert_eq!(d.task_queue_id, "p/w");
         assert_eq!(d.worker_type(), "w");
     }
 
     #[test]
     fn leap_day_deadline_expires_on_march_first() {
-        let d = def(json!({"payload": {}, "deadline": "2028-02-29T00:00:00Z"})).unwrap();
+        let d = def(&json!({"payload": {}, "deadline": "2028-02-29T00:00:00Z"})).unwrap();
         assert_eq!(d.expires, "2029-03-01T00:00:00.000Z");
     }
 }

@@ -25,8 +25,23 @@ impl Family {
     }
 }
 
+/// Why a payload's family cannot be told (§3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum FamilyError {
+    #[error(
+        "Windows generic-worker payloads are not supported (a generic-worker `command` is a list of argv lists; docker-worker payloads need `image`)"
+    )]
+    #[diagnostic(code(tc::payload::windows))]
+    Windows,
+    #[error(
+        "cannot tell the payload family: a docker-worker payload has `image`, a generic-worker payload has `command` as a list of argv lists"
+    )]
+    #[diagnostic(code(tc::payload::family))]
+    Unknown,
+}
+
 /// Decides the family from the payload's shape (§3.1).
-pub fn family(payload: &Value) -> Result<Family, String> {
+pub fn family(payload: &Value) -> Result<Family, FamilyError> {
     if payload.get("image").is_some() {
         return Ok(Family::DockerWorker);
     }
@@ -36,10 +51,10 @@ pub fn family(payload: &Value) -> Result<Family, String> {
         Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_array) => {
             Ok(Family::GenericWorker)
         }
-        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => Err(
-            "Windows generic-worker payloads are not supported (a generic-worker `command` is a list of argv lists; docker-worker payloads need `image`)".into(),
-        ),
-        _ => Err("cannot tell the payload family: a docker-worker payload has `image`, a generic-worker payload has `command` as a list of argv lists".into()),
+        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            Err(FamilyError::Windows)
+        }
+        _ => Err(FamilyError::Unknown),
     }
 }
 
@@ -460,7 +475,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn gw(extra: Value) -> Check {
+    fn gw(extra: &Value) -> Check {
         let mut p = json!({"command": [["true"]], "maxRunTime": 10});
         for (k, v) in extra.as_object().unwrap() {
             p[k] = v.clone();
@@ -475,22 +490,19 @@ mod tests {
             family(&json!({"command": [["a", "b"]]})),
             Ok(Family::GenericWorker)
         );
-        assert!(
-            family(&json!({"command": ["a b"]}))
-                .unwrap_err()
-                .contains("Windows")
+        assert_eq!(
+            family(&json!({"command": ["a b"]})),
+            Err(FamilyError::Windows)
         );
-        assert!(
-            family(&json!({"command": []}))
-                .unwrap_err()
-                .contains("cannot tell")
-        );
-        assert!(family(&json!({})).unwrap_err().contains("cannot tell"));
+        assert!(FamilyError::Windows.to_string().contains("Windows"));
+        assert_eq!(family(&json!({"command": []})), Err(FamilyError::Unknown));
+        assert_eq!(family(&json!({})), Err(FamilyError::Unknown));
+        assert!(FamilyError::Unknown.to_string().contains("cannot tell"));
     }
 
     #[test]
     fn a_minimal_generic_worker_payload_is_fine() {
-        assert_eq!(gw(json!({})), Check::default());
+        assert_eq!(gw(&json!({})), Check::default());
     }
 
     #[test]
@@ -516,23 +528,23 @@ mod tests {
 
     #[test]
     fn max_run_time_range() {
-        assert!(gw(json!({"maxRunTime": 604800})).errors.is_empty());
-        assert!(!gw(json!({"maxRunTime": 604801})).errors.is_empty());
-        assert!(!gw(json!({"maxRunTime": "10"})).errors.is_empty());
+        assert!(gw(&json!({"maxRunTime": 604_800})).errors.is_empty());
+        assert!(!gw(&json!({"maxRunTime": 604_801})).errors.is_empty());
+        assert!(!gw(&json!({"maxRunTime": "10"})).errors.is_empty());
     }
 
     #[test]
     fn warned_ignored_and_rejected_fields() {
         let c = gw(
-            json!({"features": {"taskclusterProxy": true, "liveLog": true}, "osGroups": ["docker"]}),
+            &json!({"features": {"taskclusterProxy": true, "liveLog": true}, "osGroups": ["docker"]}),
         );
         assert!(c.errors.is_empty(), "{:?}", c.errors);
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
         assert!(c.ignored.contains(&"payload/features/liveLog".to_owned()));
-        let c = gw(json!({"features": {"runAsAdministrator": true}, "rdpInfo": "x"}));
+        let c = gw(&json!({"features": {"runAsAdministrator": true}, "rdpInfo": "x"}));
         assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
         assert!(
-            gw(json!({"features": {"loopbackVideo": false}}))
+            gw(&json!({"features": {"loopbackVideo": false}}))
                 .errors
                 .is_empty()
         );

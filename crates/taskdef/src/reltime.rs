@@ -28,7 +28,10 @@ fn group(input: &str) -> IResult<&str, (&str, &str)> {
     (terminated(digit1, space0), terminated(alpha1, space0)).parse(input)
 }
 
-fn duration(input: &str) -> IResult<&str, (Option<char>, Vec<(&str, &str)>)> {
+/// A duration as written: its sign and its `(number, unit)` groups.
+type Groups<'a> = (Option<char>, Vec<(&'a str, &'a str)>);
+
+fn duration(input: &str) -> IResult<&str, Groups<'_>> {
     let ws = take_while(char::is_whitespace);
     all_consuming(preceded(
         ws,
@@ -40,45 +43,96 @@ fn duration(input: &str) -> IResult<&str, (Option<char>, Vec<(&str, &str)>)> {
     .parse(input.trim_end())
 }
 
+/// How to write a duration, for the messages that refuse one.
+const DURATION_HELP: &str = "write groups of <number><unit>, like `2 days`, `-1h 30min` or `3 months` \
+                             (units: s, m/min, h/hr, d, w/wk, mo/mon, y/yr and their plurals)";
+
+/// Why a duration, a timestamp or a relative time cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum TimeError {
+    #[error("`{text}` is not a duration: {DURATION_HELP}")]
+    #[diagnostic(code(tc::time::duration))]
+    NotADuration { text: String },
+    #[error("`{unit}` in `{text}` is not a time unit: {DURATION_HELP}")]
+    #[diagnostic(code(tc::time::unit))]
+    UnknownUnit { unit: String, text: String },
+    #[error("`{number}` in `{text}` is too large")]
+    #[diagnostic(code(tc::time::too_long))]
+    NumberTooLarge { number: String, text: String },
+    #[error("`{text}` is too long a duration")]
+    #[diagnostic(code(tc::time::too_long))]
+    TooLong { text: String },
+    /// `why` is chrono's reason, which the message includes.
+    #[error("`{text}` is not an RFC 3339 timestamp ({why}): write it like 2026-01-31T12:00:00Z")]
+    #[diagnostic(code(tc::time::timestamp))]
+    NotATimestamp {
+        text: String,
+        why: chrono::ParseError,
+    },
+    #[error("the resulting time is out of range")]
+    #[diagnostic(code(tc::time::out_of_range))]
+    OutOfRange,
+    #[error("a relative time must be a string such as \"1 day\"")]
+    #[diagnostic(code(tc::time::relative))]
+    NotAString,
+    #[error("`from` must be an RFC 3339 string")]
+    #[diagnostic(code(tc::time::relative))]
+    FromNotAString,
+}
+
+/// A relative-time object of a document that cannot be resolved, at its JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{pointer}: {error}")]
+#[diagnostic(code(tc::time::relative))]
+pub struct RelativeTimeError {
+    /// The object's JSON pointer (`/` for the whole document).
+    pub pointer: String,
+    /// What is wrong with it (part of the message).
+    pub error: TimeError,
+}
+
 /// Parses a duration such as `1 day`, `-2h 30m`, `3 months`.
-pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
-    let help = "write groups of <number><unit>, like `2 days`, `-1h 30min` or `3 months` \
-                (units: s, m/min, h/hr, d, w/wk, mo/mon, y/yr and their plurals)";
-    let (_, (sign, groups)) =
-        duration(text).map_err(|_| format!("`{text}` is not a duration: {help}"))?;
+pub fn parse_duration(text: &str) -> Result<TimeDelta, TimeError> {
+    let too_long = || TimeError::TooLong {
+        text: text.to_owned(),
+    };
+    let (_, (sign, groups)) = duration(text).map_err(|_| TimeError::NotADuration {
+        text: text.to_owned(),
+    })?;
     let mut seconds: i64 = 0;
     for (number, unit) in groups {
-        let per = unit_seconds(unit)
-            .ok_or_else(|| format!("`{unit}` in `{text}` is not a time unit: {help}"))?;
-        let n: i64 = number
-            .parse()
-            .map_err(|_| format!("`{number}` in `{text}` is too large"))?;
+        let per = unit_seconds(unit).ok_or_else(|| TimeError::UnknownUnit {
+            unit: unit.to_owned(),
+            text: text.to_owned(),
+        })?;
+        let n: i64 = number.parse().map_err(|_| TimeError::NumberTooLarge {
+            number: number.to_owned(),
+            text: text.to_owned(),
+        })?;
         seconds = n
             .checked_mul(per)
             .and_then(|s| seconds.checked_add(s))
-            .ok_or_else(|| format!("`{text}` is too long a duration"))?;
+            .ok_or_else(too_long)?;
     }
     if sign == Some('-') {
         seconds = -seconds;
     }
-    TimeDelta::try_seconds(seconds).ok_or_else(|| format!("`{text}` is too long a duration"))
+    TimeDelta::try_seconds(seconds).ok_or_else(too_long)
 }
 
 /// Parses an RFC 3339 timestamp into UTC.
-pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimeError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            format!(
-                "`{text}` is not an RFC 3339 timestamp ({e}): write it like 2026-01-31T12:00:00Z"
-            )
+        .map_err(|why| TimeError::NotATimestamp {
+            text: text.to_owned(),
+            why,
         })
 }
 
 /// `base + duration`, or an error when that leaves the representable range.
-pub fn add(base: DateTime<Utc>, delta: TimeDelta) -> Result<DateTime<Utc>, String> {
-    base.checked_add_signed(delta)
-        .ok_or_else(|| "the resulting time is out of range".to_owned())
+pub fn add(base: DateTime<Utc>, delta: TimeDelta) -> Result<DateTime<Utc>, TimeError> {
+    base.checked_add_signed(delta).ok_or(TimeError::OutOfRange)
 }
 
 /// The queue's timestamp form: `YYYY-MM-DDTHH:MM:SS.mmmZ`, sub-millisecond digits truncated.
@@ -133,7 +187,10 @@ mod tests {
 /// Replaces, everywhere in `doc`, every object that is exactly `{"relative-datestamp": D}` by
 /// `now + D`, and every `{"$fromNow": D}` or `{"$fromNow": D, "from": T}` by `T + D`
 /// (worker.md §2.4). Errors name the JSON pointer of the bad object.
-pub fn resolve_relative(doc: &mut serde_json::Value, now: DateTime<Utc>) -> Result<(), String> {
+pub fn resolve_relative(
+    doc: &mut serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), RelativeTimeError> {
     resolve_at(doc, now, &mut String::new())
 }
 
@@ -141,11 +198,13 @@ fn resolve_at(
     value: &mut serde_json::Value,
     now: DateTime<Utc>,
     pointer: &mut String,
-) -> Result<(), String> {
+) -> Result<(), RelativeTimeError> {
     use serde_json::Value;
-    if let Some(resolved) =
-        relative_time(value, now).map_err(|e| format!("{}: {e}", display_pointer(pointer)))?
-    {
+    use std::fmt::Write as _;
+    if let Some(resolved) = relative_time(value, now).map_err(|error| RelativeTimeError {
+        pointer: display_pointer(pointer).to_owned(),
+        error,
+    })? {
         *value = Value::String(resolved);
         return Ok(());
     }
@@ -161,7 +220,7 @@ fn resolve_at(
         }
         Value::Array(items) => {
             for (i, child) in items.iter_mut().enumerate() {
-                pointer.push_str(&format!("/{i}"));
+                let _ = write!(pointer, "/{i}");
                 resolve_at(child, now, pointer)?;
                 pointer.truncate(len);
             }
@@ -176,7 +235,10 @@ fn display_pointer(pointer: &str) -> &str {
 }
 
 /// The timestamp a relative-time object stands for, or `None` when `value` is not one.
-fn relative_time(value: &serde_json::Value, now: DateTime<Utc>) -> Result<Option<String>, String> {
+fn relative_time(
+    value: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, TimeError> {
     let Some(map) = value.as_object() else {
         return Ok(None);
     };
@@ -186,20 +248,14 @@ fn relative_time(value: &serde_json::Value, now: DateTime<Utc>) -> Result<Option
         map.get("$fromNow"),
         map.get("from"),
     ) {
-        (1, Some(d), None, None) => (d, None),
-        (1, None, Some(d), None) => (d, None),
+        (1, Some(d), None, None) | (1, None, Some(d), None) => (d, None),
         (2, None, Some(d), Some(from)) => (d, Some(from)),
         _ => return Ok(None),
     };
-    let duration = duration
-        .as_str()
-        .ok_or_else(|| "a relative time must be a string such as \"1 day\"".to_owned())?;
+    let duration = duration.as_str().ok_or(TimeError::NotAString)?;
     let base = match from {
         None => now,
-        Some(from) => parse_timestamp(
-            from.as_str()
-                .ok_or_else(|| "`from` must be an RFC 3339 string".to_owned())?,
-        )?,
+        Some(from) => parse_timestamp(from.as_str().ok_or(TimeError::FromNotAString)?)?,
     };
     Ok(Some(format_timestamp(add(
         base,
@@ -234,6 +290,11 @@ mod walk_tests {
         let mut doc =
             json!({"payload": {"artifacts": [{"expires": {"relative-datestamp": "soon"}}]}});
         let e = resolve_relative(&mut doc, now).unwrap_err();
-        assert!(e.starts_with("/payload/artifacts/0/expires: "), "{e}");
+        assert_eq!(e.pointer, "/payload/artifacts/0/expires");
+        assert!(
+            e.to_string()
+                .starts_with("/payload/artifacts/0/expires: `soon` is not a duration"),
+            "{e}"
+        );
     }
 }

@@ -19,33 +19,60 @@ fn is_v4(uuid: &Uuid) -> bool {
     uuid.get_version_num() == 4 && uuid.get_variant() == uuid::Variant::RFC4122
 }
 
+/// Why a slugid or UUID is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum SlugidError {
+    #[error("`{slug}` is not a slugid: a slugid is 22 characters of A-Z a-z 0-9 - _")]
+    #[diagnostic(code(tc::slugid::malformed))]
+    NotASlugid { slug: String },
+    #[error(
+        "`{slug}` does not encode a v4 UUID: taskIds are v4 slugids (make one with `tc slugid`)"
+    )]
+    #[diagnostic(code(tc::slugid::not_v4))]
+    NotV4Slugid { slug: String },
+    #[error("`{uuid}` is not a UUID ({source}): write it as xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx")]
+    #[diagnostic(code(tc::uuid::malformed))]
+    NotAUuid {
+        uuid: String,
+        #[source]
+        source: uuid::Error,
+    },
+    #[error(
+        "`{uuid}` is not a v4 UUID: its version digit must be 4 and its variant digit 8, 9, a or b"
+    )]
+    #[diagnostic(code(tc::uuid::not_v4))]
+    NotV4Uuid { uuid: String },
+}
+
 /// The UUID a slugid stands for; only v4 slugids are accepted.
-pub fn decode(slug: &str) -> Result<Uuid, String> {
-    let bytes = URL_SAFE_NO_PAD
+pub fn decode(slug: &str) -> Result<Uuid, SlugidError> {
+    let bytes: [u8; 16] = URL_SAFE_NO_PAD
         .decode(slug)
         .ok()
-        .filter(|b| slug.len() == 22 && b.len() == 16)
-        .ok_or_else(|| {
-            format!("`{slug}` is not a slugid: a slugid is 22 characters of A-Z a-z 0-9 - _")
+        .filter(|_| slug.len() == 22)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| SlugidError::NotASlugid {
+            slug: slug.to_owned(),
         })?;
-    let uuid = Uuid::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let uuid = Uuid::from_bytes(bytes);
     if !is_v4(&uuid) {
-        return Err(format!(
-            "`{slug}` does not encode a v4 UUID: taskIds are v4 slugids (make one with `tc slugid`)"
-        ));
+        return Err(SlugidError::NotV4Slugid {
+            slug: slug.to_owned(),
+        });
     }
     Ok(uuid)
 }
 
 /// The slugid of a v4 UUID (any of the usual UUID spellings).
-pub fn encode(uuid: &str) -> Result<String, String> {
-    let parsed = Uuid::parse_str(uuid).map_err(|e| {
-        format!("`{uuid}` is not a UUID ({e}): write it as xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx")
+pub fn encode(uuid: &str) -> Result<String, SlugidError> {
+    let parsed = Uuid::parse_str(uuid).map_err(|source| SlugidError::NotAUuid {
+        uuid: uuid.to_owned(),
+        source,
     })?;
     if !is_v4(&parsed) {
-        return Err(format!(
-            "`{uuid}` is not a v4 UUID: its version digit must be 4 and its variant digit 8, 9, a or b"
-        ));
+        return Err(SlugidError::NotV4Uuid {
+            uuid: uuid.to_owned(),
+        });
     }
     Ok(URL_SAFE_NO_PAD.encode(parsed.as_bytes()))
 }

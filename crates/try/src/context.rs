@@ -4,6 +4,17 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Why a context document cannot be read: its parser's message, which names the line.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ContextError {
+    #[error(transparent)]
+    #[diagnostic(code("tc::try::context"))]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    #[diagnostic(code("tc::try::context"))]
+    Yaml(#[from] serde_saphyr::Error),
+}
+
 /// What the graph offers. A missing field is empty; lists are used as sets (ride-along lists
 /// keep their order).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -20,11 +31,14 @@ pub struct Context {
 
 impl Context {
     /// Reads a context document: JSON when `name` ends in `.json`, else YAML.
-    pub fn from_text(name: &str, text: &str) -> Result<Context, String> {
-        if name.ends_with(".json") {
-            serde_json::from_str(text).map_err(|e| e.to_string())
+    pub fn from_text(name: &str, text: &str) -> Result<Context, ContextError> {
+        let json = std::path::Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if json {
+            Ok(serde_json::from_str(text)?)
         } else {
-            serde_saphyr::from_str(text).map_err(|e| e.to_string())
+            Ok(serde_saphyr::from_str(text)?)
         }
     }
 

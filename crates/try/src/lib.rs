@@ -12,7 +12,7 @@ pub mod stats;
 pub mod tables;
 pub mod testspec;
 
-pub use context::Context;
+pub use context::{Context, ContextError};
 pub use error::{ErrorKind, TryError};
 pub use options::Options;
 pub use raw::{RAW_KEYS, Raw};
@@ -68,7 +68,7 @@ pub fn locate(input: Input<'_>) -> Result<Option<Located<'_>>, TryError> {
             let Some(line) = try_line(message) else {
                 return Ok(None);
             };
-            let tokens = lexer::tokenize(line, 0)?;
+            let tokens = lexer::tokenize(line, 0).map_err(|e| e.in_text(line))?;
             Ok(Some(Located {
                 text: line,
                 tokens,
@@ -78,7 +78,8 @@ pub fn locate(input: Input<'_>) -> Result<Option<Located<'_>>, TryError> {
         Input::TryString(text) => {
             let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
             let body = trimmed.strip_prefix("try:").unwrap_or(trimmed);
-            let tokens = lexer::tokenize(text, text.len() - body.len())?;
+            let tokens =
+                lexer::tokenize(text, text.len() - body.len()).map_err(|e| e.in_text(text))?;
             Ok(Some(Located {
                 text,
                 tokens,
@@ -97,14 +98,16 @@ pub struct Parsed<'a> {
     pub resolved: Option<Resolved>,
 }
 
-/// Runs the pipeline: locate, tokenize, options and, given a context, resolve.
+/// Runs the pipeline: locate, tokenize, options and, given a context, resolve. An error
+/// carries the try text its span indexes.
 pub fn parse<'a>(input: Input<'a>, ctx: Option<&Context>) -> Result<Option<Parsed<'a>>, TryError> {
     let Some(located) = locate(input)? else {
         return Ok(None);
     };
-    let options = options::parse(located.option_tokens())?;
+    let in_text = |e: TryError| e.in_text(located.text);
+    let options = options::parse(located.option_tokens()).map_err(in_text)?;
     let resolved = match ctx {
-        Some(ctx) => Some(resolve::resolve(&options.raw, &options.spans, ctx)?),
+        Some(ctx) => Some(resolve::resolve(&options.raw, &options.spans, ctx).map_err(in_text)?),
         None => None,
     };
     Ok(Some(Parsed {

@@ -67,10 +67,14 @@ const OPTIONS: [(Opt, Option<char>, &str); 19] = [
 impl Opt {
     fn arity(self) -> Arity {
         match self {
-            Opt::Build | Opt::Job | Opt::Setenv | Opt::Tag => Arity::Value,
-            Opt::Rebuild | Opt::RebuildTalos | Opt::RebuildRaptor => Arity::Value,
-            Opt::Platform | Opt::Unittests => Arity::Optional("all"),
-            Opt::Talos | Opt::Raptor => Arity::Optional("all"),
+            Opt::Build
+            | Opt::Job
+            | Opt::Setenv
+            | Opt::Tag
+            | Opt::Rebuild
+            | Opt::RebuildTalos
+            | Opt::RebuildRaptor => Arity::Value,
+            Opt::Platform | Opt::Unittests | Opt::Talos | Opt::Raptor => Arity::Optional("all"),
             _ => Arity::Flag,
         }
     }

@@ -4,6 +4,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Option values before resolution. Field order is the JSON key order of the contract.
+// One field per key of the contract, whose flags are booleans.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Raw {
     pub build: Option<String>,
@@ -77,11 +79,11 @@ pub const RAW_KEYS: [&str; 18] = [
 impl Raw {
     /// The value of one raw key as JSON, for tables and statistics.
     pub fn get(&self, key: &str) -> Value {
-        fn opt(s: &Option<String>) -> Value {
-            s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+        fn opt(s: Option<&String>) -> Value {
+            s.map_or(Value::Null, |s| Value::String(s.clone()))
         }
         match key {
-            "build" => opt(&self.build),
+            "build" => opt(self.build.as_ref()),
             "platform" => self.platform.clone().into(),
             "unittests" => self.unittests.clone().into(),
             "talos" => self.talos.clone().into(),
@@ -91,11 +93,11 @@ impl Raw {
                 .as_ref()
                 .map_or(Value::Null, |j| Value::from(j.clone())),
             "interactive" => self.interactive.into(),
-            "notify" => opt(&self.notify),
+            "notify" => opt(self.notify.as_ref()),
             "rebuild" => self.rebuild.into(),
             "rebuild_talos" => self.rebuild_talos.into(),
             "rebuild_raptor" => self.rebuild_raptor.into(),
-            "tag" => opt(&self.tag),
+            "tag" => opt(self.tag.as_ref()),
             "no_retry" => self.no_retry.into(),
             "include_nightly" => self.include_nightly.into(),
             "taskcluster_worker" => self.taskcluster_worker.into(),

@@ -40,7 +40,13 @@ pub fn resolve(raw: &Raw, spans: &ValueSpans, ctx: &Context) -> Result<Resolved,
     let platforms = platforms(raw, spans.platform.clone(), ctx)?;
     let test_platforms = ctx.test_platform_set();
     let tests = |value: &str, span: &Option<Range<usize>>, names: &[String], flag: &str| {
-        test_option(value, span.clone(), &distinct(names), &test_platforms, flag)
+        test_option(
+            value,
+            span.as_ref(),
+            &distinct(names),
+            &test_platforms,
+            flag,
+        )
     };
     let unittests = tests(
         &raw.unittests,
@@ -155,7 +161,7 @@ struct Spec {
 
 fn test_option(
     value: &str,
-    span: Option<Range<usize>>,
+    span: Option<&Range<usize>>,
     names: &[&str],
     test_platforms: &[String],
     flag: &str,
@@ -167,18 +173,18 @@ fn test_option(
         TryError::new(
             ErrorKind::BadBrackets,
             format!("{flag} `{value}`: {why}; write NAME or NAME[platform,-platform], separated by commas"),
-            span.clone(),
+            span.cloned(),
         )
     })?;
     let mut specs = Vec::with_capacity(parsed.len());
     for (i, spec) in parsed.iter().enumerate() {
         let platforms = match &spec.items {
             None => None,
-            Some(items) => Some(platform_list(items, test_platforms).map_err(|item| {
+            Some(items) => Some(platform_list(items, test_platforms).map_err(|e| {
                 TryError::new(
                     ErrorKind::EmptyPlatformItem,
-                    format!("{flag} `{value}`: the bracket item `{item}` names no platform; remove it or write a platform name"),
-                    span.clone(),
+                    format!("{flag} `{value}`: {e}; remove it or write a platform name"),
+                    span.cloned(),
                 )
             })?),
         };
@@ -204,13 +210,23 @@ fn test_option(
     Ok(expand(specs, names))
 }
 
-/// Applies bracket items left to right (§5.3 step 3); an empty item is returned as the error.
-fn platform_list(items: &[&str], test_platforms: &[String]) -> Result<Vec<String>, String> {
+/// A bracket item that is empty once stripped, or only `-`.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("the bracket item `{item}` names no platform")]
+#[diagnostic(code("tc::try::empty_platform_item"))]
+struct EmptyItem {
+    item: String,
+}
+
+/// Applies bracket items left to right (§5.3 step 3); an empty item is the error.
+fn platform_list(items: &[&str], test_platforms: &[String]) -> Result<Vec<String>, EmptyItem> {
     let mut list: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let item = py_strip(item);
         if item.is_empty() || item == "-" {
-            return Err(item.to_owned());
+            return Err(EmptyItem {
+                item: item.to_owned(),
+            });
         }
         let (negated, platform) = match item.strip_prefix('-') {
             Some(rest) => (true, rest),

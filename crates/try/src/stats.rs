@@ -189,9 +189,9 @@ impl Stats {
             // has none either: no need to unescape it.
             if !super::has_try_marker(trimmed) && !trimmed.contains("\\u") {
                 if push.has_message() {
-                    self.pushes += 1
+                    self.pushes += 1;
                 } else {
-                    self.add_bad_push(ErrorKind::NoMessage)
+                    self.add_bad_push(ErrorKind::NoMessage);
                 }
                 return;
             }

@@ -41,11 +41,28 @@ fn spec(input: &str) -> IResult<&str, Spec<'_>> {
     Ok((rest, Spec { name, items }))
 }
 
+/// What is wrong with the brackets of a `-u`/`-t`/`-r` value: the first problem, left to
+/// right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code("tc::try::brackets"))]
+pub enum BracketError {
+    #[error("a second `[` comes before the `]` that closes the first")]
+    SecondOpen,
+    #[error("a `]` has no `[` before it")]
+    UnopenedClose,
+    #[error("text follows a `]` before the next comma")]
+    TextAfterClose,
+    #[error("a `[` is never closed")]
+    Unclosed,
+    #[error("malformed brackets")]
+    Malformed,
+}
+
 /// Splits a value into specs, or says what is wrong with its brackets.
-pub fn parse(value: &str) -> Result<Vec<Spec<'_>>, String> {
+pub fn parse(value: &str) -> Result<Vec<Spec<'_>>, BracketError> {
     let (rest, specs) = separated_list1(char(','), spec)
         .parse(value)
-        .map_err(|_| "malformed brackets".to_owned())?;
+        .map_err(|_| BracketError::Malformed)?;
     if rest.is_empty() {
         return Ok(specs);
     }
@@ -53,27 +70,25 @@ pub fn parse(value: &str) -> Result<Vec<Spec<'_>>, String> {
 }
 
 /// Names the first bracket problem, scanning left to right.
-fn describe_bad_brackets(value: &str) -> String {
+fn describe_bad_brackets(value: &str) -> BracketError {
     let mut open = false;
     let mut closed_spec = false;
     for c in value.chars() {
         match c {
-            '[' if open => return "a second `[` comes before the `]` that closes the first".into(),
-            ']' if !open => return "a `]` has no `[` before it".into(),
-            '[' if closed_spec => return "text follows a `]` before the next comma".into(),
+            '[' if open => return BracketError::SecondOpen,
+            ']' if !open => return BracketError::UnopenedClose,
+            '[' if closed_spec => return BracketError::TextAfterClose,
             '[' => open = true,
             ']' => (open, closed_spec) = (false, true),
             ',' if !open => closed_spec = false,
-            c if closed_spec && !is_py_space(c) => {
-                return "text follows a `]` before the next comma".into();
-            }
+            c if closed_spec && !is_py_space(c) => return BracketError::TextAfterClose,
             _ => {}
         }
     }
     if open {
-        "a `[` is never closed".into()
+        BracketError::Unclosed
     } else {
-        "malformed brackets".into()
+        BracketError::Malformed
     }
 }
 
@@ -115,7 +130,7 @@ mod tests {
             ("gtest[a][b]", "text follows"),
             ("a,b[c,d", "never closed"),
         ] {
-            let err = parse(v).unwrap_err();
+            let err = parse(v).unwrap_err().to_string();
             assert!(err.contains(why), "{v}: {err}");
         }
     }

@@ -39,7 +39,8 @@ fn parse_claim(v: &Value) -> Result<Claim, String> {
     let s = |p: &str| v.pointer(p).and_then(Value::as_str);
     let task_id = s("/status/taskId").ok_or("no status.taskId")?.to_owned();
     let run_id = v["runId"].as_u64().ok_or("no runId")? as u32;
-    let taken_until = parse_timestamp(s("/takenUntil").ok_or("no takenUntil")?)?;
+    let taken_until =
+        parse_timestamp(s("/takenUntil").ok_or("no takenUntil")?).map_err(|e| e.to_string())?;
     let credentials = credentials(&v["credentials"]).ok_or("no credentials")?;
     Ok(Claim {
         task_id,

@@ -14,12 +14,13 @@ fn corpus_configurations_load_or_fail_as_taskgraph_does() {
         match name.as_str() {
             "err-config-alias-extra-key" => {
                 let e = loaded.unwrap_err();
-                assert!(e.message.contains("region"), "{name}: {e:?}");
+                assert!(e.to_string().contains("region"), "{name}: {e:?}");
             }
             "err-missing-config" | "err-old-ci-layout" => {
                 let e = loaded.unwrap_err();
                 assert!(
-                    e.message.contains("couldn't find taskgraph configuration"),
+                    e.to_string()
+                        .contains("couldn't find taskgraph configuration"),
                     "{name}: {e:?}"
                 );
             }

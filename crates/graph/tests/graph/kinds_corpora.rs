@@ -82,7 +82,7 @@ fn kinds_load_with_taskgraphs_tasks_and_errors() {
                     panic!("{name}: {ours:?}")
                 };
                 assert!(message.contains("nonexistent-kind"), "{message}");
-                assert!(at.unwrap().contains("kinds/test/kind.yml:6"));
+                assert!(at.unwrap().to_string().contains("kinds/test/kind.yml:6"));
             }
             "err-default-loader-transforms" | "err-transforms-missing" => {
                 assert!(

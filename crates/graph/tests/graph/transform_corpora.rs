@@ -142,7 +142,7 @@ fn compare(corpus: &Path, name: &str) -> Result<Option<String>, String> {
         .map_err(|e| e.to_string())?;
     let mut params = Parameters::defaults(repo, chrono::Local::now());
     if let J::Object(values) = values {
-        params.overlay(values)?;
+        params.overlay(values).map_err(|e| e.to_string())?;
     }
     let ctx = Context {
         config: &config,
@@ -306,7 +306,8 @@ fn transform_errors_name_the_facts() {
             .flat_map(|k| k.tasks.iter().map(move |t| (k, t)))
             .find_map(|(k, t)| transform::transform(k, t, &ctx).err())
             .unwrap_or_else(|| panic!("{name}: no error"));
-        let shown = format!("{} at {}", err.message, err.at.unwrap_or_default());
+        let at = err.at.map(|at| at.to_string()).unwrap_or_default();
+        let shown = format!("{} at {at}", err.message);
         let expect: J = serde_json::from_str(
             &std::fs::read_to_string(corpus.join("expect-error.json")).unwrap(),
         )
