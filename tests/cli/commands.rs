@@ -1,22 +1,15 @@
 //! The small commands, the command tree, help and exit statuses.
 
-use crate::common;
+use crate::common::{self, Test};
 
-use serde_json::Value;
-
-fn stdout(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = common::tc().args(args).output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+/// `tc ARGS`, which must exit 0: its stdout.
+fn stdout_of(args: &[&str]) -> String {
+    Test::new().args(args).run().stdout
 }
 
 #[test]
 fn slugid_prints_nice_slugids() {
-    let (code, out, _) = stdout(&["slugid", "-n", "50"]);
-    assert_eq!(code, Some(0));
+    let out = stdout_of(&["slugid", "-n", "50"]);
     let ids: Vec<&str> = out.lines().collect();
     assert_eq!(ids.len(), 50);
     for id in ids {
@@ -26,61 +19,70 @@ fn slugid_prints_nice_slugids() {
             first.is_ascii_uppercase() || (b'a'..=b'f').contains(&first),
             "{id} is not nice"
         );
-        let (code, uuid, _) = stdout(&["slugid", "decode", id]);
-        assert_eq!(code, Some(0));
+        let uuid = stdout_of(&["slugid", "decode", id]);
         assert_eq!(uuid.as_bytes()[14], b'4', "v4: {uuid}");
     }
 }
 
 #[test]
 fn slugid_decode_and_encode_round_trip() {
-    let (_, uuid, _) = stdout(&["slugid", "decode", "gE8_yN_LTs2mvuasaq9Nbw"]);
-    assert_eq!(uuid, "804f3fc8-dfcb-4ecd-a6be-e6ac6aaf4d6f\n");
-    let (_, slug, _) = stdout(&["slugid", "encode", "804f3fc8-dfcb-4ecd-a6be-e6ac6aaf4d6f"]);
-    assert_eq!(slug, "gE8_yN_LTs2mvuasaq9Nbw\n");
-    let (_, json, _) = stdout(&["slugid", "-n", "2", "--v4", "--format", "json"]);
-    let v: Value = serde_json::from_str(&json).unwrap();
+    Test::new()
+        .args(["slugid", "decode", "gE8_yN_LTs2mvuasaq9Nbw"])
+        .stdout("804f3fc8-dfcb-4ecd-a6be-e6ac6aaf4d6f\n")
+        .run();
+    Test::new()
+        .args(["slugid", "encode", "804f3fc8-dfcb-4ecd-a6be-e6ac6aaf4d6f"])
+        .stdout("gE8_yN_LTs2mvuasaq9Nbw\n")
+        .run();
+    let v = Test::new()
+        .args(["slugid", "-n", "2", "--v4", "--format", "json"])
+        .run()
+        .json();
     assert_eq!(v["slugids"].as_array().unwrap().len(), 2);
 }
 
 #[test]
 fn slugid_rejects_non_v4_input() {
-    let (code, _, err) = stdout(&["slugid", "encode", "804f3fc8-dfcb-1ecd-a6be-e6ac6aaf4d6f"]);
-    assert_eq!(code, Some(2));
-    assert!(err.contains("v4"), "{err}");
-    let (code, _, _) = stdout(&["slugid", "decode", "-AAAAAAAAAAAAAAAAAAAAA"]);
-    assert_eq!(code, Some(2));
-    let (code, _, _) = stdout(&["slugid", "decode", "not-a-slug"]);
-    assert_eq!(code, Some(2));
+    Test::new()
+        .args(["slugid", "encode", "804f3fc8-dfcb-1ecd-a6be-e6ac6aaf4d6f"])
+        .status(2)
+        .stderr_contains("v4")
+        .run();
+    Test::new()
+        .args(["slugid", "decode", "-AAAAAAAAAAAAAAAAAAAAA"])
+        .status(2)
+        .run();
+    Test::new()
+        .args(["slugid", "decode", "not-a-slug"])
+        .status(2)
+        .run();
 }
 
 #[test]
 fn from_now_adds_durations_in_the_queue_format() {
-    let (code, out, _) = stdout(&[
-        "from-now",
-        "1 day 2h",
-        "--from",
-        "2026-01-31T23:00:00.5678+01:00",
-    ]);
-    assert_eq!(code, Some(0));
-    assert_eq!(out, "2026-02-02T00:00:00.567Z\n");
-    let (_, out, _) = stdout(&["from-now", "-1 year", "--from", "2026-01-01T00:00:00Z"]);
-    assert_eq!(out, "2025-01-01T00:00:00.000Z\n");
-    let (_, out, _) = stdout(&[
-        "from-now",
-        "3 months",
-        "--from",
-        "2026-01-01T00:00:00Z",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out, "{\"time\":\"2026-04-01T00:00:00.000Z\"}\n");
+    Test::new()
+        .args([
+            "from-now",
+            "1 day 2h",
+            "--from",
+            "2026-01-31T23:00:00.5678+01:00",
+        ])
+        .stdout("2026-02-02T00:00:00.567Z\n")
+        .run();
+    Test::new()
+        .args(["from-now", "-1 year", "--from", "2026-01-01T00:00:00Z"])
+        .stdout("2025-01-01T00:00:00.000Z\n")
+        .run();
+    Test::new()
+        .args(["from-now", "3 months", "--from", "2026-01-01T00:00:00Z"])
+        .args(["--format", "json"])
+        .stdout("{\"time\":\"2026-04-01T00:00:00.000Z\"}\n")
+        .run();
 }
 
 #[test]
 fn from_now_defaults_to_now() {
-    let (code, out, _) = stdout(&["from-now", "0s"]);
-    assert_eq!(code, Some(0));
+    let out = stdout_of(&["from-now", "0s"]);
     let printed = chrono::DateTime::parse_from_rfc3339(out.trim()).unwrap();
     let drift = chrono::Utc::now()
         .signed_duration_since(printed)
@@ -97,9 +99,8 @@ fn from_now_rejects_bad_input_with_exit_2() {
         &["from-now", "soon"],
         &["from-now", "1d", "--from", "yesterday"],
     ] {
-        let (code, _, err) = stdout(args);
-        assert_eq!(code, Some(2), "{args:?}");
-        assert!(!err.is_empty());
+        let out = Test::new().args(args).status(2).run();
+        assert!(!out.stderr.is_empty(), "{out}");
     }
 }
 
@@ -118,8 +119,7 @@ fn every_subcommand_has_help() {
         }
     }
     walk(&tc::cli::command(), &mut Vec::new());
-    let (code, out, _) = stdout(&["--help"]);
-    assert_eq!(code, Some(0));
+    let mut help = Test::new().arg("--help");
     for sub in [
         "try",
         "graph",
@@ -136,28 +136,31 @@ fn every_subcommand_has_help() {
         "man",
         "doctor",
     ] {
-        assert!(out.contains(&format!("  {sub} ")), "--help lists {sub}");
+        help = help.stdout_contains(format!("  {sub} "));
     }
-    assert!(
-        out.contains("Exit status:") && out.contains("143"),
-        "exit codes in --help"
-    );
+    // The exit codes are in --help.
+    help.stdout_contains("Exit status:")
+        .stdout_contains("143")
+        .run();
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let (code, _, err) = stdout(&["no-such-command"]);
-    assert_eq!(code, Some(2));
-    assert!(err.contains("no-such-command"));
-    let (code, _, _) = stdout(&["try", "stats", "--top", "many"]);
-    assert_eq!(code, Some(2));
+    Test::new()
+        .arg("no-such-command")
+        .status(2)
+        .stderr_contains("no-such-command")
+        .run();
+    Test::new()
+        .args(["try", "stats", "--top", "many"])
+        .status(2)
+        .run();
 }
 
 #[test]
 fn version_prints_and_exits_0() {
-    let (code, out, _) = stdout(&["--version"]);
-    assert_eq!(code, Some(0));
-    assert!(out.starts_with("tc "));
+    let out = stdout_of(&["--version"]);
+    assert!(out.starts_with("tc "), "{out}");
 }
 
 /// Subcommands are built only when parsed (`src/cli/lazy.rs`); each one's help as tc prints it
@@ -176,9 +179,7 @@ fn each_subcommand_prints_the_help_of_the_whole_tree() {
             let expected = sub.render_help().to_string();
             let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
             args.push("-h");
-            let (code, out, _) = stdout(&args);
-            assert_eq!(code, Some(0), "tc {}", args.join(" "));
-            assert_eq!(out, expected, "tc {}", args.join(" "));
+            Test::new().args(&args).stdout(expected).run();
             *seen += 1;
             walk(sub, path, seen);
             path.pop();
@@ -300,12 +301,11 @@ fn asks_twice_for_a_missing_python_client() {
 #[test]
 fn each_command_takes_only_the_formats_it_prints() {
     let refused = |args: &[&str], possible: &str| {
-        let (code, _, err) = stdout(args);
-        assert_eq!(code, Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains(&format!("[possible values: {possible}]")),
-            "{args:?}: {err}"
-        );
+        Test::new()
+            .args(args)
+            .status(2)
+            .stderr_contains(format!("[possible values: {possible}]"))
+            .run();
     };
     refused(&["slugid", "--format", "dot"], "human, json, yaml");
     refused(
@@ -323,48 +323,48 @@ fn each_command_takes_only_the_formats_it_prints() {
         &["completions", "bash", "--format", "json"],
         &["task", "log", "x", "--format", "json"],
     ] {
-        let (code, _, err) = stdout(args);
-        assert_eq!(code, Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains("unexpected argument '--format'"),
-            "{args:?}: {err}"
-        );
+        Test::new()
+            .args(args)
+            .status(2)
+            .stderr_contains("unexpected argument '--format'")
+            .run();
     }
-    let (_, help, _) = stdout(&["run-local", "--help"]);
-    assert!(
-        help.contains("--format <FORMAT>") && !help.contains("yaml:"),
-        "{help}"
-    );
-    let (_, help, _) = stdout(&["slugid", "--help"]);
-    assert!(!help.contains("dot"), "{help}");
-    let (_, bash, _) = stdout(&["completions", "bash"]);
-    assert!(bash.contains("human json yaml") && bash.contains("labels json yaml dot table"));
-    assert!(
-        !bash.contains("human json yaml labels"),
-        "no command offers every format"
-    );
+    Test::new()
+        .args(["run-local", "--help"])
+        .stdout_contains("--format <FORMAT>")
+        .stdout_lacks("yaml:")
+        .run();
+    Test::new()
+        .args(["slugid", "--help"])
+        .stdout_lacks("dot")
+        .run();
+    Test::new()
+        .args(["completions", "bash"])
+        .stdout_contains("human json yaml")
+        .stdout_contains("labels json yaml dot table")
+        // No command offers every format.
+        .stdout_lacks("human json yaml labels")
+        .run();
     // A subcommand's format also comes after its own subcommand.
-    let (code, out, _) = stdout(&[
-        "slugid",
-        "decode",
-        "gE8_yN_LTs2mvuasaq9Nbw",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, Some(0));
-    assert!(out.starts_with("{\"slugid\""), "{out}");
+    let out = Test::new()
+        .args([
+            "slugid",
+            "decode",
+            "gE8_yN_LTs2mvuasaq9Nbw",
+            "--format",
+            "json",
+        ])
+        .run();
+    assert!(out.stdout.starts_with("{\"slugid\""), "{out}");
 }
 
 #[test]
 fn submit_from_stdin_names_the_task_as_run_local_does() {
-    let out = common::tc()
+    let tasks = Test::new()
         .args(["submit", "-", "--dry-run", "--format", "json"])
-        .env_remove("TASKCLUSTER_ROOT_URL")
-        .write_stdin("payload:\n  command: [[/bin/true]]\n  maxRunTime: 60\n")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let tasks: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .stdin("payload:\n  command: [[/bin/true]]\n  maxRunTime: 60\n")
+        .run()
+        .json();
     let metadata = &tasks[0]["task"]["metadata"];
     assert_eq!(metadata["name"], "local task", "{metadata}");
     assert_eq!(

@@ -1,28 +1,29 @@
 //! `tc doctor` against a real Docker daemon, a dead socket, and a queue that answers.
 
-use crate::common;
+use crate::common::{self, Test};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
 use serde_json::Value;
 
+/// A test whose cache root (`TC_CACHE_DIR`) is there.
+fn with_cache_root() -> Test {
+    let test = Test::new();
+    std::fs::create_dir(test.path("cache")).unwrap();
+    test
+}
+
 fn doctor(envs: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
-    let cache = tempfile::tempdir().unwrap();
-    let mut cmd = common::tc();
-    cmd.env("TC_CACHE_DIR", cache.path());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd
+    let mut test = with_cache_root()
         .args(["doctor", "--format", "json"])
         .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        serde_json::from_slice(&out.stdout).unwrap(),
-    )
+        .any_status();
+    for (k, v) in envs {
+        test = test.env(k, v);
+    }
+    let out = test.run();
+    (out.status.unwrap(), out.json())
 }
 
 fn check<'a>(doc: &'a Value, name: &str) -> &'a Value {
@@ -105,7 +106,6 @@ fn a_queue_that_answers_ping_is_ok() {
 /// huge detail (a long `DOCKER_HOST`) ends in `…`.
 #[test]
 fn the_human_table_fits_the_columns_and_cuts_a_huge_detail() {
-    let cache = tempfile::tempdir().unwrap();
     let closed_port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -115,16 +115,14 @@ fn the_human_table_fits_the_columns_and_cuts_a_huge_detail() {
         "/nonexistent/{}/docker.sock",
         ["deeply-nested-directory"; 20].join("/")
     );
-    let out = common::tc()
+    let text = with_cache_root()
         .env("COLUMNS", "60")
-        .env("TC_CACHE_DIR", cache.path())
         .env("DOCKER_HOST", format!("unix://{socket}"))
         .args(["doctor", "--root-url"])
         .arg(format!("http://127.0.0.1:{closed_port}"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+        .status(1)
+        .run()
+        .stdout;
     for line in text.lines() {
         assert!(common::display_width(line) <= 60, "{line:?} in\n{text}");
     }

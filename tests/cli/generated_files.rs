@@ -1,6 +1,6 @@
 //! The committed completions and man pages are what the binary generates now.
 
-use crate::common;
+use crate::common::{self, Test};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,12 +27,11 @@ fn completions_match_the_binary() {
         ("powershell", "_tc.ps1"),
         ("elvish", "tc.elv"),
     ] {
-        let out = common::tc().args(["completions", shell]).output().unwrap();
-        assert!(out.status.success(), "tc completions {shell} failed");
+        let out = Test::new().args(["completions", shell]).run();
         let committed = std::fs::read(common::root().join("completions").join(file))
             .unwrap_or_else(|e| panic!("completions/{file}: {e}; {FIX}"));
         assert!(
-            committed == out.stdout,
+            committed == out.stdout.as_bytes(),
             "completions/{file} differs from `tc completions {shell}`: {FIX}"
         );
     }
@@ -40,15 +39,8 @@ fn completions_match_the_binary() {
 
 #[test]
 fn man_pages_match_the_binary() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::tc()
-        .arg("man")
-        .arg("--out-dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let generated = files_in(dir.path());
+    let out = Test::new().args(["man", "--out-dir", "pages"]).run();
+    let generated = files_in(&out.dir.path("pages"));
     let committed = files_in(&common::root().join("man"));
     assert_eq!(
         committed.keys().collect::<Vec<_>>(),
@@ -74,9 +66,7 @@ fn man_pages_match_the_binary() {
 
 #[test]
 fn man_without_out_dir_prints_the_main_page() {
-    let out = common::tc().arg("man").output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = Test::new().arg("man").run().stdout;
     assert!(
         text.starts_with(".ie"),
         "not roff: {}",

@@ -2,9 +2,9 @@
 //! alone (`crates/graph/src/pages.rs`). The setting is inherited by child processes, so a stand-in `git`
 //! reports what its process got, from `/proc/self/status`.
 
-use crate::common;
+use crate::common::{self, TestDir};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `THP_enabled` of this process, or `None` where the kernel does not report it.
 fn thp_enabled_here() -> Option<String> {
@@ -26,11 +26,11 @@ fn real_git() -> PathBuf {
 
 /// The `THP_enabled` value every git that `tc graph full` started in `repo` was given (tc reads
 /// the parameters' defaults from git after choosing); they must agree.
-fn seen_by_git(repo: &Path) -> String {
-    let bin = tempfile::tempdir().unwrap();
-    let log = bin.path().join("thp.log");
+fn seen_by_git(repo: &TestDir) -> String {
+    let bin = TestDir::new();
+    let log = bin.path("thp.log");
     common::write_executable(
-        &bin.path().join("git"),
+        &bin.path("git"),
         &format!(
             "#!/bin/sh\nsed -n 's/^THP_enabled:[[:space:]]*//p' /proc/self/status >> '{}'\nexec '{}' \"$@\"\n",
             log.display(),
@@ -38,23 +38,15 @@ fn seen_by_git(repo: &Path) -> String {
         ),
     );
     let path = std::env::join_paths(
-        std::iter::once(bin.path().to_path_buf())
+        std::iter::once(bin.root().to_path_buf())
             .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
     )
     .unwrap();
-    let out = common::tc()
+    repo.test()
         .args(["graph", "full"])
-        .current_dir(repo)
         .env("PATH", path)
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-        .env_remove("TASK_ID")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "tc graph full: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
     let seen: Vec<String> = std::fs::read_to_string(&log)
         .unwrap_or_default()
         .lines()
@@ -71,22 +63,14 @@ fn a_small_graph_runs_without_huge_pages_and_a_big_one_keeps_the_setting() {
         eprintln!("skipped: this kernel does not report THP_enabled in /proc/self/status");
         return;
     };
-    let repo = tempfile::tempdir().unwrap();
+    let repo = TestDir::new();
     common::repo::commit_copy(
         &common::root().join("examples/intree"),
-        repo.path(),
+        repo.root(),
         "https://github.com/example/intree",
     );
-    assert_eq!(seen_by_git(repo.path()), "0", "the example graph is small");
+    assert_eq!(seen_by_git(&repo), "0", "the example graph is small");
     // A file beside a kind.yml counts (tasks-from files live there): 256 KiB makes it big.
-    std::fs::write(
-        repo.path().join("taskcluster/kinds/build/notes.txt"),
-        "#".repeat(256 * 1024),
-    )
-    .unwrap();
-    assert_eq!(
-        seen_by_git(repo.path()),
-        here,
-        "a big graph keeps tc's setting"
-    );
+    repo.write("taskcluster/kinds/build/notes.txt", "#".repeat(256 * 1024));
+    assert_eq!(seen_by_git(&repo), here, "a big graph keeps tc's setting");
 }

@@ -2,60 +2,45 @@
 //! taskIds, and the dot and table formats, on the README's example repository. (Equality with
 //! taskgraph for every stage is tests/graph_compat.rs; taskgraph has no try syntax.)
 
-use crate::common;
+use crate::common::{self, Test, TestDir};
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as J;
 
-struct Intree {
-    dir: tempfile::TempDir,
+/// The README's example repository, committed in a new test directory.
+fn intree() -> TestDir {
+    let dir = TestDir::new();
+    common::repo::commit_copy(
+        &common::root().join("examples/intree"),
+        dir.root(),
+        "https://github.com/example/intree",
+    );
+    dir
 }
 
-impl Intree {
-    fn new() -> Intree {
-        let dir = tempfile::tempdir().unwrap();
-        common::repo::commit_copy(
-            &common::root().join("examples/intree"),
-            dir.path(),
-            "https://github.com/example/intree",
-        );
-        Intree { dir }
-    }
+/// `tc graph ARGS -p params.yml` in `repo`.
+fn graph(repo: &TestDir, args: &[&str]) -> Test {
+    repo.test()
+        .arg("graph")
+        .args(args)
+        .args(["-p", "params.yml"])
+        .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
+}
 
-    fn graph(&self, args: &[&str]) -> std::process::Output {
-        common::tc()
-            .arg("graph")
-            .args(args)
-            .args(["-p", "params.yml"])
-            .current_dir(self.dir.path())
-            .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-            .env_remove("TASK_ID")
-            .output()
-            .unwrap()
-    }
+/// The stdout of a `graph` that must succeed.
+fn ok(repo: &TestDir, args: &[&str]) -> String {
+    graph(repo, args).run().stdout
+}
 
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.graph(args);
-        assert!(
-            out.status.success(),
-            "tc graph {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
+fn labels(repo: &TestDir, args: &[&str]) -> BTreeSet<String> {
+    ok(repo, args).lines().map(str::to_owned).collect()
+}
 
-    fn labels(&self, args: &[&str]) -> BTreeSet<String> {
-        self.ok(args).lines().map(str::to_owned).collect()
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Map<String, J> {
-        let mut all = args.to_vec();
-        all.extend(["--format", "json"]);
-        match serde_json::from_str(&self.ok(&all)).unwrap() {
-            J::Object(m) => m,
-            other => panic!("not an object: {other}"),
-        }
+fn json(repo: &TestDir, args: &[&str]) -> serde_json::Map<String, J> {
+    match graph(repo, args).args(["--format", "json"]).run().json() {
+        J::Object(m) => m,
+        other => panic!("not an object: {other}"),
     }
 }
 
@@ -65,9 +50,9 @@ fn set(labels: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn try_syntax_selects_builds_and_tests_by_their_attributes() {
-    let repo = Intree::new();
+    let repo = intree();
     assert_eq!(
-        repo.labels(&["target", "--try", "-b o -p linux64 -u all"]),
+        labels(&repo, &["target", "--try", "-b o -p linux64 -u all"]),
         set(&[
             "build-linux64-opt",
             "test-linux64-opt-integration",
@@ -76,17 +61,20 @@ fn try_syntax_selects_builds_and_tests_by_their_attributes() {
     );
     // `-p all` keeps builds that run on all projects; the Windows ones only run on try.
     assert_eq!(
-        repo.labels(&["target", "--try", "-b do -p all -u none"]),
+        labels(&repo, &["target", "--try", "-b do -p all -u none"]),
         set(&["build-linux64-debug", "build-linux64-opt"])
     );
     // A platform restriction on the test name decides alone: the Windows test runs although
     // it is not for all projects, and the Linux one with the same name does not.
     assert_eq!(
-        repo.labels(&[
-            "target",
-            "--try",
-            "-b o -p linux64,win64 -u unit[windows11-64]"
-        ]),
+        labels(
+            &repo,
+            &[
+                "target",
+                "--try",
+                "-b o -p linux64,win64 -u unit[windows11-64]"
+            ]
+        ),
         set(&[
             "build-linux64-opt",
             "build-win64-opt",
@@ -94,7 +82,7 @@ fn try_syntax_selects_builds_and_tests_by_their_attributes() {
         ])
     );
     // The target graph adds the dependencies of what try syntax chose.
-    let optimized = repo.json(&["optimized", "--try", "-b d -p linux64 -u unit"]);
+    let optimized = json(&repo, &["optimized", "--try", "-b d -p linux64 -u unit"]);
     let labels: BTreeSet<String> = optimized
         .values()
         .map(|t| t["label"].as_str().unwrap().to_owned())
@@ -107,12 +95,15 @@ fn try_syntax_selects_builds_and_tests_by_their_attributes() {
 
 #[test]
 fn try_syntax_sets_attributes_and_notification_routes() {
-    let repo = Intree::new();
-    let target = repo.json(&[
-        "target",
-        "--try",
-        "-b o -p linux64 -u unit --rebuild 3 --no-retry --tag t1 -f",
-    ]);
+    let repo = intree();
+    let target = json(
+        &repo,
+        &[
+            "target",
+            "--try",
+            "-b o -p linux64 -u unit --rebuild 3 --no-retry --tag t1 -f",
+        ],
+    );
     let test = &target["test-linux64-opt-unit"];
     assert_eq!(test["attributes"]["task_duplicates"], 3);
     assert_eq!(test["attributes"]["no_retry"], true);
@@ -144,16 +135,16 @@ fn try_syntax_sets_attributes_and_notification_routes() {
 
 #[test]
 fn try_errors_read_like_tc_try_parse() {
-    let repo = Intree::new();
-    let out = repo.graph(&["target", "--try", "-b o -p nosuch"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("resolve:unknown-platform"), "{err}");
-    assert!(err.contains("nosuch"), "{err}");
-
-    let out = repo.graph(&["full", "--try", "-b o"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--try selects target tasks"));
+    let repo = intree();
+    graph(&repo, &["target", "--try", "-b o -p nosuch"])
+        .status(2)
+        .stderr_contains("resolve:unknown-platform")
+        .stderr_contains("nosuch")
+        .run();
+    graph(&repo, &["full", "--try", "-b o"])
+        .status(2)
+        .stderr_contains("--try selects target tasks")
+        .run();
 }
 
 /// A kind whose task has a YAML construction error on line 6, column 27.
@@ -213,29 +204,25 @@ fn a_broken_kind_file_is_reported_at_its_line() {
 
 #[test]
 fn the_message_parameter_selects_with_try_option_syntax() {
-    let repo = Intree::new();
-    let params = std::fs::read_to_string(repo.dir.path().join("params.yml")).unwrap();
-    std::fs::write(
-        repo.dir.path().join("try.yml"),
-        format!(
-            "{params}\ntarget_tasks_method: try_option_syntax\nmessage: 'Bug 1 - fix it; try: -b o -p linux64 -u none'\n"
-        ),
-    )
-    .unwrap();
-    let out = common::tc()
+    let repo = intree();
+    let params = repo.read("params.yml");
+    repo.test()
+        .file(
+            "try.yml",
+            format!(
+                "{params}\ntarget_tasks_method: try_option_syntax\nmessage: 'Bug 1 - fix it; try: -b o -p linux64 -u none'\n"
+            ),
+        )
         .args(["graph", "target", "-p", "try.yml"])
-        .current_dir(repo.dir.path())
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "build-linux64-opt\n");
+        .stdout("build-linux64-opt\n")
+        .run();
 }
 
 #[test]
 fn optimized_tasks_have_nice_slugids_and_resolved_dependencies() {
-    let repo = Intree::new();
-    let optimized = repo.json(&["optimized"]);
+    let repo = intree();
+    let optimized = json(&repo, &["optimized"]);
     let by_label: BTreeMap<String, String> = optimized
         .iter()
         .map(|(id, t)| (t["label"].as_str().unwrap().to_owned(), id.clone()))
@@ -282,8 +269,8 @@ fn optimized_tasks_have_nice_slugids_and_resolved_dependencies() {
 
 #[test]
 fn dot_and_table_show_labels_and_edges() {
-    let repo = Intree::new();
-    let dot = repo.ok(&["full", "--format", "dot"]);
+    let repo = intree();
+    let dot = ok(&repo, &["full", "--format", "dot"]);
     assert!(dot.starts_with("digraph taskgraph {\n"), "{dot}");
     assert!(dot.ends_with("}\n"), "{dot}");
     assert!(dot.contains("  \"lint-yaml\";\n"));
@@ -294,20 +281,23 @@ fn dot_and_table_show_labels_and_edges() {
     let mut sorted = nodes.clone();
     sorted.sort_unstable();
     assert_eq!(nodes, sorted);
-    assert_eq!(nodes.len(), repo.labels(&["full"]).len());
+    assert_eq!(nodes.len(), labels(&repo, &["full"]).len());
 
     // optimized: nodes are labels, edges only between kept tasks.
-    let dot = repo.ok(&["optimized", "--format", "dot"]);
+    let dot = ok(&repo, &["optimized", "--format", "dot"]);
     assert!(dot.contains("  \"lint-python\";\n"));
     assert!(!dot.contains("lint-yaml"));
 
-    let table = repo.ok(&[
-        "full",
-        "--format",
-        "table",
-        "--tasks",
-        "test-linux64-opt-unit",
-    ]);
+    let table = ok(
+        &repo,
+        &[
+            "full",
+            "--format",
+            "table",
+            "--tasks",
+            "test-linux64-opt-unit",
+        ],
+    );
     for cell in [
         "Label",
         "Kind",
@@ -327,57 +317,44 @@ fn dot_and_table_show_labels_and_edges() {
 /// names the repository and the project, and without them the errors name the parameter to set.
 #[test]
 fn the_example_works_in_a_clone_whose_origin_is_not_on_github() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     common::repo::commit_copy(
         &common::root().join("examples/intree"),
-        dir.path(),
+        dir.root(),
         "/srv/git/tc",
     );
-    let params = std::fs::read_to_string(dir.path().join("params.yml")).unwrap();
-    let without_project: String = params
+    let without_project: String = dir
+        .read("params.yml")
         .lines()
         .filter(|line| !line.starts_with("project:"))
         .map(|line| format!("{line}\n"))
         .collect();
-    std::fs::write(dir.path().join("no-project.yml"), without_project).unwrap();
-    let graph = |params: &[&str]| {
-        common::tc()
+    dir.write("no-project.yml", without_project);
+    let optimized = || {
+        dir.test()
             .args(["graph", "optimized"])
-            .args(params)
-            .current_dir(dir.path())
             .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-            .env_remove("TASK_ID")
-            .output()
-            .unwrap()
     };
-    let with_file = graph(&["-p", "params.yml"]);
-    assert!(
-        with_file.status.success(),
-        "{}",
-        String::from_utf8_lossy(&with_file.stderr)
-    );
-
-    let from_origin = graph(&[]);
-    let stderr = String::from_utf8_lossy(&from_origin.stderr);
-    assert_eq!(from_origin.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("head_repository"), "{stderr}");
-
-    let no_project = graph(&["-p", "no-project.yml"]);
-    let stderr = String::from_utf8_lossy(&no_project.stderr);
-    assert_eq!(no_project.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("invalid index route"), "{stderr}");
-    assert!(
-        stderr.contains("the `project` parameter is empty") && stderr.contains("project: <name>"),
-        "{stderr}"
-    );
+    optimized().args(["-p", "params.yml"]).run();
+    optimized()
+        .status(2)
+        .stderr_contains("head_repository")
+        .run();
+    optimized()
+        .args(["-p", "no-project.yml"])
+        .status(2)
+        .stderr_contains("invalid index route")
+        .stderr_contains("the `project` parameter is empty")
+        .stderr_contains("project: <name>")
+        .run();
 }
 
 /// `scripts/synthetic-repo.py`, the benchmark's fixture generator, lives in the project and
 /// writes a repository of N tasks that `tc graph` renders.
 #[test]
 fn the_synthetic_benchmark_repository_is_generated_in_the_project() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("synth");
+    let dir = TestDir::new();
+    let repo = dir.path("synth");
     let made = std::process::Command::new("python3")
         .arg(common::root().join("scripts/synthetic-repo.py"))
         .arg(&repo)
@@ -385,24 +362,14 @@ fn the_synthetic_benchmark_repository_is_generated_in_the_project() {
         .output()
         .unwrap();
     assert!(made.status.success(), "{made:?}");
-    common::repo::commit_copy(
-        &repo,
-        &dir.path().join("git"),
-        "https://github.com/example/synth",
-    );
-    let out = common::tc()
+    common::repo::commit_copy(&repo, &dir.path("git"), "https://github.com/example/synth");
+    let labels = dir
+        .test()
         .args(["graph", "full"])
-        .current_dir(dir.path().join("git"))
+        .current_dir("git")
         .env("TASKCLUSTER_ROOT_URL", "https://tc.example.com")
-        .env_remove("TASK_ID")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let labels = String::from_utf8_lossy(&out.stdout);
+        .run()
+        .stdout;
     assert_eq!(labels.lines().count(), 50, "{labels}");
     assert!(labels.lines().any(|l| l == "test-t00000"), "{labels}");
 }

@@ -14,6 +14,7 @@ mod generated_files;
 mod graph_compat;
 mod graph_pages;
 mod graph_stages;
+mod human_output;
 mod queue_cli;
 mod queue_conformance;
 mod queue_robustness;

@@ -1,71 +1,47 @@
 //! `tc run-local` on the native engine with real processes: the outcome table rows the native
 //! engine reaches, artifacts and their safety, secrets, maxRunTime and cancellation.
 
-use crate::common;
-
-use std::path::{Path, PathBuf};
+use crate::common::{self, Test, TestDir};
 
 use serde_json::Value;
 
-/// A scratch directory with its own cache root, and helpers to run tasks in it.
-struct Scratch {
-    dir: tempfile::TempDir,
+/// `tc run-local TASK --format json --artifacts-dir A EXTRA` in `dir`, whose cache root is
+/// `dir/cache`.
+fn run_json(dir: &TestDir, task: &str, extra: &[&str]) -> Test {
+    dir.test()
+        .args([
+            "run-local",
+            task,
+            "--format",
+            "json",
+            "--artifacts-dir",
+            "A",
+        ])
+        .args(extra)
 }
 
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
+/// `tc run-local TASK EXTRA` in `dir` (the live log on stdout).
+fn run_local(dir: &TestDir, task: &str, extra: &[&str]) -> Test {
+    dir.test().args(["run-local", task]).args(extra)
+}
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
+/// A test directory holding the task file `name`.
+fn with_task(name: &str, yaml: &str) -> TestDir {
+    let dir = TestDir::new();
+    dir.write(name, yaml);
+    dir
+}
 
-    fn task(&self, name: &str, yaml: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, yaml).unwrap();
-        p
-    }
+fn manifest(dir: &TestDir) -> Value {
+    dir.json("A/tc-manifest.json")
+}
 
-    fn tc(&self) -> assert_cmd::Command {
-        let mut cmd = common::tc();
-        cmd.current_dir(self.dir.path())
-            .env("TC_CACHE_DIR", self.path("cache"));
-        cmd
-    }
+fn saved_log(dir: &TestDir) -> String {
+    dir.read("A/public/logs/live_backing.log")
+}
 
-    /// Runs a task with `--format json`; returns (exit, summary, stderr).
-    fn run_json(&self, task: &Path, extra: &[&str]) -> (i32, Value, String) {
-        let out = self
-            .tc()
-            .arg("run-local")
-            .arg(task)
-            .args(["--format", "json", "--artifacts-dir", "A"])
-            .args(extra)
-            .output()
-            .unwrap();
-        let summary = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        (
-            out.status.code().unwrap_or(-1),
-            summary,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn manifest(&self) -> Value {
-        serde_json::from_str(&std::fs::read_to_string(self.path("A/tc-manifest.json")).unwrap())
-            .unwrap()
-    }
-
-    fn saved_log(&self) -> String {
-        std::fs::read_to_string(self.path("A/public/logs/live_backing.log")).unwrap()
-    }
-
-    fn leftover_task_dirs(&self) -> usize {
-        std::fs::read_dir(self.path("cache/tasks")).map_or(0, std::iter::Iterator::count)
-    }
+fn leftover_task_dirs(dir: &TestDir) -> usize {
+    std::fs::read_dir(dir.path("cache/tasks")).map_or(0, std::iter::Iterator::count)
 }
 
 const HELLO: &str = "
@@ -80,10 +56,14 @@ payload:
 
 #[test]
 fn row_1_a_task_that_exits_0_completes_with_its_artifacts() {
-    let s = Scratch::new();
-    let t = s.task("hello.yml", HELLO);
-    let (code, sum, _) = s.run_json(&t, &["--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"]);
-    assert_eq!(code, 0, "{sum}");
+    let s = with_task("hello.yml", HELLO);
+    let sum = run_json(
+        &s,
+        "hello.yml",
+        &["--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"],
+    )
+    .run()
+    .json();
     assert_eq!(
         (sum["outcome"].as_str(), sum["reason"].as_str()),
         (Some("completed"), Some("completed"))
@@ -91,15 +71,9 @@ fn row_1_a_task_that_exits_0_completes_with_its_artifacts() {
     assert_eq!(sum["taskExitCode"], 0);
     assert_eq!(sum["family"], "generic-worker");
     assert_eq!(sum["engine"], "native");
-    assert_eq!(
-        std::fs::read_to_string(s.path("A/public/a.txt")).unwrap(),
-        "hi\n"
-    );
-    assert_eq!(
-        std::fs::read_to_string(s.path("A/public/out/sub/b.txt")).unwrap(),
-        "deep\n"
-    );
-    let names: Vec<String> = s.manifest()["artifacts"]
+    assert_eq!(s.read("A/public/a.txt"), "hi\n");
+    assert_eq!(s.read("A/public/out/sub/b.txt"), "deep\n");
+    let names: Vec<String> = manifest(&s)["artifacts"]
         .as_array()
         .unwrap()
         .iter()
@@ -115,7 +89,7 @@ fn row_1_a_task_that_exits_0_completes_with_its_artifacts() {
             "public/out/sub/b.txt"
         ]
     );
-    let log = s.saved_log();
+    let log = saved_log(&s);
     assert!(
         log.contains("id=gE8_yN_LTs2mvuasaq9Nbw run=0 local=1 dir=/"),
         "{log}"
@@ -124,122 +98,105 @@ fn row_1_a_task_that_exits_0_completes_with_its_artifacts() {
         log.contains("[tc] === Task Starting ===") && log.contains("Outcome: completed"),
         "{log}"
     );
-    assert_eq!(s.leftover_task_dirs(), 0, "the task dir is removed");
+    assert_eq!(leftover_task_dirs(&s), 0, "the task dir is removed");
 }
 
 #[test]
 fn the_live_log_goes_to_stdout_in_text_mode() {
-    let s = Scratch::new();
-    let t = s.task("hello.yml", HELLO);
-    let out = s
-        .tc()
-        .args(["run-local"])
-        .arg(&t)
-        .args(["--artifacts-dir", "A"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("[tc] Task: "), "{text}");
-    assert!(text.contains("[tc] Command 1/1: /bin/sh -c"), "{text}");
-    assert!(text.contains("[tc] Artifact public/a.txt (3 B)"), "{text}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no isolation"));
+    let out = Test::new()
+        .file("hello.yml", HELLO)
+        .args(["run-local", "hello.yml", "--artifacts-dir", "A"])
+        .stdout_contains("[tc] Command 1/1: /bin/sh -c")
+        .stdout_contains("[tc] Artifact public/a.txt (3 B)")
+        .stderr_contains("no isolation")
+        .run();
+    assert!(out.stdout.starts_with("[tc] Task: "), "{out}");
 }
 
 #[test]
 fn row_2_the_first_failing_command_gives_its_exit_code() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'exit 4'], [/bin/sh, -c, 'echo never']]\n");
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 4);
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'exit 4'], [/bin/sh, -c, 'echo never']]\n",
+    );
+    let sum = run_json(&s, "t.yml", &[]).status(4).run().json();
     assert_eq!(
         (sum["outcome"].as_str(), sum["taskExitCode"].as_i64()),
         (Some("failed"), Some(4))
     );
     assert!(
-        !s.saved_log().lines().any(|l| l == "never"),
+        !saved_log(&s).lines().any(|l| l == "never"),
         "the second command never ran"
     );
 }
 
 #[test]
 fn a_command_killed_by_a_signal_reports_128_plus_the_signal() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'kill -9 $$']]\n",
     );
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!((code, sum["taskExitCode"].as_i64()), (137, Some(137)));
+    let sum = run_json(&s, "t.yml", &[]).status(137).run().json();
+    assert_eq!(sum["taskExitCode"].as_i64(), Some(137));
 }
 
 #[test]
 fn a_missing_program_fails_like_a_shell() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[no-such-program-tc-test]]\n",
     );
-    let (code, _, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 127);
-    assert!(s.saved_log().contains("Cannot run no-such-program-tc-test"));
+    run_json(&s, "t.yml", &[]).status(127).run();
+    assert!(saved_log(&s).contains("Cannot run no-such-program-tc-test"));
 }
 
 #[test]
 fn row_3_a_retry_exit_code_is_intermittent_and_retries_rerun() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo run $RUN_ID; exit 5']]\n  onExitStatus: {retry: [5]}\n");
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 3);
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo run $RUN_ID; exit 5']]\n  onExitStatus: {retry: [5]}\n",
+    );
+    let sum = run_json(&s, "t.yml", &[]).status(3).run().json();
     assert_eq!(sum["reason"], "intermittent-task");
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
-        .args(["--format", "json", "--artifacts-dir", "B", "--retries", "2"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let runs: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let runs = s
+        .test()
+        .args([
+            "run-local",
+            "t.yml",
+            "--format",
+            "json",
+            "--artifacts-dir",
+            "B",
+        ])
+        .args(["--retries", "2"])
+        .status(3)
+        .run()
+        .json_lines();
     assert_eq!(
         runs.iter()
             .map(|r| r["runId"].as_i64().unwrap())
             .collect::<Vec<_>>(),
         [0, 1, 2]
     );
-    assert!(
-        s.path("B.run0/tc-manifest.json").exists() && s.path("B.run1/tc-manifest.json").exists()
-    );
-    assert!(
-        std::fs::read_to_string(s.path("B/public/logs/live_backing.log"))
-            .unwrap()
-            .contains("run 2")
-    );
+    assert!(s.exists("B.run0/tc-manifest.json") && s.exists("B.run1/tc-manifest.json"));
+    assert!(s.read("B/public/logs/live_backing.log").contains("run 2"));
 }
 
 #[test]
 fn row_4_max_run_time_kills_the_whole_process_group() {
-    let s = Scratch::new();
+    let s = TestDir::new();
     let marker = s.path("grandchild-survived");
-    let t = s.task(
+    s.write(
         "t.yml",
-        &format!(
+        format!(
             "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, '(sleep 3; touch {}) & sleep 30']]\n",
             marker.display()
         ),
     );
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 1);
+    let sum = run_json(&s, "t.yml", &[]).status(1).run().json();
     assert_eq!(sum["outcome"], "failed");
     assert_eq!(sum["taskExitCode"], Value::Null);
-    assert!(
-        s.saved_log()
-            .contains("Task aborted: maxRunTime of 1 seconds exceeded")
-    );
+    assert!(saved_log(&s).contains("Task aborted: maxRunTime of 1 seconds exceeded"));
     std::thread::sleep(std::time::Duration::from_secs(4));
     assert!(
         !marker.exists(),
@@ -249,37 +206,38 @@ fn row_4_max_run_time_kills_the_whole_process_group() {
 
 #[test]
 fn rows_5_a_malformed_payload_lists_every_problem_and_still_writes_log_and_manifest() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 0\n  command: [[/bin/true]]\n  colour: red\n  env: {A: 1}\n",
     );
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 2);
+    let sum = run_json(&s, "t.yml", &[]).status(2).run().json();
     assert_eq!(sum["reason"], "malformed-payload");
     let msg = sum["message"].as_str().unwrap();
     for needle in ["payload/maxRunTime", "payload/colour", "payload/env/A"] {
         assert!(msg.contains(needle), "{needle} in {msg}");
     }
-    assert_eq!(s.manifest()["reason"], "malformed-payload");
-    assert!(s.saved_log().contains("Exit code: none"));
+    assert_eq!(manifest(&s)["reason"], "malformed-payload");
+    assert!(saved_log(&s).contains("Exit code: none"));
 }
 
 #[test]
 fn docker_worker_payloads_are_refused_on_the_native_engine() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  image: busybox\n  maxRunTime: 10\n");
-    let (code, sum, _) = s.run_json(&t, &["--engine", "native"]);
-    assert_eq!(code, 2);
+    let s = with_task("t.yml", "payload:\n  image: busybox\n  maxRunTime: 10\n");
+    let sum = run_json(&s, "t.yml", &["--engine", "native"])
+        .status(2)
+        .run()
+        .json();
     assert!(sum["message"].as_str().unwrap().contains("--engine auto"));
 }
 
 #[test]
 fn rows_10_missing_artifacts_fail_generic_worker_tasks_unless_optional() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n");
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!((code, sum["outcome"].as_str()), (1, Some("failed")));
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n",
+    );
+    let sum = run_json(&s, "t.yml", &[]).status(1).run().json();
+    assert_eq!(sum["outcome"].as_str(), Some("failed"));
     let errors: Vec<&Value> = sum["artifacts"]
         .as_array()
         .unwrap()
@@ -287,24 +245,21 @@ fn rows_10_missing_artifacts_fail_generic_worker_tasks_unless_optional() {
         .filter(|a| a["type"] == "error")
         .collect();
     assert_eq!(errors[0]["reason"], "file-missing-on-worker");
-    let (code, _, _) = s.run_json(&t, &["--missing-artifacts", "ignore"]);
-    assert_eq!(code, 0);
-    let t = s.task("o.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, optional: true}]\n");
-    let (code, _, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 0);
-    let (code, _, _) = s.run_json(&t, &["--missing-artifacts", "fail"]);
-    assert_eq!(code, 1);
+    run_json(&s, "t.yml", &["--missing-artifacts", "ignore"]).run();
+    s.write("o.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, optional: true}]\n");
+    run_json(&s, "o.yml", &[]).run();
+    run_json(&s, "o.yml", &["--missing-artifacts", "fail"])
+        .status(1)
+        .run();
 }
 
 #[test]
 fn row_11_escaping_artifacts_are_refused_and_nothing_is_written_outside() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > f.txt; ln -s /etc/hostname link.txt']]\n  artifacts:\n    - {type: file, path: f.txt, name: ../escaped.txt}\n    - {type: file, path: f.txt, name: /tmp/abs.txt}\n    - {type: file, path: link.txt, name: public/link.txt}\n",
     );
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 1, "{sum}");
+    let sum = run_json(&s, "t.yml", &[]).status(1).run().json();
     let reasons: Vec<&str> = sum["artifacts"]
         .as_array()
         .unwrap()
@@ -312,74 +267,63 @@ fn row_11_escaping_artifacts_are_refused_and_nothing_is_written_outside() {
         .filter_map(|a| a["reason"].as_str())
         .collect();
     assert_eq!(reasons, ["invalid-resource-on-worker"; 3]);
-    assert!(!s.path("escaped.txt").exists());
-    assert!(!s.path("A/public/link.txt").exists());
+    assert!(!s.exists("escaped.txt"));
+    assert!(!s.exists("A/public/link.txt"));
 }
 
 #[test]
 fn an_artifacts_dir_holding_someone_elses_files_is_refused_before_anything_runs() {
-    let s = Scratch::new();
-    std::fs::create_dir(s.path("A")).unwrap();
-    std::fs::write(s.path("A/thesis.tex"), "years of work").unwrap();
+    let s = TestDir::new();
+    s.write("A/thesis.tex", "years of work");
     let marker = s.path("ran");
-    let t = s.task(
+    s.write(
         "t.yml",
-        &format!(
+        format!(
             "payload:\n  maxRunTime: 30\n  command: [[touch, {}]]\n",
             marker.display()
         ),
     );
-    let (code, _, err) = s.run_json(&t, &[]);
-    assert_eq!(code, 2);
-    assert!(err.contains("not empty"), "{err}");
-    assert_eq!(
-        std::fs::read_to_string(s.path("A/thesis.tex")).unwrap(),
-        "years of work"
-    );
+    run_json(&s, "t.yml", &[])
+        .status(2)
+        .stderr_contains("not empty")
+        .run();
+    assert_eq!(s.read("A/thesis.tex"), "years of work");
     assert!(!marker.exists());
 }
 
 #[test]
 fn secrets_are_masked_in_the_terminal_the_saved_log_and_the_summary() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo \"a=$TOKEN b=$FROMFILE\"; printf %s \"$TOKEN\" | cut -c1-3; exit 9']]\n");
-    std::fs::write(s.path("secrets.env"), "FROMFILE=\"multi\nline-secret\"\n").unwrap();
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo \"a=$TOKEN b=$FROMFILE\"; printf %s \"$TOKEN\" | cut -c1-3; exit 9']]\n",
+    );
+    s.write("secrets.env", "FROMFILE=\"multi\nline-secret\"\n");
+    run_local(&s, "t.yml", &["--artifacts-dir", "A"])
         .args([
-            "--artifacts-dir",
-            "A",
             "--secret",
             "TOKEN=hunter2222",
             "--secret-file",
             "secrets.env",
         ])
-        .output()
-        .unwrap();
-    let terminal = String::from_utf8(out.stdout).unwrap();
-    assert!(terminal.contains("a=*** b=***\n"), "{terminal}");
-    assert!(!terminal.contains("hunter2222") && !terminal.contains("line-secret"));
-    assert!(!s.saved_log().contains("hunter2222"));
-    assert!(
-        !std::fs::read_to_string(s.path("A/tc-manifest.json"))
-            .unwrap()
-            .contains("hunter2222")
-    );
+        .status(9)
+        .stdout_contains("a=*** b=***\n")
+        .stdout_lacks("hunter2222")
+        .stdout_lacks("line-secret")
+        .run();
+    assert!(!saved_log(&s).contains("hunter2222"));
+    assert!(!s.read("A/tc-manifest.json").contains("hunter2222"));
 }
 
 #[test]
 fn a_secret_in_an_artifact_file_name_is_masked_on_disk_too_with_a_warning() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'mkdir out && echo k > \"out/key-$TOKEN.txt\" && echo p > out/plain.txt']]\n  artifacts: [{type: directory, path: out, name: public/out}]\n",
     );
-    let (code, summary, err) = s.run_json(&t, &["--secret", "TOKEN=hunter2222"]);
-    assert_eq!(code, 0, "{summary} {err}");
+    let out = run_json(&s, "t.yml", &["--secret", "TOKEN=hunter2222"]).run();
+    let summary = out.json();
     // Every file the manifest names is there, under that name; no file name holds the secret.
-    let manifest = s.manifest();
+    let manifest = manifest(&s);
     let mut named = Vec::new();
     for a in manifest["artifacts"].as_array().unwrap() {
         if a["type"] == "file" {
@@ -400,10 +344,7 @@ fn a_secret_in_an_artifact_file_name_is_masked_on_disk_too_with_a_warning() {
         !on_disk.iter().any(|n| n.contains("hunter2222")),
         "{on_disk:?}"
     );
-    assert_eq!(
-        std::fs::read_to_string(s.path("A/public/out/key-***.txt")).unwrap(),
-        "k\n"
-    );
+    assert_eq!(s.read("A/public/out/key-***.txt"), "k\n");
     // The warning names the masked path only.
     let warning = "artifact public/out/key-***.txt: its path holds a secret value, so it is stored under this masked name";
     assert!(
@@ -414,11 +355,11 @@ fn a_secret_in_an_artifact_file_name_is_masked_on_disk_too_with_a_warning() {
             .any(|w| w == warning),
         "{summary}"
     );
-    assert!(s.saved_log().contains(warning), "{}", s.saved_log());
+    assert!(saved_log(&s).contains(warning), "{}", saved_log(&s));
     for text in [
         summary.to_string(),
-        err,
-        s.saved_log(),
+        out.stderr,
+        saved_log(&s),
         manifest.to_string(),
     ] {
         assert!(!text.contains("hunter2222"), "{text}");
@@ -427,37 +368,22 @@ fn a_secret_in_an_artifact_file_name_is_masked_on_disk_too_with_a_warning() {
 
 #[test]
 fn env_layers_and_reserved_names() {
-    let s = Scratch::new();
-    std::fs::write(s.path("vars.env"), "# comment\nFROM_FILE=file\nBOTH=file\n").unwrap();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  env: {P: payload, BOTH: payload, TASK_ID: mine}\n  command: [[/bin/sh, -c, 'echo \"$P $FROM_FILE $BOTH $CLI ${SECRETISH:-unset} $TASK_ID\"']]\n");
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
-        .args([
-            "--artifacts-dir",
-            "A",
-            "--env-file",
-            "vars.env",
-            "--env",
-            "CLI=cli",
-            "--env",
-            "BOTH=cli",
-            "--local-task-id",
-            "gE8_yN_LTs2mvuasaq9Nbw",
-        ])
-        .env("SECRETISH", "not inherited")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("payload file cli cli unset gE8_yN_LTs2mvuasaq9Nbw\n"),
-        "{text}"
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  env: {P: payload, BOTH: payload, TASK_ID: mine}\n  command: [[/bin/sh, -c, 'echo \"$P $FROM_FILE $BOTH $CLI ${SECRETISH:-unset} $TASK_ID\"']]\n",
     );
-    assert!(
-        text.contains("Warning: payload/env/TASK_ID is reserved"),
-        "{text}"
-    );
+    s.write("vars.env", "# comment\nFROM_FILE=file\nBOTH=file\n");
+    run_local(
+        &s,
+        "t.yml",
+        &["--artifacts-dir", "A", "--env-file", "vars.env"],
+    )
+    .args(["--env", "CLI=cli", "--env", "BOTH=cli"])
+    .args(["--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"])
+    .env("SECRETISH", "not inherited")
+    .stdout_contains("payload file cli cli unset gE8_yN_LTs2mvuasaq9Nbw\n")
+    .stdout_contains("Warning: payload/env/TASK_ID is reserved")
+    .run();
     for bad in [
         &["--env", "RUN_ID=3"][..],
         &["--env", "1X=3"],
@@ -465,59 +391,46 @@ fn env_layers_and_reserved_names() {
         &["--env", "K=v", "--secret", "K=longvalue"],
         &["--secret", "NOT_SET_ANYWHERE_TC"],
     ] {
-        let out = s
-            .tc()
-            .arg("run-local")
-            .arg(&t)
-            .args(["--artifacts-dir", "Z"])
+        run_local(&s, "t.yml", &["--artifacts-dir", "Z"])
             .args(bad)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(!s.path("Z").exists(), "nothing written for {bad:?}");
+            .status(2)
+            .run();
+        assert!(!s.exists("Z"), "nothing written for {bad:?}");
     }
 }
 
 #[test]
 fn bad_documents_exit_2_with_file_line_and_column() {
-    let s = Scratch::new();
-    let t = s.task("bad.yml", "payload:\n  command: [[true]\n  maxRunTime: 5\n");
-    let out = s.tc().arg("run-local").arg(&t).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let s = with_task("bad.yml", "payload:\n  command: [[true]\n  maxRunTime: 5\n");
     // The unclosed `[` on line 2 is the mistake, not the `:` where the parser stopped.
-    assert!(
-        err.contains("bad.yml:2:12: this '[' is not closed"),
-        "{err}"
-    );
-    let t = s.task(
+    run_local(&s, "bad.yml", &[])
+        .status(2)
+        .stderr_contains("bad.yml:2:12: this '[' is not closed")
+        .run();
+    s.write(
         "keys.yml",
         "payload: {command: [[/bin/true]], maxRunTime: 5}\ncolor: red\nprovisionerId: p\n",
     );
-    let out = s.tc().arg("run-local").arg(&t).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("color") && err.contains("workerType"), "{err}");
-    let out = s.tc().args(["run-local", "missing.yml"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
-    assert!(!s.path("artifacts").exists());
+    run_local(&s, "keys.yml", &[])
+        .status(2)
+        .stderr_contains("color")
+        .stderr_contains("workerType")
+        .run();
+    run_local(&s, "missing.yml", &[])
+        .status(2)
+        .stderr_contains("no such file")
+        .run();
+    assert!(!s.exists("artifacts"));
 }
 
 #[test]
 fn relative_times_and_stdin() {
-    let s = Scratch::new();
-    let out = s.tc().args(["run-local", "-", "--format", "json", "--artifacts-dir", "A"])
-        .write_stdin("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: x, optional: true, expires: {relative-datestamp: 1 day}}]\ndeadline: {relative-datestamp: 2 hours}\n")
-        .output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let t = s.task("late.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: x, expires: {relative-datestamp: 5 years}}]\n");
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 2);
+    let s = TestDir::new();
+    run_json(&s, "-", &[])
+        .stdin("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: x, optional: true, expires: {relative-datestamp: 1 day}}]\ndeadline: {relative-datestamp: 2 hours}\n")
+        .run();
+    s.write("late.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: x, expires: {relative-datestamp: 5 years}}]\n");
+    let sum = run_json(&s, "late.yml", &[]).status(2).run().json();
     assert!(
         sum["message"]
             .as_str()
@@ -528,50 +441,37 @@ fn relative_times_and_stdin() {
 
 #[test]
 fn dry_run_prints_the_plan_and_runs_nothing() {
-    let s = Scratch::new();
+    let s = TestDir::new();
     let marker = s.path("ran");
-    let t = s.task(
+    s.write(
         "t.yml",
-        &format!(
+        format!(
             "payload:\n  maxRunTime: 30\n  env: {{A: b}}\n  command: [[touch, {}]]\n",
             marker.display()
         ),
     );
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
-        .args(["--dry-run", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = run_local(&s, "t.yml", &["--dry-run", "--format", "json"])
+        .run()
+        .json();
     assert_eq!(v["plan"]["engine"], "native");
     assert_eq!(v["plan"]["env"], serde_json::json!(["A"]));
     assert_eq!(v["definition"]["taskQueueId"], "local/default");
-    assert!(!marker.exists() && !s.path("artifacts").exists());
-    let bad = s.task(
+    assert!(!marker.exists() && !s.exists("artifacts"));
+    s.write(
         "bad.yml",
         "payload: {command: [[/bin/true]], maxRunTime: -1}\n",
     );
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&bad)
-        .arg("--dry-run")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    run_local(&s, "bad.yml", &["--dry-run"]).status(2).run();
 }
 
 #[test]
 fn row_12_ctrl_c_cancels_cleans_up_and_exits_130() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 60\n  command: [[/bin/sh, -c, 'echo started; sleep 60']]\n  artifacts: [{type: file, path: x}]\n");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
-        .current_dir(s.dir.path())
-        .env("TC_CACHE_DIR", s.path("cache"))
-        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 60\n  command: [[/bin/sh, -c, 'echo started; sleep 60']]\n  artifacts: [{type: file, path: x}]\n",
+    );
+    let mut child = run_local(&s, "t.yml", &["--artifacts-dir", "A"])
+        .command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -600,26 +500,18 @@ fn row_12_ctrl_c_cancels_cleans_up_and_exits_130() {
             .any(|l| l.contains("Outcome: exception (canceled)")),
         "{rest:?}"
     );
-    assert_eq!(s.leftover_task_dirs(), 0, "the task dir is removed");
-    assert_eq!(
-        serde_json::from_str::<Value>(
-            &std::fs::read_to_string(s.path("A/tc-manifest.json")).unwrap()
-        )
-        .unwrap()["reason"],
-        "canceled"
-    );
+    assert_eq!(leftover_task_dirs(&s), 0, "the task dir is removed");
+    assert_eq!(manifest(&s)["reason"], "canceled");
 }
 
 #[test]
 fn keep_leaves_the_task_dir() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo kept > k.txt']]\n",
     );
-    let (code, sum, _) = s.run_json(&t, &["--keep"]);
-    assert_eq!(code, 0);
-    assert_eq!(s.leftover_task_dirs(), 1);
+    let sum = run_json(&s, "t.yml", &["--keep"]).run().json();
+    assert_eq!(leftover_task_dirs(&s), 1);
     assert!(
         sum["warnings"]
             .as_array()
@@ -631,25 +523,22 @@ fn keep_leaves_the_task_dir() {
 
 #[test]
 fn several_tasks_run_at_once_with_prefixes_and_the_highest_status_wins() {
-    let s = Scratch::new();
-    let a = s.task(
+    let s = with_task(
         "a.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo from-a; printf tail']]\n",
     );
-    let b = s.task(
+    s.write(
         "build-b.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo from-b; exit 6']]\n",
     );
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&a)
-        .arg(&b)
-        .args(["-j", "2", "--artifacts-dir", "A"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_local(
+        &s,
+        "a.yml",
+        &["build-b.yml", "-j", "2", "--artifacts-dir", "A"],
+    )
+    .status(6)
+    .run()
+    .stdout;
     assert!(text.lines().any(|l| l == "[a      ] from-a"), "{text}");
     assert!(
         text.lines().any(|l| l == "[a      ] tail"),
@@ -671,46 +560,40 @@ fn several_tasks_run_at_once_with_prefixes_and_the_highest_status_wins() {
             "saved logs carry no prefix"
         );
     }
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&a)
-        .arg(&b)
-        .args(["--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    run_local(
+        &s,
+        "a.yml",
+        &["build-b.yml", "--local-task-id", "gE8_yN_LTs2mvuasaq9Nbw"],
+    )
+    .status(2)
+    .run();
 }
 
 #[test]
 fn json_gives_one_summary_line_per_task() {
-    let s = Scratch::new();
-    let a = s.task(
-        "a.yml",
-        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
-    );
-    let b = s.task(
-        "b.yml",
-        "payload:\n  maxRunTime: 30\n  command: [[/bin/false]]\n",
-    );
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&a)
-        .arg(&b)
-        .args(["--format", "json", "--artifacts-dir", "A"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let outcomes: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["outcome"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
+    let outcomes: Vec<String> = Test::new()
+        .file(
+            "a.yml",
+            "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
+        )
+        .file(
+            "b.yml",
+            "payload:\n  maxRunTime: 30\n  command: [[/bin/false]]\n",
+        )
+        .args([
+            "run-local",
+            "a.yml",
+            "b.yml",
+            "--format",
+            "json",
+            "--artifacts-dir",
+            "A",
+        ])
+        .status(1)
+        .run()
+        .json_lines()
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(outcomes, ["completed", "failed"]);
 }
@@ -726,17 +609,19 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
         eprintln!("skipped: util-linux `script` is not installed");
         return;
     }
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, 'sleep 2; echo made > made.txt; exit 4']]\n  artifacts: [{type: file, path: made.txt}]\n");
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, 'sleep 2; echo made > made.txt; exit 4']]\n  artifacts: [{type: file, path: made.txt}]\n",
+    );
     let tc = assert_cmd::cargo::cargo_bin("tc");
     let inner = format!(
         "SHELL=/bin/sh TC_CACHE_DIR={} {} run-local {} -i --artifacts-dir A",
         s.path("cache").display(),
         tc.display(),
-        t.display()
+        s.path("t.yml").display()
     );
     let out = std::process::Command::new("sh")
-        .current_dir(s.dir.path())
+        .current_dir(s.root())
         .arg("-c")
         .arg(format!("(sleep 1; printf 'exec-task; echo exec-task-exit=$?; exit 6\\n') | timeout 60 script -qec \"{inner}\" /dev/null"))
         .output()
@@ -751,35 +636,30 @@ fn interactive_opens_a_shell_with_exec_task_through_a_pseudo_terminal() {
         text.contains("exec-task-exit=4"),
         "exec-task ran the commands, past maxRunTime: {text}"
     );
-    assert_eq!(
-        std::fs::read_to_string(s.path("A/made.txt")).unwrap(),
-        "made\n",
-        "artifacts follow as usual"
-    );
+    assert_eq!(s.read("A/made.txt"), "made\n", "artifacts follow as usual");
     let banner = "[tc] Interactive shell (not recorded): `exec-task` runs the task's commands";
     assert!(
         text.contains(banner),
         "the banner tells of exec-task: {text}"
     );
-    let log = s.saved_log();
+    let log = saved_log(&s);
     assert!(
         log.contains(banner) && !log.contains("exec-task-exit"),
         "{log}"
     );
-    let out = s.tc().arg("run-local").arg(&t).arg("-i").output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "no terminal: a usage error");
+    // No terminal: a usage error.
+    run_local(&s, "t.yml", &["-i"]).status(2).run();
 }
 
 #[test]
 fn group_members_that_ignore_sigterm_are_killed_after_the_grace() {
-    let s = Scratch::new();
+    let s = TestDir::new();
     let marker = s.path("survived");
-    let t = s.task("t.yml", &format!(
+    s.write("t.yml", format!(
         "payload:\n  maxRunTime: 1\n  command: [[/bin/sh, -c, '(trap \"\" TERM; sleep 9; touch {}) & trap \"\" TERM; sleep 30']]\n",
         marker.display()
     ));
-    let (code, _, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 1);
+    run_json(&s, "t.yml", &[]).status(1).run();
     std::thread::sleep(std::time::Duration::from_secs(10));
     assert!(
         !marker.exists(),
@@ -789,8 +669,7 @@ fn group_members_that_ignore_sigterm_are_killed_after_the_grace() {
 
 #[test]
 fn a_background_process_holding_the_output_does_not_keep_tc_waiting() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 60\n  command: [[/bin/sh, -c, 'sleep 30 & echo started']]\n",
     );
@@ -798,9 +677,9 @@ fn a_background_process_holding_the_output_does_not_keep_tc_waiting() {
     let out = std::process::Command::new("timeout")
         .arg("20")
         .arg(assert_cmd::cargo::cargo_bin("tc"))
-        .current_dir(s.dir.path())
+        .current_dir(s.root())
         .env("TC_CACHE_DIR", s.path("cache"))
-        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+        .args(["run-local", "t.yml", "--artifacts-dir", "A"])
         .output()
         .unwrap();
     assert_eq!(
@@ -812,21 +691,21 @@ fn a_background_process_holding_the_output_does_not_keep_tc_waiting() {
 
 #[test]
 fn unsafe_log_names_are_malformed_and_never_written() {
-    let s = Scratch::new();
+    let s = TestDir::new();
     for logs in [
         "{backing: ../../escaped.log}",
         "{backing: /tmp/tc-abs-escape.log}",
         "{live: same.log, backing: same.log}",
         "{backing: tc-manifest.json}",
     ] {
-        let t = s.task(
+        s.write(
             "t.yml",
-            &format!("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  logs: {logs}\n"),
+            format!("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  logs: {logs}\n"),
         );
-        let (code, sum, _) = s.run_json(&t, &[]);
+        let sum = run_json(&s, "t.yml", &[]).status(2).run().json();
         assert_eq!(
-            (code, sum["reason"].as_str()),
-            (2, Some("malformed-payload")),
+            sum["reason"].as_str(),
+            Some("malformed-payload"),
             "{logs}: {sum}"
         );
         assert!(
@@ -834,19 +713,17 @@ fn unsafe_log_names_are_malformed_and_never_written() {
             "{sum}"
         );
     }
-    assert!(
-        !s.path("escaped.log").exists()
-            && !s.dir.path().parent().unwrap().join("escaped.log").exists()
-    );
+    assert!(!s.exists("escaped.log") && !s.root().parent().unwrap().join("escaped.log").exists());
     assert!(!std::path::Path::new("/tmp/tc-abs-escape.log").exists());
 }
 
 #[test]
 fn an_artifact_cannot_take_the_live_log_name() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > x.txt']]\n  artifacts: [{type: file, path: x.txt, name: public/logs/live.log}]\n");
-    let (code, sum, _) = s.run_json(&t, &[]);
-    assert_eq!(code, 1);
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'echo x > x.txt']]\n  artifacts: [{type: file, path: x.txt, name: public/logs/live.log}]\n",
+    );
+    let sum = run_json(&s, "t.yml", &[]).status(1).run().json();
     let named: Vec<&Value> = sum["artifacts"]
         .as_array()
         .unwrap()
@@ -859,50 +736,42 @@ fn an_artifact_cannot_take_the_live_log_name() {
 
 #[test]
 fn secrets_in_artifact_names_are_masked_in_the_summary() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: hunter2222.txt}]\n");
-    let (_, sum, _) = s.run_json(&t, &["--secret", "S=hunter2222"]);
-    assert!(!sum.to_string().contains("hunter2222"), "{sum}");
-    assert!(
-        !std::fs::read_to_string(s.path("A/tc-manifest.json"))
-            .unwrap()
-            .contains("hunter2222")
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: hunter2222.txt}]\n",
     );
+    let sum = run_json(&s, "t.yml", &["--secret", "S=hunter2222"])
+        .status(1)
+        .run()
+        .json();
+    assert!(!sum.to_string().contains("hunter2222"), "{sum}");
+    assert!(!s.read("A/tc-manifest.json").contains("hunter2222"));
 }
 
 #[test]
 fn retries_never_replace_a_directory_tc_did_not_write() {
-    let s = Scratch::new();
-    std::fs::create_dir(s.path("A.run0")).unwrap();
-    std::fs::write(s.path("A.run0/mine.txt"), "keep").unwrap();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'exit 5']]\n  onExitStatus: {retry: [5]}\n");
-    let (code, _, err) = s.run_json(&t, &["--retries", "1"]);
-    assert_eq!(code, 2, "{err}");
-    assert_eq!(
-        std::fs::read_to_string(s.path("A.run0/mine.txt")).unwrap(),
-        "keep"
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'exit 5']]\n  onExitStatus: {retry: [5]}\n",
     );
+    s.write("A.run0/mine.txt", "keep");
+    run_json(&s, "t.yml", &["--retries", "1"]).status(2).run();
+    assert_eq!(s.read("A.run0/mine.txt"), "keep");
 }
 
 #[test]
 fn row_13_tc_failing_after_validation_is_an_internal_error() {
-    let s = Scratch::new();
     // The cache root lies under a regular file, so no task directory can be made.
-    std::fs::write(s.path("not-a-dir"), "").unwrap();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
     );
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
+    s.write("not-a-dir", "");
+    let sum = run_json(&s, "t.yml", &[])
         .env("TC_CACHE_DIR", s.path("not-a-dir/cache"))
-        .args(["--format", "json", "--artifacts-dir", "A"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let sum: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .status(3)
+        .run()
+        .json();
     assert_eq!(
         (sum["outcome"].as_str(), sum["reason"].as_str()),
         (Some("exception"), Some("internal-error"))
@@ -911,81 +780,64 @@ fn row_13_tc_failing_after_validation_is_an_internal_error() {
         sum["message"].as_str().unwrap().contains("not-a-dir"),
         "the message names what failed: {sum}"
     );
-    assert_eq!(s.manifest()["reason"], "internal-error");
+    assert_eq!(manifest(&s)["reason"], "internal-error");
 }
 
 #[test]
 fn develop_links_the_checkout_into_the_task_dir() {
-    let s = Scratch::new();
+    let s = TestDir::new();
+    s.write("checkout/README", "local work\n");
     let checkout = s.path("checkout");
-    std::fs::create_dir_all(&checkout).unwrap();
-    std::fs::write(checkout.join("README"), "local work\n").unwrap();
-    let t = s.task(
+    let checkout = checkout.to_str().unwrap();
+    s.write(
         "t2.yml",
         "payload:\n  maxRunTime: 30\n  env: {REPOSITORIES: '{\"ci\":\"CI\"}'}\n  command: [[echo, first], [/bin/sh, -c, 'cat checkouts/ci/README && echo changed > checkouts/ci/made']]\n",
     );
     // No run-task command: nothing to replace, so tc refuses and says how to bind instead.
-    let (code, _, err) = s.run_json(
-        &t,
-        &[
-            "--develop",
-            "--checkout",
-            checkout.to_str().unwrap(),
-            "--yes",
-        ],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("-v DIR:PATH"), "{err}");
-    let bin = s.path("bin");
-    std::fs::create_dir_all(&bin).unwrap();
+    run_json(
+        &s,
+        "t2.yml",
+        &["--develop", "--checkout", checkout, "--yes"],
+    )
+    .status(2)
+    .stderr_contains("-v DIR:PATH")
+    .run();
+    let run_task = s.path("bin/run-task");
+    std::fs::create_dir_all(s.path("bin")).unwrap();
     common::write_executable(
-        &bin.join("run-task"),
+        &run_task,
         "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
     );
-    let t = s.task(
+    s.write(
         "t3.yml",
-        &format!(
+        format!(
             "payload:\n  maxRunTime: 30\n  command: [[{}, --ci-checkout=checkouts/ci, --, /bin/sh, -c, 'cat checkouts/ci/README && echo changed > checkouts/ci/made']]\n",
-            bin.join("run-task").display()
+            run_task.display()
         ),
     );
     // A dry run uses nothing, so it asks nothing (no --yes off a terminal) and runs nothing.
-    let dry = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
-        .args(["--develop=ci", "--checkout", checkout.to_str().unwrap()])
+    let plan = run_local(&s, "t3.yml", &["--develop=ci", "--checkout", checkout])
         .args(["--dry-run", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(dry.status.success(), "{dry:?}");
-    let plan: Value = serde_json::from_slice(&dry.stdout).unwrap();
+        .run()
+        .json();
     assert!(
         plan["definition"]["payload"]["command"].is_array(),
         "{plan}"
     );
-    assert!(!checkout.join("made").exists());
-    let (code, _, err) = s.run_json(
-        &t,
-        &[
-            "--develop=ci",
-            "--checkout",
-            checkout.to_str().unwrap(),
-            "--yes",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(err.contains("local work"), "{err}");
-    assert_eq!(
-        std::fs::read_to_string(checkout.join("made")).unwrap(),
-        "changed\n"
-    );
+    assert!(!s.exists("checkout/made"));
+    run_json(
+        &s,
+        "t3.yml",
+        &["--develop=ci", "--checkout", checkout, "--yes"],
+    )
+    .stderr_contains("local work")
+    .run();
+    assert_eq!(s.read("checkout/made"), "changed\n");
 }
 
 #[test]
 fn container_options_are_refused_for_native_tasks() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
     );
@@ -994,35 +846,28 @@ fn container_options_are_refused_for_native_tasks() {
         (&["--network", "none"][..], "--network"),
         (&["-v", "/tmp:/x"][..], "-v/--volume"),
     ] {
-        let out = s
-            .tc()
-            .arg("run-local")
-            .arg(&t)
-            .args(flags)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains(named) && err.contains("run natively"), "{err}");
+        run_local(&s, "t.yml", flags)
+            .status(2)
+            .stderr_contains(named)
+            .stderr_contains("run natively")
+            .run();
     }
 }
 
 #[test]
 fn a_killed_tc_takes_the_task_and_its_background_children_with_it() {
-    let s = Scratch::new();
+    let s = TestDir::new();
     let pids_file = s.path("pids");
-    let t = s.task(
+    s.write(
         "t.yml",
-        &format!(
+        format!(
             "payload:\n  maxRunTime: 600\n  env: {{PIDS: '{}'}}\n  command: [{}]\n",
             pids_file.display(),
             common::BACKGROUND_CHILD
         ),
     );
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tc"))
-        .current_dir(s.dir.path())
-        .env("TC_CACHE_DIR", s.path("cache"))
-        .args(["run-local", t.to_str().unwrap(), "--artifacts-dir", "A"])
+    let mut child = run_local(&s, "t.yml", &["--artifacts-dir", "A"])
+        .command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -1040,31 +885,27 @@ fn a_killed_tc_takes_the_task_and_its_background_children_with_it() {
 
 #[test]
 fn the_native_engine_note_shows_only_when_the_native_engine_runs() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
     );
-    let (code, _, err) = s.run_json(&t, &["--engine", "docker"]);
-    assert_eq!(
-        code, 2,
-        "a generic-worker payload is refused on Docker: {err}"
-    );
-    assert!(!err.contains("native engine"), "{err}");
-    let (code, _, err) = s.run_json(&t, &["--engine", "native"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(err.contains("native engine runs the task as you"), "{err}");
+    // A generic-worker payload is refused on Docker.
+    run_json(&s, "t.yml", &["--engine", "docker"])
+        .status(2)
+        .stderr_lacks("native engine")
+        .run();
+    run_json(&s, "t.yml", &["--engine", "native"])
+        .stderr_contains("native engine runs the task as you")
+        .run();
 }
 
 #[test]
 fn the_scopes_warning_points_at_no_unrelated_flag() {
-    let s = Scratch::new();
-    let t = s.task(
+    let s = with_task(
         "t.yml",
         "scopes: ['secrets:get:project/x']\npayload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n",
     );
-    let (code, sum, err) = s.run_json(&t, &[]);
-    assert_eq!(code, 0, "{err}");
+    let sum = run_json(&s, "t.yml", &[]).run().json();
     let warnings = sum["warnings"].to_string();
     assert!(
         warnings.contains("scopes are not checked locally"),
@@ -1076,24 +917,16 @@ fn the_scopes_warning_points_at_no_unrelated_flag() {
 
 #[test]
 fn a_missing_artifact_after_exit_code_0_is_named_as_the_reason_for_failed() {
-    let s = Scratch::new();
-    let t = s.task("t.yml", "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n");
-    let out = s
-        .tc()
-        .arg("run-local")
-        .arg(&t)
-        .args(["--artifacts-dir", "A"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("Exit code: 0 ")
-            && text.contains("Outcome: failed (artifact public/nope.txt missing)"),
-        "{text}"
+    let s = with_task(
+        "t.yml",
+        "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  artifacts: [{type: file, path: nope.txt, name: public/nope.txt}]\n",
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("artifact public/nope.txt missing"), "{err}");
-    let (_, sum, _) = s.run_json(&t, &[]);
+    run_local(&s, "t.yml", &["--artifacts-dir", "A"])
+        .status(1)
+        .stdout_contains("Exit code: 0 ")
+        .stdout_contains("Outcome: failed (artifact public/nope.txt missing)")
+        .stderr_contains("artifact public/nope.txt missing")
+        .run();
+    let sum = run_json(&s, "t.yml", &[]).status(1).run().json();
     assert_eq!(sum["message"], "artifact public/nope.txt missing");
 }

@@ -2,7 +2,7 @@
 //! the `--format json` summary, the manifest and the `--script` output. Task ids, times,
 //! durations, paths and hashes are filtered out.
 
-use crate::common;
+use crate::common::Test;
 
 const TASK_ID: &str = "gE8_yN_LTs2mvuasaq9Nbw";
 
@@ -24,54 +24,28 @@ fn filters() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-struct Run {
-    dir: tempfile::TempDir,
-}
-
-impl Run {
-    fn new() -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("snapshot.yml"), TASK).unwrap();
-        Run { dir }
-    }
-
-    fn tc(&self, args: &[&str]) -> std::process::Output {
-        common::tc()
-            .current_dir(self.dir.path())
-            .env("TC_CACHE_DIR", self.dir.path().join("cache"))
-            .args([
-                "run-local",
-                "snapshot.yml",
-                "--local-task-id",
-                TASK_ID,
-                "--artifacts-dir",
-                "A",
-            ])
-            .args(args)
-            .output()
-            .unwrap()
-    }
+/// `tc run-local` of `task` (as snapshot.yml) with a fixed task id, artifacts in `A`.
+fn run_local(task: &str, args: &[&str]) -> Test {
+    Test::new()
+        .file("snapshot.yml", task)
+        .args(["run-local", "snapshot.yml", "--local-task-id", TASK_ID])
+        .args(["--artifacts-dir", "A"])
+        .args(args)
 }
 
 #[test]
 fn live_log_header_and_footer() {
-    let run = Run::new();
-    let out = run.tc(&[]);
-    assert_eq!(out.status.code(), Some(3));
+    let out = run_local(TASK, &[]).status(3).run();
     insta::with_settings!({filters => filters()}, {
-        insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+        insta::assert_snapshot!(out.stdout);
     });
 }
 
 #[test]
 fn json_summary_and_manifest() {
-    let run = Run::new();
-    let out = run.tc(&["--format", "json"]);
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(run.dir.path().join("A/tc-manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let out = run_local(TASK, &["--format", "json"]).status(3).run();
+    let summary = out.json();
+    let manifest = out.dir.json("A/tc-manifest.json");
     insta::with_settings!({filters => filters()}, {
         insta::assert_json_snapshot!("summary", summary);
         insta::assert_json_snapshot!("manifest", manifest);
@@ -80,11 +54,9 @@ fn json_summary_and_manifest() {
 
 #[test]
 fn script_output() {
-    let run = Run::new();
-    let out = run.tc(&["--script"]);
-    assert!(out.status.success());
+    let out = run_local(TASK, &["--script"]).run();
     insta::with_settings!({filters => filters()}, {
-        insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+        insta::assert_snapshot!(out.stdout);
     });
 }
 
@@ -92,11 +64,12 @@ const DOCKER_TASK: &str = "metadata: {name: docker snapshot}\npayload:\n  image:
 
 #[test]
 fn docker_script_output() {
-    let run = Run::new();
-    std::fs::write(run.dir.path().join("snapshot.yml"), DOCKER_TASK).unwrap();
-    let out = run.tc(&["--script", "--pull", "never", "--network", "none"]);
-    assert!(out.status.success());
+    let out = run_local(
+        DOCKER_TASK,
+        &["--script", "--pull", "never", "--network", "none"],
+    )
+    .run();
     insta::with_settings!({filters => filters()}, {
-        insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+        insta::assert_snapshot!(out.stdout);
     });
 }

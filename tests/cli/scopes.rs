@@ -2,7 +2,7 @@
 //! library and through `tc scopes`; the command's output and exit statuses; and properties over
 //! random scopes and expressions.
 
-use crate::common;
+use crate::common::{self, Test};
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -25,12 +25,8 @@ fn strings(value: &Value) -> Vec<String> {
 
 /// Runs `tc` and returns its exit status, stdout and stderr.
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = common::tc().args(args).output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let out = Test::new().args(args).any_status().run();
+    (out.status, out.stdout, out.stderr)
 }
 
 fn run_json(args: &[&str]) -> (Option<i32>, Value) {

@@ -1,43 +1,28 @@
 //! `tc try parse` and `tc try stats` through the real binary: the JSON contract, human output,
 //! input errors and exit statuses.
 
-use crate::common;
+use crate::common::{self, Test};
 
 use serde_json::{Value, json};
 
-fn ctx_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+/// The context of try-examples.json, as a file `ctx.json` of a new test's directory.
+fn with_context() -> Test {
     let doc: Value = serde_json::from_str(
         &std::fs::read_to_string(common::fixture("try-examples.json")).unwrap(),
     )
     .unwrap();
-    let path = dir.path().join("ctx.json");
-    std::fs::write(&path, doc["context"].to_string()).unwrap();
-    path
-}
-
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    Test::new().file("ctx.json", doc["context"].to_string())
 }
 
 #[test]
 fn parse_prints_the_contract_example() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::tc()
-        .args([
-            "try",
-            "parse",
-            "-b do -p linux64 -u gtest[linux32]",
-            "--format",
-            "json",
-            "--context",
-        ])
-        .arg(ctx_file(&dir))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = with_context()
+        .args(["try", "parse", "-b do -p linux64 -u gtest[linux32]"])
+        .args(["--format", "json", "--context", "ctx.json"])
+        .run();
     assert!(
-        out.stdout.ends_with(b"}\n") && out.stdout.iter().filter(|b| **b == b'\n').count() == 1
+        out.stdout.ends_with("}\n") && out.stdout.matches('\n').count() == 1,
+        "{out}"
     );
     let want = json!({"try_found": true,
      "raw": {"build": "do", "platform": "linux64", "unittests": "gtest[linux32]", "talos": "none", "raptor": "none",
@@ -46,12 +31,12 @@ fn parse_prints_the_contract_example() {
              "gecko_profile": false, "setenv": {}},
      "resolved": {"build_types": ["debug", "opt"], "platforms": ["linux64", "sm-plain-linux64", "sm-nojit-linux64"],
                   "unittests": [{"test": "gtest", "platforms": ["linux32"]}], "talos": [], "raptor": [], "jobs": []}});
-    assert_eq!(json_of(&out), want);
+    assert_eq!(out.json(), want);
 }
 
 #[test]
 fn parse_without_context_leaves_resolved_null() {
-    let out = common::tc()
+    let v = Test::new()
         .args([
             "try",
             "parse",
@@ -59,17 +44,15 @@ fn parse_without_context_leaves_resolved_null() {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v = json_of(&out);
+        .run()
+        .json();
     assert_eq!(v["resolved"], Value::Null);
     assert_eq!(v["raw"]["talos"], "none");
 }
 
 #[test]
 fn a_message_without_try_is_not_an_error() {
-    let out = common::tc()
+    Test::new()
         .args([
             "try",
             "parse",
@@ -78,107 +61,78 @@ fn a_message_without_try_is_not_an_error() {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(
-        json_of(&out),
-        json!({"try_found": false, "raw": null, "resolved": null})
-    );
-    let out = common::tc()
+        .stdout_json(json!({"try_found": false, "raw": null, "resolved": null}))
+        .run();
+    Test::new()
         .args(["try", "parse", "--message", "Bug 1 - fix"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No `try:`"));
+        .stdout_contains("No `try:`")
+        .run();
 }
 
 #[test]
 fn message_file_and_stdin_resolve() {
-    let dir = tempfile::tempdir().unwrap();
-    let msg = dir.path().join("msg.txt");
-    std::fs::write(
-        &msg,
-        "Bug 2 - thing\n\ntry: -b o -p win64 -u none\nnot this line -b d\n",
-    )
-    .unwrap();
-    let ctx = ctx_file(&dir);
-    let out = common::tc()
-        .args(["try", "parse", "--format", "json", "--message-file"])
-        .arg(&msg)
-        .arg("--context")
-        .arg(&ctx)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(json_of(&out)["resolved"]["platforms"], json!(["win64"]));
-    let out = common::tc()
+    let v = with_context()
+        .file(
+            "msg.txt",
+            "Bug 2 - thing\n\ntry: -b o -p win64 -u none\nnot this line -b d\n",
+        )
+        .args([
+            "try",
+            "parse",
+            "--format",
+            "json",
+            "--message-file",
+            "msg.txt",
+        ])
+        .args(["--context", "ctx.json"])
+        .run()
+        .json();
+    assert_eq!(v["resolved"]["platforms"], json!(["win64"]));
+    let v = Test::new()
         .args(["try", "parse", "--format", "json", "--message-file", "-"])
-        .write_stdin(b"try: -b \xff do".to_vec())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+        .stdin(b"try: -b \xff do".to_vec())
+        .run()
+        .json();
     assert_eq!(
-        json_of(&out)["raw"]["build"],
-        "\u{fffd}",
+        v["raw"]["build"], "\u{fffd}",
         "invalid UTF-8 becomes U+FFFD"
     );
 }
 
 #[test]
 fn yaml_context_and_yaml_output() {
-    let dir = tempfile::tempdir().unwrap();
-    let ctx = dir.path().join("ctx.yml");
-    std::fs::write(
-        &ctx,
-        "build_types: [opt]\nbuild_platforms: [linux64]\nunittest_try_names: [gtest]\n",
-    )
-    .unwrap();
-    let out = common::tc()
-        .args([
-            "try",
-            "parse",
-            "-b o -p linux64",
-            "--format",
-            "yaml",
-            "--context",
-        ])
-        .arg(&ctx)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("try_found: true"), "{text}");
-    assert!(text.contains("- test: gtest"), "{text}");
+    Test::new()
+        .file(
+            "ctx.yml",
+            "build_types: [opt]\nbuild_platforms: [linux64]\nunittest_try_names: [gtest]\n",
+        )
+        .args(["try", "parse", "-b o -p linux64", "--format", "yaml"])
+        .args(["--context", "ctx.yml"])
+        .stdout_contains("try_found: true")
+        .stdout_contains("- test: gtest")
+        .run();
 }
 
 #[test]
 fn try_errors_exit_2_with_a_caret_under_the_token() {
-    let out = common::tc()
+    Test::new()
         .args(["try", "parse", "--message", "try: -b -p linux"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert_eq!(
-        String::from_utf8(out.stderr).unwrap(),
-        "error[options:missing-value]: -b/--build needs a value, for example `-b do`\n  try: -b -p linux\n       ^^\n"
-    );
+        .status(2)
+        .stdout("")
+        .stderr("error[options:missing-value]: -b/--build needs a value, for example `-b do`\n  try: -b -p linux\n       ^^\n")
+        .run();
 }
 
 #[test]
 fn caret_columns_count_characters_and_keep_tabs() {
-    let out = common::tc()
+    let out = Test::new()
         .args(["try", "parse", "é\t-b o --ta"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+        .status(2)
+        .run();
+    let err = out.stderr;
     assert!(err.ends_with("  é\t-b o --ta\n   \t     ^^^^\n"), "{err:?}");
-    let out = common::tc()
-        .args(["try", "parse", "-b 'do"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let out = Test::new().args(["try", "parse", "-b 'do"]).status(2).run();
+    let err = out.stderr;
     assert!(
         err.ends_with("  -b 'do\n     ^\n"),
         "a single caret for tokenize errors: {err:?}"
@@ -187,7 +141,7 @@ fn caret_columns_count_characters_and_keep_tabs() {
 
 #[test]
 fn try_errors_in_json_go_to_stdout() {
-    let out = common::tc()
+    let v = Test::new()
         .args([
             "try",
             "parse",
@@ -196,10 +150,9 @@ fn try_errors_in_json_go_to_stdout() {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let v = json_of(&out);
+        .status(2)
+        .run()
+        .json();
     assert_eq!(v["error"]["kind"], "options:ambiguous-prefix");
     assert_eq!(v["error"]["offset"], 10);
     assert!(
@@ -212,69 +165,59 @@ fn try_errors_in_json_go_to_stdout() {
 
 #[test]
 fn input_problems_have_kinds_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("ctx.json");
-    std::fs::write(&bad, r#"{"build_types": ["opt"], "platforms": []}"#).unwrap();
-    for (args, kind) in [
-        (
-            vec!["--context", bad.to_str().unwrap()],
-            "input:bad-context",
-        ),
-        (
-            vec!["--context", "/nonexistent/ctx.json"],
-            "input:unreadable",
-        ),
+    for (context, kind) in [
+        ("ctx.json", "input:bad-context"),
+        ("/nonexistent/ctx.json", "input:unreadable"),
     ] {
-        let out = common::tc()
-            .args(["try", "parse", "-b o", "--format", "json"])
-            .args(&args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{kind}");
+        let out = Test::new()
+            .file("ctx.json", r#"{"build_types": ["opt"], "platforms": []}"#)
+            .args([
+                "try",
+                "parse",
+                "-b o",
+                "--format",
+                "json",
+                "--context",
+                context,
+            ])
+            .status(2)
+            // The kind is also on stderr.
+            .stderr_contains(kind)
+            .run();
+        let v = out.json();
         assert_eq!(
-            json_of(&out),
-            json!({"error": {"kind": kind, "message": json_of(&out)["error"]["message"], "offset": null}})
-        );
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains(kind),
-            "{kind} also on stderr"
+            v,
+            json!({"error": {"kind": kind, "message": v["error"]["message"], "offset": null}})
         );
     }
-    let out = common::tc()
+    Test::new()
         .args(["try", "parse", "--message-file", "/nonexistent"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("error[input:unreadable]"));
+        .status(2)
+        .stderr_contains("error[input:unreadable]")
+        .run();
 }
 
 #[test]
 fn exactly_one_input_is_required() {
-    let out = common::tc().args(["try", "parse"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = common::tc()
+    Test::new().args(["try", "parse"]).status(2).run();
+    Test::new()
         .args(["try", "parse", "-b o", "--message", "try: -b d"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        .status(2)
+        .run();
 }
 
 #[test]
 fn human_output_marks_what_the_try_text_set() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::tc()
+    let text = with_context()
         .args([
             "try",
             "parse",
             "--message",
             "try: -b do -u mochitest-1 --rebuild 2",
-            "--context",
         ])
-        .arg(ctx_file(&dir))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+        .args(["--context", "ctx.json"])
+        .run()
+        .stdout;
     let row = |key: &str| {
         text.lines()
             .find(|l| l.contains(&format!(" {key} ")))
@@ -291,44 +234,35 @@ fn human_output_marks_what_the_try_text_set() {
     );
     assert!(text.contains("mochitest chunks 1"), "{text}");
     assert!(text.contains("debug, opt"), "{text}");
-    let out = common::tc()
+    // A hint without a context, on stderr; stdout holds only the data.
+    Test::new()
         .args(["try", "parse", "-b do"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8(out.stderr).unwrap().contains("--context"),
-        "hint without a context, on stderr"
-    );
-    assert!(
-        !String::from_utf8(out.stdout).unwrap().contains("hint"),
-        "stdout holds only the data"
-    );
-    let out = common::tc()
+        .stderr_contains("--context")
+        .stdout_lacks("hint")
+        .run();
+    // -q hides the hint.
+    Test::new()
         .args(["-q", "try", "parse", "-b do"])
-        .output()
-        .unwrap();
-    assert!(out.stderr.is_empty(), "-q hides the hint");
+        .stderr("")
+        .run();
 }
 
 #[test]
 fn no_color_means_no_escape_codes() {
-    let out = common::tc().args(["try", "parse", "-b"]).output().unwrap();
-    assert!(!out.stderr.contains(&0x1b));
+    Test::new()
+        .args(["try", "parse", "-b"])
+        .status(2)
+        .stderr_lacks("\u{1b}")
+        .run();
 }
 
 fn stats(input: &str, extra: &[&str]) -> Value {
-    let out = common::tc()
+    Test::new()
         .args(["try", "stats", "--format", "json"])
         .args(extra)
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json_of(&out)
+        .stdin(input)
+        .run()
+        .json()
 }
 
 #[test]
@@ -441,28 +375,22 @@ fn stats_of_nothing_is_zero() {
 
 #[test]
 fn stats_of_a_missing_file_exits_2() {
-    let out = common::tc()
+    Test::new()
         .args(["try", "stats", "/nonexistent/pushes.txt"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("input:unreadable"));
+        .status(2)
+        .stderr_contains("input:unreadable")
+        .run();
 }
 
 #[test]
 fn stats_human_output_has_counts_and_tables() {
-    let out = common::tc()
+    Test::new()
         .args(["try", "stats"])
-        .write_stdin("try: -b do\nfoo\n")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("with try syntax") && text.contains("50.0%"),
-        "{text}"
-    );
-    assert!(text.contains("try: -b do"), "{text}");
+        .stdin("try: -b do\nfoo\n")
+        .stdout_contains("with try syntax")
+        .stdout_contains("50.0%")
+        .stdout_contains("try: -b do")
+        .run();
 }
 
 /// A push whose try text holds a `-p` list of `n` platforms (wide characters included).
@@ -474,14 +402,12 @@ fn push_with_platforms(n: usize) -> String {
 #[test]
 fn stats_human_tables_fit_columns_and_cut_long_cells() {
     let input = format!("{}try: -b do\nfoo\n", push_with_platforms(300));
-    let out = common::tc()
+    let text = Test::new()
         .env("COLUMNS", "60")
         .args(["try", "stats"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+        .stdin(input)
+        .run()
+        .stdout;
     for line in text.lines() {
         assert!(common::display_width(line) <= 60, "{line:?} in\n{text}");
     }
@@ -505,17 +431,11 @@ fn stats_human_output_of_a_4_mb_line_shows_a_bounded_cut_of_it() {
     assert!(input.len() > 4_000_000);
     // Without a width a cell keeps 1,000 characters (2 columns each here), on one line.
     for (columns, widest) in [(None, 2_100), (Some("80"), 80)] {
-        let mut cmd = common::tc();
+        let mut test = Test::new().args(["try", "stats"]).stdin(input.as_str());
         if let Some(columns) = columns {
-            cmd.env("COLUMNS", columns);
+            test = test.env("COLUMNS", columns);
         }
-        let out = cmd
-            .args(["try", "stats"])
-            .write_stdin(input.as_str())
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = test.run().stdout;
         assert!(widest_line(&text) <= widest, "{columns:?}: {text}");
         assert!(text.len() < 100_000, "{columns:?}: {} bytes", text.len());
         assert!(text.contains("平台-1,"), "{columns:?}: {text}");
@@ -529,16 +449,11 @@ fn parse_human_output_of_a_64_kb_message_shows_a_bounded_cut_of_it() {
     let message = format!("Bug 1 - many platforms\n\n{}", push_with_platforms(6_000));
     assert!(message.len() > 64_000);
     for (columns, widest) in [(None, 2_100), (Some("80"), 80)] {
-        let mut cmd = common::tc();
+        let mut test = Test::new().args(["try", "parse", "--message", &message]);
         if let Some(columns) = columns {
-            cmd.env("COLUMNS", columns);
+            test = test.env("COLUMNS", columns);
         }
-        let out = cmd
-            .args(["try", "parse", "--message", &message])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = test.run().stdout;
         // The try text above the tables is cut like a cell, on one line the terminal wraps.
         let (try_text, tables) = text.split_once('\n').unwrap();
         assert!(try_text.starts_with("try: -b do -p 平台-0,"), "{text}");
@@ -553,8 +468,6 @@ fn parse_human_output_of_a_64_kb_message_shows_a_bounded_cut_of_it() {
 
 #[test]
 fn stats_reads_a_large_file_in_parallel_blocks_with_the_same_counts() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("pushes.jsonl");
     let mut text = String::new();
     for i in 0..60_000 {
         let line = match i % 3 {
@@ -567,13 +480,19 @@ fn stats_reads_a_large_file_in_parallel_blocks_with_the_same_counts() {
         text.push_str(&line.to_string());
         text.push('\n');
     }
-    std::fs::write(&path, &text).unwrap();
-    let out = common::tc()
-        .args(["try", "stats", "--format", "json", "--top", "0"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let v = json_of(&out);
+    let v = Test::new()
+        .file("pushes.jsonl", &text)
+        .args([
+            "try",
+            "stats",
+            "--format",
+            "json",
+            "--top",
+            "0",
+            "pushes.jsonl",
+        ])
+        .run()
+        .json();
     assert_eq!(
         (
             v["pushes"].clone(),
@@ -588,24 +507,21 @@ fn stats_reads_a_large_file_in_parallel_blocks_with_the_same_counts() {
 
 #[test]
 fn a_try_string_that_looks_like_a_tc_flag_goes_after_double_dash() {
-    let out = common::tc()
+    let v = Test::new()
         .args(["try", "parse", "--format", "json", "--", "-h"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+        .run()
+        .json();
     assert_eq!(
-        json_of(&out)["raw"]["build"],
+        v["raw"]["build"],
         Value::Null,
         "D1: -h is an unknown try option"
     );
-    let out = common::tc()
+    Test::new()
         .args(["try", "parse", "--format", "json", "--", "--"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let out = common::tc()
+        .run();
+    let v = Test::new()
         .args(["try", "parse", "--format", "json", "--message", "-h"])
-        .output()
-        .unwrap();
-    assert_eq!(json_of(&out)["try_found"], false);
+        .run()
+        .json();
+    assert_eq!(v["try_found"], false);
 }

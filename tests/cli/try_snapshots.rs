@@ -1,11 +1,12 @@
 //! Snapshots of the human output of `tc try parse` and `tc try stats` (for people; not a
 //! stable interface, but changes to it should be seen in review).
 
-use crate::common;
+use crate::common::{self, Test};
 
+/// Stdout then stderr of `tc ARGS` reading `stdin`, whatever its exit status.
 fn stdout_of(args: &[&str], stdin: &str) -> String {
-    let out = common::tc().args(args).write_stdin(stdin).output().unwrap();
-    String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap()
+    let out = Test::new().args(args).stdin(stdin).any_status().run();
+    out.stdout + &out.stderr
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Every vector of try-examples.json through the real binary (`tc try parse --message ...
 //! --context ... --format json`), compared with the contract's comparison rules.
 
-use crate::common;
+use crate::common::{self, Test};
 
 use serde_json::{Value, json};
 
@@ -39,7 +39,6 @@ fn the_shared_vectors_are_the_ones_tested() {
 #[test]
 fn every_vector_passes() {
     let doc = vectors();
-    let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let vectors = doc["vectors"].as_array().unwrap();
     assert!(vectors.len() >= 26);
@@ -50,24 +49,21 @@ fn every_vector_passes() {
                 ctx[k] = val.clone();
             }
         }
-        let ctx_path = dir.path().join("ctx.json");
-        std::fs::write(&ctx_path, ctx.to_string()).unwrap();
-        let out = common::tc()
-            .args(["try", "parse", "--format", "json", "--context"])
-            .arg(&ctx_path)
-            .arg("--message")
-            .arg(v["input"].as_str().unwrap())
-            .output()
-            .unwrap();
-        let got: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let out = Test::new()
+            .file("ctx.json", ctx.to_string())
+            .args(["try", "parse", "--format", "json", "--context", "ctx.json"])
+            .args(["--message", v["input"].as_str().unwrap()])
+            .any_status()
+            .run();
+        let got: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
         let expect = &v["expect"];
         let id = v["id"].as_str().unwrap();
         if expect["ok"] == json!(false) {
             let kind = &expect["error"]["kind"];
-            if out.status.code() != Some(2) || &got["error"]["kind"] != kind {
+            if out.status != Some(2) || &got["error"]["kind"] != kind {
                 failures.push(format!(
                     "{id}: expected {kind}, got {got} (exit {:?})",
-                    out.status.code()
+                    out.status
                 ));
             }
             continue;
@@ -76,7 +72,7 @@ fn every_vector_passes() {
         let mut got_resolved = got["resolved"].clone();
         normalise_entries(&mut want_resolved);
         normalise_entries(&mut got_resolved);
-        let ok = out.status.success()
+        let ok = out.status == Some(0)
             && got["try_found"] == expect["try_found"]
             && got["raw"] == expect["raw"]
             && got_resolved == want_resolved;

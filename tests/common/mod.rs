@@ -7,9 +7,11 @@ pub(crate) mod paths;
 pub(crate) mod queue;
 pub(crate) mod repo;
 pub(crate) mod skip;
+pub(crate) mod test;
 
 pub(crate) use archives::set_zip_mode;
 pub(crate) use paths::{corpora, root};
+pub(crate) use test::{Output, Test, TestDir};
 
 use std::path::PathBuf;
 

@@ -893,3 +893,6 @@ pub fn sweep_expired(
     sql(exec(tx, "DELETE FROM groups WHERE expires < ?1", [&now]))?;
     Ok(blobs)
 }
+
+#[cfg(test)]
+mod tests;
