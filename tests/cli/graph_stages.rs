@@ -160,37 +160,31 @@ tasks:
 
 #[test]
 fn a_broken_kind_file_is_reported_at_its_line() {
-    let repo = Intree::new();
-    let dir = repo.dir.path().join("taskcluster/kinds/broken");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("kind.yml"), BROKEN_KIND).unwrap();
+    let repo = intree();
+    let kind = repo.write("taskcluster/kinds/broken/kind.yml", BROKEN_KIND);
     // tc names kind files from the canonical graph root.
-    let file = std::fs::canonicalize(dir.join("kind.yml")).unwrap();
-    let file = file.display().to_string();
+    let file = std::fs::canonicalize(kind).unwrap().display().to_string();
 
     // For people: the message, file:line:column, and the line itself.
-    let out = repo.graph(&["full"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("invalid !!int value 'three'"), "{err}");
-    assert!(err.contains(&format!("{file}:6:27")), "{err}");
+    let out = graph(&repo, &["full"])
+        .status(2)
+        .stderr_contains("invalid !!int value 'three'")
+        .stderr_contains(format!("{file}:6:27"))
+        .stdout("")
+        .run();
     assert!(
-        err.lines()
+        out.stderr
+            .lines()
             .any(|l| l.ends_with("    attributes: {retries: !!int three}")),
-        "{err}"
+        "{}",
+        out.stderr
     );
-    assert!(out.stdout.is_empty());
 
     // For scripts: an error document with the same facts.
-    let out = repo.graph(&["full", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(2));
-    let doc: J = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let doc = graph(&repo, &["full", "--format", "json"])
+        .status(2)
+        .run()
+        .json();
     let error = &doc["error"];
     assert_eq!(error["kind"], "tc::graph::yaml", "{doc}");
     assert_eq!(error["message"], "invalid !!int value 'three'", "{doc}");
