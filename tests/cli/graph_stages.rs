@@ -272,7 +272,7 @@ fn the_example_works_in_a_clone_whose_origin_is_not_on_github() {
         .read("params.yml")
         .lines()
         .filter(|line| !line.starts_with("project:"))
-        .map(|line| format!("{line}\n"))
+        .flat_map(|line| [line, "\n"])
         .collect();
     dir.write("no-project.yml", without_project);
     let optimized = || {
