@@ -1,6 +1,6 @@
 //! `tc graph target` with try syntax (taskgraph.md §4.4, try-syntax.md §11), `optimized`'s
 //! taskIds, and the dot and table formats, on the README's example repository. (Equality with
-//! taskgraph for every stage is tests/graph_compat.rs; taskgraph has no try syntax.)
+//! taskgraph for every stage is the graph_compat module; taskgraph has no try syntax.)
 
 use crate::common::{self, Test, TestDir};
 
