@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed shell completions and man pages from the CLI definition.
-# Run after changing any command or option; tests/generated_files.rs fails until you do.
+# Run after changing any command or option; tests/cli/generated_files.rs fails until you do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet

@@ -1,6 +1,6 @@
 //! `tc graph target` with try syntax (taskgraph.md §4.4, try-syntax.md §11), `optimized`'s
 //! taskIds, and the dot and table formats, on the README's example repository. (Equality with
-//! taskgraph for every stage is tests/graph_compat.rs; taskgraph has no try syntax.)
+//! taskgraph for every stage is the graph_compat module; taskgraph has no try syntax.)
 
 use crate::common::{self, Test, TestDir};
 
@@ -321,7 +321,7 @@ fn the_example_works_in_a_clone_whose_origin_is_not_on_github() {
         .read("params.yml")
         .lines()
         .filter(|line| !line.starts_with("project:"))
-        .map(|line| format!("{line}\n"))
+        .flat_map(|line| [line, "\n"])
         .collect();
     dir.write("no-project.yml", without_project);
     let optimized = || {

@@ -6,6 +6,7 @@ use crate::common;
 
 use common::queue::{ACCESS_TOKEN, CLIENT_ID, Queue, pyclient_available};
 use serde_json::Value;
+use std::fmt::Write as _;
 
 const PARTIAL: &str =
     "payload:\n  command: [[/bin/true]]\n  maxRunTime: 60\nmetadata:\n  name: hello\n";
@@ -346,9 +347,10 @@ fn many_tasks_list_through_signed_pages() {
     let dir = tempfile::tempdir().unwrap();
     let mut doc = String::from("tasks:\n");
     for i in 0..1005 {
-        doc.push_str(&format!(
-            "  - label: t{i}\n    task: {{taskQueueId: proj-tc/many, payload: {{command: [[/bin/true]], maxRunTime: 60}}}}\n"
-        ));
+        let _ = writeln!(
+            doc,
+            "  - label: t{i}\n    task: {{taskQueueId: proj-tc/many, payload: {{command: [[/bin/true]], maxRunTime: 60}}}}"
+        );
     }
     let ids = submit_ids(&q, dir.path(), "many.yml", &doc);
     assert_eq!(ids.len(), 1005);

@@ -1,6 +1,6 @@
 //! The queue-api.md §10 checklist: the official Python client (taskcluster 113.x) against a real
 //! `tc queue serve` on a loopback port, one server per section (tests/queue/conformance.py).
-//! Item 17 (`tc worker` end to end, SIGTERM → worker-shutdown) is in tests/worker.rs.
+//! Item 17 (`tc worker` end to end, SIGTERM → worker-shutdown) is in the worker module.
 
 use crate::common;
 

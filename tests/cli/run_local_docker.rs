@@ -31,7 +31,7 @@ impl Setup {
             cleanup: Cleanup {
                 run_id: format!("{name}-{}", std::process::id()),
             },
-            runs: Default::default(),
+            runs: std::cell::Cell::default(),
         })
     }
 
@@ -103,6 +103,17 @@ impl Setup {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Removes the named container when dropped (one the test made itself, outside tc).
+struct RemoveContainer(String);
+
+impl Drop for RemoveContainer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "-f", &self.0])
+            .output();
+    }
 }
 
 #[test]
@@ -530,15 +541,7 @@ fn secrets_are_masked_and_keep_leaves_the_container() {
     // A container of that name that tc did not make is left alone: resource-unavailable.
     let other = tc_taskdef::slugid::nice();
     let name = format!("tc-{other}-0");
-    struct Remove(String);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("docker")
-                .args(["rm", "-f", &self.0])
-                .output();
-        }
-    }
-    let _guard = Remove(name.clone());
+    let _guard = RemoveContainer(name.clone());
     let made = std::process::Command::new("docker")
         .args([
             "create",
@@ -615,7 +618,7 @@ fn start_long_task(
 fn cancel_with(name: &str, signal: nix::sys::signal::Signal, code: i32) {
     let Some(s) = Setup::new(name) else { return };
     let (mut child, mut stdout) = start_long_task(&s);
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id().cast_signed()), signal).unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     let status = child.wait().unwrap();
@@ -652,18 +655,10 @@ fn sigterm_cancels_and_removes_the_container() {
     cancel_with("sigterm", nix::sys::signal::Signal::SIGTERM, 143);
 }
 
-#[test]
-fn in_tree_images_build_once_with_parents_and_report_failures() {
-    let Some(s) = Setup::new("intree") else {
-        return;
-    };
-    // The base image comes from the test archive; loading it tags it.
-    let load = s.task(
-        "load",
-        "payload:\n  image: x\n  command: ['true']\n  maxRunTime: 60\n",
-    );
-    let (out, _, _) = s.run(&load, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+/// A repository whose `taskcluster/` has in-tree images: `base` (from the test image, with an
+/// argument and an included script), `child` and `scripted` on top of it, and `broken`, whose
+/// build fails. Returns its `taskcluster/` directory.
+fn write_intree_repository(s: &Setup) -> PathBuf {
     let repo = s.dir.path().join("repo");
     let r = repo.join("taskcluster");
     let unique = &s.cleanup.run_id;
@@ -696,30 +691,50 @@ fn in_tree_images_build_once_with_parents_and_report_failures() {
         &repo.join("scripts/hello.sh"),
         "#!/bin/sh\necho hello script\n",
     );
+    r
+}
+
+/// `tc run-local --format json` of `task` with the graph root `root`: the output and summary.
+fn run_in_tree(s: &Setup, root: &Path, task: &Path) -> (Output, Value) {
+    let out = s
+        .cmd()
+        .args([
+            "run-local",
+            "--network",
+            "none",
+            "--format",
+            "json",
+            "--root",
+        ])
+        .arg(root)
+        .arg("--artifacts-dir")
+        .arg(s.artifacts())
+        .arg(task)
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, summary)
+}
+
+#[test]
+fn in_tree_images_build_once_with_parents_and_report_failures() {
+    let Some(s) = Setup::new("intree") else {
+        return;
+    };
+    // The base image comes from the test archive; loading it tags it.
+    let load = s.task(
+        "load",
+        "payload:\n  image: x\n  command: ['true']\n  maxRunTime: 60\n",
+    );
+    let (out, _, _) = s.run(&load, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = write_intree_repository(&s);
+    let unique = &s.cleanup.run_id;
     let task = s.task(
         "intree",
         "payload:\n  image: {type: docker-image, name: child}\n  command: [sh, -c, 'cat /greeting /child; hello']\n  maxRunTime: 60\n",
     );
-    let run = |task: &Path| {
-        let out = s
-            .cmd()
-            .args([
-                "run-local",
-                "--network",
-                "none",
-                "--format",
-                "json",
-                "--root",
-            ])
-            .arg(&r)
-            .arg("--artifacts-dir")
-            .arg(s.artifacts())
-            .arg(task)
-            .output()
-            .unwrap();
-        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        (out, summary)
-    };
+    let run = |task: &Path| run_in_tree(&s, &r, task);
     let (out, summary) = run(&task);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -1139,7 +1154,7 @@ fn ctrl_c_while_pulling_leaves_no_volume_behind() {
         "the throwaway volume exists while the image is pulled: {volumes:?}"
     );
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(child.id().cast_signed()),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();

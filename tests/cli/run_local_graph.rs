@@ -3,44 +3,30 @@
 //! artifacts through the queue; a failed build leaves its test unscheduled, and the table says
 //! why.
 
-use crate::common;
-
-use std::process::Output;
-
-use assert_cmd::Command;
-use serde_json::Value;
+use crate::common::{self, Test, TestDir};
 
 /// `tc run-local --graph` on the fixture repository, its cache in `dir`; `root_url` is the
 /// `TASKCLUSTER_ROOT_URL` tc is given (none, or one where no queue answers): the graph's
 /// references must point to the embedded queue anyway.
-fn graph_command(dir: &std::path::Path, root_url: Option<&str>) -> Command {
+fn run_graph(dir: &TestDir, root_url: Option<&str>) -> Test {
     let fixture = common::fixture("graph-run");
-    let mut cmd = common::tc();
-    match root_url {
-        Some(url) => cmd.env("TASKCLUSTER_ROOT_URL", url),
-        None => cmd.env_remove("TASKCLUSTER_ROOT_URL"),
-    };
-    cmd.current_dir(dir)
-        .env("TC_CACHE_DIR", dir.join("cache"))
+    let test = dir
+        .test()
         .args(["run-local", "--graph", "-j", "2", "--root"])
         .arg(fixture.join("taskcluster"))
         .arg("-p")
         .arg(fixture.join("params.yml"));
-    cmd
-}
-
-fn run_graph(dir: &std::path::Path, root_url: Option<&str>, extra: &[&str]) -> Output {
-    graph_command(dir, root_url).args(extra).output().unwrap()
+    match root_url {
+        Some(url) => test.env("TASKCLUSTER_ROOT_URL", url),
+        None => test,
+    }
 }
 
 #[test]
 fn the_graph_runs_in_dependency_order_and_a_failed_build_blocks_its_test() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run_graph(dir.path(), None, &[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     // The failed build makes the whole run fail.
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let out = run_graph(&TestDir::new(), None).status(1).run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     let row = |label: &str| {
         stdout
             .lines()
@@ -74,13 +60,11 @@ fn the_graph_runs_in_dependency_order_and_a_failed_build_blocks_its_test() {
 /// `run-local --graph`'s table once ran past a narrow terminal: it now wraps cells inside `$COLUMNS`.
 #[test]
 fn the_summary_table_fits_the_columns() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = graph_command(dir.path(), None)
+    let stdout = run_graph(&TestDir::new(), None)
         .env("COLUMNS", "60")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+        .status(1)
+        .run()
+        .stdout;
     for line in stdout.lines() {
         assert!(common::display_width(line) <= 60, "{line:?} in\n{stdout}");
     }
@@ -97,21 +81,19 @@ fn the_summary_table_fits_the_columns() {
 
 #[test]
 fn json_names_each_task_with_its_kept_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run_graph(
-        dir.path(),
-        Some("http://127.0.0.1:9"),
-        &["--format", "json", "--artifacts-dir", "runs"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = TestDir::new();
+    let doc = run_graph(&dir, Some("http://127.0.0.1:9"))
+        .args(["--format", "json", "--artifacts-dir", "runs"])
+        .status(1)
+        .run()
+        .json();
     let rows = doc.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     let by_label = |l: &str| rows.iter().find(|r| r["label"] == l).unwrap().clone();
     let test_app = by_label("test-app");
     assert_eq!(test_app["state"], "completed");
-    let kept = dir.path().join(test_app["artifactsDir"].as_str().unwrap());
-    assert!(kept.starts_with(dir.path().join("runs")));
+    let kept = dir.path(test_app["artifactsDir"].as_str().unwrap());
+    assert!(kept.starts_with(dir.path("runs")));
     let log = std::fs::read_to_string(kept.join("public/logs/live_backing.log")).unwrap();
     let build_id = by_label("build-app")["taskId"].as_str().unwrap().to_owned();
     assert!(log.contains(&format!("built by {build_id}")), "{log}");
@@ -126,15 +108,12 @@ fn json_names_each_task_with_its_kept_log() {
 
 #[test]
 fn slots_outside_one_to_a_thousand_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
     for jobs in ["0", "1001"] {
-        let out = common::tc()
-            .current_dir(dir.path())
+        Test::new()
             .args(["run-local", "--graph", "-j", jobs])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "-j {jobs}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("--jobs") && err.contains("1..=1000"), "{err}");
+            .status(2)
+            .stderr_contains("--jobs")
+            .stderr_contains("1..=1000")
+            .run();
     }
 }

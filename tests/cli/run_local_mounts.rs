@@ -2,7 +2,7 @@
 //! raw text, base64 archives and a real HTTP server on 127.0.0.1; caches kept between runs,
 //! purged by onExitStatus.purgeCaches, exclusive between concurrent runs.
 
-use crate::common;
+use crate::common::{Test, TestDir};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -11,23 +11,22 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use serde_json::Value;
 
-fn run(dir: &Path, task: &str, extra: &[&str]) -> (i32, Value) {
-    let path = dir.join(format!("t{}.yml", rand_suffix()));
-    std::fs::write(&path, task).unwrap();
-    let a = dir.join(format!("A{}", rand_suffix()));
-    let out = common::tc()
-        .current_dir(dir)
-        .env("TC_CACHE_DIR", dir.join("cache"))
+/// `tc run-local --format json` of `task` (a new file in `dir`) into a new artifacts directory:
+/// the exit status and the summary.
+fn run(dir: &TestDir, task: &str, extra: &[&str]) -> (i32, Value) {
+    let path = dir.write(format!("t{}.yml", rand_suffix()), task);
+    let out = dir
+        .test()
         .arg("run-local")
-        .arg(&path)
+        .arg(path)
         .args(["--format", "json", "--artifacts-dir"])
-        .arg(&a)
+        .arg(dir.path(format!("A{}", rand_suffix())))
         .args(extra)
-        .output()
-        .unwrap();
+        .any_status()
+        .run();
     (
-        out.status.code().unwrap(),
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        out.status.unwrap(),
+        serde_json::from_str(&out.stdout).unwrap_or(Value::Null),
     )
 }
 
@@ -80,14 +79,14 @@ fn sha256(bytes: &[u8]) -> String {
 
 #[test]
 fn file_and_directory_mounts_are_in_place_before_the_task_starts() {
-    let dir = tempfile::tempdir().unwrap();
-    let archive = base64::engine::general_purpose::STANDARD.encode(tar_gz(dir.path()));
+    let dir = TestDir::new();
+    let archive = base64::engine::general_purpose::STANDARD.encode(tar_gz(dir.root()));
     let url = serve(b"downloaded\n".to_vec(), "200 OK");
     let task = format!(
         "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'cat conf/settings.txt tree/hello/world.txt got.txt > out.txt']]\n  artifacts: [{{type: file, path: out.txt}}]\n  mounts:\n    - {{file: conf/settings.txt, content: {{raw: \"raw text\\n\"}}}}\n    - {{directory: tree, format: tar.gz, content: {{base64: '{archive}'}}}}\n    - {{file: got.txt, content: {{url: '{url}', sha256: {}}}}}\n",
         sha256(b"downloaded\n")
     );
-    let (code, sum) = run(dir.path(), &task, &[]);
+    let (code, sum) = run(&dir, &task, &[]);
     assert_eq!(code, 0, "{sum}");
     let out = PathBuf::from(sum["artifactsDir"].as_str().unwrap()).join("out.txt");
     assert_eq!(
@@ -98,7 +97,7 @@ fn file_and_directory_mounts_are_in_place_before_the_task_starts() {
 
 #[test]
 fn bad_mount_content_is_a_malformed_payload() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let cases = [
         "mounts: [{file: x, content: {base64: '%%%'}}]".to_owned(),
         "mounts: [{directory: ../up, format: tar, content: {raw: x}}]".to_owned(),
@@ -115,7 +114,7 @@ fn bad_mount_content_is_a_malformed_payload() {
     ];
     for mounts in cases {
         let task = format!("payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  {mounts}\n");
-        let (code, sum) = run(dir.path(), &task, &[]);
+        let (code, sum) = run(&dir, &task, &[]);
         assert_eq!(
             (code, sum["reason"].as_str()),
             (2, Some("malformed-payload")),
@@ -131,7 +130,7 @@ fn bad_mount_content_is_a_malformed_payload() {
 
 #[test]
 fn a_mount_past_max_mount_size_is_a_malformed_payload() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     // 2 MiB of zeros, a few kilobytes of gz.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&vec![0u8; 2 << 20]).unwrap();
@@ -139,7 +138,7 @@ fn a_mount_past_max_mount_size_is_a_malformed_payload() {
     let task = format!(
         "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{{file: big.bin, format: gz, content: {{base64: '{content}'}}}}]\n"
     );
-    let (code, sum) = run(dir.path(), &task, &["--max-mount-size", "1M"]);
+    let (code, sum) = run(&dir, &task, &["--max-mount-size", "1M"]);
     assert_eq!(
         (code, sum["reason"].as_str()),
         (2, Some("malformed-payload")),
@@ -153,24 +152,20 @@ fn a_mount_past_max_mount_size_is_a_malformed_payload() {
         "{sum}"
     );
     // The default cap (8 GiB) lets it through.
-    let (code, sum) = run(dir.path(), &task, &[]);
+    let (code, sum) = run(&dir, &task, &[]);
     assert_eq!(code, 0, "{sum}");
     // A size tc cannot read is a usage error naming the flag.
-    let out = common::tc()
+    Test::new()
         .args(["run-local", "t.yml", "--max-mount-size", "lots"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--max-mount-size") && err.contains("`lots` is not a size"),
-        "{err}"
-    );
+        .status(2)
+        .stderr_contains("--max-mount-size")
+        .stderr_contains("`lots` is not a size")
+        .run();
 }
 
 #[test]
 fn an_unreachable_server_is_resource_unavailable() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -179,7 +174,7 @@ fn an_unreachable_server_is_resource_unavailable() {
     let task = format!(
         "payload:\n  maxRunTime: 30\n  command: [[/bin/true]]\n  mounts: [{{file: x, content: {{url: 'http://127.0.0.1:{port}/x'}}}}]\n"
     );
-    let (code, sum) = run(dir.path(), &task, &[]);
+    let (code, sum) = run(&dir, &task, &[]);
     assert_eq!(
         (code, sum["reason"].as_str()),
         (3, Some("resource-unavailable")),
@@ -204,56 +199,45 @@ fn seen(sum: &Value) -> String {
 
 #[test]
 fn caches_persist_between_runs_and_purge_on_listed_exit_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, sum) = run(dir.path(), CACHE_TASK, &[]);
+    let dir = TestDir::new();
+    let (code, sum) = run(&dir, CACHE_TASK, &[]);
     assert_eq!(code, 0, "{sum}");
     assert_eq!(seen(&sum), "x\n");
-    let (_, sum) = run(dir.path(), CACHE_TASK, &[]);
+    let (_, sum) = run(&dir, CACHE_TASK, &[]);
     assert_eq!(
         seen(&sum),
         "x\nx\n",
         "the second run sees the first run's cache"
     );
-    let (_, sum) = run(dir.path(), CACHE_TASK, &["--no-caches"]);
+    let (_, sum) = run(&dir, CACHE_TASK, &["--no-caches"]);
     assert_eq!(seen(&sum), "x\n", "--no-caches starts empty");
-    let (code, _) = run(dir.path(), CACHE_TASK, &["--env", "EXIT=7"]);
+    let (code, _) = run(&dir, CACHE_TASK, &["--env", "EXIT=7"]);
     assert_eq!(code, 7);
-    let (_, sum) = run(dir.path(), CACHE_TASK, &[]);
+    let (_, sum) = run(&dir, CACHE_TASK, &[]);
     assert_eq!(seen(&sum), "x\n", "exit code 7 purged the cache");
 }
 
 #[test]
 fn concurrent_runs_of_one_cache_get_different_instances() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let task = "payload:\n  maxRunTime: 30\n  command: [[/bin/sh, -c, 'touch cache/mine-$TASK_ID; sleep 1; ls cache > seen.txt']]\n  artifacts: [{type: file, path: seen.txt}]\n  mounts: [{directory: cache, cacheName: shared}]\n";
-    let a = dir.path().join("a.yml");
-    let b = dir.path().join("b.yml");
-    std::fs::write(&a, task).unwrap();
-    std::fs::write(&b, task).unwrap();
-    let out = common::tc()
-        .current_dir(dir.path())
-        .env("TC_CACHE_DIR", dir.path().join("cache"))
-        .arg("run-local")
-        .arg(&a)
-        .arg(&b)
-        .args(["-j", "2", "--format", "json", "--artifacts-dir", "A"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let sum: Value = serde_json::from_str(line).unwrap();
-        let listing = seen_in(dir.path(), &sum);
+    let summaries = dir
+        .test()
+        .file("a.yml", task)
+        .file("b.yml", task)
+        .args(["run-local", "a.yml", "b.yml", "-j", "2"])
+        .args(["--format", "json", "--artifacts-dir", "A"])
+        .run()
+        .json_lines();
+    for sum in summaries {
+        let listing = seen_in(dir.root(), &sum);
         assert_eq!(
             listing.lines().count(),
             1,
             "each run had the cache to itself: {listing}"
         );
     }
-    let instances = std::fs::read_dir(dir.path().join("cache/caches"))
+    let instances = std::fs::read_dir(dir.path("cache/caches"))
         .unwrap()
         .next()
         .unwrap()

@@ -484,7 +484,7 @@ fn row_12_ctrl_c_cancels_cleans_up_and_exits_130() {
         }
     }
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(child.id().cast_signed()),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();

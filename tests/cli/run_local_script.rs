@@ -2,7 +2,7 @@
 //! value, and running it gives the same outcome, exit status, artifacts and manifest as
 //! `tc run-local` on the same task (worker.md §12, §14).
 
-use crate::common;
+use crate::common::{self, TestDir};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,12 +102,12 @@ fn special_zip_base64() -> String {
     use std::io::Write;
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let entries = [
-        ("reg", 0o100644),
-        ("a*[b]", 0o010644),
-        ("aX[b]", 0o100644),
-        ("sub/dev", 0o020644),
-        ("x/sub/dev", 0o100644),
-        ("sock", 0o140644),
+        ("reg", 0o100_644),
+        ("a*[b]", 0o010_644),
+        ("aX[b]", 0o100_644),
+        ("sub/dev", 0o020_644),
+        ("x/sub/dev", 0o100_644),
+        ("sock", 0o140_644),
     ];
     for (name, _) in entries {
         z.start_file(name, zip::write::SimpleFileOptions::default())
@@ -124,7 +124,6 @@ fn special_zip_base64() -> String {
 
 /// Every file under `dir` (but the saved log and the manifest) with its bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -142,6 +141,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             }
         }
     }
+    let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
     out
 }
@@ -170,11 +170,11 @@ fn shellcheck(script: &Path) {
             script.display(),
             String::from_utf8_lossy(&out.stdout)
         ),
-        Err(_) if std::env::var("TC_REQUIRE_SHELLCHECK").is_ok_and(|v| !v.is_empty()) => {
-            panic!("shellcheck is not installed and TC_REQUIRE_SHELLCHECK is set")
+        Err(e) if std::env::var("TC_REQUIRE_SHELLCHECK").is_ok_and(|v| !v.is_empty()) => {
+            panic!("shellcheck is not installed ({e}) and TC_REQUIRE_SHELLCHECK is set")
         }
-        Err(_) => eprintln!(
-            "skipped: shellcheck is not installed (set TC_REQUIRE_SHELLCHECK=1 to fail instead)"
+        Err(e) => eprintln!(
+            "skipped: shellcheck is not installed ({e}; set TC_REQUIRE_SHELLCHECK=1 to fail instead)"
         ),
     }
 }
@@ -275,45 +275,32 @@ fn scripts_behave_like_run_local() {
 
 #[test]
 fn script_refuses_what_it_cannot_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let task = dir.path().join("t.yml");
-    std::fs::write(&task, "payload: {command: [[/bin/true]], maxRunTime: 5}\n").unwrap();
+    let dir = TestDir::new();
+    dir.write(
+        "t.yml",
+        "payload: {command: [[/bin/true]], maxRunTime: 5}\n",
+    );
     for extra in [&["--retries", "2"][..], &["--interactive"]] {
-        let out = common::tc()
-            .arg("run-local")
-            .arg(&task)
-            .arg("--script")
+        dir.test()
+            .args(["run-local", "t.yml", "--script"])
             .args(extra)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+            .status(2)
+            .run();
     }
-    let out = common::tc()
-        .arg("run-local")
-        .arg(&task)
-        .arg(&task)
-        .arg("--script")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = common::tc()
-        .arg("run-local")
-        .arg(&task)
-        .args(["--script"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("#!/usr/bin/env bash\n"));
+    dir.test()
+        .args(["run-local", "t.yml", "t.yml", "--script"])
+        .status(2)
+        .run();
+    let out = dir.test().args(["run-local", "t.yml", "--script"]).run();
+    assert!(out.stdout.starts_with("#!/usr/bin/env bash\n"), "{out}");
 
     // docker-worker: what needs credentials, or an in-tree image without a graph root.
     let docker = |image: &str| {
-        let task = dir.path().join("d.yml");
-        std::fs::write(
-            &task,
+        dir.write(
+            "d.yml",
             format!("payload: {{image: {image}, command: ['true'], maxRunTime: 5}}\n"),
-        )
-        .unwrap();
-        task
+        );
+        dir.test().args(["run-local", "d.yml", "--script"])
     };
     let refusals: [(&str, &[&str], &str); 4] = [
         (
@@ -343,16 +330,11 @@ fn script_refuses_what_it_cannot_do() {
         ),
     ];
     for (image, extra, message) in refusals {
-        let out = common::tc()
-            .arg("run-local")
-            .arg(docker(image))
-            .arg("--script")
+        docker(image)
             .args(extra)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{image} {extra:?}: {err}");
-        assert!(err.contains(message), "{image} {extra:?}: {err}");
+            .status(2)
+            .stderr_contains(message)
+            .run();
     }
     // Everything else renders, without a daemon.
     for (image, extra) in [
@@ -363,22 +345,12 @@ fn script_refuses_what_it_cannot_do() {
         ),
         ("alpine", &["--image", "index=some.namespace"]),
     ] {
-        let script = dir.path().join("d.sh");
-        let out = common::tc()
+        docker(image)
             .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-            .arg("run-local")
-            .arg(docker(image))
-            .args(["--script", "-o"])
-            .arg(&script)
+            .args(["-o", "d.sh"])
             .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{image}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        shellcheck(&script);
+            .run();
+        shellcheck(&dir.path("d.sh"));
     }
 }
 
@@ -411,7 +383,7 @@ fn sigterm_stops_the_script_and_its_task_at_once() {
         }
     }
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(child.id().cast_signed()),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
@@ -454,6 +426,8 @@ impl Drop for DockerLeftovers {
 
 /// docker-worker fixtures: (name, task YAML, extra arguments, exit status). `CACHE` becomes a
 /// cache name of this test run only.
+// A flat table of fixtures: splitting it would only scatter them.
+#[allow(clippy::too_many_lines)]
 fn docker_fixtures() -> Vec<(&'static str, &'static str, Vec<&'static str>, i32)> {
     vec![
         (
@@ -563,6 +537,75 @@ payload:
     ]
 }
 
+/// What the run of the `name` fixture by its script saved in `artifacts`: a whole log that
+/// masks secrets and tells what the fixture is about, and the values it passed to the task.
+fn check_what_the_script_saved(name: &str, artifacts: &Path) {
+    let log = std::fs::read_to_string(artifacts.join("public/logs/live_backing.log")).unwrap();
+    assert!(log.contains("=== Task Finished ==="), "{name}: {log}");
+    assert!(
+        !log.contains("s3cr3t-token-value"),
+        "{name}: the script's log masks secrets"
+    );
+    let expected = match name {
+        "registry-present" => "Image tc-test/busybox:1: present locally",
+        "registry-absent" => "not present locally and --pull never",
+        "task-image" => "from a task image",
+        "task-image-404" => "public%2Fgone.tar",
+        "image-default-no-artifacts" => "image default",
+        "command-not-found" => "Cannot run the command",
+        _ => "",
+    };
+    assert!(log.contains(expected), "{name}: {log}");
+    if name == "row1-completed" {
+        // Literal, multi-line (by name) and secret (by name) values reach the task intact.
+        let env = std::fs::read_to_string(artifacts.join("public/env.txt")).unwrap();
+        assert!(
+            env.ends_with(" 0 local 1 it's $HOME `x` two\nlines s3cr3t-token-value\n"),
+            "{env}"
+        );
+    }
+    if name == "row4-max-run-time" {
+        assert!(
+            log.contains("Task aborted: maxRunTime of 2 seconds exceeded"),
+            "{log}"
+        );
+    }
+}
+
+/// `tc run-local ARGS --script -o SCRIPT` in `dir` for the `name` fixture, with no daemon to
+/// ask: a script that holds no secret value and passes `bash -n` and shellcheck.
+fn write_script(dir: &Path, name: &str, args: &[String], script: &Path) {
+    let out = common::tc()
+        .current_dir(dir)
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("TOKEN", "s3cr3t-token-value")
+        .args(args)
+        .args(["--script", "-o"])
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(script).unwrap();
+    assert!(
+        !text.contains("s3cr3t-token-value"),
+        "{name}: a secret value is in the script"
+    );
+    assert!(
+        Command::new("bash")
+            .arg("-n")
+            .arg(script)
+            .status()
+            .unwrap()
+            .success(),
+        "{name}: bash -n"
+    );
+    shellcheck(script);
+}
+
 #[test]
 fn docker_scripts_behave_like_run_local() {
     let Some(busybox) = common::docker_busybox() else {
@@ -601,36 +644,7 @@ fn docker_scripts_behave_like_run_local() {
             args.extend(extra.iter().map(|a| a.replace("ROOT_URL", &root_url)));
             args
         };
-        // No daemon is asked while the script is written.
-        let out = common::tc()
-            .current_dir(dir.path())
-            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-            .env("TOKEN", "s3cr3t-token-value")
-            .args(args(&format!("{name}-script")))
-            .args(["--script", "-o"])
-            .arg(&script)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = std::fs::read_to_string(&script).unwrap();
-        assert!(
-            !text.contains("s3cr3t-token-value"),
-            "{name}: a secret value is in the script"
-        );
-        assert!(
-            Command::new("bash")
-                .arg("-n")
-                .arg(&script)
-                .status()
-                .unwrap()
-                .success(),
-            "{name}: bash -n"
-        );
-        shellcheck(&script);
+        write_script(dir.path(), name, &args(&format!("{name}-script")), &script);
 
         let by_script = Command::new("bash")
             .arg(&script)
@@ -674,36 +688,7 @@ fn docker_scripts_behave_like_run_local() {
             manifest(&b),
             "{name}: manifests\n{script_log}"
         );
-        let log = std::fs::read_to_string(a.join("public/logs/live_backing.log")).unwrap();
-        assert!(log.contains("=== Task Finished ==="), "{name}: {log}");
-        assert!(
-            !log.contains("s3cr3t-token-value"),
-            "{name}: the script's log masks secrets"
-        );
-        let expected = match name {
-            "registry-present" => "Image tc-test/busybox:1: present locally",
-            "registry-absent" => "not present locally and --pull never",
-            "task-image" => "from a task image",
-            "task-image-404" => "public%2Fgone.tar",
-            "image-default-no-artifacts" => "image default",
-            "command-not-found" => "Cannot run the command",
-            _ => "",
-        };
-        assert!(log.contains(expected), "{name}: {log}");
-        if name == "row1-completed" {
-            // Literal, multi-line (by name) and secret (by name) values reach the task intact.
-            let env = std::fs::read_to_string(a.join("public/env.txt")).unwrap();
-            assert!(
-                env.ends_with(" 0 local 1 it's $HOME `x` two\nlines s3cr3t-token-value\n"),
-                "{env}"
-            );
-        }
-        if name == "row4-max-run-time" {
-            assert!(
-                log.contains("Task aborted: maxRunTime of 2 seconds exceeded"),
-                "{log}"
-            );
-        }
+        check_what_the_script_saved(name, &a);
         if name.starts_with("row3") || name == "no-caches" {
             // Purged, or thrown away, by both.
             let volumes = leftovers.volumes();
@@ -795,7 +780,7 @@ fn sigterm_stops_a_docker_script_and_removes_its_container() {
         }
     }
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(child.id().cast_signed()),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();

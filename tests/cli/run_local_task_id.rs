@@ -1,7 +1,7 @@
 //! `tc run-local --task-id ID`: the definition comes from a queue (here a small HTTP server on
 //! 127.0.0.1 that answers like one), signed with Hawk when credentials are set.
 
-use crate::common;
+use crate::common::{Test, TestDir};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -58,69 +58,30 @@ fn definition() -> String {
 #[test]
 fn runs_the_definition_the_queue_holds() {
     let (root, seen) = queue(definition());
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::tc()
-        .current_dir(dir.path())
-        .env("TC_CACHE_DIR", dir.path().join("cache"))
-        .env_remove("TASKCLUSTER_CLIENT_ID")
-        .args([
-            "run-local",
-            "--task-id",
-            TASK_ID,
-            "--root-url",
-            &root,
-            "--artifacts-dir",
-            "A",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        text.contains(&format!("{TASK_ID} proj/ci")),
-        "the run uses the queue's taskId and pool: {text}"
-    );
-    assert!(text.contains("\"from the queue\""));
+    let out = Test::new()
+        .args(["run-local", "--task-id", TASK_ID, "--root-url", &root])
+        .args(["--artifacts-dir", "A"])
+        // The run uses the queue's taskId and pool.
+        .stdout_contains(format!("{TASK_ID} proj/ci"))
+        .stdout_contains("\"from the queue\"")
+        .run();
     assert!(
         !seen.lock().unwrap()[0]
             .to_ascii_lowercase()
             .contains("authorization"),
-        "anonymous without credentials"
+        "anonymous without credentials: {out}"
     );
 }
 
 #[test]
 fn signs_with_hawk_when_credentials_are_set() {
     let (root, seen) = queue(definition());
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::tc()
-        .current_dir(dir.path())
-        .env("TC_CACHE_DIR", dir.path().join("cache"))
+    Test::new()
         .env("TASKCLUSTER_CLIENT_ID", "tester")
         .env("TASKCLUSTER_ACCESS_TOKEN", "not-a-real-token")
-        .args([
-            "run-local",
-            "--task-id",
-            TASK_ID,
-            "--root-url",
-            &root,
-            "--artifacts-dir",
-            "A",
-            "--dry-run",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .args(["run-local", "--task-id", TASK_ID, "--root-url", &root])
+        .args(["--artifacts-dir", "A", "--dry-run"])
+        .run();
     let head = seen.lock().unwrap()[0].clone();
     assert!(
         head.contains("authorization: Hawk id=\"tester\"")
@@ -133,9 +94,8 @@ fn signs_with_hawk_when_credentials_are_set() {
 #[test]
 fn an_unknown_task_exits_2_and_an_unreachable_queue_exits_3() {
     let (root, _) = queue(definition());
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::tc()
-        .current_dir(dir.path())
+    let dir = TestDir::new();
+    dir.test()
         .args([
             "run-local",
             "--task-id",
@@ -143,43 +103,23 @@ fn an_unknown_task_exits_2_and_an_unreachable_queue_exits_3() {
             "--root-url",
             &root,
         ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+        .status(2)
+        .stderr_contains("does not exist")
+        .run();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let out = common::tc()
-        .current_dir(dir.path())
-        .args([
-            "run-local",
-            "--task-id",
-            TASK_ID,
-            "--root-url",
-            &format!("http://127.0.0.1:{port}"),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!dir.path().join("artifacts").exists(), "nothing written");
-    let out = common::tc()
-        .arg("run-local")
-        .arg("x.yml")
-        .args(["--task-id", TASK_ID])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "TASK with --task-id");
+    dir.test()
+        .args(["run-local", "--task-id", TASK_ID, "--root-url"])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .status(3)
+        .run();
+    assert!(!dir.exists("artifacts"), "nothing written");
+    // TASK with --task-id.
+    Test::new()
+        .args(["run-local", "x.yml", "--task-id", TASK_ID])
+        .status(2)
+        .run();
 }

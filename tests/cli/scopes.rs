@@ -400,7 +400,7 @@ proptest! {
         let _ = scopes::satisfies(&a, &b);
         let _ = scopes::compare(&a, &b);
         let _ = scopes::normalize(&set);
-        let _ = scopes::merge(&set, &[a.clone()]);
+        let _ = scopes::merge(&set, std::slice::from_ref(&a));
     }
 
     #[test]

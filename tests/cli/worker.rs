@@ -168,7 +168,7 @@ fn exit_of(child: &mut Child, what: &str) -> i32 {
 }
 
 fn signal(child: &Child, sig: nix::sys::signal::Signal) {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), sig).unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id().cast_signed()), sig).unwrap();
 }
 
 fn running(s: &Value) -> bool {
@@ -658,13 +658,13 @@ fn a_task_that_finishes_within_the_grace_period_resolves_normally() {
 
 #[test]
 fn the_docker_engine_runs_claimed_docker_worker_tasks() {
+    const IMAGE: &str = "tc-test/busybox:1";
     if !pyclient_available() {
         return;
     }
     let Some(busybox) = common::docker_busybox() else {
         return;
     };
-    const IMAGE: &str = "tc-test/busybox:1";
     let s = Setup::new(&[]);
     let archive = s.dir.path().join("busybox.tar");
     std::fs::write(&archive, common::docker::image_archive(&busybox, IMAGE)).unwrap();

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: the real `tc` binary, run like a user would.
-#![allow(dead_code)]
 
 pub(crate) mod archives;
 pub(crate) mod docker;
@@ -11,7 +10,7 @@ pub(crate) mod test;
 
 pub(crate) use archives::set_zip_mode;
 pub(crate) use paths::{corpora, root};
-pub(crate) use test::{Output, Test, TestDir};
+pub(crate) use test::{Test, TestDir};
 
 use std::path::PathBuf;
 

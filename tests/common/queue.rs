@@ -100,7 +100,7 @@ impl Queue {
     /// SIGTERM, then the server's exit status (waiting up to a minute).
     pub(crate) fn terminate(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
-        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let pid = nix::unistd::Pid::from_raw(child.id().cast_signed());
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {

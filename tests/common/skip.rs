@@ -15,11 +15,11 @@ pub(crate) fn required(var: &str) -> bool {
 /// A test found `what` missing: it fails when `var` is set, else the caller skips it (the note
 /// says so once per binary). `install` says how to get it.
 pub(crate) fn missing(var: &str, what: &str, install: &str) {
+    static NOTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     assert!(
         !required(var),
         "{var} is set but {what} is missing ({install})"
     );
-    static NOTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let first = NOTED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -100,7 +100,7 @@ pub(crate) struct Test {
     dir: TestDir,
     current_dir: PathBuf,
     args: Vec<OsString>,
-    env: Vec<(OsString, Option<OsString>)>,
+    env: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
     status: Option<i32>,
     expect: Vec<(Stream, Expect)>,
@@ -124,11 +124,6 @@ impl Test {
         }
     }
 
-    /// The directory this test runs in.
-    pub(crate) fn dir(&self) -> &TestDir {
-        &self.dir
-    }
-
     /// `rel` inside the test's directory (for arguments that need an absolute path).
     pub(crate) fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
         self.dir.path(rel)
@@ -137,12 +132,6 @@ impl Test {
     /// Writes `rel` into the test's directory before tc runs.
     pub(crate) fn file(self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Test {
         self.dir.write(rel, contents);
-        self
-    }
-
-    /// Writes an executable `rel` (a stand-in program) into the test's directory.
-    pub(crate) fn executable(self, rel: impl AsRef<Path>, text: &str) -> Test {
-        super::write_executable(&self.dir.path(rel), text);
         self
     }
 
@@ -169,12 +158,7 @@ impl Test {
 
     pub(crate) fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Test {
         self.env
-            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
-        self
-    }
-
-    pub(crate) fn env_remove(mut self, key: impl AsRef<OsStr>) -> Test {
-        self.env.push((key.as_ref().to_owned(), None));
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -251,12 +235,7 @@ impl Test {
         ] {
             cmd.env_remove(var);
         }
-        for (key, value) in &self.env {
-            match value {
-                Some(v) => cmd.env(key, v),
-                None => cmd.env_remove(key),
-            };
-        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 

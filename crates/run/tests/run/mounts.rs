@@ -5,6 +5,7 @@
 use crate::common;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -124,9 +125,9 @@ fn zip_bytes(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
         let opts = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .unix_permissions(*mode);
-        match mode & 0o170000 {
-            0o040000 => w.add_directory(*name, opts).unwrap(),
-            0o120000 => w
+        match mode & 0o170_000 {
+            0o040_000 => w.add_directory(*name, opts).unwrap(),
+            0o120_000 => w
                 .add_symlink(*name, std::str::from_utf8(data).unwrap(), opts)
                 .unwrap(),
             _ => {
@@ -139,7 +140,7 @@ fn zip_bytes(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
     // The zip crate keeps only the permission bits; write setuid bits and FIFO types into the
     // central directory ourselves.
     for (name, _, mode) in entries {
-        if !matches!(mode & 0o170000, 0o040000 | 0o120000) {
+        if !matches!(mode & 0o170_000, 0o040_000 | 0o120_000) {
             common::set_zip_mode(&mut bytes, name, *mode);
         }
     }
@@ -148,12 +149,12 @@ fn zip_bytes(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
 
 fn good_zip() -> Vec<u8> {
     zip_bytes(&[
-        ("hello.txt", b"hello\n", 0o100644),
-        ("bin/", b"", 0o040755),
-        ("bin/run.sh", b"#!/bin/sh\necho hi\n", 0o100755),
-        ("link", b"hello.txt", 0o120777),
-        ("bin/up", b"../hello.txt", 0o120777),
-        ("empty/", b"", 0o040755),
+        ("hello.txt", b"hello\n", 0o100_644),
+        ("bin/", b"", 0o040_755),
+        ("bin/run.sh", b"#!/bin/sh\necho hi\n", 0o100_755),
+        ("link", b"hello.txt", 0o120_777),
+        ("bin/up", b"../hello.txt", 0o120_777),
+        ("empty/", b"", 0o040_755),
     ])
 }
 
@@ -649,26 +650,33 @@ fn refused_zip(entries: &[(&str, &[u8], u32)], entry: &str, why: &str) {
 #[test]
 fn hostile_zips_are_refused() {
     refused_zip(
-        &[("../../outside/x", b"evil", 0o100644)],
+        &[("../../outside/x", b"evil", 0o100_644)],
         "../../outside/x",
         "`..`",
     );
     refused_zip(
-        &[("..\\..\\outside\\x", b"evil", 0o100644)],
+        &[("..\\..\\outside\\x", b"evil", 0o100_644)],
         "..\\..\\outside\\x",
         "`..`",
     );
-    refused_zip(&[("/tmp/evil", b"evil", 0o100644)], "/tmp/evil", "absolute");
     refused_zip(
-        &[("ln", b"/etc", 0o120777), ("ln/passwd", b"evil", 0o100644)],
+        &[("/tmp/evil", b"evil", 0o100_644)],
+        "/tmp/evil",
+        "absolute",
+    );
+    refused_zip(
+        &[
+            ("ln", b"/etc", 0o120_777),
+            ("ln/passwd", b"evil", 0o100_644),
+        ],
         "ln",
         "absolute path `/etc`",
     );
     refused_zip(
         &[
-            ("sub/", b"", 0o040755),
-            ("ln", b"sub", 0o120777),
-            ("ln/x", b"evil", 0o100644),
+            ("sub/", b"", 0o040_755),
+            ("ln", b"sub", 0o120_777),
+            ("ln/x", b"evil", 0o100_644),
         ],
         "ln/x",
         "goes through `ln`",
@@ -679,8 +687,8 @@ fn hostile_zips_are_refused() {
 fn zip_setuid_is_dropped_and_fifos_skipped() {
     let s = Scratch::new();
     let a = s.write_archive(&zip_bytes(&[
-        ("suid", b"x", 0o104755),
-        ("fifo", b"", 0o010644),
+        ("suid", b"x", 0o104_755),
+        ("fifo", b"", 0o010_644),
     ]));
     mounts::extract(&a, ArchiveFormat::Zip, &s.dest(), MAX).unwrap();
     assert_eq!(mode(&s.dest().join("suid")), 0o755);
@@ -966,7 +974,7 @@ fn handle(
         answer.body.len()
     );
     for (k, v) in &answer.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(head, "{k}: {v}\r\n");
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes());
