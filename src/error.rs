@@ -81,25 +81,26 @@ fn queue_exit_code(e: &tc_client::QueueError) -> i32 {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) => exit_codes::USAGE,
-            Error::Try { .. } | Error::Input { .. } => exit_codes::USAGE,
-            Error::Document(_) => exit_codes::USAGE,
+            Error::Usage(_)
+            | Error::Try { .. }
+            | Error::Input { .. }
+            | Error::Document(_)
+            | Error::Run(_) => exit_codes::USAGE,
             Error::Graph(e) => match e {
                 tc_graph::GraphError::Unsupported(_) => exit_codes::EXCEPTION,
                 tc_graph::GraphError::Invalid { .. } | tc_graph::GraphError::Try { .. } => {
                     exit_codes::USAGE
                 }
             },
-            Error::Output(_) => exit_codes::FAILED,
-            Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
-            Error::Api(_) => exit_codes::FAILED,
-            Error::LocalQueue(_) => exit_codes::EXCEPTION,
+            Error::Output(_) | Error::Api(_) => exit_codes::FAILED,
+            Error::Internal(_) | Error::Unavailable(_) | Error::LocalQueue(_) => {
+                exit_codes::EXCEPTION
+            }
             Error::LocalRun(e) => match e {
                 tc_local::RunError::Queue(q) => queue_exit_code(q),
                 tc_local::RunError::Worker(_) => exit_codes::FAILED,
                 tc_local::RunError::WorkerPanicked(_) => exit_codes::EXCEPTION,
             },
-            Error::Run(_) => exit_codes::USAGE,
         }
     }
 

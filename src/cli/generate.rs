@@ -22,10 +22,10 @@ pub struct ManArgs {
     pub out_dir: Option<PathBuf>,
 }
 
-pub(super) fn completions(args: CompletionsArgs) -> Result<i32> {
+pub(super) fn completions(args: CompletionsArgs) -> i32 {
     let mut cmd = super::command();
     clap_complete::generate(args.shell, &mut cmd, "tc", &mut std::io::stdout());
-    Ok(0)
+    0
 }
 
 pub(super) fn man(args: ManArgs) -> Result<i32> {

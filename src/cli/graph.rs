@@ -100,6 +100,8 @@ struct Row<'a> {
     task: &'a Task,
 }
 
+// The command's flow, step by step; its steps are the functions it calls.
+#[allow(clippy::too_many_lines)]
 pub(super) fn run(args: GraphArgs, quiet: bool) -> Result<i32> {
     if args.try_syntax.is_some() && !matches!(args.stage, Stage::Target | Stage::Optimized) {
         return Err(usage(

@@ -2,6 +2,7 @@
 //! tasks, cancel (whole or filtered) and seal.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -161,18 +162,19 @@ fn summary(group: &str, tasks: &[Value]) -> String {
     }
     let mut out = format!("task group {group}: {} tasks\n", tasks.len());
     for (s, n) in &counts {
-        out.push_str(&format!("  {s:<12} {n}\n"));
+        let _ = writeln!(out, "  {s:<12} {n}");
     }
     for t in tasks
         .iter()
         .filter(|t| matches!(state(t), "failed" | "exception"))
     {
-        out.push_str(&format!(
-            "  {} {} {}\n",
+        let _ = writeln!(
+            out,
+            "  {} {} {}",
             state(t),
             t["status"]["taskId"].as_str().unwrap_or_default(),
             t["task"]["metadata"]["name"].as_str().unwrap_or_default()
-        ));
+        );
     }
     let stuck = blocked(tasks);
     if !stuck.is_empty() {
@@ -181,10 +183,11 @@ fn summary(group: &str, tasks: &[Value]) -> String {
             .filter_map(|t| t["task"]["deadline"].as_str())
             .max()
             .unwrap_or_default();
-        out.push_str(&format!(
-            "  {} unscheduled task(s) wait on a dependency that did not complete (requires: all-completed); they resolve exception/deadline-exceeded at their deadlines (the last at {until}). Rerun the failed dependency, `tc task rerun` them (ignores dependencies), or cancel them\n",
+        let _ = writeln!(
+            out,
+            "  {} unscheduled task(s) wait on a dependency that did not complete (requires: all-completed); they resolve exception/deadline-exceeded at their deadlines (the last at {until}). Rerun the failed dependency, `tc task rerun` them (ignores dependencies), or cancel them",
             stuck.len()
-        ));
+        );
     }
     out
 }
@@ -241,12 +244,13 @@ async fn run_async(cmd: GroupCommand, format: Format) -> Result<i32> {
                 Format::Human => {
                     let mut text = String::new();
                     for t in &kept {
-                        text.push_str(&format!(
-                            "{}  {:<11}  {}\n",
+                        let _ = writeln!(
+                            text,
+                            "{}  {:<11}  {}",
                             t["status"]["taskId"].as_str().unwrap_or_default(),
                             state(t),
                             t["task"]["metadata"]["name"].as_str().unwrap_or_default()
-                        ));
+                        );
                     }
                     output::print_text(&text)?;
                 }

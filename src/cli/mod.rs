@@ -58,6 +58,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of the largest variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Mozilla try syntax: parse a try string or commit message, or count options over pushes.
@@ -229,7 +231,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Try(Lazy(cmd)) => try_cmd::run(cmd, format, cli.quiet),
         Command::Slugid(Lazy(args)) => slugid::run(args, format),
         Command::FromNow(Lazy(args)) => from_now::run(args, format),
-        Command::Completions(Lazy(args)) => generate::completions(args),
+        Command::Completions(Lazy(args)) => Ok(generate::completions(args)),
         Command::Man(Lazy(args)) => generate::man(args),
         Command::Graph(Lazy(args)) => graph::run(args, cli.quiet),
         Command::RunLocal(Lazy(args)) => run_local::run(args, format),

@@ -286,7 +286,7 @@ fn read_secrets(args: &RunLocalArgs) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for s in &args.secrets {
         if let Some((k, v)) = s.split_once('=') {
-            out.push((k.to_owned(), v.to_owned()))
+            out.push((k.to_owned(), v.to_owned()));
         } else {
             let value = match std::env::var(s) {
                 Ok(v) => v,
@@ -390,6 +390,8 @@ fn run_graph(args: &RunLocalArgs, format: Format) -> Result<i32> {
     super::run_local_graph::run(graph, settings, format)
 }
 
+// The command's flow, step by step; its steps are the functions it calls.
+#[allow(clippy::too_many_lines)]
 pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     if !args.script && !args.dry_run {
         // Before any thread: a kill -9 of tc must not leave its tasks running.
@@ -521,9 +523,8 @@ pub(super) fn run(args: RunLocalArgs, format: Format) -> Result<i32> {
     let mut develop_warning = None;
     let mut checkout = None;
     if let Some(repo) = &args.develop {
-        let (task, _) = match tasks.as_mut_slice() {
-            [one] => one,
-            _ => return Err(usage("--develop works on one task: give one TASK")),
+        let [(task, _)] = tasks.as_mut_slice() else {
+            return Err(usage("--develop works on one task: give one TASK"));
         };
         let (dir, target, warning) = develop(task, repo, &args)?;
         develop_warning = Some(warning);
@@ -619,13 +620,19 @@ async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
 }
 
 /// `--script`: one task, no interactive shell, no retries (worker.md §12).
-/// `--script`: (cli env, secrets), binds, and what `--develop` made (links, its warning).
+/// Variables as `NAME=value` pairs (`--env`, `--secret`).
+type Pairs = Vec<(String, String)>;
+
+/// What `--develop` made: the checkout's links into the task, and its warning.
+type Developed = (Vec<(String, PathBuf)>, Option<String>);
+
+/// `--script`: (cli env, secrets), binds, and what `--develop` made.
 fn script(
     tasks: &[(Task, String)],
     args: &RunLocalArgs,
-    (cli_env, secrets): (Vec<(String, String)>, Vec<(String, String)>),
+    (cli_env, secrets): (Pairs, Pairs),
     binds: Vec<String>,
-    (links, develop_warning): (Vec<(String, PathBuf)>, Option<String>),
+    (links, develop_warning): Developed,
 ) -> Result<i32> {
     let mut refused = Vec::new();
     if tasks.len() > 1 {
@@ -853,7 +860,7 @@ fn dry_run(task: &Task, args: &RunLocalArgs, format: Format) -> Result<i32> {
     });
     let doc = serde_json::json!({"definition": def, "plan": plan});
     if format == Format::Json {
-        output::print_document(Format::Json, &doc)?
+        output::print_document(Format::Json, &doc)?;
     } else {
         let text = serde_saphyr::to_string(&doc).map_err(|e| usage(e.to_string()))?;
         output::print_text(&text)?;

@@ -99,8 +99,12 @@ fn usage(m: impl Into<String>) -> Error {
     Error::Usage(m.into())
 }
 
+/// One entry of a task file: its label, its taskId, its task.
+type Item = (Option<String>, Option<String>, Map<String, Value>);
+
 /// The file's tasks: one document, or `{tasks: [{label?, taskId?, task}]}` with `@label`
 /// dependencies.
+#[allow(clippy::too_many_lines)] // one pass over the file's entries, in the order they are checked
 fn from_file(args: &SubmitArgs) -> Result<Vec<NewTask>> {
     let file = args.file.as_deref().unwrap_or("-");
     let (name, text) = if file == "-" {
@@ -124,7 +128,7 @@ fn from_file(args: &SubmitArgs) -> Result<Vec<NewTask>> {
         Some(n) if !from_stdin => n.to_string_lossy().into_owned(),
         _ => "stdin".to_owned(),
     };
-    let items: Vec<(Option<String>, Option<String>, Map<String, Value>)> = match top.get("tasks") {
+    let items: Vec<Item> = match top.get("tasks") {
         Some(Value::Array(list)) if !top.contains_key("payload") => {
             let mut out = Vec::new();
             for (i, item) in list.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! `tc task …` (queue-api.md §8.2): one task of a queue — status, definition, log, artifacts,
 //! cancel, rerun and retrigger — through tc's client.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -168,8 +169,9 @@ pub(super) fn describe_status(s: &Value) -> String {
     );
     for r in s["runs"].as_array().into_iter().flatten() {
         let f = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("-");
-        out.push_str(&format!(
-            "  run {}  {}  created {}  resolved {}  worker {}/{}  {} → {}\n",
+        let _ = writeln!(
+            out,
+            "  run {}  {}  created {}  resolved {}  worker {}/{}  {} → {}",
             r["runId"],
             f("state"),
             f("reasonCreated"),
@@ -178,7 +180,7 @@ pub(super) fn describe_status(s: &Value) -> String {
             f("workerId"),
             f("started"),
             f("resolved")
-        ));
+        );
     }
     out
 }
@@ -419,7 +421,7 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
             .artifact(id, run, name, None)
             .await?
             .ok_or_else(|| Error::Api(format!("task {id} run {run} has no artifact {name}")))?;
-        if writes_to_stdout(&a.output) {
+        if writes_to_stdout(a.output.as_deref()) {
             let mut out = std::io::stdout().lock();
             out.write_all(&bytes)?;
             out.flush()?;
@@ -434,7 +436,7 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
         return Ok(0);
     }
     if a.all {
-        if writes_to_stdout(&a.output) {
+        if writes_to_stdout(a.output.as_deref()) {
             return Err(Error::Usage(
                 "--all writes a directory; -o - (stdout) is for one artifact with --get".into(),
             ));
@@ -489,8 +491,8 @@ async fn artifacts(a: ArtifactsArgs, format: Format) -> Result<i32> {
 }
 
 /// Whether `-o -` asks for the artifact on stdout, as `-` means elsewhere in tc.
-fn writes_to_stdout(output: &Option<PathBuf>) -> bool {
-    output.as_deref() == Some(std::path::Path::new("-"))
+fn writes_to_stdout(output: Option<&std::path::Path>) -> bool {
+    output == Some(std::path::Path::new("-"))
 }
 
 /// `dir/name` when `name` stays inside `dir` (no `..`, no absolute path).
