@@ -32,6 +32,21 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+
+    /// A call to the queue failed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Queue(#[from] tc_client::QueueError),
+
+    /// `tc worker` gave up.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Worker(#[from] tc_worker::WorkerError),
+
+    /// `tc queue serve` could not start (its state dir, database, clients file or address).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Serve(#[from] tc_server::ServeError),
 }
 
 impl Error {
@@ -42,6 +57,15 @@ impl Error {
             Error::Output(_) => exit_codes::FAILED,
             Error::Internal(_) | Error::Unavailable(_) => exit_codes::EXCEPTION,
             Error::Api(_) => exit_codes::FAILED,
+            Error::Queue(e) => match e {
+                tc_client::QueueError::NotFound(_) | tc_client::QueueError::Refused(_) => {
+                    exit_codes::FAILED
+                }
+                tc_client::QueueError::Unavailable(_) => exit_codes::EXCEPTION,
+                tc_client::QueueError::Usage(_) => exit_codes::USAGE,
+            },
+            Error::Worker(_) => exit_codes::FAILED,
+            Error::Serve(_) => exit_codes::USAGE,
         }
     }
 
@@ -55,16 +79,6 @@ impl Error {
         Some(serde_json::json!({
             "error": {"kind": kind.as_str(), "message": message, "offset": offset}
         }))
-    }
-}
-
-impl From<tc_client::QueueError> for Error {
-    fn from(e: tc_client::QueueError) -> Self {
-        match e {
-            tc_client::QueueError::NotFound(m) | tc_client::QueueError::Refused(m) => Error::Api(m),
-            tc_client::QueueError::Unavailable(m) => Error::Unavailable(m),
-            tc_client::QueueError::Usage(m) => Error::Usage(m),
-        }
     }
 }
 

@@ -114,7 +114,7 @@ pub(super) fn run(args: &RunLocalArgs, format: Format) -> Result<i32> {
             url
         } else {
             let why = match server.await {
-                Ok(Err(e)) => e,
+                Ok(Err(e)) => e.to_string(),
                 _ => "the embedded queue did not start".into(),
             };
             return Err(Error::Internal(why));
@@ -266,7 +266,7 @@ async fn run_graph(
     signals.abort();
     match stopped {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => return Err(Error::Api(e)),
+        Ok(Err(e)) => return Err(e.into()),
         Err(e) => return Err(Error::Internal(format!("the worker failed inside tc: {e}"))),
     }
     if let Some(m) = &multi {
@@ -335,19 +335,19 @@ async fn finished(client: &Client, rows: &mut [Row], index: &HashMap<String, usi
         .await
         .map_or(Value::Null, |a| a.body["status"].clone());
     let row = &mut rows[i];
-    row.dir = f.dir.map(|d| d.display().to_string());
+    row.dir = f.dir.as_ref().map(|d| d.display().to_string());
     match status["state"].as_str() {
         Some("pending") => {
             row.state = "pending".into();
-            row.reason = format!("retry after {}", f.reason);
+            row.reason = format!("retry after {}", f.reason());
         }
         Some(state) => {
             row.state = state.to_owned();
-            row.reason = f.reason.to_owned();
+            row.reason = f.reason().to_string();
         }
         None => {
-            row.state = f.state.to_owned();
-            row.reason = f.reason.to_owned();
+            row.state = f.state().to_owned();
+            row.reason = f.reason().to_string();
         }
     }
     row.show();
