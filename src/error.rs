@@ -64,6 +64,26 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Run(#[from] tc_run::RunError),
+
+    /// A task's status, run or artifact could not be had.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    TaskCall(#[from] tc_client::TaskCallError),
+
+    /// A call to the queue failed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Queue(#[from] tc_client::QueueError),
+
+    /// `tc worker` gave up.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Worker(#[from] tc_worker::WorkerError),
+
+    /// `tc queue serve` could not start (its state dir, database, clients file or address).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Serve(#[from] tc_server::ServeError),
 }
 
 /// A queue's answer as an exit status: not found or refused is a failed call, an unreachable
@@ -96,11 +116,15 @@ impl Error {
             Error::Internal(_) | Error::Unavailable(_) | Error::LocalQueue(_) => {
                 exit_codes::EXCEPTION
             }
-            Error::LocalRun(e) => match e {
-                tc_local::RunError::Queue(q) => queue_exit_code(q),
-                tc_local::RunError::Worker(_) => exit_codes::FAILED,
-                tc_local::RunError::WorkerPanicked(_) => exit_codes::EXCEPTION,
+            Error::Queue(e) | Error::LocalRun(tc_local::RunError::Queue(e)) => queue_exit_code(e),
+            Error::TaskCall(e) => match e {
+                tc_client::TaskCallError::Queue(q) => queue_exit_code(q),
+                tc_client::TaskCallError::Download { .. } => exit_codes::EXCEPTION,
+                _ => exit_codes::FAILED,
             },
+            Error::Worker(_) | Error::LocalRun(tc_local::RunError::Worker(_)) => exit_codes::FAILED,
+            Error::LocalRun(tc_local::RunError::WorkerPanicked(_)) => exit_codes::EXCEPTION,
+            Error::Serve(_) => exit_codes::USAGE,
         }
     }
 
@@ -124,16 +148,6 @@ impl From<tc_graph::GraphError> for Error {
         match e {
             tc_graph::GraphError::Try { error, text } => Error::Try { error, text },
             e => Error::Graph(e),
-        }
-    }
-}
-
-impl From<tc_client::QueueError> for Error {
-    fn from(e: tc_client::QueueError) -> Self {
-        match e {
-            tc_client::QueueError::NotFound(m) | tc_client::QueueError::Refused(m) => Error::Api(m),
-            tc_client::QueueError::Unavailable(m) => Error::Unavailable(m),
-            tc_client::QueueError::Usage(m) => Error::Usage(m),
         }
     }
 }

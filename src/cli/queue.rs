@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::error::{Error, Result};
 use tc_server::connections::ConnectionLimits;
-use tc_server::{self, Config, Limits, OpenError};
+use tc_server::{self, Config, Limits, ServeError};
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
@@ -174,9 +174,7 @@ pub(super) fn run(cmd: QueueCommand) -> Result<i32> {
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-    runtime
-        .block_on(tc_server::serve(config))
-        .map_err(Error::Usage)?;
+    runtime.block_on(tc_server::serve(config))?;
     Ok(0)
 }
 
@@ -191,8 +189,8 @@ fn print_env(config: &Config) -> Result<i32> {
                 .to_owned();
             (root_url, config.root_client_id.clone(), token)
         }
-        Err(OpenError::Busy(_)) => running_server_env(config)?,
-        Err(OpenError::Failed(e)) => return Err(Error::Usage(e)),
+        Err(e) if e.is_busy() => running_server_env(config)?,
+        Err(e) => return Err(ServeError::from(e).into()),
     };
     println!("export TASKCLUSTER_ROOT_URL={root_url}");
     println!("export TASKCLUSTER_CLIENT_ID={client_id}");

@@ -590,9 +590,9 @@ async fn from_queue(id: &str, root_url: &str) -> Result<input::Loaded> {
     use tc_client::{QueueError, task_definition};
     slugid::decode(id).map_err(|e| usage(format!("--task-id: {e}")))?;
     let def = task_definition(root_url, id).await.map_err(|e| match e {
-        QueueError::NotFound(m) | QueueError::Usage(m) => usage(m),
-        QueueError::Unavailable(m) => Error::Unavailable(m),
-        QueueError::Refused(m) => Error::Api(m),
+        // A task that is not there is a wrong --task-id: a usage error here.
+        QueueError::NotFound(_) => usage(e.to_string()),
+        e => Error::Queue(e),
     })?;
     let Some(doc) = def.as_object() else {
         return Err(Error::Api(format!(

@@ -164,7 +164,7 @@ pub(super) fn run(args: WorkerArgs) -> Result<i32> {
     let rt = runtime()?;
     rt.block_on(async {
         let stop = watch_signals()?;
-        tc_worker::work(cfg, stop).await.map_err(Error::Api)
+        tc_worker::work(cfg, stop).await.map_err(Error::Worker)
     })
 }
 

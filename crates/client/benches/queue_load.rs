@@ -11,6 +11,7 @@ use serde_json::json;
 use tc_api::encode;
 use tc_client::{Client, Credentials};
 use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
 
 type Samples = Arc<Mutex<Vec<(&'static str, Duration)>>>;
 
@@ -44,80 +45,12 @@ async fn main() {
     let total: usize = rest.first().and_then(|n| n.parse().ok()).unwrap_or(10_000);
     let client = Client::new(root, Some(Credentials::new(id, token, None))).unwrap();
     let samples: Samples = Arc::default();
-    let created = Arc::new(AtomicUsize::new(0));
-    let resolved = Arc::new(AtomicUsize::new(0));
     // When the last task resolved (the claimers' final long-polls do not count).
     let finished: Arc<Mutex<Option<Instant>>> = Arc::default();
-    let queue = "bench/noop";
     let start = Instant::now();
-    let mut jobs = Vec::new();
     // Four creators and four claimers, all at once.
-    for _ in 0..4 {
-        let (c, s, created) = (client.clone(), samples.clone(), created.clone());
-        jobs.push(tokio::spawn(async move {
-            while created.fetch_add(1, Ordering::Relaxed) < total {
-                let now = chrono::Utc::now();
-                let fmt = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                let task = json!({
-                    "taskQueueId": queue,
-                    "created": fmt(now),
-                    "deadline": fmt(now + chrono::TimeDelta::hours(1)),
-                    "payload": {},
-                    "metadata": {"name": "noop", "description": "bench", "owner": "bench@example.com", "source": "https://example.com/bench"},
-                });
-                let id = tc_taskdef::slugid::nice();
-                timed(&s, "createTask", &c, "PUT", &format!("task/{id}"), Some(&task)).await;
-            }
-        }));
-    }
-    for w in 0..4 {
-        let (c, s, resolved, finished) = (
-            client.clone(),
-            samples.clone(),
-            resolved.clone(),
-            finished.clone(),
-        );
-        jobs.push(tokio::spawn(async move {
-            let body = json!({"workerGroup": "bench", "workerId": format!("w{w}"), "tasks": 32});
-            // The claimers stop once every task resolved; a last empty long-poll may remain.
-            while resolved.load(Ordering::Relaxed) < total {
-                let got = timed(
-                    &s,
-                    "claimWork",
-                    &c,
-                    "POST",
-                    &format!("claim-work/{}", encode(queue)),
-                    Some(&body),
-                )
-                .await;
-                for t in got["tasks"].as_array().cloned().unwrap_or_default() {
-                    let task_id = t["status"]["taskId"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let cr = &t["credentials"];
-                    let creds = Credentials::new(
-                        cr["clientId"].as_str().unwrap_or_default(),
-                        cr["accessToken"].as_str().unwrap_or_default(),
-                        cr["certificate"].as_str().map(str::to_owned),
-                    );
-                    let wc = c.with_credentials(Some(creds));
-                    timed(
-                        &s,
-                        "reportCompleted",
-                        &wc,
-                        "POST",
-                        &format!("task/{task_id}/runs/0/completed"),
-                        None,
-                    )
-                    .await;
-                    if resolved.fetch_add(1, Ordering::Relaxed) + 1 == total {
-                        *finished.lock().await = Some(Instant::now());
-                    }
-                }
-            }
-        }));
-    }
+    let mut jobs = create_tasks(&client, &samples, total);
+    jobs.extend(claim_and_resolve(&client, &samples, total, &finished));
     for j in jobs {
         j.await.unwrap();
     }
@@ -130,7 +63,88 @@ async fn main() {
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );
-    let samples = samples.lock().await;
+    print_latencies(&samples.lock().await);
+}
+
+const QUEUE: &str = "bench/noop";
+
+/// Four creators that make `total` no-op tasks between them.
+fn create_tasks(client: &Client, samples: &Samples, total: usize) -> Vec<JoinHandle<()>> {
+    let created = Arc::new(AtomicUsize::new(0));
+    (0..4)
+        .map(|_| {
+            let (c, s, created) = (client.clone(), samples.clone(), created.clone());
+            tokio::spawn(async move {
+                while created.fetch_add(1, Ordering::Relaxed) < total {
+                    let now = chrono::Utc::now();
+                    let fmt = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                    let task = json!({
+                        "taskQueueId": QUEUE,
+                        "created": fmt(now),
+                        "deadline": fmt(now + chrono::TimeDelta::hours(1)),
+                        "payload": {},
+                        "metadata": {"name": "noop", "description": "bench", "owner": "bench@example.com", "source": "https://example.com/bench"},
+                    });
+                    let id = tc_taskdef::slugid::nice();
+                    timed(&s, "createTask", &c, "PUT", &format!("task/{id}"), Some(&task)).await;
+                }
+            })
+        })
+        .collect()
+}
+
+/// Four claimers that resolve what they claim until `total` tasks resolved; `finished` gets the
+/// moment the last one did.
+fn claim_and_resolve(
+    client: &Client,
+    samples: &Samples,
+    total: usize,
+    finished: &Arc<Mutex<Option<Instant>>>,
+) -> Vec<JoinHandle<()>> {
+    let resolved = Arc::new(AtomicUsize::new(0));
+    (0..4)
+        .map(|w| {
+            let (c, s, resolved, finished) = (
+                client.clone(),
+                samples.clone(),
+                resolved.clone(),
+                finished.clone(),
+            );
+            tokio::spawn(async move {
+                let body =
+                    json!({"workerGroup": "bench", "workerId": format!("w{w}"), "tasks": 32});
+                let route = format!("claim-work/{}", encode(QUEUE));
+                // The claimers stop once every task resolved; a last empty long-poll may remain.
+                while resolved.load(Ordering::Relaxed) < total {
+                    let got = timed(&s, "claimWork", &c, "POST", &route, Some(&body)).await;
+                    for t in got["tasks"].as_array().cloned().unwrap_or_default() {
+                        resolve(&s, &c, &t).await;
+                        if resolved.fetch_add(1, Ordering::Relaxed) + 1 == total {
+                            *finished.lock().await = Some(Instant::now());
+                        }
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// reportCompleted for one claim, with its credentials.
+async fn resolve(samples: &Samples, client: &Client, claim: &serde_json::Value) {
+    let task_id = claim["status"]["taskId"].as_str().unwrap_or_default();
+    let cr = &claim["credentials"];
+    let creds = Credentials::new(
+        cr["clientId"].as_str().unwrap_or_default(),
+        cr["accessToken"].as_str().unwrap_or_default(),
+        cr["certificate"].as_str().map(str::to_owned),
+    );
+    let route = format!("task/{task_id}/runs/0/completed");
+    let wc = client.with_credentials(Some(creds));
+    timed(samples, "reportCompleted", &wc, "POST", &route, None).await;
+}
+
+/// p50 and p99 of each call.
+fn print_latencies(samples: &[(&'static str, Duration)]) {
     for name in ["createTask", "claimWork", "reportCompleted"] {
         let mut d: Vec<Duration> = samples
             .iter()
@@ -142,12 +156,12 @@ async fn main() {
             continue;
         }
         let at =
-            |q: f64| d[((d.len() as f64 * q) as usize).min(d.len() - 1)].as_secs_f64() * 1000.0;
+            |percent: usize| d[(d.len() * percent / 100).min(d.len() - 1)].as_secs_f64() * 1000.0;
         println!(
             "{name:<16} {:>6} calls  p50 {:>6.2} ms  p99 {:>6.2} ms",
             d.len(),
-            at(0.5),
-            at(0.99)
+            at(50),
+            at(99)
         );
     }
 }

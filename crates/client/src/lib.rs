@@ -3,6 +3,8 @@
 //! the exact path, query and body sent, retries of network errors and 5xx only, and redirects
 //! never followed with credentials.
 
+mod error;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,7 +13,11 @@ use serde_json::Value;
 use tc_api::encode;
 
 mod tasks;
-pub use tasks::resolved;
+pub use error::{
+    Failure, InvalidMethod, NotFound, QueueError, Refusal, Scopes, Unavailable, UrlParseError,
+    UsageError,
+};
+pub use tasks::{TaskCallError, resolved};
 
 pub const DEFAULT_ROOT_URL: &str = "http://127.0.0.1:8080";
 
@@ -40,15 +46,18 @@ impl Credentials {
     }
 
     /// The credentials in tc's environment; a client id without a token is a usage error.
-    pub fn from_env() -> Result<Option<Credentials>, String> {
+    pub fn from_env() -> Result<Option<Credentials>, UsageError> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        match (var("TASKCLUSTER_CLIENT_ID"), var("TASKCLUSTER_ACCESS_TOKEN")) {
+        match (
+            var("TASKCLUSTER_CLIENT_ID"),
+            var("TASKCLUSTER_ACCESS_TOKEN"),
+        ) {
             (Some(client_id), Some(access_token)) => Ok(Some(Credentials {
                 client_id,
                 access_token,
                 certificate: var("TASKCLUSTER_CERTIFICATE"),
             })),
-            (Some(_), None) => Err("TASKCLUSTER_CLIENT_ID is set without TASKCLUSTER_ACCESS_TOKEN: set both, or neither for anonymous requests".into()),
+            (Some(_), None) => Err(UsageError::TokenMissing),
             _ => Ok(None),
         }
     }
@@ -83,9 +92,9 @@ impl Credentials {
         method: &str,
         url: &reqwest::Url,
         body: Option<&[u8]>,
-    ) -> Result<String, String> {
+    ) -> Result<String, UsageError> {
         let key = hawk::Key::new(self.access_token.as_bytes(), hawk::DigestAlgorithm::Sha256)
-            .map_err(|e| format!("unusable access token: {e}"))?;
+            .map_err(UsageError::AccessToken)?;
         let creds = hawk::Credentials {
             id: self.client_id.clone(),
             key,
@@ -99,8 +108,7 @@ impl Credentials {
         // A certificate travels in `ext` as base64 of `{"certificate": <object>}`.
         let ext = match &self.certificate {
             Some(cert) => {
-                let cert: Value = serde_json::from_str(cert)
-                    .map_err(|e| format!("TASKCLUSTER_CERTIFICATE is not JSON: {e}"))?;
+                let cert: Value = serde_json::from_str(cert).map_err(UsageError::Certificate)?;
                 Some(
                     base64::engine::general_purpose::STANDARD
                         .encode(serde_json::json!({ "certificate": cert }).to_string()),
@@ -111,7 +119,7 @@ impl Credentials {
         let hash = match body {
             Some(b) => Some(
                 hawk::PayloadHasher::hash("application/json", hawk::DigestAlgorithm::Sha256, b)
-                    .map_err(|e| format!("cannot hash the body: {e}"))?,
+                    .map_err(UsageError::Hash)?,
             ),
             None => None,
         };
@@ -119,34 +127,8 @@ impl Credentials {
             .ext(ext.as_deref())
             .hash(hash.as_deref())
             .request();
-        let header = request
-            .make_header(&creds)
-            .map_err(|e| format!("cannot sign the request: {e}"))?;
+        let header = request.make_header(&creds).map_err(UsageError::Sign)?;
         Ok(format!("Hawk {header}"))
-    }
-}
-
-/// Why a call failed, with the exit status it means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueueError {
-    /// 404: the thing asked for does not exist.
-    NotFound(String),
-    /// Network errors, timeouts, 5xx after the retries (exit 3).
-    Unavailable(String),
-    /// Another answer of the queue (exit 1): its code, first paragraph and missing scopes.
-    Refused(String),
-    /// The request could not be made (bad root URL, credentials): exit 2.
-    Usage(String),
-}
-
-impl std::fmt::Display for QueueError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            QueueError::NotFound(m)
-            | QueueError::Unavailable(m)
-            | QueueError::Refused(m)
-            | QueueError::Usage(m) => f.write_str(m),
-        }
     }
 }
 
@@ -176,6 +158,9 @@ impl Retries {
 /// A queue's answer.
 #[derive(Debug)]
 pub struct Answer {
+    /// The request's method and URL path (without the query), for error messages.
+    pub method: String,
+    pub path: String,
     pub status: u16,
     pub body: Value,
     pub location: Option<String>,
@@ -200,7 +185,7 @@ impl Client {
             .timeout(Duration::from_secs(90))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| QueueError::Usage(e.to_string()))?;
+            .map_err(UsageError::HttpClient)?;
         Ok(Client {
             http,
             root_url: root_url.trim_end_matches('/').to_owned(),
@@ -221,7 +206,7 @@ impl Client {
             })
             .unwrap_or_else(|| DEFAULT_ROOT_URL.to_owned());
         let root = root.trim_end_matches('/').to_owned();
-        let creds = match Credentials::from_env().map_err(QueueError::Usage)? {
+        let creds = match Credentials::from_env()? {
             Some(c) => Some(c),
             None => Credentials::local(&root),
         };
@@ -229,6 +214,7 @@ impl Client {
     }
 
     /// The same client (and connection pool) calling with other credentials, e.g. a claim's.
+    #[must_use]
     pub fn with_credentials(&self, creds: Option<Credentials>) -> Client {
         Client {
             creds,
@@ -236,6 +222,7 @@ impl Client {
         }
     }
 
+    #[must_use]
     pub fn with_retries(mut self, retries: Retries) -> Client {
         self.retries = retries;
         self
@@ -260,80 +247,91 @@ impl Client {
     ) -> Result<Answer, QueueError> {
         // String concatenation, never URL resolution: a root URL may hold a path.
         let text = format!("{}/api/queue/v1/{route}", self.root_url);
-        let url = reqwest::Url::parse(&text).map_err(|e| {
-            QueueError::Usage(format!(
-                "the root URL `{}` is not usable ({e})",
-                self.root_url
-            ))
+        let url = reqwest::Url::parse(&text).map_err(|source| UsageError::RootUrl {
+            root_url: self.root_url.clone(),
+            source,
         })?;
         let bytes = body.map(|b| b.to_string().into_bytes());
-        let verb = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| QueueError::Usage(e.to_string()))?;
-        let mut last = String::new();
+        let verb = reqwest::Method::from_bytes(method.as_bytes()).map_err(|source| {
+            UsageError::Method {
+                method: method.to_owned(),
+                source,
+            }
+        })?;
         let mut retry = 0;
-        loop {
-            if retry > 0 {
-                match self.retries.pause(retry) {
-                    Some(p) => tokio::time::sleep(p).await,
-                    None => break,
-                }
-            }
+        let last = loop {
+            let failure = match self.try_once(&verb, &url, bytes.as_deref()).await? {
+                Ok(answer) => return Ok(answer),
+                Err(failure) => failure,
+            };
             retry += 1;
-            let mut req = self.http.request(verb.clone(), url.clone());
-            if let Some(creds) = &self.creds {
-                let header = creds
-                    .header(method, &url, bytes.as_deref())
-                    .map_err(QueueError::Usage)?;
-                req = req.header("Authorization", header);
+            match self.retries.pause(retry) {
+                Some(p) => tokio::time::sleep(p).await,
+                None => break failure,
             }
-            if let Some(b) = &bytes {
-                req = req
-                    .header("Content-Type", "application/json")
-                    .body(b.clone());
-            }
-            match req.send().await {
-                Err(e) => last = format!("{e}"),
-                Ok(resp) if resp.status().is_server_error() => {
-                    let status = resp.status();
-                    let body = resp.text().await.unwrap_or_default();
-                    last = format!("{status}: {}", first_paragraph(&body));
-                }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let location = resp
-                        .headers()
-                        .get("location")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    let raw = resp
-                        .bytes()
-                        .await
-                        .map_err(|e| QueueError::Unavailable(format!("{url}: {e}")))?;
-                    let body = if raw.is_empty() {
-                        Value::Null
-                    } else {
-                        serde_json::from_slice(&raw).unwrap_or_else(|_| {
-                            Value::String(String::from_utf8_lossy(&raw).into_owned())
-                        })
-                    };
-                    return Ok(Answer {
-                        status,
-                        body,
-                        location,
-                        anonymous: self.creds.is_none(),
-                    });
-                }
-            }
+        };
+        Err(Unavailable::NoAnswer {
+            root_url: self.root_url.clone(),
+            method: method.to_owned(),
+            path: url.path().to_owned(),
+            last,
         }
-        if self.root_url == DEFAULT_ROOT_URL {
-            return Err(QueueError::Unavailable(format!(
-                "no queue is answering at {DEFAULT_ROOT_URL} — start one with 'tc queue serve', or set TASKCLUSTER_ROOT_URL to a TaskCluster deployment ({last})"
-            )));
+        .into())
+    }
+
+    /// One try of a call: the answer, or the failure that a retry may overcome (no answer, or
+    /// a 5xx).
+    async fn try_once(
+        &self,
+        verb: &reqwest::Method,
+        url: &reqwest::Url,
+        bytes: Option<&[u8]>,
+    ) -> Result<Result<Answer, Failure>, QueueError> {
+        let mut req = self.http.request(verb.clone(), url.clone());
+        if let Some(creds) = &self.creds {
+            req = req.header("Authorization", creds.header(verb.as_str(), url, bytes)?);
         }
-        Err(QueueError::Unavailable(format!(
-            "no answer from the queue at {} after the retries ({last}); check the network and --root-url",
-            self.root_url
-        )))
+        if let Some(b) = bytes {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_vec());
+        }
+        let resp = match req.send().await {
+            Err(e) => return Ok(Err(Failure::Transport(e))),
+            Ok(resp) => resp,
+        };
+        let status = resp.status();
+        if status.is_server_error() {
+            let body = resp.text().await.unwrap_or_default();
+            let message = first_paragraph(&body);
+            return Ok(Err(Failure::Server { status, message }));
+        }
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let raw = resp
+            .bytes()
+            .await
+            .map_err(|source| Unavailable::Unreadable {
+                url: url.to_string(),
+                source,
+            })?;
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&raw).into_owned()))
+        };
+        Ok(Ok(Answer {
+            method: verb.to_string(),
+            path: url.path().to_owned(),
+            status: status.as_u16(),
+            body,
+            location,
+            anonymous: self.creds.is_none(),
+        }))
     }
 
     /// Like `call`, but only a 2xx (or 303) answer is a success; other answers become errors
@@ -373,55 +371,62 @@ impl Client {
     }
 }
 
-/// Why an anonymous request may be refused, and what to do.
-const NO_CREDENTIALS_HINT: &str = "hint: the request carried no credentials: set TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (for a local `tc queue serve`, `eval \"$(tc queue serve --print-env)\"` with its --state-dir; its credentials.json is used only when TASKCLUSTER_ROOT_URL is the rootUrl it names)";
-
 /// The first paragraph of an error message (before upstream's `---` block).
 fn first_paragraph(text: &str) -> String {
     text.split("\n\n").next().unwrap_or_default().to_owned()
 }
 
-/// An error answer as the CLI shows it.
+/// An error answer as the CLI shows it: 404 is [`QueueError::NotFound`], anything else
+/// [`QueueError::Refused`].
 pub fn api_error(a: &Answer) -> QueueError {
-    let code = a.body.get("code").and_then(Value::as_str).unwrap_or("");
+    refusal(a).into()
+}
+
+/// What an error answer says: its code, the first paragraph of its message, the scopes of a 403.
+pub fn refusal(a: &Answer) -> Refusal {
+    let code = a
+        .body
+        .get("code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty());
     let message = a
         .body
         .get("message")
         .and_then(Value::as_str)
         .map_or_else(|| a.body.to_string(), first_paragraph);
-    let mut text = if code.is_empty() {
-        format!("the queue answered {}: {message}", a.status)
-    } else {
-        format!("{code}: {message}")
+    let scopes = match (
+        a.body.pointer("/details/unsatisfied"),
+        a.body.pointer("/details/required"),
+    ) {
+        (Some(u), _) => Some(Scopes::Missing(u.clone())),
+        (None, Some(r)) => Some(Scopes::Required(r.clone())),
+        (None, None) => None,
     };
-    if let Some(u) = a.body.pointer("/details/unsatisfied") {
-        text.push_str(&format!("\nmissing scopes: {u}"));
-    } else if let Some(r) = a.body.pointer("/details/required") {
-        text.push_str(&format!("\nrequired scopes: {r}"));
-    }
-    if a.status == 403 && a.anonymous {
-        text.push_str(&format!("\n{NO_CREDENTIALS_HINT}"));
-    }
-    if a.status == 404 {
-        QueueError::NotFound(text)
-    } else {
-        QueueError::Refused(text)
+    Refusal {
+        method: a.method.clone(),
+        path: a.path.clone(),
+        status: a.status,
+        code: code.map(str::to_owned),
+        message,
+        scopes,
+        anonymous: a.anonymous,
     }
 }
 
 /// `GET <root>/api/queue/v1/task/<taskId>` for `tc run-local --task-id` (worker.md §2.6).
 pub async fn task_definition(root_url: &str, task_id: &str) -> Result<Value, QueueError> {
-    let creds = Credentials::from_env().map_err(QueueError::Usage)?;
+    let creds = Credentials::from_env()?;
     let client = Client::new(root_url, creds)?.with_retries(Retries::TaskFetch);
     let a = client
         .call("GET", &format!("task/{}", encode(task_id)), None)
         .await?;
     match a.status {
         200 => Ok(a.body),
-        404 => Err(QueueError::NotFound(format!(
-            "task {task_id} does not exist at {}; check the taskId and --root-url",
-            client.root_url
-        ))),
+        404 => Err(NotFound::Task {
+            task_id: task_id.to_owned(),
+            root_url: client.root_url.clone(),
+        }
+        .into()),
         _ => Err(api_error(&a)),
     }
 }
@@ -449,5 +454,112 @@ mod tests {
         assert!(pauses[4] >= Duration::from_millis(1600));
         assert_eq!(Retries::TaskFetch.pause(1), Some(Duration::from_secs(1)));
         assert_eq!(Retries::TaskFetch.pause(3), None);
+    }
+
+    fn answer(status: u16, body: Value, anonymous: bool) -> Answer {
+        Answer {
+            method: "GET".into(),
+            path: "/api/queue/v1/task/x/status".into(),
+            status,
+            body,
+            location: None,
+            anonymous,
+        }
+    }
+
+    #[test]
+    fn an_error_answer_reads_as_the_queue_put_it() {
+        let not_found = api_error(&answer(
+            404,
+            serde_json::json!({"code": "ResourceNotFound", "message": "task `x` not found\n\n---\n\n* method: status"}),
+            false,
+        ));
+        assert!(matches!(
+            not_found,
+            QueueError::NotFound(NotFound::Answer(_))
+        ));
+        assert_eq!(
+            not_found.to_string(),
+            "ResourceNotFound: task `x` not found"
+        );
+        let r = not_found.refusal().unwrap();
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str(), r.status),
+            ("GET", "/api/queue/v1/task/x/status", 404)
+        );
+        assert_eq!(r.code.as_deref(), Some("ResourceNotFound"));
+
+        let forbidden = api_error(&answer(
+            403,
+            serde_json::json!({"code": "InsufficientScopes", "message": "no", "details": {"required": "a", "unsatisfied": "b"}}),
+            false,
+        ));
+        assert!(matches!(forbidden, QueueError::Refused(_)));
+        assert_eq!(
+            forbidden.to_string(),
+            "InsufficientScopes: no\nmissing scopes: \"b\""
+        );
+        let code = miette::Diagnostic::code(&forbidden).unwrap().to_string();
+        assert_eq!(code, "tc::queue::insufficient_scopes");
+
+        let anonymous = api_error(&answer(
+            403,
+            serde_json::json!({"code": "InsufficientScopes", "message": "no", "details": {"required": "a"}}),
+            true,
+        ));
+        let text = anonymous.to_string();
+        assert!(text.starts_with("InsufficientScopes: no\nrequired scopes: \"a\"\nhint: the request carried no credentials"), "{text}");
+
+        let bare = api_error(&answer(409, Value::String("conflict".into()), false));
+        assert_eq!(bare.to_string(), "the queue answered 409: \"conflict\"");
+    }
+
+    #[test]
+    fn no_answer_says_how_to_start_a_queue_or_check_the_network() {
+        let failure = || Failure::Server {
+            status: reqwest::StatusCode::BAD_GATEWAY,
+            message: "upstream down".into(),
+        };
+        let local = QueueError::from(Unavailable::NoAnswer {
+            root_url: DEFAULT_ROOT_URL.into(),
+            method: "GET".into(),
+            path: "/api/queue/v1/ping".into(),
+            last: failure(),
+        });
+        assert_eq!(
+            local.to_string(),
+            "no queue is answering at http://127.0.0.1:8080 — start one with 'tc queue serve', or set TASKCLUSTER_ROOT_URL to a TaskCluster deployment (502 Bad Gateway: upstream down)"
+        );
+        let remote = QueueError::from(Unavailable::NoAnswer {
+            root_url: "https://tc.example.com".into(),
+            method: "GET".into(),
+            path: "/api/queue/v1/ping".into(),
+            last: failure(),
+        });
+        assert_eq!(
+            remote.to_string(),
+            "no answer from the queue at https://tc.example.com after the retries (502 Bad Gateway: upstream down); check the network and --root-url"
+        );
+        assert_eq!(
+            miette::Diagnostic::code(&remote).unwrap().to_string(),
+            "tc::queue::unavailable"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unusable_root_url_is_a_usage_error() {
+        let client = Client::new("http://[::1", None)
+            .unwrap()
+            .with_retries(Retries::TaskFetch);
+        let e = client.call("GET", "ping", None).await.unwrap_err();
+        assert!(
+            matches!(e, QueueError::Usage(UsageError::RootUrl { .. })),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("the root URL `http://[::1` is not usable ("),
+            "{e}"
+        );
     }
 }

@@ -8,6 +8,47 @@ use tc_api::encode;
 
 use crate::{Client, QueueError, api_error};
 
+/// Why a task's status, run or artifact could not be had.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum TaskCallError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Queue(#[from] QueueError),
+    #[error("task {0} has no runs yet")]
+    #[diagnostic(code(tc::queue::no_runs))]
+    NoRuns(String),
+    #[error("artifact {name} is an error artifact: {reason}: {message}")]
+    #[diagnostic(code(tc::queue::error_artifact))]
+    ErrorArtifact {
+        name: String,
+        reason: String,
+        message: String,
+    },
+    #[error("the queue gave no URL for {0}")]
+    #[diagnostic(code(tc::queue::no_url))]
+    NoUrl(String),
+    #[error("{url}: {source}")]
+    #[diagnostic(code(tc::queue::download))]
+    Download {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{url} answered {status}")]
+    #[diagnostic(code(tc::queue::download_status))]
+    Status {
+        url: String,
+        status: reqwest::StatusCode,
+    },
+    #[error("{name}: not gzip: {source}")]
+    #[diagnostic(code(tc::queue::not_gzip))]
+    NotGzip {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Whether a task state is a resolution.
 pub fn resolved(state: &str) -> bool {
     matches!(state, "completed" | "failed" | "exception")
@@ -36,7 +77,7 @@ impl Client {
     }
 
     /// The latest run of a task, or the one asked for.
-    pub async fn run_of(&self, id: &str, run: Option<u32>) -> Result<u32, QueueError> {
+    pub async fn run_of(&self, id: &str, run: Option<u32>) -> Result<u32, TaskCallError> {
         if let Some(r) = run {
             return Ok(r);
         }
@@ -46,7 +87,7 @@ impl Client {
             .and_then(|r| r.last())
             .and_then(|r| r["runId"].as_u64())
             .and_then(|r| u32::try_from(r).ok())
-            .ok_or_else(|| QueueError::Refused(format!("task {id} has no runs yet")))
+            .ok_or_else(|| TaskCallError::NoRuns(id.to_owned()))
     }
 
     /// The bytes of an artifact (from byte `range_from` on), `None` when it does not exist:
@@ -57,7 +98,7 @@ impl Client {
         run: u32,
         name: &str,
         range_from: Option<u64>,
-    ) -> Result<Option<Vec<u8>>, QueueError> {
+    ) -> Result<Option<Vec<u8>>, TaskCallError> {
         let a = self
             .call(
                 "GET",
@@ -68,39 +109,46 @@ impl Client {
         match a.status {
             303 => {}
             424 => {
-                return Err(QueueError::Refused(format!(
-                    "artifact {name} is an error artifact: {}: {}",
-                    a.body["reason"].as_str().unwrap_or_default(),
-                    a.body["message"].as_str().unwrap_or_default()
-                )));
+                return Err(TaskCallError::ErrorArtifact {
+                    name: name.to_owned(),
+                    reason: a.body["reason"].as_str().unwrap_or_default().to_owned(),
+                    message: a.body["message"].as_str().unwrap_or_default().to_owned(),
+                });
             }
             404 => return Ok(None),
-            _ => return Err(api_error(&a)),
+            _ => return Err(api_error(&a).into()),
         }
         let url = a
             .location
             .or_else(|| a.body["url"].as_str().map(str::to_owned))
-            .ok_or_else(|| QueueError::Refused(format!("the queue gave no URL for {name}")))?;
+            .ok_or_else(|| TaskCallError::NoUrl(name.to_owned()))?;
         download(&url, name, range_from).await.map(Some)
     }
 }
 
 /// An artifact's bytes from where the queue sent us, unzipped when served gzip-encoded.
-async fn download(url: &str, name: &str, range_from: Option<u64>) -> Result<Vec<u8>, QueueError> {
+async fn download(
+    url: &str,
+    name: &str,
+    range_from: Option<u64>,
+) -> Result<Vec<u8>, TaskCallError> {
     let mut req = reqwest::Client::new().get(url);
     if let Some(from) = range_from {
         req = req.header("Range", format!("bytes={from}-"));
     }
-    let unavailable = |e: reqwest::Error| QueueError::Unavailable(format!("{url}: {e}"));
+    let unavailable = |source: reqwest::Error| TaskCallError::Download {
+        url: url.to_owned(),
+        source,
+    };
     let resp = req.send().await.map_err(unavailable)?;
     if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
         return Ok(Vec::new());
     }
     if !resp.status().is_success() {
-        return Err(QueueError::Refused(format!(
-            "{url} answered {}",
-            resp.status()
-        )));
+        return Err(TaskCallError::Status {
+            url: url.to_owned(),
+            status: resp.status(),
+        });
     }
     let gzip = resp
         .headers()
@@ -111,7 +159,11 @@ async fn download(url: &str, name: &str, range_from: Option<u64>) -> Result<Vec<
         return Ok(bytes.to_vec());
     }
     let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
-        .map_err(|e| QueueError::Refused(format!("{name}: not gzip: {e}")))?;
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).map_err(
+        |source| TaskCallError::NotGzip {
+            name: name.to_owned(),
+            source,
+        },
+    )?;
     Ok(out)
 }

@@ -13,13 +13,15 @@ pub enum EmbeddedError {
     #[error("cannot make the queue's state directory: {0}")]
     #[diagnostic(code(tc::local::state_dir))]
     StateDir(#[source] std::io::Error),
-    #[error("{0}")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Serve(#[from] tc_server::ServeError),
+    #[error("the embedded queue did not start")]
     #[diagnostic(code(tc::local::start))]
-    Start(String),
-    // TODO(house-server merge): transparent once QueueError is a Diagnostic.
-    #[error("{0}")]
-    #[diagnostic(code(tc::local::queue))]
-    Client(tc_client::QueueError),
+    NotStarted,
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Client(#[from] tc_client::QueueError),
 }
 
 /// A running embedded queue and a client with its root credentials.
@@ -27,7 +29,7 @@ pub struct Embedded {
     pub root_url: String,
     pub client: Client,
     stop: oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<Result<(), String>>,
+    server: tokio::task::JoinHandle<Result<(), tc_server::ServeError>>,
     _state: tempfile::TempDir,
 }
 
@@ -63,11 +65,10 @@ impl Embedded {
             Some(ready_tx),
         ));
         let Ok(root_url) = ready_rx.await else {
-            let why = match server.await {
-                Ok(Err(e)) => e,
-                _ => "the embedded queue did not start".into(),
-            };
-            return Err(EmbeddedError::Start(why));
+            return Err(match server.await {
+                Ok(Err(e)) => EmbeddedError::Serve(e),
+                _ => EmbeddedError::NotStarted,
+            });
         };
         let client = Client::new(&root_url, Some(Credentials::new(ROOT_CLIENT, &token, None)))?;
         Ok(Embedded {
@@ -83,11 +84,5 @@ impl Embedded {
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.server.await;
-    }
-}
-
-impl From<tc_client::QueueError> for EmbeddedError {
-    fn from(e: tc_client::QueueError) -> Self {
-        EmbeddedError::Client(e)
     }
 }

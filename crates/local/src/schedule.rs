@@ -82,13 +82,12 @@ pub enum Outcome {
 /// Why the run could not go on.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RunError {
-    // TODO(house-server merge): transparent once QueueError is a Diagnostic.
-    #[error("{0}")]
-    #[diagnostic(code(tc::local::queue))]
-    Queue(tc_client::QueueError),
-    #[error("{0}")]
-    #[diagnostic(code(tc::local::worker))]
-    Worker(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Queue(#[from] tc_client::QueueError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Worker(#[from] tc_worker::WorkerError),
     #[error("the worker failed inside tc: {0}")]
     #[diagnostic(code(tc::local::worker_panicked))]
     WorkerPanicked(#[source] tokio::task::JoinError),
@@ -225,19 +224,19 @@ impl Graph {
             .await
             .map_or(serde_json::Value::Null, |a| a.body["status"].clone());
         let task = &mut self.tasks[i];
-        task.dir = f.dir.map(|d| d.display().to_string());
+        task.dir = f.dir.as_ref().map(|d| d.display().to_string());
         match status["state"].as_str() {
             Some("pending") => {
                 task.state = "pending".into();
-                task.reason = format!("retry after {}", f.reason);
+                task.reason = format!("retry after {}", f.reason());
             }
             Some(state) => {
-                task.state = state.to_owned();
-                f.reason.clone_into(&mut task.reason);
+                state.clone_into(&mut task.state);
+                task.reason = f.reason().to_string();
             }
             None => {
-                f.state.clone_into(&mut task.state);
-                f.reason.clone_into(&mut task.reason);
+                f.state().clone_into(&mut task.state);
+                task.reason = f.reason().to_string();
             }
         }
         observer.changed(task);
@@ -268,11 +267,5 @@ impl Graph {
                 stuck.then(|| (i, dep.label.clone()))
             })
         })
-    }
-}
-
-impl From<tc_client::QueueError> for RunError {
-    fn from(e: tc_client::QueueError) -> Self {
-        RunError::Queue(e)
     }
 }

@@ -77,7 +77,7 @@ pub(super) async fn create(
 pub(super) async fn get(call: &Call<'_>, t: &str, r: Option<&str>, name: &str) -> Response {
     match get_inner(call, t, r, name).await {
         Ok(response) => response,
-        Err(e) => e.reply(call.method, call.params.clone(), call.payload.clone()),
+        Err(e) => e.reply(call.method, &call.params, &call.payload),
     }
 }
 
@@ -140,16 +140,17 @@ async fn get_inner(
         current = next;
     };
     if artifact.expires < format_timestamp(Utc::now()) {
-        return Err(ApiError {
-            status: StatusCode::GONE,
-            code: "ResourceExpired",
-            message: format!(
-                "artifact `{}` expired at {}",
-                artifact.name, artifact.expires
-            ),
-            details: None,
-        });
+        return Err(ApiError::expired(format!(
+            "artifact `{}` expired at {}",
+            artifact.name, artifact.expires
+        )));
     }
+    Ok(answer(call, t, run, &artifact))
+}
+
+/// getArtifact's answer for `artifact`: 424 with an error artifact's reason, else a 303 to
+/// its URL (a signed blob URL for `s3`).
+fn answer(call: &Call<'_>, t: &str, run: i64, artifact: &Artifact) -> Response {
     let storage =
         HeaderValue::from_str(&artifact.storage_type).unwrap_or(HeaderValue::from_static("s3"));
     let mut response = match artifact.storage_type.as_str() {
@@ -193,7 +194,7 @@ async fn get_inner(
     response
         .headers_mut()
         .insert("x-taskcluster-artifact-storage-type", storage);
-    Ok(response)
+    response
 }
 
 pub(super) async fn list(

@@ -5,9 +5,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use super::db::{exec, row, sql};
+use super::db::{Word, exec, page_rows, row, sql};
 use super::error::ApiError;
 use super::validate::parse_time;
+use tc_api::states::RunState;
 use tc_taskdef::reltime::format_timestamp;
 
 pub const ERROR_REASONS: [&str; 4] = [
@@ -91,8 +92,34 @@ pub fn check_request(body: &Value, now: DateTime<Utc>) -> Result<Request, ApiErr
         }
         None => "application/binary".into(),
     };
+    let details = details(&storage_type, b, &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::validation(&problems));
+    }
+    if expires < now - TimeDelta::minutes(15) {
+        return Err(ApiError::input(format!(
+            "expires {} is in the past",
+            format_timestamp(expires)
+        )));
+    }
+    Ok(Request {
+        storage_type,
+        content_type,
+        expires,
+        details,
+    })
+}
+
+/// The details a `storage_type` artifact keeps from the body `b`; what is wrong with them goes
+/// to `problems`.
+fn details(
+    storage_type: &str,
+    b: &Map<String, Value>,
+    problems: &mut Vec<String>,
+) -> Map<String, Value> {
+    let s = |k: &str| b.get(k).and_then(Value::as_str);
     let mut details = Map::new();
-    match storage_type.as_str() {
+    match storage_type {
         "s3" => {
             if let Some(len) = b.get("contentLength") {
                 match len.as_i64().filter(|n| *n >= 0) {
@@ -133,21 +160,7 @@ pub fn check_request(body: &Value, now: DateTime<Utc>) -> Result<Request, ApiErr
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(ApiError::validation(&problems));
-    }
-    if expires < now - TimeDelta::minutes(15) {
-        return Err(ApiError::input(format!(
-            "expires {} is in the past",
-            format_timestamp(expires)
-        )));
-    }
-    Ok(Request {
-        storage_type,
-        content_type,
-        expires,
-        details,
-    })
+    details
 }
 
 pub fn get(
@@ -196,11 +209,11 @@ pub fn create(
     let Some(task_expires) = task else {
         return Err(ApiError::input(format!("task `{task_id}` does not exist")));
     };
-    let run: Option<(String, Option<String>, Option<String>)> = sql(tx
+    let run: Option<(RunState, Option<String>, Option<String>)> = sql(tx
         .query_row(
             "SELECT state, started, resolved FROM runs WHERE task_id = ?1 AND run_id = ?2",
             params![task_id, run_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get::<_, Word<RunState>>(0)?.0, r.get(1)?, r.get(2)?)),
         )
         .optional())?;
     let Some((state, started, resolved)) = run else {
@@ -213,12 +226,12 @@ pub fn create(
             "run {run_id} of `{task_id}` was never claimed"
         )));
     }
-    let recent_exception = state == "exception"
+    let recent_exception = state == RunState::Exception
         && resolved
             .as_deref()
             .and_then(parse_time)
             .is_some_and(|r| now - r < TimeDelta::minutes(25));
-    if state != "running" && !recent_exception {
+    if state != RunState::Running && !recent_exception {
         return Err(ApiError::conflict(format!(
             "run {run_id} of `{task_id}` is {state}: artifacts can be created only while it runs"
         )));
@@ -231,8 +244,8 @@ pub fn create(
     }
     if let Some(old) = get(tx, task_id, run_id, name)? {
         let same_details = old.storage_type == req.storage_type && old.details == req.details;
-        let allowed_change = (old.storage_type == "reference" && req.storage_type == "reference")
-            || (old.storage_type == "reference" && req.storage_type == "link");
+        let allowed_change = old.storage_type == "reference"
+            && (req.storage_type == "reference" || req.storage_type == "link");
         let content_ok = req.storage_type == "link" || old.content_type == req.content_type;
         if !(content_ok && expires >= old.expires && (same_details || allowed_change)) {
             return Err(ApiError::conflict(format!(
@@ -265,7 +278,7 @@ pub fn list(
              WHERE task_id = ?1 AND run_id = ?2 AND name > ?3 ORDER BY name LIMIT ?4",
         ))?;
         sql(stmt
-            .query_map(params![task_id, run_id, after, limit as i64 + 1], |r| {
+            .query_map(params![task_id, run_id, after, page_rows(limit)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .and_then(|rows| rows.collect()))?
@@ -341,15 +354,7 @@ pub fn blob_signature(
 
 /// Percent-encodes an artifact name for a URL path segment (`/` included).
 pub fn encode_name(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    tc_api::encode(name)
 }
 
 /// A signed blob URL valid for `valid`.

@@ -116,7 +116,7 @@ fn header_auth(
     header: &str,
     now: DateTime<Utc>,
 ) -> Result<Caller, ApiError> {
-    let h = hawk::parse(header).map_err(ApiError::auth)?;
+    let h = hawk::parse(header).map_err(|e| ApiError::auth(e.to_string()))?;
     // abs_diff: a ts near i64::MIN must not overflow the subtraction.
     if now.timestamp().abs_diff(h.ts) > 900 {
         return Err(ApiError::auth(format!(

@@ -15,7 +15,7 @@ use super::routes::{bad_escape, percent_decode};
 use super::validate::slugid_ok;
 
 fn fail(e: ApiError) -> Response {
-    e.reply("blob", json!({}), json!({}))
+    e.reply("blob", &json!({}), &json!({}))
 }
 
 pub async fn handle(state: &State, parts: &Parts, rest: &str, query: &str, body: Body) -> Response {
@@ -80,7 +80,8 @@ async fn handle_inner(
             state
                 .db
                 .write(move |tx| {
-                    artifacts::uploaded(tx, &id, run, &n, size as i64, encoding.as_deref())
+                    let size = i64::try_from(size).unwrap_or(i64::MAX);
+                    artifacts::uploaded(tx, &id, run, &n, size, encoding.as_deref())
                 })
                 .await?;
             Ok(StatusCode::OK.into_response())
@@ -170,14 +171,11 @@ async fn serve(
     path: &std::path::Path,
     artifact: &artifacts::Artifact,
 ) -> Result<Response, ApiError> {
-    let mut file = match tokio::fs::File::open(path).await {
-        Ok(f) => f,
-        Err(_) => {
-            return Err(ApiError::not_found(format!(
-                "artifact `{}` was not uploaded",
-                artifact.name
-            )));
-        }
+    let Ok(mut file) = tokio::fs::File::open(path).await else {
+        return Err(ApiError::not_found(format!(
+            "artifact `{}` was not uploaded",
+            artifact.name
+        )));
     };
     let len = file.metadata().await.map_err(ApiError::internal)?.len();
     let wanted = parts

@@ -155,9 +155,11 @@ async fn handle_or_500(state: Arc<State>, req: hyper::Request<Incoming>) -> Resp
     let handled = AssertUnwindSafe(routes::handle(state, req.map(Body::new)));
     match handled.catch_unwind().await {
         Ok(response) => response,
-        Err(_) => {
-            ApiError::internal("a request handler panicked").reply("unknown", json!({}), json!({}))
-        }
+        Err(_) => ApiError::internal("a request handler panicked").reply(
+            "unknown",
+            &json!({}),
+            &json!({}),
+        ),
     }
 }
 

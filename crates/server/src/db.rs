@@ -1,11 +1,47 @@
 //! The queue's SQLite database (queue-api.md §7): WAL, `synchronous=FULL`, one `BEGIN
 //! IMMEDIATE` transaction per mutating call, replies only after the commit.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::ApiError;
+
+/// Why the database could not be opened or read at start-up.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DbError {
+    #[error("cannot open the queue database {}: {source}", path.display())]
+    #[diagnostic(
+        code(tc::queue::database),
+        help("the state dir must be writable; choose another with --state-dir")
+    )]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot set up the queue database {}: {source}", path.display())]
+    #[diagnostic(code(tc::queue::database))]
+    Setup {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot start the database thread: {0}")]
+    #[diagnostic(code(tc::queue::database))]
+    Thread(#[source] std::io::Error),
+    #[error("the database thread stopped")]
+    #[diagnostic(code(tc::queue::database))]
+    Stopped,
+    /// A start-up read or write failed (its cause is logged with the incident id).
+    #[error("{}", .0.message)]
+    #[diagnostic(code(tc::queue::database))]
+    Call(#[source] ApiError),
+}
+
+/// Why a batch's transaction failed: shared by every call of the batch.
+type CommitError = Arc<rusqlite::Error>;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,7 +108,7 @@ CREATE TABLE IF NOT EXISTS groups (
 /// A unit of work for the writer thread: it runs inside the batch's transaction and gives back
 /// whether it succeeded and how to deliver its result once the batch is committed (or not).
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
-type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Finish = Box<dyn FnOnce(Result<(), CommitError>) + Send>;
 
 /// The most calls one transaction carries.
 const BATCH: usize = 256;
@@ -84,21 +120,26 @@ const BATCH: usize = 256;
 pub struct Db(std::sync::mpsc::Sender<Job>);
 
 impl Db {
-    pub fn open(path: &Path) -> Result<Db, String> {
-        let conn = Connection::open(path)
-            .map_err(|e| format!("cannot open the queue database {}: {e}", path.display()))?;
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let conn = Connection::open(path).map_err(|source| DbError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=5000;",
         )
         .and_then(|()| conn.execute_batch(SCHEMA))
-        .map_err(|e| format!("cannot set up the queue database {}: {e}", path.display()))?;
+        .map_err(|source| DbError::Setup {
+            path: path.to_owned(),
+            source,
+        })?;
         // Every statement of the queue stays prepared.
         conn.set_prepared_statement_cache_capacity(128);
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("tc-queue-db".into())
-            .spawn(move || writer(conn, rx))
-            .map_err(|e| format!("cannot start the database thread: {e}"))?;
+            .spawn(move || writer(&conn, &rx))
+            .map_err(DbError::Thread)?;
         Ok(Db(tx))
     }
 
@@ -147,7 +188,7 @@ impl Db {
         &self,
         key: &str,
         make: impl FnOnce() -> String + Send + 'static,
-    ) -> Result<String, String> {
+    ) -> Result<String, DbError> {
         let key = key.to_owned();
         let (tx, rx) = std::sync::mpsc::channel();
         self.submit(
@@ -172,14 +213,14 @@ impl Db {
             },
         );
         rx.recv()
-            .map_err(|_| "the database thread stopped".to_owned())?
-            .map_err(|e| e.message)
+            .map_err(|_| DbError::Stopped)?
+            .map_err(DbError::Call)
     }
 }
 
 /// The writer thread: takes what is queued (up to `BATCH`), runs it in one transaction with a
 /// savepoint per job, commits, then delivers every result.
-fn writer(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
+fn writer(conn: &Connection, rx: &std::sync::mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < BATCH {
@@ -189,9 +230,7 @@ fn writer(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
             }
         }
         let mut finishes = Vec::with_capacity(jobs.len());
-        let begun = conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| e.to_string());
+        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(Arc::new);
         for job in jobs {
             if let Err(e) = &begun {
                 let (_, finish) = job(None);
@@ -200,7 +239,7 @@ fn writer(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
             }
             let _ = conn.execute_batch("SAVEPOINT job");
             let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(&conn))));
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(conn))));
             match outcome {
                 Ok((true, finish)) => {
                     let _ = conn.execute_batch("RELEASE job");
@@ -219,7 +258,7 @@ fn writer(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
         let committed = match &begun {
             Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
                 let _ = conn.execute_batch("ROLLBACK");
-                e.to_string()
+                Arc::new(e)
             }),
             Err(e) => Err(e.clone()),
         };
@@ -249,6 +288,28 @@ pub fn exec<P: rusqlite::Params>(
     params: P,
 ) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql)?.execute(params)
+}
+
+/// A wire word (a state or a reason) in a text column, parsed as it is read: a word the queue
+/// never writes is a database error, not a value passed on.
+pub struct Word<T>(pub T);
+
+impl<T> rusqlite::types::FromSql for Word<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        text.parse()
+            .map(Word)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// The `LIMIT` for a page of `limit` rows: one more, to tell whether more exist.
+pub fn page_rows(limit: usize) -> i64 {
+    i64::try_from(limit).map_or(i64::MAX, |n| n.saturating_add(1))
 }
 
 /// A database error inside a transaction is a 500.

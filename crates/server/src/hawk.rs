@@ -18,44 +18,58 @@ pub struct Header {
     pub ext: Option<String>,
 }
 
+/// Why an `Authorization` header is not a Hawk header tc accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("the Authorization header is not a Hawk header")]
+    NotHawk,
+    #[error("a Hawk attribute has no value")]
+    NoValue,
+    #[error("a Hawk attribute value is not quoted")]
+    NotQuoted,
+    #[error("a Hawk attribute value is not closed")]
+    NotClosed,
+    #[error("the Hawk ts is not a number")]
+    BadTs,
+    #[error("unknown Hawk attribute `{0}`")]
+    Unknown(String),
+    #[error("the Hawk header has no ts")]
+    NoTs,
+    #[error("the Hawk header needs id, ts, nonce and mac")]
+    Incomplete,
+}
+
 /// Parses `Hawk id="…", ts="…", nonce="…", mac="…"[, hash="…"][, ext="…"]`.
-pub fn parse(value: &str) -> Result<Header, String> {
-    let rest = value
-        .strip_prefix("Hawk ")
-        .ok_or("the Authorization header is not a Hawk header")?;
+pub fn parse(value: &str) -> Result<Header, HeaderError> {
+    let rest = value.strip_prefix("Hawk ").ok_or(HeaderError::NotHawk)?;
     let mut h = Header::default();
     let (mut id, mut ts, mut nonce, mut mac) = (false, None, false, false);
     let mut rest = rest.trim();
     while !rest.is_empty() {
-        let eq = rest.find('=').ok_or("a Hawk attribute has no value")?;
+        let eq = rest.find('=').ok_or(HeaderError::NoValue)?;
         let key = rest[..eq].trim();
         let after = rest[eq + 1..]
             .strip_prefix('"')
-            .ok_or("a Hawk attribute value is not quoted")?;
-        let end = after
-            .find('"')
-            .ok_or("a Hawk attribute value is not closed")?;
+            .ok_or(HeaderError::NotQuoted)?;
+        let end = after.find('"').ok_or(HeaderError::NotClosed)?;
         let val = after[..end].to_owned();
         rest = after[end + 1..].trim_start();
         rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
         match key {
             "id" => (h.id, id) = (val, true),
             "ts" => {
-                ts = Some(
-                    val.parse::<i64>()
-                        .map_err(|_| "the Hawk ts is not a number")?,
-                );
+                ts = Some(val.parse::<i64>().map_err(|_| HeaderError::BadTs)?);
             }
             "nonce" => (h.nonce, nonce) = (val, true),
             "mac" => (h.mac, mac) = (val, true),
             "hash" => h.hash = Some(val),
             "ext" => h.ext = Some(val),
-            other => return Err(format!("unknown Hawk attribute `{other}`")),
+            other => return Err(HeaderError::Unknown(other.to_owned())),
         }
     }
-    h.ts = ts.ok_or("the Hawk header has no ts")?;
+    h.ts = ts.ok_or(HeaderError::NoTs)?;
     if !(id && nonce && mac) {
-        return Err("the Hawk header needs id, ts, nonce and mac".into());
+        return Err(HeaderError::Incomplete);
     }
     Ok(h)
 }
@@ -137,7 +151,7 @@ mod tests {
             parse(r#"Hawk id="c", ts="1353832234", nonce="j4h3g2", ext="e30=", mac="m=""#).unwrap();
         assert_eq!(
             (h.id.as_str(), h.ts, h.ext.as_deref()),
-            ("c", 1353832234, Some("e30="))
+            ("c", 1_353_832_234, Some("e30="))
         );
         assert!(parse(r#"Hawk id="c", ts="1", nonce="n", mac="m", dlg="x""#).is_err());
         assert!(parse(r#"Hawk id="c", nonce="n", mac="m""#).is_err());
@@ -157,7 +171,7 @@ mod tests {
         let m = mac(
             b"werxhqb98rpaxn39848xrunpaw3489ruxnpa98w4rxn",
             &t,
-            1353832234,
+            1_353_832_234,
             "j4h3g2",
             None,
             Some("some-app-ext-data"),

@@ -119,19 +119,54 @@ pub fn root_url(config: &Config) -> String {
 }
 
 /// Why the state directory could not be opened.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum OpenError {
-    /// Another server holds it.
-    Busy(String),
-    Failed(String),
+    #[error("cannot create the state dir {}: {source}", path.display())]
+    #[diagnostic(
+        code(tc::queue::state_dir),
+        help("choose a writable directory with --state-dir")
+    )]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another server holds it, or it cannot be locked.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lock(#[from] state_lock::LockError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Database(#[from] db::DbError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ClientsFile(#[from] clients_file::ClientsFileError),
 }
 
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OpenError::Busy(m) | OpenError::Failed(m) => f.write_str(m),
-        }
+impl OpenError {
+    /// Another server holds the state directory.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, OpenError::Lock(state_lock::LockError::Held { .. }))
     }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ServeError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot listen on {addr}: {source}; choose another --listen")]
+    #[diagnostic(code(tc::queue::listen))]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bound socket has no address (never seen).
+    #[error("{0}")]
+    #[diagnostic(code(tc::queue::listen))]
+    LocalAddr(#[source] std::io::Error),
 }
 
 /// Opens the state directory: its lock, the database, the tokens, `credentials.json`.
@@ -141,16 +176,11 @@ pub fn open(config: &Config) -> Result<(Arc<State>, String), OpenError> {
 
 /// Creates the state directory and takes its lock.
 fn lock_state_dir(config: &Config) -> Result<state_lock::StateLock, OpenError> {
-    std::fs::create_dir_all(&config.state_dir).map_err(|e| {
-        OpenError::Failed(format!(
-            "cannot create the state dir {}: {e}",
-            config.state_dir.display()
-        ))
+    std::fs::create_dir_all(&config.state_dir).map_err(|source| OpenError::CreateDir {
+        path: config.state_dir.clone(),
+        source,
     })?;
-    state_lock::StateLock::acquire(&config.state_dir).map_err(|e| match e {
-        state_lock::LockError::Held(why) => OpenError::Busy(why),
-        state_lock::LockError::Failed(why) => OpenError::Failed(why),
-    })
+    Ok(state_lock::StateLock::acquire(&config.state_dir)?)
 }
 
 /// [`open`] with the lock already held.
@@ -158,25 +188,18 @@ fn open_locked(
     config: &Config,
     lock: state_lock::StateLock,
 ) -> Result<(Arc<State>, String), OpenError> {
-    let db = db::Db::open(&config.state_dir.join("queue.db")).map_err(OpenError::Failed)?;
+    let db = db::Db::open(&config.state_dir.join("queue.db"))?;
     let root_token = match &config.root_access_token {
         Some(t) => t.clone(),
-        None => db
-            .meta("root_access_token", random_token)
-            .map_err(OpenError::Failed)?,
+        None => db.meta("root_access_token", random_token)?,
     };
     if root_token.len() < 20 {
         eprintln!(
             "warning: the root access token is shorter than 20 characters; use it for tests only"
         );
     }
-    let queue_token = db
-        .meta("queue_access_token", random_token)
-        .map_err(OpenError::Failed)?;
-    let blob_secret = db
-        .meta("blob_secret", random_token)
-        .map_err(OpenError::Failed)?
-        .into_bytes();
+    let queue_token = db.meta("queue_access_token", random_token)?;
+    let blob_secret = db.meta("blob_secret", random_token)?.into_bytes();
     let root_url = root_url(config);
     write_credentials(config, &root_url, &root_token);
     let mut clients = Clients {
@@ -197,7 +220,7 @@ fn open_locked(
         anonymous: DEFAULT_ANONYMOUS.iter().map(|s| (*s).to_owned()).collect(),
     };
     if let Some(file) = &config.clients_file {
-        clients_file::load(file, &mut clients).map_err(OpenError::Failed)?;
+        clients_file::load(file, &mut clients)?;
     }
     let state = State {
         db,
@@ -295,7 +318,7 @@ async fn sweep(state: &State) {
 }
 
 /// Serves until SIGINT or SIGTERM.
-pub async fn serve(config: Config) -> Result<(), String> {
+pub async fn serve(config: Config) -> Result<(), ServeError> {
     serve_until(config, shutdown_signal(), None).await
 }
 
@@ -305,20 +328,18 @@ pub async fn serve_until(
     mut config: Config,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     ready: Option<tokio::sync::oneshot::Sender<String>>,
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     // Locked first: a second server on the directory names the first even on the same port.
-    let lock = lock_state_dir(&config).map_err(|e| e.to_string())?;
+    let lock = lock_state_dir(&config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|e| {
-            format!(
-                "cannot listen on {}: {e}; choose another --listen",
-                config.listen
-            )
+        .map_err(|source| ServeError::Listen {
+            addr: config.listen,
+            source,
         })?;
     // Port 0 picks a free port; the root URL names the real one.
-    config.listen = listener.local_addr().map_err(|e| e.to_string())?;
-    let (state, root_url) = open_locked(&config, lock).map_err(|e| e.to_string())?;
+    config.listen = listener.local_addr().map_err(ServeError::LocalAddr)?;
+    let (state, root_url) = open_locked(&config, lock)?;
     // Claims and deadlines that fell due while the server was down resolve before serving.
     resolve_due(&state).await;
     if !config.listen.ip().is_loopback() {

@@ -17,6 +17,7 @@ use super::error::ApiError;
 use super::store::{self, Resolution};
 use super::validate::{self, PRIORITIES, slugid_ok, task_queue_ok};
 use tc_api::scopes::Expression;
+use tc_api::states::ReasonResolved;
 
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
@@ -70,7 +71,7 @@ impl Call<'_> {
     pub(crate) fn reply(&self, result: Result<Value, ApiError>) -> Response {
         match result {
             Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
-            Err(e) => e.reply(self.method, self.params.clone(), self.payload.clone()),
+            Err(e) => e.reply(self.method, &self.params, &self.payload),
         }
     }
 }
@@ -88,7 +89,12 @@ pub struct BadEscape;
 /// Percent-decoding over bytes (`+` stays `+`), strict as upstream's `decodeURIComponent`.
 pub fn percent_decode(s: &str) -> Result<String, BadEscape> {
     let bytes = s.as_bytes();
-    let hex = |i: usize| bytes.get(i).and_then(|b| char::from(*b).to_digit(16));
+    let hex = |i: usize| {
+        bytes
+            .get(i)
+            .and_then(|b| char::from(*b).to_digit(16))
+            .and_then(|d| u8::try_from(d).ok())
+    };
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -96,7 +102,7 @@ pub fn percent_decode(s: &str) -> Result<String, BadEscape> {
             let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
                 return Err(BadEscape);
             };
-            out.push((hi * 16 + lo) as u8);
+            out.push(hi * 16 + lo);
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -164,42 +170,17 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
         return super::blobs::handle(&state, &parts, rest, &query, body).await;
     }
     let Some(route) = path.strip_prefix("/api/queue/v1/") else {
-        return ApiError::not_found(format!("no such route: {path}")).reply(
-            "unknown",
-            json!({}),
-            json!({}),
-        );
+        return unknown(ApiError::not_found(format!("no such route: {path}")));
     };
-    let route = route.to_owned();
     let seg: Vec<&str> = route.split('/').collect();
     // Every segment is checked here, so the routes below decode only valid ones.
     if let Some(bad) = seg.iter().find(|s| percent_decode(s).is_err()) {
-        return bad_escape("path segment", bad).reply("unknown", json!({}), json!({}));
+        return unknown(bad_escape("path segment", bad));
     }
-    // A declared length over the limit is refused before any of the body is read.
-    let declared = parts
-        .headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return ApiError::too_large("the request body is over 10 MiB").reply(
-            "unknown",
-            json!({}),
-            json!({}),
-        );
-    }
-    let body = match to_bytes(body, MAX_BODY).await {
+    let body = match read_body(&parts.headers, body).await {
         Ok(b) => b,
-        Err(_) => {
-            return ApiError::too_large("the request body is over 10 MiB").reply(
-                "unknown",
-                json!({}),
-                json!({}),
-            );
-        }
+        Err(e) => return unknown(e),
     };
-    let m = parts.method.clone();
     let mut call = Call {
         state: &state,
         method: "unknown",
@@ -210,30 +191,58 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
         target: &target,
         body: &body,
     };
+    dispatch(&mut call, &seg, &query).await
+}
+
+/// An error answer for a request no endpoint took.
+fn unknown(e: ApiError) -> Response {
+    e.reply("unknown", &json!({}), &json!({}))
+}
+
+/// The body, up to 10 MiB; a declared length over the limit is refused before any of it is
+/// read.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+    let too_large = || ApiError::too_large("the request body is over 10 MiB");
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    to_bytes(body, MAX_BODY).await.map_err(|_| too_large())
+}
+
+/// The endpoint for the path segments `seg` (under `/api/queue/v1/`) and the method.
+// One arm per endpoint: a flat route table reads best whole.
+#[allow(clippy::too_many_lines)]
+async fn dispatch(call: &mut Call<'_>, seg: &[&str], query: &str) -> Response {
+    let m = call.http_method.clone();
+    let headers = call.headers;
     let get = m == Method::GET || m == Method::HEAD;
     let post = m == Method::POST;
-    match (seg.as_slice(), get, post, m == Method::PUT) {
+    match (seg, get, post, m == Method::PUT) {
         (["ping"], true, _, _) => {
             call.method = "ping";
-            let uptime = state.started.elapsed().as_secs_f64();
+            let uptime = call.state.started.elapsed().as_secs_f64();
             call.reply(Ok(json!({"alive": true, "uptime": uptime})))
         }
         (["task", t], true, _, _) => {
             call.method = "task";
             call.params = json!({"taskId": decode(t)});
-            let r = get_task(&call, &decode(t)).await;
+            let r = get_task(call, &decode(t)).await;
             call.reply(r)
         }
         (["task", t], _, _, true) => {
             call.method = "createTask";
             call.params = json!({"taskId": decode(t)});
-            let r = create_task(&mut call, &decode(t)).await;
+            let r = create_task(call, &decode(t)).await;
             call.reply(r)
         }
         (["task", t, "status"], true, _, _) => {
             call.method = "status";
             call.params = json!({"taskId": decode(t)});
-            let r = task_status(&call, &decode(t)).await;
+            let r = task_status(call, &decode(t)).await;
             call.reply(r)
         }
         (["task", t, action @ ("schedule" | "rerun" | "cancel")], _, true, _) => {
@@ -243,7 +252,7 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
                 _ => "cancelTask",
             };
             call.params = json!({"taskId": decode(t)});
-            let r = task_action(&call, &decode(t), action).await;
+            let r = task_action(call, &decode(t), action).await;
             call.reply(r)
         }
         (
@@ -265,82 +274,81 @@ pub async fn handle(state: Arc<State>, req: Request<Body>) -> Response {
                 _ => "reportException",
             };
             call.params = json!({"taskId": decode(t), "runId": decode(r)});
-            let res = run_action(&mut call, &decode(t), &decode(r), action).await;
+            let res = run_action(call, &decode(t), &decode(r), action).await;
             call.reply(res)
         }
         (["task", t, "runs", r, "artifacts", rest @ ..], _, true, _) if !rest.is_empty() => {
             call.method = "createArtifact";
             let name = decode(&rest.join("/"));
             call.params = json!({"taskId": decode(t), "runId": decode(r), "name": name});
-            let res = A::create(&mut call, &decode(t), &decode(r), &name, &parts.headers).await;
+            let res = A::create(call, &decode(t), &decode(r), &name, headers).await;
             call.reply(res)
         }
         (["task", t, "runs", r, "artifacts", rest @ ..], true, _, _) if !rest.is_empty() => {
             call.method = "getArtifact";
             let name = decode(&rest.join("/"));
             call.params = json!({"taskId": decode(t), "runId": decode(r), "name": name});
-            A::get(&call, &decode(t), Some(&decode(r)), &name).await
+            A::get(call, &decode(t), Some(&decode(r)), &name).await
         }
         (["task", t, "artifacts", rest @ ..], true, _, _) if !rest.is_empty() => {
             call.method = "getLatestArtifact";
             let name = decode(&rest.join("/"));
             call.params = json!({"taskId": decode(t), "name": name});
-            A::get(&call, &decode(t), None, &name).await
+            A::get(call, &decode(t), None, &name).await
         }
         (["task", t, "runs", r, "artifacts"], true, _, _) => {
             call.method = "listArtifacts";
             call.params = json!({"taskId": decode(t), "runId": decode(r)});
-            let res = A::list(&call, &decode(t), Some(&decode(r)), &query).await;
+            let res = A::list(call, &decode(t), Some(&decode(r)), query).await;
             call.reply(res)
         }
         (["task", t, "artifacts"], true, _, _) => {
             call.method = "listLatestArtifacts";
             call.params = json!({"taskId": decode(t)});
-            let res = A::list(&call, &decode(t), None, &query).await;
+            let res = A::list(call, &decode(t), None, query).await;
             call.reply(res)
         }
         (["task", t, "dependents"], true, _, _) => {
             call.method = "listDependentTasks";
             call.params = json!({"taskId": decode(t)});
-            let res = dependents(&call, &decode(t), &query).await;
+            let res = dependents(call, &decode(t), query).await;
             call.reply(res)
         }
         (["task-group", g, "cancel"], _, true, _) => {
             call.method = "cancelTaskGroup";
             call.params = json!({"taskGroupId": decode(g)});
-            let r = cancel_group(&call, &decode(g)).await;
+            let r = cancel_group(call, &decode(g)).await;
             call.reply(r)
         }
         (["claim-work", rest @ ..], _, true, _) if !rest.is_empty() => {
             call.method = "claimWork";
             let queue = decode(&rest.join("/"));
             call.params = json!({"taskQueueId": queue});
-            let r = claim_work(&mut call, &queue).await;
+            let r = claim_work(call, &queue).await;
             call.reply(r)
         }
         (["task-group", g], true, _, _) => {
             call.method = "getTaskGroup";
             call.params = json!({"taskGroupId": decode(g)});
-            let r = get_group(&call, &decode(g)).await;
+            let r = get_group(call, &decode(g)).await;
             call.reply(r)
         }
         (["task-group", g, "list"], true, _, _) => {
             call.method = "listTaskGroup";
             call.params = json!({"taskGroupId": decode(g)});
-            let r = list_group(&call, &decode(g), &query).await;
+            let r = list_group(call, &decode(g), query).await;
             call.reply(r)
         }
         (["task-group", g, "seal"], _, true, _) => {
             call.method = "sealTaskGroup";
             call.params = json!({"taskGroupId": decode(g)});
-            let r = seal_group(&call, &decode(g)).await;
+            let r = seal_group(call, &decode(g)).await;
             call.reply(r)
         }
-        _ => ApiError::not_found(format!(
-            "{} /api/queue/v1/{route} is not implemented by tc queue serve",
-            parts.method
-        ))
-        .reply("unknown", json!({}), json!({})),
+        _ => unknown(ApiError::not_found(format!(
+            "{m} /api/queue/v1/{} is not implemented by tc queue serve",
+            seg.join("/")
+        ))),
     }
 }
 
@@ -573,32 +581,7 @@ async fn run_action(
         "completed" if body.get("success") == Some(&Value::Bool(false)) => Resolution::Failed,
         "completed" => Resolution::Completed,
         "failed" => Resolution::Failed,
-        _ => {
-            let reason = body
-                .get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            const REASONS: [&str; 5] = [
-                "worker-shutdown",
-                "malformed-payload",
-                "resource-unavailable",
-                "internal-error",
-                "intermittent-task",
-            ];
-            if !REASONS.contains(&reason.as_str()) {
-                return Err(ApiError::validation(&[format!(
-                    "/reason: must be one of {}",
-                    REASONS.join(", ")
-                )]));
-            }
-            let reason: &'static str = REASONS
-                .iter()
-                .find(|r| **r == reason)
-                .copied()
-                .unwrap_or("internal-error");
-            Resolution::Exception(reason)
-        }
+        _ => Resolution::Exception(reported_reason(&body)?),
     };
     let (status, woken) = state
         .db
@@ -608,6 +591,20 @@ async fn run_action(
         state.pending.notify_waiters();
     }
     Ok(json!({"status": status}))
+}
+
+/// reportException's `reason`: one a worker may give.
+fn reported_reason(body: &Value) -> Result<ReasonResolved, ApiError> {
+    let reason = body.get("reason").and_then(Value::as_str);
+    ReasonResolved::REPORTABLE
+        .into_iter()
+        .find(|r| Some(r.as_str()) == reason)
+        .ok_or_else(|| {
+            let allowed: Vec<&str> = ReasonResolved::REPORTABLE
+                .map(ReasonResolved::as_str)
+                .into();
+            ApiError::validation(&[format!("/reason: must be one of {}", allowed.join(", "))])
+        })
 }
 
 fn run_worker(status: &Value, run: i64) -> (String, String) {
@@ -645,47 +642,7 @@ async fn claim_work(call: &mut Call<'_>, queue: &str) -> Result<Value, ApiError>
             "`{queue}` is not a taskQueueId"
         )));
     }
-    let ident = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| {
-                (1..=38).contains(&s.len())
-                    && s.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-            })
-            .map(str::to_owned)
-    };
-    let mut problems = Vec::new();
-    let group = ident("workerGroup");
-    let worker = ident("workerId");
-    if group.is_none() {
-        problems.push("/workerGroup: must be 1-38 characters of A-Z a-z 0-9 - _".to_owned());
-    }
-    if worker.is_none() {
-        problems.push("/workerId: must be 1-38 characters of A-Z a-z 0-9 - _".to_owned());
-    }
-    let n = match body.get("tasks") {
-        None => Some(1),
-        Some(v) => v.as_i64().filter(|n| (1..=32).contains(n)),
-    };
-    if n.is_none() {
-        problems.push("/tasks: must be an integer from 1 to 32".into());
-    }
-    if let Value::Object(m) = &body {
-        for k in m.keys() {
-            if !["workerGroup", "workerId", "tasks"].contains(&k.as_str()) {
-                problems.push(format!("/{k}: is not allowed"));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::validation(&problems));
-    }
-    let (group, worker, n) = (
-        group.unwrap_or_default(),
-        worker.unwrap_or_default(),
-        n.unwrap_or(1) as usize,
-    );
+    let (group, worker, n) = claim_request(&body)?;
     call.authorize(&Expression::AllOf(vec![
         scope(format!("queue:claim-work:{queue}")),
         scope(format!("queue:worker-id:{group}/{worker}")),
@@ -745,6 +702,54 @@ async fn claim_work(call: &mut Call<'_>, queue: &str) -> Result<Value, ApiError>
         let wait = (until - now_i).min(std::time::Duration::from_secs(1));
         let _ = tokio::time::timeout(wait, woken).await;
     }
+}
+
+/// claimWork's body: (workerGroup, workerId, how many tasks), or the schema's 400.
+fn claim_request(body: &Value) -> Result<(String, String, usize), ApiError> {
+    let ident = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| {
+                (1..=38).contains(&s.len())
+                    && s.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            })
+            .map(str::to_owned)
+    };
+    let mut problems = Vec::new();
+    let group = ident("workerGroup");
+    let worker = ident("workerId");
+    if group.is_none() {
+        problems.push("/workerGroup: must be 1-38 characters of A-Z a-z 0-9 - _".to_owned());
+    }
+    if worker.is_none() {
+        problems.push("/workerId: must be 1-38 characters of A-Z a-z 0-9 - _".to_owned());
+    }
+    let n = match body.get("tasks") {
+        None => Some(1),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=32).contains(n))
+            .and_then(|n| usize::try_from(n).ok()),
+    };
+    if n.is_none() {
+        problems.push("/tasks: must be an integer from 1 to 32".into());
+    }
+    if let Value::Object(m) = body {
+        for k in m.keys() {
+            if !["workerGroup", "workerId", "tasks"].contains(&k.as_str()) {
+                problems.push(format!("/{k}: is not allowed"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::validation(&problems));
+    }
+    Ok((
+        group.unwrap_or_default(),
+        worker.unwrap_or_default(),
+        n.unwrap_or(1),
+    ))
 }
 
 async fn get_group(call: &Call<'_>, g: &str) -> Result<Value, ApiError> {

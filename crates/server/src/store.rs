@@ -5,10 +5,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use super::db::{exec, row, sql};
+use super::db::{Word, exec, page_rows, row, sql};
 use super::error::ApiError;
 use super::validate::{Checked, PRIORITIES};
+use tc_api::states::{ReasonCreated, ReasonResolved, RunState, TaskState};
 use tc_taskdef::reltime::format_timestamp;
+
+pub use tc_api::states::Resolution;
 
 /// Runs per task at most (§4.1).
 pub const MAX_RUNS: i64 = 50;
@@ -62,37 +65,11 @@ pub fn status(tx: &Connection, task_id: &str) -> Result<Option<Value>, ApiError>
         "SELECT run_id, state, reason_created, reason_resolved, worker_group, worker_id, taken_until, scheduled, started, resolved
          FROM runs WHERE task_id = ?1 ORDER BY run_id",
     ))?;
-    let runs: Vec<Value> = sql(stmt
-        .query_map([task_id], |r| {
-            let mut run = Map::new();
-            run.insert("runId".into(), json!(r.get::<_, i64>(0)?));
-            run.insert("state".into(), json!(r.get::<_, String>(1)?));
-            run.insert("reasonCreated".into(), json!(r.get::<_, String>(2)?));
-            let optional = [
-                (3, "reasonResolved"),
-                (4, "workerGroup"),
-                (5, "workerId"),
-                (6, "takenUntil"),
-            ];
-            for (i, key) in optional {
-                if let Some(v) = r.get::<_, Option<String>>(i)? {
-                    run.insert(key.into(), json!(v));
-                }
-            }
-            run.insert("scheduled".into(), json!(r.get::<_, String>(7)?));
-            for (i, key) in [(8, "started"), (9, "resolved")] {
-                if let Some(v) = r.get::<_, Option<String>>(i)? {
-                    run.insert(key.into(), json!(v));
-                }
-            }
-            Ok(Value::Object(run))
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>()))?;
-    let state = runs
-        .last()
-        .and_then(|r| r["state"].as_str())
-        .unwrap_or("unscheduled")
-        .to_owned();
+    let runs: Vec<(RunState, Value)> = sql(stmt
+        .query_map([task_id], run_status)
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>))?;
+    let state = TaskState::of_latest_run(runs.last().map(|(s, _)| *s));
+    let runs: Vec<Value> = runs.into_iter().map(|(_, run)| run).collect();
     let field = |k: &str| def.get(k).cloned().unwrap_or(Value::Null);
     Ok(Some(json!({
         "taskId": task_id,
@@ -109,6 +86,31 @@ pub fn status(tx: &Connection, task_id: &str) -> Result<Option<Value>, ApiError>
         "state": state,
         "runs": runs,
     })))
+}
+
+/// One run of the status structure, and its state.
+fn run_status(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RunState, Value)> {
+    let Word(state) = r.get::<_, Word<RunState>>(1)?;
+    let Word(created) = r.get::<_, Word<ReasonCreated>>(2)?;
+    let mut run = Map::new();
+    run.insert("runId".into(), json!(r.get::<_, i64>(0)?));
+    run.insert("state".into(), json!(state));
+    run.insert("reasonCreated".into(), json!(created));
+    if let Some(Word(reason)) = r.get::<_, Option<Word<ReasonResolved>>>(3)? {
+        run.insert("reasonResolved".into(), json!(reason));
+    }
+    for (i, key) in [(4, "workerGroup"), (5, "workerId"), (6, "takenUntil")] {
+        if let Some(v) = r.get::<_, Option<String>>(i)? {
+            run.insert(key.into(), json!(v));
+        }
+    }
+    run.insert("scheduled".into(), json!(r.get::<_, String>(7)?));
+    for (i, key) in [(8, "started"), (9, "resolved")] {
+        if let Some(v) = r.get::<_, Option<String>>(i)? {
+            run.insert(key.into(), json!(v));
+        }
+    }
+    Ok((state, Value::Object(run)))
 }
 
 pub fn status_of(tx: &Connection, task_id: &str) -> Result<Value, ApiError> {
@@ -129,15 +131,22 @@ fn add_pending_run(
     tx: &Connection,
     task_id: &str,
     run_id: i64,
-    reason: &str,
+    reason: ReasonCreated,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let seq = next_pending_seq(tx)?;
     sql(exec(
         tx,
         "INSERT INTO runs (task_id, run_id, state, reason_created, scheduled, pending_seq)
-         VALUES (?1, ?2, 'pending', ?3, ?4, ?5)",
-        params![task_id, run_id, reason, ts(now), seq],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            task_id,
+            run_id,
+            RunState::Pending.as_str(),
+            reason.as_str(),
+            ts(now),
+            seq
+        ],
     ))?;
     Ok(())
 }
@@ -167,7 +176,7 @@ fn schedule(tx: &Connection, task_id: &str, now: DateTime<Utc>) -> Result<bool, 
         "UPDATE tasks SET retries_left = retries WHERE task_id = ?1",
         [task_id],
     ))?;
-    add_pending_run(tx, task_id, 0, "scheduled", now)?;
+    add_pending_run(tx, task_id, 0, ReasonCreated::Scheduled, now)?;
     Ok(true)
 }
 
@@ -241,46 +250,9 @@ pub fn create_task(
         )));
     }
     let deadline = ts(checked.deadline);
-    let mut missing = Vec::new();
-    let mut short_lived = Vec::new();
-    let mut unsatisfied = 0i64;
-    let mut edges = Vec::new();
-    for dep in &deps {
-        if dep == task_id {
-            // Waits for scheduleTask.
-            unsatisfied += 1;
-            edges.push((dep.clone(), false));
-            continue;
-        }
-        let row: Option<String> = sql(tx
-            .query_row("SELECT expires FROM tasks WHERE task_id = ?1", [dep], |r| {
-                r.get(0)
-            })
-            .optional())?;
-        match row {
-            None => missing.push(dep.clone()),
-            Some(exp) if exp < deadline => short_lived.push(dep.clone()),
-            Some(_) => {
-                let done = dependency_satisfied(tx, dep, &s("requires"))?;
-                if !done {
-                    unsatisfied += 1;
-                }
-                edges.push((dep.clone(), done));
-            }
-        }
-    }
-    if !missing.is_empty() {
-        return Err(ApiError::input(format!(
-            "dependencies that do not exist: {}; create them first",
-            missing.join(", ")
-        )));
-    }
-    if !short_lived.is_empty() {
-        return Err(ApiError::input(format!(
-            "dependencies that expire before this task's deadline {deadline}: {}",
-            short_lived.join(", ")
-        )));
-    }
+    let edges = dependency_edges(tx, task_id, &deps, &deadline, &s("requires"))?;
+    let unsatisfied = edges.iter().filter(|(_, done)| !done).count();
+    let unsatisfied = i64::try_from(unsatisfied).unwrap_or(i64::MAX);
     match group_row {
         None => sql(exec(
             tx,
@@ -295,7 +267,11 @@ pub fn create_task(
         Some(_) => 0,
     };
     let priority = s("priority");
-    let rank = PRIORITIES.iter().position(|p| *p == priority).unwrap_or(6) as i64;
+    let rank = PRIORITIES
+        .iter()
+        .zip(0i64..)
+        .find(|(p, _)| **p == priority)
+        .map_or(6, |(_, rank)| rank);
     let retries = def.get("retries").and_then(Value::as_i64).unwrap_or(5);
     let text = serde_json::to_string(def).map_err(ApiError::internal)?;
     sql(exec(tx,
@@ -314,27 +290,67 @@ pub fn create_task(
     Ok((status_of(tx, task_id)?, scheduled))
 }
 
+/// The edges of a new task to its dependencies `deps`, each with whether it is satisfied
+/// already; the 400 when one does not exist or expires before the task's `deadline`.
+fn dependency_edges(
+    tx: &Connection,
+    task_id: &str,
+    deps: &[String],
+    deadline: &str,
+    requires: &str,
+) -> Result<Vec<(String, bool)>, ApiError> {
+    let mut missing = Vec::new();
+    let mut short_lived = Vec::new();
+    let mut edges = Vec::new();
+    for dep in deps {
+        if dep == task_id {
+            // Waits for scheduleTask.
+            edges.push((dep.clone(), false));
+            continue;
+        }
+        let row: Option<String> = sql(tx
+            .query_row("SELECT expires FROM tasks WHERE task_id = ?1", [dep], |r| {
+                r.get(0)
+            })
+            .optional())?;
+        match row {
+            None => missing.push(dep.clone()),
+            Some(exp) if exp.as_str() < deadline => short_lived.push(dep.clone()),
+            Some(_) => edges.push((dep.clone(), dependency_satisfied(tx, dep, requires)?)),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ApiError::input(format!(
+            "dependencies that do not exist: {}; create them first",
+            missing.join(", ")
+        )));
+    }
+    if !short_lived.is_empty() {
+        return Err(ApiError::input(format!(
+            "dependencies that expire before this task's deadline {deadline}: {}",
+            short_lived.join(", ")
+        )));
+    }
+    Ok(edges)
+}
+
 /// Whether `dep` has already resolved in a way that satisfies an edge with `requires`.
 fn dependency_satisfied(tx: &Connection, dep: &str, requires: &str) -> Result<bool, ApiError> {
     // Sticky: any run of D that resolved so counts (a retry's exception does not resolve).
-    let states: Vec<(String, Option<String>)> = {
-        let mut stmt = sql(tx.prepare_cached(
-            "SELECT state, reason_resolved FROM runs WHERE task_id = ?1 ORDER BY run_id",
-        ))?;
+    let states: Vec<RunState> = {
+        let mut stmt =
+            sql(tx.prepare_cached("SELECT state FROM runs WHERE task_id = ?1 ORDER BY run_id"))?;
         sql(stmt
-            .query_map([dep], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([dep], |r| r.get::<_, Word<RunState>>(0).map(|Word(s)| s))
             .and_then(|rows| rows.collect()))?
     };
     let n = states.len();
-    Ok(states
-        .iter()
-        .enumerate()
-        .any(|(i, (state, _))| match state.as_str() {
-            "completed" => true,
-            // An exception followed by a retry run was not a resolution.
-            "failed" | "exception" => requires == "all-resolved" && i + 1 == n,
-            _ => false,
-        }))
+    Ok(states.iter().enumerate().any(|(i, state)| match state {
+        RunState::Completed => true,
+        // An exception followed by a retry run was not a resolution.
+        RunState::Failed | RunState::Exception => requires == "all-resolved" && i + 1 == n,
+        RunState::Pending | RunState::Running => false,
+    }))
 }
 
 /// After `task_id` resolved as `state` (a resolution that feeds §3.3): satisfy edges and
@@ -342,7 +358,7 @@ fn dependency_satisfied(tx: &Connection, dep: &str, requires: &str) -> Result<bo
 fn resolved(
     tx: &Connection,
     task_id: &str,
-    state: &str,
+    state: RunState,
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     let dependents: Vec<(String, String)> = {
@@ -359,7 +375,7 @@ fn resolved(
         if dependent == task_id {
             continue;
         }
-        if state != "completed" && requires != "all-resolved" {
+        if state != RunState::Completed && requires != "all-resolved" {
             continue;
         }
         sql(exec(
@@ -386,12 +402,12 @@ fn resolved(
 }
 
 /// The latest run: (run_id, state).
-fn latest_run(tx: &Connection, task_id: &str) -> Result<Option<(i64, String)>, ApiError> {
+fn latest_run(tx: &Connection, task_id: &str) -> Result<Option<(i64, RunState)>, ApiError> {
     sql(tx
         .query_row(
             "SELECT run_id, state FROM runs WHERE task_id = ?1 ORDER BY run_id DESC LIMIT 1",
             [task_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get::<_, Word<RunState>>(1)?.0)),
         )
         .optional())
 }
@@ -429,9 +445,10 @@ pub fn claim(
              ORDER BY t.priority_rank, r.pending_seq, r.task_id LIMIT ?3",
         ))?;
         sql(stmt
-            .query_map(params![queue, ts(now), n as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_map(
+                params![queue, ts(now), i64::try_from(n).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .and_then(|rows| rows.collect()))?
     };
     let taken_until = round_up_seconds(now + chrono::TimeDelta::seconds(claim_timeout));
@@ -459,18 +476,18 @@ fn round_up_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// The running run `run_id` of `task_id`, or the §2 errors (404 / 409).
 fn running_run(tx: &Connection, task_id: &str, run_id: i64) -> Result<(), ApiError> {
-    let state: Option<String> = sql(tx
+    let state: Option<RunState> = sql(tx
         .query_row(
             "SELECT state FROM runs WHERE task_id = ?1 AND run_id = ?2",
             params![task_id, run_id],
-            |r| r.get(0),
+            |r| r.get::<_, Word<RunState>>(0).map(|Word(s)| s),
         )
         .optional())?;
     match state {
         None => Err(ApiError::not_found(format!(
             "run {run_id} of task `{task_id}` not found"
         ))),
-        Some(s) if s == "running" => Ok(()),
+        Some(RunState::Running) => Ok(()),
         Some(s) => Err(ApiError::conflict(format!(
             "run {run_id} of task `{task_id}` is {s}, not running"
         ))),
@@ -508,14 +525,6 @@ pub fn reclaim(
     Ok(taken_until)
 }
 
-/// How a worker resolves a run.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Resolution<'a> {
-    Completed,
-    Failed,
-    Exception(&'a str),
-}
-
 /// reportCompleted / reportFailed / reportException. Returns (status, runs made pending).
 pub fn report(
     tx: &Connection,
@@ -527,11 +536,15 @@ pub fn report(
     if !exists(tx, task_id)? {
         return Err(ApiError::not_found(format!("task `{task_id}` not found")));
     }
-    let row: Option<(String, Option<String>)> = sql(tx
+    let row: Option<(RunState, Option<ReasonResolved>)> = sql(tx
         .query_row(
             "SELECT state, reason_resolved FROM runs WHERE task_id = ?1 AND run_id = ?2",
             params![task_id, run_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                let Word(state) = r.get(0)?;
+                let reason = r.get::<_, Option<Word<ReasonResolved>>>(1)?;
+                Ok((state, reason.map(|Word(r)| r)))
+            },
         )
         .optional())?;
     let Some((state, reason)) = row else {
@@ -540,14 +553,9 @@ pub fn report(
         )));
     };
     let latest = latest_run(tx, task_id)?.map(|(r, _)| r) == Some(run_id);
-    let (want_state, want_reason) = match how {
-        Resolution::Completed => ("completed", "completed"),
-        Resolution::Failed => ("failed", "failed"),
-        Resolution::Exception(r) => ("exception", r),
-    };
-    if state != "running" {
+    if state != RunState::Running {
         // Idempotent repeats of the same resolution.
-        let same = state == want_state && reason.as_deref() == Some(want_reason);
+        let same = state == how.state() && reason == Some(how.reason());
         if same && (latest || matches!(how, Resolution::Exception(_))) {
             return Ok((status_of(tx, task_id)?, 0));
         }
@@ -555,7 +563,7 @@ pub fn report(
             "run {run_id} of task `{task_id}` is {state}, not running"
         )));
     }
-    resolve_run(tx, task_id, run_id, want_state, want_reason, now)
+    resolve_run(tx, task_id, run_id, how, now)
 }
 
 /// Resolves a running or pending run, with the retry rules, and feeds §3.3.
@@ -563,21 +571,22 @@ fn resolve_run(
     tx: &Connection,
     task_id: &str,
     run_id: i64,
-    state: &str,
-    reason: &str,
+    how: Resolution,
     now: DateTime<Utc>,
 ) -> Result<(Value, usize), ApiError> {
     sql(exec(
         tx,
         "UPDATE runs SET state = ?3, reason_resolved = ?4, resolved = ?5, pending_seq = NULL
          WHERE task_id = ?1 AND run_id = ?2",
-        params![task_id, run_id, state, reason, ts(now)],
+        params![
+            task_id,
+            run_id,
+            how.state().as_str(),
+            how.reason().as_str(),
+            ts(now)
+        ],
     ))?;
-    let retry_reason = match reason {
-        "worker-shutdown" | "claim-expired" => Some("retry"),
-        "intermittent-task" => Some("task-retry"),
-        _ => None,
-    };
+    let retry_reason = how.reason().retried_as();
     let mut woken = 0;
     let retries_left: i64 = sql(row(
         tx,
@@ -595,7 +604,7 @@ fn resolve_run(
             add_pending_run(tx, task_id, run_id + 1, created, now)?;
             woken += 1;
         }
-        _ => woken += resolved(tx, task_id, state, now)?,
+        _ => woken += resolved(tx, task_id, how.state(), now)?,
     }
     Ok((status_of(tx, task_id)?, woken))
 }
@@ -614,7 +623,8 @@ pub fn resolve_due(tx: &Connection, now: DateTime<Utc>) -> Result<usize, ApiErro
     };
     let mut woken = 0;
     for (task_id, run_id) in expired {
-        woken += resolve_run(tx, &task_id, run_id, "exception", "claim-expired", now)?.1;
+        let expired = Resolution::Exception(ReasonResolved::ClaimExpired);
+        woken += resolve_run(tx, &task_id, run_id, expired, now)?.1;
     }
     let overdue: Vec<String> = {
         let mut stmt = sql(tx.prepare_cached(
@@ -628,7 +638,7 @@ pub fn resolve_due(tx: &Connection, now: DateTime<Utc>) -> Result<usize, ApiErro
             .and_then(|rows| rows.collect()))?
     };
     for task_id in overdue {
-        woken += end_unresolved(tx, &task_id, "deadline-exceeded", now)?;
+        woken += end_unresolved(tx, &task_id, ReasonResolved::DeadlineExceeded, now)?;
     }
     Ok(woken)
 }
@@ -638,27 +648,28 @@ pub fn resolve_due(tx: &Connection, now: DateTime<Utc>) -> Result<usize, ApiErro
 fn end_unresolved(
     tx: &Connection,
     task_id: &str,
-    reason: &str,
+    reason: ReasonResolved,
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
+    let exception = RunState::Exception.as_str();
     match latest_run(tx, task_id)? {
-        Some((run_id, state)) if state == "pending" || state == "running" => {
+        Some((run_id, state)) if state.is_open() => {
             sql(exec(tx,
-                "UPDATE runs SET state = 'exception', reason_resolved = ?3, resolved = ?4, pending_seq = NULL
+                "UPDATE runs SET state = ?3, reason_resolved = ?4, resolved = ?5, pending_seq = NULL
                  WHERE task_id = ?1 AND run_id = ?2",
-                params![task_id, run_id, reason, ts(now)],
+                params![task_id, run_id, exception, reason.as_str(), ts(now)],
             ))?;
         }
         Some(_) => return Ok(0),
         None => {
             sql(exec(tx,
                 "INSERT INTO runs (task_id, run_id, state, reason_created, reason_resolved, scheduled, resolved)
-                 VALUES (?1, 0, 'exception', 'exception', ?2, ?3, ?3)",
-                params![task_id, reason, ts(now)],
+                 VALUES (?1, 0, ?2, ?3, ?4, ?5, ?5)",
+                params![task_id, exception, ReasonCreated::Exception.as_str(), reason.as_str(), ts(now)],
             ))?;
         }
     }
-    resolved(tx, task_id, "exception", now)
+    resolved(tx, task_id, RunState::Exception, now)
 }
 
 /// cancelTask.
@@ -675,7 +686,7 @@ pub fn cancel(
             "task `{task_id}` is past its deadline"
         )));
     }
-    let woken = end_unresolved(tx, task_id, "canceled", now)?;
+    let woken = end_unresolved(tx, task_id, ReasonResolved::Canceled, now)?;
     Ok((status_of(tx, task_id)?, woken))
 }
 
@@ -712,8 +723,8 @@ pub fn rerun(
         )));
     }
     let latest = latest_run(tx, task_id)?;
-    if let Some((_, state)) = &latest
-        && (state == "pending" || state == "running")
+    if let Some((_, state)) = latest
+        && state.is_open()
     {
         return Ok((status_of(tx, task_id)?, false));
     }
@@ -724,13 +735,12 @@ pub fn rerun(
         )));
     }
     let next = latest.map_or(0, |(r, _)| r + 1);
-    add_pending_run(
-        tx,
-        task_id,
-        next,
-        if next == 0 { "scheduled" } else { "rerun" },
-        now,
-    )?;
+    let reason = if next == 0 {
+        ReasonCreated::Scheduled
+    } else {
+        ReasonCreated::Rerun
+    };
+    add_pending_run(tx, task_id, next, reason, now)?;
     sql(exec(
         tx,
         "UPDATE tasks SET retries_left = MIN(retries, ?2) WHERE task_id = ?1",
@@ -769,7 +779,7 @@ fn task_page(
     let ids: Vec<String> = {
         let mut stmt = sql(tx.prepare_cached(select))?;
         sql(stmt
-            .query_map(params![key, after, limit as i64 + 1], |r| r.get(0))
+            .query_map(params![key, after, page_rows(limit)], |r| r.get(0))
             .and_then(|rows| rows.collect()))?
     };
     let mut out = Vec::new();
@@ -845,14 +855,14 @@ pub fn cancel_group(
         }
         let open = match latest_run(tx, id)? {
             None => true,
-            Some((_, state)) => state == "pending" || state == "running",
+            Some((_, state)) => state.is_open(),
         };
         if open {
-            end_unresolved(tx, id, "canceled", now)?;
+            end_unresolved(tx, id, ReasonResolved::Canceled, now)?;
             canceled.push(id.clone());
         }
     }
-    Ok((ids.len() as i64, canceled))
+    Ok((i64::try_from(ids.len()).unwrap_or(i64::MAX), canceled))
 }
 
 /// The expiration sweep (§4.4): artifacts past `expires`, then tasks past `expires` with their

@@ -73,6 +73,37 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
             ));
         }
     }
+    let mut d = with_defaults(given, task_id);
+    string_problems(&d, &mut problems);
+    time_problems(&d, &mut problems);
+    list_problems(&d, &mut problems);
+    object_problems(&d, &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::validation(&problems));
+    }
+    let task_queue_id = task_queue(&mut d)?;
+    let time = |k: &str| d.get(k).and_then(Value::as_str).and_then(parse_time);
+    let created = time("created").ok_or_else(|| ApiError::input("created is not a date-time"))?;
+    let deadline =
+        time("deadline").ok_or_else(|| ApiError::input("deadline is not a date-time"))?;
+    let expires = match time("expires") {
+        Some(e) => e,
+        None => tc_taskdef::definition::one_year_after(deadline),
+    };
+    d.insert("created".into(), json!(format_timestamp(created)));
+    d.insert("deadline".into(), json!(format_timestamp(deadline)));
+    d.insert("expires".into(), json!(format_timestamp(expires)));
+    Ok(Checked {
+        def: d,
+        task_queue_id,
+        created,
+        deadline,
+        expires,
+    })
+}
+
+/// The definition with the schema's defaults filled in.
+fn with_defaults(given: &Map<String, Value>, task_id: &str) -> Map<String, Value> {
     let mut d = given.clone();
     let defaults = [
         ("schedulerId", json!("-")),
@@ -90,6 +121,11 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
     for (k, v) in defaults {
         d.entry(k).or_insert(v);
     }
+    d
+}
+
+/// The string fields' shapes.
+fn string_problems(d: &Map<String, Value>, problems: &mut Vec<String>) {
     let mut str_field = |key: &str, ok: &dyn Fn(&str) -> bool, what: &str| match d.get(key) {
         None => {}
         Some(Value::String(s)) if ok(s) => {}
@@ -135,6 +171,10 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
         &|s| PRIORITIES.contains(&s),
         "one of highest, very-high, high, medium, low, very-low, lowest",
     );
+}
+
+/// `created` and `deadline` are required; they and `expires` are date-times.
+fn time_problems(d: &Map<String, Value>, problems: &mut Vec<String>) {
     for key in ["created", "deadline"] {
         if !d.contains_key(key) {
             problems.push(format!("/: must have required property '{key}'"));
@@ -147,6 +187,10 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
             Some(_) => problems.push(format!("/{key}: must be a date-time")),
         }
     }
+}
+
+/// `dependencies`, `routes`, `retries` and `scopes`.
+fn list_problems(d: &Map<String, Value>, problems: &mut Vec<String>) {
     match d.get("dependencies") {
         Some(Value::Array(deps)) => {
             for (i, dep) in deps.iter().enumerate() {
@@ -194,12 +238,16 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
         }
         _ => problems.push("/scopes: must be an array".into()),
     }
+}
+
+/// `payload`, `metadata`, `tags` and `extra`.
+fn object_problems(d: &Map<String, Value>, problems: &mut Vec<String>) {
     match d.get("payload") {
         Some(Value::Object(_)) => {}
         None => problems.push("/: must have required property 'payload'".into()),
         Some(_) => problems.push("/payload: must be an object".into()),
     }
-    metadata(d.get("metadata"), &mut problems);
+    metadata(d.get("metadata"), problems);
     match d.get("tags") {
         Some(Value::Object(tags)) => {
             for (k, v) in tags {
@@ -215,11 +263,11 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
     if !matches!(d.get("extra"), Some(Value::Object(_))) {
         problems.push("/extra: must be an object".into());
     }
-    if !problems.is_empty() {
-        return Err(ApiError::validation(&problems));
-    }
+}
 
-    // The queue: taskQueueId, or provisionerId + workerType; all three must agree.
+/// The queue: taskQueueId, or provisionerId + workerType; all three must agree. All three are
+/// set in `d` afterwards.
+fn task_queue(d: &mut Map<String, Value>) -> Result<String, ApiError> {
     let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_owned);
     let task_queue_id = match (s("taskQueueId"), s("provisionerId"), s("workerType")) {
         (Some(q), None, None) => q,
@@ -240,25 +288,7 @@ pub fn task_definition(task_id: &str, body: &Value) -> Result<Checked, ApiError>
     d.insert("taskQueueId".into(), json!(task_queue_id));
     d.insert("provisionerId".into(), json!(p));
     d.insert("workerType".into(), json!(w));
-
-    let time = |k: &str| d.get(k).and_then(Value::as_str).and_then(parse_time);
-    let created = time("created").ok_or_else(|| ApiError::input("created is not a date-time"))?;
-    let deadline =
-        time("deadline").ok_or_else(|| ApiError::input("deadline is not a date-time"))?;
-    let expires = match time("expires") {
-        Some(e) => e,
-        None => tc_taskdef::definition::one_year_after(deadline),
-    };
-    d.insert("created".into(), json!(format_timestamp(created)));
-    d.insert("deadline".into(), json!(format_timestamp(deadline)));
-    d.insert("expires".into(), json!(format_timestamp(expires)));
-    Ok(Checked {
-        def: d,
-        task_queue_id,
-        created,
-        deadline,
-        expires,
-    })
+    Ok(task_queue_id)
 }
 
 fn metadata(m: Option<&Value>, problems: &mut Vec<String>) {

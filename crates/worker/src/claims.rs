@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::error::WorkerError;
 use super::{Ctx, job};
 use tc_api::encode;
 use tc_client::api_error;
@@ -16,13 +17,12 @@ const MAX_CLAIM: usize = 32;
 
 /// A pause of `base` plus up to a quarter more, so workers do not poll in step.
 fn jittered(base: Duration) -> Duration {
-    let spread = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * base.as_millis() as u64 / 1024;
-    base + Duration::from_millis(spread)
+    base + base * u32::from(uuid::Uuid::new_v4().as_bytes()[0]) / 1024
 }
 
 /// Claims from `queue` until the worker stops claiming. Credentials the queue refuses end the
 /// worker (an error); everything else is retried.
-pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), String> {
+pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), WorkerError> {
     let mut backoff = Duration::from_secs(1);
     let mut stop = ctx.stop.clone();
     let mut gave_up = ctx.gave_up.subscribe();
@@ -33,7 +33,7 @@ pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), Strin
         }
         // The semaphore hands slots out in the order asked, so queues take turns.
         let first = tokio::select! {
-            p = ctx.slots.clone().acquire_owned() => p.map_err(|e| e.to_string())?,
+            p = ctx.slots.clone().acquire_owned() => p.map_err(WorkerError::Slots)?,
             _ = stop.wait_for(|s| s.stopping()) => return Ok(()),
         };
         // A fair share of the free slots, so one queue's long poll does not hold them all.
@@ -85,12 +85,12 @@ pub(super) async fn claim_loop(ctx: Arc<Ctx>, queue: String) -> Result<(), Strin
                 jittered(Duration::from_secs(1))
             }
             Ok(a) if matches!(a.status, 401 | 403) => {
-                return Err(format!(
-                    "the queue refused claimWork on {queue}: {}\nThe worker's client needs queue:claim-work:{queue} and queue:worker-id:{}/{}: check TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (or the local queue's credentials.json)",
-                    api_error(&a),
-                    ctx.cfg.worker_group,
-                    ctx.cfg.worker_id
-                ));
+                return Err(WorkerError::ClaimRefused {
+                    queue,
+                    worker_group: ctx.cfg.worker_group.clone(),
+                    worker_id: ctx.cfg.worker_id.clone(),
+                    refusal: Box::new(api_error(&a)),
+                });
             }
             Ok(a) => {
                 ctx.say(&format!("claimWork on {queue}: {}", api_error(&a)));

@@ -10,14 +10,16 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, watch};
 
+use super::error::{ClaimError, DefinitionError};
 use super::upload;
-use super::{Ctx, Event, Finished, Stop};
+use super::{Ctx, Ending, Event, Finished, Stop};
 use tc_api::encode;
+use tc_api::states::{ReasonResolved, Resolution};
 use tc_client::{Client, Credentials, api_error};
 use tc_run::artifacts::LocalDir;
-use tc_run::outcome::Interrupt;
+use tc_run::outcome::{Interrupt, Outcome, Reason};
 use tc_run::plan::{LogNames, log_name_problems, log_names};
-use tc_run::taskrun::{self, Task};
+use tc_run::taskrun::{self, Summary, Task};
 use tc_taskdef::TaskDef;
 use tc_taskdef::reltime::parse_timestamp;
 
@@ -35,13 +37,15 @@ struct Claim {
     credentials: Credentials,
 }
 
-fn parse_claim(v: &Value) -> Result<Claim, String> {
+fn parse_claim(v: &Value) -> Result<Claim, ClaimError> {
     let s = |p: &str| v.pointer(p).and_then(Value::as_str);
-    let task_id = s("/status/taskId").ok_or("no status.taskId")?.to_owned();
-    let run_id = v["runId"].as_u64().ok_or("no runId")? as u32;
-    let taken_until =
-        parse_timestamp(s("/takenUntil").ok_or("no takenUntil")?).map_err(|e| e.to_string())?;
-    let credentials = credentials(&v["credentials"]).ok_or("no credentials")?;
+    let task_id = s("/status/taskId")
+        .ok_or(ClaimError::Missing("status.taskId"))?
+        .to_owned();
+    let run_id = run_id_of(v).ok_or(ClaimError::Missing("runId"))?;
+    let taken_until = s("/takenUntil").ok_or(ClaimError::Missing("takenUntil"))?;
+    let taken_until = parse_timestamp(taken_until).map_err(ClaimError::TakenUntil)?;
+    let credentials = credentials(&v["credentials"]).ok_or(ClaimError::Missing("credentials"))?;
     Ok(Claim {
         task_id,
         run_id,
@@ -49,6 +53,11 @@ fn parse_claim(v: &Value) -> Result<Claim, String> {
         taken_until,
         credentials,
     })
+}
+
+/// The claim's `runId` (the queue gives 0..1000).
+fn run_id_of(claim: &Value) -> Option<u32> {
+    claim["runId"].as_u64().and_then(|r| u32::try_from(r).ok())
 }
 
 fn credentials(c: &Value) -> Option<Credentials> {
@@ -94,12 +103,11 @@ pub(super) async fn run(ctx: Arc<Ctx>, claim: Value, permit: OwnedSemaphorePermi
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let run_id = claim["runId"].as_u64().unwrap_or(0) as u32;
+    let run_id = run_id_of(&claim).unwrap_or(0);
     let broken = |message: String| Finished {
         task_id: task_id.clone(),
         run_id,
-        state: "exception",
-        reason: "internal-error",
+        ending: Ending::Resolved(Resolution::Exception(ReasonResolved::InternalError)),
         message: Some(message),
         dir: None,
     };
@@ -125,16 +133,76 @@ pub(super) async fn run(ctx: Arc<Ctx>, claim: Value, permit: OwnedSemaphorePermi
     }
 }
 
+/// One claimed run as its steps see it.
+struct ThisRun {
+    ctx: Arc<Ctx>,
+    shared: Arc<Shared>,
+    task_id: String,
+    run_id: u32,
+}
+
+impl ThisRun {
+    /// A line about this run.
+    fn say(&self, what: &str) {
+        self.ctx
+            .say(&format!("{} run {}: {what}", self.task_id, self.run_id));
+    }
+
+    fn finished(&self, ending: Ending, message: Option<String>, dir: Option<PathBuf>) -> Finished {
+        Finished {
+            task_id: self.task_id.clone(),
+            run_id: self.run_id,
+            ending,
+            message,
+            dir,
+        }
+    }
+
+    /// An exception before the task could start: said, reported, and the run ends.
+    async fn give_up(&self, reason: ReasonResolved, message: Option<String>) -> Finished {
+        if let Some(m) = &message {
+            self.say(m);
+        }
+        let how = Resolution::Exception(reason);
+        self.report(how).await;
+        self.finished(Ending::Resolved(how), message, None)
+    }
+
+    fn uploads(&self) -> upload::Run<'_> {
+        upload::Run {
+            http: &self.ctx.http,
+            task_id: &self.task_id,
+            id: self.run_id,
+        }
+    }
+
+    /// reportCompleted, reportFailed or reportException; a 409 (already resolved) is only
+    /// noted. A run the queue took back, or one canceled, is never reported.
+    async fn report(&self, how: Resolution) {
+        if self.shared.aborted() || how == Resolution::Exception(ReasonResolved::Canceled) {
+            return;
+        }
+        let client = self.shared.client();
+        let base = format!("task/{}/runs/{}", encode(&self.task_id), self.run_id);
+        let (route, body) = match how {
+            Resolution::Completed => (format!("{base}/completed"), None),
+            Resolution::Failed => (format!("{base}/failed"), None),
+            Resolution::Exception(reason) => {
+                (format!("{base}/exception"), Some(json!({"reason": reason})))
+            }
+        };
+        match client.call("POST", &route, body.as_ref()).await {
+            Ok(a) if a.status == 200 => {}
+            Ok(a) => self.say(&format!(
+                "the report was refused (ignored): {}",
+                api_error(&a)
+            )),
+            Err(e) => self.say(&format!("the report failed: {e}")),
+        }
+    }
+}
+
 async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
-    let (task_id, run_id) = (claim.task_id.clone(), claim.run_id);
-    let finish = |state, reason, message: Option<String>, dir: Option<PathBuf>| Finished {
-        task_id: task_id.clone(),
-        run_id,
-        state,
-        reason,
-        message,
-        dir,
-    };
     let (cancel, cancel_rx) = watch::channel(None::<Interrupt>);
     let shared = Arc::new(Shared {
         client: Mutex::new(
@@ -145,17 +213,16 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
         aborted: AtomicBool::new(false),
         cancel,
     });
-    // An exception before the task could start: said, reported, and the run ends.
-    let give_up = async |reason: &'static str, message: Option<String>| {
-        if let Some(m) = &message {
-            ctx.say(&format!("{task_id} run {run_id}: {m}"));
-        }
-        report(&ctx, &shared, &task_id, run_id, "exception", reason).await;
-        finish("exception", reason, message, None)
+    let this = ThisRun {
+        ctx: ctx.clone(),
+        shared: shared.clone(),
+        task_id: claim.task_id.clone(),
+        run_id: claim.run_id,
     };
+    let (task_id, run_id) = (claim.task_id.clone(), claim.run_id);
     // A claim that arrives while the worker stops goes straight back to the queue.
     if ctx.stop.borrow().stopping() {
-        return give_up("worker-shutdown", None).await;
+        return this.give_up(ReasonResolved::WorkerShutdown, None).await;
     }
     // The claim is kept alive from the start: everything below may take a while.
     let reclaimer = tokio::spawn(reclaim_loop(
@@ -176,7 +243,9 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
         Ok(def) => def,
         Err(problems) => {
             let message = format!("the task definition cannot be read:\n  {problems}");
-            return give_up("malformed-payload", Some(message)).await;
+            return this
+                .give_up(ReasonResolved::MalformedPayload, Some(message))
+                .await;
         }
     };
     // `prepare` empties a directory tc wrote before and refuses anything else.
@@ -184,70 +253,128 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
     let sink = match LocalDir::prepare(&dir) {
         Ok(s) => s,
         Err(e) => {
-            return give_up("internal-error", Some(tc_run::error::chain(&e))).await;
+            return this
+                .give_up(
+                    ReasonResolved::InternalError,
+                    Some(tc_run::error::chain(&e)),
+                )
+                .await;
         }
     };
-    let names = log_names(&def);
-    let logs_ok = names.save && log_name_problems(&names).is_empty();
-    let up = upload::Run {
-        http: &ctx.http,
-        task_id: &task_id,
-        run_id,
-    };
-    if logs_ok {
-        let link =
-            json!({"storageType": "link", "artifact": names.backing, "expires": def.expires});
-        if let Err(e) = up.create_only(&shared.client(), &names.live, link).await {
-            ctx.say(&format!(
-                "{task_id} run {run_id}: cannot create {}: {e}",
-                names.live
-            ));
-        }
-    }
-
-    let shutdown = AbortOnDrop(tokio::spawn(shutdown_watch(ctx.clone(), shared.clone())));
-    let log_path = dir.join(&names.backing);
-    let log_uploader = logs_ok.then(|| {
-        tokio::spawn(upload_log_while_running(
-            ctx.clone(),
-            shared.clone(),
-            (task_id.clone(), run_id),
-            log_path.clone(),
-            names.clone(),
-            def.expires.clone(),
-        ))
-    });
-
     let task = Task {
         def,
-        task_id: task_id.clone(),
+        task_id,
         label: None,
     };
-    let mut opts = ctx.cfg.run.clone();
-    opts.root_url = ctx.cfg.client.root_url.clone();
-    opts.worker_group = ctx.cfg.worker_group.clone();
-    opts.claimed = true;
-    let summary = taskrun::run(&task, run_id, &opts, &sink, cancel_rx).await;
-    drop(shutdown);
-    if let Some(h) = log_uploader {
-        h.abort();
-        let _ = h.await;
-    }
+    let names = log_names(&task.def);
+    let logs_ok = names.save && log_name_problems(&names).is_empty();
+    let summary = run_task(
+        &this,
+        &task,
+        logs_ok.then_some(&names),
+        &dir,
+        &sink,
+        cancel_rx,
+    )
+    .await;
     let keep = ctx.cfg.keep_runs.then(|| dir.clone());
     let remove_dir = || {
         if !ctx.cfg.keep_runs {
             let _ = std::fs::remove_dir_all(&dir);
         }
     };
+    let upload_error = upload_artifacts(&this, &task, &summary, (&names, logs_ok), &dir).await;
+    if shared.aborted() {
+        this.say("the queue refused the reclaim (canceled, or the claim expired): stopped, nothing reported");
+        remove_dir();
+        return this.finished(Ending::Aborted, summary.message, keep);
+    }
+    let (how, message) = match upload_error {
+        Some(e) => (
+            Resolution::Exception(ReasonResolved::ResourceUnavailable),
+            Some(format!(
+                "an artifact could not be uploaded after 5 tries: {e}"
+            )),
+        ),
+        None => (resolution_of(&summary), summary.message.clone()),
+    };
+    this.report(how).await;
+    let (state, took) = (how.state(), summary.duration_seconds);
+    let line = match &message {
+        Some(m) if how != Resolution::Completed => {
+            format!("{state} ({}) after {took:.1}s: {m}", how.reason())
+        }
+        _ => format!("{state} after {took:.1}s"),
+    };
+    this.say(&line);
+    remove_dir();
+    this.finished(Ending::Resolved(how), message, keep)
+}
 
-    // The final log, then every other artifact, before the report; a reclaim 409 stops all.
-    let mut upload_error = None;
+/// The task through the task-run core, with the live log linked and uploaded while it runs
+/// (`logs`, when the task saves a valid one) and the worker's shutdown watched.
+async fn run_task(
+    this: &ThisRun,
+    task: &Task,
+    logs: Option<&LogNames>,
+    dir: &Path,
+    sink: &LocalDir,
+    cancel: watch::Receiver<Option<Interrupt>>,
+) -> Summary {
+    let ctx = &this.ctx;
+    let expires = &task.def.expires;
+    if let Some(names) = logs {
+        let link = json!({"storageType": "link", "artifact": names.backing, "expires": expires});
+        let created = this
+            .uploads()
+            .create_only(&this.shared.client(), &names.live, link)
+            .await;
+        if let Err(e) = created {
+            this.say(&format!("cannot create {}: {e}", names.live));
+        }
+    }
+    let shutdown = AbortOnDrop(tokio::spawn(shutdown_watch(
+        ctx.clone(),
+        this.shared.clone(),
+    )));
+    let log_uploader = logs.map(|names| {
+        AbortOnDrop(tokio::spawn(upload_log_while_running(
+            ctx.clone(),
+            this.shared.clone(),
+            (this.task_id.clone(), this.run_id),
+            dir.join(&names.backing),
+            names.clone(),
+            expires.clone(),
+        )))
+    });
+    let mut opts = ctx.cfg.run.clone();
+    opts.root_url = ctx.cfg.client.root_url.clone();
+    opts.worker_group = ctx.cfg.worker_group.clone();
+    opts.claimed = true;
+    let summary = taskrun::run(task, this.run_id, &opts, sink, cancel).await;
+    drop(shutdown);
+    if let Some(uploader) = log_uploader {
+        uploader.stop().await;
+    }
+    summary
+}
+
+/// The final log (when `logs_ok`), then every other artifact, before the report; a reclaim
+/// 409 stops all. The first upload that failed after its tries, as `<name>: <why>`.
+async fn upload_artifacts(
+    this: &ThisRun,
+    task: &Task,
+    summary: &Summary,
+    (names, logs_ok): (&LogNames, bool),
+    dir: &Path,
+) -> Option<String> {
+    let expires = task.def.expires.as_str();
     let mut uploads = Vec::new();
-    if logs_ok && log_path.is_file() {
+    if logs_ok && dir.join(&names.backing).is_file() {
         uploads.push(Upload::File {
             name: &names.backing,
             content_type: "text/plain; charset=utf-8",
-            expires: &task.def.expires,
+            expires,
         });
     }
     for r in &summary.artifacts {
@@ -261,7 +388,7 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
                     .content_type
                     .as_deref()
                     .unwrap_or("application/octet-stream"),
-                expires: r.expires.as_deref().unwrap_or(&task.def.expires),
+                expires: r.expires.as_deref().unwrap_or(expires),
             }),
             "error" => uploads.push(Upload::Error {
                 name: &r.name,
@@ -271,11 +398,12 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
             _ => {}
         }
     }
+    let up = this.uploads();
     for u in uploads {
-        if shared.aborted() || upload_error.is_some() {
-            break;
+        if this.shared.aborted() {
+            return None;
         }
-        let client = shared.client();
+        let client = this.shared.client();
         let (name, result) = match u {
             Upload::File {
                 name,
@@ -295,42 +423,34 @@ async fn run_claim(ctx: Arc<Ctx>, claim: Claim) -> Finished {
                     "storageType": "error",
                     "reason": reason,
                     "message": message.chars().take(4096).collect::<String>(),
-                    "expires": task.def.expires,
+                    "expires": expires,
                 });
                 (name, up.create_only(&client, name, body).await)
             }
         };
         if let Err(e) = result {
-            upload_error = Some(format!("{name}: {e}"));
+            return Some(format!("{name}: {e}"));
         }
     }
-    if shared.aborted() {
-        ctx.say(&format!(
-            "{task_id} run {run_id}: the queue refused the reclaim (canceled, or the claim expired): stopped, nothing reported"
-        ));
-        remove_dir();
-        return finish("aborted", "canceled", summary.message, keep);
+    None
+}
+
+/// How the task-run core resolved the run.
+fn resolution_of(summary: &Summary) -> Resolution {
+    match summary.outcome_kind {
+        Some(Outcome::Completed) => Resolution::Completed,
+        Some(Outcome::Failed) => Resolution::Failed,
+        Some(Outcome::Exception(reason)) => Resolution::Exception(match reason {
+            Reason::MalformedPayload => ReasonResolved::MalformedPayload,
+            Reason::ResourceUnavailable => ReasonResolved::ResourceUnavailable,
+            Reason::InternalError => ReasonResolved::InternalError,
+            Reason::IntermittentTask => ReasonResolved::IntermittentTask,
+            Reason::Canceled => ReasonResolved::Canceled,
+            Reason::WorkerShutdown => ReasonResolved::WorkerShutdown,
+        }),
+        // The core always says; a summary without an outcome is a bug in tc.
+        None => Resolution::Exception(ReasonResolved::InternalError),
     }
-    let (state, reason, message) = match upload_error {
-        Some(e) => (
-            "exception",
-            "resource-unavailable",
-            Some(format!(
-                "an artifact could not be uploaded after 5 tries: {e}"
-            )),
-        ),
-        None => (summary.outcome, summary.reason, summary.message.clone()),
-    };
-    report(&ctx, &shared, &task_id, run_id, state, reason).await;
-    let took = summary.duration_seconds;
-    match &message {
-        Some(m) if state != "completed" => ctx.say(&format!(
-            "{task_id} run {run_id}: {state} ({reason}) after {took:.1}s: {m}"
-        )),
-        _ => ctx.say(&format!("{task_id} run {run_id}: {state} after {took:.1}s")),
-    }
-    remove_dir();
-    finish(state, reason, message, keep)
 }
 
 /// One upload of the run's end.
@@ -350,6 +470,14 @@ enum Upload<'a> {
 /// Aborts a helper task when the run is done with it, however the run ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
+impl AbortOnDrop {
+    /// Aborts the task and waits until it has stopped.
+    async fn stop(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
+
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
@@ -357,9 +485,9 @@ impl Drop for AbortOnDrop {
 }
 
 /// The claimed definition as a TaskDef (the queue stored a full one).
-fn read_definition(task: &Value) -> Result<TaskDef, String> {
+fn read_definition(task: &Value) -> Result<TaskDef, DefinitionError> {
     let Some(doc) = task.as_object() else {
-        return Err("the claim holds no task definition".into());
+        return Err(DefinitionError::NotAnObject);
     };
     let defaults = tc_taskdef::Defaults {
         now: Utc::now(),
@@ -367,30 +495,7 @@ fn read_definition(task: &Value) -> Result<TaskDef, String> {
         source_name: "claim".into(),
         source_tool: "tc-worker",
     };
-    TaskDef::from_document(doc, &defaults).map_err(|p| p.join("\n  "))
-}
-
-/// reportCompleted, reportFailed or reportException; a 409 (already resolved) is only noted.
-/// A run the queue took back, or one canceled, is never reported.
-async fn report(ctx: &Ctx, shared: &Shared, task_id: &str, run_id: u32, state: &str, reason: &str) {
-    if shared.aborted() || reason == "canceled" {
-        return;
-    }
-    let client = shared.client();
-    let base = format!("task/{}/runs/{run_id}", encode(task_id));
-    let (route, body) = match state {
-        "completed" => (format!("{base}/completed"), None),
-        "failed" => (format!("{base}/failed"), None),
-        _ => (format!("{base}/exception"), Some(json!({"reason": reason}))),
-    };
-    match client.call("POST", &route, body.as_ref()).await {
-        Ok(a) if a.status == 200 => {}
-        Ok(a) => ctx.say(&format!(
-            "{task_id} run {run_id}: the report was refused (ignored): {}",
-            api_error(&a)
-        )),
-        Err(e) => ctx.say(&format!("{task_id} run {run_id}: the report failed: {e}")),
-    }
+    TaskDef::from_document(doc, &defaults).map_err(DefinitionError::Problems)
 }
 
 /// Reclaims at `takenUntil − min(180 s, (takenUntil − now) / 2)`, swapping in the new
@@ -481,7 +586,7 @@ async fn upload_log_while_running(
     let up = upload::Run {
         http: &ctx.http,
         task_id: &task_id,
-        run_id,
+        id: run_id,
     };
     let mut sent = None;
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -4,8 +4,11 @@
 //! queue: only the public API and the claim's credentials are used.
 
 mod claims;
+mod error;
 mod job;
 mod upload;
+
+pub use error::WorkerError;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
+use tc_api::states::{ReasonResolved, Resolution};
 use tc_client::Client;
 use tc_run::taskrun::RunOptions;
 
@@ -54,19 +58,45 @@ pub enum Event {
 pub struct Finished {
     pub task_id: String,
     pub run_id: u32,
-    /// `completed`, `failed`, `exception`, or `aborted` (a reclaim got 409: nothing reported).
-    pub state: &'static str,
-    /// The exception reason (or `failed`/`completed`).
-    pub reason: &'static str,
+    pub ending: Ending,
     pub message: Option<String>,
     /// Where the run's files are, when they were kept.
     pub dir: Option<PathBuf>,
 }
 
+/// How a run ended for the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Resolved so (reported to the queue, unless the run broke inside tc).
+    Resolved(Resolution),
+    /// A reclaim got 409 (the task was canceled, or its claim expired): nothing was reported.
+    Aborted,
+}
+
 impl Finished {
+    /// `completed`, `failed`, `exception`, or `aborted`.
+    pub fn state(&self) -> &'static str {
+        match self.ending {
+            Ending::Resolved(r) => r.state().as_str(),
+            Ending::Aborted => "aborted",
+        }
+    }
+
+    /// The exception reason (or `failed`/`completed`; `canceled` when aborted).
+    pub fn reason(&self) -> ReasonResolved {
+        match self.ending {
+            Ending::Resolved(r) => r.reason(),
+            Ending::Aborted => ReasonResolved::Canceled,
+        }
+    }
+
     /// `tc worker --once`'s exit status for this run (queue-api.md §8.2).
     fn exit_code(&self) -> i32 {
-        tc_run::exit_codes::for_resolution(self.state)
+        match self.ending {
+            Ending::Resolved(Resolution::Completed) => tc_run::exit_codes::OK,
+            Ending::Resolved(Resolution::Failed) => tc_run::exit_codes::FAILED,
+            _ => tc_run::exit_codes::EXCEPTION,
+        }
     }
 }
 
@@ -154,17 +184,15 @@ fn worker_id_from(host: &str) -> String {
 /// Works the queues until `stop` says so (or, with `once`, for one task). Returns the exit
 /// status: 0 after a shutdown; with `once`, the run's (or 4 when nothing came, or the
 /// signal's).
-pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, String> {
-    std::fs::create_dir_all(&cfg.runs_dir).map_err(|e| {
-        format!(
-            "cannot create {}: {e}; choose a writable --cache-dir",
-            cfg.runs_dir.display()
-        )
+pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, WorkerError> {
+    std::fs::create_dir_all(&cfg.runs_dir).map_err(|source| WorkerError::RunsDir {
+        path: cfg.runs_dir.clone(),
+        source,
     })?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(WorkerError::HttpClient)?;
     let capacity = if cfg.once { 1 } else { cfg.capacity };
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let ctx = Arc::new(Ctx {
@@ -237,7 +265,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
         tc_run::exit_codes::OK
     };
     // Every run gives its slot back when it has reported.
-    let _all = ctx.slots.acquire_many(capacity as u32).await;
+    let _all = ctx.slots.acquire_many(permits(capacity)).await;
     Ok(code)
 }
 
@@ -245,7 +273,7 @@ pub async fn work(cfg: Config, stop: watch::Receiver<Stop>) -> Result<i32, Strin
 /// was reported worker-shutdown: then the signal's.
 fn once_exit(finished: Option<&Finished>, signal: Option<i32>) -> i32 {
     match (finished, signal) {
-        (Some(f), Some(code)) if f.reason == "worker-shutdown" => code,
+        (Some(f), Some(code)) if f.reason() == ReasonResolved::WorkerShutdown => code,
         (Some(f), _) => f.exit_code(),
         (None, Some(code)) => code,
         (None, None) => tc_run::exit_codes::EXCEPTION,
@@ -253,25 +281,30 @@ fn once_exit(finished: Option<&Finished>, signal: Option<i32>) -> i32 {
 }
 
 /// Stops claiming and lets the running tasks finish and report before the worker gives up
-/// with `message`: exiting under them would leave their claims to expire.
-async fn drain(ctx: &Ctx, capacity: usize, message: String) -> String {
+/// with `error`: exiting under them would leave their claims to expire.
+async fn drain(ctx: &Ctx, capacity: usize, error: WorkerError) -> WorkerError {
     ctx.claiming.store(false, Ordering::SeqCst);
     if ctx.slots.available_permits() < capacity {
         ctx.say(&format!(
-            "{message}; waiting for the running tasks before exiting"
+            "{error}; waiting for the running tasks before exiting"
         ));
     }
-    let _all = ctx.slots.acquire_many(capacity as u32).await;
-    message
+    let _all = ctx.slots.acquire_many(permits(capacity)).await;
+    error
 }
 
-/// The first claim loop that fails for good (its message); never, when they all end well.
-async fn fatal(loops: &mut tokio::task::JoinSet<Result<(), String>>) -> String {
+/// The semaphore's count for `capacity` slots (the CLI caps the capacity far below `u32::MAX`).
+fn permits(capacity: usize) -> u32 {
+    u32::try_from(capacity).unwrap_or(u32::MAX)
+}
+
+/// The first claim loop that fails for good (its error); never, when they all end well.
+async fn fatal(loops: &mut tokio::task::JoinSet<Result<(), WorkerError>>) -> WorkerError {
     while let Some(ended) = loops.join_next().await {
         match ended {
             Ok(Ok(())) => {}
-            Ok(Err(message)) => return message,
-            Err(e) => return format!("a claim loop failed inside tc: {e}"),
+            Ok(Err(error)) => return error,
+            Err(e) => return WorkerError::ClaimLoop(e),
         }
     }
     std::future::pending().await
@@ -284,23 +317,23 @@ async fn stopping(rx: &mut watch::Receiver<Stop>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Finished, once_exit};
+    use super::{Ending, Finished, once_exit};
+    use tc_api::states::{ReasonResolved, Resolution};
     use tc_run::exit_codes::{EXCEPTION, FAILED, OK, SIGINT, SIGTERM};
 
     #[test]
     fn once_exits_by_the_run_unless_a_signal_cut_it_short() {
-        let run = |state, reason| Finished {
+        let run = |resolution| Finished {
             task_id: "t".into(),
             run_id: 0,
-            state,
-            reason,
+            ending: Ending::Resolved(resolution),
             message: None,
             dir: None,
         };
-        let shutdown = run("exception", "worker-shutdown");
-        let failed = run("failed", "failed");
-        let completed = run("completed", "completed");
-        let malformed = run("exception", "malformed-payload");
+        let shutdown = run(Resolution::Exception(ReasonResolved::WorkerShutdown));
+        let failed = run(Resolution::Failed);
+        let completed = run(Resolution::Completed);
+        let malformed = run(Resolution::Exception(ReasonResolved::MalformedPayload));
         for (finished, signal, code) in [
             (Some(&completed), None, OK),
             (Some(&failed), None, FAILED),
@@ -319,7 +352,7 @@ mod tests {
                 once_exit(finished, signal),
                 code,
                 "{:?} {signal:?}",
-                finished.map(|f| f.reason)
+                finished.map(Finished::reason)
             );
         }
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::error::UploadError;
 use tc_api::encode;
 use tc_client::{Client, api_error};
 
@@ -17,25 +18,27 @@ const TRIES: u32 = 5;
 pub(super) struct Run<'a> {
     pub http: &'a reqwest::Client,
     pub task_id: &'a str,
-    pub run_id: u32,
+    pub id: u32,
 }
 
 impl Run<'_> {
-    async fn create(&self, client: &Client, name: &str, body: &Value) -> Result<Value, String> {
+    async fn create(
+        &self,
+        client: &Client,
+        name: &str,
+        body: &Value,
+    ) -> Result<Value, UploadError> {
         let route = format!(
             "task/{}/runs/{}/artifacts/{}",
             encode(self.task_id),
-            self.run_id,
+            self.id,
             encode(name)
         );
-        let a = client
-            .call("POST", &route, Some(body))
-            .await
-            .map_err(|e| e.to_string())?;
+        let a = client.call("POST", &route, Some(body)).await?;
         if a.status == 200 {
             Ok(a.body)
         } else {
-            Err(api_error(&a).to_string())
+            Err(api_error(&a).into())
         }
     }
 
@@ -45,7 +48,7 @@ impl Run<'_> {
         client: &Client,
         name: &str,
         body: Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), UploadError> {
         retry(|| async { self.create(client, name, &body).await.map(|_| ()) }).await
     }
 
@@ -57,18 +60,16 @@ impl Run<'_> {
         path: &Path,
         content_type: &str,
         expires: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), UploadError> {
         retry(|| async {
             // Streamed, and only the bytes there are now: a log that is still growing is sent
             // as it is at this moment, with a Content-Length that S3 would check.
-            let file = tokio::fs::File::open(path)
-                .await
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let size = file
-                .metadata()
-                .await
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-                .len();
+            let unreadable = |source| UploadError::Read {
+                path: path.to_owned(),
+                source,
+            };
+            let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+            let size = file.metadata().await.map_err(unreadable)?.len();
             let stream =
                 tokio_util::io::ReaderStream::new(tokio::io::AsyncReadExt::take(file, size));
             let body = json!({
@@ -77,9 +78,7 @@ impl Run<'_> {
                 "expires": expires,
             });
             let answer = self.create(client, name, &body).await?;
-            let url = answer["putUrl"]
-                .as_str()
-                .ok_or("the queue's answer to createArtifact has no putUrl")?;
+            let url = answer["putUrl"].as_str().ok_or(UploadError::NoPutUrl)?;
             let resp = self
                 .http
                 .put(url)
@@ -89,32 +88,38 @@ impl Run<'_> {
                 .send()
                 .await
                 // Without the URL: its signature must not reach a log.
-                .map_err(|e| format!("PUT {name}: {}", e.without_url()))?;
+                .map_err(|e| UploadError::Put {
+                    name: name.to_owned(),
+                    source: e.without_url(),
+                })?;
             if resp.status().is_success() {
                 Ok(())
             } else {
-                Err(format!("PUT {name}: {}", resp.status()))
+                Err(UploadError::PutStatus {
+                    name: name.to_owned(),
+                    status: resp.status(),
+                })
             }
         })
         .await
     }
 }
 
-/// Runs `attempt` up to `TRIES` times, pausing 1 s, 2 s, 4 s... between tries.
-async fn retry<F, Fut>(mut attempt: F) -> Result<(), String>
+/// Runs `attempt` up to `TRIES` times, pausing 1 s, 2 s, 4 s... between tries; the last
+/// try's error when none succeeded.
+async fn retry<F, Fut>(mut attempt: F) -> Result<(), UploadError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
+    Fut: std::future::Future<Output = Result<(), UploadError>>,
 {
-    let mut last = String::new();
-    for n in 0..TRIES {
-        if n > 0 {
-            tokio::time::sleep(Duration::from_secs(1 << (n - 1))).await;
-        }
+    let mut tried = 1;
+    loop {
         match attempt().await {
             Ok(()) => return Ok(()),
-            Err(e) => last = e,
+            Err(e) if tried >= TRIES => return Err(e),
+            Err(_) => {}
         }
+        tokio::time::sleep(Duration::from_secs(1 << (tried - 1))).await;
+        tried += 1;
     }
-    Err(last)
 }

@@ -1,6 +1,7 @@
 //! Scope expressions: a scope string, `{"AllOf": [...]}` or `{"AnyOf": [...]}`.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -21,8 +22,12 @@ pub enum Expression {
 }
 
 /// Why a JSON value is not a scope expression, and where in it (a JSON pointer, `""` = the root).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[error("{}{reason}", at(pointer))]
+#[diagnostic(
+    code(tc::api::scope_expression),
+    help(r#"a scope expression is a scope string, {{"AllOf": [...]}} or {{"AnyOf": [...]}}"#)
+)]
 pub struct ExpressionError {
     pub pointer: String,
     pub reason: String,
@@ -144,7 +149,8 @@ fn from_json_at(value: &Value, pointer: &mut String) -> Result<Expression, Expre
     let mut members = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         pointer.truncate(base);
-        pointer.push_str(&format!("/{key}/{i}"));
+        // Writing to a String cannot fail.
+        let _ = write!(pointer, "/{key}/{i}");
         members.push(from_json_at(item, pointer)?);
     }
     pointer.truncate(base);
@@ -204,12 +210,12 @@ mod tests {
 
     use super::*;
 
-    fn expr(value: Value) -> Expression {
-        Expression::from_json(&value).unwrap()
+    fn expr(value: &Value) -> Expression {
+        Expression::from_json(value).unwrap()
     }
 
-    fn error(value: Value) -> ExpressionError {
-        Expression::from_json(&value).unwrap_err()
+    fn error(value: &Value) -> ExpressionError {
+        Expression::from_json(value).unwrap_err()
     }
 
     #[test]
@@ -219,7 +225,7 @@ mod tests {
             json!({"AllOf": []}),
             json!({"AnyOf": ["a", {"AllOf": ["b", "c"]}]}),
         ] {
-            let e = expr(doc.clone());
+            let e = expr(&doc.clone());
             assert_eq!(e.to_json(), doc);
             assert_eq!(serde_json::to_value(&e).unwrap(), doc);
             assert_eq!(serde_json::from_value::<Expression>(doc).unwrap(), e);
@@ -228,19 +234,19 @@ mod tests {
 
     #[test]
     fn an_object_needs_exactly_one_known_key() {
-        let two = error(json!({"AllOf": [], "AnyOf": []}));
+        let two = error(&json!({"AllOf": [], "AnyOf": []}));
         assert!(two.reason.contains("exactly one key"), "{two}");
-        let none = error(json!({}));
+        let none = error(&json!({}));
         assert!(none.reason.contains("exactly one key"), "{none}");
-        let unknown = error(json!({"OneOf": []}));
+        let unknown = error(&json!({"OneOf": []}));
         assert!(unknown.reason.contains("\"OneOf\""), "{unknown}");
-        let not_list = error(json!({"AnyOf": "a"}));
+        let not_list = error(&json!({"AnyOf": "a"}));
         assert_eq!(not_list.reason, "AnyOf needs a list, found a string");
     }
 
     #[test]
     fn errors_point_at_the_bad_member() {
-        let e = error(json!({"AllOf": ["a", {"AnyOf": ["b", 3]}]}));
+        let e = error(&json!({"AllOf": ["a", {"AnyOf": ["b", 3]}]}));
         assert_eq!(e.pointer, "/AllOf/1/AnyOf/1");
         assert!(
             e.to_string()
@@ -251,24 +257,24 @@ mod tests {
 
     #[test]
     fn invalid_scopes_are_refused_anywhere() {
-        assert_eq!(error(json!("tab\there")).pointer, "");
-        let e = error(json!({"AnyOf": ["ok", "caf\u{e9}"]}));
+        assert_eq!(error(&json!("tab\there")).pointer, "");
+        let e = error(&json!({"AnyOf": ["ok", "caf\u{e9}"]}));
         assert_eq!(e.pointer, "/AnyOf/1");
         assert!(e.reason.contains("not a valid scope"), "{e}");
     }
 
     #[test]
     fn empty_allof_holds_and_empty_anyof_does_not() {
-        assert!(expr(json!({"AllOf": []})).satisfied_by::<&str>(&[]));
-        assert!(!expr(json!({"AnyOf": []})).satisfied_by(&["*"]));
+        assert!(expr(&json!({"AllOf": []})).satisfied_by::<&str>(&[]));
+        assert!(!expr(&json!({"AnyOf": []})).satisfied_by(&["*"]));
     }
 
     #[test]
     fn unsatisfied_drops_satisfied_scopes_and_collapses_singletons() {
-        let e = expr(json!({"AllOf": ["a", "b", "c"]}));
+        let e = expr(&json!({"AllOf": ["a", "b", "c"]}));
         assert_eq!(
             e.unsatisfied(&["a"]),
-            Some(expr(json!({"AllOf": ["b", "c"]})))
+            Some(expr(&json!({"AllOf": ["b", "c"]})))
         );
         assert_eq!(e.unsatisfied(&["a", "b"]), Some("c".into()));
         assert_eq!(e.unsatisfied(&["*"]), None);
@@ -276,33 +282,33 @@ mod tests {
 
     #[test]
     fn unsatisfied_anyof_goes_when_one_branch_holds_else_keeps_all() {
-        let e = expr(json!({"AnyOf": [{"AllOf": ["a", "b"]}, "c"]}));
+        let e = expr(&json!({"AnyOf": [{"AllOf": ["a", "b"]}, "c"]}));
         assert_eq!(e.unsatisfied(&["c"]), None);
         assert_eq!(
             e.unsatisfied(&["a"]),
-            Some(expr(json!({"AnyOf": ["b", "c"]})))
+            Some(expr(&json!({"AnyOf": ["b", "c"]})))
         );
-        let one = expr(json!({"AnyOf": [{"AllOf": ["a", "b"]}]}));
+        let one = expr(&json!({"AnyOf": [{"AllOf": ["a", "b"]}]}));
         assert_eq!(one.unsatisfied(&["a"]), Some("b".into()));
     }
 
     #[test]
     fn unsatisfied_keeps_empty_anyof_and_drops_empty_allof() {
-        let e = expr(json!({"AllOf": ["x", {"AnyOf": []}, {"AllOf": []}]}));
-        assert_eq!(e.unsatisfied(&["x"]), Some(expr(json!({"AnyOf": []}))));
-        assert_eq!(expr(json!({"AllOf": []})).unsatisfied::<&str>(&[]), None);
+        let e = expr(&json!({"AllOf": ["x", {"AnyOf": []}, {"AllOf": []}]}));
+        assert_eq!(e.unsatisfied(&["x"]), Some(expr(&json!({"AnyOf": []}))));
+        assert_eq!(expr(&json!({"AllOf": []})).unsatisfied::<&str>(&[]), None);
     }
 
     #[test]
     fn unsatisfied_is_none_exactly_when_satisfied() {
-        let e = expr(json!({"AnyOf": [{"AllOf": []}, "z"]}));
+        let e = expr(&json!({"AnyOf": [{"AllOf": []}, "z"]}));
         assert!(e.satisfied_by::<&str>(&[]));
         assert_eq!(e.unsatisfied::<&str>(&[]), None);
     }
 
     #[test]
     fn display_is_compact_json() {
-        let e = expr(json!({"AnyOf": ["a b", "c"]}));
+        let e = expr(&json!({"AnyOf": ["a b", "c"]}));
         assert_eq!(e.to_string(), r#"{"AnyOf":["a b","c"]}"#);
         assert_eq!(Expression::from("x").to_string(), r#""x""#);
     }

@@ -2,7 +2,7 @@
 //! `<param>` holes filled from the request and for-each members spliced into their list.
 //!
 //! ```
-//! use tc::scopes::{Member, Params, Template};
+//! use tc_api::scopes::{Member, Params, Template};
 //!
 //! // createTask's shape: one flat AllOf ending in the priority AnyOf.
 //! let create_task = Template::all_of(vec![
@@ -73,7 +73,8 @@ enum Value {
 
 /// Why a template cannot be rendered with the given parameters: a bug in the caller, not in
 /// the request, so the queue answers these with a 500.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[diagnostic(code(tc::api::scope_template))]
 pub enum TemplateError {
     #[error("scope template parameter <{0}> has no value")]
     Missing(String),
@@ -124,6 +125,7 @@ impl Params {
     }
 
     /// Sets the text parameter `name`.
+    #[must_use]
     pub fn one(mut self, name: &str, value: impl Into<String>) -> Self {
         self.values
             .insert(name.to_owned(), Value::One(value.into()));
@@ -131,6 +133,7 @@ impl Params {
     }
 
     /// Sets the list parameter `name`, for for-each members.
+    #[must_use]
     pub fn list<S: Into<String>>(
         mut self,
         name: &str,
