@@ -101,30 +101,30 @@ fn queue_exit_code(e: &tc_client::QueueError) -> i32 {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
+            Error::Queue(e)
+            | Error::LocalRun(tc_local::RunError::Queue(e))
+            | Error::TaskCall(tc_client::TaskCallError::Queue(e)) => queue_exit_code(e),
             Error::Usage(_)
             | Error::Try { .. }
             | Error::Input { .. }
             | Error::Document(_)
-            | Error::Run(_) => exit_codes::USAGE,
-            Error::Graph(e) => match e {
-                tc_graph::GraphError::Unsupported(_) => exit_codes::EXCEPTION,
-                tc_graph::GraphError::Invalid { .. } | tc_graph::GraphError::Try { .. } => {
-                    exit_codes::USAGE
-                }
-            },
-            Error::Output(_) | Error::Api(_) => exit_codes::FAILED,
-            Error::Internal(_) | Error::Unavailable(_) | Error::LocalQueue(_) => {
-                exit_codes::EXCEPTION
-            }
-            Error::Queue(e) | Error::LocalRun(tc_local::RunError::Queue(e)) => queue_exit_code(e),
-            Error::TaskCall(e) => match e {
-                tc_client::TaskCallError::Queue(q) => queue_exit_code(q),
-                tc_client::TaskCallError::Download { .. } => exit_codes::EXCEPTION,
-                _ => exit_codes::FAILED,
-            },
-            Error::Worker(_) | Error::LocalRun(tc_local::RunError::Worker(_)) => exit_codes::FAILED,
-            Error::LocalRun(tc_local::RunError::WorkerPanicked(_)) => exit_codes::EXCEPTION,
-            Error::Serve(_) => exit_codes::USAGE,
+            | Error::Run(_)
+            | Error::Serve(_)
+            | Error::Graph(
+                tc_graph::GraphError::Invalid { .. } | tc_graph::GraphError::Try { .. },
+            ) => exit_codes::USAGE,
+            Error::Internal(_)
+            | Error::Unavailable(_)
+            | Error::LocalQueue(_)
+            | Error::LocalRun(tc_local::RunError::WorkerPanicked(_))
+            | Error::TaskCall(tc_client::TaskCallError::Download { .. })
+            | Error::Graph(tc_graph::GraphError::Unsupported(_)) => exit_codes::EXCEPTION,
+            // The other task calls: the queue answered, but not with what was asked for.
+            Error::Output(_)
+            | Error::Api(_)
+            | Error::Worker(_)
+            | Error::LocalRun(tc_local::RunError::Worker(_))
+            | Error::TaskCall(_) => exit_codes::FAILED,
         }
     }
 

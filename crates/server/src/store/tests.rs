@@ -114,7 +114,7 @@ impl Store {
         &self,
         task_id: &str,
         run_id: i64,
-        how: Resolution<'static>,
+        how: Resolution,
         now: DateTime<Utc>,
     ) -> Result<(Value, usize), ApiError> {
         let id = task_id.to_owned();
@@ -183,7 +183,7 @@ fn expect(state: &str, want: &[(&str, &str, &str)]) -> (String, Vec<(String, Str
 #[track_caller]
 fn refused<T: std::fmt::Debug>(result: Result<T, ApiError>, code: &str) -> String {
     let e = result.expect_err("the store refuses");
-    assert_eq!(e.code, code, "{e:?}");
+    assert_eq!(e.code.as_str(), code, "{e:?}");
     e.message
 }
 
@@ -331,7 +331,7 @@ fn a_running_run_resolves_as_completed_failed_or_exception() {
         (Resolution::Completed, "completed", "completed"),
         (Resolution::Failed, "failed", "failed"),
         (
-            Resolution::Exception("malformed-payload"),
+            Resolution::Exception(reason("malformed-payload")),
             "exception",
             "malformed-payload",
         ),
@@ -376,7 +376,12 @@ fn a_worker_shutdown_or_intermittent_task_makes_a_retry_run_while_retries_last()
     let (task_id, _, _) = store.create_with(&json!({"retries": 1}));
     store.claim_at(1, t0());
     let (status, woken) = store
-        .report(&task_id, 0, Resolution::Exception("worker-shutdown"), t0())
+        .report(
+            &task_id,
+            0,
+            Resolution::Exception(reason("worker-shutdown")),
+            t0(),
+        )
         .unwrap();
     assert_eq!(woken, 1);
     assert_eq!(
@@ -396,7 +401,7 @@ fn a_worker_shutdown_or_intermittent_task_makes_a_retry_run_while_retries_last()
         .report(
             &task_id,
             1,
-            Resolution::Exception("intermittent-task"),
+            Resolution::Exception(reason("intermittent-task")),
             t0(),
         )
         .unwrap();
@@ -421,7 +426,7 @@ fn an_intermittent_task_retries_as_task_retry() {
         .report(
             &task_id,
             0,
-            Resolution::Exception("intermittent-task"),
+            Resolution::Exception(reason("intermittent-task")),
             t0(),
         )
         .unwrap();
@@ -695,4 +700,9 @@ fn a_task_has_at_most_max_runs_runs() {
     );
     let message = conflict(store.rerun(&task_id, t0()));
     assert!(message.contains("50 runs"), "{message}");
+}
+
+/// A resolution reason by its wire name.
+fn reason(name: &str) -> tc_api::states::ReasonResolved {
+    name.parse().expect("a reasonResolved")
 }
