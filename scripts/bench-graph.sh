@@ -12,7 +12,10 @@ set -euo pipefail
 export LC_ALL=C
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TC="$ROOT/target/release/tc"
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to the root, where cargo runs).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+TC="$TARGET_DIR/release/tc"
 read -ra SIZES <<< "${N:-1000 5000 20000}"
 RUNS="${RUNS:-5}"
 # The fixture comes from the project's own generator (TC_SYNTHETIC_GENERATOR may name another).

@@ -6,15 +6,19 @@
 # Usage: scripts/bench-queue.sh [TASKS]   (default 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to the root, where cargo runs).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
 tasks="${1:-10000}"
 
 cargo build --release --quiet --bin tc
 cargo build --release --quiet -p tc-client --bench queue_load
-bench=$(find target/release/deps -maxdepth 1 -type f -executable -name 'queue_load-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+bench=$(find "$TARGET_DIR/release/deps" -maxdepth 1 -type f -executable -name 'queue_load-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
 
 state=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$state"' EXIT
-target/release/tc queue serve --listen 127.0.0.1:0 --state-dir "$state" \
+"$TARGET_DIR/release/tc" queue serve --listen 127.0.0.1:0 --state-dir "$state" \
   --root-client-id bench-client --root-access-token bench-access-token-0123456789 2>"$state/server.log" &
 server=$!
 for _ in $(seq 1 100); do

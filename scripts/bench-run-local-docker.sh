@@ -70,7 +70,10 @@ if [[ -n ${TC:-} ]]; then
         TC_SKIP="TC=$TC is not an executable"
     fi
 else
-    TC="${CARGO_TARGET_DIR:-$ROOT/target}/release/tc"
+    TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+    # CARGO_TARGET_DIR is relative to the root, where cargo runs.
+    [[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+    TC="$TARGET_DIR/release/tc"
     echo "==> cargo build --release" >&2
     if ! (cd "$ROOT" && cargo build --release --quiet); then
         TC_SKIP="cargo build --release failed (see above)"

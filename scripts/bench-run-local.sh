@@ -9,7 +9,10 @@ set -euo pipefail
 export LC_ALL=C
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TC="$ROOT/target/release/tc"
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to the root, where cargo runs).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+TC="$TARGET_DIR/release/tc"
 RUNS="${RUNS:-30}"
 if [[ ! -x /usr/bin/time ]]; then
     echo "error: /usr/bin/time (GNU time) is required for peak RSS (apt-get install -y time)" >&2

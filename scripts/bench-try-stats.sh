@@ -33,7 +33,10 @@ fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GEN="$ROOT/scripts/gen-try-messages.py"
 REF="$ROOT/scripts/try_stats_reference.py"
-TC="$ROOT/target/release/tc"
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to the root, where cargo runs).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+TC="$TARGET_DIR/release/tc"
 CACHE="${TC_BENCH_CACHE:-${TMPDIR:-/tmp}/tc-try-bench}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

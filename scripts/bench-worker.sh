@@ -5,12 +5,16 @@
 #   scripts/bench-worker.sh [N]        (default 500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+# Cargo's target directory: CARGO_TARGET_DIR when set (relative to the root, where cargo runs).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
 N=${1:-500}
 CAPACITY=${CAPACITY:-8}
 SERIAL=${SERIAL:-100}
 
 cargo build --release --quiet
-TC=$PWD/target/release/tc
+TC=$TARGET_DIR/release/tc
 work=$(mktemp -d)
 cleanup() {
   [ -n "${server:-}" ] && kill "$server" 2>/dev/null
